@@ -1,0 +1,128 @@
+import path from 'node:path';
+import { Command as Commander, CommanderError, Option } from 'commander';
+import { UsageError } from '../errors.js';
+import type { Action, CliOptions, HostKeyChecking } from './context.js';
+
+/** Action flags as spelled by DC/OS 1.11's dcos_generate_config.sh, plus --verify-bundle. */
+const ACTION_FLAGS: ReadonlyArray<readonly [flag: string, key: string, action: Action]> = [
+  ['--genconf', 'genconf', 'genconf'],
+  ['--validate-config', 'validateConfig', 'validate-config'],
+  ['--preflight', 'preflight', 'preflight'],
+  ['--deploy', 'deploy', 'deploy'],
+  ['--postflight', 'postflight', 'postflight'],
+  ['--install-prereqs', 'installPrereqs', 'install-prereqs'],
+  ['--uninstall', 'uninstall', 'uninstall'],
+  ['--hash-password', 'hashPassword', 'hash-password'],
+  ['--generate-node-upgrade-script', 'generateNodeUpgradeScript', 'generate-node-upgrade-script'],
+  ['--verify-bundle', 'verifyBundle', 'verify-bundle'],
+  ['--version', 'version', 'version'],
+];
+
+function intOption(name: string, min: number, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new UsageError(`${name} must be an integer, got '${value}'`);
+    const n = Number(value);
+    if (n < min || n > max) throw new UsageError(`${name} must be between ${min} and ${max}, got ${n}`);
+    return n;
+  };
+}
+
+export function buildProgram(programName: string): Commander {
+  const program = new Commander(programName)
+    .description('Validate a DC/OS 1.11 config, build the install bundle, and install it on every host over SSH.')
+    .helpOption('-h, --help', 'show this help')
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
+
+  program
+    .option('--genconf', 'build genconf/serve/ from genconf/config.yaml (the default action)')
+    .option('--validate-config', 'judge config.yaml (with the SSH keys) and report every problem')
+    .option('--preflight', 'run the preflight checks on every host over SSH')
+    .option('--deploy', 'install DC/OS on every host over SSH (masters first)')
+    .option('--postflight', 'wait for every host to become healthy')
+    .option('--install-prereqs', 'install the DC/OS prerequisites on every host (CentOS/RHEL 7)')
+    .option('--uninstall', 'remove DC/OS from every host (asks for confirmation)')
+    .option('--hash-password [password]', 'print the SHA-512 crypt hash of a password (prompts when omitted)')
+    .option('--generate-node-upgrade-script [version]', 'write serve/upgrade/<id>/dcos_node_upgrade.sh for upgrading from VERSION')
+    .option('--verify-bundle [path]', 'check dcos-install.tar or a serve directory against its SHA256SUMS')
+    .option('--version', 'print the tool version and the DC/OS version as JSON')
+    .option('-v, --verbose', 'more output')
+    .option('--genconf-dir <dir>', 'the genconf directory', 'genconf')
+    .option('--artifacts <dir>', 'DC/OS artifacts directory (default: "artifacts" beside the genconf directory)')
+    .option('--json', 'machine-readable output on stdout')
+    .option('--strict', 'treat warnings (such as unknown keys) as errors')
+    .addOption(new Option('--parallelism <n>', 'hosts worked on at once (default: ssh_parallelism, 20)').argParser(intOption('--parallelism', 1, 1000)))
+    .option('--hosts <addrs>', 'run the stage only on these hosts (comma-separated addresses)')
+    .option('--retry-failed', 're-run the stage only on hosts that did not succeed last time')
+    .addOption(new Option('--timeout <seconds>', 'deadline for the whole run').argParser(intOption('--timeout', 1, 7 * 24 * 3600)))
+    .addOption(new Option('--connect-timeout <seconds>', 'SSH connect and handshake timeout').default(10).argParser(intOption('--connect-timeout', 1, 3600)))
+    .addOption(new Option('--postflight-timeout <seconds>', 'deadline of the postflight check loops').default(900).argParser(intOption('--postflight-timeout', 1, 24 * 3600)))
+    .addOption(new Option('--host-key-checking <mode>', 'verify SSH host keys against known_hosts').choices(['strict', 'accept-new', 'off']).default('accept-new'))
+    .option('--known-hosts <file>', 'known_hosts file (default: <genconf-dir>/known_hosts)')
+    .option('-y, --yes', 'do not ask for confirmation (uninstall)')
+    .option('--junit <file>', 'also write a JUnit XML report')
+    .option('--continue-on-master-failure', 'deploy agents even if a master failed')
+    .option('--no-color', 'no colours in output')
+    .option('--cli-telemetry-disabled', 'accepted for compatibility; this tool sends no telemetry')
+    .option('--offline', 'accepted for compatibility; has no effect');
+  return program;
+}
+
+/** Parse argv (without node and script) into CliOptions. Throws UsageError (exit 2) on any misuse. */
+export function parseArgs(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): CliOptions {
+  const program = buildProgram(env.INSTALLER_ARGV0 ?? 'genconf');
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') throw new HelpShown();
+      throw new UsageError(err.message.replace(/^error: /, ''), `run '${program.name()} --help' for usage`);
+    }
+    throw err;
+  }
+  const o = program.opts<Record<string, unknown>>();
+  const chosen = ACTION_FLAGS.filter(([, key]) => o[key] !== undefined && o[key] !== false);
+  if (chosen.length > 1) {
+    const [a, b] = chosen;
+    throw new UsageError(`argument ${b![0]}: not allowed with argument ${a![0]}`, 'give one action at a time');
+  }
+  const action: Action = chosen[0]?.[2] ?? 'genconf';
+  const actionValue = chosen[0] ? o[chosen[0][1]] : undefined;
+  const genconfDir = path.resolve(cwd, String(o.genconfDir));
+  const baseDir = path.dirname(genconfDir);
+  const hosts =
+    typeof o.hosts === 'string'
+      ? o.hosts
+          .split(',')
+          .map((h) => h.trim())
+          .filter((h) => h !== '')
+      : undefined;
+  if (hosts !== undefined && hosts.length === 0) throw new UsageError('--hosts needs at least one address');
+  return {
+    action,
+    genconfDir,
+    baseDir,
+    artifactsDir: typeof o.artifacts === 'string' ? path.resolve(cwd, o.artifacts) : path.join(baseDir, 'artifacts'),
+    json: o.json === true,
+    strict: o.strict === true,
+    verbose: o.verbose === true,
+    actionArg: typeof actionValue === 'string' ? actionValue : undefined,
+    parallelism: o.parallelism as number | undefined,
+    hosts,
+    retryFailed: o.retryFailed === true,
+    timeoutSec: o.timeout as number | undefined,
+    connectTimeoutSec: o.connectTimeout as number,
+    postflightTimeoutSec: o.postflightTimeout as number,
+    hostKeyChecking: o.hostKeyChecking as HostKeyChecking,
+    knownHostsFile:
+      typeof o.knownHosts === 'string' ? path.resolve(cwd, o.knownHosts) : path.join(genconfDir, 'known_hosts'),
+    yes: o.yes === true,
+    junitFile: typeof o.junit === 'string' ? path.resolve(cwd, o.junit) : undefined,
+    continueOnMasterFailure: o.continueOnMasterFailure === true,
+    color: o.color !== false && env.NO_COLOR === undefined,
+  };
+}
+
+/** Signals that --help printed usage; main exits 0. */
+export class HelpShown extends Error {}

@@ -1,0 +1,66 @@
+import path from 'node:path';
+import type { ExitCode } from './exit-codes.js';
+
+/** The actions of the command line; exactly one per run (`genconf` when none is given). */
+export type Action =
+  | 'genconf'
+  | 'validate-config'
+  | 'preflight'
+  | 'deploy'
+  | 'postflight'
+  | 'install-prereqs'
+  | 'uninstall'
+  | 'hash-password'
+  | 'generate-node-upgrade-script'
+  | 'verify-bundle'
+  | 'version';
+
+export type HostKeyChecking = 'strict' | 'accept-new' | 'off';
+
+/** Everything the command line said, typed and defaulted. Parsed in args.ts; no I/O there. */
+export interface CliOptions {
+  action: Action;
+  /** Directory holding config.yaml, ip-detect, … (`--genconf-dir`, default ./genconf), absolute. */
+  genconfDir: string;
+  /** The directory that contains genconfDir: relative paths in config.yaml resolve against it, as in DC/OS 1.11. */
+  baseDir: string;
+  /** `--artifacts DIR`, default: `artifacts` beside the genconf directory. Absolute. */
+  artifactsDir: string;
+  json: boolean;
+  strict: boolean;
+  verbose: boolean;
+  /** Argument of --hash-password, --generate-node-upgrade-script or --verify-bundle, when given. */
+  actionArg?: string;
+  parallelism?: number;
+  hosts?: string[];
+  retryFailed: boolean;
+  /** Whole-run deadline in seconds (`--timeout`). */
+  timeoutSec?: number;
+  connectTimeoutSec: number;
+  postflightTimeoutSec: number;
+  hostKeyChecking: HostKeyChecking;
+  /** known_hosts file, default `<genconfDir>/known_hosts`. */
+  knownHostsFile: string;
+  yes: boolean;
+  junitFile?: string;
+  /** Deploy agents even when a master failed. */
+  continueOnMasterFailure: boolean;
+  color: boolean;
+}
+
+export interface CommandContext {
+  options: CliOptions;
+  /** Aborted on SIGINT/SIGTERM: stop starting new work, run cleanups, report. */
+  signal: AbortSignal;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** True when stdin is an interactive terminal (prompts are allowed). */
+  interactive: boolean;
+}
+
+export type Command = (ctx: CommandContext) => Promise<ExitCode>;
+
+/** Where a path written in config.yaml points: relative paths are relative to the directory containing genconf/. */
+export function resolveConfigPath(options: Pick<CliOptions, 'baseDir'>, p: string): string {
+  return path.resolve(options.baseDir, p);
+}

@@ -1,0 +1,38 @@
+/** Shared shapes of the config pipeline: load → validate → finalized arguments. */
+
+/** 1-based position of a key in config.yaml. */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/** One problem found in the configuration: `key: message`, located when the key is in the file. */
+export interface Issue {
+  key: string;
+  message: string;
+  /** Path of the file as the operator named it (e.g. `genconf/config.yaml`). */
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+/**
+ * Which set of rules to judge, as in DC/OS 1.11: `genconf` is the narrower set used by `--genconf`
+ * (no agent_list/public_agent_list/ssh_* rules); `ssh` adds those, for `--validate-config` and every SSH action.
+ */
+export type Target = 'genconf' | 'ssh';
+
+/**
+ * Every finalized argument after validation: user values, defaults and calculated values, each as the
+ * string DC/OS 1.11 would have used (booleans 'true'/'false', lists and dicts as JSON text).
+ * Key names are exactly those of DC/OS 1.11's gen (e.g. `master_quorum`, `exhibitor_static_ensemble`).
+ */
+export type Arguments = Readonly<Record<string, string>>;
+
+export interface ValidationResult {
+  valid: boolean;
+  errors: Issue[];
+  warnings: Issue[];
+  /** Present only when `valid`. */
+  args?: Arguments;
+}

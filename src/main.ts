@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+/**
+ * Process entry: argv → options → one command → exit code. The only place that calls process.exit and the
+ * one top-level error handler: operator errors print a message, anything else is a bug (exit 70).
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { HelpShown, parseArgs } from './cli/args.js';
+import type { Action, Command, CommandContext } from './cli/context.js';
+import { ExitCode } from './cli/exit-codes.js';
+import { GenconfError } from './errors.js';
+
+/** Commands are loaded lazily so that `--validate-config` never pays for ssh2 or tar. */
+const COMMANDS: Record<Action, () => Promise<Command>> = {
+  genconf: async () => (await import('./commands/genconf.js')).run,
+  'validate-config': async () => (await import('./commands/validate.js')).run,
+  preflight: async () => (await import('./commands/ssh-stage.js')).run,
+  deploy: async () => (await import('./commands/ssh-stage.js')).run,
+  postflight: async () => (await import('./commands/ssh-stage.js')).run,
+  'install-prereqs': async () => (await import('./commands/ssh-stage.js')).run,
+  uninstall: async () => (await import('./commands/ssh-stage.js')).run,
+  'hash-password': async () => (await import('./commands/hash-password.js')).run,
+  'generate-node-upgrade-script': async () => (await import('./commands/node-upgrade.js')).run,
+  'verify-bundle': async () => (await import('./commands/verify-bundle.js')).run,
+  version: async () => (await import('./commands/version.js')).run,
+};
+
+export async function main(argv: readonly string[], cwd = process.cwd()): Promise<number> {
+  const abort = new AbortController();
+  const onSignal = (): void => {
+    // A second Ctrl-C while cleanups run exits at once.
+    if (abort.signal.aborted) process.exit(ExitCode.INTERRUPTED);
+    abort.abort(new Error('interrupted'));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const options = parseArgs(argv, cwd);
+    const ctx: CommandContext = {
+      options,
+      signal: abort.signal,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      interactive: process.stdin.isTTY === true,
+    };
+    const command = await COMMANDS[options.action]();
+    const code = await command(ctx);
+    return abort.signal.aborted && code === ExitCode.OK ? ExitCode.INTERRUPTED : code;
+  } catch (err) {
+    return reportError(err, abort.signal.aborted);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function reportError(err: unknown, interrupted: boolean): number {
+  if (err instanceof HelpShown) return ExitCode.OK;
+  if (err instanceof GenconfError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+    return err.exitCode;
+  }
+  if (interrupted) {
+    process.stderr.write('interrupted\n');
+    return ExitCode.INTERRUPTED;
+  }
+  const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`internal error: this is a bug in dcos-genconf, please report it with the output below.\n${stack}\n`);
+  return ExitCode.INTERNAL;
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  const code = await main(process.argv.slice(2));
+  // Let stdout drain (large --json documents on a pipe) before exiting.
+  process.exitCode = code;
+  setImmediate(() => process.exit(code));
+}

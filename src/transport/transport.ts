@@ -1,0 +1,65 @@
+/**
+ * The seam between orchestration and the network. Stages and the runner only see these interfaces;
+ * `ssh.ts` implements them over ssh2, `test/fakes/fake-transport.ts` scripts them for unit tests.
+ */
+
+export interface HostTarget {
+  /** IPv4 address or host name as listed in config.yaml. */
+  address: string;
+  port: number;
+  user: string;
+  /** How the host is named in logs and summaries, e.g. `10.0.0.1:22`. */
+  label: string;
+}
+
+export interface ExecOptions {
+  /** Kill the command (close its channel) after this many ms; the result then has `timedOut: true`. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Bytes or a stream written to the command's stdin, then EOF. */
+  stdin?: Buffer | string | NodeJS.ReadableStream;
+  onStdout?: (chunk: string) => void;
+  onStderr?: (chunk: string) => void;
+}
+
+export interface ExecResult {
+  /** null when the command was killed by a signal, timed out or the connection dropped. */
+  exitCode: number | null;
+  signal?: string;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export interface PutOptions {
+  mode?: number;
+  signal?: AbortSignal;
+  /** Fail the transfer when no bytes moved for this long (transfers are judged by progress, not a flat cap). */
+  stallTimeoutMs?: number;
+  onProgress?: (bytesSent: number, totalBytes: number) => void;
+}
+
+/** One authenticated connection to one host; every step of that host in a run reuses it. */
+export interface Connection {
+  readonly host: HostTarget;
+  /** Run `command` (already shell-quoted: build it with `quote.ts`) through the remote user's shell. */
+  exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
+  /** Upload a local file to `remotePath`. */
+  putFile(localPath: string, remotePath: string, opts?: PutOptions): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type ConnectFailureKind =
+  | 'refused'
+  | 'timeout'
+  | 'auth'
+  | 'host-key-changed'
+  | 'host-key-unknown'
+  | 'dns'
+  | 'network';
+
+export interface Transport {
+  /** Throws ConnectError (see errors.ts) when the host cannot be reached or authenticated. */
+  connect(host: HostTarget, opts?: { signal?: AbortSignal }): Promise<Connection>;
+}
