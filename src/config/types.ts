@@ -35,4 +35,9 @@ export interface ValidationResult {
   warnings: Issue[];
   /** Present only when `valid`. */
   args?: Arguments;
+  /**
+   * The keys the user wrote in config.yaml, stringified as DC/OS 1.11 did (source of user.config.yaml).
+   * Present only when `valid`.
+   */
+  userArgs?: Arguments;
 }
