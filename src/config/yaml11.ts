@@ -1,0 +1,256 @@
+/**
+ * Parse config.yaml the way DC/OS 1.11 did (PyYAML, YAML 1.1 implicit types) while keeping where every
+ * top-level key sits in the file. The `yaml` package parses (failsafe schema: every scalar stays text, with
+ * its style); the plain scalars are then typed here with PyYAML's own YAML 1.1 resolution rules, so that
+ * unquoted `yes`/`off` are booleans, `1e5` stays a string, `017` is octal, `1:20` is sexagesimal, and so on.
+ */
+import { Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar } from 'yaml';
+import type { Node } from 'yaml';
+import { PyDict, PyFloat, PyTimestamp, type PyValue } from './py.js';
+
+export interface LoadedKey {
+  key: string;
+  value: PyValue;
+  line: number;
+  column: number;
+}
+
+export type LoadResult =
+  | { ok: true; keys: LoadedKey[]; problems: Array<{ key: string; message: string; line: number; column: number }> }
+  | { ok: false; message: string; line?: number; column?: number };
+
+const BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
+const FLOAT =
+  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+const INT = /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
+const NULL = /^(?:~|null|Null|NULL|)$/;
+const TIMESTAMP =
+  /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/;
+
+/** PyYAML's implicit resolution of a plain scalar (first char decides which resolvers are tried, in order). */
+export function resolvePlain(text: string): PyValue {
+  const first = text[0] ?? '';
+  if ('yYnNtTfFoO'.includes(first) && first !== '' && BOOL.test(text)) return /^(?:yes|true|on)$/i.test(text);
+  if ('-+0123456789.'.includes(first) && first !== '' && FLOAT.test(text)) return new PyFloat(constructFloat(text));
+  if ('-+0123456789'.includes(first) && first !== '' && INT.test(text)) return constructInt(text);
+  if (('~nN'.includes(first) || text === '') && NULL.test(text)) return null;
+  if ('0123456789'.includes(first) && first !== '' && TIMESTAMP.test(text)) return new PyTimestamp(text);
+  return text;
+}
+
+function constructInt(text: string): bigint {
+  let v = text.replace(/_/g, '');
+  let sign = 1n;
+  if (v[0] === '-') sign = -1n;
+  if (v[0] === '-' || v[0] === '+') v = v.slice(1);
+  if (v === '0') return 0n;
+  if (v.startsWith('0b')) return sign * BigInt(v);
+  if (v.startsWith('0x')) return sign * BigInt(v);
+  if (v[0] === '0') return sign * BigInt('0o' + v.slice(1));
+  if (v.includes(':')) {
+    let total = 0n;
+    for (const part of v.split(':')) total = total * 60n + BigInt(part);
+    return sign * total;
+  }
+  return sign * BigInt(v);
+}
+
+function constructFloat(text: string): number {
+  let v = text.replace(/_/g, '').toLowerCase();
+  let sign = 1;
+  if (v[0] === '-') sign = -1;
+  if (v[0] === '-' || v[0] === '+') v = v.slice(1);
+  if (v === '.inf') return sign * Infinity;
+  if (v === '.nan') return NaN;
+  if (v.includes(':')) {
+    let total = 0;
+    for (const part of v.split(':')) total = total * 60 + Number(part);
+    return sign * total;
+  }
+  return sign * Number(v.endsWith('.') ? v.slice(0, -1) : v);
+}
+
+class YamlShapeError extends Error {}
+
+const MAX_DEPTH = 500;
+
+function convert(node: unknown, doc: ReturnType<typeof parseDocument>, depth: number, seen: Set<unknown>): PyValue {
+  if (depth > MAX_DEPTH) throw new YamlShapeError(`nesting deeper than ${MAX_DEPTH} levels`);
+  if (node === null || node === undefined) return null;
+  if (isAlias(node)) {
+    const target = (node as Alias).resolve(doc);
+    if (target === undefined) throw new YamlShapeError(`unknown alias *${(node as Alias).source}`);
+    if (seen.has(target)) throw new YamlShapeError('recursive alias (a value that contains itself)');
+    return convert(target, doc, depth + 1, seen);
+  }
+  if (isScalar(node)) return convertScalar(node as Scalar);
+  if (isSeq(node)) {
+    seen.add(node);
+    const out = node.items.map((item) => convert(item, doc, depth + 1, seen));
+    seen.delete(node);
+    return out;
+  }
+  if (isMap(node)) {
+    seen.add(node);
+    const dict = new PyDict();
+    const own: Array<[PyValue, PyValue]> = [];
+    const merged: Array<[PyValue, PyValue]> = [];
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const keyNode = pair.key as Node | null;
+      if (isScalar(keyNode) && keyNode.type === 'PLAIN' && keyNode.source === '<<' && !keyNode.tag) {
+        for (const [k, v] of mergeSources(pair.value, doc, depth, seen)) merged.push([k, v]);
+        continue;
+      }
+      own.push([convert(keyNode, doc, depth + 1, seen), convert(pair.value, doc, depth + 1, seen)]);
+    }
+    // PyYAML puts merged pairs first, so the mapping's own keys win.
+    for (const [k, v] of [...merged, ...own]) {
+      if (Array.isArray(k) || k instanceof PyDict) throw new YamlShapeError('a mapping key cannot be a list or a mapping');
+      dict.set(k, v);
+    }
+    seen.delete(node);
+    return dict;
+  }
+  throw new YamlShapeError('unsupported YAML node');
+}
+
+function mergeSources(value: unknown, doc: ReturnType<typeof parseDocument>, depth: number, seen: Set<unknown>): Array<[PyValue, PyValue]> {
+  const v = convert(value, doc, depth + 1, seen);
+  const dicts = Array.isArray(v) ? v : [v];
+  const out: Array<[PyValue, PyValue]> = [];
+  // Later mappings in a merge list lose to earlier ones.
+  for (const d of [...dicts].reverse()) {
+    if (!(d instanceof PyDict)) throw new YamlShapeError('a merge key (<<) must name a mapping or a list of mappings');
+    out.push(...d.entries);
+  }
+  return out;
+}
+
+function convertScalar(node: Scalar): PyValue {
+  const text = typeof node.value === 'string' ? node.value : String(node.value ?? '');
+  const tag = node.tag;
+  if (tag && tag !== '!') {
+    const short = tag.replace(/^tag:yaml\.org,2002:/, '!!');
+    switch (short) {
+      case '!!str':
+        return text;
+      case '!!null':
+        return null;
+      case '!!bool':
+        if (!BOOL.test(text)) throw new YamlShapeError(`'${text}' is not a boolean (tagged !!bool)`);
+        return /^(?:yes|true|on)$/i.test(text);
+      case '!!int':
+        if (!INT.test(text)) throw new YamlShapeError(`'${text}' is not an integer (tagged !!int)`);
+        return constructInt(text);
+      case '!!float':
+        if (!FLOAT.test(text) && !INT.test(text)) throw new YamlShapeError(`'${text}' is not a float (tagged !!float)`);
+        return new PyFloat(constructFloat(text));
+      case '!!timestamp':
+        return new PyTimestamp(text);
+      default:
+        throw new YamlShapeError(`could not determine a constructor for the tag '${tag}'`);
+    }
+  }
+  if (node.type === 'PLAIN' && tag !== '!') return resolvePlain(text);
+  return text;
+}
+
+/** Parse config.yaml text. Never throws: every problem is returned as a message. */
+export function loadConfigText(text: string): LoadResult {
+  const lineCounter = new LineCounter();
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { version: '1.1', schema: 'failsafe', lineCounter, uniqueKeys: false, prettyErrors: false, keepSourceTokens: false });
+  } catch (err) {
+    return { ok: false, message: `Invalid YAML: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  const firstError = doc.errors[0];
+  if (firstError) {
+    const pos = firstError.linePos?.[0];
+    return { ok: false, message: `Invalid YAML: ${firstError.message.split('\n')[0]}`, line: pos?.line, column: pos?.col };
+  }
+  const tagWarning = doc.warnings.find((w) => /tag/i.test(w.message));
+  if (tagWarning) {
+    const pos = tagWarning.linePos?.[0];
+    return { ok: false, message: `Invalid YAML: ${tagWarning.message.split('\n')[0]}`, line: pos?.line, column: pos?.col };
+  }
+  const root = doc.contents;
+  const isEmptyScalar = root === null || (isScalar(root) && root.type === 'PLAIN' && (root.source ?? '') === '' && !root.tag);
+  if (isEmptyScalar) {
+    return { ok: false, message: 'The file is empty; it must be a mapping of configuration keys to values (for example `cluster_name: my-cluster`)' };
+  }
+  if (!isMap(root)) {
+    const pos = root.range ? lineCounter.linePos(root.range[0]) : undefined;
+    const kind = isSeq(root) ? 'a list' : isAlias(root) ? 'an alias' : 'a single value';
+    return {
+      ok: false,
+      message: `The top level must be a mapping of configuration keys to values, not ${kind}`,
+      line: pos?.line,
+      column: pos?.col,
+    };
+  }
+  const keys: LoadedKey[] = [];
+  const problems: Array<{ key: string; message: string; line: number; column: number }> = [];
+  const index = new Map<string, number>();
+  const seen = new Set<unknown>([root]);
+  const add = (key: string, value: PyValue, line: number, column: number): void => {
+    const at = index.get(key);
+    // A repeated key: PyYAML keeps the last value; report the position of the last one too.
+    if (at !== undefined) keys[at] = { key, value, line, column };
+    else {
+      index.set(key, keys.length);
+      keys.push({ key, value, line, column });
+    }
+  };
+  for (const pair of root.items) {
+    const keyNode = pair.key as Node | null;
+    const start = keyNode && 'range' in keyNode && keyNode.range ? keyNode.range[0] : 0;
+    const pos = lineCounter.linePos(start);
+    let keyValue: PyValue;
+    try {
+      if (isScalar(keyNode) && keyNode.type === 'PLAIN' && keyNode.source === '<<' && !keyNode.tag) {
+        for (const [k, v] of mergeSources(pair.value, doc, 0, seen)) {
+          if (typeof k === 'string') {
+            if (!index.has(k)) add(k, v, pos.line, pos.col);
+          } else problems.push({ key: String(k), message: 'Keys must be strings', line: pos.line, column: pos.col });
+        }
+        continue;
+      }
+      keyValue = convert(keyNode, doc, 0, seen);
+    } catch (err) {
+      problems.push({ key: keyText(keyNode), message: `Invalid YAML: ${(err as Error).message}`, line: pos.line, column: pos.col });
+      continue;
+    }
+    if (typeof keyValue !== 'string') {
+      problems.push({
+        key: keyText(keyNode),
+        message: `Keys must be strings, but YAML reads this key as ${describeNonString(keyValue)}; quote it`,
+        line: pos.line,
+        column: pos.col,
+      });
+      continue;
+    }
+    try {
+      add(keyValue, convert(pair.value, doc, 1, seen), pos.line, pos.col);
+    } catch (err) {
+      if (!(err instanceof YamlShapeError)) throw err;
+      problems.push({ key: keyValue, message: `Invalid YAML: ${err.message}`, line: pos.line, column: pos.col });
+    }
+  }
+  return { ok: true, keys, problems };
+}
+
+function keyText(node: unknown): string {
+  if (isScalar(node)) return String((node as Scalar).source ?? (node as Scalar).value ?? '');
+  return '?';
+}
+
+function describeNonString(v: PyValue): string {
+  if (typeof v === 'boolean') return `the boolean ${v}`;
+  if (typeof v === 'bigint') return `the integer ${v}`;
+  if (v === null) return 'null';
+  if (v instanceof PyFloat) return `the float ${v.value}`;
+  if (v instanceof PyTimestamp) return 'a date';
+  return 'a collection';
+}
