@@ -1,0 +1,181 @@
+/**
+ * The DC/OS artifacts the original carried inside its Docker image, read from a directory with the same layout:
+ *
+ *   bootstrap.latest                          the bootstrap id
+ *   bootstrap/<bootstrap_id>.bootstrap.tar.xz
+ *   bootstrap/<bootstrap_id>.active.json
+ *   complete/complete.latest.json             {"bootstrap": "<id>", "packages": ["<name>--<version>", ...]}
+ *   packages/<name>/<name>--<version>.tar.xz  one per package id
+ *
+ * Everything wrong is reported at once, naming each missing path, because fixing one problem per run is slow.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import { InputError } from '../errors.js';
+import { digestFile } from './digest.js';
+import { isPackageIdError, packagePath, parsePackageId, type PackageId } from './package-id.js';
+
+/** Package names the bundle writer generates itself; an artifacts set must not bring its own. */
+export const GENERATED_PACKAGE_NAMES: readonly string[] = ['dcos-config', 'dcos-metadata', 'custom-check-bins'];
+
+const BOOTSTRAP_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+export interface ArtifactRef {
+  /** Path relative to the artifacts dir, which is also its path in the serve dir. */
+  rel: string;
+  abs: string;
+  sha256: string;
+  size: number;
+  /** Permission bits on disk (decides whether the file can be hard-linked into the served tree). */
+  mode: number;
+}
+
+export interface ArtifactSet {
+  dir: string;
+  bootstrapId: string;
+  bootstrap: ArtifactRef;
+  activeJson: ArtifactRef;
+  /** Sorted by package id. */
+  packages: (PackageId & { file: ArtifactRef })[];
+}
+
+export const EXAMPLE_ARTIFACTS_HINT = (dir: string): string =>
+  `point --artifacts at a DC/OS 1.11 artifacts directory, or write the small example set with: npm run example-artifacts -- ${dir}`;
+
+export interface LoadArtifactsOptions {
+  /** bootstrap_id from config.yaml, which wins over bootstrap.latest (as BOOTSTRAP_ID did in the original). */
+  bootstrapIdOverride?: string;
+}
+
+export async function loadArtifacts(dir: string, opts: LoadArtifactsOptions = {}): Promise<ArtifactSet> {
+  const where = `artifacts directory ${dir}`;
+  const st = await stat(dir).catch(() => undefined);
+  if (!st) throw new InputError(`${where} does not exist`, dir, EXAMPLE_ARTIFACTS_HINT(dir));
+  if (!st.isDirectory()) throw new InputError(`${where} is not a directory`, dir, EXAMPLE_ARTIFACTS_HINT(dir));
+
+  const problems: string[] = [];
+  const completeRel = 'complete/complete.latest.json';
+  const complete = await readJson(dir, completeRel, problems);
+  let completeBootstrap: string | undefined;
+  let ids: string[] = [];
+  if (complete !== undefined) {
+    if (typeof complete !== 'object' || complete === null || Array.isArray(complete)) {
+      problems.push(`${completeRel}: must be a JSON object {"bootstrap": "<id>", "packages": [...]}`);
+    } else {
+      const c = complete as Record<string, unknown>;
+      if (c.bootstrap !== undefined) {
+        if (typeof c.bootstrap === 'string') completeBootstrap = c.bootstrap;
+        else problems.push(`${completeRel}: "bootstrap" must be a string`);
+      }
+      if (!Array.isArray(c.packages) || !c.packages.every((p) => typeof p === 'string')) {
+        problems.push(`${completeRel}: "packages" must be a list of package ids (strings)`);
+      } else ids = c.packages as string[];
+    }
+  }
+
+  const latest = await readFile(path.join(dir, 'bootstrap.latest'), 'utf8').then(
+    (s) => s.trim(),
+    () => undefined,
+  );
+  let bootstrapId = opts.bootstrapIdOverride ?? latest ?? completeBootstrap;
+  if (opts.bootstrapIdOverride === undefined) {
+    if (latest === undefined && completeBootstrap === undefined) {
+      problems.push('missing bootstrap.latest (a file holding the bootstrap id)');
+    } else if (latest !== undefined && completeBootstrap !== undefined && latest !== completeBootstrap) {
+      problems.push(`bootstrap.latest says '${latest}' but ${completeRel} says '${completeBootstrap}': they must agree`);
+    }
+  }
+  if (bootstrapId !== undefined && !BOOTSTRAP_ID_RE.test(bootstrapId)) {
+    problems.push(`bootstrap id '${bootstrapId}' is not valid: it must match ${BOOTSTRAP_ID_RE.source}`);
+    bootstrapId = undefined;
+  }
+
+  const packages: PackageId[] = [];
+  const seenNames = new Map<string, string>();
+  for (const id of ids) {
+    const p = parsePackageId(id);
+    if (isPackageIdError(p)) {
+      problems.push(`${completeRel}: package id '${id}' ${p.error}`);
+      continue;
+    }
+    if (GENERATED_PACKAGE_NAMES.includes(p.name)) {
+      problems.push(`${completeRel}: package '${id}' has a name reserved for the packages genconf generates`);
+      continue;
+    }
+    const other = seenNames.get(p.name);
+    if (other !== undefined) {
+      problems.push(`${completeRel}: package name '${p.name}' is listed twice ('${other}' and '${id}'); a cluster runs one version of each`);
+      continue;
+    }
+    seenNames.set(p.name, id);
+    packages.push(p);
+  }
+  packages.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
+  const wanted: string[] = [];
+  if (bootstrapId !== undefined) wanted.push(`bootstrap/${bootstrapId}.bootstrap.tar.xz`, `bootstrap/${bootstrapId}.active.json`);
+  for (const p of packages) wanted.push(packagePath(p));
+  const found = new Map<string, { size: number; mode: number }>();
+  await Promise.all(
+    wanted.map(async (rel) => {
+      const s = await stat(path.join(dir, rel)).catch(() => undefined);
+      if (!s) problems.push(`missing ${rel}`);
+      else if (!s.isFile()) problems.push(`${rel} is not a regular file`);
+      else found.set(rel, { size: s.size, mode: s.mode & 0o7777 });
+    }),
+  );
+
+  if (bootstrapId !== undefined && found.has(`bootstrap/${bootstrapId}.active.json`)) {
+    const active = await readJson(dir, `bootstrap/${bootstrapId}.active.json`, problems);
+    if (active !== undefined && !(Array.isArray(active) && active.every((x) => typeof x === 'string'))) {
+      problems.push(`bootstrap/${bootstrapId}.active.json: must be a JSON list of package ids`);
+    }
+  }
+
+  if (problems.length > 0 || bootstrapId === undefined) {
+    problems.sort();
+    throw new InputError(
+      `${where} is incomplete or invalid:\n  ${problems.join('\n  ')}`,
+      dir,
+      EXAMPLE_ARTIFACTS_HINT(dir),
+    );
+  }
+
+  // Every artifact is hashed once per run: the digests feed config_id, SHA256SUMS and the install script's
+  // checks. A few at a time keeps several disks busy without thrashing one.
+  const limit = pLimit(4);
+  const refs = new Map<string, ArtifactRef>();
+  await Promise.all(
+    wanted.map((rel) =>
+      limit(async () => {
+        const abs = path.join(dir, rel);
+        const d = await digestFile(abs);
+        refs.set(rel, { rel, abs, sha256: d.hex, size: d.size, mode: found.get(rel)!.mode });
+      }),
+    ),
+  );
+  return {
+    dir,
+    bootstrapId,
+    bootstrap: refs.get(`bootstrap/${bootstrapId}.bootstrap.tar.xz`)!,
+    activeJson: refs.get(`bootstrap/${bootstrapId}.active.json`)!,
+    packages: packages.map((p) => ({ ...p, file: refs.get(packagePath(p))! })),
+  };
+}
+
+async function readJson(dir: string, rel: string, problems: string[]): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path.join(dir, rel), 'utf8');
+  } catch (err) {
+    problems.push((err as NodeJS.ErrnoException).code === 'ENOENT' ? `missing ${rel}` : `${rel}: cannot read: ${(err as Error).message}`);
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    problems.push(`${rel}: not valid JSON: ${(err as Error).message}`);
+    return undefined;
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * `--genconf`'s bundle writer: artifacts + finalized arguments → genconf/serve/ (reference §4), plus the
+ * deterministic dcos-install.tar and SHA256SUMS. The whole tree is built in a temp dir and swapped in at the end
+ * (serve-dir.ts). Artifacts are hard-linked or copied by the kernel and hashed as streams: memory does not grow
+ * with their size.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, copyFile, link, mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Arguments } from '../config/types.js';
+import { InterruptedError } from '../errors.js';
+import { loadArtifacts, type ArtifactRef, type ArtifactSet } from './artifacts.js';
+import { dcosImageCommit, DEFAULT_DCOS_VARIANT, DEFAULT_DCOS_VERSION } from './build-info.js';
+import { CHECK_BINS_DIR_ARG, CHECK_BINS_PACKAGE_NAME, checkBinsEntries, loadCheckBins, type CheckBins } from './check-bins.js';
+import { digestFile, sha256Hex } from './digest.js';
+import { CONFIG_PACKAGE_NAMES, computeIds, TEMPLATE_FILENAMES, type BundleIds } from './ids.js';
+import { formatSums, INSTALL_TAR_NAME, SUMS_NAME, writeInstallTar, type ServedFile } from './install-tar.js';
+import type { ArtifactManifest } from './manifest.js';
+import { packagePath, parsePackageId, type PackageId } from './package-id.js';
+import { pyDumps, pyPretty } from './py-json.js';
+import type { RenderContext, RenderedEntry, Renderers } from './renderers.js';
+import { beginServeWork } from './serve-dir.js';
+import { writePackage, type TarEntry } from './tar.js';
+
+export const DEFAULT_CHECK_SEARCH_PATH = '/opt/mesosphere/bin:/usr/bin:/bin:/sbin';
+
+export interface BuildOptions {
+  genconfDir: string;
+  artifactsDir: string;
+  /** Finalized arguments from validation (DC/OS 1.11 names, string values). */
+  args: Arguments;
+  /** The keys the user wrote (source of user.config.yaml). */
+  userArgs: Arguments;
+  renderers: Renderers;
+  /** With --generate-node-upgrade-script: the DC/OS version the cluster upgrades from. */
+  upgradeFrom?: string;
+  signal?: AbortSignal;
+  /** Progress lines, as the original logged them. */
+  log?: (line: string) => void;
+}
+
+export interface BuildResult {
+  configId: string;
+  clusterPackageListId: string;
+  clusterPackages: string[];
+  bootstrapId: string;
+  serveDir: string;
+  tarball: { path: string; sha256: string; size: number };
+  /** Every file of the serve tree listed in SHA256SUMS, sorted by path. */
+  files: ServedFile[];
+  /** Content of cluster-package-info.json and genconf/cluster_packages.json. */
+  clusterPackageInfo: Record<string, { filename: string; id: string }>;
+  upgrade?: { path: string; url: string };
+}
+
+/** The arguments the bundle adds: everything that comes from the artifacts, check_bins and this build. */
+export function bundleArguments(args: Arguments, artifacts: ArtifactSet, checkBins: CheckBins | undefined): Record<string, string> {
+  const packageIds = artifacts.packages.map((p) => p.id);
+  if (checkBins) packageIds.push(checkBins.packageId);
+  const searchPath = args.check_search_path ?? DEFAULT_CHECK_SEARCH_PATH;
+  return {
+    ...args,
+    bootstrap_id: artifacts.bootstrapId,
+    bootstrap_variant: '',
+    package_ids: pyDumps(packageIds),
+    dcos_image_commit: dcosImageCommit(),
+    template_filenames: pyPretty(TEMPLATE_FILENAMES),
+    config_package_names: pyPretty(CONFIG_PACKAGE_NAMES),
+    custom_check_bins_dir: CHECK_BINS_DIR_ARG,
+    custom_check_bins_package_name: CHECK_BINS_PACKAGE_NAME,
+    custom_check_bins_provided: checkBins ? 'true' : 'false',
+    custom_check_bins_hash: checkBins?.hash ?? '',
+    custom_check_bins_package_id: checkBins?.packageId ?? '',
+    check_search_path:
+      checkBins && !searchPath.split(':').includes(`/opt/mesosphere/packages/${checkBins.packageId}`)
+        ? `${searchPath}:/opt/mesosphere/packages/${checkBins.packageId}`
+        : searchPath,
+  };
+}
+
+/** Rendered package members → tar members: leading `/` dropped, modes numeric. */
+export function toTarEntries(rendered: readonly RenderedEntry[]): TarEntry[] {
+  return rendered.map((e): TarEntry => {
+    const mode = typeof e.mode === 'number' ? e.mode : parseInt(e.mode, 8);
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw new Error(`bad mode ${String(e.mode)} for ${e.path}`);
+    const name = e.path.replace(/^\/+/, '').replace(/^\.\//, '');
+    if (name.endsWith('/')) return { name, type: 'directory', mode };
+    const data = Buffer.isBuffer(e.content) ? e.content : Buffer.from(e.content, 'utf8');
+    return { name, type: 'file', mode, source: { kind: 'bytes', data } };
+  });
+}
+
+export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
+  const log = opts.log ?? (() => undefined);
+  const checkAbort = (): void => {
+    if (opts.signal?.aborted) throw new InterruptedError();
+  };
+  const artifacts = await loadArtifacts(opts.artifactsDir, { bootstrapIdOverride: opts.userArgs.bootstrap_id });
+  const checkBins = await loadCheckBins(opts.genconfDir);
+  checkAbort();
+
+  const args = bundleArguments(opts.args, artifacts, checkBins);
+  const digests: Record<string, string> = {};
+  for (const ref of [artifacts.bootstrap, artifacts.activeJson, ...artifacts.packages.map((p) => p.file)]) digests[ref.rel] = ref.sha256;
+  const packageIds = JSON.parse(args.package_ids!) as string[];
+  const ids: BundleIds = computeIds({
+    commit: args.dcos_image_commit!,
+    templateFilenames: args.template_filenames!,
+    args,
+    digests,
+    packageIds,
+  });
+  const finalArgs: Arguments = {
+    ...args,
+    cluster_packages: pyDumps(ids.clusterPackages),
+    cluster_package_list_id: ids.clusterPackageListId,
+  };
+  const ctx: RenderContext = {
+    bootstrapId: artifacts.bootstrapId,
+    dcosImageCommit: args.dcos_image_commit!,
+    dcosVersion: args.dcos_version ?? DEFAULT_DCOS_VERSION,
+    dcosVariant: args.dcos_variant ?? DEFAULT_DCOS_VARIANT,
+    configId: ids.configId,
+    clusterPackageListId: ids.clusterPackageListId,
+    clusterPackages: ids.clusterPackages,
+    packageIds,
+    templateFilenames: args.template_filenames!,
+    configPackageNames: args.config_package_names!,
+  };
+  // Rendering is pure and cheap: do it before touching the disk, so a template error writes nothing.
+  const configEntries = toTarEntries(opts.renderers.renderConfigPackage(finalArgs, opts.userArgs, ctx));
+  const metadataEntries = toTarEntries(opts.renderers.renderMetadataPackage(finalArgs, ctx));
+
+  const work = await beginServeWork(opts.genconfDir);
+  try {
+    const root = work.tmpDir;
+    const files: ServedFile[] = [];
+    const ensureDir = (rel: string): Promise<string | undefined> => mkdir(path.join(root, path.dirname(rel)), { recursive: true, mode: 0o755 });
+    const putBytes = async (rel: string, mode: number, content: string): Promise<void> => {
+      await ensureDir(rel);
+      const data = Buffer.from(content, 'utf8');
+      await writeFile(path.join(root, rel), data, { mode });
+      await chmod(path.join(root, rel), mode); // the umask must not decide what nodes can read
+      files.push({ path: rel, mode, sha256: sha256Hex(data), size: data.length });
+    };
+    const putArtifact = async (ref: ArtifactRef): Promise<void> => {
+      await ensureDir(ref.rel);
+      await linkOrCopy(ref, path.join(root, ref.rel));
+      files.push({ path: ref.rel, mode: 0o644, sha256: ref.sha256, size: ref.size });
+    };
+    const putPackage = async (p: Pick<PackageId, 'id' | 'name'>, entries: TarEntry[]): Promise<void> => {
+      const rel = packagePath(p);
+      await ensureDir(rel);
+      const abs = path.join(root, rel);
+      await writePackage(entries, abs);
+      await chmod(abs, 0o644);
+      const d = await digestFile(abs);
+      files.push({ path: rel, mode: 0o644, sha256: d.hex, size: d.size });
+    };
+
+    // bootstrap/, every artifact package, then the generated packages (reference §4 layout).
+    await putArtifact(artifacts.bootstrap);
+    await putArtifact(artifacts.activeJson);
+    for (const p of artifacts.packages) {
+      checkAbort();
+      await putArtifact(p.file);
+    }
+    await putBytes('bootstrap.latest', 0o644, artifacts.bootstrapId);
+
+    const listRel = `package_lists/${ids.clusterPackageListId}.package_list.json`;
+    await putBytes(listRel, 0o644, pyDumps(ids.clusterPackages));
+    await putBytes('cluster-package-list.latest', 0o644, ids.clusterPackageListId);
+    log(`Cluster package list: ${listRel}`);
+
+    const [configId, metadataId] = ids.configPackageIds.map((id) => parsePackageId(id) as PackageId);
+    await putPackage(configId!, configEntries);
+    log(`Package filename: ${packagePath(configId!)}`);
+    checkAbort();
+    await putPackage(metadataId!, metadataEntries);
+    log(`Package filename: ${packagePath(metadataId!)}`);
+    if (checkBins) {
+      const p = parsePackageId(checkBins.packageId) as PackageId;
+      await putPackage(p, checkBinsEntries(checkBins));
+      log(`Package filename: ${packagePath(p)}`);
+    }
+    checkAbort();
+
+    const clusterPackageInfo: BuildResult['clusterPackageInfo'] = {};
+    for (const id of ids.clusterPackages) {
+      const p = parsePackageId(id) as PackageId;
+      clusterPackageInfo[p.name] = { filename: packagePath(p), id };
+    }
+    const infoText = pyPretty(clusterPackageInfo);
+    await putBytes('cluster-package-info.json', 0o644, infoText);
+
+    const byPath = new Map(files.map((f) => [f.path, f]));
+    const manifestPaths = [artifacts.bootstrap.rel, artifacts.activeJson.rel, listRel, ...ids.clusterPackages.map((id) => packagePath(parsePackageId(id) as PackageId))];
+    const manifest: ArtifactManifest = {
+      bootstrapId: artifacts.bootstrapId,
+      clusterPackageListId: ids.clusterPackageListId,
+      files: manifestPaths
+        .sort()
+        .map((p) => {
+          const f = byPath.get(p);
+          if (!f) throw new Error(`manifest: ${p} was not written`);
+          return { path: p, sha256: f.sha256, size: f.size };
+        }),
+    };
+    await putBytes('dcos_install.sh', 0o755, opts.renderers.renderInstallScript(finalArgs, manifest));
+
+    let upgrade: BuildResult['upgrade'];
+    if (opts.upgradeFrom !== undefined) {
+      // Unguessable, as the original's uuid4 hex: the URL is the only thing that names the script.
+      const rel = `upgrade/${randomBytes(16).toString('hex')}/dcos_node_upgrade.sh`;
+      await putBytes(rel, 0o755, opts.renderers.renderNodeUpgradeScript(finalArgs, manifest, opts.upgradeFrom));
+      upgrade = { path: path.join(work.serveDir, rel), url: `${(finalArgs.bootstrap_url ?? '').replace(/\/+$/, '')}/${rel}` };
+    }
+    checkAbort();
+
+    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const sums = formatSums(files);
+    await writeFile(path.join(root, SUMS_NAME), sums, { mode: 0o644 });
+    await chmod(path.join(root, SUMS_NAME), 0o644);
+    const tar = await writeInstallTar(root, files, sums, path.join(root, INSTALL_TAR_NAME));
+    await chmod(path.join(root, INSTALL_TAR_NAME), 0o644);
+    checkAbort();
+
+    await work.commit();
+    // Beside serve/, as the original: written whole, then renamed over the old one.
+    const cpj = path.join(opts.genconfDir, 'cluster_packages.json');
+    await writeFile(`${cpj}.tmp-${process.pid}`, infoText, { mode: 0o644 });
+    await rename(`${cpj}.tmp-${process.pid}`, cpj);
+
+    return {
+      configId: ids.configId,
+      clusterPackageListId: ids.clusterPackageListId,
+      clusterPackages: ids.clusterPackages,
+      bootstrapId: artifacts.bootstrapId,
+      serveDir: work.serveDir,
+      tarball: { path: path.join(work.serveDir, INSTALL_TAR_NAME), ...tar },
+      files,
+      clusterPackageInfo,
+      ...(upgrade ? { upgrade } : {}),
+    };
+  } finally {
+    await work.release();
+  }
+}
+
+/**
+ * Hard-link when possible (no copy of a multi-GB artifact), else let the kernel copy it. A file nodes could not
+ * read through the web server is copied and made 0644 instead, since chmod on a link would change the artifact.
+ */
+async function linkOrCopy(ref: ArtifactRef, dest: string): Promise<void> {
+  if ((ref.mode & 0o444) === 0o444) {
+    try {
+      await link(ref.abs, dest);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EMLINK') throw err;
+    }
+  }
+  await copyFile(ref.abs, dest);
+  await chmod(dest, 0o644);
+}

@@ -1,0 +1,52 @@
+/**
+ * The bundle's content ids (reference §3), computed with pkgpanda's hash_checkout so that the same inputs give
+ * the same ids on every run and machine, and any change gives new ones:
+ *
+ *   config_id               = hash_checkout({commit, template_filenames, argument_dict})
+ *   cluster_packages        = sorted(dcos-config--setup_<config_id>, dcos-metadata--setup_<config_id>, package ids)
+ *   cluster_package_list_id = hash_checkout(cluster_packages)
+ *
+ * argument_dict is every finalized argument except those computed from config_id itself, plus the SHA-256 of
+ * every artifact: in the original the artifacts were fixed by the image commit; here they come from a directory
+ * that can change under the same package ids.
+ */
+import type { Arguments } from '../config/types.js';
+import { hashCheckout } from '../config/hash-checkout.js';
+
+export const CONFIG_PACKAGE_NAMES: readonly string[] = ['dcos-config', 'dcos-metadata'];
+/** The original's template list; stored in the arguments as it was, so expanded.config.json keeps its shape. */
+export const TEMPLATE_FILENAMES: readonly string[] = ['dcos-config.yaml', 'cloud-config.yaml', 'dcos-metadata.yaml', 'dcos-services.yaml'];
+
+/** Arguments that are outputs of config_id, so cannot be inputs to it. */
+export const ID_DERIVED_KEYS: readonly string[] = ['config_id', 'cluster_packages', 'cluster_package_list_id', 'expanded_config', 'expanded_config_full'];
+
+export interface BundleIds {
+  configId: string;
+  /** `dcos-config--setup_<config_id>`, `dcos-metadata--setup_<config_id>`. */
+  configPackageIds: string[];
+  /** Sorted. */
+  clusterPackages: string[];
+  clusterPackageListId: string;
+}
+
+export interface IdInputs {
+  commit: string;
+  /** JSON text, as the argument of the same name. */
+  templateFilenames: string;
+  args: Arguments;
+  /** `relative path → sha256` of every artifact and input file that is not already inside `args`. */
+  digests: Readonly<Record<string, string>>;
+  /** Package ids from the artifacts (and custom-check-bins). */
+  packageIds: readonly string[];
+}
+
+export function computeIds(input: IdInputs): BundleIds {
+  const argumentDict: Record<string, string> = {};
+  for (const [k, v] of Object.entries(input.args)) if (!ID_DERIVED_KEYS.includes(k)) argumentDict[k] = v;
+  // A key no DC/OS argument uses, so it cannot collide with one.
+  argumentDict['__artifact_digests'] = hashCheckout(input.digests);
+  const configId = hashCheckout({ commit: input.commit, template_filenames: input.templateFilenames, argument_dict: argumentDict });
+  const configPackageIds = CONFIG_PACKAGE_NAMES.map((n) => `${n}--setup_${configId}`);
+  const clusterPackages = [...configPackageIds, ...input.packageIds].sort();
+  return { configId, configPackageIds, clusterPackages, clusterPackageListId: hashCheckout(clusterPackages) };
+}
