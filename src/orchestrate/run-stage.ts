@@ -1,0 +1,370 @@
+/**
+ * Run one stage over the plan's hosts: a sliding window of `parallelism` hosts, one connection per host reused by
+ * all of its steps (across phases), steps in order, cleanups always, and every limit turned into a typed result.
+ * It never throws because a host failed; it throws only for bugs.
+ */
+import { readFile } from 'node:fs/promises';
+import pLimit from 'p-limit';
+import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
+import type { Phase, Stage, Step, Verdict } from '../stages/types.js';
+import { command } from '../transport/quote.js';
+import type { Connection, Transport } from '../transport/transport.js';
+import type { RunListener } from './events.js';
+import type { HostResult, HostStatus, StageResult, StepResult } from './result.js';
+
+export interface RunOptions {
+  transport: Transport;
+  /** Ctrl-C: stop starting work, abort running steps, run cleanups, report. */
+  signal?: AbortSignal;
+  /** Whole-run deadline (`--timeout`), in ms. */
+  runTimeoutMs?: number;
+  /** Shown in connect-timeout messages (`--connect-timeout`). */
+  connectTimeoutSec?: number;
+  continueOnMasterFailure?: boolean;
+  runId?: string;
+  listener?: RunListener;
+  /** Reads a step's stdin file; injectable for tests. */
+  readStdin?: (path: string) => Promise<Buffer>;
+  now?: () => number;
+}
+
+const TAIL_BYTES = 8 * 1024;
+
+function tail(s: string): string {
+  return s.length > TAIL_BYTES ? s.slice(s.length - TAIL_BYTES) : s;
+}
+
+export function newRunId(date = new Date()): string {
+  const stamp = date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0')}`;
+}
+
+/** Why the run stops starting work: the operator interrupted it, or its deadline passed. */
+type StopCause = { kind: 'interrupt' } | { kind: 'deadline'; seconds: number };
+
+interface HostState {
+  result: HostResult;
+  startedAt?: number;
+  endedAt?: number;
+}
+
+function seconds(ms: number): string {
+  const s = ms / 1000;
+  return Number.isInteger(s) ? `${s} s` : `${s.toFixed(1)} s`;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Connect failures carry `kind` (transport/errors.ts ConnectError); read it without depending on the class. */
+function connectKind(err: unknown): string | undefined {
+  const kind = (err as { kind?: unknown } | null)?.kind;
+  return typeof kind === 'string' ? kind : undefined;
+}
+
+function isStall(err: unknown): boolean {
+  const e = err as { code?: unknown; name?: unknown; message?: unknown } | null;
+  return e?.code === 'ESTALL' || e?.name === 'TransferStallError' || /stall|no progress/i.test(String(e?.message ?? ''));
+}
+
+export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions): Promise<StageResult> {
+  const now = opts.now ?? Date.now;
+  const emit: RunListener = opts.listener ?? (() => undefined);
+  const readStdin = opts.readStdin ?? ((p: string) => readFile(p));
+  const runId = opts.runId ?? newRunId();
+  const startedAt = now();
+  const startedIso = new Date(startedAt).toISOString();
+
+  // One controller for "stop": Ctrl-C and the --timeout deadline both abort it; the cause says which.
+  const stop = new AbortController();
+  let cause: StopCause | undefined;
+  const onUserAbort = (): void => {
+    cause ??= { kind: 'interrupt' };
+    stop.abort();
+  };
+  if (opts.signal?.aborted) onUserAbort();
+  opts.signal?.addEventListener('abort', onUserAbort, { once: true });
+  let deadline: NodeJS.Timeout | undefined;
+  if (opts.runTimeoutMs !== undefined) {
+    deadline = setTimeout(() => {
+      cause ??= { kind: 'deadline', seconds: Math.round(opts.runTimeoutMs! / 1000) };
+      stop.abort();
+    }, opts.runTimeoutMs);
+  }
+
+  const states = new Map<string, HostState>();
+  const connections = new Map<string, Connection>();
+  // A host's connection is closed after the last phase that includes it, so it is reused across phases.
+  const lastPhase = new Map<string, number>();
+  stage.phases.forEach((phase, i) => phase.hosts(plan).forEach((h) => lastPhase.set(h.label, i)));
+  const order = plan.hosts;
+
+  emit({ type: 'run', runId, stage: stage.name, hosts: order, parallelism: plan.parallelism, startedAt: startedIso });
+
+  const stateOf = (host: PlannedHost): HostState => {
+    let s = states.get(host.label);
+    if (!s) {
+      s = { result: { host, status: 'ok', steps: [], checks: [], facts: {}, durationMs: 0 } };
+      states.set(host.label, s);
+    }
+    return s;
+  };
+
+  const stopStatus = (): { status: HostStatus; reason: (what: string) => string } =>
+    cause?.kind === 'deadline'
+      ? { status: 'timed-out', reason: (what) => `the run's deadline passed ${what} (raise --timeout, now ${cause?.kind === 'deadline' ? cause.seconds : 0} s)` }
+      : { status: 'interrupted', reason: (what) => `interrupted ${what}` };
+
+  const fail = (s: HostState, status: HostStatus, step: Step | undefined, reason: string): void => {
+    // The first failure decides the host's status; later ones (a cleanup after a failed install) only add steps.
+    if (s.result.status !== 'ok') return;
+    s.result.status = status;
+    s.result.reason = reason;
+    if (step) {
+      s.result.failedStep = step.title;
+      s.result.failedStepId = step.id;
+    }
+  };
+
+  async function runStep(conn: Connection, host: PlannedHost, step: Step, signal: AbortSignal): Promise<StepResult> {
+    const t0 = now();
+    const base = { id: step.id, title: step.title, kind: step.kind, cleanup: step.cleanup === true };
+    let stdout = '';
+    let stderr = '';
+    const done = (r: Omit<StepResult, keyof typeof base | 'durationMs' | 'stdoutTail' | 'stderrTail'>): StepResult => {
+      const result: StepResult = { ...base, ...r, durationMs: now() - t0, stdoutTail: tail(stdout), stderrTail: tail(stderr) };
+      emit({ type: 'step-end', host, step, result });
+      return result;
+    };
+    const stopped = (): StepResult => {
+      const st = stopStatus();
+      return done({ status: st.status === 'timed-out' ? 'timed-out' : 'interrupted', exitCode: null, message: st.reason(`during "${step.title}"`) });
+    };
+
+    if (step.kind === 'put') {
+      emit({ type: 'step-start', host, step });
+      try {
+        await conn.putFile(step.local, step.remote, {
+          ...(step.mode !== undefined ? { mode: step.mode } : {}),
+          signal,
+          stallTimeoutMs: step.timeout.ms,
+          onProgress: (sent, total) => emit({ type: 'progress', host, step, sent, total }),
+        });
+        return done({ status: 'ok', exitCode: 0 });
+      } catch (err) {
+        if (signal.aborted) return stopped();
+        if (isStall(err)) {
+          return done({
+            status: 'timed-out',
+            exitCode: null,
+            message: `${host.label}: "${step.title}" made no progress for ${seconds(step.timeout.ms)} (raise ${step.timeout.option})`,
+          });
+        }
+        stderr = errorMessage(err);
+        return done({ status: 'failed', exitCode: null, message: `copy failed: ${errorMessage(err)}` });
+      }
+    }
+
+    const cmd = command(step.argv);
+    emit({ type: 'step-start', host, step, command: cmd });
+    let stdin: Buffer | undefined;
+    if (step.stdinFile !== undefined) stdin = await readStdin(step.stdinFile);
+    let r;
+    try {
+      r = await conn.exec(cmd, {
+        timeoutMs: step.timeout.ms,
+        signal,
+        ...(stdin ? { stdin } : {}),
+        onStdout: (chunk) => {
+          stdout += chunk;
+          if (stdout.length > 4 * TAIL_BYTES) stdout = tail(stdout);
+          emit({ type: 'output', host, step, stream: 'stdout', chunk });
+        },
+        onStderr: (chunk) => {
+          stderr += chunk;
+          if (stderr.length > 4 * TAIL_BYTES) stderr = tail(stderr);
+          emit({ type: 'output', host, step, stream: 'stderr', chunk });
+        },
+      });
+    } catch (err) {
+      if (signal.aborted) return stopped();
+      stderr += errorMessage(err);
+      return done({ status: 'failed', exitCode: null, message: `could not run: ${errorMessage(err)}` });
+    }
+    // The transport may deliver output only in the result; keep whichever is longer.
+    if (r.stdout.length > stdout.length) stdout = r.stdout;
+    if (r.stderr.length > stderr.length) stderr = r.stderr;
+    if (r.timedOut) {
+      return done({
+        status: 'timed-out',
+        exitCode: null,
+        message: `${host.label}: "${step.title}" timed out after ${seconds(step.timeout.ms)} (raise ${step.timeout.option})`,
+      });
+    }
+    if (r.exitCode === null) {
+      if (signal.aborted) return stopped();
+      return done({
+        status: 'failed',
+        exitCode: null,
+        message: r.signal ? `ended by signal ${r.signal}` : 'the connection closed before the command finished',
+      });
+    }
+    const verdict: Verdict = step.judge
+      ? step.judge({ exitCode: r.exitCode, stdout: r.stdout || stdout, stderr: r.stderr || stderr })
+      : r.exitCode === 0
+        ? { ok: true }
+        : { ok: false, message: `exited ${r.exitCode}` };
+    return done({
+      status: verdict.ok ? 'ok' : 'failed',
+      exitCode: r.exitCode,
+      ...(verdict.message !== undefined ? { message: verdict.message } : {}),
+      ...(verdict.checks !== undefined ? { checks: verdict.checks } : {}),
+      ...(verdict.facts !== undefined ? { facts: verdict.facts } : {}),
+    });
+  }
+
+  async function runHost(phase: Phase, phaseIndex: number, host: PlannedHost): Promise<void> {
+    const s = stateOf(host);
+    if (s.result.status !== 'ok') return;
+    if (stop.signal.aborted) {
+      const st = stopStatus();
+      s.result.status = 'skipped';
+      s.result.reason = st.reason('before this host started');
+      emit({ type: 'host', host, state: 'skipped' });
+      return;
+    }
+    s.startedAt ??= now();
+    try {
+      let conn = connections.get(host.label);
+      if (!conn) {
+        emit({ type: 'host', host, state: 'connecting' });
+        try {
+          conn = await opts.transport.connect(host, { signal: stop.signal });
+        } catch (err) {
+          if (stop.signal.aborted) {
+            const st = stopStatus();
+            fail(s, st.status, undefined, st.reason('while connecting'));
+          } else {
+            let reason = errorMessage(err);
+            if (connectKind(err) === 'timeout' && !reason.includes('--connect-timeout')) {
+              reason += ` (raise --connect-timeout${opts.connectTimeoutSec ? `, now ${opts.connectTimeoutSec} s` : ''})`;
+            }
+            fail(s, 'unreachable', undefined, reason);
+          }
+          return;
+        }
+        connections.set(host.label, conn);
+        emit({ type: 'host', host, state: 'connected' });
+      }
+
+      const steps = phase.steps(plan, host);
+      const work = steps.filter((st) => st.cleanup !== true);
+      const cleanups = steps.filter((st) => st.cleanup === true);
+      let broken = false;
+      for (const step of work) {
+        if (broken) break;
+        if (stop.signal.aborted) {
+          const st = stopStatus();
+          fail(s, st.status, step, st.reason(`before "${step.title}"`));
+          break;
+        }
+        const r = await runStep(conn, host, step, stop.signal);
+        record(s, r);
+        if (r.status !== 'ok') {
+          fail(s, r.status === 'timed-out' ? 'timed-out' : r.status === 'interrupted' ? 'interrupted' : 'failed', step, r.message ?? `${step.title} failed`);
+          if (r.status !== 'failed' || step.continueOnFailure !== true) broken = true;
+        }
+      }
+      // Cleanups run whatever happened above, with their own signal: an interrupted run still tidies up.
+      for (const step of cleanups) {
+        const r = await runStep(conn, host, step, new AbortController().signal);
+        record(s, r);
+        if (r.status !== 'ok') fail(s, r.status === 'timed-out' ? 'timed-out' : 'failed', step, r.message ?? `${step.title} failed`);
+      }
+    } finally {
+      s.endedAt = now();
+      s.result.durationMs = s.endedAt - (s.startedAt ?? s.endedAt);
+      if (lastPhase.get(host.label) === phaseIndex) {
+        await closeQuietly(host.label);
+        emit({ type: 'host-done', result: s.result });
+      }
+    }
+  }
+
+  function record(s: HostState, r: StepResult): void {
+    s.result.steps.push(r);
+    if (r.checks) s.result.checks.push(...r.checks);
+    if (r.facts) Object.assign(s.result.facts, r.facts);
+  }
+
+  async function closeQuietly(label: string): Promise<void> {
+    const conn = connections.get(label);
+    connections.delete(label);
+    if (conn) await conn.close().catch(() => undefined);
+  }
+
+  try {
+    for (const [phaseIndex, phase] of stage.phases.entries()) {
+      const hosts = phase.hosts(plan);
+      if (hosts.length === 0) continue;
+      const failedLabels = new Set([...states.values()].filter((s) => s.result.status !== 'ok').map((s) => s.result.host.label));
+      const gated = phase.gate?.({ failedLabels, plan, continueOnMasterFailure: opts.continueOnMasterFailure === true });
+      if (gated !== undefined) {
+        for (const host of hosts) {
+          const s = stateOf(host);
+          if (s.result.status === 'ok') {
+            s.result.status = 'skipped';
+            s.result.reason = gated;
+            emit({ type: 'host', host, state: 'skipped' });
+          }
+          if (lastPhase.get(host.label) === phaseIndex) await closeQuietly(host.label);
+        }
+        continue;
+      }
+      const limit = pLimit(plan.parallelism);
+      await Promise.all(hosts.map((host) => limit(() => runHost(phase, phaseIndex, host))));
+    }
+  } finally {
+    if (deadline) clearTimeout(deadline);
+    opts.signal?.removeEventListener('abort', onUserAbort);
+    await Promise.all([...connections.keys()].map((label) => closeQuietly(label)));
+  }
+
+  if (stage.judgeAcrossHosts) {
+    const facts = [...states.values()].map((s) => ({ label: s.result.host.label, ok: s.result.status === 'ok', facts: s.result.facts }));
+    for (const [label, f] of stage.judgeAcrossHosts(facts)) {
+      const s = states.get(label);
+      if (!s) continue;
+      s.result.checks.push({ name: 'unique address', status: 'fail', detail: f.message });
+      if (s.result.status === 'ok') {
+        s.result.status = 'failed';
+        s.result.failedStep = f.step;
+        s.result.reason = f.message;
+      } else {
+        s.result.reason = `${s.result.reason ?? ''}; ${f.message}`.replace(/^; /, '');
+      }
+    }
+  }
+
+  const hosts = order.map((h) => {
+    const s = states.get(h.label);
+    if (s) return s.result;
+    // A host no phase ever reached (the run stopped first).
+    const st = stopStatus();
+    return { host: h, status: 'skipped' as const, reason: st.reason('before this host started'), steps: [], checks: [], facts: {}, durationMs: 0 };
+  });
+  for (const r of hosts) emit({ type: 'host-result', result: r });
+  const result: StageResult = {
+    runId,
+    stage: stage.name,
+    summaryName: stage.summaryName,
+    startedAt: startedIso,
+    durationMs: now() - startedAt,
+    hosts,
+    interrupted: cause?.kind === 'interrupt',
+    timedOut: cause?.kind === 'deadline',
+  };
+  emit({ type: 'summary', result });
+  return result;
+}

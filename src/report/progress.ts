@@ -1,0 +1,130 @@
+/**
+ * Live progress while a stage runs. On a terminal: one line per host, updated in place. Otherwise (a pipe, CI):
+ * plain lines, each starting with the host label and the stage, as they happen.
+ */
+import type { ChalkInstance } from 'chalk';
+import type { RunEvent } from '../orchestrate/events.js';
+import type { HostResult } from '../orchestrate/result.js';
+import { duration, makeChalk, pad, paintStatus, truncate } from './format.js';
+
+export interface ProgressOptions {
+  stage: string;
+  tty: boolean;
+  color: boolean;
+  /** Terminal height; the in-place view is used only when every host fits. */
+  rows?: number;
+  columns?: number;
+  verbose?: boolean;
+}
+
+interface Line {
+  label: string;
+  role: string;
+  text: string;
+  done?: HostResult;
+}
+
+export class Progress {
+  private readonly c: ChalkInstance;
+  private readonly lines = new Map<string, Line>();
+  private drawn = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private live: boolean;
+  private width = 0;
+
+  constructor(
+    private readonly out: NodeJS.WritableStream,
+    private readonly opts: ProgressOptions,
+  ) {
+    this.c = makeChalk(opts.color);
+    this.live = opts.tty;
+  }
+
+  private plain(label: string, text: string): void {
+    this.out.write(`${label} [${this.opts.stage}] ${text}\n`);
+  }
+
+  private set(label: string, text: string): void {
+    const l = this.lines.get(label);
+    if (l) l.text = text;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (!this.live || this.timer) return;
+    // Redraw at most ten times a second: hundreds of hosts emit far more events than a terminal can show.
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.draw();
+    }, 100);
+  }
+
+  private draw(): void {
+    const cols = this.opts.columns ?? 120;
+    let s = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
+    for (const l of this.lines.values()) {
+      const status = l.done ? paintStatus(this.c, l.done.status, l.done.status) : this.c.cyan('…');
+      const row = `${pad(l.label, this.width)}  ${pad(l.role, 12)}  ${status}  ${l.text}`;
+      s += `\x1b[2K${truncate(row, cols + (row.length - row.replace(/\x1b\[[0-9;]*m/g, '').length) - 1)}\n`;
+    }
+    this.drawn = this.lines.size;
+    this.out.write(s);
+  }
+
+  readonly listener = (e: RunEvent): void => {
+    switch (e.type) {
+      case 'run':
+        for (const h of e.hosts) this.lines.set(h.label, { label: h.label, role: h.role, text: 'waiting' });
+        this.width = Math.max(4, ...e.hosts.map((h) => h.label.length));
+        if (this.live && this.opts.rows !== undefined && e.hosts.length > this.opts.rows - 3) this.live = false;
+        if (!this.live) this.out.write(`[${this.opts.stage}] ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}, ${e.parallelism} at a time (run ${e.runId})\n`);
+        else this.draw();
+        break;
+      case 'host':
+        if (this.live) this.set(e.host.label, e.state);
+        else if (e.state === 'connecting') this.plain(e.host.label, `connecting as ${e.host.user}`);
+        break;
+      case 'step-start':
+        if (this.live) this.set(e.host.label, e.step.title);
+        else this.plain(e.host.label, `${e.step.title}`);
+        break;
+      case 'progress':
+        if (this.live && e.total > 0) this.set(e.host.label, `${e.step.title} ${Math.floor((100 * e.sent) / e.total)}%`);
+        break;
+      case 'step-end':
+        if (!this.live && (e.result.status !== 'ok' || this.opts.verbose)) {
+          const mark = e.result.status === 'ok' ? this.c.green('ok') : this.c.red(e.result.status);
+          this.plain(e.host.label, `${mark} ${e.step.title}${e.result.message ? `: ${e.result.message}` : ''}`);
+        }
+        break;
+      case 'host-done': {
+        const r = e.result;
+        const text = r.status === 'ok' ? duration(r.durationMs) : `${r.failedStep ? `${r.failedStep}: ` : ''}${r.reason ?? ''}`;
+        if (this.live) {
+          const l = this.lines.get(r.host.label);
+          if (l) l.done = r;
+          this.set(r.host.label, text);
+        } else {
+          this.plain(r.host.label, `${paintStatus(this.c, r.status)} ${text}`);
+        }
+        break;
+      }
+      case 'summary':
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = undefined;
+        if (this.live) {
+          for (const r of e.result.hosts) {
+            const l = this.lines.get(r.host.label);
+            if (l && !l.done) {
+              l.done = r;
+              l.text = r.reason ?? '';
+            }
+          }
+          this.draw();
+        }
+        break;
+      default:
+        break;
+    }
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * The end-of-run report: a table of hosts × role, status, failed step or check, duration; each failed host's
+ * reason, failed checks and output tail; then the original's sentence, which scripts grep for. Pure.
+ */
+import { exitCodeOf, succeeded, type HostResult, type StageResult } from '../orchestrate/result.js';
+import { plainText } from '../stages/parse.js';
+import { duration, makeChalk, pad, paintStatus, truncate } from './format.js';
+
+export interface SummaryOptions {
+  color: boolean;
+  /** Lines of output shown per failed host. */
+  tailLines?: number;
+  /** Where the per-host logs are, shown once at the end. */
+  logDir?: string;
+}
+
+/** `N out of M hosts successfully completed <stage> stage.`, exactly as DC/OS 1.11 printed it. */
+export function completionLine(result: StageResult): string {
+  return `${succeeded(result)} out of ${result.hosts.length} hosts successfully completed ${result.summaryName} stage.`;
+}
+
+function failedColumn(h: HostResult): string {
+  if (h.status === 'ok') return '';
+  const what = h.failedStep ?? '';
+  const why = h.reason ?? '';
+  return what && why ? `${what}: ${why}` : what || why;
+}
+
+function outputTail(h: HostResult, lines: number): string[] {
+  const step = h.steps.find((s) => s.id === h.failedStepId && s.status !== 'ok') ?? [...h.steps].reverse().find((s) => s.status !== 'ok');
+  if (!step) return [];
+  const text = plainText([step.stdoutTail, step.stderrTail].filter((t) => t.trim() !== '').join('\n'));
+  const all = text.split('\n').filter((l) => l.trim() !== '');
+  return all.slice(-lines);
+}
+
+export function renderSummary(result: StageResult, opts: SummaryOptions): string {
+  const c = makeChalk(opts.color);
+  const tailLines = opts.tailLines ?? 15;
+  const out: string[] = [];
+  const headers = ['HOST', 'ROLE', 'STATUS', 'FAILED STEP OR CHECK', 'DURATION'];
+  const rows = result.hosts.map((h) => [h.host.label, h.host.role, h.status, truncate(failedColumn(h), 72), h.durationMs > 0 ? duration(h.durationMs) : '-']);
+  const widths = headers.map((hd, i) => Math.max(hd.length, ...rows.map((r) => r[i]!.length)));
+  out.push(`[${result.stage}] summary (run ${result.runId}, ${duration(result.durationMs)})`);
+  out.push(c.bold(headers.map((hd, i) => pad(hd, widths[i]!)).join('  ').trimEnd()));
+  result.hosts.forEach((h, i) => {
+    const r = rows[i]!;
+    const cells = r.map((cell, j) => (j === 2 ? paintStatus(c, h.status, pad(cell, widths[j]!)) : pad(cell, widths[j]!)));
+    out.push(cells.join('  ').trimEnd());
+  });
+
+  const bad = result.hosts.filter((h) => h.status !== 'ok');
+  for (const h of bad) {
+    out.push('');
+    const where = h.failedStep ? ` at "${h.failedStep}"` : '';
+    out.push(`${paintStatus(c, h.status, `${h.host.label} ${h.status}`)}${where}: ${h.reason ?? ''}`.trimEnd());
+    for (const check of h.checks.filter((k) => k.status === 'fail' || k.status === 'unknown')) {
+      const detail = check.detail ? `: ${check.detail.split('\n').join(' | ')}` : '';
+      out.push(`  ${c.red('✗')} ${check.name}${truncate(detail, 400)}`);
+    }
+    const tail = outputTail(h, tailLines);
+    if (tail.length > 0) {
+      out.push(c.dim(`  last ${tail.length} line${tail.length === 1 ? '' : 's'} of output:`));
+      for (const line of tail) out.push(c.dim(`    ${line}`));
+    }
+  }
+  out.push('');
+  if (result.interrupted) out.push(c.yellow('Interrupted: no new work was started; cleanups ran on the hosts that had started.'));
+  if (result.timedOut) out.push(c.yellow('The run\'s deadline (--timeout) passed before every host finished.'));
+  if (opts.logDir) out.push(`Logs: ${opts.logDir}`);
+  const line = completionLine(result);
+  out.push(exitCodeOf(result) === 0 ? c.green(line) : line);
+  return out.join('\n') + '\n';
+}

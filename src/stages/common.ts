@@ -1,0 +1,54 @@
+/** Steps several stages share: the staging directory and its cleanup. */
+import path from 'node:path';
+import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
+import type { ExecStep, PutStep, StepTimeout } from './types.js';
+
+/** `sudo -n`: fail at once when sudo wants a password instead of hanging on a prompt nobody sees. */
+export const SUDO = ['sudo', '-n'] as const;
+
+export function processTimeout(plan: ClusterPlan): StepTimeout {
+  return { ms: plan.processTimeoutMs, option: 'process_timeout in config.yaml' };
+}
+
+export function makeStagingDir(plan: ClusterPlan, host: PlannedHost): ExecStep[] {
+  return [
+    { kind: 'exec', id: 'mkdir-staging', title: 'Create the staging directory', argv: [...SUDO, 'mkdir', '-p', plan.stagingDir], timeout: processTimeout(plan) },
+    {
+      kind: 'exec',
+      id: 'chown-staging',
+      title: `Give ${host.user} the staging directory`,
+      argv: [...SUDO, 'chown', host.user, plan.stagingDir],
+      timeout: processTimeout(plan),
+    },
+  ];
+}
+
+export function putInStaging(plan: ClusterPlan, id: string, title: string, local: string, mode: number): PutStep {
+  return {
+    kind: 'put',
+    id,
+    title,
+    local,
+    remote: path.posix.join(plan.stagingDir, path.basename(local)),
+    mode,
+    // A transfer is judged by progress: it fails only when no byte moved for this long.
+    timeout: processTimeout(plan),
+  };
+}
+
+export function removeStagingDir(plan: ClusterPlan): ExecStep {
+  return {
+    kind: 'exec',
+    id: 'cleanup',
+    title: 'Remove the staging directory',
+    argv: [...SUDO, 'rm', '-rf', '--one-file-system', plan.stagingDir],
+    cleanup: true,
+    timeout: processTimeout(plan),
+  };
+}
+
+export function requireFile(value: string | undefined, what: string): string {
+  // The command resolves these before planning; a missing one here is a wiring bug, not operator input.
+  if (value === undefined) throw new Error(`plan has no ${what}`);
+  return value;
+}

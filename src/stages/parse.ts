@@ -1,0 +1,118 @@
+/** Pure parsers for what remote commands print: preflight check lines and dcos-diagnostics JSON. */
+import type { CheckResult, CommandOutcome, Verdict } from './types.js';
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+
+/** Remove colour codes and carriage returns: dcos_install.sh colours its output when it thinks it has a terminal. */
+export function plainText(s: string): string {
+  return s.replace(ANSI, '').replace(/\r/g, '');
+}
+
+const TRAILING_STATUS = /^(.*\S)\s*:\s+(PASS|FAIL|WARN)\b\s*(.*)$/;
+const LEADING_STATUS = /^(PASS|FAIL|WARN)\s+(.+)$/;
+
+function status(word: string): CheckResult['status'] {
+  return word === 'PASS' ? 'pass' : word === 'FAIL' ? 'fail' : 'warn';
+}
+
+/**
+ * Parse `<check text>: PASS|FAIL|WARN [detail]` lines (and the original's `PASS <text>` form) into named checks,
+ * in order. Other lines (banners, explanations) are not checks and are ignored.
+ */
+export function parsePreflightChecks(output: string): CheckResult[] {
+  const checks: CheckResult[] = [];
+  for (const raw of plainText(output).split('\n')) {
+    const line = raw.trim();
+    let m = TRAILING_STATUS.exec(line);
+    if (m) {
+      const detail = m[3]!.trim();
+      checks.push({ name: m[1]!.trim(), status: status(m[2]!), ...(detail ? { detail } : {}) });
+      continue;
+    }
+    m = LEADING_STATUS.exec(line);
+    if (m) checks.push({ name: m[2]!.trim(), status: status(m[1]!) });
+  }
+  return checks;
+}
+
+/** Judge `dcos_install.sh --preflight-only`: its exit code is the number of failed checks. */
+export function judgePreflight(outcome: CommandOutcome): Verdict {
+  const checks = parsePreflightChecks(outcome.stdout + '\n' + outcome.stderr);
+  if (outcome.exitCode === 0) return { ok: true, checks };
+  const failed = checks.filter((c) => c.status === 'fail');
+  const message =
+    failed.length > 0
+      ? `${failed.length} preflight check${failed.length === 1 ? '' : 's'} failed: ${failed.map((c) => c.name + (c.detail ? ` (${c.detail})` : '')).join('; ')}`
+      : `dcos_install.sh --preflight-only exited ${outcome.exitCode ?? 'without a status'}`;
+  return { ok: false, message, checks };
+}
+
+const DIAG_STATUS: Record<number, CheckResult['status']> = { 0: 'pass', 1: 'warn', 2: 'fail', 3: 'unknown' };
+
+/**
+ * Judge a `dcos-diagnostics check …` run: JSON `{"status": n, "checks": {name: {status, output}}}` or
+ * `{"error": "…"}`. Anything that is not such JSON is a failed check carrying the raw output, never an exception.
+ */
+export function judgeDiagnostics(what: string, outcome: CommandOutcome): Verdict {
+  const text = plainText(outcome.stdout).trim();
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    doc = undefined;
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    const raw = text || plainText(outcome.stderr).trim() || '(no output)';
+    return {
+      ok: false,
+      message: `${what}: the check runner's output is not JSON (exit ${outcome.exitCode ?? 'none'})`,
+      checks: [{ name: what, status: 'fail', detail: raw }],
+    };
+  }
+  const d = doc as { status?: unknown; checks?: unknown; error?: unknown };
+  if (typeof d.error === 'string') {
+    return { ok: false, message: `${what}: ${d.error}`, checks: [{ name: what, status: 'fail', detail: d.error }] };
+  }
+  const checks: CheckResult[] = [];
+  if (d.checks !== null && typeof d.checks === 'object') {
+    for (const [name, c] of Object.entries(d.checks as Record<string, unknown>)) {
+      const entry = (c ?? {}) as { status?: unknown; output?: unknown };
+      const st = typeof entry.status === 'number' ? (DIAG_STATUS[entry.status] ?? 'unknown') : 'unknown';
+      const out = typeof entry.output === 'string' ? entry.output.trim() : '';
+      checks.push({ name, status: st, ...(out ? { detail: out } : {}) });
+    }
+  }
+  const overall = typeof d.status === 'number' ? d.status : undefined;
+  const ok = outcome.exitCode === 0 && (overall === 0 || overall === 1);
+  if (ok) return { ok, checks };
+  const bad = checks.filter((c) => c.status === 'fail' || c.status === 'unknown').map((c) => c.name);
+  const message =
+    bad.length > 0
+      ? `${what}: ${bad.join(', ')} not healthy`
+      : `${what}: overall status ${overall ?? 'missing'}, exit ${outcome.exitCode ?? 'none'}`;
+  return { ok, message, checks };
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** Judge ip-detect's output against the address config.yaml lists for the host. */
+export function judgeIpDetect(listed: string, outcome: CommandOutcome): Verdict {
+  const printed = plainText(outcome.stdout).trim();
+  if (outcome.exitCode !== 0) {
+    return { ok: false, message: `ip-detect exited ${outcome.exitCode ?? 'without a status'}`, checks: [{ name: 'ip-detect', status: 'fail', detail: printed || plainText(outcome.stderr).trim() }] };
+  }
+  if (!IPV4.test(printed)) {
+    const shown = printed === '' ? 'nothing' : JSON.stringify(printed.length > 80 ? printed.slice(0, 80) + '…' : printed);
+    return { ok: false, message: `ip-detect printed ${shown}, not one IPv4 address`, checks: [{ name: 'ip-detect', status: 'fail', detail: printed }] };
+  }
+  if (printed !== listed) {
+    return {
+      ok: false,
+      message: `ip-detect printed ${printed}, but config.yaml lists this host as ${listed}`,
+      checks: [{ name: 'ip-detect', status: 'fail', detail: `printed ${printed}, listed ${listed}` }],
+      facts: { detectedIp: printed },
+    };
+  }
+  return { ok: true, checks: [{ name: 'ip-detect', status: 'pass', detail: printed }], facts: { detectedIp: printed } };
+}

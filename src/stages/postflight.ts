@@ -1,0 +1,61 @@
+/**
+ * Postflight: wait for `dcos-diagnostics check node-poststart` on every host, then `check cluster` on the first
+ * master. The loops have their own deadline (--postflight-timeout), not the per-command process_timeout that
+ * cut the original's 900 s loop short.
+ */
+import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
+import { judgeDiagnostics } from './parse.js';
+import type { ExecStep, Stage, StepTimeout } from './types.js';
+
+/**
+ * Retry the check until it passes or the deadline passes; print the last run's stdout and exit with its status.
+ * Static text: the deadline and the check name arrive as positional arguments, never spliced into the script.
+ */
+export const CHECK_LOOP = [
+  'deadline=$((SECONDS + $1)); what=$2; err=$(mktemp); rc=1; out=',
+  'run() {',
+  '  if [ -x /opt/mesosphere/bin/dcos-shell ]; then',
+  '    sudo -n /opt/mesosphere/bin/dcos-shell /opt/mesosphere/bin/dcos-diagnostics check "$what"',
+  '  else',
+  '    sudo -n /opt/mesosphere/bin/dcos-diagnostics check "$what"',
+  '  fi',
+  '}',
+  'while :; do',
+  '  if out=$(run 2>"$err"); then rc=0; break; else rc=$?; fi',
+  '  [ "$SECONDS" -lt "$deadline" ] || break',
+  '  sleep 2',
+  'done',
+  'printf "%s\\n" "$out"; cat "$err" >&2; rm -f "$err"; exit "$rc"',
+].join('\n');
+
+/** Margin for the local limit over the remote loop's own deadline, so the loop normally reports first. */
+const LOOP_MARGIN_MS = 30_000;
+
+export function checkStep(plan: ClusterPlan, what: 'node-poststart' | 'cluster'): ExecStep {
+  const seconds = Math.max(1, Math.round(plan.postflightTimeoutMs / 1000));
+  const timeout: StepTimeout = { ms: plan.postflightTimeoutMs + LOOP_MARGIN_MS, option: '--postflight-timeout' };
+  return {
+    kind: 'exec',
+    id: what === 'cluster' ? 'check-cluster' : 'check-node',
+    title: what === 'cluster' ? 'Wait for the cluster checks' : 'Wait for the node checks',
+    argv: ['bash', '-c', CHECK_LOOP, 'dcos-postflight', String(seconds), what],
+    judge: (o) => judgeDiagnostics(what, o),
+    timeout,
+  };
+}
+
+export function clusterHosts(plan: ClusterPlan): PlannedHost[] {
+  const first = plan.firstMaster;
+  // The cluster check belongs to the first master; it runs only when that host is part of this run.
+  return first && plan.hosts.some((h) => h.label === first.label) ? [first] : [];
+}
+
+export const postflight: Stage = {
+  name: 'postflight',
+  summaryName: 'run_postflight',
+  title: 'Check that DC/OS is healthy',
+  phases: [
+    { name: 'node', hosts: (plan) => plan.hosts, steps: (plan) => [checkStep(plan, 'node-poststart')] },
+    { name: 'cluster', hosts: clusterHosts, steps: (plan) => [checkStep(plan, 'cluster')] },
+  ],
+};

@@ -1,0 +1,96 @@
+/**
+ * Stages are data: for each host, an ordered list of steps the runner executes over that host's connection.
+ * Nothing here touches the network; `steps()` is pure so that tests compare arrays and the runner stays generic.
+ */
+import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
+
+/** A limit on one step, with the option that raises it (every timeout message names it). */
+export interface StepTimeout {
+  ms: number;
+  /** e.g. `process_timeout in config.yaml`, `--postflight-timeout`. */
+  option: string;
+}
+
+/** One named check a step reported (a preflight line, a dcos-diagnostics check, a leftover path). */
+export interface CheckResult {
+  name: string;
+  status: 'pass' | 'fail' | 'warn' | 'unknown';
+  detail?: string;
+}
+
+/** What a step's judge decided from the command's outcome. */
+export interface Verdict {
+  ok: boolean;
+  /** Why it failed, in one line (shown in the summary next to the failed step). */
+  message?: string;
+  checks?: CheckResult[];
+  /** Values later cross-host judgement needs (e.g. the address ip-detect printed). */
+  facts?: Record<string, string>;
+}
+
+export interface CommandOutcome {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface StepBase {
+  /** Stable id for events and tests, e.g. `preflight-checks`. */
+  id: string;
+  /** A sentence for humans: "Run the preflight checks". */
+  title: string;
+  /** Cleanup steps run even after a failure, a timeout or Ctrl-C. */
+  cleanup?: boolean;
+  /** A failure of this step marks the host failed but the following steps still run (checks that all report). */
+  continueOnFailure?: boolean;
+  timeout: StepTimeout;
+}
+
+export interface ExecStep extends StepBase {
+  kind: 'exec';
+  /** argv of the remote command; the runner quotes it with transport/quote.ts. Never a shell string. */
+  argv: string[];
+  /** A local file piped to the command's stdin (remote scripts run with `bash -s`). */
+  stdinFile?: string;
+  /** Decide success from the outcome; default: exit code 0. */
+  judge?: (outcome: CommandOutcome) => Verdict;
+}
+
+export interface PutStep extends StepBase {
+  kind: 'put';
+  local: string;
+  remote: string;
+  mode?: number;
+}
+
+export type Step = ExecStep | PutStep;
+
+/** A group of hosts that runs together; the next phase starts only when this one has finished on every host. */
+export interface Phase {
+  name: string;
+  hosts(plan: ClusterPlan): PlannedHost[];
+  steps(plan: ClusterPlan, host: PlannedHost): Step[];
+  /**
+   * Whether this phase may start given how earlier phases went; return a reason to skip its hosts.
+   * `failedLabels` holds hosts that did not succeed in earlier phases.
+   */
+  gate?: (ctx: { failedLabels: ReadonlySet<string>; plan: ClusterPlan; continueOnMasterFailure: boolean }) => string | undefined;
+}
+
+/** Host outcome fed to a stage's cross-host judgement. */
+export interface HostFacts {
+  label: string;
+  ok: boolean;
+  facts: Record<string, string>;
+}
+
+export interface Stage {
+  /** The action, as on the command line: `preflight`, `deploy`, … */
+  name: 'preflight' | 'deploy' | 'postflight' | 'uninstall' | 'install-prereqs';
+  /** The original's name for it in `N out of M hosts successfully completed <summaryName> stage.` */
+  summaryName: string;
+  title: string;
+  phases: Phase[];
+  /** Judgement that needs every host's facts (duplicate ip-detect addresses); returns extra failures by label. */
+  judgeAcrossHosts?: (hosts: HostFacts[]) => Map<string, { step: string; message: string }>;
+}
