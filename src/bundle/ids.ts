@@ -41,7 +41,8 @@ export interface IdInputs {
 }
 
 export function computeIds(input: IdInputs): BundleIds {
-  const argumentDict: Record<string, string> = {};
+  // No prototype: an argument named `__proto__` must count like any other.
+  const argumentDict = Object.create(null) as Record<string, string>;
   for (const [k, v] of Object.entries(input.args)) if (!ID_DERIVED_KEYS.includes(k)) argumentDict[k] = v;
   // A key no DC/OS argument uses, so it cannot collide with one.
   argumentDict['__artifact_digests'] = hashCheckout(input.digests);

@@ -1,0 +1,123 @@
+/**
+ * `--verify-bundle`: check a serve dir or a dcos-install.tar against its SHA256SUMS. Every problem is listed
+ * (missing, extra, changed) rather than stopping at the first, and contents are streamed through the hash.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { extract as tarExtract } from 'tar-stream';
+import { InputError } from '../errors.js';
+import { digestFile } from './digest.js';
+import { INSTALL_TAR_NAME, parseSums, SUMS_NAME } from './install-tar.js';
+
+export type ProblemKind = 'missing' | 'extra' | 'changed';
+
+export interface VerifyProblem {
+  kind: ProblemKind;
+  path: string;
+  /** For `changed`: the digest SHA256SUMS lists, and the one found. */
+  expected?: string;
+  actual?: string;
+}
+
+export interface VerifyReport {
+  /** The dir or tarball that was checked. */
+  target: string;
+  form: 'dir' | 'tar';
+  /** Files listed in SHA256SUMS. */
+  listed: number;
+  problems: VerifyProblem[];
+}
+
+/** A path: a serve dir (checked, then its dcos-install.tar if present) or a tarball. */
+export async function verifyBundle(target: string): Promise<VerifyReport[]> {
+  const st = await stat(target).catch(() => undefined);
+  if (!st) throw new InputError(`${target} does not exist`, target, 'give a serve directory or a dcos-install.tar (default: genconf/serve)');
+  if (st.isDirectory()) {
+    const reports = [await verifyDir(target)];
+    const tar = path.join(target, INSTALL_TAR_NAME);
+    if (await stat(tar).then((s) => s.isFile(), () => false)) reports.push(await verifyTar(tar));
+    return reports;
+  }
+  return [await verifyTar(target)];
+}
+
+export async function verifyDir(dir: string): Promise<VerifyReport> {
+  const sumsPath = path.join(dir, SUMS_NAME);
+  const text = await readFile(sumsPath, 'utf8').catch(() => undefined);
+  if (text === undefined) {
+    throw new InputError(`${dir} has no ${SUMS_NAME}: it is not a bundle written by this tool`, sumsPath, 'run --genconf to build it');
+  }
+  const sums = parseSumsOrThrow(text, sumsPath);
+  const present = new Set(await listFiles(dir));
+  // The manifest and the archive made from the tree are not part of the tree they describe.
+  present.delete(SUMS_NAME);
+  present.delete(INSTALL_TAR_NAME);
+  const found = new Map<string, string>();
+  for (const rel of [...sums.keys()].filter((p) => present.has(p))) found.set(rel, (await digestFile(path.join(dir, rel))).hex);
+  return { target: dir, form: 'dir', listed: sums.size, problems: compare(sums, found, present) };
+}
+
+export async function verifyTar(file: string): Promise<VerifyReport> {
+  const found = new Map<string, string>();
+  let sumsText: string | undefined;
+  const extract = tarExtract();
+  const reading = pipeline(createReadStream(file), extract);
+  try {
+    for await (const entry of extract) {
+      const name = entry.header.name.replace(/^\.\//, '');
+      if (entry.header.type !== 'file') {
+        entry.resume();
+        continue;
+      }
+      if (name === SUMS_NAME) {
+        const chunks: Buffer[] = [];
+        for await (const c of entry as AsyncIterable<Buffer>) chunks.push(c);
+        sumsText = Buffer.concat(chunks).toString('utf8');
+      } else {
+        const hash = createHash('sha256');
+        for await (const c of entry as AsyncIterable<Buffer>) hash.update(c);
+        found.set(name, hash.digest('hex'));
+      }
+    }
+    await reading;
+  } catch (err) {
+    reading.catch(() => undefined);
+    throw new InputError(`${file} is not a readable tar archive: ${(err as Error).message}`, file);
+  }
+  if (sumsText === undefined) throw new InputError(`${file} contains no ${SUMS_NAME}: it is not a bundle written by this tool`, file);
+  const sums = parseSumsOrThrow(sumsText, `${file}:${SUMS_NAME}`);
+  return { target: file, form: 'tar', listed: sums.size, problems: compare(sums, found, new Set(found.keys())) };
+}
+
+function parseSumsOrThrow(text: string, where: string): Map<string, string> {
+  try {
+    return parseSums(text);
+  } catch (err) {
+    throw new InputError(`${where}: ${(err as Error).message}`, where);
+  }
+}
+
+function compare(sums: Map<string, string>, found: Map<string, string>, present: Set<string>): VerifyProblem[] {
+  const problems: VerifyProblem[] = [];
+  for (const [p, expected] of sums) {
+    const actual = found.get(p);
+    if (!present.has(p) || actual === undefined) problems.push({ kind: 'missing', path: p });
+    else if (actual !== expected) problems.push({ kind: 'changed', path: p, expected, actual });
+  }
+  for (const p of present) if (!sums.has(p)) problems.push({ kind: 'extra', path: p });
+  return problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** Every non-directory below `dir`, relative, `/`-separated. */
+async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of await readdir(path.join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${d.name}` : d.name;
+    if (d.isDirectory()) out.push(...(await listFiles(dir, rel)));
+    else out.push(rel);
+  }
+  return out;
+}
