@@ -1,0 +1,34 @@
+import type { Arguments } from '../../config/types.js';
+
+/**
+ * Read access to the finalized arguments. A key the renderer needs but the validator did not provide is a
+ * programming error (validation guarantees the set), so it throws a plain Error, which the top-level
+ * handler reports as a bug rather than as operator input.
+ */
+export class Args {
+  constructor(readonly all: Arguments) {}
+
+  get(key: string): string {
+    const v = this.all[key];
+    if (v === undefined) throw new Error(`config renderer: finalized argument '${key}' is missing`);
+    return v;
+  }
+
+  /** Keys the original only calculated lazily (for some backends or switches): fall back to its default. */
+  opt(key: string, fallback: string): string {
+    return this.all[key] ?? fallback;
+  }
+
+  /** A 'true'/'false' switch; anything else is rejected by validation long before rendering. */
+  flag(key: string, fallback?: 'true' | 'false'): boolean {
+    const v = fallback === undefined ? this.get(key) : this.opt(key, fallback);
+    if (v !== 'true' && v !== 'false') throw new Error(`config renderer: argument '${key}' must be 'true' or 'false', got '${v}'`);
+    return v === 'true';
+  }
+}
+
+/** Lines of a text file, each ending in a newline (how the original's `|` blocks ended). */
+export function lines(...ls: Array<string | false | undefined>): string {
+  const kept = ls.filter((l): l is string => typeof l === 'string');
+  return kept.length === 0 ? '' : `${kept.join('\n')}\n`;
+}

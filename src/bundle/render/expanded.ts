@@ -1,0 +1,113 @@
+/**
+ * The record of the configuration on every node: what the operator wrote (user.config.yaml) and every
+ * finalized argument (expanded.config.json). dcos-diagnostics bundles the non-secret versions; the full
+ * ones are owner-only.
+ */
+
+import type { Arguments } from '../../config/types.js';
+import { Args } from './args.js';
+import { type JsonNode, pyCompare, pyJsonDumps } from './pyjson.js';
+import { dumpLiteralMapping, dumpString } from './pyyaml.js';
+import { checkRunnerConfig } from './services.js';
+import { rexrayConf } from './node-env.js';
+import { type BundleEntry, MODE_SECRET, type RenderContext, file } from './types.js';
+
+/** Arguments whose values never appear in world-readable files (DC/OS 1.11 branch tip's list). */
+export const SECRET_KEYS: readonly string[] = [
+  'aws_secret_access_key',
+  'cluster_docker_credentials',
+  'exhibitor_admin_password',
+  'exhibitor_azure_account_key',
+];
+export const HIDDEN = '**HIDDEN**';
+// The original put this placeholder in the argument dict while it serialized the dict into itself.
+const EXPANDED_PLACEHOLDER = '"DO NOT USE THIS AS AN ARGUMENT TO OTHER ARGUMENTS. IT IS TEMPORARY"';
+
+export function renderExpanded(a: Args, userArgs: Arguments, ctx: RenderContext): BundleEntry[] {
+  const hidden: Record<string, string> = {};
+  for (const [k, v] of Object.entries(userArgs)) hidden[k] = SECRET_KEYS.includes(k) ? HIDDEN : v;
+  const userYamlFull = dumpLiteralMapping(userArgs);
+  const userYaml = dumpLiteralMapping(hidden);
+
+  const full = expandedArguments(a, userArgs, hidden, userYaml, userYamlFull, ctx);
+  const visible: Record<string, string> = {};
+  for (const [k, v] of Object.entries(full)) if (!SECRET_KEYS.includes(k) && !k.endsWith('_full')) visible[k] = v;
+
+  return [
+    file('etc/user.config.yaml', asBlockContent(userYaml)),
+    file('etc/user.config.full.yaml', asBlockContent(userYamlFull), MODE_SECRET),
+    file('etc/expanded.config.json', `${prettySorted(visible)}\n`),
+    file('etc/expanded.config.full.json', `${prettySorted(full)}\n`, MODE_SECRET),
+  ];
+}
+
+/**
+ * Every argument as the original recorded it: the ids and lists known only after hashing come from the
+ * context, script contents are kept YAML-quoted (the form the original's templates embedded), and the
+ * derived records of the user's input are added.
+ */
+function expandedArguments(
+  a: Args,
+  userArgs: Arguments,
+  hidden: Record<string, string>,
+  userYaml: string,
+  userYamlFull: string,
+  ctx: RenderContext,
+): Record<string, string> {
+  const full: Record<string, string> = { ...a.all };
+  const ipDetect = a.get('ip_detect_contents');
+  full.ip_detect_contents = dumpString(ipDetect);
+  full.ip_detect_public_contents = dumpString(a.opt('ip_detect_public_contents', ipDetect));
+  const faultDomain = a.opt('fault_domain_detect_contents', '');
+  // Open 1.11 never calculated it; keep the key only when a script is actually shipped.
+  if (faultDomain === '') delete full.fault_domain_detect_contents;
+  else full.fault_domain_detect_contents = dumpString(faultDomain);
+  full.check_config_contents = dumpString(checkRunnerConfig(a));
+  full.rexray_config_contents = dumpString(rexrayConf(a));
+
+  full.bootstrap_id = ctx.bootstrapId;
+  full.dcos_image_commit = ctx.dcosImageCommit;
+  full.dcos_version = ctx.dcosVersion;
+  full.dcos_variant = ctx.dcosVariant;
+  full.cluster_package_list_id = ctx.clusterPackageListId;
+  full.cluster_packages = pyList(ctx.clusterPackages);
+  full.package_ids = pyList(ctx.packageIds);
+  full.template_filenames = ctx.templateFilenames;
+  full.config_package_names = ctx.configPackageNames;
+
+  full.user_arguments_full = prettySorted(userArgs);
+  full.user_arguments = prettySorted(hidden);
+  full.config_yaml_full = indentText(userYamlFull, 6);
+  full.config_yaml = indentText(userYaml, 6);
+  full.expanded_config_full = EXPANDED_PLACEHOLDER;
+  full.expanded_config = EXPANDED_PLACEHOLDER;
+  return full;
+}
+
+/** The original's json_prettyprint: sorted keys, indent 2, `"key":"value"`. */
+export function prettySorted(map: Readonly<Record<string, string>>): string {
+  const entries = Object.keys(map)
+    .sort(pyCompare)
+    .map((k): [string, JsonNode] => [k, { t: 'str', v: map[k]! }]);
+  return pyJsonDumps({ t: 'obj', entries: new Map(entries) }, { indent: 2, separators: [',', ':'] });
+}
+
+/** `json.dumps(list)`: `["a", "b"]`. */
+function pyList(items: readonly string[]): string {
+  return pyJsonDumps({ t: 'arr', items: items.map((v): JsonNode => ({ t: 'str', v })) });
+}
+
+/** Python's textwrap.indent: prefix every line that is not blank. */
+function indentText(text: string, n: number): string {
+  const prefix = ' '.repeat(n);
+  return text
+    .split(/(?<=\n)/)
+    .map((l) => (l.trim() === '' ? l : prefix + l))
+    .join('');
+}
+
+/** What a YAML `|` block (clip) around this text yields: the text with exactly one final newline. */
+function asBlockContent(text: string): string {
+  const body = text.replace(/\n+$/, '');
+  return body === '' ? '' : `${body}\n`;
+}

@@ -1,0 +1,208 @@
+/**
+ * The two pieces of Python's `json` module whose exact text ends up in node files: `json.loads` into an
+ * order-preserving tree (a JS object would move integer-like keys first) and `json.dumps` with `indent`,
+ * `sort_keys`, `separators` and ensure_ascii, so that the rendered JSON matches the original byte for byte.
+ */
+
+export type JsonNode =
+  | { t: 'obj'; entries: Map<string, JsonNode> }
+  | { t: 'arr'; items: JsonNode[] }
+  | { t: 'str'; v: string }
+  /** Source text kept: Python keeps ints exact and prints floats with repr(). */
+  | { t: 'num'; raw: string }
+  | { t: 'bool'; v: boolean }
+  | { t: 'null' };
+
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?/y;
+
+export function parseJson(text: string): JsonNode {
+  let i = 0;
+  const ws = (): void => {
+    while (i < text.length && ' \t\r\n'.includes(text[i]!)) i++;
+  };
+  const fail = (what: string): never => {
+    throw new Error(`invalid JSON (${what} at offset ${i})`);
+  };
+  const value = (): JsonNode => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      const entries = new Map<string, JsonNode>();
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return { t: 'obj', entries };
+      }
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail('expected a key');
+        const k = str();
+        ws();
+        if (text[i] !== ':') fail("expected ':'");
+        i++;
+        entries.set(k, value());
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') {
+          i++;
+          return { t: 'obj', entries };
+        } else fail("expected ',' or '}'");
+      }
+    }
+    if (c === '[') {
+      i++;
+      const items: JsonNode[] = [];
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return { t: 'arr', items };
+      }
+      for (;;) {
+        items.push(value());
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') {
+          i++;
+          return { t: 'arr', items };
+        } else fail("expected ',' or ']'");
+      }
+    }
+    if (c === '"') return { t: 'str', v: str() };
+    NUMBER.lastIndex = i;
+    const m = NUMBER.exec(text);
+    if (m) {
+      i += m[0].length;
+      return { t: 'num', raw: m[0] };
+    }
+    for (const [lit, node] of [
+      ['true', { t: 'bool', v: true }],
+      ['false', { t: 'bool', v: false }],
+      ['null', { t: 'null' }],
+    ] as const) {
+      if (text.startsWith(lit, i)) {
+        i += lit.length;
+        return node;
+      }
+    }
+    return fail('expected a value');
+  };
+  const str = (): string => {
+    // Find the closing quote, then let JSON.parse judge escapes and control characters.
+    let j = i + 1;
+    while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+    if (j >= text.length) return fail('unterminated string');
+    const raw = text.slice(i, j + 1);
+    i = j + 1;
+    try {
+      return JSON.parse(raw) as string;
+    } catch {
+      return fail('bad string');
+    }
+  };
+  const v = value();
+  ws();
+  if (i !== text.length) fail('extra data');
+  return v;
+}
+
+export function jsonStr(v: string): JsonNode {
+  return { t: 'str', v };
+}
+
+export function jsonObj(entries: Array<[string, JsonNode]>): JsonNode {
+  return { t: 'obj', entries: new Map(entries) };
+}
+
+/** Python's `json.dumps(str)` with ensure_ascii: everything above 0x7F as a lowercase \\uXXXX escape. */
+export function pyJsonString(s: string): string {
+  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (ch) => {
+    const code = ch.charCodeAt(0);
+    // JSON.stringify already escaped lone surrogates; 0x7F is ASCII and Python leaves it alone.
+    if (code === 0x7f) return ch;
+    return `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** Python's repr() of a float: shortest round-trip digits, exponent form below 1e-4 and from 1e16. */
+export function pyFloatRepr(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
+  const [mant, expText] = x.toExponential().split('e') as [string, string];
+  const exp = Number(expText);
+  const neg = mant.startsWith('-');
+  const digits = mant.replace('-', '').replace('.', '');
+  let out: string;
+  if (exp >= -4 && exp < 16) {
+    if (exp >= 0) {
+      const intPart = digits.slice(0, exp + 1).padEnd(exp + 1, '0');
+      const frac = digits.slice(exp + 1);
+      out = `${intPart}.${frac === '' ? '0' : frac}`;
+    } else {
+      out = `0.${'0'.repeat(-exp - 1)}${digits}`;
+    }
+  } else {
+    const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    out = `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  }
+  return neg ? `-${out}` : out;
+}
+
+export function numText(raw: string): string {
+  return /^-?\d+$/.test(raw) ? raw.replace(/^-0$/, '0') : pyFloatRepr(Number(raw));
+}
+
+export interface DumpOptions {
+  indent?: number;
+  sortKeys?: boolean;
+  /** [item separator, key separator]; Python's default is [', ', ': '] and [',', ': '] with indent. */
+  separators?: [string, string];
+}
+
+/** Python's `json.dumps(value, indent=…, sort_keys=…, separators=…)`. */
+export function pyJsonDumps(node: JsonNode, opts: DumpOptions = {}): string {
+  const indent = opts.indent;
+  const [itemSep, keySep] = opts.separators ?? (indent === undefined ? [', ', ': '] : [',', ': ']);
+  const rec = (n: JsonNode, level: number): string => {
+    switch (n.t) {
+      case 'str':
+        return pyJsonString(n.v);
+      case 'num':
+        return numText(n.raw);
+      case 'bool':
+        return n.v ? 'true' : 'false';
+      case 'null':
+        return 'null';
+      case 'arr': {
+        if (n.items.length === 0) return '[]';
+        const parts = n.items.map((c) => rec(c, level + 1));
+        return wrap('[', ']', parts, level);
+      }
+      case 'obj': {
+        if (n.entries.size === 0) return '{}';
+        let keys = [...n.entries.keys()];
+        if (opts.sortKeys) keys = keys.sort(pyCompare);
+        const parts = keys.map((k) => `${pyJsonString(k)}${keySep}${rec(n.entries.get(k)!, level + 1)}`);
+        return wrap('{', '}', parts, level);
+      }
+    }
+  };
+  const wrap = (open: string, close: string, parts: string[], level: number): string => {
+    if (indent === undefined) return `${open}${parts.join(itemSep)}${close}`;
+    const inner = ' '.repeat(indent * (level + 1));
+    const outer = ' '.repeat(indent * level);
+    return `${open}\n${inner}${parts.join(`${itemSep}\n${inner}`)}\n${outer}${close}`;
+  };
+  return rec(node, 0);
+}
+
+/** Python's str ordering: by code point (JS's default sort compares UTF-16 units). */
+export function pyCompare(a: string, b: string): number {
+  const ca = Array.from(a);
+  const cb = Array.from(b);
+  for (let k = 0; k < Math.min(ca.length, cb.length); k++) {
+    const d = ca[k]!.codePointAt(0)! - cb[k]!.codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+  return ca.length - cb.length;
+}

@@ -1,0 +1,38 @@
+/** Shapes shared by the config-package renderers. */
+
+/** One file of a package: path relative to the package root, '/'-separated; directories are implied. */
+export interface BundleEntry {
+  path: string;
+  mode: number;
+  content: Buffer | string;
+}
+
+/**
+ * What the renderers need besides the finalized arguments: the ids and lists that only exist once the
+ * artifacts are read and the config id is computed (they are not inputs of config_id, so they cannot be
+ * arguments in the hashing sense; the original added them to its argument dict afterwards).
+ */
+export interface RenderContext {
+  bootstrapId: string;
+  dcosImageCommit: string;
+  dcosVersion: string;
+  dcosVariant: string;
+  configId: string;
+  clusterPackageListId: string;
+  /** Sorted ids of every cluster package, config packages included. */
+  clusterPackages: string[];
+  /** Ids of the packages from the artifacts (complete.latest.json plus custom-check-bins). */
+  packageIds: string[];
+  /** Pretty JSON text of the template file names, as the original stored it. */
+  templateFilenames: string;
+  /** Pretty JSON text of the config package names, as the original stored it. */
+  configPackageNames: string;
+}
+
+export const MODE_FILE = 0o644;
+export const MODE_EXEC = 0o755;
+export const MODE_SECRET = 0o600;
+
+export function file(path: string, content: string, mode: number = MODE_FILE): BundleEntry {
+  return { path, mode, content };
+}
