@@ -63,7 +63,7 @@ describe('verifyBundle', () => {
     // Flip one byte inside the mesos package's data (after its 512-byte header).
     const at = tar.indexOf(Buffer.from('packages/mesos/mesos--1.5.0.tar.xz\0'));
     expect(at).toBeGreaterThan(0);
-    tar[at + 512 + 20] ^= 0xff;
+    tar[at + 512 + 20] = tar[at + 512 + 20]! ^ 0xff;
     const bad = path.join(b.dir, 'bad.tar');
     await writeFile(bad, tar);
     const r = await verifyTar(bad);
