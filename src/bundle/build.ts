@@ -53,12 +53,15 @@ export interface BuildResult {
   upgrade?: { path: string; url: string };
 }
 
-/** The arguments the bundle adds: everything that comes from the artifacts, check_bins and this build. */
+/**
+ * The arguments the bundle adds: everything that comes from the artifacts and this build (always ours), and the
+ * custom check bins ones. Validation may already have computed the latter (check_config_contents depends on
+ * check_search_path); then both must agree, or one of us has a bug.
+ */
 export function bundleArguments(args: Arguments, artifacts: ArtifactSet, checkBins: CheckBins | undefined): Record<string, string> {
   const packageIds = artifacts.packages.map((p) => p.id);
   if (checkBins) packageIds.push(checkBins.packageId);
-  const searchPath = args.check_search_path ?? DEFAULT_CHECK_SEARCH_PATH;
-  return {
+  const out: Record<string, string> = {
     ...args,
     bootstrap_id: artifacts.bootstrapId,
     bootstrap_variant: '',
@@ -66,16 +69,23 @@ export function bundleArguments(args: Arguments, artifacts: ArtifactSet, checkBi
     dcos_image_commit: dcosImageCommit(),
     template_filenames: pyPretty(TEMPLATE_FILENAMES),
     config_package_names: pyPretty(CONFIG_PACKAGE_NAMES),
+  };
+  const checkArgs: Record<string, string> = {
     custom_check_bins_dir: CHECK_BINS_DIR_ARG,
     custom_check_bins_package_name: CHECK_BINS_PACKAGE_NAME,
     custom_check_bins_provided: checkBins ? 'true' : 'false',
     custom_check_bins_hash: checkBins?.hash ?? '',
     custom_check_bins_package_id: checkBins?.packageId ?? '',
-    check_search_path:
-      checkBins && !searchPath.split(':').includes(`/opt/mesosphere/packages/${checkBins.packageId}`)
-        ? `${searchPath}:/opt/mesosphere/packages/${checkBins.packageId}`
-        : searchPath,
+    check_search_path: checkBins ? `${DEFAULT_CHECK_SEARCH_PATH}:/opt/mesosphere/packages/${checkBins.packageId}` : DEFAULT_CHECK_SEARCH_PATH,
   };
+  for (const [k, v] of Object.entries(checkArgs)) {
+    const given = args[k];
+    if (given === undefined) out[k] = v;
+    else if (given !== v && k !== 'custom_check_bins_dir') {
+      throw new Error(`validation computed ${k} = '${given}' but the bundle computed '${v}' from the same check_bins`);
+    }
+  }
+  return out;
 }
 
 /** Rendered package members → tar members: leading `/` dropped, modes numeric. */
