@@ -97,14 +97,14 @@ export function envPairs(text: string): string[] {
 }
 
 /**
- * Golden files for variants: with UPDATE_GOLDEN=1 the directory is rewritten from the render (content and
- * a MODES.txt); otherwise the render must match it file for file, mode for mode.
+ * Golden records for variants: the files that differ from the reference render (content, plus MODES.txt)
+ * and REMOVED.txt for files the variant does not render. UPDATE_GOLDEN=1 rewrites them from the render.
  */
 export function goldenDir(name: string): string {
   return join(GOLDEN_ROOT, 'variants', name);
 }
 
-export function updateGolden(dir: string, entries: BundleEntry[]): void {
+export function updateGolden(dir: string, entries: BundleEntry[], removed: string[]): void {
   if (existsSync(dir)) rmSync(dir, { recursive: true });
   for (const e of entries) {
     const p = join(dir, e.path);
@@ -112,6 +112,7 @@ export function updateGolden(dir: string, entries: BundleEntry[]): void {
     writeFileSync(p, e.content);
   }
   writeFileSync(join(dir, 'MODES.txt'), entries.map((e) => `${e.mode.toString(8).padStart(4, '0')} ${e.path}\n`).join(''));
+  writeFileSync(join(dir, 'REMOVED.txt'), removed.map((p) => `${p}\n`).join(''));
 }
 
 export const UPDATE = process.env.UPDATE_GOLDEN === '1';
