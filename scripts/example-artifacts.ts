@@ -33,7 +33,7 @@ export interface ExampleArtifacts {
   files: string[];
 }
 
-interface TarEntry {
+export interface TarEntry {
   name: string;
   type: 'file' | 'directory' | 'symlink';
   mode: number;
