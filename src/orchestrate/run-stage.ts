@@ -49,6 +49,7 @@ interface HostState {
 }
 
 function seconds(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
   const s = ms / 1000;
   return Number.isInteger(s) ? `${s} s` : `${s.toFixed(1)} s`;
 }
@@ -64,8 +65,9 @@ function connectKind(err: unknown): string | undefined {
 }
 
 function isStall(err: unknown): boolean {
-  const e = err as { code?: unknown; name?: unknown; message?: unknown } | null;
-  return e?.code === 'ESTALL' || e?.name === 'TransferStallError' || /stall|no progress/i.test(String(e?.message ?? ''));
+  const e = err as { stalled?: unknown; code?: unknown; name?: unknown; message?: unknown } | null;
+  // transport/errors.ts TransferError carries `stalled`; the rest is for transports that only say it in words.
+  return e?.stalled === true || e?.code === 'ESTALL' || e?.name === 'TransferStallError' || /stall|no progress/i.test(String(e?.message ?? ''));
 }
 
 export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions): Promise<StageResult> {
@@ -247,6 +249,8 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
             fail(s, st.status, undefined, st.reason('while connecting'));
           } else {
             let reason = errorMessage(err);
+            const hint = (err as { hint?: unknown } | null)?.hint;
+            if (typeof hint === 'string' && hint !== '' && !reason.includes(hint)) reason += `; ${hint}`;
             if (connectKind(err) === 'timeout' && !reason.includes('--connect-timeout')) {
               reason += ` (raise --connect-timeout${opts.connectTimeoutSec ? `, now ${opts.connectTimeoutSec} s` : ''})`;
             }

@@ -28,7 +28,7 @@ export function renderJUnit(result: StageResult): string {
     lines.push(`    <testcase classname="${xml(result.stage)}" name="${xml(`${h.host.label} (${h.host.role})`)}" time="${secs(h.durationMs)}">`);
     const message = xml(h.failedStep ? `${h.failedStep}: ${h.reason ?? ''}` : (h.reason ?? ''));
     const step = h.steps.find((s) => s.id === h.failedStepId);
-    const body = step ? xml([step.stdoutTail, step.stderrTail].filter((t) => t.trim()).join('\n')) : '';
+    const body = step ? xml([step.stdoutTail, step.stderrTail].map((t) => t.trimEnd()).filter((t) => t !== '').join('\n')) : '';
     if (h.status === 'failed' || h.status === 'timed-out') {
       lines.push(`      <failure type="${h.status}" message="${message}">${body}</failure>`);
     } else if (h.status === 'unreachable' || h.status === 'interrupted') {

@@ -5,7 +5,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { RunEvent } from '../orchestrate/events.js';
 import type { HostResult } from '../orchestrate/result.js';
-import { duration, makeChalk, pad, paintStatus, truncate } from './format.js';
+import { duration, makeChalk, pad, paintStatus, truncate, visibleLength } from './format.js';
 
 export interface ProgressOptions {
   stage: string;
@@ -65,7 +65,7 @@ export class Progress {
     for (const l of this.lines.values()) {
       const status = l.done ? paintStatus(this.c, l.done.status, l.done.status) : this.c.cyan('…');
       const row = `${pad(l.label, this.width)}  ${pad(l.role, 12)}  ${status}  ${l.text}`;
-      s += `\x1b[2K${truncate(row, cols + (row.length - row.replace(/\x1b\[[0-9;]*m/g, '').length) - 1)}\n`;
+      s += `\x1b[2K${truncate(row, cols + (row.length - visibleLength(row)) - 1)}\n`;
     }
     this.drawn = this.lines.size;
     this.out.write(s);

@@ -19,11 +19,14 @@ export function completionLine(result: StageResult): string {
   return `${succeeded(result)} out of ${result.hosts.length} hosts successfully completed ${result.summaryName} stage.`;
 }
 
+/** The table's "failed step or check" cell: the step, with the names of failed checks when there are any. */
 function failedColumn(h: HostResult): string {
-  if (h.status === 'ok') return '';
-  const what = h.failedStep ?? '';
-  const why = h.reason ?? '';
-  return what && why ? `${what}: ${why}` : what || why;
+  if (h.status === 'ok' || h.status === 'skipped') return '';
+  if (h.status === 'unreachable') return 'connect';
+  const failedChecks = h.checks.filter((c) => c.status === 'fail').map((c) => c.name);
+  const step = h.failedStep ?? '';
+  if (failedChecks.length === 0) return step;
+  return step ? `${step} (${failedChecks.join(', ')})` : failedChecks.join(', ');
 }
 
 function outputTail(h: HostResult, lines: number): string[] {

@@ -28,12 +28,14 @@ export const CHECK_LOOP = [
   'printf "%s\\n" "$out"; cat "$err" >&2; rm -f "$err"; exit "$rc"',
 ].join('\n');
 
-/** Margin for the local limit over the remote loop's own deadline, so the loop normally reports first. */
-const LOOP_MARGIN_MS = 30_000;
+/** Margin of the local limit over the remote loop's own deadline, so that the loop normally reports first. */
+function loopMargin(ms: number): number {
+  return Math.min(30_000, Math.ceil(ms / 10));
+}
 
 export function checkStep(plan: ClusterPlan, what: 'node-poststart' | 'cluster'): ExecStep {
   const seconds = Math.max(1, Math.round(plan.postflightTimeoutMs / 1000));
-  const timeout: StepTimeout = { ms: plan.postflightTimeoutMs + LOOP_MARGIN_MS, option: '--postflight-timeout' };
+  const timeout: StepTimeout = { ms: plan.postflightTimeoutMs + loopMargin(plan.postflightTimeoutMs), option: '--postflight-timeout' };
   return {
     kind: 'exec',
     id: what === 'cluster' ? 'check-cluster' : 'check-node',

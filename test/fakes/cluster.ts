@@ -1,0 +1,40 @@
+/** Finalized-argument fixtures for orchestration tests: a small cluster with the DC/OS 1.11 key names. */
+import type { Arguments } from '../../src/config/types.js';
+import { planCluster, type ClusterPlan, type PlanOptions } from '../../src/derive/plan.js';
+
+export function clusterArgs(over: Record<string, string> = {}): Arguments {
+  return {
+    master_list: JSON.stringify(['10.0.0.1', '10.0.0.2', '10.0.0.3']),
+    agent_list: JSON.stringify(['10.0.0.4']),
+    public_agent_list: JSON.stringify(['10.0.0.5']),
+    ssh_user: 'centos',
+    ssh_port: '22',
+    ssh_parallelism: '20',
+    process_timeout: '120',
+    ssh_key_path: '/work/genconf/ssh_key',
+    bootstrap_url: 'file:///opt/dcos_install_tmp',
+    ...over,
+  };
+}
+
+export const FILES = {
+  installScript: '/g/serve/dcos_install.sh',
+  bundleTar: '/g/serve/dcos-install.tar',
+  bundleSha256: 'ab'.repeat(32),
+  ipDetect: '/g/ip-detect',
+  uninstallScript: '/t/remote/uninstall.sh',
+  prereqsScript: '/t/remote/install-prereqs.sh',
+};
+
+export function clusterPlan(over: Record<string, string> = {}, options: PlanOptions = {}): ClusterPlan {
+  return planCluster(clusterArgs(over), { files: FILES, ...options });
+}
+
+/** Hosts of `n` agents, for parallelism tests. */
+export function manyAgents(n: number): Record<string, string> {
+  return {
+    master_list: JSON.stringify(['10.1.0.1']),
+    agent_list: JSON.stringify(Array.from({ length: n }, (_, i) => `10.2.${Math.floor(i / 250)}.${(i % 250) + 1}`)),
+    public_agent_list: '[]',
+  };
+}

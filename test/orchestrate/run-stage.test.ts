@@ -1,0 +1,275 @@
+import { describe, expect, it } from 'vitest';
+import type { ClusterPlan } from '../../src/derive/plan.js';
+import type { RunEvent } from '../../src/orchestrate/events.js';
+import { exitCodeOf, type StageResult } from '../../src/orchestrate/result.js';
+import { runStage, type RunOptions } from '../../src/orchestrate/run-stage.js';
+import { STAGES } from '../../src/stages/index.js';
+import type { Stage } from '../../src/stages/types.js';
+import { clusterPlan, manyAgents } from '../fakes/cluster.js';
+import { FakeTransport, type FakeResponse } from '../fakes/fake-transport.js';
+
+/** Match a command by its words in order, whatever quoting quote.ts chose for them. */
+const words =
+  (...w: string[]) =>
+  (command: string): boolean =>
+    command.replace(/['"]/g, '').includes(w.join(' '));
+
+const SHA = 'ab'.repeat(32);
+
+function preflightOk(t: FakeTransport, over: Partial<Record<'checks', FakeResponse>> = {}): FakeTransport {
+  return t
+    .onExec(words('mkdir -p /opt/dcos_install_tmp'), {})
+    .onExec(words('chown'), {})
+    .onPut('/opt/dcos_install_tmp/dcos_install.sh')
+    .onPut('/opt/dcos_install_tmp/ip-detect')
+    .onExec(words('/opt/dcos_install_tmp/ip-detect'), (_c, host) => ({ stdout: `${host.address}\n` }))
+    .onExec(words('--preflight-only'), over.checks ?? { stdout: 'Checking if DC/OS is already installed: PASS (Not installed)\n' })
+    .onExec(words('rm -rf --one-file-system /opt/dcos_install_tmp'), {});
+}
+
+function deployOk(t: FakeTransport): FakeTransport {
+  return t
+    .onExec(words('mkdir -p /opt/dcos_install_tmp'), {})
+    .onExec(words('chown'), {})
+    .onPut('/opt/dcos_install_tmp/dcos-install.tar')
+    .onExec(words('sha256sum'), { stdout: `${SHA}  /opt/dcos_install_tmp/dcos-install.tar\n` })
+    .onExec(words('tar -xf'), {})
+    .onExec(words('dcos_install.sh'), { stdout: 'Starting DC/OS Install Process\n' })
+    .onExec(words('rm -rf --one-file-system /opt/dcos_install_tmp'), {});
+}
+
+async function run(stage: Stage, plan: ClusterPlan, t: FakeTransport, opts: Partial<RunOptions> = {}): Promise<{ result: StageResult; events: RunEvent[] }> {
+  const events: RunEvent[] = [];
+  const result = await runStage(stage, plan, { transport: t, listener: (e) => events.push(e), readStdin: async (p) => Buffer.from(`# script ${p}\n`), ...opts });
+  return { result, events };
+}
+
+const statuses = (r: StageResult): Record<string, string> => Object.fromEntries(r.hosts.map((h) => [h.host.address, h.status]));
+
+describe('runStage: preflight', () => {
+  it('runs every step on every host over one connection per host and closes it', async () => {
+    const t = preflightOk(new FakeTransport());
+    const { result } = await run(STAGES.preflight, clusterPlan(), t);
+    expect(Object.values(statuses(result))).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+    expect(exitCodeOf(result)).toBe(0);
+    for (const h of result.hosts) {
+      expect(t.connects(h.host.label)).toBe(1);
+      expect(t.callsOf(h.host.label).at(-1)!.kind).toBe('close');
+      expect(t.commands(h.host.label).map((c) => c.replace(/'/g, ''))).toContain(`sudo -n bash /opt/dcos_install_tmp/dcos_install.sh --preflight-only ${h.host.installRole}`);
+    }
+    expect(result.hosts[0]!.checks.map((c) => c.name)).toEqual(['ip-detect', 'Checking if DC/OS is already installed']);
+  });
+
+  it('a failing host is a result: the others finish, its cleanup still runs, exit 3', async () => {
+    const t = preflightOk(new FakeTransport()).onExec(words('--preflight-only'), { exitCode: 1, stdout: 'Checking if port 5051 (required by mesos-agent) is in use: FAIL\n' }, '10.0.0.4');
+    const { result } = await run(STAGES.preflight, clusterPlan(), t);
+    expect(statuses(result)).toEqual({ '10.0.0.1': 'ok', '10.0.0.2': 'ok', '10.0.0.3': 'ok', '10.0.0.4': 'failed', '10.0.0.5': 'ok' });
+    const agent = result.hosts[3]!;
+    expect(agent.failedStep).toBe('Run the preflight checks for slave');
+    expect(agent.reason).toBe('1 preflight check failed: Checking if port 5051 (required by mesos-agent) is in use');
+    expect(t.commands('10.0.0.4:22').at(-1)).toSatisfy(words('rm -rf --one-file-system /opt/dcos_install_tmp'));
+    expect(exitCodeOf(result)).toBe(3);
+  });
+
+  it('an ip-detect mismatch fails the host but the preflight checks still run', async () => {
+    const t = preflightOk(new FakeTransport()).onExec(words('/opt/dcos_install_tmp/ip-detect'), { stdout: '192.168.0.9\n' }, '10.0.0.2');
+    const { result } = await run(STAGES.preflight, clusterPlan(), t);
+    const h = result.hosts[1]!;
+    expect(h.status).toBe('failed');
+    expect(h.failedStep).toBe('Run ip-detect');
+    expect(h.reason).toBe('ip-detect printed 192.168.0.9, but config.yaml lists this host as 10.0.0.2');
+    expect(t.commands('10.0.0.2:22').some(words('--preflight-only'))).toBe(true);
+  });
+
+  it('two hosts reporting the same address both fail, each message naming the other', async () => {
+    const t = preflightOk(new FakeTransport()).onExec(words('/opt/dcos_install_tmp/ip-detect'), { stdout: '10.0.0.1\n' }, '10.0.0.3');
+    const { result } = await run(STAGES.preflight, clusterPlan(), t);
+    expect(statuses(result)).toMatchObject({ '10.0.0.1': 'failed', '10.0.0.2': 'ok', '10.0.0.3': 'failed' });
+    expect(result.hosts[0]!.reason).toBe('ip-detect printed 10.0.0.1 here and also on 10.0.0.3:22: every host must report its own address');
+    expect(result.hosts[2]!.reason).toContain('also on 10.0.0.1:22');
+  });
+
+  it('unreachable and failed are distinct; only-unreachable exits 4, with a failure 3', async () => {
+    const t = preflightOk(new FakeTransport()).unreachable('10.0.0.5', 'refused', 'connect ECONNREFUSED 10.0.0.5:22');
+    const { result } = await run(STAGES.preflight, clusterPlan(), t);
+    expect(result.hosts[4]).toMatchObject({ status: 'unreachable', reason: 'connect ECONNREFUSED 10.0.0.5:22' });
+    expect(t.commands('10.0.0.5:22')).toEqual([]);
+    expect(exitCodeOf(result)).toBe(4);
+
+    const t2 = preflightOk(new FakeTransport()).unreachable('10.0.0.5').onExec(words('--preflight-only'), { exitCode: 2 }, '10.0.0.1');
+    const r2 = (await run(STAGES.preflight, clusterPlan(), t2)).result;
+    expect(exitCodeOf(r2)).toBe(3);
+  });
+
+  it('a connect timeout names --connect-timeout', async () => {
+    const t = preflightOk(new FakeTransport()).unreachable('10.0.0.3', 'timeout', '10.0.0.3:22: timed out while connecting');
+    const { result } = await run(STAGES.preflight, clusterPlan(), t, { connectTimeoutSec: 10 });
+    expect(result.hosts[2]!.reason).toBe('10.0.0.3:22: timed out while connecting (raise --connect-timeout, now 10 s)');
+  });
+
+  it('never works on more hosts at once than the parallelism, and slots are reused as hosts finish', async () => {
+    const t = preflightOk(new FakeTransport()).onExec(words('--preflight-only'), { delayMs: 5 });
+    const plan = { ...clusterPlan(manyAgents(24)), parallelism: 4 };
+    const { result } = await run(STAGES.preflight, plan, t);
+    expect(result.hosts.every((h) => h.status === 'ok')).toBe(true);
+    expect(t.maxConcurrentHosts).toBe(4);
+  });
+
+  it('a step that outlives process_timeout is timed-out, naming host, step and option; cleanup runs', async () => {
+    const t = preflightOk(new FakeTransport()).onExec(words('--preflight-only'), { hang: true }, '10.0.0.2');
+    const plan = { ...clusterPlan(), processTimeoutMs: 30 };
+    const { result } = await run(STAGES.preflight, plan, t);
+    const h = result.hosts[1]!;
+    expect(h.status).toBe('timed-out');
+    expect(h.reason).toBe('10.0.0.2:22: "Run the preflight checks for master" timed out after 30 ms (raise process_timeout in config.yaml)');
+    expect(t.commands('10.0.0.2:22').at(-1)).toSatisfy(words('rm -rf'));
+    expect(exitCodeOf(result)).toBe(3);
+  });
+
+  it('a stalled transfer is timed-out, judged by progress, naming the option', async () => {
+    const t = preflightOk(new FakeTransport()).onPut('/opt/dcos_install_tmp/dcos_install.sh', { hang: true }, '10.0.0.1');
+    const plan = { ...clusterPlan(), processTimeoutMs: 20 };
+    const { result } = await run(STAGES.preflight, plan, t);
+    expect(result.hosts[0]!.status).toBe('timed-out');
+    expect(result.hosts[0]!.reason).toBe('10.0.0.1:22: "Copy dcos_install.sh" made no progress for 20 ms (raise process_timeout in config.yaml)');
+    expect(t.commands('10.0.0.1:22').at(-1)).toSatisfy(words('rm -rf'));
+  });
+
+  it('a connection lost mid-step fails the host with that reason and still attempts the cleanup', async () => {
+    const t = preflightOk(new FakeTransport()).onExec(words('--preflight-only'), { drop: true }, '10.0.0.3');
+    const { result } = await run(STAGES.preflight, clusterPlan(), t);
+    expect(result.hosts[2]).toMatchObject({ status: 'failed', reason: 'the connection closed before the command finished' });
+    expect(t.commands('10.0.0.3:22').at(-1)).toSatisfy(words('rm -rf'));
+  });
+
+  it('a failed cleanup fails an otherwise good host', async () => {
+    const t = preflightOk(new FakeTransport()).onExec(words('rm -rf'), { exitCode: 1, stderr: 'rm: cannot remove' }, '10.0.0.5');
+    const { result } = await run(STAGES.preflight, clusterPlan(), t);
+    expect(result.hosts[4]).toMatchObject({ status: 'failed', failedStep: 'Remove the staging directory' });
+  });
+});
+
+describe('runStage: interruption and the run deadline', () => {
+  it('Ctrl-C stops new work, aborts the running step, runs its cleanup and marks the rest skipped', async () => {
+    const abort = new AbortController();
+    const t = preflightOk(new FakeTransport()).onExec(words('--preflight-only'), (_c, host) => {
+      if (host.address === '10.0.0.2') setTimeout(() => abort.abort(), 5);
+      return host.address === '10.0.0.2' ? { hang: true } : {};
+    });
+    const plan = { ...clusterPlan(), parallelism: 1 };
+    const { result } = await run(STAGES.preflight, plan, t, { signal: abort.signal });
+    expect(result.interrupted).toBe(true);
+    expect(statuses(result)).toEqual({ '10.0.0.1': 'ok', '10.0.0.2': 'interrupted', '10.0.0.3': 'skipped', '10.0.0.4': 'skipped', '10.0.0.5': 'skipped' });
+    expect(t.commands('10.0.0.2:22').at(-1)).toSatisfy(words('rm -rf'));
+    expect(t.connects('10.0.0.3:22')).toBe(0);
+    expect(exitCodeOf(result)).toBe(130);
+  });
+
+  it('the whole-run --timeout ends running steps as timed-out, naming --timeout, and still cleans up', async () => {
+    const t = preflightOk(new FakeTransport()).onExec(words('--preflight-only'), { hang: true });
+    const { result } = await run(STAGES.preflight, clusterPlan(), t, { runTimeoutMs: 20 });
+    expect(result.timedOut).toBe(true);
+    expect(result.hosts.every((h) => h.status === 'timed-out')).toBe(true);
+    expect(result.hosts[0]!.reason).toMatch(/deadline passed during "Run the preflight checks for master" \(raise --timeout/);
+    for (const h of result.hosts) expect(t.commands(h.host.label).at(-1)).toSatisfy(words('rm -rf'));
+    expect(exitCodeOf(result)).toBe(3);
+  });
+});
+
+describe('runStage: deploy ordering', () => {
+  it('finishes every master before any agent starts', async () => {
+    const t = deployOk(new FakeTransport()).onExec(words('dcos_install.sh master'), { delayMs: 5 });
+    const { result } = await run(STAGES.deploy, clusterPlan(), t);
+    expect(Object.values(statuses(result))).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+    const lastMasterWork = Math.max(...t.calls.map((c, i) => (c.host.startsWith('10.0.0.1:') || c.host.startsWith('10.0.0.2:') || c.host.startsWith('10.0.0.3:') ? i : -1)));
+    const firstAgentWork = t.calls.findIndex((c) => c.host === '10.0.0.4:22' || c.host === '10.0.0.5:22');
+    expect(firstAgentWork).toBeGreaterThan(lastMasterWork);
+    expect(t.calls.filter((c) => c.kind === 'put').map((c) => c.remote)).toEqual(Array(5).fill('/opt/dcos_install_tmp/dcos-install.tar'));
+  });
+
+  it('a failed master stops the run before agents are touched', async () => {
+    const t = deployOk(new FakeTransport()).onExec(words('dcos_install.sh master'), { exitCode: 1, stderr: 'install failed' }, '10.0.0.2');
+    const { result } = await run(STAGES.deploy, clusterPlan(), t);
+    expect(statuses(result)).toEqual({ '10.0.0.1': 'ok', '10.0.0.2': 'failed', '10.0.0.3': 'ok', '10.0.0.4': 'skipped', '10.0.0.5': 'skipped' });
+    expect(result.hosts[3]!.reason).toMatch(/master 10\.0\.0\.2:22 failed/);
+    expect(t.connects('10.0.0.4:22') + t.connects('10.0.0.5:22')).toBe(0);
+    expect(exitCodeOf(result)).toBe(3);
+  });
+
+  it('--continue-on-master-failure deploys the agents anyway', async () => {
+    const t = deployOk(new FakeTransport()).unreachable('10.0.0.1');
+    const { result } = await run(STAGES.deploy, clusterPlan(), t, { continueOnMasterFailure: true });
+    expect(statuses(result)).toEqual({ '10.0.0.1': 'unreachable', '10.0.0.2': 'ok', '10.0.0.3': 'ok', '10.0.0.4': 'ok', '10.0.0.5': 'ok' });
+  });
+
+  it('a checksum mismatch on the node stops that host before it installs', async () => {
+    const t = deployOk(new FakeTransport()).onExec(words('sha256sum'), { stdout: `${'00'.repeat(32)}  x\n` }, '10.0.0.3');
+    const { result } = await run(STAGES.deploy, clusterPlan(), t, { continueOnMasterFailure: true });
+    expect(result.hosts[2]!.failedStep).toBe('Verify the SHA-256 of dcos-install.tar on the node');
+    expect(t.commands('10.0.0.3:22').some(words('dcos_install.sh'))).toBe(false);
+  });
+});
+
+describe('runStage: postflight', () => {
+  const diag = (status: number): FakeResponse => ({ exitCode: status, stdout: JSON.stringify({ status, checks: { xz: { status, output: '' } } }) });
+
+  it('runs the node check everywhere and the cluster check on the first master, reusing its connection', async () => {
+    const t = new FakeTransport().onExec(words('node-poststart'), diag(0)).onExec(words('dcos-postflight 900 cluster'), diag(0));
+    const { result } = await run(STAGES.postflight, clusterPlan(), t);
+    expect(Object.values(statuses(result))).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+    expect(t.commands('10.0.0.1:22').filter(words('cluster'))).toHaveLength(1);
+    expect(t.commands('10.0.0.2:22').filter(words('cluster'))).toHaveLength(0);
+    expect(t.connects('10.0.0.1:22')).toBe(1);
+  });
+
+  it('non-JSON output is a failed check showing the raw output, never a crash', async () => {
+    const t = new FakeTransport()
+      .onExec(words('node-poststart'), diag(0))
+      .onExec(words('node-poststart'), { exitCode: 1, stdout: 'sudo: /opt/mesosphere/bin/dcos-diagnostics: command not found' }, '10.0.0.4')
+      .onExec(words('cluster'), { exitCode: 0, stdout: '<html>oops</html>' });
+    const { result } = await run(STAGES.postflight, clusterPlan(), t);
+    expect(result.hosts[3]).toMatchObject({ status: 'failed', reason: 'node-poststart: the check runner\'s output is not JSON (exit 1)' });
+    expect(result.hosts[3]!.checks).toEqual([{ name: 'node-poststart', status: 'fail', detail: 'sudo: /opt/mesosphere/bin/dcos-diagnostics: command not found' }]);
+    expect(result.hosts[0]).toMatchObject({ status: 'failed', failedStep: 'Wait for the cluster checks' });
+  });
+
+  it('the check loop is limited by --postflight-timeout, not process_timeout', async () => {
+    const t = new FakeTransport().onExec(words('node-poststart'), diag(0)).onExec(words('node-poststart'), { hang: true }, '10.0.0.5').onExec(words('cluster'), diag(0));
+    const plan = { ...clusterPlan(), processTimeoutMs: 1, postflightTimeoutMs: 20 };
+    const { result } = await run(STAGES.postflight, plan, t);
+    expect(result.hosts[4]!.status).toBe('timed-out');
+    expect(result.hosts[4]!.reason).toMatch(/"Wait for the node checks" timed out after .* \(raise --postflight-timeout\)/);
+    expect(result.hosts[0]!.status).toBe('ok');
+  });
+});
+
+describe('runStage: uninstall and install-prereqs', () => {
+  it('pipes the script on stdin and reports leftovers per host', async () => {
+    const t = new FakeTransport()
+      .onExec(words('sudo -n bash -s'), { stdout: 'REMOVED /opt/mesosphere\n' })
+      .onExec(words('sudo -n bash -s'), { exitCode: 1, stdout: 'LEFTOVER /var/lib/dcos\n' }, '10.0.0.3');
+    const { result } = await run(STAGES.uninstall, clusterPlan(), t);
+    expect(result.hosts[2]).toMatchObject({ status: 'failed', reason: 'still present after uninstall: /var/lib/dcos' });
+    expect(t.calls.find((c) => c.kind === 'exec')!.stdin).toBe('# script /t/remote/uninstall.sh\n');
+    expect(result.summaryName).toBe('uninstall_dcos');
+  });
+
+  it('reports an unsupported distribution as a failed host with the reason', async () => {
+    const t = new FakeTransport().onExec(words('sudo -n bash -s'), { exitCode: 3, stdout: 'UNSUPPORTED Debian GNU/Linux 12 (bookworm): only CentOS and RHEL\n' });
+    const { result } = await run(STAGES['install-prereqs'], clusterPlan(), t);
+    expect(result.hosts.every((h) => h.status === 'failed' && h.reason === 'unsupported distribution: Debian GNU/Linux 12 (bookworm): only CentOS and RHEL')).toBe(true);
+  });
+});
+
+describe('runStage: events', () => {
+  it('emits run, per-step, per-host and summary events in order', async () => {
+    const t = preflightOk(new FakeTransport());
+    const { events } = await run(STAGES.preflight, clusterPlan({ master_list: '["10.0.0.1"]', agent_list: '[]', public_agent_list: '[]' }), t);
+    const types = events.filter((e) => e.type !== 'output' && e.type !== 'progress').map((e) => e.type);
+    expect(types[0]).toBe('run');
+    expect(types.at(-1)).toBe('summary');
+    expect(types.filter((x) => x === 'step-start')).toHaveLength(7);
+    expect(types.filter((x) => x === 'step-end')).toHaveLength(7);
+    expect(types.indexOf('host-done')).toBeLessThan(types.indexOf('host-result'));
+  });
+});
