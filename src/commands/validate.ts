@@ -1,8 +1,22 @@
+/**
+ * `--validate-config`: judge config.yaml with the SSH rules (as DC/OS 1.11 did for this flag) and report every
+ * problem at once. Human lines go to stderr; with --json, stdout carries exactly one JSON document.
+ * Exit 0 when valid, 1 when not.
+ */
 import type { CommandContext } from '../cli/context.js';
 import { ExitCode } from '../cli/exit-codes.js';
-import { UsageError } from '../errors.js';
+import { formatIssuesHuman, issuesToJson } from '../config/report.js';
+import { judgeConfig } from '../config/validate.js';
 
-/** Placeholder until its issue lands: says so plainly and exits 2. */
 export async function run(ctx: CommandContext): Promise<ExitCode> {
-  throw new UsageError(`--${ctx.options.action} is not implemented yet`);
+  const { options } = ctx;
+  if (!options.json) ctx.stderr.write('====> VALIDATING CONFIGURATION\n');
+  const result = await judgeConfig({ genconfDir: options.genconfDir, baseDir: options.baseDir, target: 'ssh', strict: options.strict });
+  if (options.json) ctx.stdout.write(`${JSON.stringify(issuesToJson(result), null, 2)}\n`);
+  else ctx.stderr.write(formatIssuesHuman(result, { color: options.color && isTty(ctx.stderr) }));
+  return result.valid ? ExitCode.OK : ExitCode.CONFIG_INVALID;
+}
+
+function isTty(stream: NodeJS.WritableStream): boolean {
+  return (stream as { isTTY?: boolean }).isTTY === true;
 }

@@ -1,8 +1,26 @@
+/** `--version`: the tool's version and the DC/OS release its bundles target, as pretty JSON with sorted keys. */
+import { existsSync, readFileSync } from 'node:fs';
 import type { CommandContext } from '../cli/context.js';
 import { ExitCode } from '../cli/exit-codes.js';
-import { UsageError } from '../errors.js';
+import { DCOS_VERSION } from '../config/rules-dcos.js';
 
-/** Placeholder until its issue lands: says so plainly and exits 2. */
+/** package.json is two levels above src/commands and three above dist/src/commands. */
+function packageVersion(): string {
+  for (const rel of ['../../package.json', '../../../package.json']) {
+    const url = new URL(rel, import.meta.url);
+    if (!existsSync(url)) continue;
+    const pkg = JSON.parse(readFileSync(url, 'utf8')) as { name?: unknown; version?: unknown };
+    if (pkg.name === 'dcos-genconf' && typeof pkg.version === 'string') return pkg.version;
+  }
+  return '0.0.0';
+}
+
+export function versionInfo(): { dcos_version: string; variant: string; version: string } {
+  // Keys in sorted order, as the original printed them; the variant is '' for open DC/OS.
+  return { dcos_version: DCOS_VERSION, variant: '', version: packageVersion() };
+}
+
 export async function run(ctx: CommandContext): Promise<ExitCode> {
-  throw new UsageError(`--${ctx.options.action} is not implemented yet`);
+  ctx.stdout.write(`${JSON.stringify(versionInfo(), null, 2)}\n`);
+  return ExitCode.OK;
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { pyJsonLoads } from '../../src/config/py.js';
 import { pyYamlDump } from '../../src/config/pyyaml-dump.js';
 
-// Expected outputs were produced by PyYAML itself (scripts/dev/gen-pyyaml-dump-cases.py).
+// Expected outputs were produced by PyYAML itself (test/config/fixtures/gen-pyyaml-dump-cases.py).
 const cases = JSON.parse(readFileSync(new URL('./fixtures/pyyaml-dump-cases.json', import.meta.url), 'utf8')) as {
   strings: Array<{ in: string; out: string }>;
   dicts: Array<{ in: string; inner: string; out: string }>;

@@ -1,0 +1,199 @@
+/**
+ * The building blocks DC/OS 1.11's rules were made of, with their exact messages: JSON lists, IPv4 lists,
+ * integer ranges (Python int() syntax), absolute paths, and Python's ipaddress.ip_network parsing.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import { check, oneOf, RuleFailure } from './engine.js';
+import { PyDict, PyJsonDecodeError, pyJsonLoads, pyStr, pyStrRepr, pyTypeName, type PyValue } from './py.js';
+
+/** Python's int(str): surrounding whitespace, a sign, digits with single underscores between them. */
+export function pyInt(text: string): bigint | null {
+  const m = /^[\s]*([-+]?)([0-9](?:_?[0-9])*)[\s]*$/u.exec(text);
+  if (!m) return null;
+  const digits = m[2]!.replace(/_/g, '');
+  // Python 3 rejects leading zeros in int() only for literals, not for int('007'): that is 7.
+  const v = BigInt(digits);
+  return m[1] === '-' ? -v : v;
+}
+
+export function validateTrueFalse(value: string): void {
+  oneOf(value, ['true', 'false']);
+}
+
+export function validateIntInRange(value: string, low: number, high: number | null): void {
+  const v = pyInt(value);
+  check(v !== null, `Must be an integer but got a str: ${value}`);
+  if (high === null) check(BigInt(low) <= v, `Must be above ${low}`);
+  else check(BigInt(low) <= v && v <= BigInt(high), `Must be between ${low} and ${high} inclusive`);
+}
+
+/** json.loads, turning Python's ValueError into the caller's message. */
+export function loadJson(value: string, onError: (pythonMessage: string) => string): PyValue {
+  try {
+    return pyJsonLoads(value);
+  } catch (err) {
+    if (err instanceof PyJsonDecodeError) throw new RuleFailure(onError(err.message));
+    throw err;
+  }
+}
+
+export function validateJsonList(value: string): string[] {
+  const items = loadJson(
+    value,
+    (why) => `Must be a JSON formatted list, but couldn't be parsed the given value \`${value}\` as one because of: ${why}`,
+  );
+  check(Array.isArray(items), `Must be a JSON list. Got a ${pyTypeName(items)}`);
+  const nonStr = items.filter((x) => typeof x !== 'string');
+  check(
+    nonStr.length === 0,
+    `Items in list must be strings, got invalid values: ${nonStr.map((x) => `${pyStr(x)} type ${pyTypeName(x)}`).join(', ')}`,
+  );
+  return items as string[];
+}
+
+export function checkDuplicates(items: readonly string[]): void {
+  const counts = new Map<string, number>();
+  for (const i of items) counts.set(i, (counts.get(i) ?? 0) + 1);
+  const dups = [...counts].filter(([, n]) => n > 1);
+  check(dups.length === 0, `List cannot contain duplicates: ${dups.map(([k, n]) => `${k} appears ${n} times`).join(', ')}`);
+}
+
+/** socket.inet_pton(AF_INET, …): exactly four decimal octets, no leading zeros. */
+export function validIPv4(ip: string): boolean {
+  return isIPv4(ip) && !ip.includes('\0');
+}
+
+/** socket.inet_pton(AF_INET6, …). */
+export function validIPv6(ip: string): boolean {
+  return isIPv6(ip) && !ip.includes('%');
+}
+
+export function validateIPv4Addresses(ips: readonly string[]): void {
+  const invalid = ips.filter((ip) => !validIPv4(ip));
+  check(invalid.length === 0, `Invalid IPv4 addresses in list: ${invalid.join(', ')}`);
+}
+
+export function validateIPv6Addresses(ips: readonly string[]): void {
+  const invalid = ips.filter((ip) => !validIPv6(ip));
+  check(invalid.length === 0, `Invalid IPv6 addresses in list: ${invalid.join(', ')}`);
+}
+
+export function validateIpList(value: string): string[] {
+  const items = validateJsonList(value);
+  checkDuplicates(items);
+  validateIPv4Addresses(items);
+  return items;
+}
+
+/** `ip[:port]` items: the port (after the last ':') must be 1..65535; then every ip must be IPv4. */
+export function validateIpPortList(value: string): void {
+  const items = validateJsonList(value);
+  checkDuplicates(items);
+  const ips: string[] = [];
+  for (const node of items) {
+    const at = node.lastIndexOf(':');
+    if (at === -1) ips.push(node);
+    else {
+      validateIntInRange(node.slice(at + 1), 1, 65535);
+      ips.push(node.slice(0, at));
+    }
+  }
+  validateIPv4Addresses(ips);
+}
+
+export function validateAbsolutePath(path: string): void {
+  check(path.startsWith('/'), 'Must be an absolute filesystem path starting with /');
+}
+
+/** json.loads + "is a dict", with the original's two messages. */
+export function validateJsonDictionary(data: string): PyDict {
+  const loaded = loadJson(data, () => `Must be valid JSON. Got: ${data}`);
+  check(loaded instanceof PyDict, `Must be a JSON dictionary. Got a ${pyTypeName(loaded)}`);
+  return loaded;
+}
+
+/** The Python 3.6 ipaddress rules for one dotted-quad octet (no ambiguous octal-looking values). */
+function parseV4(text: string): number | null {
+  const parts = text.split('.');
+  if (parts.length !== 4) return null;
+  let v = 0;
+  for (const p of parts) {
+    if (!/^[0-9]{1,3}$/.test(p)) return null;
+    const n = Number(p);
+    if (n > 255) return null;
+    if (n > 7 && p[0] === '0') return null;
+    v = v * 256 + n;
+  }
+  return v;
+}
+
+function parseV6(text: string): bigint | null {
+  if (!isIPv6(text) || text.includes('%')) return null;
+  let s = text;
+  // An embedded IPv4 tail becomes two groups.
+  const v4 = /([0-9.]+)$/.exec(s);
+  if (v4 && v4[1]!.includes('.')) {
+    const n = parseV4(v4[1]!);
+    if (n === null) return null;
+    s = s.slice(0, -v4[1]!.length) + `${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
+  }
+  const [head, tail] = s.includes('::') ? (s.split('::') as [string, string]) : [s, undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  if (groups.length !== 8) return null;
+  return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g || '0', 16)), 0n);
+}
+
+/** ipaddress.ip_network(value) with strict=True: an IPv4 or IPv6 network without host bits set. */
+export function isIpNetwork(value: PyValue): boolean {
+  if (typeof value === 'bigint') return value >= 0n && value < 1n << 128n;
+  if (typeof value === 'boolean') return true;
+  if (typeof value !== 'string') return false;
+  const parts = value.split('/');
+  if (parts.length > 2) return false;
+  const [addr, mask] = parts as [string, string | undefined];
+  const a4 = parseV4(addr);
+  if (a4 !== null) {
+    let prefix: number | null = 32;
+    if (mask !== undefined) prefix = parsePrefix(mask, 32) ?? v4MaskToPrefix(mask);
+    if (prefix === null) return false;
+    const hostBits = prefix === 32 ? 0 : a4 % 2 ** (32 - prefix);
+    return hostBits === 0;
+  }
+  const a6 = parseV6(addr);
+  if (a6 === null) return false;
+  const prefix = mask === undefined ? 128 : parsePrefix(mask, 128);
+  if (prefix === null) return false;
+  return (a6 & ((1n << BigInt(128 - prefix)) - 1n)) === 0n;
+}
+
+function parsePrefix(mask: string, max: number): number | null {
+  if (!/^[0-9]+$/.test(mask)) return null;
+  const n = Number(mask);
+  return n <= max ? n : null;
+}
+
+/** Netmask (255.255.255.0) or hostmask (0.0.0.255) form of an IPv4 prefix. */
+function v4MaskToPrefix(mask: string): number | null {
+  const m = parseV4(mask);
+  if (m === null) return null;
+  for (let p = 0; p <= 32; p++) {
+    const net = p === 0 ? 0 : (0xffffffff << (32 - p)) >>> 0;
+    if (m === net || m === (~net >>> 0)) return p;
+  }
+  return null;
+}
+
+/** The exploded form of an IPv6 address (ipaddress.ip_address(x).exploded). */
+export function explodeIPv6(ip: string): string | null {
+  const v = parseV6(ip);
+  if (v === null) return null;
+  const groups: string[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(((v >> BigInt(i * 16)) & 0xffffn).toString(16).padStart(4, '0'));
+  return groups.join(':');
+}
+
+export function pyIntLiteralError(value: string): string {
+  return `invalid literal for int() with base 10: ${pyStrRepr(value)}`;
+}

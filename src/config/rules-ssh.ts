@@ -1,0 +1,101 @@
+/**
+ * The SSH source of DC/OS 1.11 (ssh/validate.py on the branch tip), judged by `--validate-config` and every
+ * SSH action, plus this tool's fixes: ssh_port up to 65535, process_timeout validated, and the new
+ * ssh_host_overrides (per-host port/user without changing 1.11's address lists).
+ */
+import { check, RuleFailure, type Args, type Entry, type Rule, type TargetSpec } from './engine.js';
+import { loadJson, pyInt, validateIntInRange, validateIpList, validateJsonList } from './checks.js';
+import { PyDict, pyRepr, pyTypeName } from './py.js';
+
+/** Two lists must not share an address; the original used one message for every pair. */
+function compareLists(first: string, second: string): void {
+  const a = validateJsonList(first);
+  const b = new Set(validateJsonList(second));
+  const dups = [...new Set(a.filter((x) => b.has(x)))];
+  check(dups.length === 0, `master_list and agent_list cannot contain duplicates ${dups.join(', ')}`);
+}
+
+function validateProcessTimeout(a: Args): void {
+  const v = pyInt(a.process_timeout!);
+  check(v !== null, `Must be an integer but got a str: ${a.process_timeout}`);
+  check(v >= 1n, 'Must be at least 1');
+}
+
+/** ssh_host_overrides: {"<address in one of the lists>": {"port": 1..65535, "user": "name"}}. */
+function validateSshHostOverrides(a: Args): void {
+  const raw = a.ssh_host_overrides!;
+  const loaded = loadJson(raw, (why) => `Must be a mapping of host address to {port, user}, but could not be read as JSON: ${why}`);
+  check(loaded instanceof PyDict, `Must be a mapping of host address to {port, user}. Got a ${pyTypeName(loaded)}`);
+  const known = new Set<string>();
+  for (const list of ['master_list', 'agent_list', 'public_agent_list']) {
+    try {
+      validateJsonList(a[list]!).forEach((h) => known.add(h));
+    } catch (err) {
+      if (!(err instanceof RuleFailure)) throw err;
+    }
+  }
+  for (const [host, spec] of loaded.entries) {
+    check(typeof host === 'string' && known.has(host), `${pyRepr(host)} is not an address in master_list, agent_list or public_agent_list`);
+    check(spec instanceof PyDict, `Override for ${host} must be a mapping with optional keys port and user. Got a ${pyTypeName(spec)}`);
+    for (const k of spec.keys()) check(k === 'port' || k === 'user', `Override for ${host}: unknown key ${pyRepr(k)}; only port and user are allowed`);
+    if (spec.has('port')) {
+      const port = spec.get('port')!;
+      check(typeof port === 'bigint', `Override for ${host}: port must be an integer. Got a ${pyTypeName(port)}: ${pyRepr(port)}`);
+      check(port >= 1n && port <= 65535n, `Override for ${host}: port must be between 1 and 65535 inclusive`);
+    }
+    if (spec.has('user')) {
+      const user = spec.get('user')!;
+      check(typeof user === 'string' && /^[A-Za-z0-9._][A-Za-z0-9._-]*$/.test(user), `Override for ${host}: user must be a non-empty user name. Got ${pyRepr(user)}`);
+    }
+  }
+}
+
+function rule(name: string, params: readonly string[], fn: (a: Args) => void, blame?: readonly string[]): Rule {
+  return { name, params, check: fn, blame };
+}
+
+export const SSH_RULES: readonly Rule[] = [
+  rule('validate_agent_list', ['agent_list'], (a) => void validateIpList(a.agent_list!)),
+  rule('validate_public_agent_list', ['public_agent_list'], (a) => void validateIpList(a.public_agent_list!)),
+  rule('validate_master_list', ['master_list'], (a) => void validateIpList(a.master_list!)),
+  rule('compare_lists(master_list, agent_list)', ['master_list', 'agent_list'], (a) => compareLists(a.master_list!, a.agent_list!)),
+  rule('compare_lists(master_list, public_agent_list)', ['master_list', 'public_agent_list'], (a) => compareLists(a.master_list!, a.public_agent_list!)),
+  rule('compare_lists(agent_list, public_agent_list)', ['agent_list', 'public_agent_list'], (a) => compareLists(a.agent_list!, a.public_agent_list!)),
+  rule('validate_ssh_port', ['ssh_port'], (a) => validateIntInRange(a.ssh_port!, 1, 65535)),
+  rule('validate_ssh_parallelism', ['ssh_parallelism'], (a) => validateIntInRange(a.ssh_parallelism!, 1, 100)),
+  rule('validate_process_timeout', ['process_timeout'], validateProcessTimeout),
+  rule(
+    'validate_ssh_host_overrides',
+    ['ssh_host_overrides', 'master_list', 'agent_list', 'public_agent_list'],
+    validateSshHostOverrides,
+    ['ssh_host_overrides'],
+  ),
+];
+
+export const SSH_ENTRY: Entry = {
+  validate: SSH_RULES,
+  default: {
+    ssh_user: 'centos',
+    ssh_key_path: 'genconf/ssh_key',
+    agent_list: '[]',
+    public_agent_list: '[]',
+    ssh_port: '22',
+    process_timeout: '120',
+    ssh_parallelism: '20',
+    ssh_host_overrides: '{}',
+  },
+};
+
+export const SSH_KEYS = [
+  'ssh_user',
+  'ssh_port',
+  'ssh_key_path',
+  'master_list',
+  'agent_list',
+  'public_agent_list',
+  'ssh_parallelism',
+  'process_timeout',
+  'ssh_host_overrides',
+] as const;
+
+export const SSH_TARGET: TargetSpec = { variables: SSH_KEYS };

@@ -1,0 +1,156 @@
+/**
+ * judgeConfig: load genconf/config.yaml and judge it exactly as DC/OS 1.11 (branch tip) did, plus this
+ * tool's fixes (clear errors where 1.11 crashed, unknown-key warnings, located messages). Never throws on
+ * bad input: every problem becomes an Issue in the result.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Resolver, type Entry, type TargetSpec } from './engine.js';
+import { isKnownKey, suggestKey } from './known-keys.js';
+import { BUILD_MUSTS, dcosEntries, DCOS_TARGET } from './rules-dcos.js';
+import { SSH_ENTRY, SSH_KEYS, SSH_TARGET } from './rules-ssh.js';
+import { stringifyValue } from './stringify.js';
+import type { Issue, Target, ValidationResult } from './types.js';
+import { loadConfigText } from './yaml11.js';
+
+export interface JudgeOptions {
+  genconfDir: string;
+  baseDir: string;
+  target: Target;
+  strict: boolean;
+}
+
+/** How the config file is named in messages: relative to the working directory, as the operator typed it. */
+function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel === '' || path.isAbsolute(rel) ? file : rel;
+}
+
+const CONFIG_KEY = 'config.yaml';
+
+function fileIssue(file: string, message: string, line?: number, column?: number): ValidationResult {
+  const issue: Issue = { key: CONFIG_KEY, message, file };
+  if (line !== undefined) issue.line = line;
+  if (column !== undefined) issue.column = column;
+  return { valid: false, errors: [issue], warnings: [] };
+}
+
+export async function judgeConfig(opts: JudgeOptions): Promise<ValidationResult> {
+  return judgeConfigSync(opts);
+}
+
+export function judgeConfigSync(opts: JudgeOptions): ValidationResult {
+  const configPath = path.join(opts.genconfDir, 'config.yaml');
+  const shown = displayPath(configPath);
+  let text: string;
+  try {
+    if (!existsSync(configPath)) {
+      return fileIssue(shown, `No config file found at ${shown}. See the DC/OS documentation for the available configuration options.`);
+    }
+    if (statSync(configPath).isDirectory()) return fileIssue(shown, `Failed to open config file at ${shown}: it is a directory`);
+    text = new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(configPath));
+  } catch (err) {
+    const why = err instanceof TypeError ? 'it is not UTF-8 text' : (err as Error).message;
+    return fileIssue(shown, `Failed to open config file at ${shown}: ${why}`);
+  }
+  return judgeConfigText(text, { ...opts, displayFile: shown });
+}
+
+/** Judge config.yaml text (the file was already read). Exposed for tests and the property test. */
+export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile: string }): ValidationResult {
+  const file = opts.displayFile;
+  const loaded = loadConfigText(text.replace(/^\uFEFF/, ''));
+  if (!loaded.ok) {
+    const message = loaded.message.startsWith('Invalid YAML')
+      ? `Unable to load configuration file. Invalid YAML in ${file}: ${loaded.message.replace(/^Invalid YAML: /, '')}`
+      : loaded.message;
+    return fileIssue(file, message, loaded.line, loaded.column);
+  }
+
+  const positions = new Map<string, { line: number; column: number }>();
+  const errors: Issue[] = [];
+  const warnings: Issue[] = [];
+  const located = (key: string, message: string): Issue => {
+    const pos = positions.get(key);
+    return pos ? { key, message, file, line: pos.line, column: pos.column } : { key, message };
+  };
+
+  const user: Record<string, string> = {};
+  for (const p of loaded.problems) {
+    errors.push({ key: p.key, message: p.message, file, line: p.line, column: p.column });
+  }
+  const failedKeys = new Set(loaded.problems.map((p) => p.key));
+  for (const { key, value, line, column } of loaded.keys) {
+    positions.set(key, { line, column });
+    const s = stringifyValue(value);
+    if (!s.ok) {
+      errors.push(located(key, s.message));
+      failedKeys.add(key);
+      continue;
+    }
+    user[key] = s.value;
+    if (!isKnownKey(key)) {
+      const hint = suggestKey(key);
+      const message = `Unknown key '${key}'; DC/OS 1.11 ignores it${hint ? `. Did you mean '${hint}'?` : ''}`;
+      (opts.strict ? errors : warnings).push(located(key, message));
+    }
+  }
+
+  const ssh = opts.target === 'ssh';
+  const entries: Entry[] = [...dcosEntries({ baseDir: opts.baseDir }), ...(ssh ? [SSH_ENTRY] : [])];
+  const targets: TargetSpec[] = ssh ? [DCOS_TARGET, SSH_TARGET] : [DCOS_TARGET];
+  const resolution = new Resolver(entries, user, targets).resolve();
+
+  const ruleIssues: Issue[] = [];
+  for (const [key, message] of resolution.messages) if (!failedKeys.has(key)) ruleIssues.push(located(key, message));
+  for (const key of resolution.unset) {
+    if (!failedKeys.has(key) && !resolution.messages.has(key)) ruleIssues.push(located(key, `Must set ${key}, no way to calculate value.`));
+  }
+  errors.push(...ruleIssues);
+  sortByPosition(errors);
+  sortByPosition(warnings);
+
+  if (errors.length > 0) return { valid: false, errors, warnings };
+
+  const args: Record<string, string> = {};
+  const drop = new Set<string>([...BUILD_MUSTS, 'bootstrap_id']);
+  for (const [k, v] of resolution.values) if (!drop.has(k) && isKnownKey(k)) args[k] = v;
+  addRunnerArguments(args, user, opts);
+  return { valid: true, errors, warnings, args, userArgs: user };
+}
+
+/**
+ * Arguments beyond what 1.11's genconf target resolved: the SSH keys (validated only for the SSH target, taken
+ * as given or defaulted for --genconf), the SSH key as an absolute path, and the fault-domain script text.
+ */
+function addRunnerArguments(args: Record<string, string>, user: Record<string, string>, opts: JudgeOptions): void {
+  const defaults = SSH_ENTRY.default as Record<string, string>;
+  for (const key of SSH_KEYS) {
+    if (args[key] === undefined) {
+      const v = user[key] ?? defaults[key];
+      if (v !== undefined) args[key] = v;
+    }
+  }
+  args.ssh_key_path = path.resolve(opts.baseDir, args.ssh_key_path ?? 'genconf/ssh_key');
+  const fdFile = user.fault_domain_detect_filename ?? 'genconf/fault-domain-detect';
+  args.fault_domain_detect_contents = readOptional(path.resolve(opts.baseDir, fdFile));
+}
+
+function readOptional(file: string): string {
+  try {
+    if (!existsSync(file) || statSync(file).isDirectory()) return '';
+    return readFileSync(file, 'utf8').replace(/\r\n?/g, '\n');
+  } catch {
+    return '';
+  }
+}
+
+function sortByPosition(issues: Issue[]): void {
+  const order = new Map(issues.map((x, i) => [x, i]));
+  issues.sort((a, b) => {
+    const la = a.line ?? Infinity;
+    const lb = b.line ?? Infinity;
+    if (la !== lb) return la - lb;
+    return order.get(a)! - order.get(b)!;
+  });
+}
