@@ -30,6 +30,8 @@ export interface ExecResult {
   stdout: string;
   stderr: string;
   durationMs: number;
+  /** Why there is no exit code (timeout, interrupted, connection lost, channel refused), naming the host. */
+  error?: string;
 }
 
 export interface PutOptions {
@@ -47,6 +49,8 @@ export interface Connection {
   exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
   /** Upload a local file to `remotePath`. */
   putFile(localPath: string, remotePath: string, opts?: PutOptions): Promise<void>;
+  /** Upload a stream (e.g. a bundle built on the fly) to `remotePath`; `size`, when known, feeds onProgress. */
+  putStream?(source: NodeJS.ReadableStream, remotePath: string, opts?: PutOptions & { size?: number }): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,219 @@
+/**
+ * OpenSSH known_hosts: read (plain and hashed `|1|` host fields, `[host]:port` for ports other than 22, wildcard and
+ * negated patterns, @revoked and @cert-authority markers) and write (accept-new appends one plain line, atomically).
+ *
+ * Policy, as in OpenSSH's StrictHostKeyChecking:
+ *   strict      a host must already be listed with the key it presents;
+ *   accept-new  an unlisted host is recorded; a listed host must present the listed key;
+ *   off         nothing is checked or written.
+ * A CHANGED key is never overwritten: the host fails with the file, line, both fingerprints and the command that
+ * removes the old entry, because only the operator can tell a reinstalled host from a man in the middle.
+ */
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+import type { HostKeyChecking } from '../cli/context.js';
+
+export type { HostKeyChecking };
+
+export interface KnownHostEntry {
+  /** 1-based line number in the file. */
+  line: number;
+  marker?: 'cert-authority' | 'revoked';
+  /** The host field as written (comma-separated patterns, or one `|1|salt|hash`). */
+  hosts: string;
+  keyType: string;
+  /** The key blob (SSH wire format), decoded from base64. */
+  key: Buffer;
+}
+
+export type HostKeyVerdict =
+  | { ok: true; /** The key was appended to the file (accept-new, unseen host). */ recorded: boolean }
+  | { ok: false; kind: 'host-key-changed' | 'host-key-unknown'; message: string; hint: string };
+
+/** `SHA256:<base64 without padding>` of a key blob, exactly as `ssh-keygen -l` prints it. */
+export function fingerprint(key: Buffer): string {
+  return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** The algorithm name inside a key blob (`ssh-ed25519`, `ecdsa-sha2-nistp256`, `ssh-rsa`, …). */
+export function keyTypeOf(key: Buffer): string {
+  if (key.length < 4) return 'unknown';
+  const len = key.readUInt32BE(0);
+  if (len > 64 || key.length < 4 + len) return 'unknown';
+  return key.subarray(4, 4 + len).toString('latin1');
+}
+
+/** How OpenSSH names a host in known_hosts: the bare host on port 22, `[host]:port` otherwise. */
+export function knownHostsName(host: string, port: number): string {
+  return port === 22 ? host : `[${host}]:${port}`;
+}
+
+/** Parse known_hosts text. Comments, blank and malformed lines are skipped (OpenSSH does the same). */
+export function parseKnownHosts(text: string): KnownHostEntry[] {
+  const entries: KnownHostEntry[] = [];
+  const lines = text.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    const raw = lines[n]!.trim();
+    if (raw === '' || raw.startsWith('#')) continue;
+    const fields = raw.split(/\s+/);
+    let marker: KnownHostEntry['marker'];
+    if (fields[0] === '@cert-authority' || fields[0] === '@revoked') {
+      marker = fields.shift() === '@revoked' ? 'revoked' : 'cert-authority';
+    }
+    const [hosts, keyType, b64] = fields;
+    if (!hosts || !keyType || !b64 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) continue;
+    const key = Buffer.from(b64, 'base64');
+    // A line whose blob does not say its own type is corrupt: ignore it rather than match it.
+    if (keyTypeOf(key) !== keyType) continue;
+    entries.push({ line: n + 1, ...(marker ? { marker } : {}), hosts, keyType, key });
+  }
+  return entries;
+}
+
+function globToRegExp(pattern: string): RegExp {
+  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`, 'i');
+}
+
+/** Does the host field of an entry match `name` (already in `[host]:port` form when the port is not 22)? */
+export function hostFieldMatches(hosts: string, name: string): boolean {
+  if (hosts.startsWith('|1|')) {
+    const [, , salt, hash] = hosts.split('|');
+    if (!salt || !hash) return false;
+    const mac = createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64');
+    return mac === hash;
+  }
+  let matched = false;
+  for (const pattern of hosts.split(',')) {
+    if (pattern.startsWith('!')) {
+      // A matching negation excludes the host whatever else matches.
+      if (globToRegExp(pattern.slice(1)).test(name)) return false;
+    } else if (globToRegExp(pattern).test(name)) {
+      matched = true;
+    }
+  }
+  return matched;
+}
+
+/** Key types that `ssh-rsa` lines cover: RSA host keys are offered under their signature algorithm names. */
+function sameKeyFamily(a: string, b: string): boolean {
+  const norm = (t: string): string => (t === 'rsa-sha2-256' || t === 'rsa-sha2-512' ? 'ssh-rsa' : t);
+  return norm(a) === norm(b);
+}
+
+// One writer at a time per file inside this process; the write itself is temp file + rename.
+const fileLocks = new Map<string, Promise<unknown>>();
+
+async function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const prev = fileLocks.get(file) ?? Promise.resolve();
+  const next = prev.then(fn, fn);
+  fileLocks.set(
+    file,
+    next.catch(() => undefined),
+  );
+  return next;
+}
+
+export class KnownHosts {
+  private entries: KnownHostEntry[] | undefined;
+
+  constructor(
+    readonly file: string,
+    readonly mode: HostKeyChecking,
+  ) {}
+
+  private async load(): Promise<KnownHostEntry[]> {
+    if (!this.entries) this.entries = parseKnownHosts(await readText(this.file));
+    return this.entries;
+  }
+
+  /** Key types listed for a host, in file order: the client offers these first so a known key gets negotiated. */
+  async knownKeyTypes(host: string, port: number): Promise<string[]> {
+    if (this.mode === 'off') return [];
+    const name = knownHostsName(host, port);
+    const types = (await this.load()).filter((e) => !e.marker && hostFieldMatches(e.hosts, name)).map((e) => e.keyType);
+    return [...new Set(types)];
+  }
+
+  /** Judge the key a host presented; in accept-new mode an unseen host is recorded before this resolves. */
+  async verify(host: string, port: number, key: Buffer): Promise<HostKeyVerdict> {
+    if (this.mode === 'off') return { ok: true, recorded: false };
+    const name = knownHostsName(host, port);
+    const judged = judge(await this.load(), name, key, this.file);
+    if (judged !== 'unknown') return judged;
+    if (this.mode === 'strict') {
+      return {
+        ok: false,
+        kind: 'host-key-unknown',
+        message: `host key of ${name} is not in ${this.file} (${keyTypeOf(key)} ${fingerprint(key)}), and --host-key-checking is strict`,
+        hint: `verify the fingerprint, then add the host with: ssh-keyscan -p ${port} ${host} >> '${this.file}' — or run with --host-key-checking accept-new`,
+      };
+    }
+    return withFileLock(this.file, async () => {
+      // Re-read under the lock: another connection (or process) may have written meanwhile.
+      this.entries = parseKnownHosts(await readText(this.file));
+      const again = judge(this.entries, name, key, this.file);
+      if (again !== 'unknown') return again;
+      const line = `${name} ${keyTypeOf(key)} ${key.toString('base64')}`;
+      await appendAtomically(this.file, line);
+      this.entries = parseKnownHosts(await readText(this.file));
+      return { ok: true, recorded: true };
+    });
+  }
+}
+
+function judge(entries: KnownHostEntry[], name: string, key: Buffer, file: string): HostKeyVerdict | 'unknown' {
+  const type = keyTypeOf(key);
+  const forHost = entries.filter((e) => hostFieldMatches(e.hosts, name));
+  const revoked = forHost.find((e) => e.marker === 'revoked' && e.key.equals(key));
+  if (revoked) {
+    return {
+      ok: false,
+      kind: 'host-key-changed',
+      message: `host key of ${name} (${type} ${fingerprint(key)}) is marked @revoked in ${file} line ${revoked.line}`,
+      hint: 'the key was revoked on purpose: give the host a new host key, or remove the @revoked line if that was a mistake',
+    };
+  }
+  const plain = forHost.filter((e) => !e.marker);
+  if (plain.some((e) => e.key.equals(key))) return { ok: true, recorded: false };
+  if (plain.length === 0) return 'unknown';
+  // Listed, but not with this key. Prefer reporting a line of the same type: that is the key that changed.
+  const old = plain.find((e) => sameKeyFamily(e.keyType, type)) ?? plain[0]!;
+  const removeCmd = `ssh-keygen -f '${file}' -R '${name}'`;
+  return {
+    ok: false,
+    kind: 'host-key-changed',
+    message:
+      `HOST KEY CHANGED for ${name}: ${file} line ${old.line} has ${old.keyType} ${fingerprint(old.key)}, ` +
+      `but the host presented ${type} ${fingerprint(key)}. Someone may be intercepting the connection, or the host ` +
+      `was reinstalled. The recorded key was left unchanged; if the change is expected, run: ${removeCmd}`,
+    hint: `if the change is expected, remove the old key with: ${removeCmd} — then run again to record the new one`,
+  };
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw err;
+  }
+}
+
+/** Append one line: write the whole new file beside the old one (mode 0600), then rename over it. */
+async function appendAtomically(file: string, line: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const current = await readText(file);
+  const text = `${current}${current === '' || current.endsWith('\n') ? '' : '\n'}${line}\n`;
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, text, { mode: 0o600 });
+    await chmod(tmp, 0o600);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
