@@ -114,14 +114,10 @@ export function jsonObj(entries: Array<[string, JsonNode]>): JsonNode {
   return { t: 'obj', entries: new Map(entries) };
 }
 
-/** Python's `json.dumps(str)` with ensure_ascii: everything above 0x7F as a lowercase \\uXXXX escape. */
+/** Python's `json.dumps(str)` with ensure_ascii: DEL and everything above it as a lowercase \\uXXXX escape. */
 export function pyJsonString(s: string): string {
-  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (ch) => {
-    const code = ch.charCodeAt(0);
-    // JSON.stringify already escaped lone surrogates; 0x7F is ASCII and Python leaves it alone.
-    if (code === 0x7f) return ch;
-    return `\\u${code.toString(16).padStart(4, '0')}`;
-  });
+  // JSON.stringify already escaped control characters and lone surrogates the way Python does.
+  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Python's repr() of a float: shortest round-trip digits, exponent form below 1e-4 and from 1e16. */

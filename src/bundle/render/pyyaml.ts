@@ -370,6 +370,31 @@ class Emitter {
     else this.doubleQuoted(text, split);
   }
 
+  /**
+   * One key of a block mapping whose items sit at `indent`. Short single-line keys are "simple"
+   * (`key: value`); others take PyYAML's explicit form (`? key` / `: value`).
+   */
+  mappingKey(key: string, indent: number, requested: 'literal' | undefined): void {
+    this.indent = indent;
+    this.writeIndent();
+    const a = analyzeScalar(key);
+    const implicit = requested === undefined && resolvesToStr(key);
+    // PyYAML counts the prepared tag (`!!str`, 5 characters) into the 128-character limit.
+    if (Array.from(key).length + 5 < 128 && !a.empty && !a.multiline) {
+      this.indent = indent + BEST_INDENT;
+      this.scalar(key, { requested, implicit, simpleKey: true, root: false });
+      this.indent = indent;
+      this.indicator(':', false);
+    } else {
+      this.indicator('?', true, false, true);
+      this.indent = indent + BEST_INDENT;
+      this.scalar(key, { requested, implicit, simpleKey: false, root: false });
+      this.indent = indent;
+      this.writeIndent();
+      this.indicator(':', true, false, true);
+    }
+  }
+
   /** Document end: a final line break, and `...` after an open-ended root scalar. */
   finish(): string {
     this.indent = 0;
@@ -400,12 +425,7 @@ export function dumpLiteralMapping(map: Readonly<Record<string, string>>): strin
   if (keys.length === 0) return '{}\n';
   const e = new Emitter();
   for (const k of keys) {
-    e.indent = 0;
-    e.writeIndent();
-    e.indent = BEST_INDENT;
-    e.scalar(k, { requested: 'literal', implicit: false, simpleKey: true, root: false });
-    e.indent = 0;
-    e.indicator(':', false);
+    e.mappingKey(k, 0, 'literal');
     e.indent = BEST_INDENT;
     e.scalar(map[k]!, { requested: 'literal', implicit: false, simpleKey: false, root: false });
   }
@@ -447,12 +467,7 @@ export function dumpBlock(node: JsonNode): string {
     if (n.t === 'obj') {
       const indent = parentIndent === null ? 0 : parentIndent + BEST_INDENT;
       for (const k of [...n.entries.keys()].sort(pyCompare)) {
-        e.indent = indent;
-        e.writeIndent();
-        e.indent = indent + BEST_INDENT;
-        scalarNode({ t: 'str', v: k }, true, false);
-        e.indent = indent;
-        e.indicator(':', false);
+        e.mappingKey(k, indent, undefined);
         nodeAt(n.entries.get(k)!, indent, { mapping: true, root: false });
       }
       return;
