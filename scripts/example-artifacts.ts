@@ -15,12 +15,12 @@
  * other packages from bootstrap_url. Output is byte-identical on every run: sorted tar entries, fixed mtime and
  * owner, explicit modes, single-threaded xz.
  */
-import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import tar from 'tar-stream';
+import { hashCheckout } from '../src/config/hash-checkout.js';
 
 /** A fixed mtime for every tar entry: the DC/OS 1.11.0 release day, so tarballs do not change between runs. */
 const FIXED_MTIME = new Date('2018-03-07T00:00:00Z');
@@ -41,10 +41,9 @@ export interface TarEntry {
   linkname?: string;
 }
 
-/** pkgpanda's hash_checkout for a list of strings: sha1 of the sorted sha1s of the items, joined with commas. */
+/** pkgpanda's hash_checkout of a list of package ids (the bootstrap id is this over the bootstrap's packages). */
 export function hashCheckoutList(items: readonly string[]): string {
-  const sha1 = (s: string): string => createHash('sha1').update(s, 'utf8').digest('hex');
-  return sha1(items.map(sha1).sort().join(','));
+  return hashCheckout(items);
 }
 
 /** Where the package payloads are, found from this module whether it runs from scripts/ or dist/scripts/. */
