@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, copyFile, link, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { calculateCheckConfigContents } from '../config/check-config.js';
 import type { Arguments } from '../config/types.js';
 import { InterruptedError } from '../errors.js';
 import { loadArtifacts, type ArtifactRef, type ArtifactSet } from './artifacts.js';
@@ -54,9 +55,9 @@ export interface BuildResult {
 }
 
 /**
- * The arguments the bundle adds: everything that comes from the artifacts and this build (always ours), and the
- * custom check bins ones. Validation may already have computed the latter (check_config_contents depends on
- * check_search_path); then both must agree, or one of us has a bug.
+ * The arguments the bundle adds: everything that comes from the artifacts, genconf/check_bins and this build.
+ * Validation leaves these blank (the user may not set them). With check bins, the check search path gains the
+ * package's directory, so the checks config derived from it is recomputed too.
  */
 export function bundleArguments(args: Arguments, artifacts: ArtifactSet, checkBins: CheckBins | undefined): Record<string, string> {
   const packageIds = artifacts.packages.map((p) => p.id);
@@ -69,21 +70,22 @@ export function bundleArguments(args: Arguments, artifacts: ArtifactSet, checkBi
     dcos_image_commit: dcosImageCommit(),
     template_filenames: pyPretty(TEMPLATE_FILENAMES),
     config_package_names: pyPretty(CONFIG_PACKAGE_NAMES),
-  };
-  const checkArgs: Record<string, string> = {
     custom_check_bins_dir: CHECK_BINS_DIR_ARG,
     custom_check_bins_package_name: CHECK_BINS_PACKAGE_NAME,
     custom_check_bins_provided: checkBins ? 'true' : 'false',
     custom_check_bins_hash: checkBins?.hash ?? '',
     custom_check_bins_package_id: checkBins?.packageId ?? '',
-    check_search_path: checkBins ? `${DEFAULT_CHECK_SEARCH_PATH}:/opt/mesosphere/packages/${checkBins.packageId}` : DEFAULT_CHECK_SEARCH_PATH,
+    check_search_path: checkBins
+      ? `${DEFAULT_CHECK_SEARCH_PATH}:/opt/mesosphere/packages/${checkBins.packageId}`
+      : (args.check_search_path ?? DEFAULT_CHECK_SEARCH_PATH),
   };
-  for (const [k, v] of Object.entries(checkArgs)) {
-    const given = args[k];
-    if (given === undefined) out[k] = v;
-    else if (given !== v && k !== 'custom_check_bins_dir') {
-      throw new Error(`validation computed ${k} = '${given}' but the bundle computed '${v}' from the same check_bins`);
-    }
+  if (checkBins && args.check_config !== undefined && args.custom_checks !== undefined) {
+    out.check_config_contents = calculateCheckConfigContents(
+      args.check_config,
+      args.custom_checks,
+      out.check_search_path!,
+      args.check_ld_library_path ?? '/opt/mesosphere/lib',
+    );
   }
   return out;
 }
@@ -105,7 +107,7 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
   const checkAbort = (): void => {
     if (opts.signal?.aborted) throw new InterruptedError();
   };
-  const artifacts = await loadArtifacts(opts.artifactsDir, { bootstrapIdOverride: opts.userArgs.bootstrap_id });
+  const artifacts = await loadArtifacts(opts.artifactsDir, { bootstrapIdOverride: opts.userArgs.bootstrap_id || undefined });
   const checkBins = await loadCheckBins(opts.genconfDir);
   checkAbort();
 
@@ -168,31 +170,27 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
       files.push({ path: rel, mode: 0o644, sha256: d.hex, size: d.size });
     };
 
-    // bootstrap/, every artifact package, then the generated packages (reference §4 layout).
-    await putArtifact(artifacts.bootstrap);
-    await putArtifact(artifacts.activeJson);
-    for (const p of artifacts.packages) {
-      checkAbort();
-      await putArtifact(p.file);
-    }
-    await putBytes('bootstrap.latest', 0o644, artifacts.bootstrapId);
-
+    // The generated packages compress in their own xz processes while the artifacts are linked in. Every task is
+    // awaited before failing, so nothing still writes into the temp dir when it is removed.
+    const generated: [PackageId, TarEntry[]][] = ids.configPackageIds.map((id, i) => [parsePackageId(id) as PackageId, i === 0 ? configEntries : metadataEntries]);
+    if (checkBins) generated.push([parsePackageId(checkBins.packageId) as PackageId, checkBinsEntries(checkBins)]);
     const listRel = `package_lists/${ids.clusterPackageListId}.package_list.json`;
-    await putBytes(listRel, 0o644, pyDumps(ids.clusterPackages));
-    await putBytes('cluster-package-list.latest', 0o644, ids.clusterPackageListId);
+    const settled = await Promise.allSettled([
+      ...generated.map(([p, entries]) => putPackage(p, entries)),
+      (async () => {
+        for (const ref of [artifacts.bootstrap, artifacts.activeJson, ...artifacts.packages.map((p) => p.file)]) {
+          checkAbort();
+          await putArtifact(ref);
+        }
+      })(),
+      putBytes('bootstrap.latest', 0o644, artifacts.bootstrapId),
+      putBytes(listRel, 0o644, pyDumps(ids.clusterPackages)),
+      putBytes('cluster-package-list.latest', 0o644, ids.clusterPackageListId),
+    ]);
+    for (const r of settled) if (r.status === 'rejected') throw r.reason;
+    // In the original's order (reference §4).
     log(`Cluster package list: ${listRel}`);
-
-    const [configId, metadataId] = ids.configPackageIds.map((id) => parsePackageId(id) as PackageId);
-    await putPackage(configId!, configEntries);
-    log(`Package filename: ${packagePath(configId!)}`);
-    checkAbort();
-    await putPackage(metadataId!, metadataEntries);
-    log(`Package filename: ${packagePath(metadataId!)}`);
-    if (checkBins) {
-      const p = parsePackageId(checkBins.packageId) as PackageId;
-      await putPackage(p, checkBinsEntries(checkBins));
-      log(`Package filename: ${packagePath(p)}`);
-    }
+    for (const [p] of generated) log(`Package filename: ${packagePath(p)}`);
     checkAbort();
 
     const clusterPackageInfo: BuildResult['clusterPackageInfo'] = {};

@@ -1,8 +1,95 @@
+/**
+ * `--genconf` (the default action): judge config.yaml with the genconf rules, then build genconf/serve/.
+ * Log lines follow the original's (reference §1.2, §4) on stderr; stdout carries the result, or one JSON
+ * document with --json.
+ */
+import path from 'node:path';
 import type { CommandContext } from '../cli/context.js';
 import { ExitCode } from '../cli/exit-codes.js';
-import { UsageError } from '../errors.js';
+import type { BuildResult } from '../bundle/build.js';
+import type { ValidationResult } from '../config/types.js';
 
-/** Placeholder until its issue lands: says so plainly and exits 2. */
+export interface GenerateOptions {
+  upgradeFrom?: string;
+}
+
+/** Outcome of a generation: the bundle, or the judged config when it was invalid. */
+export type GenerateOutcome = { ok: true; bundle: BuildResult } | { ok: false; validation: ValidationResult };
+
+/** Judge, report problems, build. Shared with --generate-node-upgrade-script, which is genconf plus one script. */
+export async function generate(ctx: CommandContext, opts: GenerateOptions = {}): Promise<GenerateOutcome> {
+  const { options } = ctx;
+  const err = (line: string): void => void ctx.stderr.write(`${line}\n`);
+  err('====> EXECUTING CONFIGURATION GENERATION');
+  err('Generating configuration files...');
+  const [{ judgeConfig }, { formatIssuesHuman }] = await Promise.all([import('../config/validate.js'), import('../config/report.js')]);
+  const validation = await judgeConfig({ genconfDir: options.genconfDir, baseDir: options.baseDir, target: 'genconf', strict: options.strict });
+  if (!validation.valid || !validation.args || !validation.userArgs) return { ok: false, validation };
+  if (validation.warnings.length > 0) ctx.stderr.write(ensureNewline(formatIssuesHuman(validation, { color: options.color })));
+
+  const [{ buildBundle }, { renderers }] = await Promise.all([import('../bundle/build.js'), import('../bundle/load-renderers.js')]);
+  const bundle = await buildBundle({
+    genconfDir: options.genconfDir,
+    artifactsDir: options.artifactsDir,
+    args: validation.args,
+    userArgs: validation.userArgs,
+    renderers,
+    signal: ctx.signal,
+    log: err,
+    ...(opts.upgradeFrom !== undefined ? { upgradeFrom: opts.upgradeFrom } : {}),
+  });
+  return { ok: true, bundle };
+}
+
+/** Prints the config's problems: human lines on stderr, or the JSON report on stdout with --json. */
+export async function reportInvalid(ctx: CommandContext, validation: ValidationResult): Promise<ExitCode> {
+  const { formatIssuesHuman, issuesToJson } = await import('../config/report.js');
+  if (ctx.options.json) ctx.stdout.write(`${asJsonText(issuesToJson(validation))}\n`);
+  else ctx.stderr.write(ensureNewline(formatIssuesHuman(validation, { color: ctx.options.color })));
+  return ExitCode.CONFIG_INVALID;
+}
+
 export async function run(ctx: CommandContext): Promise<ExitCode> {
-  throw new UsageError(`--${ctx.options.action} is not implemented yet`);
+  const outcome = await generate(ctx);
+  if (!outcome.ok) return reportInvalid(ctx, outcome.validation);
+  const b = outcome.bundle;
+  if (ctx.options.json) {
+    ctx.stdout.write(`${JSON.stringify(bundleJson(b), null, 2)}\n`);
+  } else {
+    ctx.stdout.write('Generating Bash configuration files for DC/OS\n');
+    ctx.stdout.write(summary(b, ctx.options.genconfDir));
+  }
+  return ExitCode.OK;
+}
+
+export function bundleJson(b: BuildResult): Record<string, unknown> {
+  return {
+    config_id: b.configId,
+    cluster_package_list_id: b.clusterPackageListId,
+    bootstrap_id: b.bootstrapId,
+    cluster_packages: b.clusterPackages,
+    serve_dir: b.serveDir,
+    tarball: b.tarball,
+    files: b.files.map((f) => ({ path: f.path, mode: f.mode.toString(8).padStart(4, '0'), sha256: f.sha256, size: f.size })),
+    ...(b.upgrade ? { upgrade_script: b.upgrade } : {}),
+  };
+}
+
+function summary(b: BuildResult, genconfDir: string): string {
+  const rel = (p: string): string => path.join(path.basename(genconfDir), path.relative(genconfDir, p));
+  return [
+    `config_id: ${b.configId}`,
+    `cluster_package_list_id: ${b.clusterPackageListId}`,
+    `Bundle: ${rel(b.serveDir)}/ (${b.files.length} files; serve it at bootstrap_url)`,
+    `Archive: ${rel(b.tarball.path)} sha256 ${b.tarball.sha256}`,
+    '',
+  ].join('\n');
+}
+
+function ensureNewline(s: string): string {
+  return s === '' || s.endsWith('\n') ? s : `${s}\n`;
+}
+
+function asJsonText(v: unknown): string {
+  return typeof v === 'string' ? v.replace(/\n$/, '') : JSON.stringify(v, null, 2);
 }

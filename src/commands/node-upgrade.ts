@@ -1,8 +1,22 @@
+/**
+ * `--generate-node-upgrade-script VER` (reference §5): a full genconf, plus
+ * serve/upgrade/<random hex>/dcos_node_upgrade.sh for nodes upgrading from VER.
+ */
 import type { CommandContext } from '../cli/context.js';
 import { ExitCode } from '../cli/exit-codes.js';
-import { UsageError } from '../errors.js';
+import { bundleJson, generate, reportInvalid } from './genconf.js';
 
-/** Placeholder until its issue lands: says so plainly and exits 2. */
 export async function run(ctx: CommandContext): Promise<ExitCode> {
-  throw new UsageError(`--${ctx.options.action} is not implemented yet`);
+  const from = ctx.options.actionArg?.trim();
+  if (!from) {
+    // The original's message and exit status.
+    ctx.stderr.write('Must provide the version of the cluster upgrading from\n');
+    return ExitCode.CONFIG_INVALID;
+  }
+  const outcome = await generate(ctx, { upgradeFrom: from });
+  if (!outcome.ok) return reportInvalid(ctx, outcome.validation);
+  const b = outcome.bundle;
+  if (ctx.options.json) ctx.stdout.write(`${JSON.stringify(bundleJson(b), null, 2)}\n`);
+  else ctx.stdout.write(`Node upgrade script URL: ${b.upgrade!.url}\n`);
+  return ExitCode.OK;
 }
