@@ -12,7 +12,7 @@
  * as empty directories and removed again by the last sandbox to be disposed (a small lock-protected registry shared
  * by test processes running in parallel).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -160,6 +160,29 @@ export class Sandbox {
     );
     if (r.error) throw r.error;
     return { status: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /**
+   * Like run(), without blocking the event loop: for tests whose command talks to a server in the test process
+   * (e.g. an HTTP bootstrap_url served by node:http).
+   */
+  runAsync(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+    if (this.disposed) return Promise.reject(new Error('sandbox already disposed'));
+    const env: Record<string, string> = { PATH: SANDBOX_PATH, HOME: '/root', LANG: 'C.UTF-8', TERM: 'dumb', ...opts.env };
+    const child = spawn(
+      'unshare',
+      ['--mount', '--propagation', 'private', '--', 'bash', '-c', ENTER, 'sandbox', this.root, PRIVATE_DIRS.join(' '), ...argv],
+      { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? 120_000 },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdin.end(opts.input ?? '');
+    return new Promise((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ status: code ?? 128, stdout, stderr }));
+    });
   }
 
   /** Runs a bash script inside the sandbox. */
