@@ -73,7 +73,15 @@ export async function beginServeWork(genconfDir: string): Promise<ServeWork> {
         await rename(serveDir, oldDir);
         moved = true;
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EBUSY' || code === 'EXDEV') {
+          throw new GenconfError(
+            `cannot replace ${serveDir}: it is a mount point (${code})`,
+            undefined,
+            'mount the genconf directory instead of genconf/serve, so that serve/ can be swapped by rename',
+          );
+        }
+        if (code !== 'ENOENT') throw err;
       }
       try {
         await rename(tmpDir, serveDir);

@@ -237,3 +237,48 @@ describe('buildBundle', () => {
     expect(await readdir(a.opts.genconfDir)).toEqual(['ip-detect']);
   });
 });
+
+describe('bundleArguments', () => {
+  it('fills the build arguments validation leaves blank, and recomputes the checks config for check bins', async () => {
+    const { bundleArguments } = await import('../../src/bundle/build.js');
+    const { loadArtifacts } = await import('../../src/bundle/artifacts.js');
+    const { calculateCheckConfig, calculateCheckConfigContents } = await import('../../src/config/check-config.js');
+    const dir = await tempDir();
+    await makeArtifacts(dir);
+    const artifacts = await loadArtifacts(dir);
+    const checkConfig = calculateCheckConfig('true');
+    const base = {
+      package_ids: '',
+      custom_check_bins_provided: '',
+      check_search_path: '/opt/mesosphere/bin:/usr/bin:/bin:/sbin',
+      check_config: checkConfig,
+      custom_checks: '{}',
+      check_ld_library_path: '/opt/mesosphere/lib',
+      check_config_contents: 'from validation',
+    };
+    const plain = bundleArguments(base, artifacts, undefined);
+    expect(plain).toMatchObject({
+      bootstrap_id: artifacts.bootstrapId,
+      bootstrap_variant: '',
+      package_ids: '["dcos-net--abc_1", "mesos--1.5.0"]',
+      custom_check_bins_provided: 'false',
+      custom_check_bins_package_id: '',
+      check_search_path: base.check_search_path,
+      check_config_contents: 'from validation',
+      template_filenames: '[\n  "dcos-config.yaml",\n  "cloud-config.yaml",\n  "dcos-metadata.yaml",\n  "dcos-services.yaml"\n]',
+      config_package_names: '[\n  "dcos-config",\n  "dcos-metadata"\n]',
+    });
+    expect(plain.dcos_image_commit).toMatch(/^dcos-genconf-\d+\.\d+\.\d+/);
+    const bins = { dir: '/x', hash: 'abc', packageId: 'custom-check-bins--abc', files: [] };
+    const withBins = bundleArguments(base, artifacts, bins);
+    const searchPath = '/opt/mesosphere/bin:/usr/bin:/bin:/sbin:/opt/mesosphere/packages/custom-check-bins--abc';
+    expect(withBins).toMatchObject({
+      package_ids: '["dcos-net--abc_1", "mesos--1.5.0", "custom-check-bins--abc"]',
+      custom_check_bins_provided: 'true',
+      custom_check_bins_hash: 'abc',
+      custom_check_bins_package_id: 'custom-check-bins--abc',
+      check_search_path: searchPath,
+      check_config_contents: calculateCheckConfigContents(checkConfig, '{}', searchPath, '/opt/mesosphere/lib'),
+    });
+  });
+});
