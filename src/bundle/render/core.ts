@@ -1,6 +1,7 @@
 /** The node's identity scripts: ip detection, its check, fault-domain detection, and pkginfo. */
 
 import { Args, lines } from './args.js';
+import { scriptText } from './contents.js';
 import { type BundleEntry, MODE_EXEC, file } from './types.js';
 
 // What pkgpanda exports to every service of the node: Mesos learns its IP from detect_ip.
@@ -17,14 +18,14 @@ export function renderCore(a: Args): BundleEntry[] {
         '}',
       ),
     ),
-    // The operator's scripts, byte for byte (the original stored them YAML-quoted and unquoted them here).
-    file('bin/detect_ip', a.get('ip_detect_contents'), MODE_EXEC),
-    file('bin/detect_ip_public', a.opt('ip_detect_public_contents', a.get('ip_detect_contents')), MODE_EXEC),
+    // The operator's scripts, byte for byte (arguments may carry them YAML-dumped, as the original did).
+    file('bin/detect_ip', scriptText(a.get('ip_detect_contents')), MODE_EXEC),
+    file('bin/detect_ip_public', scriptText(a.opt('ip_detect_public_contents', a.get('ip_detect_contents'))), MODE_EXEC),
     file('check/check_ip', CHECK_IP, MODE_EXEC),
     file('etc/check_time.env', lines(`ENABLE_CHECK_TIME=${a.get('check_time')}`)),
   ];
   // New over open 1.11: ship the operator's fault-domain script; start_mesos.sh runs it when present.
-  const faultDomain = a.opt('fault_domain_detect_contents', '');
+  const faultDomain = scriptText(a.opt('fault_domain_detect_contents', ''));
   if (faultDomain !== '') out.push(file('bin/detect_fault_domain', faultDomain, MODE_EXEC));
   return out;
 }

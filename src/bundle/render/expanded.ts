@@ -7,6 +7,7 @@
 import type { Arguments } from '../../config/types.js';
 import { Args } from './args.js';
 import { type JsonNode, pyCompare, pyJsonDumps } from './pyjson.js';
+import { dumpedScript, scriptText } from './contents.js';
 import { dumpLiteralMapping, dumpString } from './pyyaml.js';
 import { checkRunnerConfig } from './services.js';
 import { rexrayConf } from './node-env.js';
@@ -20,6 +21,21 @@ export const SECRET_KEYS: readonly string[] = [
   'exhibitor_azure_account_key',
 ];
 export const HIDDEN = '**HIDDEN**';
+/**
+ * Settings of the SSH runner that the validator hands over with the DC/OS arguments. DC/OS 1.11's genconf
+ * never resolved them, so they are not part of the node's record (ssh_key_path would also leak a path of
+ * the operator's machine).
+ */
+export const RUNNER_ONLY_KEYS: readonly string[] = [
+  'agent_list',
+  'process_timeout',
+  'public_agent_list',
+  'ssh_host_overrides',
+  'ssh_key_path',
+  'ssh_parallelism',
+  'ssh_port',
+  'ssh_user',
+];
 // The original put this placeholder in the argument dict while it serialized the dict into itself.
 const EXPANDED_PLACEHOLDER = '"DO NOT USE THIS AS AN ARGUMENT TO OTHER ARGUMENTS. IT IS TEMPORARY"';
 
@@ -55,10 +71,11 @@ function expandedArguments(
   ctx: RenderContext,
 ): Record<string, string> {
   const full: Record<string, string> = { ...a.all };
+  for (const k of RUNNER_ONLY_KEYS) delete full[k];
   const ipDetect = a.get('ip_detect_contents');
-  full.ip_detect_contents = dumpString(ipDetect);
-  full.ip_detect_public_contents = dumpString(a.opt('ip_detect_public_contents', ipDetect));
-  const faultDomain = a.opt('fault_domain_detect_contents', '');
+  full.ip_detect_contents = dumpedScript(ipDetect);
+  full.ip_detect_public_contents = dumpedScript(a.opt('ip_detect_public_contents', ipDetect));
+  const faultDomain = scriptText(a.opt('fault_domain_detect_contents', ''));
   // Open 1.11 never calculated it; keep the key only when a script is actually shipped.
   if (faultDomain === '') delete full.fault_domain_detect_contents;
   else full.fault_domain_detect_contents = dumpString(faultDomain);

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import type { Arguments } from '../../../src/config/types.js';
 import type { BundleEntry, RenderContext } from '../../../src/bundle/render/index.js';
 
@@ -116,3 +117,34 @@ export function updateGolden(dir: string, entries: BundleEntry[], removed: strin
 }
 
 export const UPDATE = process.env.UPDATE_GOLDEN === '1';
+
+/** The reference's text of one package file, with the reference's ids replaced by the context's. */
+export function referenceText(pkg: string, path: string, ctx: RenderContext): string {
+  const ids = referenceIds();
+  return readFileSync(join(REFERENCE_DIR, pkg, path), 'utf8')
+    .split(ids.config_id)
+    .join(ctx.configId)
+    .split(ids.cluster_package_list_id)
+    .join(ctx.clusterPackageListId);
+}
+
+// Files whose original layout came from template artifacts (blank lines left by switch blocks, odd
+// indentation): same keys and values, cleaner text. Everything else must match byte for byte.
+const ENV_FILES = new Set(['etc/mesos-master', 'etc_master/marathon']);
+const JSON_FILES = new Set([
+  'etc/ui-config.json',
+  'etc/dcos-diagnostics-endpoint-config.json',
+  'etc_master/dcos-dns.json',
+  'etc/mesos-slave-dns.json',
+]);
+
+export function expectSameAsReference(path: string, ours: string, theirs: string): void {
+  if (ENV_FILES.has(path)) {
+    expect(envPairs(ours)).toEqual(envPairs(theirs));
+    expect(ours.endsWith('\n')).toBe(true);
+  } else if (JSON_FILES.has(path)) {
+    expect(JSON.parse(ours)).toEqual(JSON.parse(theirs));
+  } else {
+    expect(ours).toBe(theirs);
+  }
+}

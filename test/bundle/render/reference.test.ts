@@ -13,11 +13,12 @@ import {
   byPath,
   contentOf,
   contextFor,
-  envPairs,
+  expectSameAsReference,
   listFiles,
   readModes,
   referenceArgs,
   referenceIds,
+  referenceText,
   referenceUserArgs,
 } from './helpers.js';
 
@@ -26,20 +27,6 @@ const ctx = contextFor(args);
 const ids = referenceIds();
 const config = renderConfigPackage(args, referenceUserArgs(), ctx);
 const metadata = renderMetadataPackage(args, ctx);
-
-/** The reference's text with its ids replaced by ours. */
-function reference(pkg: string, path: string): string {
-  return readFileSync(join(REFERENCE_DIR, pkg, path), 'utf8')
-    .split(ids.config_id)
-    .join(ctx.configId)
-    .split(ids.cluster_package_list_id)
-    .join(ctx.clusterPackageListId);
-}
-
-// Files whose original layout came from template artifacts (blank lines left by switch blocks): same
-// keys and values, cleaner text.
-const ENV_FILES = new Set(['etc/mesos-master', 'etc_master/marathon']);
-const JSON_FILES = new Set(['etc/ui-config.json', 'etc/dcos-diagnostics-endpoint-config.json', 'etc_master/dcos-dns.json', 'etc/mesos-slave-dns.json']);
 
 describe.each([
   ['dcos-config', config],
@@ -59,16 +46,7 @@ describe.each([
   });
 
   it.each(listFiles(refDir))('%s matches the original', (path) => {
-    const ours = contentOf(rendered.get(path)!);
-    const theirs = reference(pkg, path);
-    if (ENV_FILES.has(path)) {
-      expect(envPairs(ours)).toEqual(envPairs(theirs));
-      expect(ours.endsWith('\n')).toBe(true);
-    } else if (JSON_FILES.has(path)) {
-      expect(JSON.parse(ours)).toEqual(JSON.parse(theirs));
-    } else {
-      expect(ours).toBe(theirs);
-    }
+    expectSameAsReference(path, contentOf(rendered.get(path)!), referenceText(pkg, path, ctx));
   });
 });
 
