@@ -147,7 +147,11 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
   try {
     const root = work.tmpDir;
     const files: ServedFile[] = [];
-    const ensureDir = (rel: string): Promise<string | undefined> => mkdir(path.join(root, path.dirname(rel)), { recursive: true, mode: 0o755 });
+    const dirs = new Set<string>(['.']);
+    const ensureDir = async (rel: string): Promise<void> => {
+      for (let d = path.posix.dirname(rel); d !== '.'; d = path.posix.dirname(d)) dirs.add(d);
+      await mkdir(path.join(root, path.dirname(rel)), { recursive: true, mode: 0o755 });
+    };
     const putBytes = async (rel: string, mode: number, content: string): Promise<void> => {
       await ensureDir(rel);
       const data = Buffer.from(content, 'utf8');
@@ -225,6 +229,8 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
     }
     checkAbort();
 
+    // Directories too must be readable by the web server whatever the umask.
+    for (const d of dirs) await chmod(path.join(root, d), 0o755);
     files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const sums = formatSums(files);
     await writeFile(path.join(root, SUMS_NAME), sums, { mode: 0o644 });

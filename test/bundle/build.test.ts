@@ -282,3 +282,23 @@ describe('bundleArguments', () => {
     });
   });
 });
+
+describe('buildBundle under a strict umask', () => {
+  it('still makes every served directory 0755 and file 0644/0755', async () => {
+    const { opts } = await setup();
+    const old = process.umask(0o077);
+    try {
+      const r = await buildBundle(opts);
+      const modes: string[] = [];
+      const walk = async (rel: string): Promise<void> => {
+        const st = await stat(path.join(r.serveDir, rel));
+        modes.push(`${(st.mode & 0o777).toString(8)} ${rel}`);
+        if (st.isDirectory()) for (const n of await readdir(path.join(r.serveDir, rel))) await walk(rel === '.' ? n : `${rel}/${n}`);
+      };
+      await walk('.');
+      for (const m of modes) expect(m).toMatch(/^(755 (\.|bootstrap|packages(\/[^/]+)?|package_lists|dcos_install\.sh)|644 .*)$/);
+    } finally {
+      process.umask(old);
+    }
+  });
+});
