@@ -559,11 +559,17 @@ class SshConnection implements Connection {
           if (opts.signal?.aborted) return onAbort();
           opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-          this.client.exec(command, (e, ch) => {
-            if (e) {
+          // Listeners go on inside the open callback itself: ssh2 parses a whole TCP read at once, so a quick
+          // command's exit status and close can be emitted right after the callback, before any promise resolves.
+          this.openChannel<ClientChannel>(
+            (cb) => this.client.exec(command, cb),
+            (ch) => onChannel(undefined, ch),
+          ).catch((e: Error) => onChannel(e));
+          const onChannel = (e: Error | undefined, ch?: ClientChannel): void => {
+            if (e || !ch) {
               release();
               this.onLost.delete(lost);
-              return finish(result(null, { error: `${this.host.label}: cannot start the command: ${e.message}` }));
+              return finish(result(null, { error: `${this.host.label}: cannot start the command: ${e?.message}` }));
             }
             channel = ch;
             if (done) stop(); // timed out or aborted while the channel was opening
@@ -608,10 +614,38 @@ class SshConnection implements Connection {
             if (stdin === undefined) ch.end();
             else if (typeof stdin === 'string' || Buffer.isBuffer(stdin)) ch.end(stdin);
             else (stdin as Readable).pipe(ch);
-          });
+          };
         }),
       () => result(null, { error: `${this.host.label}: command interrupted before it started` }),
     );
+  }
+
+  /**
+   * Open a channel, retrying while sshd refuses it for lack of sessions. Our semaphore keeps at most maxChannels
+   * open, but sshd frees a closed session only after its main loop has processed the close, so when several
+   * channels end at once, opens pipelined right behind the closes can still find all MaxSessions slots taken.
+   * That refusal is transient; anything else fails at once.
+   */
+  private async openChannel<T>(open: (cb: (err: Error | undefined, ch: T) => void) => void, attach: (ch: T) => void): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await new Promise<T>((resolve, reject) => {
+          try {
+            open((err, ch) => {
+              if (err) return reject(err);
+              attach(ch);
+              resolve(ch);
+            });
+          } catch (e) {
+            reject(e as Error);
+          }
+        });
+      } catch (e) {
+        const transient = /Channel open failure/.test((e as Error).message) && typeof (e as { reason?: unknown }).reason === 'number';
+        if (!transient || attempt >= 50 || this.closed) throw e;
+        await new Promise((r) => setTimeout(r, Math.min(200, 5 * 2 ** Math.min(attempt, 6))));
+      }
+    }
   }
 
   /** Open an SFTP session (one channel slot), run `fn`, close it. */
@@ -626,11 +660,14 @@ class SshConnection implements Connection {
     let sftp: SFTPWrapper | undefined;
     try {
       sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
-        this.client.sftp((e, s) => (e ? reject(new TransferError(this.host.label, remotePath, `${this.host.label}: cannot open SFTP: ${e.message}`)) : resolve(s)));
+        this.openChannel<SFTPWrapper>(
+          (cb) => this.client.sftp(cb),
+          (s) => s.once('close', release),
+        ).then(resolve, (e: Error) =>
+          reject(new TransferError(this.host.label, remotePath, `${this.host.label}: cannot open SFTP: ${e.message}`)),
+        );
       });
-      const s = sftp;
-      s.once('close', release);
-      return await fn(s);
+      return await fn(sftp);
     } finally {
       if (sftp) sftp.end();
       else release();
