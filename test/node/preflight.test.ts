@@ -93,7 +93,7 @@ const result = (p: Preflight, text: string): string | undefined => p.checks.find
 const MASTER_PORTS = [53, 80, 443, 1050, 2181, 5050, 7070, 8080, 8101, 8123, 8181, 9000, 9942, 9990, 15055, 36771, 41281, 46839, 61053, 61091, 61420, 62080, 62501];
 const AGENT_PORTS = [53, 5051, 61001, 61091, 61420, 62080, 62501];
 
-describe('dcos_install.sh --preflight-only in a sandbox', () => {
+describe('dcos_install.sh --preflight-only in a sandbox', { timeout: 180_000 }, () => {
   test('master: the master port list, no ftype check, master minimums', (ctx) => {
     needSandbox(ctx);
     withNode((sb) => {

@@ -44,7 +44,9 @@ export function sandboxUnavailable(): string | undefined {
 }
 
 export interface RunResult {
+  /** The exit status; 128 + the signal number when the command was killed (e.g. by the timeout). */
   status: number;
+  signal?: string;
   stdout: string;
   stderr: string;
 }
@@ -62,6 +64,12 @@ dirs=$1; shift
 for d in $dirs; do mount --bind "$root$d" "$d"; done
 cd /
 exec "$@"`;
+
+function result(status: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string): RunResult {
+  if (status !== null) return { status, stdout, stderr };
+  const n = signal ? (os.constants.signals[signal] ?? 0) : 0;
+  return { status: 128 + n, signal: signal ?? 'unknown', stdout, stderr: `${stderr}\n[sandbox: killed by ${signal}]` };
+}
 
 function sleepMs(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -158,8 +166,8 @@ export class Sandbox {
       ['--mount', '--propagation', 'private', '--', 'bash', '-c', ENTER, 'sandbox', this.root, PRIVATE_DIRS.join(' '), ...argv],
       { encoding: 'utf8', env, input: opts.input ?? '', timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 << 20 },
     );
-    if (r.error) throw r.error;
-    return { status: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
+    if (r.error && !r.signal) throw r.error;
+    return result(r.status, r.signal, r.stdout, r.stderr);
   }
 
   /**
@@ -181,7 +189,7 @@ export class Sandbox {
     child.stdin.end(opts.input ?? '');
     return new Promise((resolve, reject) => {
       child.on('error', reject);
-      child.on('close', (code) => resolve({ status: code ?? 128, stdout, stderr }));
+      child.on('close', (code, signal) => resolve(result(code, signal, stdout, stderr)));
     });
   }
 
