@@ -1,8 +1,208 @@
+/**
+ * `--preflight | --deploy | --postflight | --uninstall | --install-prereqs`: judge the config with the SSH rules
+ * (invalid: report, exit 1, touch nothing), plan the hosts, run the stage over SSH, report, exit 0/3/4/130.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import type { CommandContext } from '../cli/context.js';
 import { ExitCode } from '../cli/exit-codes.js';
-import { UsageError } from '../errors.js';
+import type { Arguments } from '../config/types.js';
+import { planCluster, type ClusterPlan, type PlanFiles } from '../derive/plan.js';
+import { InputError, UsageError } from '../errors.js';
+import type { RunEvent } from '../orchestrate/events.js';
+import { exitCodeOf } from '../orchestrate/result.js';
+import { newRunId, runStage } from '../orchestrate/run-stage.js';
+import { mergeState, readState, retryLabels, writeState } from '../orchestrate/state.js';
+import { writeJUnit } from '../report/junit.js';
+import { HostLogs, logDirFor } from '../report/logs.js';
+import { ndjsonWriter } from '../report/ndjson.js';
+import { Progress } from '../report/progress.js';
+import { renderSummary } from '../report/summary.js';
+import { isStageName, STAGES } from '../stages/index.js';
+import type { Stage } from '../stages/types.js';
+import type { Transport } from '../transport/transport.js';
 
-/** Placeholder until its issue lands: says so plainly and exits 2. */
+/** Find templates/remote/<name> from here, in the source tree (src/commands) and in the build (dist/src/commands). */
+export function remoteScriptPath(name: string): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = path.join(dir, 'templates', 'remote', name);
+    if (existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new Error(`templates/remote/${name} is missing from the installation`);
+}
+
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function mustExist(file: string, what: string, hint: string): Promise<void> {
+  try {
+    const s = await stat(file);
+    if (!s.isFile()) throw new Error('not a file');
+  } catch {
+    throw new InputError(`${what} does not exist: ${file}`, file, hint);
+  }
+}
+
+/** The local files the stage sends, checked before any host is touched. */
+export async function stageFiles(stage: Stage, genconfDir: string, baseDir: string, args: Arguments): Promise<PlanFiles> {
+  const serve = path.join(genconfDir, 'serve');
+  const rel = path.relative(process.cwd(), serve) || serve;
+  const runGenconf = `run --genconf first to build ${rel}`;
+  switch (stage.name) {
+    case 'preflight': {
+      const installScript = path.join(serve, 'dcos_install.sh');
+      await mustExist(installScript, `${path.join(rel, 'dcos_install.sh')}`, runGenconf);
+      // The bundle's own ip-detect when the serve tree carries one, else the script config.yaml names.
+      const inServe = path.join(serve, 'detect_ip');
+      const configured = path.resolve(baseDir, args.ip_detect_filename ?? path.join(path.basename(genconfDir), 'ip-detect'));
+      const ipDetect = existsSync(inServe) ? inServe : configured;
+      await mustExist(ipDetect, 'the ip-detect script', 'set ip_detect_filename in config.yaml or write genconf/ip-detect');
+      return { installScript, ipDetect };
+    }
+    case 'deploy': {
+      const bundleTar = path.join(serve, 'dcos-install.tar');
+      await mustExist(bundleTar, `${path.join(rel, 'dcos-install.tar')}`, runGenconf);
+      return { bundleTar, bundleSha256: await sha256File(bundleTar) };
+    }
+    case 'uninstall':
+      return { uninstallScript: remoteScriptPath('uninstall.sh') };
+    case 'install-prereqs':
+      return { prereqsScript: remoteScriptPath('install-prereqs.sh') };
+    case 'postflight':
+      return {};
+  }
+}
+
+function isTty(stream: NodeJS.WritableStream): boolean {
+  return (stream as NodeJS.WriteStream).isTTY === true;
+}
+
+async function readLine(question: string, out: NodeJS.WritableStream): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: out as NodeJS.WriteStream, terminal: false });
+  try {
+    out.write(question);
+    return await new Promise<string>((resolve) => {
+      rl.once('line', resolve);
+      rl.once('close', () => resolve(''));
+    });
+  } finally {
+    rl.close();
+  }
+}
+
+/** Uninstall needs a typed `yes` on a terminal, or --yes; never a silent default. */
+async function confirmUninstall(ctx: CommandContext, plan: ClusterPlan, out: NodeJS.WritableStream): Promise<boolean> {
+  if (ctx.options.yes) return true;
+  if (!ctx.interactive) {
+    throw new UsageError('--uninstall removes DC/OS from every host and needs confirmation', 'pass --yes to confirm on a non-interactive run');
+  }
+  out.write(`This stops DC/OS and removes /opt/mesosphere, /etc/mesosphere, /var/lib/dcos, /etc/systemd/system/dcos*,\n`);
+  out.write(`/etc/profile.d/dcos.sh and ${plan.stagingDir} from ${plan.hosts.length} host${plan.hosts.length === 1 ? '' : 's'}:\n`);
+  for (const h of plan.hosts) out.write(`  ${h.label} (${h.role})\n`);
+  const answer = await readLine("Type 'yes' to continue: ", out);
+  return answer.trim() === 'yes';
+}
+
+/**
+ * The key is loaded (and its passphrase asked for, or read from GENCONF_SSH_KEY_PASSPHRASE) once, before any host
+ * is touched: a wrong passphrase is one clear error, not a column of unreachable hosts.
+ */
+async function makeTransport(ctx: CommandContext, args: Arguments, human: NodeJS.WritableStream): Promise<Transport> {
+  const [{ SshTransport }, { agentSocket, loadPrivateKey, terminalPrompt }] = await Promise.all([import('../transport/ssh.js'), import('../transport/keys.js')]);
+  const o = ctx.options;
+  const agent = agentSocket();
+  const keyPath = args.ssh_key_path ? path.resolve(o.baseDir, args.ssh_key_path) : undefined;
+  const prompt = ctx.interactive ? terminalPrompt(process.stdin, human) : undefined;
+  let privateKey: Awaited<ReturnType<typeof loadPrivateKey>> | undefined;
+  if (keyPath !== undefined && (existsSync(keyPath) || agent === undefined)) {
+    privateKey = await loadPrivateKey(keyPath, { ...(prompt ? { prompt } : {}) });
+    for (const w of privateKey.warnings) human.write(`warning: ${w}\n`);
+  }
+  return new SshTransport({
+    connectTimeoutMs: o.connectTimeoutSec * 1000,
+    keepaliveIntervalMs: 5000,
+    keepaliveCountMax: 3,
+    hostKeyChecking: o.hostKeyChecking,
+    knownHostsFile: o.knownHostsFile,
+    ...(privateKey !== undefined ? { privateKey } : {}),
+    ...(agent !== undefined ? { agent } : {}),
+    onWarning: (m) => void human.write(`warning: ${m}\n`),
+  });
+}
+
 export async function run(ctx: CommandContext): Promise<ExitCode> {
-  throw new UsageError(`--${ctx.options.action} is not implemented yet`);
+  const o = ctx.options;
+  if (!isStageName(o.action)) throw new Error(`ssh-stage cannot run action ${o.action}`);
+  const stage = STAGES[o.action];
+  // With --json, stdout carries only the NDJSON events; every human line goes to stderr.
+  const human = o.json ? ctx.stderr : ctx.stdout;
+  const color = o.color && isTty(human);
+
+  const [{ judgeConfig }, { formatIssuesHuman }] = await Promise.all([import('../config/validate.js'), import('../config/report.js')]);
+  const validation = await judgeConfig({ genconfDir: o.genconfDir, baseDir: o.baseDir, target: 'ssh', strict: o.strict });
+  if (!validation.valid || !validation.args) {
+    const { reportInvalid } = await import('./genconf.js');
+    return reportInvalid(ctx, validation);
+  }
+  if (validation.warnings.length > 0) ctx.stderr.write(formatIssuesHuman(validation, { color: o.color && isTty(ctx.stderr) }).replace(/\n?$/, '\n'));
+  const args = validation.args;
+
+  const files = await stageFiles(stage, o.genconfDir, o.baseDir, args);
+  const retry = o.retryFailed ? await retryLabels(o.genconfDir, stage.name) : undefined;
+  const plan = planCluster(args, {
+    ...(o.parallelism !== undefined ? { parallelism: o.parallelism } : {}),
+    ...(o.hosts !== undefined ? { only: o.hosts } : {}),
+    ...(retry !== undefined ? { retryLabels: retry } : {}),
+    postflightTimeoutSec: o.postflightTimeoutSec,
+    files,
+  });
+  if (plan.hosts.length === 0) {
+    human.write(retry !== undefined ? `[${stage.name}] every host succeeded in the last --${stage.name} run; nothing to retry.\n` : `[${stage.name}] no hosts to work on.\n`);
+    return ExitCode.OK;
+  }
+  if (stage.name === 'deploy' && args.bootstrap_url !== undefined && args.bootstrap_url.replace(/\/+$/, '') !== `file://${plan.stagingDir}`) {
+    human.write(`[deploy] note: bootstrap_url is ${args.bootstrap_url}; nodes download DC/OS from there, not from the copied bundle.\n`);
+  }
+  if (stage.name === 'uninstall' && !(await confirmUninstall(ctx, plan, human))) {
+    human.write('Uninstall cancelled; no host was touched.\n');
+    return ExitCode.USAGE;
+  }
+
+  const transport = await makeTransport(ctx, args, human);
+  const runId = newRunId();
+  const logs = new HostLogs(logDirFor(o.genconfDir, runId));
+  const progress = new Progress(human, {
+    stage: stage.name,
+    tty: isTty(human),
+    color,
+    verbose: o.verbose,
+    ...((human as NodeJS.WriteStream).rows ? { rows: (human as NodeJS.WriteStream).rows } : {}),
+    ...((human as NodeJS.WriteStream).columns ? { columns: (human as NodeJS.WriteStream).columns } : {}),
+  });
+  const listeners: Array<(e: RunEvent) => void> = [logs.listener, progress.listener];
+  if (o.json) listeners.push(ndjsonWriter(ctx.stdout));
+
+  const result = await runStage(stage, plan, {
+    transport,
+    signal: ctx.signal,
+    ...(o.timeoutSec !== undefined ? { runTimeoutMs: o.timeoutSec * 1000 } : {}),
+    connectTimeoutSec: o.connectTimeoutSec,
+    continueOnMasterFailure: o.continueOnMasterFailure,
+    runId,
+    listener: (e) => listeners.forEach((l) => l(e)),
+  });
+  await logs.close();
+  await writeState(o.genconfDir, mergeState(await readState(o.genconfDir, stage.name).catch(() => undefined), plan, result, new Date().toISOString()));
+  if (o.junitFile) await writeJUnit(o.junitFile, result);
+  human.write('\n' + renderSummary(result, { color, logDir: logs.dir }));
+  return exitCodeOf(result);
 }
