@@ -48,7 +48,7 @@ export function contextFor(args: Arguments, seed = 'ours'): RenderContext {
   const clusterPackages = [`dcos-config--setup_${configId}`, `dcos-metadata--setup_${configId}`, ...packageIds].sort();
   return {
     bootstrapId: args.bootstrap_id ?? ids.bootstrap_id,
-    dcosImageCommit: ids.dcos_image_commit,
+    dcosImageCommit: args.dcos_image_commit ?? ids.dcos_image_commit,
     dcosVersion: args.dcos_version ?? '1.11.14-dev',
     dcosVariant: args.dcos_variant ?? 'open',
     configId,

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ArtifactSet } from '../../../src/bundle/artifacts.js';
 import { bundleArguments } from '../../../src/bundle/build.js';
-import { renderConfigPackage } from '../../../src/bundle/render/index.js';
+import { scriptText } from '../../../src/bundle/render/contents.js';
+import { RUNNER_ONLY_KEYS } from '../../../src/bundle/render/expanded.js';
+import { type BundleEntry, renderConfigPackage } from '../../../src/bundle/render/index.js';
 import { judgeConfigSync } from '../../../src/config/validate.js';
 import {
   REFERENCE_DIR,
@@ -42,6 +44,19 @@ function judge(target: 'genconf' | 'ssh'): { args: Record<string, string>; user:
   return { args, user: { ...result.userArgs! } };
 }
 
+const SCRIPT_KEYS = ['ip_detect_contents', 'ip_detect_public_contents', 'fault_domain_detect_contents'];
+
+/** expanded.config.full.json holds each DC/OS argument with exactly the value the validator computed. */
+function expectRecordsArguments(record: BundleEntry, args: Record<string, string>): void {
+  const full = JSON.parse(contentOf(record)) as Record<string, string>;
+  for (const [k, v] of Object.entries(args)) {
+    if (RUNNER_ONLY_KEYS.includes(k) || (k === 'fault_domain_detect_contents' && v === '')) continue;
+    // Script texts are recorded YAML-dumped, as the original did, whichever form was handed over.
+    if (SCRIPT_KEYS.includes(k)) expect([k, scriptText(full[k]!)]).toEqual([k, scriptText(v)]);
+    else expect([k, full[k]]).toEqual([k, v]);
+  }
+}
+
 describe.each(['genconf', 'ssh'] as const)('config.yaml → validator (%s target) → renderer', (target) => {
   const { args, user } = judge(target);
   const ctx = contextFor(args);
@@ -50,6 +65,10 @@ describe.each(['genconf', 'ssh'] as const)('config.yaml → validator (%s target
 
   it('renders the files the original rendered', () => {
     expect(entries.map((e) => e.path)).toEqual(listFiles(join(REFERENCE_DIR, 'dcos-config')));
+  });
+
+  it('records every argument the ids were computed from, with the value that was hashed', () => {
+    expectRecordsArguments(rendered.get('etc/expanded.config.full.json')!, args);
   });
 
   it.each(listFiles(join(REFERENCE_DIR, 'dcos-config')))('%s matches the original', (path) => {
@@ -144,6 +163,10 @@ describe.each(PIPELINE_VARIANTS)('config.yaml variant: $name', (v) => {
   it.each(Object.entries(v.expect))('%s', (path, want) => {
     if (want === null) expect(rendered.has(path)).toBe(false);
     else expect(rendered.has(path) ? contentOf(rendered.get(path)!) : `${path} missing`).toBe(want);
+  });
+
+  it('records the arguments it was rendered from', () => {
+    expectRecordsArguments(rendered.get('etc/expanded.config.full.json')!, args);
   });
 
   it('keeps every secret out of world-readable files and out of the visible records', () => {
