@@ -13,7 +13,7 @@ import { InterruptedError } from '../errors.js';
 import { loadArtifacts, type ArtifactRef, type ArtifactSet } from './artifacts.js';
 import { dcosImageCommit, DEFAULT_DCOS_VARIANT, DEFAULT_DCOS_VERSION } from './build-info.js';
 import { CHECK_BINS_DIR_ARG, CHECK_BINS_PACKAGE_NAME, checkBinsEntries, loadCheckBins, type CheckBins } from './check-bins.js';
-import { digestFile, sha256Hex } from './digest.js';
+import { sha256Hex } from './digest.js';
 import { CONFIG_PACKAGE_NAMES, computeIds, TEMPLATE_FILENAMES, type BundleIds } from './ids.js';
 import { formatSums, INSTALL_TAR_NAME, SUMS_NAME, writeInstallTar, type ServedFile } from './install-tar.js';
 import type { ArtifactManifest } from './manifest.js';
@@ -168,10 +168,9 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
       const rel = packagePath(p);
       await ensureDir(rel);
       const abs = path.join(root, rel);
-      await writePackage(entries, abs);
+      const d = await writePackage(entries, abs);
       await chmod(abs, 0o644);
-      const d = await digestFile(abs);
-      files.push({ path: rel, mode: 0o644, sha256: d.hex, size: d.size });
+      files.push({ path: rel, mode: 0o644, sha256: d.sha256, size: d.size });
     };
 
     // The generated packages compress in their own xz processes while the artifacts are linked in. Every task is

@@ -93,8 +93,11 @@ export async function writeTarFile(entries: readonly TarEntry[], dest: string): 
   await pipeline(tarStream(entries), createWriteStream(dest));
 }
 
-/** A pkgpanda package: tar rooted at `./` (as `tar -C dir .` makes it), xz-compressed. */
-export async function writePackage(entries: readonly TarEntry[], dest: string): Promise<void> {
+/**
+ * A pkgpanda package: tar rooted at `./` (as `tar -C dir .` makes it), xz-compressed. Returns the SHA-256 and size
+ * of the file written, hashed on the way to disk.
+ */
+export async function writePackage(entries: readonly TarEntry[], dest: string): Promise<{ sha256: string; size: number }> {
   const rooted = entries.map((e) => ({ ...e, name: `./${e.name.replace(/^\.\//, '')}` }));
-  await xzToFile(tarStream(normalizeEntries(rooted, 0o755, './')), dest);
+  return xzToFile(tarStream(normalizeEntries(rooted, 0o755, './')), dest);
 }

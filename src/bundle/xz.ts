@@ -4,15 +4,19 @@
  * across runs and machines with the same xz version.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GenconfError } from '../errors.js';
 
 export const XZ_ARGV: readonly string[] = ['-T1', '-6', '-c'];
 
-/** Compress `input` into `dest` (which is created or truncated). Rejects with a clear error when xz is missing. */
-export async function xzToFile(input: Readable, dest: string, xzBinary = 'xz'): Promise<void> {
+/**
+ * Compress `input` into `dest` (created or truncated), returning the SHA-256 and size of what was written.
+ * Rejects with a clear error when xz is missing.
+ */
+export async function xzToFile(input: Readable, dest: string, xzBinary = 'xz'): Promise<{ sha256: string; size: number }> {
   const child = spawn(xzBinary, [...XZ_ARGV], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
@@ -37,8 +41,18 @@ export async function xzToFile(input: Readable, dest: string, xzBinary = 'xz'): 
     });
   });
   const feed = pipeline(input, child.stdin);
-  const drain = pipeline(child.stdout, createWriteStream(dest));
+  const hash = createHash('sha256');
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      size += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  const drain = pipeline(child.stdout, tap, createWriteStream(dest));
   const results = await Promise.allSettled([exited, feed, drain]);
   // The spawn error (xz missing) is the cause; EPIPE on stdin is only its consequence.
   for (const r of results) if (r.status === 'rejected') throw r.reason;
+  return { sha256: hash.digest('hex'), size };
 }

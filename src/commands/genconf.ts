@@ -22,12 +22,15 @@ export async function generate(ctx: CommandContext, opts: GenerateOptions = {}):
   const err = (line: string): void => void ctx.stderr.write(`${line}\n`);
   err('====> EXECUTING CONFIGURATION GENERATION');
   err('Generating configuration files...');
+  // The bundle modules load while the config is judged.
+  const bundleModules = Promise.all([import('../bundle/build.js'), import('../bundle/load-renderers.js')]);
+  bundleModules.catch(() => undefined);
   const [{ judgeConfig }, { formatIssuesHuman }] = await Promise.all([import('../config/validate.js'), import('../config/report.js')]);
   const validation = await judgeConfig({ genconfDir: options.genconfDir, baseDir: options.baseDir, target: 'genconf', strict: options.strict });
   if (!validation.valid || !validation.args || !validation.userArgs) return { ok: false, validation };
   if (validation.warnings.length > 0) ctx.stderr.write(ensureNewline(formatIssuesHuman(validation, { color: options.color })));
 
-  const [{ buildBundle }, { renderers }] = await Promise.all([import('../bundle/build.js'), import('../bundle/load-renderers.js')]);
+  const [{ buildBundle }, { renderers }] = await bundleModules;
   const bundle = await buildBundle({
     genconfDir: options.genconfDir,
     artifactsDir: options.artifactsDir,
