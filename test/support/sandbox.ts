@@ -151,21 +151,25 @@ export class Sandbox {
     return path.join(this.root, p);
   }
 
+  /** The unshare command line that enters the sandbox and runs argv, and its node-like environment. */
+  private command(argv: readonly string[], opts: RunOptions): { args: string[]; env: Record<string, string> } {
+    if (this.disposed) throw new Error('sandbox already disposed');
+    return {
+      args: ['--mount', '--propagation', 'private', '--', 'bash', '-c', ENTER, 'sandbox', this.root, PRIVATE_DIRS.join(' '), ...argv],
+      env: { PATH: SANDBOX_PATH, HOME: '/root', LANG: 'C.UTF-8', TERM: 'dumb', ...opts.env },
+    };
+  }
+
   /** Runs argv inside the sandbox as root, with PATH = the stubs first, then the system. */
   run(argv: readonly string[], opts: RunOptions = {}): RunResult {
-    if (this.disposed) throw new Error('sandbox already disposed');
-    const env: Record<string, string> = {
-      PATH: SANDBOX_PATH,
-      HOME: '/root',
-      LANG: 'C.UTF-8',
-      TERM: 'dumb',
-      ...opts.env,
-    };
-    const r = spawnSync(
-      'unshare',
-      ['--mount', '--propagation', 'private', '--', 'bash', '-c', ENTER, 'sandbox', this.root, PRIVATE_DIRS.join(' '), ...argv],
-      { encoding: 'utf8', env, input: opts.input ?? '', timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 << 20 },
-    );
+    const { args, env } = this.command(argv, opts);
+    const r = spawnSync('unshare', args, {
+      encoding: 'utf8',
+      env,
+      input: opts.input ?? '',
+      timeout: opts.timeoutMs ?? 120_000,
+      maxBuffer: 64 << 20,
+    });
     if (r.error && !r.signal) throw r.error;
     return result(r.status, r.signal, r.stdout, r.stderr);
   }
@@ -175,13 +179,8 @@ export class Sandbox {
    * (e.g. an HTTP bootstrap_url served by node:http).
    */
   runAsync(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-    if (this.disposed) return Promise.reject(new Error('sandbox already disposed'));
-    const env: Record<string, string> = { PATH: SANDBOX_PATH, HOME: '/root', LANG: 'C.UTF-8', TERM: 'dumb', ...opts.env };
-    const child = spawn(
-      'unshare',
-      ['--mount', '--propagation', 'private', '--', 'bash', '-c', ENTER, 'sandbox', this.root, PRIVATE_DIRS.join(' '), ...argv],
-      { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? 120_000 },
-    );
+    const { args, env } = this.command(argv, opts);
+    const child = spawn('unshare', args, { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? 120_000 });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
