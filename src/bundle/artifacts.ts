@@ -46,6 +46,8 @@ export const EXAMPLE_ARTIFACTS_HINT = (dir: string): string =>
 export interface LoadArtifactsOptions {
   /** bootstrap_id from config.yaml, which wins over bootstrap.latest (as BOOTSTRAP_ID did in the original). */
   bootstrapIdOverride?: string;
+  /** Stops hashing a large artifacts set on Ctrl-C. */
+  signal?: AbortSignal;
 }
 
 export async function loadArtifacts(dir: string, opts: LoadArtifactsOptions = {}): Promise<ArtifactSet> {
@@ -150,7 +152,7 @@ export async function loadArtifacts(dir: string, opts: LoadArtifactsOptions = {}
     wanted.map((rel) =>
       limit(async () => {
         const abs = path.join(dir, rel);
-        const d = await digestFile(abs);
+        const d = await digestFile(abs, 'sha256', opts.signal);
         refs.set(rel, { rel, abs, sha256: d.hex, size: d.size, mode: found.get(rel)!.mode });
       }),
     ),

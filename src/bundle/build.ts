@@ -107,7 +107,13 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
   const checkAbort = (): void => {
     if (opts.signal?.aborted) throw new InterruptedError();
   };
-  const artifacts = await loadArtifacts(opts.artifactsDir, { bootstrapIdOverride: opts.userArgs.bootstrap_id || undefined });
+  const artifacts = await loadArtifacts(opts.artifactsDir, {
+    bootstrapIdOverride: opts.userArgs.bootstrap_id || undefined,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  }).catch((err: unknown) => {
+    checkAbort();
+    throw err;
+  });
   const checkBins = await loadCheckBins(opts.genconfDir);
   checkAbort();
 
@@ -234,7 +240,10 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
     const sums = formatSums(files);
     await writeFile(path.join(root, SUMS_NAME), sums, { mode: 0o644 });
     await chmod(path.join(root, SUMS_NAME), 0o644);
-    const tar = await writeInstallTar(root, files, sums, path.join(root, INSTALL_TAR_NAME));
+    const tar = await writeInstallTar(root, files, sums, path.join(root, INSTALL_TAR_NAME), opts.signal).catch((err: unknown) => {
+      checkAbort(); // an abort surfaces as AbortError from the pipeline: report it as the interruption it is
+      throw err;
+    });
     await chmod(path.join(root, INSTALL_TAR_NAME), 0o644);
     checkAbort();
 

@@ -49,6 +49,7 @@ export async function writeInstallTar(
   files: readonly ServedFile[],
   sumsText: string,
   dest: string,
+  signal?: AbortSignal,
 ): Promise<{ sha256: string; size: number }> {
   const entries: TarEntry[] = files.map((f) => ({
     name: f.path,
@@ -66,6 +67,6 @@ export async function writeInstallTar(
       cb(null, chunk);
     },
   });
-  await pipeline(tarStream(normalizeEntries(entries)), tap, createWriteStream(dest, { mode: 0o644 }));
+  await pipeline(tarStream(normalizeEntries(entries)), tap, createWriteStream(dest, { mode: 0o644 }), signal ? { signal } : {});
   return { sha256: hash.digest('hex'), size };
 }

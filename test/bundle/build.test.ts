@@ -179,6 +179,14 @@ describe('buildBundle', () => {
     expect(await readdir(path.join(r1.serveDir, 'packages', 'dcos-config'))).toEqual([`dcos-config--setup_${r1.configId}.tar.xz`]);
   });
 
+  it('stops while hashing the artifacts when already interrupted, writing nothing', async () => {
+    const a = await setup();
+    const ac = new AbortController();
+    ac.abort();
+    await expect(buildBundle({ ...a.opts, signal: ac.signal })).rejects.toBeInstanceOf(InterruptedError);
+    expect(await readdir(a.opts.genconfDir)).toEqual(['ip-detect']);
+  });
+
   it('refuses a concurrent run holding the lock', async () => {
     const a = await setup();
     // Our parent process is alive: its pid in the lock means another run is in progress.
