@@ -16,8 +16,9 @@ export type Args = Readonly<Record<string, string>>;
 /** A rule or calculation failing with a message for the operator (Python's AssertionError). */
 export class RuleFailure extends Error {}
 
-export function check(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new RuleFailure(message);
+/** Throw the rule's message unless `condition` holds. A function message is built only on failure. */
+export function check(condition: unknown, message: string | (() => string)): asserts condition {
+  if (!condition) throw new RuleFailure(typeof message === 'function' ? message() : message);
 }
 
 export interface Calc {

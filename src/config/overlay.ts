@@ -22,31 +22,31 @@ export function validateDcosOverlayNetwork(value: string): void {
   const network = loadOverlay(value);
   // The original indexed into whatever JSON it got; anything but an object crashed it. Say so instead.
   check(network instanceof PyDict, `Must be a JSON object with "overlays", "vtep_mac_oui" and "vtep_subnet". Got: ${value}`);
-  check(network.has('overlays'), `Missing "overlays" in overlay configuration ${pyRepr(network)}`);
+  check(network.has('overlays'), () => `Missing "overlays" in overlay configuration ${pyRepr(network)}`);
   const overlays = network.get('overlays')!;
-  check(Array.isArray(overlays), `"overlays" must be a list of overlay definitions: ${pyRepr(overlays)}`);
-  check(overlays.length > 0, `"Overlays" network configuration is empty: ${pyRepr(network)}`);
+  check(Array.isArray(overlays), () => `"overlays" must be a list of overlay definitions: ${pyRepr(overlays)}`);
+  check(overlays.length > 0, () => `"Overlays" network configuration is empty: ${pyRepr(network)}`);
   for (const overlay of overlays) {
-    check(overlay instanceof PyDict, `Each overlay must be a JSON object: ${pyRepr(overlay)}`);
-    check(overlay.has('name'), `Missing "name" in overlay configuration: ${pyRepr(overlay)}`);
+    check(overlay instanceof PyDict, () => `Each overlay must be a JSON object: ${pyRepr(overlay)}`);
+    check(overlay.has('name'), () => `Missing "name" in overlay configuration: ${pyRepr(overlay)}`);
     const name = overlay.get('name')!;
-    check(typeof name === 'string', `Overlay name must be a string: ${pyRepr(name)}`);
+    check(typeof name === 'string', () => `Overlay name must be a string: ${pyRepr(name)}`);
     check([...name].length <= 13, `Overlay name cannot exceed 13 characters:${name}`);
-    check(overlay.has('subnet') || overlay.has('subnet6'), `Missing "subnet" or "subnet6" in overlay configuration:${pyRepr(overlay)}`);
-    check(network.has('vtep_mac_oui'), `Missing "vtep_mac_oui" in overlay configuration ${pyRepr(network)}`);
+    check(overlay.has('subnet') || overlay.has('subnet6'), () => `Missing "subnet" or "subnet6" in overlay configuration:${pyRepr(overlay)}`);
+    check(network.has('vtep_mac_oui'), () => `Missing "vtep_mac_oui" in overlay configuration ${pyRepr(network)}`);
     const mtu = network.has('vtep_mtu') ? network.get('vtep_mtu')! : 1500n;
     const mtuInt = intOf(mtu);
     check(mtuInt !== null, `Must be an integer but got a ${typeof mtu === 'string' ? 'str' : 'value'}: ${pyStr(mtu)}`);
     check(mtuInt >= 552n, 'Must be above 552');
     if (overlay.has('subnet')) {
-      check(network.has('vtep_subnet'), `Missing "vtep_subnet" in overlay configuration ${pyRepr(network)}`);
+      check(network.has('vtep_subnet'), () => `Missing "vtep_subnet" in overlay configuration ${pyRepr(network)}`);
       const vtep = network.get('vtep_subnet')!;
       check(isIpNetwork(vtep), `Incorrect value for vtep_subnet: ${pyStr(vtep)}. Only IPv4 values are allowed`);
       const subnet = overlay.get('subnet')!;
       check(isIpNetwork(subnet), `Incorrect value for overlay subnet ${pyStr(subnet)}. Only IPv4 values are allowed`);
     }
     if (overlay.has('subnet6')) {
-      check(network.has('vtep_subnet6'), `Missing "vtep_subnet6" in overlay configuration ${pyRepr(network)}`);
+      check(network.has('vtep_subnet6'), () => `Missing "vtep_subnet6" in overlay configuration ${pyRepr(network)}`);
       const vtep6 = network.get('vtep_subnet6')!;
       check(isIpNetwork(vtep6), `Incorrect value for vtep_subnet6: ${pyStr(vtep6)}. Only IPv6 values are allowed`);
       const subnet6 = overlay.get('subnet6')!;

@@ -395,8 +395,22 @@ function scalarEvent(v: PyValue): ScalarEvent | null {
   return null;
 }
 
+// The same few texts (built-in check config, default REX-Ray config, the ip-detect script) are dumped on
+// every run; remember the last results.
+const stringCache = new Map<string, string>();
+
 /** `yaml.dump(value)` with PyYAML's defaults (block style for collections only when asked). */
 export function pyYamlDump(value: PyValue): string {
+  if (typeof value !== 'string') return dump(value);
+  const hit = stringCache.get(value);
+  if (hit !== undefined) return hit;
+  const out = dump(value);
+  if (stringCache.size >= 32) stringCache.delete(stringCache.keys().next().value!);
+  stringCache.set(value, out);
+  return out;
+}
+
+function dump(value: PyValue): string {
   const e = new Emitter();
   e.node(value, { root: true });
   // Document end: an implicit end, then `...` if a plain root scalar left the stream open-ended.

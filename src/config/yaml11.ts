@@ -167,12 +167,12 @@ export function loadConfigText(text: string): LoadResult {
   }
   const firstError = doc.errors[0];
   if (firstError) {
-    const pos = firstError.linePos?.[0];
+    const pos = firstError.linePos?.[0] ?? lineCounter.linePos(firstError.pos[0]);
     return { ok: false, message: `Invalid YAML: ${firstError.message.split('\n')[0]}`, line: pos?.line, column: pos?.col };
   }
   const tagWarning = doc.warnings.find((w) => /tag/i.test(w.message));
   if (tagWarning) {
-    const pos = tagWarning.linePos?.[0];
+    const pos = tagWarning.linePos?.[0] ?? lineCounter.linePos(tagWarning.pos[0]);
     return { ok: false, message: `Invalid YAML: ${tagWarning.message.split('\n')[0]}`, line: pos?.line, column: pos?.col };
   }
   const root = doc.contents;
