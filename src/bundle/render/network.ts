@@ -134,7 +134,7 @@ export function renderNetwork(a: Args): BundleEntry[] {
       ),
     ),
     // Masters answer on every interface unless master_dns_bindall is false; agents bind the spartan dummy.
-    file('etc_master/dcos-dns.json', dcosDns(a, !a.flag('master_dns_bindall'))),
+    file('etc_master/dcos-dns.json', dcosDns(a, !a.flag('master_dns_bindall'), true)),
     file('etc_slave/dcos-dns.json', agentDns),
     file('etc_slave_public/dcos-dns.json', agentDns),
   ];
@@ -171,14 +171,17 @@ function overlayAgent(a: Args, cniDataDir: string, agent: boolean): string {
   );
 }
 
-function dcosDns(a: Args, bindSpartan: boolean): string {
-  const members = [
-    `  "upstream_resolvers": ${a.get('resolvers')},`,
-    bindSpartan && '  "bind_interface": "spartan",',
+function dcosDns(a: Args, bindSpartan: boolean, master = false): string {
+  const bind = bindSpartan && '  "bind_interface": "spartan",';
+  const upstream = `  "upstream_resolvers": ${a.get('resolvers')},`;
+  // Same members in the original's order: masters list the (optional) bind interface first.
+  return lines(
+    '{',
+    ...(master ? [bind, upstream] : [upstream, bind]),
     '  "udp_port": 53,',
     '  "tcp_port": 53,',
     `  "bind_ip_blacklist": ${a.get('dns_bind_ip_blacklist_json')},`,
     `  "forward_zones": ${a.get('dns_forward_zones')}`,
-  ];
-  return lines('{', ...members, '}');
+    '}',
+  );
 }
