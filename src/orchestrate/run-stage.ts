@@ -40,7 +40,7 @@ export function newRunId(date = new Date()): string {
 }
 
 /** Why the run stops starting work: the operator interrupted it, or its deadline passed. */
-type StopCause = { kind: 'interrupt' } | { kind: 'deadline'; seconds: number };
+type StopCause = { kind: 'interrupt' } | { kind: 'deadline'; ms: number };
 
 interface HostState {
   result: HostResult;
@@ -90,7 +90,7 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
   let deadline: NodeJS.Timeout | undefined;
   if (opts.runTimeoutMs !== undefined) {
     deadline = setTimeout(() => {
-      cause ??= { kind: 'deadline', seconds: Math.round(opts.runTimeoutMs! / 1000) };
+      cause ??= { kind: 'deadline', ms: opts.runTimeoutMs! };
       stop.abort();
     }, opts.runTimeoutMs);
   }
@@ -115,7 +115,7 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
 
   const stopStatus = (): { status: HostStatus; reason: (what: string) => string } =>
     cause?.kind === 'deadline'
-      ? { status: 'timed-out', reason: (what) => `the run's deadline passed ${what} (raise --timeout, now ${cause?.kind === 'deadline' ? cause.seconds : 0} s)` }
+      ? { status: 'timed-out', reason: (what) => `the run's deadline passed ${what} (raise --timeout, now ${cause?.kind === 'deadline' ? seconds(cause.ms) : '?'})` }
       : { status: 'interrupted', reason: (what) => `interrupted ${what}` };
 
   const fail = (s: HostState, status: HostStatus, step: Step | undefined, reason: string): void => {

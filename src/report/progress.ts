@@ -5,6 +5,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { RunEvent } from '../orchestrate/events.js';
 import type { HostResult } from '../orchestrate/result.js';
+import { withoutLabel } from './summary.js';
 import { duration, makeChalk, pad, paintStatus, truncate, visibleLength } from './format.js';
 
 export interface ProgressOptions {
@@ -92,14 +93,15 @@ export class Progress {
         if (this.live && e.total > 0) this.set(e.host.label, `${e.step.title} ${Math.floor((100 * e.sent) / e.total)}%`);
         break;
       case 'step-end':
-        if (!this.live && (e.result.status !== 'ok' || this.opts.verbose)) {
+        // The host's line at the end says why it failed; each step's outcome only with --verbose.
+        if (!this.live && this.opts.verbose) {
           const mark = e.result.status === 'ok' ? this.c.green('ok') : this.c.red(e.result.status);
           this.plain(e.host.label, `${mark} ${e.step.title}${e.result.message ? `: ${e.result.message}` : ''}`);
         }
         break;
       case 'host-done': {
         const r = e.result;
-        const text = r.status === 'ok' ? duration(r.durationMs) : `${r.failedStep ? `${r.failedStep}: ` : ''}${r.reason ?? ''}`;
+        const text = r.status === 'ok' ? duration(r.durationMs) : `${r.failedStep ? `${r.failedStep}: ` : ''}${withoutLabel(r)}`;
         if (this.live) {
           const l = this.lines.get(r.host.label);
           if (l) l.done = r;

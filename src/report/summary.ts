@@ -37,6 +37,12 @@ function outputTail(h: HostResult, lines: number): string[] {
   return all.slice(-lines);
 }
 
+/** The reason without a leading `<label>: ` (messages name their host; the line already starts with it). */
+export function withoutLabel(h: HostResult): string {
+  const reason = h.reason ?? '';
+  return reason.startsWith(`${h.host.label}: `) ? reason.slice(h.host.label.length + 2) : reason;
+}
+
 export function renderSummary(result: StageResult, opts: SummaryOptions): string {
   const c = makeChalk(opts.color);
   const tailLines = opts.tailLines ?? 15;
@@ -56,7 +62,7 @@ export function renderSummary(result: StageResult, opts: SummaryOptions): string
   for (const h of bad) {
     out.push('');
     const where = h.failedStep ? ` at "${h.failedStep}"` : '';
-    out.push(`${paintStatus(c, h.status, `${h.host.label} ${h.status}`)}${where}: ${h.reason ?? ''}`.trimEnd());
+    out.push(`${paintStatus(c, h.status, `${h.host.label} ${h.status}`)}${where}: ${withoutLabel(h)}`.trimEnd());
     for (const check of h.checks.filter((k) => k.status === 'fail' || k.status === 'unknown')) {
       const detail = check.detail ? `: ${check.detail.split('\n').join(' | ')}` : '';
       out.push(`  ${c.red('✗')} ${check.name}${truncate(detail, 400)}`);

@@ -54,8 +54,9 @@ export function duplicateAddresses(hosts: HostFacts[]): Map<string, { step: stri
     if (labels.length < 2) continue;
     for (const label of labels) {
       const others = labels.filter((l) => l !== label);
+      // The step is named by its title: it is what the summary shows as the failed step.
       failures.set(label, {
-        step: 'ip-detect',
+        step: 'Run ip-detect',
         message: `ip-detect printed ${ip} here and also on ${others.join(', ')}: every host must report its own address`,
       });
     }

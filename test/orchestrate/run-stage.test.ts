@@ -167,10 +167,11 @@ describe('runStage: interruption and the run deadline', () => {
 
   it('the whole-run --timeout ends running steps as timed-out, naming --timeout, and still cleans up', async () => {
     const t = preflightOk(new FakeTransport()).onExec(words('--preflight-only'), { hang: true });
-    const { result } = await run(STAGES.preflight, clusterPlan(), t, { runTimeoutMs: 20 });
+    const { result } = await run(STAGES.preflight, clusterPlan(), t, { runTimeoutMs: 200 });
     expect(result.timedOut).toBe(true);
     expect(result.hosts.every((h) => h.status === 'timed-out')).toBe(true);
-    expect(result.hosts[0]!.reason).toMatch(/deadline passed during "Run the preflight checks for master" \(raise --timeout/);
+    // Normally during the hanging checks; on a loaded machine possibly an earlier step: either way named, with the option.
+    expect(result.hosts[0]!.reason).toMatch(/^the run's deadline passed (during|before) "[^"]+" \(raise --timeout, now 200 ms\)$/);
     for (const h of result.hosts) expect(t.commands(h.host.label).at(-1)).toSatisfy(words('rm -rf'));
     expect(exitCodeOf(result)).toBe(3);
   });

@@ -23,7 +23,7 @@ describe('renderSummary', () => {
           FAIL something
           Preflight checks failed. Exiting installation.
 
-      10.0.0.3:22 timed-out at "Install DC/OS as master": 10.0.0.3:22: "Install DC/OS as master" timed out after 120 s (raise process_timeout in config.yaml)
+      10.0.0.3:22 timed-out at "Install DC/OS as master": "Install DC/OS as master" timed out after 120 s (raise process_timeout in config.yaml)
 
       10.0.0.4:22 unreachable: connect ECONNREFUSED 10.0.0.4:22
 
