@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import type { Arguments } from '../config/types.js';
 import type { ArtifactManifest } from './manifest.js';
+import { InputError } from '../errors.js';
 
 const PLACEHOLDER = /@@([a-z0-9_]+)@@/g;
 /** Anything between @@ … @@ on one line: catches `@@Bootstrap_URL@@`, `@@ x @@` and friends. */
@@ -122,12 +123,27 @@ function etcDockerCredentials(args: Arguments): string {
   return !owned && toEtc ? need(args, 'cluster_docker_credentials') : '';
 }
 
+/**
+ * bootstrap_url ends up in a systemd unit's command line, which systemd splits on blanks and does not unquote like a
+ * shell: only a plain URL can be carried there safely.
+ */
+function bootstrapUrl(args: Arguments): string {
+  const url = need(args, 'bootstrap_url');
+  if (!/^(file|https?):\/\/[^\s"'`\\$;&|<>(){}]+$/.test(url)) {
+    throw new InputError(
+      `bootstrap_url ${JSON.stringify(url)} cannot be used on the nodes: it must be a file://, http:// or https:// URL ` +
+        'without blanks, quotes or shell characters (percent-encode them)',
+    );
+  }
+  return url;
+}
+
 /** genconf/serve/dcos_install.sh for these finalized arguments and this bundle's artifacts. */
 export function renderInstallScript(args: Arguments, manifest: ArtifactManifest): string {
   checkManifestMatches(args, manifest);
   const values: Record<string, string> = {
     dcos_version: need(args, 'dcos_version'),
-    bootstrap_url: need(args, 'bootstrap_url'),
+    bootstrap_url: bootstrapUrl(args),
     bootstrap_id: need(args, 'bootstrap_id'),
     cluster_package_list_id: need(args, 'cluster_package_list_id'),
     mesos_agent_work_dir: need(args, 'mesos_agent_work_dir'),
@@ -160,7 +176,7 @@ export function renderNodeUpgradeScript(args: Arguments, manifest: ArtifactManif
   const values: Record<string, string> = {
     from_version: fromVersion,
     to_version: need(args, 'dcos_version'),
-    bootstrap_url: need(args, 'bootstrap_url'),
+    bootstrap_url: bootstrapUrl(args),
     cluster_package_list_id: need(args, 'cluster_package_list_id'),
     package_ids: packageIds.join('\n'),
     // An upgrade fetches the package list and packages only; the bootstrap tarball is for new nodes.

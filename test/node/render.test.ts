@@ -113,6 +113,15 @@ describe('renderInstallScript', () => {
     }
   });
 
+  test('a bootstrap_url that a systemd unit cannot carry is refused; % is escaped for systemd', () => {
+    for (const bad of ['http://x/a b', "http://x/'q'", 'http://x/$(id)', 'ftp://x/', 'http://x/a;b']) {
+      expect(() => renderInstallScript({ ...ARGS, bootstrap_url: bad }, MANIFEST), bad).toThrow(/bootstrap_url/);
+    }
+    const s = renderInstallScript({ ...ARGS, bootstrap_url: 'http://x/dcos%20files' }, MANIFEST);
+    expect(s).toContain("BOOTSTRAP_URL='http://x/dcos%20files'");
+    expect(s).toContain('local url=${BOOTSTRAP_URL//%/%%}');
+  });
+
   test('refuses a manifest of another bundle, a missing argument and an unsafe manifest path', () => {
     expect(() => renderInstallScript({ ...ARGS, bootstrap_id: 'other' }, MANIFEST)).toThrow(/bootstrap/);
     expect(() => renderInstallScript({ ...ARGS, cluster_package_list_id: 'x' }, MANIFEST)).toThrow(/package list id/);

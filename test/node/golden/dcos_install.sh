@@ -560,6 +560,8 @@ RateLimitBurst=20000
 }
 
 write_units() {
+  # systemd expands %-specifiers in unit files: a percent-encoded URL must reach curl unchanged.
+  local url=${BOOTSTRAP_URL//%/%%}
   write_file "$SYSTEMD_DIR/dcos-link-env.service" 0644 "[Unit]
 Description=Pkgpanda: Link the DC/OS environment into login shells
 Before=dcos.target
@@ -579,7 +581,7 @@ ConditionPathExists=!/opt/mesosphere/active/
 Type=oneshot
 StandardOutput=journal+console
 StandardError=journal+console
-ExecStartPre=/usr/bin/curl --keepalive-time 2 -fLsSv --retry 20 -Y 100000 -y 60 -o /tmp/bootstrap.tar.xz ${BOOTSTRAP_URL}/bootstrap/${BOOTSTRAP_ID}.bootstrap.tar.xz
+ExecStartPre=/usr/bin/curl --keepalive-time 2 -fLsSv --retry 20 -Y 100000 -y 60 -o /tmp/bootstrap.tar.xz ${url}/bootstrap/${BOOTSTRAP_ID}.bootstrap.tar.xz
 ExecStartPre=/usr/bin/mkdir -p /opt/mesosphere
 ExecStart=/usr/bin/tar -axf /tmp/bootstrap.tar.xz -C /opt/mesosphere
 ExecStartPost=-/usr/bin/rm -f /tmp/bootstrap.tar.xz
