@@ -140,6 +140,15 @@ async function makeTransport(ctx: CommandContext, args: Arguments, human: NodeJS
 }
 
 export async function run(ctx: CommandContext): Promise<ExitCode> {
+  return runSshStage(ctx);
+}
+
+export interface SshStageDeps {
+  /** Tests inject a scripted transport here; the default is SshTransport with the configured key. */
+  makeTransport?: (ctx: CommandContext, args: Arguments, human: NodeJS.WritableStream) => Promise<Transport>;
+}
+
+export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}): Promise<ExitCode> {
   const o = ctx.options;
   if (!isStageName(o.action)) throw new Error(`ssh-stage cannot run action ${o.action}`);
   const stage = STAGES[o.action];
@@ -177,7 +186,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     return ExitCode.USAGE;
   }
 
-  const transport = await makeTransport(ctx, args, human);
+  const transport = await (deps.makeTransport ?? makeTransport)(ctx, args, human);
   const runId = newRunId();
   const logs = new HostLogs(logDirFor(o.genconfDir, runId));
   const progress = new Progress(human, {
