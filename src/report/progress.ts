@@ -64,7 +64,7 @@ export class Progress {
     const cols = this.opts.columns ?? 120;
     let s = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
     for (const l of this.lines.values()) {
-      const status = l.done ? paintStatus(this.c, l.done.status, l.done.status) : this.c.cyan('…');
+      const status = l.done ? paintStatus(this.c, l.done.status, pad(l.done.status, 11)) : this.c.cyan(pad('…', 11));
       const row = `${pad(l.label, this.width)}  ${pad(l.role, 12)}  ${status}  ${l.text}`;
       s += `\x1b[2K${truncate(row, cols + (row.length - visibleLength(row)) - 1)}\n`;
     }
