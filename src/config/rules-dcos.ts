@@ -70,7 +70,25 @@ function validateDnsSearch(a: Args): void {
   check(!s.includes('\n'), 'Newlines are not allowed');
   check(!s.includes(','), 'Commas are not allowed');
   check([...s].length < 256, 'Must be less than 256 characters long');
-  check(s.split(/[\s\x1c-\x1f\x85]+/u).filter((x) => x !== '').length <= 6, 'Must contain no more than 6 domains');
+  check(pySplit(s).length <= 6, 'Must contain no more than 6 domains');
+}
+
+/** Python's str.split(): whitespace includes the ASCII separators \x1c-\x1f and U+0085. */
+const PY_WHITESPACE = new Set([...' \t\n\v\f\r\u001c\u001d\u001e\u001f\u0085\u00a0\u1680\u2028\u2029\u202f\u205f\u3000'].concat(
+  Array.from({ length: 11 }, (_, i) => String.fromCharCode(0x2000 + i)),
+));
+
+function pySplit(s: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (const ch of s) {
+    if (PY_WHITESPACE.has(ch)) {
+      if (cur) out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur) out.push(cur);
+  return out;
 }
 
 function fzErr(msg: string): string {

@@ -12,6 +12,7 @@ import { SSH_ENTRY, SSH_KEYS, SSH_TARGET } from './rules-ssh.js';
 import { stringifyValue } from './stringify.js';
 import type { Issue, Target, ValidationResult } from './types.js';
 import { loadConfigText } from './yaml11.js';
+import { toJson } from './schema.js';
 
 export interface JudgeOptions {
   genconfDir: string;
@@ -36,10 +37,32 @@ function fileIssue(file: string, message: string, line?: number, column?: number
 }
 
 export async function judgeConfig(opts: JudgeOptions): Promise<ValidationResult> {
-  return judgeConfigSync(opts);
+  const result = judgeConfigSync(opts);
+  if (!opts.strict || lastDocument === undefined) return result;
+  return addSchemaProblems(result, lastDocument);
+}
+
+/** The document judgeConfigSync last loaded, kept for the --strict schema pass (which is async: ajv loads lazily). */
+let lastDocument: { values: Record<string, unknown>; file: string; positions: Map<string, { line: number; column: number }> } | undefined;
+
+async function addSchemaProblems(result: ValidationResult, doc: NonNullable<typeof lastDocument>): Promise<ValidationResult> {
+  const { schemaProblems } = await import('./schema.js');
+  const problems = await schemaProblems(doc.values);
+  const blamed = new Set([...result.errors, ...result.warnings].map((i) => i.key));
+  const extra: Issue[] = [];
+  for (const [key, message] of problems) {
+    if (blamed.has(key)) continue;
+    const pos = doc.positions.get(key);
+    extra.push(pos ? { key, message, file: doc.file, line: pos.line, column: pos.column } : { key, message });
+  }
+  if (extra.length === 0) return result;
+  const errors = [...result.errors, ...extra];
+  sortByPosition(errors);
+  return { valid: false, errors, warnings: result.warnings };
 }
 
 export function judgeConfigSync(opts: JudgeOptions): ValidationResult {
+  lastDocument = undefined;
   const configPath = path.join(opts.genconfDir, 'config.yaml');
   const shown = displayPath(configPath);
   let text: string;
@@ -68,6 +91,7 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
   }
 
   const positions = new Map<string, { line: number; column: number }>();
+  lastDocument = { values: Object.fromEntries(loaded.keys.map((k) => [k.key, toJson(k.value)])), file, positions };
   const errors: Issue[] = [];
   const warnings: Issue[] = [];
   const located = (key: string, message: string): Issue => {
