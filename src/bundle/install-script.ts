@@ -32,8 +32,21 @@ export function templatesDir(): string {
   }
 }
 
+const INCLUDE = /^# @include (\S+)\n/gm;
+
+/**
+ * A template's text with every `# @include lib/<file>` line replaced by that file (shared shell functions, kept in
+ * one place for both node scripts); the included file's own `# shellcheck shell=` header line is dropped.
+ */
 export function readTemplate(name: string): string {
-  return fs.readFileSync(path.join(templatesDir(), name), 'utf8');
+  const dir = templatesDir();
+  const text = fs.readFileSync(path.join(dir, name), 'utf8');
+  return text.replace(INCLUDE, (_line, rel: string) => {
+    if (!/^lib\/[A-Za-z0-9._-]+\.sh$/.test(rel)) throw new Error(`template ${name}: bad include ${rel} (only lib/<file>.sh)`);
+    const lib = fs.readFileSync(path.join(dir, rel), 'utf8').replace(/^# shellcheck shell=\S+\n/, '');
+    if (/^# @include /m.test(lib)) throw new Error(`template ${rel}: includes may not nest`);
+    return lib.endsWith('\n') ? lib : `${lib}\n`;
+  });
 }
 
 /** One shell word that the shell reads back as exactly `value`: single quotes, with `'` written as `'\''`. */

@@ -88,6 +88,10 @@ describe('renderInstallScript', () => {
     expect(s).toContain(`REXRAY_CONFIG='rexray:\n  loglevel: info\n  modules:\n    default-docker:\n      disabled: true\n  service: vfs\n'`);
     expect(s).toContain(`BOOTSTRAP_URL='http://10.0.0.100:8080'`);
     expect(s).not.toMatch(/@@[a-z0-9_]+@@/);
+    // The shared verification function is included once, in place of the include line.
+    expect(s).not.toMatch(/^# @include /m);
+    expect(s.match(/^verify_artifacts\(\) \{$/gm)).toHaveLength(1);
+    expect(s).toContain('verify_artifacts "install DC/OS"');
   });
 
   test('docker credentials are embedded only when not DC/OS-owned and write_to_etc is true', () => {

@@ -48,6 +48,7 @@ IP_DETECT_SCRIPT='#!/bin/sh
 echo 10.0.0.1
 '
 # One artifact a line: <sha256> <size in bytes> <path relative to the bootstrap URL>
+# shellcheck disable=SC2034 # read by verify_artifacts (templates/lib/verify-artifacts.sh, included below)
 ARTIFACTS='cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc 34 bootstrap/8e6cbbca55be54f7a09a5d2c82bf25f118041ab3.active.json
 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa 4096 bootstrap/8e6cbbca55be54f7a09a5d2c82bf25f118041ab3.bootstrap.tar.xz
 dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd 120 package_lists/617264554985e977324a10c0b51b8299380c895b.package_list.json
@@ -477,8 +478,12 @@ preflight_rc() {
 }
 
 # ---- artifact verification ----------------------------------------------------------------------------------------
+# verify_artifacts WHAT: checks the SHA-256 and size of every artifact in $ARTIFACTS (lines of
+# "<sha256> <size> <path>") against the files at $BOOTSTRAP_URL before anything is installed. file:// is read in
+# place; http(s):// is downloaded into $WORK_DIR/artifacts first. Each bad file is named on stderr; if any is bad it
+# refuses to WHAT (e.g. "install DC/OS") and exits 1. Included into the node scripts by the renderer (# @include).
 verify_artifacts() {
-  local sha size rel src actual actual_size bad=0 n=0
+  local what=$1 sha size rel src actual actual_size bad=0 n=0
   echo "Verifying the artifacts at ${BOOTSTRAP_URL} against the bundle manifest"
   while read -r sha size rel; do
     [[ -n $sha ]] || continue
@@ -513,7 +518,7 @@ verify_artifacts() {
     fi
   done <<<"$ARTIFACTS"
   if ((bad > 0)); then
-    echo "Refusing to install DC/OS: ${bad} of ${n} artifacts failed verification." \
+    echo "Refusing to ${what}: ${bad} of ${n} artifacts failed verification." \
       "Copy genconf/serve again (or run genconf --verify-bundle on the bootstrap node) and retry." >&2
     exit 1
   fi
@@ -635,7 +640,7 @@ main() {
       exit "$rc"
     fi
   fi
-  verify_artifacts
+  verify_artifacts "install DC/OS"
   setup_directories
   setup_roles
   configure_dcos

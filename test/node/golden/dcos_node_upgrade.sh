@@ -21,6 +21,7 @@ PACKAGE_IDS='dcos-config--setup_abc
 example-tools--0.1.0
 pkgpanda--1.11.14.example'
 # One artifact a line: <sha256> <size in bytes> <path relative to the bootstrap URL>
+# shellcheck disable=SC2034 # read by verify_artifacts (templates/lib/verify-artifacts.sh, included below)
 ARTIFACTS='dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd 120 package_lists/617264554985e977324a10c0b51b8299380c895b.package_list.json
 eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee 2048 packages/dcos-config/dcos-config--setup_abc.tar.xz
 bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb 1024 packages/example-tools/example-tools--0.1.0.tar.xz
@@ -70,8 +71,12 @@ node_role() {
   echo "${roles[0]}"
 }
 
+# verify_artifacts WHAT: checks the SHA-256 and size of every artifact in $ARTIFACTS (lines of
+# "<sha256> <size> <path>") against the files at $BOOTSTRAP_URL before anything is installed. file:// is read in
+# place; http(s):// is downloaded into $WORK_DIR/artifacts first. Each bad file is named on stderr; if any is bad it
+# refuses to WHAT (e.g. "install DC/OS") and exits 1. Included into the node scripts by the renderer (# @include).
 verify_artifacts() {
-  local sha size rel src actual actual_size bad=0 n=0
+  local what=$1 sha size rel src actual actual_size bad=0 n=0
   echo "Verifying the artifacts at ${BOOTSTRAP_URL} against the bundle manifest"
   while read -r sha size rel; do
     [[ -n $sha ]] || continue
@@ -106,7 +111,8 @@ verify_artifacts() {
     fi
   done <<<"$ARTIFACTS"
   if ((bad > 0)); then
-    echo "Refusing to upgrade: ${bad} of ${n} artifacts failed verification." >&2
+    echo "Refusing to ${what}: ${bad} of ${n} artifacts failed verification." \
+      "Copy genconf/serve again (or run genconf --verify-bundle on the bootstrap node) and retry." >&2
     exit 1
   fi
   echo "All ${n} artifacts match the bundle manifest"
@@ -128,7 +134,7 @@ main() {
   fi
   role=$(node_role)
   echo "Upgrading DC/OS ${role} node from ${FROM_VERSION} to ${TO_VERSION}"
-  verify_artifacts
+  verify_artifacts upgrade
   mapfile -t ids <<<"$PACKAGE_IDS"
   /opt/mesosphere/bin/pkgpanda fetch --repository-url="$BOOTSTRAP_URL" "${ids[@]}"
   printf '%s\n' "$BOOTSTRAP_URL" >/etc/mesosphere/setup-flags/repository-url
