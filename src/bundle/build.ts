@@ -90,6 +90,26 @@ export function bundleArguments(args: Arguments, artifacts: ArtifactSet, checkBi
   return out;
 }
 
+/** Arguments validation resolves to absolute paths on this machine, for the SSH runner. */
+const RUNNER_PATH_KEYS: readonly string[] = ['ssh_key_path'];
+
+/**
+ * Runner paths inside the project directory are stored relative to it, as DC/OS 1.11 stored them
+ * (`genconf/ssh_key`): the bundle and its ids must not depend on where the project lives, and such paths mean
+ * nothing on a node. Only named keys: a general rule would also rewrite node paths (`/var/lib/mesos/...`) when
+ * the project happens to live under `/var`.
+ */
+export function relativizeProjectPaths(args: Arguments, baseDir: string): Record<string, string> {
+  const out: Record<string, string> = { ...args };
+  for (const k of RUNNER_PATH_KEYS) {
+    const v = args[k];
+    if (v === undefined || !path.isAbsolute(v)) continue;
+    const rel = path.relative(baseDir, v);
+    if (rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel)) out[k] = rel.split(path.sep).join('/');
+  }
+  return out;
+}
+
 /** Rendered package members → tar members: leading `/` dropped, modes numeric. */
 export function toTarEntries(rendered: readonly RenderedEntry[]): TarEntry[] {
   return rendered.map((e): TarEntry => {
@@ -117,7 +137,7 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
   const checkBins = await loadCheckBins(opts.genconfDir);
   checkAbort();
 
-  const args = bundleArguments(opts.args, artifacts, checkBins);
+  const args = bundleArguments(relativizeProjectPaths(opts.args, path.dirname(opts.genconfDir)), artifacts, checkBins);
   const digests: Record<string, string> = {};
   for (const ref of [artifacts.bootstrap, artifacts.activeJson, ...artifacts.packages.map((p) => p.file)]) digests[ref.rel] = ref.sha256;
   const packageIds = JSON.parse(args.package_ids!) as string[];

@@ -310,3 +310,13 @@ describe('buildBundle under a strict umask', () => {
     }
   });
 });
+
+describe('relativizeProjectPaths', () => {
+  it('stores the runner SSH key path relative to the project dir, and leaves node paths alone', async () => {
+    const { relativizeProjectPaths } = await import('../../src/bundle/build.js');
+    const args = { ssh_key_path: '/var/proj/genconf/ssh_key', mesos_agent_work_dir: '/var/proj/x', other: '/var/proj/genconf/ssh_key' };
+    expect(relativizeProjectPaths(args, '/var/proj')).toEqual({ ...args, ssh_key_path: 'genconf/ssh_key' });
+    expect(relativizeProjectPaths({ ssh_key_path: '/home/me/.ssh/id' }, '/var/proj')).toEqual({ ssh_key_path: '/home/me/.ssh/id' });
+    expect(relativizeProjectPaths({ ssh_key_path: 'genconf/ssh_key' }, '/var/proj')).toEqual({ ssh_key_path: 'genconf/ssh_key' });
+  });
+});
