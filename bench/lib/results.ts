@@ -1,0 +1,102 @@
+/** The shape of bench/results/latest.json, and the targets derived from it (issue 6, issues 3 and 4). */
+import { judge, ratio, type JudgedTarget, type Summary } from './stats.js';
+
+export type Side = 'ours' | 'floor' | 'original';
+export const SIDES: readonly Side[] = ['ours', 'floor', 'original'];
+
+export const SIDE_LABEL: Record<Side, string> = {
+  ours: 'genconf',
+  floor: 'ssh2 floor',
+  original: "original's mechanics",
+};
+
+/** A side either has a summary of its counted runs or the reason it could not be measured. */
+export type SideResult = { summary: Summary } | { error: string };
+
+export interface Comparison {
+  stage: 'preflight' | 'deploy';
+  hosts: number;
+  sides: Partial<Record<Side, SideResult>>;
+}
+
+export interface SingleResult {
+  name: string;
+  hosts?: number;
+  result: SideResult;
+}
+
+export interface BenchResults {
+  version: 1;
+  startedAt: string;
+  finishedAt: string;
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    memGiB: number;
+    node: string;
+    openssh: string;
+    kernel: string;
+    /** 1/5/15-minute load averages at the end (and at the start) of the run: other work on the machine skews times. */
+    loadAvg: number[];
+    loadAvgAtStart?: number[];
+  };
+  options: { quick: boolean; only: string[]; runs: number; warmup: number; sizes: number[]; scaleHosts: number; parallelism: number };
+  /** What each stage's sides do on the hosts, in words: the README and the markdown repeat it. */
+  method: string[];
+  comparisons: Comparison[];
+  singles: SingleResult[];
+  targets: JudgedTarget[];
+}
+
+export function summaryOf(r: SideResult | undefined): Summary | undefined {
+  return r !== undefined && 'summary' in r && r.summary.ok ? r.summary : undefined;
+}
+
+export interface Ratios {
+  /** genconf wall / floor wall: 1.0 is as fast as a bare client. */
+  oursOverFloor: number | null;
+  /** original wall / genconf wall: how many times faster than the original's mechanics. */
+  originalOverOurs: number | null;
+  /** genconf client CPU / floor client CPU. */
+  cpuOursOverFloor: number | null;
+}
+
+export function ratiosOf(c: Comparison): Ratios {
+  const ours = summaryOf(c.sides.ours);
+  const floor = summaryOf(c.sides.floor);
+  const original = summaryOf(c.sides.original);
+  return {
+    oursOverFloor: ratio(ours?.wallMs.median, floor?.wallMs.median),
+    originalOverOurs: ratio(original?.wallMs.median, ours?.wallMs.median),
+    cpuOursOverFloor: ratio(ours?.cpuMs.median, floor?.cpuMs.median),
+  };
+}
+
+function find(results: Pick<BenchResults, 'comparisons'>, stage: Comparison['stage'], hosts: number): Comparison | undefined {
+  return results.comparisons.find((c) => c.stage === stage && c.hosts === hosts);
+}
+
+function single(results: Pick<BenchResults, 'singles'>, name: string): SingleResult | undefined {
+  return results.singles.find((s) => s.name === name);
+}
+
+/** The targets of issue 6 (and the bench lines of issues 3 and 4), judged on what this run measured. */
+export function deriveTargets(results: Pick<BenchResults, 'comparisons' | 'singles'>, targetHosts = 100): JudgedTarget[] {
+  const pre = find(results, 'preflight', targetHosts);
+  const dep = find(results, 'deploy', targetHosts);
+  const preR = pre ? ratiosOf(pre) : undefined;
+  const depR = dep ? ratiosOf(dep) : undefined;
+  const scale = single(results, 'scale-preflight');
+  const scaleSummary = summaryOf(scale?.result);
+  const validate = summaryOf(single(results, 'validate-config')?.result);
+  const genconf = summaryOf(single(results, 'genconf')?.result);
+  return [
+    { id: 'preflight-floor', description: `preflight N=${targetHosts}: genconf / ssh2 floor`, kind: 'max' as const, bound: 1.5, unit: '×', measured: preR?.oursOverFloor ?? null },
+    { id: 'preflight-original', description: `preflight N=${targetHosts}: original's mechanics / genconf`, kind: 'min' as const, bound: 5, unit: '×', measured: preR?.originalOverOurs ?? null },
+    { id: 'deploy-floor', description: `deploy N=${targetHosts}: genconf / ssh2 SFTP floor`, kind: 'max' as const, bound: 1.3, unit: '×', measured: depR?.oursOverFloor ?? null },
+    { id: 'deploy-original', description: `deploy N=${targetHosts}: original's mechanics / genconf`, kind: 'min' as const, bound: 5, unit: '×', measured: depR?.originalOverOurs ?? null },
+    { id: 'scale-rss', description: `preflight on ${scale?.hosts ?? 1000} hosts: peak RSS of genconf`, kind: 'max' as const, bound: 400, unit: 'MiB', measured: scaleSummary ? scaleSummary.maxRssKiB.max / 1024 : null },
+    { id: 'validate-wall', description: '--validate-config, 3-master example, whole process', kind: 'max' as const, bound: 300, unit: 'ms', measured: validate?.wallMs.median ?? null },
+    { id: 'genconf-wall', description: '--genconf, 3-master example + small artifacts, whole process', kind: 'max' as const, bound: 1000, unit: 'ms', measured: genconf?.wallMs.median ?? null },
+  ].map(judge);
+}

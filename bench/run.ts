@@ -1,0 +1,394 @@
+/**
+ * `npm run bench`: what operators wait for, measured as whole processes, side by side with the floor (a bare ssh2
+ * client doing the same remote work) and with the original installer's mechanics (one ssh/scp process per step).
+ * Brings up its own loopback sshd hosts with the project's lab harness (blocks 10 and 11) and takes them down.
+ * Needs root and openssh-server, like the SSH test tier. Writes bench/results/latest.{json,md}.
+ *
+ *   npm run bench [-- --quick] [-- --only=cli,preflight,deploy,scale] [-- --runs=N --sizes=10,50,100 --scale-hosts=1000]
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { accessSync, constants as fsConstants, createReadStream, existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderMarkdown } from './lib/markdown.js';
+import type { FloorPlan, OriginalPlan, PlanHost } from './lib/plan.js';
+import { deployFloor, deployOriginal, preflightFloor, preflightOriginal, type Common } from './lib/remote-work.js';
+import { deriveTargets, type BenchResults, type Comparison, type SingleResult } from './lib/results.js';
+import { sampleSides, type SideSpec } from './lib/sampler.js';
+import { buildBundle, installRoles, unpackBundle, writeGenconfDir, writeSyntheticArtifacts } from './lib/workspace.js';
+import type { Lab } from '../test/lab/harness/index.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DIST = path.join(ROOT, 'dist');
+const CLI = path.join(DIST, 'src', 'main.js');
+const FLOOR = path.join(DIST, 'bench', 'floor.js');
+const ORIGINAL = path.join(DIST, 'bench', 'original-mechanics.js');
+const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
+const EXAMPLE = path.join(ROOT, 'genconf-examples', '3-masters-static');
+const SECTIONS = ['cli', 'preflight', 'deploy', 'scale'] as const;
+type Section = (typeof SECTIONS)[number];
+const LAB_BLOCK = 10;
+const SCALE_BLOCK = 11;
+const DEPLOY_PACKAGES = 50;
+const DEPLOY_BYTES = 20 * 1024 * 1024;
+
+interface Options {
+  quick: boolean;
+  only: Section[];
+  runs: number;
+  warmup: number;
+  sizes: number[];
+  scaleHosts: number;
+  parallelism: number;
+  scaleParallelism: number;
+}
+
+class BenchUsage extends Error {}
+
+export function parseOptions(argv: readonly string[]): Options {
+  const quick = argv.includes('--quick');
+  const o: Options = {
+    quick,
+    only: [...SECTIONS],
+    runs: quick ? 2 : 5,
+    warmup: 1,
+    sizes: quick ? [10] : [10, 50, 100],
+    scaleHosts: quick ? 100 : 1000,
+    parallelism: 20,
+    scaleParallelism: 50,
+  };
+  const int = (v: string, name: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) < 1) throw new BenchUsage(`${name} needs a positive integer, got '${v}'`);
+    return Number(v);
+  };
+  for (const a of argv) {
+    const [k, v = ''] = a.split('=', 2) as [string, string?];
+    if (a === '--quick') continue;
+    else if (k === '--only') {
+      const want = v.split(',').filter(Boolean);
+      const bad = want.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+      if (bad.length > 0 || want.length === 0) throw new BenchUsage(`--only takes a comma list of ${SECTIONS.join(', ')}; got '${v}'`);
+      o.only = want as Section[];
+    } else if (k === '--runs') o.runs = int(v, k);
+    else if (k === '--warmup') o.warmup = /^\d+$/.test(v) ? Number(v) : int(v, k);
+    else if (k === '--sizes') o.sizes = v.split(',').map((s) => int(s, k));
+    else if (k === '--scale-hosts') o.scaleHosts = int(v, k);
+    else if (k === '--parallelism') o.parallelism = int(v, k);
+    else if (k === '--scale-parallelism') o.scaleParallelism = int(v, k);
+    else throw new BenchUsage(`unknown option ${a}`);
+  }
+  return o;
+}
+
+function log(line: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+}
+
+function executable(file: string): boolean {
+  try {
+    accessSync(file, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The harness is TypeScript under test/, compiled into dist/test/lab/harness by tsconfig.json; it finds the node
+ * stand-ins and its delay proxy next to itself, so put those beside the compiled copy before loading it.
+ */
+async function loadHarness(): Promise<typeof import('../test/lab/harness/index.js')> {
+  await cp(path.join(ROOT, 'test', 'support', 'stubs'), path.join(DIST, 'test', 'support', 'stubs'), { recursive: true, preserveTimestamps: true });
+  await cp(path.join(ROOT, 'test', 'lab', 'harness', 'delay-proxy.mjs'), path.join(DIST, 'test', 'lab', 'harness', 'delay-proxy.mjs'));
+  return import('../test/lab/harness/index.js');
+}
+
+async function prerequisites(o: Options): Promise<string[]> {
+  const missing: string[] = [];
+  for (const f of [CLI, FLOOR, ORIGINAL]) if (!existsSync(f)) missing.push(`${path.relative(ROOT, f)} (run npm run build)`);
+  if (!executable('/usr/bin/time')) missing.push('/usr/bin/time (apt-get install time)');
+  const needsLab = o.only.some((s) => s !== 'cli');
+  if (needsLab) {
+    for (const f of ['/usr/bin/ssh', '/usr/bin/scp']) if (!executable(f)) missing.push(`${f} (apt-get install openssh-client)`);
+    if (spawnSync('xz', ['--version']).status !== 0) missing.push('xz (apt-get install xz-utils)');
+    const { labPrerequisites } = await loadHarness();
+    missing.push(...labPrerequisites().missing);
+  }
+  return missing;
+}
+
+async function sha256File(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** Undo an install on the lab hosts (not timed), so that every deploy run starts from the same clean hosts. */
+async function resetHosts(lab: Lab, count: number): Promise<void> {
+  const rels = ['opt/mesosphere', 'opt/dcos_install_tmp', 'etc/profile.d/dcos.sh'];
+  await Promise.all(
+    lab.hosts.slice(0, count).map(async (h) => {
+      for (const rel of rels) await rm(path.join(h.fsRoot, rel), { recursive: true, force: true });
+      for (const dir of ['etc/mesosphere', 'var/lib/dcos', 'etc/systemd/system']) {
+        const full = path.join(h.fsRoot, dir);
+        if (!existsSync(full)) continue;
+        for (const name of await readdir(full)) await rm(path.join(full, name), { recursive: true, force: true });
+      }
+    }),
+  );
+}
+
+/** True when something accepts TCP connections on host:port within 2 s. */
+function listening(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: address, port, timeout: 2000 });
+    const done = (ok: boolean): void => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+    sock.once('timeout', () => done(false));
+  });
+}
+
+/** Every host of the first `count` must have its sshd up before a measurement; a dead one is restarted. */
+async function ensureHostsUp(lab: Lab, count: number): Promise<void> {
+  for (const h of lab.hosts.slice(0, count)) {
+    if (await listening(h.address, h.port)) continue;
+    log(`host ${h.index} (${h.address}) is not listening: healing it`);
+    await lab.heal(h.index);
+  }
+}
+
+function machine(): BenchResults['machine'] {
+  const ssh = spawnSync('/usr/bin/ssh', ['-V'], { encoding: 'utf8' });
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    openssh: (ssh.stderr || ssh.stdout || 'no ssh').trim().split(',')[0] ?? 'unknown',
+    kernel: os.release(),
+    loadAvg: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+async function writePlan(file: string, plan: FloorPlan | OriginalPlan): Promise<string> {
+  await writeFile(file, JSON.stringify(plan));
+  return file;
+}
+
+const node = (script: string, ...args: string[]): string[] => [process.execPath, script, ...args];
+
+// ------------------------------------------------------------------ sections
+
+async function cliSection(o: Options, work: string, singles: SingleResult[]): Promise<void> {
+  if (!existsSync(path.join(EXAMPLE, 'genconf', 'config.yaml'))) {
+    for (const name of ['validate-config', 'genconf']) singles.push({ name, result: { error: `${path.relative(ROOT, EXAMPLE)} is missing` } });
+    return;
+  }
+  const dir = path.join(work, 'cli');
+  await cp(EXAMPLE, dir, { recursive: true });
+  const { writeExampleArtifacts } = await import('../scripts/example-artifacts.js');
+  await writeExampleArtifacts(path.join(dir, 'artifacts'));
+  const runs = Math.max(o.runs, 5);
+  for (const [name, flag] of [
+    ['validate-config', '--validate-config'],
+    ['genconf', '--genconf'],
+  ] as const) {
+    const r = await sampleSides([{ side: 'ours', argv: node(CLI, flag, '--no-color'), cwd: dir }], { warmup: o.warmup, runs, timeoutMs: 60_000, log, label: name });
+    singles.push({ name, result: r.ours! });
+  }
+}
+
+interface StageWork {
+  work: string;
+  genconf: string;
+  hosts: PlanHost[];
+  common: Common;
+  knownHosts: string;
+}
+
+async function prepareSize(lab: Lab, n: number, o: Options, root: string, artifacts: string, parallelism: number): Promise<StageWork> {
+  const work = path.join(root, `n${n}`);
+  await mkdir(work, { recursive: true });
+  const labHosts = lab.hosts.slice(0, n);
+  const genconf = await writeGenconfDir(work, { hosts: labHosts, user: lab.sudoUser, keyFile: lab.keys.ed25519, knownHostsFile: lab.knownHostsFile, parallelism });
+  log(`n=${n}: building the bundle with genconf --genconf (not measured)`);
+  buildBundle(CLI, work, genconf, artifacts);
+  const hosts = installRoles(labHosts).map(({ host, role }) => ({ address: host.address, port: host.port, role }));
+  return { work, genconf, hosts, knownHosts: path.join(genconf, 'known_hosts'), common: { hosts, user: lab.sudoUser, keyPath: path.join(genconf, 'ssh_key'), parallelism } };
+}
+
+function oursArgv(s: StageWork, stage: 'preflight' | 'deploy'): string[] {
+  return node(CLI, `--${stage}`, '--genconf-dir', s.genconf, '--host-key-checking', 'strict', '--no-color');
+}
+
+async function preflightRun(s: StageWork, o: Options, n: number): Promise<Comparison> {
+  const serve = path.join(s.genconf, 'serve');
+  const installScript = path.join(serve, 'dcos_install.sh');
+  const ipDetect = existsSync(path.join(serve, 'detect_ip')) ? path.join(serve, 'detect_ip') : path.join(s.genconf, 'ip-detect');
+  const floorPlan = await writePlan(path.join(s.work, 'floor-preflight.json'), preflightFloor(s.common, s.knownHosts, installScript, ipDetect));
+  const origPlan = await writePlan(path.join(s.work, 'original-preflight.json'), preflightOriginal(s.common, installScript, ipDetect));
+  const sides: SideSpec[] = [
+    { side: 'ours', argv: oursArgv(s, 'preflight'), cwd: s.work },
+    { side: 'floor', argv: node(FLOOR, floorPlan), cwd: s.work },
+    { side: 'original', argv: node(ORIGINAL, origPlan), cwd: s.work },
+  ];
+  const r = await sampleSides(sides, { warmup: o.warmup, runs: o.runs, timeoutMs: 30 * 60_000, log, label: `preflight n=${n}` });
+  return { stage: 'preflight', hosts: n, sides: r };
+}
+
+async function deployRun(lab: Lab, s: StageWork, o: Options, n: number): Promise<Comparison> {
+  const tar = path.join(s.genconf, 'serve', 'dcos-install.tar');
+  const unpacked = path.join(s.work, 'unpacked');
+  await mkdir(unpacked, { recursive: true });
+  unpackBundle(tar, unpacked);
+  const floorPlan = await writePlan(path.join(s.work, 'floor-deploy.json'), deployFloor(s.common, s.knownHosts, tar, await sha256File(tar)));
+  const origPlan = await writePlan(path.join(s.work, 'original-deploy.json'), deployOriginal(s.common, unpacked));
+  const reset = (): Promise<void> => resetHosts(lab, n);
+  // The original's mechanics start ~110 ssh/scp processes per host for 50 packages (minutes at 10 hosts, ~15 min
+  // at 100): it is measured at the smallest size (no warm-up, ≤2 runs) and once at the largest, and skipped between.
+  const sizes = [...o.sizes].sort((a, b) => a - b);
+  const origBudget: Partial<SideSpec> =
+    n === sizes[0] ? { warmup: 0, runs: Math.min(2, o.runs) } : n === sizes.at(-1) ? { warmup: 0, runs: 1 } : { skip: 'skipped to keep the run under an hour (see the smallest and largest sizes)' };
+  const sides: SideSpec[] = [
+    { side: 'ours', argv: oursArgv(s, 'deploy'), cwd: s.work, reset },
+    { side: 'floor', argv: node(FLOOR, floorPlan), cwd: s.work, reset },
+    { side: 'original', argv: node(ORIGINAL, origPlan), cwd: s.work, reset, ...origBudget },
+  ];
+  const r = await sampleSides(sides, { warmup: o.warmup, runs: o.runs, timeoutMs: 60 * 60_000, log, label: `deploy n=${n}` });
+  await reset();
+  return { stage: 'deploy', hosts: n, sides: r };
+}
+
+async function labSections(o: Options, work: string, comparisons: Comparison[]): Promise<void> {
+  const { startLab } = await loadHarness();
+  const max = Math.max(...o.sizes);
+  log(`bringing up ${max} lab hosts (block ${LAB_BLOCK}, node stand-ins)`);
+  const lab = await startLab({ count: max, block: LAB_BLOCK, nodeStubs: true });
+  try {
+    const artifacts = path.join(work, 'artifacts-synthetic');
+    log(`writing a synthetic artifacts set: ${DEPLOY_PACKAGES} packages, ${DEPLOY_BYTES >> 20} MiB of random payload`);
+    await writeSyntheticArtifacts(artifacts, DEPLOY_PACKAGES, DEPLOY_BYTES);
+    for (const n of o.sizes) {
+      const s = await prepareSize(lab, n, o, work, artifacts, o.parallelism);
+      await ensureHostsUp(lab, n);
+      if (o.only.includes('preflight')) comparisons.push(await preflightRun(s, o, n));
+      if (o.only.includes('deploy')) comparisons.push(await deployRun(lab, s, o, n));
+    }
+  } finally {
+    log('taking the lab down');
+    await lab.down();
+  }
+}
+
+async function scaleSection(o: Options, work: string, singles: SingleResult[]): Promise<void> {
+  const { startLab } = await loadHarness();
+  const { writeExampleArtifacts } = await import('../scripts/example-artifacts.js');
+  log(`bringing up ${o.scaleHosts} lab hosts (block ${SCALE_BLOCK})`);
+  const t0 = Date.now();
+  const lab = await startLab({ count: o.scaleHosts, block: SCALE_BLOCK, nodeStubs: true });
+  log(`${o.scaleHosts} hosts up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  try {
+    const root = path.join(work, 'scale');
+    const artifacts = path.join(root, 'artifacts');
+    await writeExampleArtifacts(artifacts);
+    const s = await prepareSize(lab, o.scaleHosts, o, root, artifacts, o.scaleParallelism);
+    await ensureHostsUp(lab, o.scaleHosts);
+    const r = await sampleSides([{ side: 'ours', argv: oursArgv(s, 'preflight'), cwd: s.work }], { warmup: 0, runs: 1, timeoutMs: 60 * 60_000, log, label: `scale n=${o.scaleHosts}` });
+    singles.push({ name: 'scale-preflight', hosts: o.scaleHosts, result: r.ours! });
+  } finally {
+    log('taking the scale lab down');
+    await lab.down();
+  }
+}
+
+// ------------------------------------------------------------------ main
+
+async function writeResults(results: BenchResults): Promise<string> {
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const md = renderMarkdown(results);
+  for (const [name, text] of [
+    ['latest.json', JSON.stringify(results, null, 2) + '\n'],
+    ['latest.md', md],
+  ] as const) {
+    const tmp = path.join(RESULTS_DIR, `.${name}.tmp-${process.pid}`);
+    await writeFile(tmp, text);
+    await rename(tmp, path.join(RESULTS_DIR, name));
+  }
+  return md;
+}
+
+function method(o: Options): string[] {
+  return [
+    `Hosts: the project's lab harness (test/lab/harness), real sshd per host on 127.${20 + LAB_BLOCK}.x.y, node stand-ins (systemctl, docker, …), user centos with sudo, ed25519 key; 3 masters, 1 public agent, the rest agents. The hosts share the client's CPUs.`,
+    `genconf: \`node dist/src/main.js --preflight|--deploy --host-key-checking strict\` with ssh_parallelism ${o.parallelism}, a genconf dir built by --genconf.`,
+    `ssh2 floor (bench/floor.ts): one bare ssh2 client per host (TCP_NODELAY, known_hosts checked), same window of ${o.parallelism}; preflight = one exec (mkdir+chown, ip-detect inline, dcos_install.sh on stdin, ip-detect and --preflight-only <role> as root, rm); deploy = mkdir+chown exec, SFTP fastPut of dcos-install.tar (64 × 32 KiB), one exec (sha256sum -c, tar -x, dcos_install.sh <role>, rm), masters before agents like genconf.`,
+    `original's mechanics (bench/original-mechanics.ts): one /usr/bin/ssh (-tt) or /usr/bin/scp process per step with the options of reference §6.1, TERM=linux, window of ${o.parallelism} hosts; preflight = mkdir, chown, scp dcos_install.sh, scp ip-detect, ip-detect, --preflight-only <role>, rm (7 processes/host); deploy = mkdir, chown, scp dcos_install.sh, then per bundle directory a mkdir and one scp per file (every package, bootstrap, package list, checksums), dcos_install.sh <role>, rm. Above 10 hosts its deploy gets 1 counted run and no warm-up (it takes minutes).`,
+    `Deploy: a synthetic artifacts set of ${DEPLOY_PACKAGES} packages (the 3 example packages + random incompressible payloads, ${DEPLOY_BYTES >> 20} MiB in all); dcos_install.sh really installs on every host (pkgpanda stand-in, stand-in systemctl). Hosts are reset (outside the timing) before every run.`,
+    `Scale: genconf --preflight on ${o.scaleHosts} lab hosts (block ${SCALE_BLOCK}), ssh_parallelism ${o.scaleParallelism}, one run; peak RSS is ru_maxrss of the genconf process.`,
+    `CLI: \`genconf --validate-config\` and \`genconf --genconf\` in a copy of genconf-examples/3-masters-static with the example artifacts set.`,
+  ];
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let o: Options;
+  try {
+    o = parseOptions(argv);
+  } catch (err) {
+    if (err instanceof BenchUsage) {
+      process.stderr.write(`bench: ${err.message}\nusage: npm run bench -- [--quick] [--only=${SECTIONS.join(',')}] [--runs=N] [--sizes=10,50,100] [--scale-hosts=N] [--parallelism=N]\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const missing = await prerequisites(o);
+  if (missing.length > 0) {
+    process.stderr.write(
+      `bench: cannot run here. npm run bench needs root and openssh-server (it starts real sshd hosts on loopback addresses), like the SSH test tier.\nmissing:\n${missing.map((m) => `  - ${m}`).join('\n')}\n`,
+    );
+    return 2;
+  }
+  const startedAt = new Date().toISOString();
+  const loadAtStart = os.loadavg().map((l) => Math.round(l * 100) / 100);
+  const work = await mkdtemp(path.join(os.tmpdir(), 'genconf-bench-'));
+  const comparisons: Comparison[] = [];
+  const singles: SingleResult[] = [];
+  try {
+    if (o.only.includes('cli')) await cliSection(o, work, singles);
+    if (o.only.includes('preflight') || o.only.includes('deploy')) await labSections(o, work, comparisons);
+    if (o.only.includes('scale')) await scaleSection(o, work, singles);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  const partial = { comparisons, singles };
+  const results: BenchResults = {
+    version: 1,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine: { ...machine(), loadAvgAtStart: loadAtStart },
+    options: { quick: o.quick, only: o.only, runs: o.runs, warmup: o.warmup, sizes: o.sizes, scaleHosts: o.scaleHosts, parallelism: o.parallelism },
+    method: method(o),
+    comparisons,
+    singles,
+    targets: deriveTargets(partial, Math.max(...o.sizes)),
+  };
+  const md = await writeResults(results);
+  process.stdout.write(md);
+  log(`wrote ${path.relative(process.cwd(), path.join(RESULTS_DIR, 'latest.json'))} and latest.md`);
+  const unmeasured = [...comparisons.flatMap((c) => Object.values(c.sides)), ...singles.map((s) => s.result)].filter((r) => r && 'error' in r);
+  return unmeasured.length > 0 ? 1 : 0;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 70;
+}
