@@ -25,6 +25,7 @@ import ssh2 from 'ssh2';
 import type { AnyAuthMethod, AuthenticationType, ClientChannel, ConnectConfig, ParsedKey, SFTPWrapper } from 'ssh2';
 import { InputError, InterruptedError } from '../errors.js';
 import { ConnectError, TransferError, kindOfSocketError } from './errors.js';
+import { shellQuote } from './quote.js';
 import { KnownHosts, fingerprint, type HostKeyChecking, type HostKeyVerdict } from './known-hosts.js';
 import { PASSPHRASE_ENV, loadPrivateKey, type LoadedKey, type PassphrasePrompt } from './keys.js';
 import type { Connection, ExecOptions, ExecResult, HostTarget, PutOptions, Transport } from './transport.js';
@@ -292,7 +293,7 @@ export class SshTransport implements Transport {
         if (settled) return;
         settled = true;
         cleanup();
-        const conn = new SshConnection(host, client, this.options, () => this.open.delete(conn));
+        const conn = new SshConnection(host, client, sock, this.options, () => this.open.delete(conn));
         this.open.add(conn);
         resolve(conn);
       });
@@ -459,6 +460,7 @@ class SshConnection implements Connection {
   constructor(
     readonly host: HostTarget,
     private readonly client: InstanceType<typeof Client>,
+    private readonly sock: net.Socket,
     private readonly options: SshTransportOptions,
     onClosed: () => void,
   ) {
@@ -506,6 +508,7 @@ class SshConnection implements Connection {
       ...(extra.error ? { error: extra.error } : {}),
     });
     if (this.closed) return Promise.resolve(result(null, { error: this.lostMessage(this.lostReason ?? 'closed', 'before the command started') }));
+    const token = randomBytes(8).toString('hex');
 
     return this.channels.acquire(opts.signal).then(
       (release) =>
@@ -529,8 +532,10 @@ class SshConnection implements Connection {
           };
           this.onLost.add(lost);
           if (this.closed) return lost(this.lostReason ?? 'closed');
-          // Stop the remote command: a KILL signal request (honoured by OpenSSH ≥ 7.9), then close the channel
-          // so sshd tears the session down. The slot is released when the channel has really closed.
+          // Stop the remote command. The SSH "signal" request alone is not enough: OpenSSH honours it only for
+          // sessions with privilege separation, i.e. not for root, and sshd answers our channel close only once the
+          // command's output ends — a hung command would hold the channel (and our slot) forever. So the command
+          // runs under a marker name (see wrapCommand) and a second channel kills its whole session by that name.
           const stop = (): void => {
             if (!channel) return;
             try {
@@ -538,11 +543,14 @@ class SshConnection implements Connection {
             } catch {
               /* channel already gone */
             }
+            this.killRemote(token);
             try {
               channel.close();
             } catch {
               /* already closed */
             }
+            // If the host never confirms the close, do not hold the slot forever.
+            setTimeout(release, 5000).unref();
           };
           const timer =
             opts.timeoutMs !== undefined
@@ -562,7 +570,7 @@ class SshConnection implements Connection {
           // Listeners go on inside the open callback itself: ssh2 parses a whole TCP read at once, so a quick
           // command's exit status and close can be emitted right after the callback, before any promise resolves.
           this.openChannel<ClientChannel>(
-            (cb) => this.client.exec(command, cb),
+            (cb) => this.client.exec(wrapCommand(command, token), cb),
             (ch) => onChannel(undefined, ch),
           ).catch((e: Error) => onChannel(e));
           const onChannel = (e: Error | undefined, ch?: ClientChannel): void => {
@@ -618,6 +626,37 @@ class SshConnection implements Connection {
         }),
       () => result(null, { error: `${this.host.label}: command interrupted before it started` }),
     );
+  }
+
+  /**
+   * Kill every process of the session that runs the command marked `token` (best effort, in the background). Uses
+   * a channel outside the semaphore: sshd allows 10, the semaphore hands out at most 8, so there is room even when
+   * every slot is held by a hung command. A non-root user retries through sudo for processes started with sudo.
+   */
+  private killRemote(token: string): void {
+    if (this.closed) return;
+    // The marker is in the environment of the command's processes, not in this script's, so it never matches
+    // itself. The session id catches children that dropped the variable (e.g. sudo's env_reset).
+    const script = [
+      `for f in $(grep -lzx ${shellQuote(`${MARKER}=${token}`)} /proc/[0-9]*/environ 2>/dev/null); do`,
+      '  p=${f#/proc/}; p=${p%/environ}',
+      '  s=$(ps -o sid= -p "$p" | tr -d " ")',
+      '  if [ -n "$s" ] && [ "$s" -gt 1 ] && [ "$s" != "$(ps -o sid= -p $$ | tr -d " ")" ]; then pkill -KILL -s "$s"; fi',
+      '  kill -KILL "$p"',
+      'done 2>/dev/null; true',
+    ].join('\n');
+    const full =
+      this.host.user === 'root'
+        ? script
+        : `${script}\n[ "$(id -u)" = 0 ] || sudo -n sh -c ${shellQuote(script)} 2>/dev/null; true`;
+    this.openChannel<ClientChannel>(
+      (cb) => this.client.exec(full, cb),
+      (ch) => {
+        ch.on('data', () => undefined);
+        ch.stderr.on('data', () => undefined);
+        ch.end();
+      },
+    ).catch(() => undefined);
   }
 
   /**
@@ -692,7 +731,8 @@ class SshConnection implements Connection {
         );
         return () => sftp.end();
       }).catch(async (e) => {
-        await sftpCall<void>((cb) => sftp.unlink(tmp, cb)).catch(() => undefined);
+        // Tidy up only when the host still answers: after a stall or a lost connection this would wait forever.
+        if (!(e instanceof TransferError && e.stalled) && !this.closed) await within(2000, sftpCall<void>((cb) => sftp.unlink(tmp, cb))).catch(() => undefined);
         throw e;
       });
       await this.finishUpload(sftp, tmp, remotePath, opts.mode);
@@ -727,7 +767,8 @@ class SshConnection implements Connection {
           sftp.end();
         };
       }).catch(async (e) => {
-        await sftpCall<void>((cb) => sftp.unlink(tmp, cb)).catch(() => undefined);
+        // Tidy up only when the host still answers: after a stall or a lost connection this would wait forever.
+        if (!(e instanceof TransferError && e.stalled) && !this.closed) await within(2000, sftpCall<void>((cb) => sftp.unlink(tmp, cb))).catch(() => undefined);
         throw e;
       });
       await this.finishUpload(sftp, tmp, remotePath, opts.mode);
@@ -758,8 +799,12 @@ class SshConnection implements Connection {
         opts.signal?.removeEventListener('abort', onAbort);
         this.onLost.delete(onLost);
         if (err) {
-          cancel.fn?.();
           reject(err);
+          try {
+            cancel.fn?.();
+          } catch {
+            /* the transfer is being abandoned anyway */
+          }
         } else {
           resolve();
         }
@@ -816,10 +861,38 @@ class SshConnection implements Connection {
     if (this.closed) return;
     this.lostReason ??= 'closed by genconf';
     this.client.end();
-    const timer = setTimeout(() => this.client.destroy(), 3000);
+    // A host that stopped answering never completes the goodbye. ssh2's destroy() is a no-op once end() ran, so
+    // destroy the socket itself.
+    const timer = setTimeout(() => this.sock.destroy(), 3000);
     await this.closedPromise;
     clearTimeout(timer);
   }
+}
+
+/**
+ * The remote command, run so that killRemote can find it: by the same login shell as without the wrapper, with a
+ * per-command marker variable in its environment (which every child inherits, and which survives the shell exec'ing
+ * the last command).
+ */
+const MARKER = 'GENCONF_RUN';
+export function wrapCommand(command: string, token: string): string {
+  return `exec env ${MARKER}=${token} "\${SHELL:-/bin/sh}" -c ${shellQuote(command)}`;
+}
+
+function within<T>(ms: number, p: Promise<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e as Error);
+      },
+    );
+  });
 }
 
 function sftpCall<T>(fn: (cb: (err: Error | null | undefined, v?: T) => void) => void): Promise<T> {
