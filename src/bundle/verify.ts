@@ -12,7 +12,8 @@ import { InputError } from '../errors.js';
 import { digestFile } from './digest.js';
 import { INSTALL_TAR_NAME, parseSums, SUMS_NAME } from './install-tar.js';
 
-export type ProblemKind = 'missing' | 'extra' | 'changed';
+/** `unsafe`: a tar member that is not a plain file or directory, or whose name leaves the extraction dir. */
+export type ProblemKind = 'missing' | 'extra' | 'changed' | 'unsafe';
 
 export interface VerifyProblem {
   kind: ProblemKind;
@@ -20,6 +21,8 @@ export interface VerifyProblem {
   /** For `changed`: the digest SHA256SUMS lists, and the one found. */
   expected?: string;
   actual?: string;
+  /** For `unsafe`: why. */
+  detail?: string;
 }
 
 export interface VerifyReport {
@@ -62,13 +65,23 @@ export async function verifyDir(dir: string): Promise<VerifyReport> {
 
 export async function verifyTar(file: string): Promise<VerifyReport> {
   const found = new Map<string, string>();
+  const unsafe: VerifyProblem[] = [];
   let sumsText: string | undefined;
   const extract = tarExtract();
   const reading = pipeline(createReadStream(file), extract);
   try {
     for await (const entry of extract) {
       const name = entry.header.name.replace(/^\.\//, '');
-      if (entry.header.type !== 'file') {
+      // This archive gets extracted as root on every node: links, devices or names escaping the target dir
+      // are never written by genconf and could overwrite files outside it.
+      const why =
+        entry.header.type !== 'file' && entry.header.type !== 'directory'
+          ? `a ${entry.header.type} member`
+          : name.startsWith('/') || name.split('/').includes('..')
+            ? 'a name outside the extraction directory'
+            : undefined;
+      if (why) unsafe.push({ kind: 'unsafe', path: name, detail: why });
+      if (entry.header.type !== 'file' || why) {
         entry.resume();
         continue;
       }
@@ -89,7 +102,8 @@ export async function verifyTar(file: string): Promise<VerifyReport> {
   }
   if (sumsText === undefined) throw new InputError(`${file} contains no ${SUMS_NAME}: it is not a bundle written by this tool`, file);
   const sums = parseSumsOrThrow(sumsText, `${file}:${SUMS_NAME}`);
-  return { target: file, form: 'tar', listed: sums.size, problems: compare(sums, found, new Set(found.keys())) };
+  const problems = [...unsafe, ...compare(sums, found, new Set(found.keys()))].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { target: file, form: 'tar', listed: sums.size, problems };
 }
 
 function parseSumsOrThrow(text: string, where: string): Map<string, string> {

@@ -39,5 +39,7 @@ function describe(p: VerifyProblem): string {
       return `EXTRA ${p.path} (present, not listed in SHA256SUMS)`;
     case 'changed':
       return `CHANGED ${p.path} (sha256 ${p.actual}, SHA256SUMS says ${p.expected})`;
+    case 'unsafe':
+      return `UNSAFE ${p.path} (${p.detail})`;
   }
 }

@@ -86,6 +86,17 @@ describe('deterministic tar', () => {
     expect(await readFile(path.join(dir, 'etc/a.json'), 'utf8')).toBe('{}');
   });
 
+  it('keeps long member names (ustar prefix and pax) readable by GNU tar', async () => {
+    const dir = await tempDir();
+    const longPath = `packages/dcos-integration-test/dcos-integration-test--${'a'.repeat(40)}_${'b'.repeat(40)}.tar.xz`;
+    const longName = `${'x'.repeat(120)}.json`;
+    const dest = path.join(dir, 'long.tar');
+    await writeTarFile(normalizeEntries([fileEntry(longPath, 0o644, 'p'), fileEntry(longName, 0o644, 'n')]), dest);
+    const names = spawnSync('tar', ['-tf', dest], { encoding: 'utf8' }).stdout.trim().split('\n');
+    expect(names).toEqual(['packages/', 'packages/dcos-integration-test/', longPath, longName].sort());
+    expect((await members(dest)).map((m) => m.name)).toEqual(names);
+  });
+
   it('names xz when it is missing', async () => {
     const dir = await tempDir();
     const p = xzToFile(Readable.from([Buffer.from('abc')]), path.join(dir, 'x.xz'), 'xz-not-installed-here');

@@ -84,6 +84,16 @@ describe('verifyBundle', () => {
     await expect(verifyTar(cut)).rejects.toThrow(/is not a readable tar archive/);
   });
 
+  it('flags links and escaping names in a tar, which genconf never writes', async () => {
+    const b = await bundle();
+    const dir = path.join(b.dir, 'x');
+    copyTree(b.serveDir, dir);
+    expect(spawnSync('ln', ['-s', '/etc', path.join(dir, 'evil')]).status).toBe(0);
+    expect(spawnSync('tar', ['-cf', path.join(b.dir, 'links.tar'), '.'], { cwd: dir }).status).toBe(0);
+    const r = await verifyTar(path.join(b.dir, 'links.tar'));
+    expect(r.problems.filter((p) => p.kind === 'unsafe')).toEqual([{ kind: 'unsafe', path: 'evil', detail: 'a symlink member' }]);
+  });
+
   it('says when there is no SHA256SUMS or no such path', async () => {
     const dir = await tempDir();
     await expect(verifyBundle(dir)).rejects.toThrow(`${dir} has no SHA256SUMS`);
