@@ -1,4 +1,5 @@
 import type { Arguments } from '../../config/types.js';
+import { InputError } from '../../errors.js';
 
 /**
  * Read access to the finalized arguments. A key the renderer needs but the validator did not provide is a
@@ -17,6 +18,23 @@ export class Args {
   /** Keys the original only calculated lazily (for some backends or switches): fall back to its default. */
   opt(key: string, fallback: string): string {
     return this.all[key] ?? fallback;
+  }
+
+  /**
+   * A value written into a line-based settings file (`KEY=value`, properties, realm). A line break would
+   * start a new setting on the node, so it is refused with the key named (the original wrote it through
+   * and broke its own template).
+   */
+  line(key: string, fallback?: string): string {
+    const v = fallback === undefined ? this.get(key) : this.opt(key, fallback);
+    if (/[\r\n\0]/.test(v)) {
+      throw new InputError(
+        `${key}: must be a single line: it is written into a KEY=value settings file on every node`,
+        undefined,
+        `remove the line break from ${key} in config.yaml`,
+      );
+    }
+    return v;
   }
 
   /** A 'true'/'false' switch; anything else is rejected by validation long before rendering. */

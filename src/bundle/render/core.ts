@@ -22,7 +22,7 @@ export function renderCore(a: Args): BundleEntry[] {
     file('bin/detect_ip', scriptText(a.get('ip_detect_contents')), MODE_EXEC),
     file('bin/detect_ip_public', scriptText(a.opt('ip_detect_public_contents', a.get('ip_detect_contents'))), MODE_EXEC),
     file('check/check_ip', CHECK_IP, MODE_EXEC),
-    file('etc/check_time.env', lines(`ENABLE_CHECK_TIME=${a.get('check_time')}`)),
+    file('etc/check_time.env', lines(`ENABLE_CHECK_TIME=${a.line('check_time')}`)),
   ];
   // New over open 1.11: ship the operator's fault-domain script; start_mesos.sh runs it when present.
   const faultDomain = scriptText(a.opt('fault_domain_detect_contents', ''));

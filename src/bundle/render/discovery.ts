@@ -4,18 +4,18 @@ import { Args, lines } from './args.js';
 import { type BundleEntry, MODE_SECRET, file } from './types.js';
 
 export function renderDiscovery(a: Args): BundleEntry[] {
-  const out: BundleEntry[] = [file('etc_master/master_count', lines(a.get('num_masters')))];
-  const discovery = a.get('master_discovery');
-  const resolvers = `RESOLVERS=${a.get('resolvers_str')}`;
+  const out: BundleEntry[] = [file('etc_master/master_count', lines(a.line('num_masters')))];
+  const discovery = a.line('master_discovery');
+  const resolvers = `RESOLVERS=${a.line('resolvers_str')}`;
   let internalLb: string | undefined;
   if (discovery === 'static') {
     out.push(
       file('etc/dns_config', lines('MASTER_SOURCE=master_list', resolvers)),
       file('etc_master/dns_config_master', lines('MASTER_SOURCE=master_list')),
-      file('etc/master_list', lines(a.get('master_list'))),
+      file('etc/master_list', lines(a.line('master_list'))),
     );
   } else if (discovery === 'master_http_loadbalancer') {
-    internalLb = a.get('exhibitor_address');
+    internalLb = a.line('exhibitor_address');
     out.push(
       file(
         'etc/dns_config',
@@ -39,8 +39,8 @@ export function renderDiscovery(a: Args): BundleEntry[] {
   } else {
     throw new Error(`config renderer: unknown master_discovery '${discovery}'`);
   }
-  const externalLb = a.opt('master_external_loadbalancer', '');
-  const hasExternalLb = a.opt('has_master_external_loadbalancer', externalLb === '' ? 'false' : 'true') === 'true';
+  const externalLb = a.line('master_external_loadbalancer', '');
+  const hasExternalLb = a.line('has_master_external_loadbalancer', externalLb === '' ? 'false' : 'true') === 'true';
   out.push(
     file(
       'etc/extra_master_addresses',
@@ -52,42 +52,42 @@ export function renderDiscovery(a: Args): BundleEntry[] {
 }
 
 function exhibitor(a: Args): BundleEntry[] {
-  const backend = a.get('exhibitor_storage_backend');
+  const backend = a.line('exhibitor_storage_backend');
   const out: BundleEntry[] = [];
   const env = (...l: string[]): void => void out.push(file('etc/exhibitor', lines(...l)));
   // exhibitor.properties carries cloud credentials: only root (Exhibitor runs as root) needs to read it.
   const properties = (...l: string[]): void => void out.push(file('etc/exhibitor.properties', lines(...l), MODE_SECRET));
   switch (backend) {
     case 'static':
-      env('EXHIBITOR_BACKEND=STATIC', `EXHIBITOR_STATICENSEMBLE=${a.get('exhibitor_static_ensemble')}`);
+      env('EXHIBITOR_BACKEND=STATIC', `EXHIBITOR_STATICENSEMBLE=${a.line('exhibitor_static_ensemble')}`);
       break;
     case 'zookeeper':
-      env('EXHIBITOR_BACKEND=ZK', `ZK_CONFIG_CONNECT=${a.get('exhibitor_zk_hosts')}`, `ZK_CONFIG_ZPATH=${a.get('exhibitor_zk_path')}`);
+      env('EXHIBITOR_BACKEND=ZK', `ZK_CONFIG_CONNECT=${a.line('exhibitor_zk_hosts')}`, `ZK_CONFIG_ZPATH=${a.line('exhibitor_zk_path')}`);
       break;
     case 'aws_s3':
       env(
         'EXHIBITOR_BACKEND=AWS_S3',
-        `AWS_REGION=${a.get('aws_region')}`,
-        `AWS_S3_BUCKET=${a.get('s3_bucket')}`,
-        `AWS_S3_PREFIX=${a.get('s3_prefix')}`,
+        `AWS_REGION=${a.line('aws_region')}`,
+        `AWS_S3_BUCKET=${a.line('s3_bucket')}`,
+        `AWS_S3_PREFIX=${a.line('s3_prefix')}`,
       );
       // Without explicit keys Exhibitor uses the instance profile.
       if (a.flag('exhibitor_explicit_keys')) {
         properties(
-          `com.netflix.exhibitor.s3.access-key-id=${a.get('aws_access_key_id')}`,
-          `com.netflix.exhibitor.s3.access-secret-key=${a.opt('aws_secret_access_key', '')}`,
+          `com.netflix.exhibitor.s3.access-key-id=${a.line('aws_access_key_id')}`,
+          `com.netflix.exhibitor.s3.access-secret-key=${a.line('aws_secret_access_key', '')}`,
         );
       }
       break;
     case 'azure':
-      env('EXHIBITOR_BACKEND=AZURE', 'AZURE_CONTAINER=dcos-exhibitor', `AZURE_PREFIX=${a.get('exhibitor_azure_prefix')}`);
+      env('EXHIBITOR_BACKEND=AZURE', 'AZURE_CONTAINER=dcos-exhibitor', `AZURE_PREFIX=${a.line('exhibitor_azure_prefix')}`);
       properties(
-        `com.netflix.exhibitor.azure.account-name=${a.get('exhibitor_azure_account_name')}`,
-        `com.netflix.exhibitor.azure.account-key=${a.opt('exhibitor_azure_account_key', '')}`,
+        `com.netflix.exhibitor.azure.account-name=${a.line('exhibitor_azure_account_name')}`,
+        `com.netflix.exhibitor.azure.account-key=${a.line('exhibitor_azure_account_key', '')}`,
       );
       break;
     case 'shared_filesystem':
-      env('EXHIBITOR_BACKEND=SHARED_FS', `EXHIBITOR_FSCONFIGDIR=${a.get('exhibitor_fs_config_dir')}`);
+      env('EXHIBITOR_BACKEND=SHARED_FS', `EXHIBITOR_FSCONFIGDIR=${a.line('exhibitor_fs_config_dir')}`);
       break;
     case 'agent_only_group_no_exhibitor':
       env('# File intentionally has no settings - Exhibitor is not used on DC/OS Agents');
@@ -95,8 +95,8 @@ function exhibitor(a: Args): BundleEntry[] {
     default:
       throw new Error(`config renderer: unknown exhibitor_storage_backend '${backend}'`);
   }
-  const password = a.opt('exhibitor_admin_password', '');
-  if (a.opt('exhibitor_admin_password_enabled', password === '' ? 'false' : 'true') === 'true') {
+  const password = a.line('exhibitor_admin_password', '');
+  if (a.line('exhibitor_admin_password_enabled', password === '' ? 'false' : 'true') === 'true') {
     out.push(
       file('etc_master/exhibitor_web.xml', EXHIBITOR_WEB_XML),
       // Jetty's HashLoginService realm: `user: password,role`. It holds the password, so owner-only.

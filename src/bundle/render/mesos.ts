@@ -8,12 +8,12 @@ export const MESOS_ZK = 'zk://zk-1.zk:2181,zk-2.zk:2181,zk-3.zk:2181,zk-4.zk:218
 const MODULES_LIB = '/opt/mesosphere/active/mesos-modules/lib/mesos';
 
 export function renderMesos(a: Args): BundleEntry[] {
-  const masterLog = a.get('mesos_master_log_file');
-  const agentLog = a.get('mesos_agent_log_file');
+  const masterLog = a.line('mesos_master_log_file');
+  const agentLog = a.line('mesos_agent_log_file');
   const overlay = a.flag('dcos_overlay_enable');
   const out: BundleEntry[] = [
     file('etc/mesos-master', masterEnv(a)),
-    file('etc/mesos-master-provider', lines(`MESOS_CLUSTER=${a.get('cluster_name')}`)),
+    file('etc/mesos-master-provider', lines(`MESOS_CLUSTER=${a.line('cluster_name')}`)),
     file('etc/mesos-slave-common', agentEnv(a)),
     file(
       'etc/mesos-slave',
@@ -48,7 +48,7 @@ export function renderMesos(a: Args): BundleEntry[] {
     file('etc/mesos-slave-modules/dummy.json', lines('{}')),
     file('etc/mesos-master-modules/logsink.json', moduleFile('liblogsink.so', [['com_mesosphere_mesos_LogSink', 'output_file', masterLog]])),
     file('etc/mesos-slave-modules/logsink.json', moduleFile('liblogsink.so', [['com_mesosphere_mesos_LogSink', 'output_file', agentLog]])),
-    file('etc/mesos-slave-modules/journal_logger_modules.json', journaldLogger(a.get('mesos_container_log_sink'))),
+    file('etc/mesos-slave-modules/journal_logger_modules.json', journaldLogger(a.line('mesos_container_log_sink'))),
     file('etc/mesos-slave-dns.json', slaveDns(a.flag('enable_ipv6'))),
     file(
       'etc/mesos-slave-image-gc-config.json',
@@ -110,24 +110,24 @@ export function renderMesos(a: Args): BundleEntry[] {
 
 function masterEnv(a: Args): string {
   // has_mesos_max_completed_tasks_per_framework is only calculated by the original when the template asks.
-  const maxCompleted = a.opt('mesos_max_completed_tasks_per_framework', '');
-  const hasMaxCompleted = a.opt('has_mesos_max_completed_tasks_per_framework', maxCompleted === '' ? 'false' : 'true') === 'true';
+  const maxCompleted = a.line('mesos_max_completed_tasks_per_framework', '');
+  const hasMaxCompleted = a.line('has_mesos_max_completed_tasks_per_framework', maxCompleted === '' ? 'false' : 'true') === 'true';
   return lines(
-    `MESOS_EXTERNAL_LOG_FILE=${a.get('mesos_master_log_file')}`,
+    `MESOS_EXTERNAL_LOG_FILE=${a.line('mesos_master_log_file')}`,
     'MESOS_MODULES_DIR=/opt/mesosphere/etc/mesos-master-modules',
     'MESOS_REGISTRY_STORE_TIMEOUT=60secs',
     'MESOS_REGISTRY_FETCH_TIMEOUT=60secs',
     'MESOS_REGISTRY_STRICT=false',
     'MESOS_SLAVE_REMOVAL_RATE_LIMIT=1/20mins',
     'MESOS_OFFER_TIMEOUT=2mins',
-    `MESOS_WORK_DIR=${a.get('mesos_master_work_dir')}`,
+    `MESOS_WORK_DIR=${a.line('mesos_master_work_dir')}`,
     `MESOS_ZK=${MESOS_ZK}`,
-    `MESOS_WEIGHTS=${a.get('weights')}`,
-    `MESOS_QUORUM=${a.get('master_quorum')}`,
+    `MESOS_WEIGHTS=${a.line('weights')}`,
+    `MESOS_QUORUM=${a.line('master_quorum')}`,
     'MESOS_HOSTNAME_LOOKUP=false',
     'MESOS_MAX_SLAVE_PING_TIMEOUTS=20',
-    `MESOS_FAIR_SHARING_EXCLUDED_RESOURCE_NAMES=${a.get('fair_sharing_excluded_resource_names')}`,
-    `MESOS_FILTER_GPU_RESOURCES=${a.get('gpus_are_scarce')}`,
+    `MESOS_FAIR_SHARING_EXCLUDED_RESOURCE_NAMES=${a.line('fair_sharing_excluded_resource_names')}`,
+    `MESOS_FILTER_GPU_RESOURCES=${a.line('gpus_are_scarce')}`,
     hasMaxCompleted && `MESOS_MAX_COMPLETED_TASKS_PER_FRAMEWORK=${maxCompleted}`,
     'GLOG_drop_log_memory=false',
     'LIBPROCESS_NUM_WORKER_THREADS=16',
@@ -136,38 +136,38 @@ function masterEnv(a: Args): string {
 }
 
 function agentEnv(a: Args): string {
-  const hooks = a.opt('mesos_hooks', '');
-  const useHooks = a.opt('use_mesos_hooks', hooks === '' ? 'false' : 'true') === 'true';
-  const registry = a.opt('cluster_docker_registry_url', '');
-  const useRegistry = a.opt('cluster_docker_registry_enabled', registry === '' ? 'false' : 'true') === 'true';
+  const hooks = a.line('mesos_hooks', '');
+  const useHooks = a.line('use_mesos_hooks', hooks === '' ? 'false' : 'true') === 'true';
+  const registry = a.line('cluster_docker_registry_url', '');
+  const useRegistry = a.line('cluster_docker_registry_enabled', registry === '' ? 'false' : 'true') === 'true';
   const credsEnabled = a.flag('cluster_docker_credentials_enabled', 'false');
   return lines(
     `MESOS_MASTER=${MESOS_ZK}`,
     'MESOS_CONTAINERIZERS=docker,mesos',
-    `MESOS_EXTERNAL_LOG_FILE=${a.get('mesos_agent_log_file')}`,
+    `MESOS_EXTERNAL_LOG_FILE=${a.line('mesos_agent_log_file')}`,
     'MESOS_MODULES_DIR=/opt/mesosphere/etc/mesos-slave-modules',
     'MESOS_CONTAINER_LOGGER=com_mesosphere_mesos_JournaldLogger',
-    `MESOS_ISOLATION=${a.get('mesos_isolation')}`,
+    `MESOS_ISOLATION=${a.line('mesos_isolation')}`,
     'MESOS_DOCKER_VOLUME_CHECKPOINT_DIR=/var/lib/mesos/isolators/docker/volume',
     'MESOS_IMAGE_PROVIDERS=docker',
-    `MESOS_NETWORK_CNI_ROOT_DIR_PERSIST=${a.get('mesos_cni_root_dir_persist')}`,
+    `MESOS_NETWORK_CNI_ROOT_DIR_PERSIST=${a.line('mesos_cni_root_dir_persist')}`,
     'MESOS_NETWORK_CNI_CONFIG_DIR=/opt/mesosphere/etc/dcos/network/cni',
     'MESOS_NETWORK_CNI_PLUGINS_DIR=/opt/mesosphere/active/cni/:/opt/mesosphere/active/dcos-cni/:/opt/mesosphere/active/mesos/libexec/mesos',
-    `MESOS_WORK_DIR=${a.get('mesos_agent_work_dir')}`,
+    `MESOS_WORK_DIR=${a.line('mesos_agent_work_dir')}`,
     'MESOS_SLAVE_SUBSYSTEMS=cpu,memory',
     'MESOS_LAUNCHER_DIR=/opt/mesosphere/active/mesos/libexec/mesos',
     'MESOS_EXECUTOR_ENVIRONMENT_VARIABLES=file:///opt/mesosphere/etc/mesos-executor-environment.json',
     'MESOS_EXECUTOR_REGISTRATION_TIMEOUT=10mins',
     'MESOS_EXECUTOR_REREGISTRATION_TIMEOUT=10secs',
     'MESOS_RECONFIGURATION_POLICY=additive',
-    `MESOS_RECOVERY_TIMEOUT=${a.get('mesos_recovery_timeout')}`,
+    `MESOS_RECOVERY_TIMEOUT=${a.line('mesos_recovery_timeout')}`,
     'MESOS_CGROUPS_ENABLE_CFS=true',
     'MESOS_CGROUPS_LIMIT_SWAP=false',
     'MESOS_DISALLOW_SHARING_AGENT_PID_NAMESPACE=true',
-    `MESOS_DOCKER_REMOVE_DELAY=${a.get('docker_remove_delay')}`,
-    `MESOS_DOCKER_STOP_TIMEOUT=${a.get('docker_stop_timeout')}`,
+    `MESOS_DOCKER_REMOVE_DELAY=${a.line('docker_remove_delay')}`,
+    `MESOS_DOCKER_STOP_TIMEOUT=${a.line('docker_stop_timeout')}`,
     'MESOS_DOCKER_STORE_DIR=/var/lib/mesos/slave/store/docker',
-    `MESOS_GC_DELAY=${a.get('gc_delay')}`,
+    `MESOS_GC_DELAY=${a.line('gc_delay')}`,
     'MESOS_HOSTNAME_LOOKUP=false',
     'MESOS_DEFAULT_CONTAINER_DNS=file:///opt/mesosphere/etc/mesos-slave-dns.json',
     'MESOS_IMAGE_GC_CONFIG=file:///opt/mesosphere/etc/mesos-slave-image-gc-config.json',
@@ -181,7 +181,7 @@ function agentEnv(a: Args): string {
 /** Where the agent reads Docker registry credentials: ours when DC/OS owns them, else the host's. */
 export function credentialsPath(a: Args): string {
   const owned = a.flag('cluster_docker_credentials_dcos_owned', 'false');
-  return a.opt('cluster_docker_credentials_path', owned ? '/opt/mesosphere/etc/docker_credentials' : '/etc/mesosphere/docker_credentials');
+  return a.line('cluster_docker_credentials_path', owned ? '/opt/mesosphere/etc/docker_credentials' : '/etc/mesosphere/docker_credentials');
 }
 
 function portResources(ranges: Array<[number, number]>): string {
@@ -285,10 +285,10 @@ function logrotate(a: Args, logFile: string, dir: string): string {
     `${logFile} {`,
     `    olddir ${dir}archive`,
     '    size 256M',
-    `    rotate ${a.get('mesos_log_retention_count')}`,
+    `    rotate ${a.line('mesos_log_retention_count')}`,
     '    copytruncate',
     '    postrotate',
-    `        /opt/mesosphere/bin/delete-oldest-unmanaged-files.py ${dir} ${a.get('mesos_log_directory_max_files')} ${logFile}`,
+    `        /opt/mesosphere/bin/delete-oldest-unmanaged-files.py ${dir} ${a.line('mesos_log_directory_max_files')} ${logFile}`,
     '    endscript',
     '}',
   );

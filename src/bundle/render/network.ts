@@ -4,7 +4,7 @@ import { Args, lines } from './args.js';
 import { type BundleEntry, file } from './types.js';
 
 export function renderNetwork(a: Args): BundleEntry[] {
-  const ipv6 = a.get('enable_ipv6');
+  const ipv6 = a.line('enable_ipv6');
   const cniDataDir = a.get('dcos_cni_data_dir');
   const agentDns = dcosDns(a, true);
   const slaveConfig = erlangConfig([['telemetry', [['forward_metrics', a.opt('dcos_l4lb_forward_metrics', 'false')]]]]);
@@ -13,9 +13,9 @@ export function renderNetwork(a: Args): BundleEntry[] {
     file(
       'etc/dcos_net',
       lines(
-        `DCOS_NET_WATCHDOG=${a.get('dcos_net_watchdog')}`,
+        `DCOS_NET_WATCHDOG=${a.line('dcos_net_watchdog')}`,
         `DCOS_NET_IPV6=${ipv6}`,
-        `DCOS_NET_CLUSTER_IDENTITY=${a.get('dcos_net_cluster_identity')}`,
+        `DCOS_NET_CLUSTER_IDENTITY=${a.line('dcos_net_cluster_identity')}`,
       ),
     ),
     file(

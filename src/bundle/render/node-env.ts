@@ -11,7 +11,7 @@ export function renderNodeEnv(a: Args): BundleEntry[] {
     file(
       'etc/proxy.env',
       a.flag('use_proxy', 'false')
-        ? lines(`http_proxy=${a.get('http_proxy')}`, `https_proxy=${a.get('https_proxy')}`, `no_proxy="${a.get('no_proxy_final')}"`)
+        ? lines(`http_proxy=${a.line('http_proxy')}`, `https_proxy=${a.line('https_proxy')}`, `no_proxy="${a.line('no_proxy_final')}"`)
         : '',
     ),
     file('etc/dns_search_config', lines(searchLine(a))),
@@ -21,14 +21,14 @@ export function renderNodeEnv(a: Args): BundleEntry[] {
   if (a.flag('enable_docker_gc', 'false')) out.push(file('etc/docker_gc_enabled', ''));
   // Registry credentials Mesos hands to Docker; owner-only, they are secrets.
   if (a.flag('cluster_docker_credentials_dcos_owned', 'false')) {
-    out.push(file('etc/docker_credentials', lines(a.get('cluster_docker_credentials')), MODE_SECRET));
+    out.push(file('etc/docker_credentials', lines(a.line('cluster_docker_credentials')), MODE_SECRET));
   }
   return out;
 }
 
 function searchLine(a: Args): string | false {
-  const dnsSearch = a.opt('dns_search', '');
-  const line = a.opt('dcos_gen_resolvconf_search_str', dnsSearch === '' ? '' : `SEARCH=${dnsSearch}`);
+  const dnsSearch = a.line('dns_search', '');
+  const line = a.line('dcos_gen_resolvconf_search_str', dnsSearch === '' ? '' : `SEARCH=${dnsSearch}`);
   return line !== '' && line;
 }
 

@@ -12,9 +12,9 @@ const ROLES = [
 ] as const;
 
 export function renderServices(a: Args): BundleEntry[] {
-  const bundleDir = a.get('diagnostics_bundles_dir');
+  const bundleDir = a.line('diagnostics_bundles_dir');
   const out: BundleEntry[] = [
-    file('etc/adminrouter.env', lines(`ADMINROUTER_ACTIVATE_AUTH_MODULE=${a.get('adminrouter_auth_enabled')}`)),
+    file('etc/adminrouter.env', lines(`ADMINROUTER_ACTIVATE_AUTH_MODULE=${a.line('adminrouter_auth_enabled')}`)),
     file('etc/adminrouter-tls-master.conf', tlsMaster(a)),
     file(
       'etc/adminrouter-tls-agent.conf',
@@ -50,9 +50,9 @@ export function renderServices(a: Args): BundleEntry[] {
     file(
       'etc/dcos-oauth.env',
       lines(
-        `OAUTH_ISSUER_URL=${a.get('oauth_issuer_url')}`,
-        `OAUTH_CLIENT_ID=${a.get('oauth_client_id')}`,
-        `OAUTH_AUTH_REDIRECTOR=${a.get('oauth_auth_redirector')}`,
+        `OAUTH_ISSUER_URL=${a.line('oauth_issuer_url')}`,
+        `OAUTH_CLIENT_ID=${a.line('oauth_client_id')}`,
+        `OAUTH_AUTH_REDIRECTOR=${a.line('oauth_auth_redirector')}`,
       ),
     ),
     file('etc/ui-config.json', uiConfig(a)),
@@ -94,7 +94,7 @@ export function renderServices(a: Args): BundleEntry[] {
         '# For post-installation customization, edit the file /var/lib/dcos/marathon/environment',
         'MARATHON_ZK=zk://zk-1.zk:2181,zk-2.zk:2181,zk-3.zk:2181,zk-4.zk:2181,zk-5.zk:2181/marathon',
         'LIBPROCESS_PORT=15101',
-        `MARATHON_JAVA_ARGS=${a.get('marathon_java_args')}`,
+        `MARATHON_JAVA_ARGS=${a.line('marathon_java_args')}`,
         a.flag('dcos_overlay_enable') && `MARATHON_DEFAULT_NETWORK_NAME=${a.get('dcos_overlay_network_default_name')}`,
       ),
     ),
@@ -139,7 +139,7 @@ export function renderServices(a: Args): BundleEntry[] {
 
 function tlsMaster(a: Args): string {
   const ciphers = a.flag('adminrouter_tls_cipher_override', 'false')
-    ? a.get('adminrouter_tls_cipher_suite')
+    ? a.line('adminrouter_tls_cipher_suite')
     : 'EECDH+AES128:RSA+AES128:EECDH+AES256:RSA+AES256:!MD5:!3DES';
   return lines(
     '# Ref: https://github.com/cloudflare/sslconfig/blob/master/conf',
@@ -154,20 +154,22 @@ function tlsMaster(a: Args): string {
     '#',
     '# See comments on https://jira.mesosphere.com/browse/DCOS-13437 for more',
     '# details.',
-    `ssl_protocols ${a.get('adminrouter_tls_version_override')};`,
+    `ssl_protocols ${a.line('adminrouter_tls_version_override')};`,
   );
 }
 
 /**
- * The UI's plugin switches. The ui_banner_* values are JSON fragments (null, or quoted strings) and are
- * inserted as such, as the original did.
+ * The UI's plugin switches. The ui_banner_* values are JSON fragments (`null`, or a quoted string) and are
+ * inserted as such, as the original did; a bare word the operator meant as text is quoted instead of
+ * breaking the whole file.
  */
 function uiConfig(a: Args): string {
+  const frag = (key: string): string => jsonFragment(a.get(key));
   const banner =
-    `{"enabled":${a.get('ui_banner')},"backgroundColor":${JSON.stringify(a.get('ui_banner_background_color'))},` +
-    `"foregroundColor":${JSON.stringify(a.get('ui_banner_foreground_color'))},"headerTitle":${a.get('ui_banner_header_title')},` +
-    `"headerContent":${a.get('ui_banner_header_content')},"footerContent":${a.get('ui_banner_footer_content')},` +
-    `"imagePath":${a.get('ui_banner_image_path')},"dismissible":${a.get('ui_banner_dismissible')}}`;
+    `{"enabled":${frag('ui_banner')},"backgroundColor":${JSON.stringify(a.get('ui_banner_background_color'))},` +
+    `"foregroundColor":${JSON.stringify(a.get('ui_banner_foreground_color'))},"headerTitle":${frag('ui_banner_header_title')},` +
+    `"headerContent":${frag('ui_banner_header_content')},"footerContent":${frag('ui_banner_footer_content')},` +
+    `"imagePath":${frag('ui_banner_image_path')},"dismissible":${frag('ui_banner_dismissible')}}`;
   let auth: string;
   if (a.flag('custom_auth', 'false')) auth = `${a.get('custom_auth_json')}`;
   else {
@@ -177,11 +179,21 @@ function uiConfig(a: Args): string {
     auth = `"authentication":{"enabled":false},${oauth},`;
   }
   return lines(
-    `{"uiConfiguration":{"plugins":{"banner":${banner},"branding":{"enabled":${a.get('ui_branding')}},` +
-      `"external-links": {"enabled": ${a.get('ui_external_links')}},${auth}` +
-      `"tracking":{"enabled":${a.get('telemetry_enabled')},"metadata":${a.get('ui_telemetry_metadata')}},` +
+    `{"uiConfiguration":{"plugins":{"banner":${banner},"branding":{"enabled":${frag('ui_branding')}},` +
+      `"external-links": {"enabled": ${frag('ui_external_links')}},${auth}` +
+      `"tracking":{"enabled":${a.get('telemetry_enabled')},"metadata":${frag('ui_telemetry_metadata')}},` +
       `"mesos":{"logging-strategy":${JSON.stringify(a.get('mesos_container_log_sink'))}}}}}`,
   );
+}
+
+/** A JSON fragment as given when it is JSON, else the text as a JSON string. */
+function jsonFragment(v: string): string {
+  try {
+    JSON.parse(v);
+    return v;
+  } catch {
+    return JSON.stringify(v);
+  }
 }
 
 /**

@@ -501,3 +501,38 @@ describe.each(Object.entries(variants))('variant %s', (name, v) => {
     expect(removed).toEqual(removedText === '' ? [] : removedText.trimEnd().split('\n'));
   });
 });
+
+describe('values written into KEY=value settings files', () => {
+  it.each([
+    ['cluster_name', 'prod\nMESOS_QUORUM=1'],
+    ['http_proxy', 'http://p:3128\nno_proxy=*'],
+    ['exhibitor_address', 'lb\r'],
+    ['marathon_java_args', '-Xmx1g\n-Xms1g'],
+  ])('refuse a line break in %s, naming the key', (key, value) => {
+    const args = { ...referenceArgs(), use_proxy: 'true', http_proxy: 'x', https_proxy: 'y', no_proxy_final: 'z', [key]: value };
+    if (key === 'exhibitor_address') Object.assign(args, { master_discovery: 'master_http_loadbalancer' });
+    expect(() => renderConfigPackage(args, referenceUserArgs(), contextFor(args))).toThrow(new RegExp(`^${key}: must be a single line`));
+  });
+
+  it('accept multi-line JSON where it is parsed, not pasted', () => {
+    const args = { ...referenceArgs(), rexray_config: '{\n  "rexray": {"loglevel": "warn"}\n}' };
+    const files = new Files(renderConfigPackage(args, referenceUserArgs(), contextFor(args)));
+    expect(files.text('etc/rexray.conf')).toBe('rexray:\n  loglevel: warn\n');
+  });
+});
+
+describe('ui-config.json', () => {
+  it('keeps JSON banner fragments and quotes bare text, so the file stays JSON', () => {
+    const args = {
+      ...referenceArgs(),
+      ui_banner: 'true',
+      ui_banner_header_title: '"Production"',
+      ui_banner_header_content: 'Handle with care',
+      ui_banner_dismissible: 'true',
+    };
+    const files = new Files(renderConfigPackage(args, referenceUserArgs(), contextFor(args)));
+    const banner = (files.json('etc/ui-config.json') as { uiConfiguration: { plugins: { banner: Record<string, unknown> } } })
+      .uiConfiguration.plugins.banner;
+    expect(banner).toMatchObject({ enabled: true, headerTitle: 'Production', headerContent: 'Handle with care', dismissible: true, footerContent: null });
+  });
+});
