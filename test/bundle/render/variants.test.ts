@@ -475,6 +475,15 @@ describe.each(Object.entries(variants))('variant %s', (name, v) => {
     }
   });
 
+  it('puts each file under a package directory, with a path pkgpanda accepts and a known mode', () => {
+    for (const e of files.entries) {
+      expect(e.path).toMatch(/^(pkginfo\.json|(bin|check|etc|etc_master|etc_slave|etc_slave_public)\/[A-Za-z0-9._/-]+)$/);
+      expect(e.path.split('/')).not.toContain('..');
+      const exec = e.path.startsWith('bin/') || e.path.startsWith('check/');
+      expect([e.path, e.mode.toString(8)]).toEqual([e.path, exec ? '755' : e.mode === 0o600 ? '600' : '644']);
+    }
+  });
+
   it('is deterministic and sorted by path', () => {
     const again = render(v).entries;
     expect(again).toEqual(files.entries);
