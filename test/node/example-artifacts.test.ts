@@ -2,7 +2,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { IN_CI } from './tools.js';
 import { buildExampleArtifacts, hashCheckoutList, writeExampleArtifacts } from '../../scripts/example-artifacts.js';
 
 let dir: string;
@@ -76,5 +78,21 @@ describe('example artifacts', () => {
     await expect(writeExampleArtifacts(other)).rejects.toThrow(/refusing to replace/);
     expect(fs.readFileSync(path.join(other, 'precious.txt'), 'utf8')).toBe('keep me');
     expect(fs.readdirSync(dir).sort()).toEqual(['artifacts', 'home']);
+  });
+
+  test('npm run example-artifacts -- DIR (the built script): writes the set, usage error without DIR', (ctx) => {
+    const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/scripts/example-artifacts.js');
+    if (!fs.existsSync(cli)) {
+      if (!IN_CI) ctx.skip('dist/ is not built (npm run build)');
+      throw new Error(`${cli} missing: the scripts must be built before the tests under CI`);
+    }
+    const out = path.join(dir, 'cli-artifacts');
+    const ok = spawnSync(process.execPath, [cli, out], { encoding: 'utf8' });
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^Wrote the example artifacts set to /);
+    expect(fs.existsSync(path.join(out, 'complete/complete.latest.json'))).toBe(true);
+    const usage = spawnSync(process.execPath, [cli], { encoding: 'utf8' });
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain('usage: npm run example-artifacts -- DIR');
   });
 });

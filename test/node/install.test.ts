@@ -21,6 +21,15 @@ const OPT = '/opt/mesosphere';
 let work: string;
 let bundle: TestBundle;
 
+/** Paths the install writes on a node: on this machine they must look the same before and after the tests. */
+const HOST_PATHS = ['/opt/mesosphere', '/etc/systemd/system/dcos-setup.service', '/etc/profile.d/dcos.sh', '/etc/mesosphere/roles', '/etc/rexray/config.yml'];
+const hostState = (): string[] => HOST_PATHS.filter((p) => fs.existsSync(p));
+const before = hostState();
+afterAll(() => {
+  // The sandbox's promise: nothing of the installs reached the real machine.
+  expect(hostState()).toEqual(before);
+});
+
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'install-'));
   bundle = await buildTestBundle(path.join(work, 'serve'));
