@@ -103,18 +103,65 @@ function sameKeyFamily(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
-// One writer at a time per file inside this process; the write itself is temp file + rename.
-const fileLocks = new Map<string, Promise<unknown>>();
-
-async function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
-  const prev = fileLocks.get(file) ?? Promise.resolve();
-  const next = prev.then(fn, fn);
-  fileLocks.set(
-    file,
-    next.catch(() => undefined),
-  );
-  return next;
+interface PendingRecord {
+  name: string;
+  key: Buffer;
+  done: (v: HostKeyVerdict) => void;
+  fail: (e: Error) => void;
 }
+
+/**
+ * Appends are batched per file: while one write is in flight, new hosts queue up and the next write adds them all.
+ * First contact with 1000 hosts is then a handful of rewrites, not 1000 (each rewrite is the whole file: temp + rename).
+ */
+class Recorder {
+  private pending: PendingRecord[] = [];
+  private running = false;
+
+  constructor(private readonly file: string) {}
+
+  record(name: string, key: Buffer): Promise<HostKeyVerdict> {
+    return new Promise((done, fail) => {
+      this.pending.push({ name, key, done, fail });
+      if (!this.running) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.running = true;
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        // Re-read: another process may have written meanwhile. Judge each host against the file plus the lines
+        // of this batch, so the same host met twice at once is written once (and a second key for it is a change).
+        const current = await readText(this.file);
+        let entries = parseKnownHosts(current);
+        const lines: string[] = [];
+        const existingLines = current === '' ? 0 : current.replace(/\n$/, '').split('\n').length;
+        const verdicts: HostKeyVerdict[] = [];
+        for (const p of batch) {
+          const v = judge(entries, p.name, p.key, this.file);
+          if (v !== 'unknown') {
+            verdicts.push(v);
+            continue;
+          }
+          const line = `${p.name} ${keyTypeOf(p.key)} ${p.key.toString('base64')}`;
+          lines.push(line);
+          entries = [...entries, { line: existingLines + lines.length, hosts: p.name, keyType: keyTypeOf(p.key), key: p.key }];
+          verdicts.push({ ok: true, recorded: true });
+        }
+        if (lines.length > 0) await writeAtomically(this.file, current, lines);
+        batch.forEach((p, i) => p.done(verdicts[i]!));
+      } catch (err) {
+        for (const p of batch) p.fail(err as Error);
+      }
+    }
+    this.running = false;
+  }
+}
+
+const recorders = new Map<string, Recorder>();
 
 export class KnownHosts {
   private entries: KnownHostEntry[] | undefined;
@@ -151,16 +198,14 @@ export class KnownHosts {
         hint: `verify the fingerprint, then add the host with: ssh-keyscan -p ${port} ${host} >> '${this.file}' — or run with --host-key-checking accept-new`,
       };
     }
-    return withFileLock(this.file, async () => {
-      // Re-read under the lock: another connection (or process) may have written meanwhile.
-      this.entries = parseKnownHosts(await readText(this.file));
-      const again = judge(this.entries, name, key, this.file);
-      if (again !== 'unknown') return again;
-      const line = `${name} ${keyTypeOf(key)} ${key.toString('base64')}`;
-      await appendAtomically(this.file, line);
-      this.entries = parseKnownHosts(await readText(this.file));
-      return { ok: true, recorded: true };
-    });
+    let recorder = recorders.get(this.file);
+    if (!recorder) {
+      recorder = new Recorder(this.file);
+      recorders.set(this.file, recorder);
+    }
+    const verdict = await recorder.record(name, key);
+    this.entries = undefined; // re-read on next use: the file has grown
+    return verdict;
   }
 }
 
@@ -202,11 +247,10 @@ async function readText(file: string): Promise<string> {
   }
 }
 
-/** Append one line: write the whole new file beside the old one (mode 0600), then rename over it. */
-async function appendAtomically(file: string, line: string): Promise<void> {
+/** Append lines: write the whole new file beside the old one (mode 0600), then rename over it. */
+async function writeAtomically(file: string, current: string, lines: string[]): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const current = await readText(file);
-  const text = `${current}${current === '' || current.endsWith('\n') ? '' : '\n'}${line}\n`;
+  const text = `${current}${current === '' || current.endsWith('\n') ? '' : '\n'}${lines.join('\n')}\n`;
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await writeFile(tmp, text, { mode: 0o600 });
