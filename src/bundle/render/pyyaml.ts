@@ -172,10 +172,11 @@ class Emitter {
     this.column += Array.from(data).length;
   }
 
-  lineBreak(): void {
+  /** A line break: `\n`, or the Unicode break the text itself carried (NEL, LS, PS). */
+  lineBreak(br = '\n'): void {
     this.whitespace = true;
     this.indention = true;
-    this.out += '\n';
+    this.out += br;
     this.column = 0;
   }
 
@@ -220,7 +221,7 @@ class Emitter {
       } else if (breaks) {
         if (ch === null || !BREAKS.includes(ch)) {
           if (s[start] === '\n') this.lineBreak();
-          for (const br of s.slice(start, end)) this.lineBreak2(br);
+          for (const br of s.slice(start, end)) this.lineBreak(br);
           this.writeIndent();
           this.whitespace = false;
           this.indention = false;
@@ -234,14 +235,6 @@ class Emitter {
         spaces = ch === ' ';
         breaks = BREAKS.includes(ch);
       }
-    }
-  }
-
-  private lineBreak2(br: string): void {
-    if (br === '\n') this.lineBreak();
-    else {
-      this.lineBreak();
-      this.out = `${this.out.slice(0, -1)}${br}`;
     }
   }
 
@@ -262,7 +255,7 @@ class Emitter {
       } else if (breaks) {
         if (ch === null || !BREAKS.includes(ch)) {
           if (s[start] === '\n') this.lineBreak();
-          for (const br of s.slice(start, end)) this.lineBreak2(br);
+          for (const br of s.slice(start, end)) this.lineBreak(br);
           this.writeIndent();
           start = end;
         }
@@ -339,7 +332,7 @@ class Emitter {
       const ch = end < s.length ? s[end]! : null;
       if (breaks) {
         if (ch === null || !BREAKS.includes(ch)) {
-          for (const br of s.slice(start, end)) this.lineBreak2(br);
+          for (const br of s.slice(start, end)) this.lineBreak(br);
           if (ch !== null) this.writeIndent();
           start = end;
         }
