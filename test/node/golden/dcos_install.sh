@@ -7,6 +7,8 @@
 #   -d, --disable-preflight    install without running the preflight checks
 #   -p, --preflight-only       run the preflight checks for <roles> and exit; nothing is changed
 #   --no-block-dcos-setup      do not wait for dcos-setup (the package download and activation) to finish
+#   -h, --help                 print the usage line and exit 1 (as the original did)
+# A role is required in both modes; an unknown role or option exits 1 before anything runs.
 #
 # Preflight output, one line per check (the orchestrator parses these into named checks):
 #
