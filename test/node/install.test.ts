@@ -170,6 +170,17 @@ describe('dcos_install.sh install path in a sandbox', { timeout: 240_000 }, () =
     });
   });
 
+  test('a percent-encoded file:// bootstrap_url works through the unit, the verification and pkgpanda', async (ctx) => {
+    needSandbox(ctx);
+    const encoded = await buildTestBundle(path.join(work, 'serve-encoded'), { bootstrapUrl: 'file:///opt/dcos%20bundle' });
+    await node((sb) => {
+      const r = sb.run(['bash', '/opt/dcos bundle/dcos_install.sh', '-d', 'slave']);
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+      expect(read(sb, '/etc/systemd/system/dcos-download.service')).toContain('file:///opt/dcos%%20bundle/bootstrap/');
+      expect(fs.readdirSync(sb.hostPath(`${OPT}/active`)).length).toBe(encoded.packageIds.length);
+    }, encoded.serveDir, '/opt/dcos bundle');
+  });
+
   test('docker credentials are written 0600 when the config asks for it', async (ctx) => {
     needSandbox(ctx);
     const creds = '{"auths": {"registry.example.com": {"auth": "dXNlcjpwYXNz"}}}';

@@ -75,6 +75,13 @@ node_role() {
 # "<sha256> <size> <path>") against the files at $BOOTSTRAP_URL before anything is installed. file:// is read in
 # place; http(s):// is downloaded into $WORK_DIR/artifacts first. Each bad file is named on stderr; if any is bad it
 # refuses to WHAT (e.g. "install DC/OS") and exits 1. Included into the node scripts by the renderer (# @include).
+
+# file_url_path URL: the local path of a file:// URL, percent-decoded as curl decodes it for the dcos-download unit.
+file_url_path() {
+  local p=${1#file://}
+  printf '%b' "${p//%/\\x}"
+}
+
 verify_artifacts() {
   local what=$1 sha size rel src actual actual_size bad=0 n=0
   echo "Verifying the artifacts at ${BOOTSTRAP_URL} against the bundle manifest"
@@ -82,7 +89,7 @@ verify_artifacts() {
     [[ -n $sha ]] || continue
     n=$((n + 1))
     case $BOOTSTRAP_URL in
-      file://*) src=${BOOTSTRAP_URL#file://}/$rel ;;
+      file://*) src=$(file_url_path "$BOOTSTRAP_URL")/$rel ;;
       http://* | https://*)
         src=$WORK_DIR/artifacts/$rel
         mkdir -p "$(dirname "$src")"
