@@ -312,6 +312,11 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
     for (const [phaseIndex, phase] of stage.phases.entries()) {
       const hosts = phase.hosts(plan);
       if (hosts.length === 0) continue;
+      if (stop.signal.aborted) {
+        // Stopped between phases: later hosts were never started, whatever an earlier phase's gate would say.
+        for (const host of hosts) await runHost(phase, phaseIndex, host);
+        continue;
+      }
       const failedLabels = new Set([...states.values()].filter((s) => s.result.status !== 'ok').map((s) => s.result.host.label));
       const gated = phase.gate?.({ failedLabels, plan, continueOnMasterFailure: opts.continueOnMasterFailure === true });
       if (gated !== undefined) {

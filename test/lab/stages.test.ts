@@ -20,6 +20,15 @@ import { describeLab } from './harness/gate.js';
 import { startLab, type Lab } from './harness/index.js';
 
 const BLOCK = 5;
+
+/**
+ * A lab host's sshd restart (heal, rotateHostKey) bind-mounts over these machine paths again. Another test file's
+ * sandbox may have removed the ones it created meanwhile; recreate them (empty directories, as the harness does).
+ */
+async function keepMountPoints(): Promise<void> {
+  const { mkdir } = await import('node:fs/promises');
+  for (const d of ['/etc/mesosphere', '/var/lib/dcos', '/etc/rexray', '/etc/genconf-lab']) await mkdir(d, { recursive: true });
+}
 const LONG = 240_000;
 
 interface CliRun {
@@ -150,6 +159,7 @@ describeLab('SSH stages on real sshd hosts', () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('2 out of 2 hosts successfully completed run_preflight stage.');
     } finally {
+      await keepMountPoints();
       await lab.heal(3);
     }
   }, LONG);
@@ -163,6 +173,7 @@ describeLab('SSH stages on real sshd hosts', () => {
       expect(r.stdout).toContain('--connect-timeout');
       expect(r.stdout).toContain('1 out of 2 hosts successfully completed run_preflight stage.');
     } finally {
+      await keepMountPoints();
       await lab.heal(5);
     }
   }, LONG);
@@ -225,6 +236,27 @@ describeLab('SSH stages on real sshd hosts', () => {
     expect(second.code).toBe(0);
   }, LONG);
 
+  it('Ctrl-C during deploy stops new work, runs the cleanups, reports and exits 130', async () => {
+    const abort = new AbortController();
+    const marker = onHost(1, 'opt/dcos_install_tmp/dcos-install.tar');
+    const watcher = (async () => {
+      for (let n = 0; n < 6000 && !abort.signal.aborted; n++) {
+        if (existsSync(marker)) abort.abort();
+        else await new Promise((res) => setTimeout(res, 5));
+      }
+    })();
+    const r = await cli(['--deploy'], abort.signal);
+    await watcher;
+    expect(r.code).toBe(130);
+    expect(r.stdout).toContain('Interrupted: no new work was started');
+    expect(r.stdout).toMatch(new RegExp(`${addr(4).replace(/\./g, '\\.')}:22\\s+agent\\s+skipped`));
+    expect(r.stdout).toMatch(/out of 5 hosts successfully completed install_dcos stage\./);
+    // Every host that started had its staging directory removed; agents were never touched.
+    for (let i = 1; i <= 5; i++) expect(existsSync(onHost(i, 'opt/dcos_install_tmp'))).toBe(false);
+    expect(existsSync(onHost(4, 'etc/mesosphere/roles/slave'))).toBe(false);
+    expect((await cli(['--uninstall', '--yes'])).code).toBe(0);
+  }, LONG);
+
   it('a host killed mid-deploy fails alone; --retry-failed then redeploys just that host', async () => {
     await lab.slow(4, 40);
     const marker = onHost(4, 'opt/dcos_install_tmp/dcos-install.tar');
@@ -245,6 +277,7 @@ describeLab('SSH stages on real sshd hosts', () => {
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(new RegExp(`${addr(4).replace(/\./g, '\\.')}:22\\s+agent\\s+(failed|unreachable)`));
     expect(r.stdout).toContain('4 out of 5 hosts successfully completed install_dcos stage.');
+    await keepMountPoints();
     await lab.heal(4);
 
     // The killed host may be half-installed: remove what is there, then retry only it.
@@ -264,6 +297,7 @@ describeLab('SSH stages on real sshd hosts', () => {
 
   it('a changed host key fails that host loudly and known_hosts is not rewritten', async () => {
     const before = await readFile(path.join(genconf, 'known_hosts'), 'utf8');
+    await keepMountPoints();
     await lab.rotateHostKey(2);
     for (const mode of ['strict', 'accept-new']) {
       const r = await cli(['--preflight', '--hosts', `${addr(1)},${addr(2)}`, '--host-key-checking', mode]);

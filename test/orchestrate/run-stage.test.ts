@@ -197,6 +197,21 @@ describe('runStage: deploy ordering', () => {
     expect(exitCodeOf(result)).toBe(3);
   });
 
+  it('an interrupt during the masters leaves agents skipped as interrupted, not as a master failure', async () => {
+    const abort = new AbortController();
+    const t = deployOk(new FakeTransport()).onExec(words('dcos_install.sh master'), () => {
+      setTimeout(() => abort.abort(), 5);
+      return { hang: true };
+    });
+    const { result } = await run(STAGES.deploy, clusterPlan(), t, { signal: abort.signal });
+    expect(result.hosts.slice(0, 3).map((h) => h.status)).toEqual(['interrupted', 'interrupted', 'interrupted']);
+    expect(result.hosts.slice(3).map((h) => [h.status, h.reason])).toEqual([
+      ['skipped', 'interrupted before this host started'],
+      ['skipped', 'interrupted before this host started'],
+    ]);
+    expect(exitCodeOf(result)).toBe(130);
+  });
+
   it('--continue-on-master-failure deploys the agents anyway', async () => {
     const t = deployOk(new FakeTransport()).unreachable('10.0.0.1');
     const { result } = await run(STAGES.deploy, clusterPlan(), t, { continueOnMasterFailure: true });
