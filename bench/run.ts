@@ -19,7 +19,7 @@ import type { FloorPlan, OriginalPlan, PlanHost } from './lib/plan.js';
 import { deployFloor, deployOriginal, preflightFloor, preflightOriginal, type Common } from './lib/remote-work.js';
 import { deriveTargets, type BenchResults, type Comparison, type SingleResult } from './lib/results.js';
 import { sampleSides, type SideSpec } from './lib/sampler.js';
-import { buildBundle, installRoles, unpackBundle, writeGenconfDir, writeSyntheticArtifacts } from './lib/workspace.js';
+import { buildBundle, installRoles, unpackBundle, useInstallStandIn, writeGenconfDir, writeSyntheticArtifacts } from './lib/workspace.js';
 import type { Lab } from '../test/lab/harness/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -45,6 +45,8 @@ interface Options {
   scaleHosts: number;
   parallelism: number;
   scaleParallelism: number;
+  /** Deploy runs the bundle's real dcos_install.sh instead of the verify-only stand-in. */
+  realInstall: boolean;
 }
 
 class BenchUsage extends Error {}
@@ -60,6 +62,7 @@ export function parseOptions(argv: readonly string[]): Options {
     scaleHosts: quick ? 100 : 1000,
     parallelism: 20,
     scaleParallelism: 50,
+    realInstall: false,
   };
   const int = (v: string, name: string): number => {
     if (!/^\d+$/.test(v) || Number(v) < 1) throw new BenchUsage(`${name} needs a positive integer, got '${v}'`);
@@ -68,6 +71,7 @@ export function parseOptions(argv: readonly string[]): Options {
   for (const a of argv) {
     const [k, v = ''] = a.split('=', 2) as [string, string?];
     if (a === '--quick') continue;
+    else if (a === '--real-install') o.realInstall = true;
     else if (k === '--only') {
       const want = v.split(',').filter(Boolean);
       const bad = want.filter((s) => !(SECTIONS as readonly string[]).includes(s));
@@ -127,17 +131,24 @@ async function sha256File(file: string): Promise<string> {
   return h.digest('hex');
 }
 
-/** Undo an install on the lab hosts (not timed), so that every deploy run starts from the same clean hosts. */
+/**
+ * Undo an install on the lab hosts (not timed), so that every deploy run starts from the same clean hosts: the
+ * directories dcos_install.sh and pkgpanda write, and the stand-in systemctl's unit state (it would otherwise skip
+ * units it remembers as active, and a second install would do less work than the first).
+ */
+export const RESET_DIRS = ['opt', 'etc/mesosphere', 'var/lib/dcos', 'etc/systemd', 'etc/profile.d', 'etc/rexray'];
+
 async function resetHosts(lab: Lab, count: number): Promise<void> {
-  const rels = ['opt/mesosphere', 'opt/dcos_install_tmp', 'etc/profile.d/dcos.sh'];
   await Promise.all(
     lab.hosts.slice(0, count).map(async (h) => {
-      for (const rel of rels) await rm(path.join(h.fsRoot, rel), { recursive: true, force: true });
-      for (const dir of ['etc/mesosphere', 'var/lib/dcos', 'etc/systemd/system']) {
+      for (const dir of RESET_DIRS) {
         const full = path.join(h.fsRoot, dir);
         if (!existsSync(full)) continue;
+        // The directory itself is a bind mount inside the host: empty it, never remove it.
         for (const name of await readdir(full)) await rm(path.join(full, name), { recursive: true, force: true });
       }
+      await mkdir(path.join(h.fsRoot, 'etc', 'systemd', 'system'), { recursive: true });
+      await rm(path.join(h.fsRoot, 'tmp', 'bootstrap.tar.xz'), { force: true });
     }),
   );
 }
@@ -246,6 +257,7 @@ async function preflightRun(s: StageWork, o: Options, n: number): Promise<Compar
 
 async function deployRun(lab: Lab, s: StageWork, o: Options, n: number): Promise<Comparison> {
   const tar = path.join(s.genconf, 'serve', 'dcos-install.tar');
+  if (!o.realInstall) await useInstallStandIn(tar);
   const unpacked = path.join(s.work, 'unpacked');
   await mkdir(unpacked, { recursive: true });
   unpackBundle(tar, unpacked);
@@ -331,7 +343,11 @@ function method(o: Options): string[] {
     `genconf: \`node dist/src/main.js --preflight|--deploy --host-key-checking strict\` with ssh_parallelism ${o.parallelism}, a genconf dir built by --genconf.`,
     `ssh2 floor (bench/floor.ts): one bare ssh2 client per host (TCP_NODELAY, known_hosts checked), same window of ${o.parallelism}; preflight = one exec (mkdir+chown, ip-detect inline, dcos_install.sh on stdin, ip-detect and --preflight-only <role> as root, rm); deploy = mkdir+chown exec, SFTP fastPut of dcos-install.tar (64 × 32 KiB), one exec (sha256sum -c, tar -x, dcos_install.sh <role>, rm), masters before agents like genconf.`,
     `original's mechanics (bench/original-mechanics.ts): one /usr/bin/ssh (-tt) or /usr/bin/scp process per step with the options of reference §6.1, TERM=linux, window of ${o.parallelism} hosts; preflight = mkdir, chown, scp dcos_install.sh, scp ip-detect, ip-detect, --preflight-only <role>, rm (7 processes/host); deploy = mkdir, chown, scp dcos_install.sh, then per bundle directory a mkdir and one scp per file (every package, bootstrap, package list, checksums), dcos_install.sh <role>, rm. Above 10 hosts its deploy gets 1 counted run and no warm-up (it takes minutes).`,
-    `Deploy: a synthetic artifacts set of ${DEPLOY_PACKAGES} packages (the 3 example packages + random incompressible payloads, ${DEPLOY_BYTES >> 20} MiB in all); dcos_install.sh really installs on every host (pkgpanda stand-in, stand-in systemctl). Hosts are reset (outside the timing) before every run.`,
+    `Deploy: a synthetic artifacts set of ${DEPLOY_PACKAGES} packages (the 3 example packages + random incompressible payloads, ${DEPLOY_BYTES >> 20} MiB in all), built into dcos-install.tar by --genconf. ` +
+      (o.realInstall
+        ? 'dcos_install.sh <role> really installs on every host (pkgpanda stand-in, stand-in systemctl).'
+        : "What is measured is transfer + verification: in the bundle, dcos_install.sh is replaced by a stand-in that checks every artifact against SHA256SUMS and exits (the real install's pkgpanda unpacking on hosts that share the client's CPUs would dominate every side alike); --real-install runs the real one.") +
+      ' Hosts are reset (outside the timing) before every run.',
     `Scale: genconf --preflight on ${o.scaleHosts} lab hosts (block ${SCALE_BLOCK}), ssh_parallelism ${o.scaleParallelism}, one run; peak RSS is ru_maxrss of the genconf process.`,
     `CLI: \`genconf --validate-config\` and \`genconf --genconf\` in a copy of genconf-examples/3-masters-static with the example artifacts set.`,
   ];
@@ -343,7 +359,7 @@ async function main(argv: readonly string[]): Promise<number> {
     o = parseOptions(argv);
   } catch (err) {
     if (err instanceof BenchUsage) {
-      process.stderr.write(`bench: ${err.message}\nusage: npm run bench -- [--quick] [--only=${SECTIONS.join(',')}] [--runs=N] [--sizes=10,50,100] [--scale-hosts=N] [--parallelism=N]\n`);
+      process.stderr.write(`bench: ${err.message}\nusage: npm run bench -- [--quick] [--only=${SECTIONS.join(',')}] [--runs=N] [--sizes=10,50,100] [--scale-hosts=N] [--parallelism=N] [--real-install]\n`);
       return 2;
     }
     throw err;
