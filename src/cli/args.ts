@@ -63,6 +63,7 @@ export function buildProgram(programName: string): Commander {
     .option('-y, --yes', 'do not ask for confirmation (uninstall)')
     .option('--junit <file>', 'also write a JUnit XML report')
     .option('--continue-on-master-failure', 'deploy agents even if a master failed')
+    .option('--dry-run', 'SSH actions: print every step for every host and touch nothing')
     .option('--no-color', 'no colours in output')
     .option('--cli-telemetry-disabled', 'accepted for compatibility; this tool sends no telemetry')
     .option('--offline', 'accepted for compatibility; has no effect');
@@ -120,6 +121,7 @@ export function parseArgs(argv: readonly string[], cwd: string, env: NodeJS.Proc
     yes: o.yes === true,
     junitFile: typeof o.junit === 'string' ? path.resolve(cwd, o.junit) : undefined,
     continueOnMasterFailure: o.continueOnMasterFailure === true,
+    dryRun: o.dryRun === true,
     color: o.color !== false && env.NO_COLOR === undefined,
   };
 }

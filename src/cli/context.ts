@@ -45,6 +45,8 @@ export interface CliOptions {
   junitFile?: string;
   /** Deploy agents even when a master failed. */
   continueOnMasterFailure: boolean;
+  /** SSH actions: print the steps per host instead of running them. */
+  dryRun: boolean;
   color: boolean;
 }
 

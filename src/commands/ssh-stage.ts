@@ -181,6 +181,12 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
   if (stage.name === 'deploy' && args.bootstrap_url !== undefined && args.bootstrap_url.replace(/\/+$/, '') !== `file://${plan.stagingDir}`) {
     human.write(`[deploy] note: bootstrap_url is ${args.bootstrap_url}; nodes download DC/OS from there, not from the copied bundle.\n`);
   }
+  if (o.dryRun) {
+    const { dryRunPlan, renderDryRun } = await import('../orchestrate/dry-run.js');
+    if (o.json) ctx.stdout.write(JSON.stringify({ v: 1, type: 'plan', stage: stage.name, parallelism: plan.parallelism, phases: dryRunPlan(stage, plan) }) + '\n');
+    else human.write(renderDryRun(stage, plan));
+    return ExitCode.OK;
+  }
   if (stage.name === 'uninstall' && !(await confirmUninstall(ctx, plan, human))) {
     human.write('Uninstall cancelled; no host was touched.\n');
     return ExitCode.USAGE;

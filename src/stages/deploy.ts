@@ -61,6 +61,7 @@ export const deploy: Stage = {
       name: 'agents',
       hosts: (plan) => plan.hosts.filter((h) => h.role !== 'master'),
       steps: deploySteps,
+      condition: 'only after every master succeeded (unless --continue-on-master-failure)',
       gate: ({ failedLabels, plan, continueOnMasterFailure }) => {
         const failedMasters = plan.hosts.filter((h) => h.role === 'master' && failedLabels.has(h.label));
         if (failedMasters.length === 0 || continueOnMasterFailure) return undefined;

@@ -74,6 +74,8 @@ export interface Phase {
    * Whether this phase may start given how earlier phases went; return a reason to skip its hosts.
    * `failedLabels` holds hosts that did not succeed in earlier phases.
    */
+  /** The gate in words, for --dry-run. */
+  condition?: string;
   gate?: (ctx: { failedLabels: ReadonlySet<string>; plan: ClusterPlan; continueOnMasterFailure: boolean }) => string | undefined;
 }
 

@@ -76,6 +76,18 @@ describe('the SSH stage command', () => {
     expect(t.calls).toEqual([]);
   });
 
+  it('--dry-run prints every step per host and connects to nothing (uninstall needs no confirmation for it)', async () => {
+    const t = new FakeTransport();
+    const r = await cli(['--uninstall', '--dry-run'], t);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('[uninstall] dry run: nothing is touched. 3 hosts, 20 at a time.');
+    expect(r.stdout).toMatch(/10\.0\.0\.5:22 \(agent, as centos\)\n {2}1\. {5}Stop and remove DC\/OS: sudo -n bash -s < .*templates\/remote\/uninstall\.sh/);
+    const j = await cli(['--postflight', '--dry-run', '--json'], t);
+    const doc = JSON.parse(j.stdout) as { v: number; type: string; phases: Array<{ phase: string; hosts: unknown[] }> };
+    expect([doc.v, doc.type, doc.phases.map((p) => [p.phase, p.hosts.length])]).toEqual([1, 'plan', [['node', 3], ['cluster', 1]]]);
+    expect(t.calls).toEqual([]);
+  });
+
   it('--hosts with an unknown address and --retry-failed without history are usage errors', async () => {
     const t = new FakeTransport();
     await expect(cli(['--postflight', '--hosts', '10.9.9.9'], t)).rejects.toThrow(/10\.9\.9\.9/);

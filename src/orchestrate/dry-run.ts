@@ -1,0 +1,65 @@
+/**
+ * `--dry-run`: what a stage would do, per phase and per host, from the same `steps()` the runner executes; no
+ * transport involved. Pure: returns text or a JSON-ready record.
+ */
+import path from 'node:path';
+import type { ClusterPlan } from '../derive/plan.js';
+import type { Stage, Step } from '../stages/types.js';
+import { command } from '../transport/quote.js';
+
+export interface DryRunStep {
+  id: string;
+  title: string;
+  cleanup: boolean;
+  /** `exec`: the exact remote command line; `put`: local → remote. */
+  command?: string;
+  stdinFile?: string;
+  put?: { local: string; remote: string; mode?: string };
+  timeout: { seconds: number; option: string };
+}
+
+export interface DryRunPhase {
+  phase: string;
+  /** Present when the phase runs only if earlier phases went well. */
+  condition?: string;
+  hosts: Array<{ host: string; role: string; user: string; steps: DryRunStep[] }>;
+}
+
+function stepRecord(step: Step): DryRunStep {
+  const base = { id: step.id, title: step.title, cleanup: step.cleanup === true, timeout: { seconds: step.timeout.ms / 1000, option: step.timeout.option } };
+  if (step.kind === 'put') {
+    return { ...base, put: { local: step.local, remote: step.remote, ...(step.mode !== undefined ? { mode: step.mode.toString(8).padStart(4, '0') } : {}) } };
+  }
+  return { ...base, command: command(step.argv), ...(step.stdinFile !== undefined ? { stdinFile: step.stdinFile } : {}) };
+}
+
+export function dryRunPlan(stage: Stage, plan: ClusterPlan): DryRunPhase[] {
+  return stage.phases
+    .map((phase) => ({
+      phase: phase.name,
+      ...(phase.condition !== undefined ? { condition: phase.condition } : {}),
+      hosts: phase.hosts(plan).map((h) => ({ host: h.label, role: h.role, user: h.user, steps: phase.steps(plan, h).map(stepRecord) })),
+    }))
+    .filter((p) => p.hosts.length > 0);
+}
+
+export function renderDryRun(stage: Stage, plan: ClusterPlan, cwd = process.cwd()): string {
+  const rel = (p: string): string => {
+    const r = path.relative(cwd, p);
+    return r.startsWith('..') ? p : r;
+  };
+  const out: string[] = [`[${stage.name}] dry run: nothing is touched. ${plan.hosts.length} host${plan.hosts.length === 1 ? '' : 's'}, ${plan.parallelism} at a time.`];
+  for (const phase of dryRunPlan(stage, plan)) {
+    if (stage.phases.length > 1) out.push('', `phase ${phase.phase}${phase.condition ? `, ${phase.condition}` : ''}:`);
+    for (const h of phase.hosts) {
+      out.push('', `${h.host} (${h.role}, as ${h.user})`);
+      h.steps.forEach((s, i) => {
+        const what = s.put
+          ? `copy ${rel(s.put.local)} to ${s.put.remote}${s.put.mode ? ` (mode ${s.put.mode})` : ''}`
+          : `${s.command}${s.stdinFile ? ` < ${rel(s.stdinFile)}` : ''}`;
+        out.push(`  ${s.cleanup ? 'always' : `${i + 1}.`.padEnd(6)} ${s.title}: ${what}`);
+      });
+    }
+  }
+  return out.join('\n') + '\n';
+}

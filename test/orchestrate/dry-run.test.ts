@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { dryRunPlan, renderDryRun } from '../../src/orchestrate/dry-run.js';
+import { STAGES } from '../../src/stages/index.js';
+import { clusterPlan } from '../fakes/cluster.js';
+
+describe('--dry-run', () => {
+  it('prints the exact commands of every step for every host, by phase, without a transport', () => {
+    const plan = clusterPlan({ master_list: '["10.0.0.1"]', agent_list: '["10.0.0.4"]', public_agent_list: '[]' });
+    expect(renderDryRun(STAGES.deploy, plan, '/g')).toMatchInlineSnapshot(`
+      "[deploy] dry run: nothing is touched. 2 hosts, 20 at a time.
+
+      phase masters:
+
+      10.0.0.1:22 (master, as centos)
+        1.     Create the staging directory: sudo -n mkdir -p /opt/dcos_install_tmp
+        2.     Give centos the staging directory: sudo -n chown centos /opt/dcos_install_tmp
+        3.     Copy dcos-install.tar: copy serve/dcos-install.tar to /opt/dcos_install_tmp/dcos-install.tar (mode 0644)
+        4.     Verify the SHA-256 of dcos-install.tar on the node: sha256sum /opt/dcos_install_tmp/dcos-install.tar
+        5.     Unpack dcos-install.tar: tar -xf /opt/dcos_install_tmp/dcos-install.tar -C /opt/dcos_install_tmp
+        6.     Install DC/OS as master: sudo -n bash /opt/dcos_install_tmp/dcos_install.sh master
+        always Remove the staging directory: sudo -n rm -rf --one-file-system /opt/dcos_install_tmp
+
+      phase agents, only after every master succeeded (unless --continue-on-master-failure):
+
+      10.0.0.4:22 (agent, as centos)
+        1.     Create the staging directory: sudo -n mkdir -p /opt/dcos_install_tmp
+        2.     Give centos the staging directory: sudo -n chown centos /opt/dcos_install_tmp
+        3.     Copy dcos-install.tar: copy serve/dcos-install.tar to /opt/dcos_install_tmp/dcos-install.tar (mode 0644)
+        4.     Verify the SHA-256 of dcos-install.tar on the node: sha256sum /opt/dcos_install_tmp/dcos-install.tar
+        5.     Unpack dcos-install.tar: tar -xf /opt/dcos_install_tmp/dcos-install.tar -C /opt/dcos_install_tmp
+        6.     Install DC/OS as slave: sudo -n bash /opt/dcos_install_tmp/dcos_install.sh slave
+        always Remove the staging directory: sudo -n rm -rf --one-file-system /opt/dcos_install_tmp
+      "
+    `);
+  });
+
+  it('gives the same steps as data for --json', () => {
+    const plan = clusterPlan();
+    const phases = dryRunPlan(STAGES.uninstall, plan);
+    expect(phases).toHaveLength(1);
+    expect(phases[0]!.hosts.map((h) => h.host)).toEqual(['10.0.0.1:22', '10.0.0.2:22', '10.0.0.3:22', '10.0.0.4:22', '10.0.0.5:22']);
+    expect(phases[0]!.hosts[0]!.steps).toEqual([
+      { id: 'uninstall', title: 'Stop and remove DC/OS', cleanup: false, command: 'sudo -n bash -s', stdinFile: '/t/remote/uninstall.sh', timeout: { seconds: 120, option: 'process_timeout in config.yaml' } },
+    ]);
+  });
+
+  it('quotes config text in the commands it shows', () => {
+    const plan = clusterPlan({ ssh_user: "o'brien" });
+    const chown = dryRunPlan(STAGES.preflight, plan)[0]!.hosts[0]!.steps[1]!;
+    expect(chown.command).toBe(`sudo -n chown 'o'\\''brien' /opt/dcos_install_tmp`);
+  });
+});
