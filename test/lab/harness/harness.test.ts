@@ -135,7 +135,7 @@ describeLab('lab harness', () => {
   });
 
   it('reclaims the block of a lab whose process died', async () => {
-    const block = 200;
+    const block = 98; // a fixed block nobody else uses
     const dir = path.join(LAB_ROOT, `b${block}`);
     const dead = spawnSync('true').pid!;
     mkdirSync(dir, { recursive: true });

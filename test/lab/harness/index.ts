@@ -9,8 +9,8 @@
  * let lab: Lab;
  * beforeAll(async () => { lab = await startLab({ count: 5, nodeStubs: true }); });
  * afterAll(async () => { await lab?.down(); });
- * // lab.hosts[0] = { index: 1, address: '127.20.1.1', port: 22, hostname: 'lab0-1', fsRoot: '/tmp/genconf-lab/b0/hosts/1/fs' }
- * // ssh root@127.20.1.1 or centos@… (passwordless sudo) with lab.keys.ed25519 | lab.keys.rsa (PEM) |
+ * // lab.hosts[0] = { index: 1, address: '127.120.1.1', port: 22, hostname: 'lab100-1', fsRoot: '/tmp/genconf-lab/b100/hosts/1/fs' }
+ * // ssh root@127.120.1.1 or centos@… (passwordless sudo) with lab.keys.ed25519 | lab.keys.rsa (PEM) |
  * //   lab.keys.encrypted (+ lab.keys.passphrase); every host key is in lab.knownHostsFile.
  * // lab.exec(1, 'cat /etc/genconf-lab/ip')  runs inside host 1 without SSH (hosts are 1-based everywhere).
  * // lab.kill(i) refuse | lab.drop(i) blackhole | lab.slow(i, ms) delay | lab.heal(i) | lab.rotateHostKey(i)
@@ -18,8 +18,9 @@
  *
  * Addresses: lab block b uses 127.<20+b>.x.y: host i is 127.<20+b>.<1+⌊(i-1)/254⌋>.<1+(i-1)%254>, so each block
  * holds thousands of hosts and labs in different blocks (parallel test files, benchmarks) never collide. Leave `block`
- * out and startLab claims the first free one (atomic mkdir of /tmp/genconf-lab/b<block>; a block whose owner process
- * died is cleaned up and reused). Passing a block that a live process owns is an error.
+ * out and startLab claims the first free one from 100 up (atomic mkdir of /tmp/genconf-lab/b<block>; a block whose
+ * owner process died is cleaned up and reused). Fixed blocks (0..99) are for callers that want stable addresses
+ * (in use: stages.test.ts 5, bench 10 and 11); passing a block that a live process owns is an error.
  *
  * Inside host i: hostname `lab<b>-<i>`; /etc/genconf-lab/{ip,hostname,index} say who it is (for a fake ip-detect);
  * private /opt, /etc/mesosphere, /var/lib/dcos, /etc/systemd (with an empty system/), /etc/profile.d, /etc/rexray,
@@ -104,7 +105,7 @@ export interface Lab {
 
 export interface StartLabOptions {
   count: number;
-  /** Address block (0..235): hosts get 127.<20+block>.x.y. Default: the first free block. */
+  /** Address block (0..235): hosts get 127.<20+block>.x.y. Default: the first free block from 100 up. */
   block?: number;
   /** Copy test/support/stubs/* into each host's /usr/local/bin. */
   nodeStubs?: boolean;
@@ -117,6 +118,7 @@ export const LAB_PASSPHRASE = 'genconf lab passphrase';
 const SSHD = '/usr/sbin/sshd';
 const SUDO_USER = 'centos';
 const MAX_BLOCK = 235;
+const AUTO_BLOCK_START = 100;
 /** sshd's port while a delay proxy holds the real one. */
 const INNER_PORT_OFFSET = 10000;
 /** Private directories of every host, as seen inside it. /tmp is mounted last: the sources live under /tmp. */
@@ -391,7 +393,8 @@ function ownerAlive(dir: string): boolean {
 
 async function claimBlock(requested: number | undefined): Promise<{ block: number; dir: string }> {
   await mkdir(LAB_ROOT, { recursive: true, mode: 0o755 });
-  const candidates = requested === undefined ? Array.from({ length: MAX_BLOCK + 1 }, (_, b) => b) : [requested];
+  // Automatic blocks come from 100 up, so they never take a fixed block (0..99) another test file is about to ask for.
+  const candidates = requested === undefined ? Array.from({ length: MAX_BLOCK - AUTO_BLOCK_START + 1 }, (_, b) => AUTO_BLOCK_START + b) : [requested];
   for (const block of candidates) {
     const dir = path.join(LAB_ROOT, `b${block}`);
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -413,7 +416,7 @@ async function claimBlock(requested: number | undefined): Promise<{ block: numbe
       throw new Error(`lab block ${block} (${dir}) is in use by live process ${owner}; pick another block or leave it out`);
     }
   }
-  throw new Error(`no free lab block under ${LAB_ROOT} (0..${MAX_BLOCK} all in use)`);
+  throw new Error(`no free lab block under ${LAB_ROOT} (${AUTO_BLOCK_START}..${MAX_BLOCK} all in use)`);
 }
 
 // ------------------------------------------------------------------ machine setup (idempotent, shared by labs)
