@@ -153,7 +153,7 @@ describeLab('SshTransport on real sshd hosts', () => {
       const n = 30;
       const results = await Promise.all(
         Array.from({ length: n }, (_, k) =>
-          c.exec(`touch /tmp/slots/${k}; ls /tmp/slots | wc -l; sleep 0.2; rm /tmp/slots/${k}; echo done-${k}`),
+          c.exec(`touch /tmp/slots/${k}; ls /tmp/slots | wc -l; sleep 0.5; rm /tmp/slots/${k}; echo done-${k}`),
         ),
       );
       for (const [k, r] of results.entries()) {
