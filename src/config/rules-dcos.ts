@@ -127,6 +127,8 @@ function validateMesosLogRetentionMb(a: Args): void {
   // The original crashed on a non-integer; report it on the key instead.
   check(mb !== null, `Must be an integer but got a str: ${a.mesos_log_retention_mb}`);
   check(mb >= 1024n, 'Must retain at least 1024 MB of logs');
+  // The retention count is computed in floating point; 1.11 crashed (OverflowError) beyond that range.
+  check(mb < 10n ** 300n, 'Must be a realistic number of megabytes (at most 300 digits)');
 }
 
 function validateDcosUcrDefaultBridgeSubnet(a: Args): void {
@@ -181,7 +183,7 @@ function validateMesosRecoveryTimeout(a: Args): void {
   check((value.match(/\./g) ?? []).length <= 1, 'Invalid decimal format.');
   const num = Number(value.replace(/\p{Nd}/gu, (d) => String(Number.parseInt(d, 10) || digitValue(d))));
   // float('.') raised in the original; it is not a decimal either.
-  check(value !== '.' && Number.isFinite(num), 'Invalid decimal format.');
+  check(value !== '.' && !Number.isNaN(num), 'Invalid decimal format.');
   check(num <= 2 ** 64, `Value ${value} not in supported range.`);
   check(RECOVERY_UNITS.includes(unit), `Unit '${unit}' not in [${RECOVERY_UNITS.map((u) => `'${u}'`).join(', ')}].`);
 }

@@ -112,7 +112,7 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
       failedKeys.add(key);
       continue;
     }
-    user[key] = s.value;
+    setOwn(user, key, s.value);
     if (!isKnownKey(key)) {
       const hint = suggestKey(key);
       const message = `Unknown key '${key}'; DC/OS 1.11 ignores it${hint ? `. Did you mean '${hint}'?` : ''}`;
@@ -167,6 +167,11 @@ function readOptional(file: string): string {
   } catch {
     return '';
   }
+}
+
+/** Assign even a key named `__proto__` as a plain own property (config keys are operator text). */
+function setOwn(obj: Record<string, string>, key: string, value: string): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function sortByPosition(issues: Issue[]): void {

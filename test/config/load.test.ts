@@ -183,6 +183,12 @@ describe('positions and unknown keys', () => {
     expect(r.userArgs?.ssh_usr).toBe('bob');
     expect(r.args?.ssh_usr).toBeUndefined();
   });
+  it('a key named __proto__ is an ordinary (unknown) key', () => {
+    const r = judge(yamlOf({ constructor: 'y' }) + '__proto__: x\n');
+    expect(Object.keys(r.userArgs!)).toEqual(expect.arrayContaining(['__proto__', 'constructor']));
+    expect(r.warnings.map((w) => w.key)).toEqual(['constructor', '__proto__']);
+    expect(r.userArgs!['__proto__']).toBe('x');
+  });
   it('under --strict unknown keys are errors', () => {
     const r = judge(yamlOf({ exhibitor_zk_pth: '/x' }), 'ssh', true);
     expect(r.valid).toBe(false);

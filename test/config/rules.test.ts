@@ -174,6 +174,8 @@ const cases: Case[] = [
   { name: 'mesos_recovery_timeout decimal', set: { mesos_recovery_timeout: '1.5days' }, errors: {} },
   { name: 'mesos_log_retention_mb too small', set: { mesos_log_retention_mb: '1000' }, errors: { mesos_log_retention_mb: 'Must retain at least 1024 MB of logs' } },
   { name: 'mesos_log_retention_mb not an integer (1.11 crashed)', set: { mesos_log_retention_mb: 'lots' }, errors: { mesos_log_retention_mb: 'Must be an integer but got a str: lots' } },
+  { name: 'mesos_log_retention_mb absurdly large (1.11 crashed)', set: { mesos_log_retention_mb: '9'.repeat(400) }, errors: { mesos_log_retention_mb: 'Must be a realistic number of megabytes (at most 300 digits)' } },
+  { name: 'mesos_recovery_timeout beyond float range', set: { mesos_recovery_timeout: `${'9'.repeat(400)}hrs` }, errors: { mesos_recovery_timeout: `Value ${'9'.repeat(400)} not in supported range.` } },
   { name: 'mesos_container_log_sink is not validated', set: { mesos_container_log_sink: 'anything' }, errors: {} },
   {
     name: 'mesos_max_completed_tasks_per_framework not an integer: both keys',
