@@ -91,9 +91,9 @@ export function renderMarkdown(r: BenchResults): string {
           return [
             c.stage,
             String(c.hosts),
-            ...SIDES.map((s) => wallCell(c.sides[s])),
+            ...SIDES.map((s) => (s === 'original' && q.originalEstimated ? `${c.originalLowerBound!.basis} (not run: ${wallCell(c.sides[s]).replace(/^not measured: /, '')})` : wallCell(c.sides[s]))),
             times(q.oursOverFloor),
-            times(q.originalOverOurs),
+            q.originalEstimated ? `≥ ${times(q.originalOverOurs)} (est.)` : times(q.originalOverOurs),
             ...SIDES.map((s) => cpuCell(c.sides[s])),
             ours && 'summary' in ours ? mib(ours.summary.maxRssKiB.max) : '–',
           ];
