@@ -338,7 +338,6 @@ export const BUILD_MUSTS = [
   'package_ids',
   'cluster_packages',
   'cluster_package_list_id',
-  'config_id',
   'config_yaml',
   'config_yaml_full',
   'user_arguments',
