@@ -303,6 +303,12 @@ export class SshTransport implements Transport {
       });
       client.on('error', (err: Error & { level?: string }) => {
         if (settled) return;
+        // An unusable agent (dead SSH_AUTH_SOCK) is not fatal: ssh2 goes on with the next method.
+        if (err.level === 'agent') {
+          const i = tried.findIndex((t) => t.startsWith('ssh-agent'));
+          if (i >= 0) tried[i] = `${tried[i]} (unusable: ${err.message})`;
+          return;
+        }
         if (verdict && !verdict.ok) return fail(new ConnectError(verdict.kind, label, `${label}: ${verdict.message}`, verdict.hint));
         if (hostKeyError) {
           return fail(new ConnectError('network', label, `${label}: cannot record the host key in ${this.knownHosts.file}: ${hostKeyError.message}`));

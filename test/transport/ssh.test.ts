@@ -1,0 +1,227 @@
+/**
+ * SshTransport against in-process servers (no root, no lab): failure classification at every step, host-key policy
+ * wiring, auth messages, and the concurrency primitives. The real-sshd behaviour is covered in test/lab/transport*.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import ssh2 from 'ssh2';
+import type { AuthContext, Connection as ServerConnection, ParsedKey } from 'ssh2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectError, kindOfSocketError } from '../../src/transport/errors.js';
+import { fingerprint } from '../../src/transport/known-hosts.js';
+import { Semaphore, SshTransport, hostKeyAlgorithms, wrapCommand, type SshTransportOptions } from '../../src/transport/ssh.js';
+import type { HostTarget } from '../../src/transport/transport.js';
+
+const { Server, utils } = ssh2;
+
+let dir: string;
+let hostKey: string;
+let clientKey: ParsedKey;
+let strangerKey: ParsedKey;
+let server: InstanceType<typeof Server>;
+let port: number;
+
+function parse(pem: string): ParsedKey {
+  const k = utils.parseKey(pem);
+  if (k instanceof Error || Array.isArray(k)) throw new Error('bad key');
+  return k;
+}
+
+function target(p: number, user = 'root'): HostTarget {
+  return { address: '127.0.0.1', port: p, user, label: `127.0.0.1:${p}` };
+}
+
+function transport(over: Partial<SshTransportOptions> = {}): SshTransport {
+  return new SshTransport({
+    connectTimeoutMs: 3000,
+    keepaliveIntervalMs: 1000,
+    keepaliveCountMax: 3,
+    hostKeyChecking: 'accept-new',
+    knownHostsFile: path.join(dir, `kh-${Math.random()}`),
+    privateKey: clientKey,
+    env: {},
+    ...over,
+  });
+}
+
+async function connectError(p: Promise<unknown>): Promise<ConnectError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(ConnectError);
+  return e as ConnectError;
+}
+
+/** A TCP server doing `onSocket` with every connection; resolves with its port. */
+async function rawServer(onSocket: (s: net.Socket) => void): Promise<{ port: number; close: () => void }> {
+  const srv = net.createServer(onSocket);
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return { port: (srv.address() as net.AddressInfo).port, close: () => srv.close() };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'genconf-ssh-'));
+  hostKey = utils.generateKeyPairSync('ed25519').private;
+  clientKey = parse(utils.generateKeyPairSync('ed25519').private);
+  strangerKey = parse(utils.generateKeyPairSync('ed25519').private);
+  // A tiny SSH server: publickey auth for root with clientKey; `exec` answers a few fixed commands.
+  server = new Server({ hostKeys: [hostKey] }, (conn: ServerConnection) => {
+    conn.on('authentication', (ctx: AuthContext) => {
+      if (ctx.method === 'publickey' && ctx.username === 'root' && ctx.key.data.equals(clientKey.getPublicSSH())) return ctx.accept();
+      ctx.reject(['publickey']);
+    });
+    conn.on('ready', () => {
+      conn.on('session', (accept) => {
+        const session = accept();
+        session.on('exec', (acceptExec, _reject, info) => {
+          const ch = acceptExec();
+          // The transport wraps every command; unwrap to answer the inner one.
+          const quoted = info.command.replace(/^exec env GENCONF_RUN=\w+ "\$\{SHELL:-\/bin\/sh\}" -c /, '');
+          const inner = /^'.*'$/.test(quoted) ? quoted.slice(1, -1) : quoted;
+          if (inner === 'split') {
+            ch.write('to stdout\n');
+            ch.stderr.write('to stderr\n');
+            ch.exit(7);
+          } else {
+            ch.write(`ran: ${inner}\n`);
+            ch.exit(0);
+          }
+          ch.end();
+        });
+      });
+    });
+    conn.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  port = (server.address() as net.AddressInfo).port;
+});
+
+afterAll(() => {
+  server?.close();
+});
+
+describe('SshTransport (in-process servers)', () => {
+  it('connects, records the host as [127.0.0.1]:port, runs commands with stdout/stderr/exit code apart', async () => {
+    const file = path.join(dir, 'accept-new');
+    const t = transport({ knownHostsFile: file });
+    const c = await t.connect(target(port));
+    expect(await c.exec('split')).toMatchObject({ exitCode: 7, stdout: 'to stdout\n', stderr: 'to stderr\n', timedOut: false });
+    expect((await c.exec('hello world')).stdout).toBe('ran: hello world\n');
+    await c.close();
+    const pub = parse(hostKey).getPublicSSH();
+    expect(readFileSync(file, 'utf8')).toBe(`[127.0.0.1]:${port} ssh-ed25519 ${pub.toString('base64')}\n`);
+  });
+
+  it('strict refuses the unknown host; a wrong recorded key is a change naming both fingerprints', async () => {
+    const unknown = await connectError(transport({ hostKeyChecking: 'strict' }).connect(target(port)));
+    expect(unknown.kind).toBe('host-key-unknown');
+    const file = path.join(dir, 'wrong');
+    const other = parse(utils.generateKeyPairSync('ed25519').private).getPublicSSH();
+    writeFileSync(file, `[127.0.0.1]:${port} ssh-ed25519 ${other.toString('base64')}\n`);
+    const changed = await connectError(transport({ knownHostsFile: file }).connect(target(port)));
+    expect(changed.kind).toBe('host-key-changed');
+    expect(changed.message).toContain(fingerprint(other));
+    expect(changed.message).toContain(fingerprint(parse(hostKey).getPublicSSH()));
+    expect(changed.message).toContain(`${file} line 1`);
+  });
+
+  it('auth failure names the user, the methods tried and what the host accepts', async () => {
+    const err = await connectError(transport({ privateKey: strangerKey, agent: path.join(dir, 'no-agent.sock') }).connect(target(port, 'centos')));
+    expect(err.kind).toBe('auth');
+    expect(err.message).toContain("user 'centos'");
+    expect(err.message).toContain(`publickey with the ssh-ed25519 key ${fingerprint(strangerKey.getPublicSSH())}`);
+    expect(err.message).toContain('the host accepts: publickey');
+    expect(err.message).toMatch(/then ssh-agent \(.*no-agent\.sock\) \(unusable/);
+    expect(err.hint).toContain('authorized_keys');
+  });
+
+  it('no key and no agent is an auth failure before any connection', async () => {
+    const err = await connectError(transport({ privateKey: undefined }).connect(target(port)));
+    expect(err.kind).toBe('auth');
+    expect(err.hint).toContain('ssh_key_path');
+  });
+
+  it('classifies refused, silent, hanging-up and non-SSH peers', async () => {
+    const closed = await rawServer(() => undefined);
+    closed.close();
+    await new Promise((r) => setTimeout(r, 50));
+    const refused = await connectError(transport().connect(target(closed.port)));
+    expect(refused.kind).toBe('refused');
+    expect(refused.message).toContain(`127.0.0.1:${closed.port}`);
+
+    const silent = await rawServer(() => undefined);
+    const timeout = await connectError(transport({ connectTimeoutMs: 400 }).connect(target(silent.port)));
+    expect(timeout.kind).toBe('timeout');
+    expect(timeout.message).toContain('SSH handshake');
+    expect(timeout.hint).toContain('--connect-timeout');
+    silent.close();
+
+    const hangup = await rawServer((s) => s.destroy());
+    const closedEarly = await connectError(transport().connect(target(hangup.port)));
+    expect(closedEarly.kind).toBe('network');
+    expect(`${closedEarly.message} ${closedEarly.hint}`).toMatch(/MaxStartups/);
+    hangup.close();
+
+    const http = await rawServer((s) => s.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
+    const notSsh = await connectError(transport().connect(target(http.port)));
+    expect(notSsh.kind).toBe('network');
+    http.close();
+  });
+
+  it('maps socket error codes to kinds', () => {
+    expect(kindOfSocketError('ECONNREFUSED')).toBe('refused');
+    expect(kindOfSocketError('ETIMEDOUT')).toBe('timeout');
+    expect(kindOfSocketError('ENOTFOUND')).toBe('dns');
+    expect(kindOfSocketError('EAI_AGAIN')).toBe('dns');
+    expect(kindOfSocketError('EHOSTUNREACH')).toBe('network');
+    expect(kindOfSocketError(undefined)).toBe('network');
+  });
+
+  it('rejects an impossible channel limit', () => {
+    expect(() => transport({ maxChannels: 11 })).toThrow(/1\.\.10/);
+    expect(() => transport({ maxChannels: 0 })).toThrow(/1\.\.10/);
+  });
+});
+
+describe('building blocks', () => {
+  it('Semaphore: grants in order, never more than its size, and drops aborted waiters', async () => {
+    const sem = new Semaphore(2);
+    const r1 = await sem.acquire();
+    const r2 = await sem.acquire();
+    const order: string[] = [];
+    const ac = new AbortController();
+    const w3 = sem.acquire().then((r) => (order.push('3'), r));
+    const w4 = sem.acquire(ac.signal).then(
+      () => order.push('4'),
+      () => order.push('4 aborted'),
+    );
+    const w5 = sem.acquire().then((r) => (order.push('5'), r));
+    expect(sem.active).toBe(2);
+    ac.abort();
+    await w4;
+    r1();
+    r1(); // releasing twice is harmless
+    const r3 = await w3;
+    expect(sem.active).toBe(2);
+    r2();
+    const r5 = await w5;
+    expect(order).toEqual(['4 aborted', '3', '5']);
+    r3();
+    r5();
+    expect(sem.active).toBe(0);
+  });
+
+  it('offers known host key types first', () => {
+    expect(hostKeyAlgorithms(['ecdsa-sha2-nistp256'])[0]).toBe('ecdsa-sha2-nistp256');
+    expect(hostKeyAlgorithms(['ssh-rsa']).slice(0, 3)).toEqual(['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
+    expect(new Set(hostKeyAlgorithms(['ssh-ed25519', 'bogus'])).size).toBe(hostKeyAlgorithms([]).length);
+  });
+
+  it('wraps commands so the login shell still runs them, with a marker only in the environment', () => {
+    const w = wrapCommand("echo 'hi'", 'abc123');
+    expect(w).toBe(`exec env GENCONF_RUN=abc123 "\${SHELL:-/bin/sh}" -c 'echo '\\''hi'\\'''`);
+  });
+});
