@@ -10,14 +10,17 @@ export function processTimeout(plan: ClusterPlan): StepTimeout {
   return { ms: plan.processTimeoutMs, option: 'process_timeout in config.yaml' };
 }
 
+/**
+ * The staging directory, owned by the SSH user so that uploads need no sudo. One command (GNU `install -d` sets the
+ * owner and mode of an existing directory too) instead of the original's mkdir + chown: one round trip fewer per host.
+ */
 export function makeStagingDir(plan: ClusterPlan, host: PlannedHost): ExecStep[] {
   return [
-    { kind: 'exec', id: 'mkdir-staging', title: 'Create the staging directory', argv: [...SUDO, 'mkdir', '-p', plan.stagingDir], timeout: processTimeout(plan) },
     {
       kind: 'exec',
-      id: 'chown-staging',
-      title: `Give ${host.user} the staging directory`,
-      argv: [...SUDO, 'chown', host.user, plan.stagingDir],
+      id: 'mkdir-staging',
+      title: `Create the staging directory, owned by ${host.user}`,
+      argv: [...SUDO, 'install', '-d', '-o', host.user, '-m', '0755', plan.stagingDir],
       timeout: processTimeout(plan),
     },
   ];

@@ -12,23 +12,21 @@ describe('--dry-run', () => {
       phase masters:
 
       10.0.0.1:22 (master, as centos)
-        1.     Create the staging directory: sudo -n mkdir -p /opt/dcos_install_tmp
-        2.     Give centos the staging directory: sudo -n chown centos /opt/dcos_install_tmp
-        3.     Copy dcos-install.tar: copy serve/dcos-install.tar to /opt/dcos_install_tmp/dcos-install.tar (mode 0644)
-        4.     Verify the SHA-256 of dcos-install.tar on the node: sha256sum /opt/dcos_install_tmp/dcos-install.tar
-        5.     Unpack dcos-install.tar: tar -xf /opt/dcos_install_tmp/dcos-install.tar -C /opt/dcos_install_tmp
-        6.     Install DC/OS as master: sudo -n bash /opt/dcos_install_tmp/dcos_install.sh master
+        1.     Create the staging directory, owned by centos: sudo -n install -d -o centos -m 0755 /opt/dcos_install_tmp
+        2.     Copy dcos-install.tar: copy serve/dcos-install.tar to /opt/dcos_install_tmp/dcos-install.tar (mode 0644)
+        3.     Verify the SHA-256 of dcos-install.tar on the node: sha256sum /opt/dcos_install_tmp/dcos-install.tar
+        4.     Unpack dcos-install.tar: tar -xf /opt/dcos_install_tmp/dcos-install.tar -C /opt/dcos_install_tmp
+        5.     Install DC/OS as master: sudo -n bash /opt/dcos_install_tmp/dcos_install.sh master
         always Remove the staging directory: sudo -n rm -rf --one-file-system /opt/dcos_install_tmp
 
       phase agents, only after every master succeeded (unless --continue-on-master-failure):
 
       10.0.0.4:22 (agent, as centos)
-        1.     Create the staging directory: sudo -n mkdir -p /opt/dcos_install_tmp
-        2.     Give centos the staging directory: sudo -n chown centos /opt/dcos_install_tmp
-        3.     Copy dcos-install.tar: copy serve/dcos-install.tar to /opt/dcos_install_tmp/dcos-install.tar (mode 0644)
-        4.     Verify the SHA-256 of dcos-install.tar on the node: sha256sum /opt/dcos_install_tmp/dcos-install.tar
-        5.     Unpack dcos-install.tar: tar -xf /opt/dcos_install_tmp/dcos-install.tar -C /opt/dcos_install_tmp
-        6.     Install DC/OS as slave: sudo -n bash /opt/dcos_install_tmp/dcos_install.sh slave
+        1.     Create the staging directory, owned by centos: sudo -n install -d -o centos -m 0755 /opt/dcos_install_tmp
+        2.     Copy dcos-install.tar: copy serve/dcos-install.tar to /opt/dcos_install_tmp/dcos-install.tar (mode 0644)
+        3.     Verify the SHA-256 of dcos-install.tar on the node: sha256sum /opt/dcos_install_tmp/dcos-install.tar
+        4.     Unpack dcos-install.tar: tar -xf /opt/dcos_install_tmp/dcos-install.tar -C /opt/dcos_install_tmp
+        5.     Install DC/OS as slave: sudo -n bash /opt/dcos_install_tmp/dcos_install.sh slave
         always Remove the staging directory: sudo -n rm -rf --one-file-system /opt/dcos_install_tmp
       "
     `);
@@ -46,7 +44,7 @@ describe('--dry-run', () => {
 
   it('quotes config text in the commands it shows', () => {
     const plan = clusterPlan({ ssh_user: "o'brien" });
-    const chown = dryRunPlan(STAGES.preflight, plan)[0]!.hosts[0]!.steps[1]!;
-    expect(chown.command).toBe(`sudo -n chown 'o'\\''brien' /opt/dcos_install_tmp`);
+    const mkdir = dryRunPlan(STAGES.preflight, plan)[0]!.hosts[0]!.steps[0]!;
+    expect(mkdir.command).toBe(`sudo -n install -d -o 'o'\\''brien' -m 0755 /opt/dcos_install_tmp`);
   });
 });

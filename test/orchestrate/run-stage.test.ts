@@ -18,8 +18,7 @@ const SHA = 'ab'.repeat(32);
 
 function preflightOk(t: FakeTransport, over: Partial<Record<'checks', FakeResponse>> = {}): FakeTransport {
   return t
-    .onExec(words('mkdir -p /opt/dcos_install_tmp'), {})
-    .onExec(words('chown'), {})
+    .onExec(words('install -d -o centos -m 0755 /opt/dcos_install_tmp'), {})
     .onPut('/opt/dcos_install_tmp/dcos_install.sh')
     .onPut('/opt/dcos_install_tmp/ip-detect')
     .onExec(words('/opt/dcos_install_tmp/ip-detect'), (_c, host) => ({ stdout: `${host.address}\n` }))
@@ -29,8 +28,7 @@ function preflightOk(t: FakeTransport, over: Partial<Record<'checks', FakeRespon
 
 function deployOk(t: FakeTransport): FakeTransport {
   return t
-    .onExec(words('mkdir -p /opt/dcos_install_tmp'), {})
-    .onExec(words('chown'), {})
+    .onExec(words('install -d -o centos -m 0755 /opt/dcos_install_tmp'), {})
     .onPut('/opt/dcos_install_tmp/dcos-install.tar')
     .onExec(words('sha256sum'), { stdout: `${SHA}  /opt/dcos_install_tmp/dcos-install.tar\n` })
     .onExec(words('tar -xf'), {})
@@ -284,8 +282,8 @@ describe('runStage: events', () => {
     const types = events.filter((e) => e.type !== 'output' && e.type !== 'progress').map((e) => e.type);
     expect(types[0]).toBe('run');
     expect(types.at(-1)).toBe('summary');
-    expect(types.filter((x) => x === 'step-start')).toHaveLength(7);
-    expect(types.filter((x) => x === 'step-end')).toHaveLength(7);
+    expect(types.filter((x) => x === 'step-start')).toHaveLength(6);
+    expect(types.filter((x) => x === 'step-end')).toHaveLength(6);
     expect(types.indexOf('host-done')).toBeLessThan(types.indexOf('host-result'));
   });
 });

@@ -22,8 +22,7 @@ describe('preflight steps', () => {
   ] as const)('check a %s as %s, not as a master', (role, installRole) => {
     const host = byRole(role);
     expect(shape(preflightSteps(plan, host))).toEqual([
-      ['mkdir-staging', ['sudo', '-n', 'mkdir', '-p', '/opt/dcos_install_tmp'], false],
-      ['chown-staging', ['sudo', '-n', 'chown', 'centos', '/opt/dcos_install_tmp'], false],
+      ['mkdir-staging', ['sudo', '-n', 'install', '-d', '-o', 'centos', '-m', '0755', '/opt/dcos_install_tmp'], false],
       ['put-install-script', '/g/serve/dcos_install.sh -> /opt/dcos_install_tmp/dcos_install.sh 755', false],
       ['put-ip-detect', '/g/ip-detect -> /opt/dcos_install_tmp/ip-detect 755', false],
       ['ip-detect', ['sudo', '-n', '/opt/dcos_install_tmp/ip-detect'], false],
@@ -32,10 +31,10 @@ describe('preflight steps', () => {
     ]);
   });
 
-  it('chowns the staging directory to the host\'s own user', () => {
+  it('gives the staging directory to the host\'s own user', () => {
     const p = clusterPlan({ ssh_host_overrides: JSON.stringify({ '10.0.0.4': { user: 'core' } }) });
     const steps = preflightSteps(p, p.hosts.find((h) => h.address === '10.0.0.4')!);
-    expect((steps[1] as ExecStep).argv).toEqual(['sudo', '-n', 'chown', 'core', '/opt/dcos_install_tmp']);
+    expect((steps[0] as ExecStep).argv).toEqual(['sudo', '-n', 'install', '-d', '-o', 'core', '-m', '0755', '/opt/dcos_install_tmp']);
   });
 
   it('lets ip-detect fail without skipping the preflight checks, and limits every step by process_timeout', () => {
@@ -71,8 +70,7 @@ describe('duplicate addresses across hosts', () => {
 describe('deploy steps', () => {
   it('sends the bundle once, verifies it on the node, unpacks it and installs with the host\'s role', () => {
     expect(shape(deploySteps(plan, byRole('public_agent')))).toEqual([
-      ['mkdir-staging', ['sudo', '-n', 'mkdir', '-p', '/opt/dcos_install_tmp'], false],
-      ['chown-staging', ['sudo', '-n', 'chown', 'centos', '/opt/dcos_install_tmp'], false],
+      ['mkdir-staging', ['sudo', '-n', 'install', '-d', '-o', 'centos', '-m', '0755', '/opt/dcos_install_tmp'], false],
       ['put-bundle', '/g/serve/dcos-install.tar -> /opt/dcos_install_tmp/dcos-install.tar 644', false],
       ['verify-bundle', ['sha256sum', '/opt/dcos_install_tmp/dcos-install.tar'], false],
       ['unpack-bundle', ['tar', '-xf', '/opt/dcos_install_tmp/dcos-install.tar', '-C', '/opt/dcos_install_tmp'], false],
