@@ -226,14 +226,23 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
     });
   }
 
+  /** After a host's last phase: close its connection and tell the reporters, whatever happened in the phase. */
+  async function finishHost(s: HostState, phaseIndex: number): Promise<void> {
+    if (lastPhase.get(s.result.host.label) !== phaseIndex) return;
+    await closeQuietly(s.result.host.label);
+    emit({ type: 'host-done', result: s.result });
+  }
+
   async function runHost(phase: Phase, phaseIndex: number, host: PlannedHost): Promise<void> {
     const s = stateOf(host);
-    if (s.result.status !== 'ok') return;
-    if (stop.signal.aborted) {
-      const st = stopStatus();
-      s.result.status = 'skipped';
-      s.result.reason = st.reason('before this host started');
-      emit({ type: 'host', host, state: 'skipped' });
+    if (s.result.status !== 'ok' || stop.signal.aborted) {
+      // Already failed in an earlier phase (its later phases are pointless), or the run stopped first.
+      if (s.result.status === 'ok') {
+        s.result.status = 'skipped';
+        s.result.reason = stopStatus().reason('before this host started');
+        emit({ type: 'host', host, state: 'skipped' });
+      }
+      await finishHost(s, phaseIndex);
       return;
     }
     s.startedAt ??= now();
@@ -289,10 +298,7 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
     } finally {
       s.endedAt = now();
       s.result.durationMs = s.endedAt - (s.startedAt ?? s.endedAt);
-      if (lastPhase.get(host.label) === phaseIndex) {
-        await closeQuietly(host.label);
-        emit({ type: 'host-done', result: s.result });
-      }
+      await finishHost(s, phaseIndex);
     }
   }
 
@@ -327,7 +333,7 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
             s.result.reason = gated;
             emit({ type: 'host', host, state: 'skipped' });
           }
-          if (lastPhase.get(host.label) === phaseIndex) await closeQuietly(host.label);
+          await finishHost(s, phaseIndex);
         }
         continue;
       }

@@ -247,6 +247,16 @@ describe('runStage: postflight', () => {
     expect(result.hosts[0]).toMatchObject({ status: 'failed', failedStep: 'Wait for the cluster checks' });
   });
 
+  it('a first master that failed its node check gets no cluster check, and every host is reported done once', async () => {
+    const t = new FakeTransport().onExec(words('node-poststart'), diag(0)).onExec(words('node-poststart'), diag(2), '10.0.0.1');
+    const { result, events } = await run(STAGES.postflight, clusterPlan(), t);
+    expect(result.hosts[0]).toMatchObject({ status: 'failed', failedStep: 'Wait for the node checks' });
+    expect(t.commands('10.0.0.1:22').some(words('cluster'))).toBe(false);
+    const done = events.filter((e) => e.type === 'host-done').map((e) => (e.type === 'host-done' ? e.result.host.label : ''));
+    expect(done.sort()).toEqual(result.hosts.map((h) => h.host.label).sort());
+    expect(t.callsOf('10.0.0.1:22').at(-1)!.kind).toBe('close');
+  });
+
   it('the check loop is limited by --postflight-timeout, not process_timeout', async () => {
     const t = new FakeTransport().onExec(words('node-poststart'), diag(0)).onExec(words('node-poststart'), { hang: true }, '10.0.0.5').onExec(words('cluster'), diag(0));
     const plan = { ...clusterPlan(), processTimeoutMs: 1, postflightTimeoutMs: 20 };
