@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants as fsConstants, createReadStream, existsSync } from 'node:fs';
+import { accessSync, constants as fsConstants, createReadStream, existsSync, rmSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -47,6 +47,8 @@ interface Options {
   scaleParallelism: number;
   /** Deploy runs the bundle's real dcos_install.sh instead of the verify-only stand-in. */
   realInstall: boolean;
+  /** Counted runs of the original's preflight above the smallest size (no warm-up there): it is the slow side. */
+  originalRuns: number;
 }
 
 class BenchUsage extends Error {}
@@ -63,6 +65,7 @@ export function parseOptions(argv: readonly string[]): Options {
     parallelism: 20,
     scaleParallelism: 50,
     realInstall: false,
+    originalRuns: quick ? 2 : 5,
   };
   const int = (v: string, name: string): number => {
     if (!/^\d+$/.test(v) || Number(v) < 1) throw new BenchUsage(`${name} needs a positive integer, got '${v}'`);
@@ -249,7 +252,7 @@ async function preflightRun(s: StageWork, o: Options, n: number): Promise<Compar
   const sides: SideSpec[] = [
     { side: 'ours', argv: oursArgv(s, 'preflight'), cwd: s.work },
     { side: 'floor', argv: node(FLOOR, floorPlan), cwd: s.work },
-    { side: 'original', argv: node(ORIGINAL, origPlan), cwd: s.work },
+    { side: 'original', argv: node(ORIGINAL, origPlan), cwd: s.work, ...(n > Math.min(...o.sizes) && o.originalRuns < o.runs ? { runs: o.originalRuns, warmup: 0 } : {}) },
   ];
   const r = await sampleSides(sides, { warmup: o.warmup, runs: o.runs, timeoutMs: 30 * 60_000, log, label: `preflight n=${n}` });
   return { stage: 'preflight', hosts: n, sides: r };
@@ -369,7 +372,7 @@ async function main(argv: readonly string[]): Promise<number> {
     o = parseOptions(argv);
   } catch (err) {
     if (err instanceof BenchUsage) {
-      process.stderr.write(`bench: ${err.message}\nusage: npm run bench -- [--quick] [--only=${SECTIONS.join(',')}] [--runs=N] [--sizes=10,50,100] [--scale-hosts=N] [--parallelism=N] [--real-install]\n`);
+      process.stderr.write(`bench: ${err.message}\nusage: npm run bench -- [--quick] [--only=${SECTIONS.join(',')}] [--runs=N] [--sizes=10,50,100] [--scale-hosts=N] [--parallelism=N] [--original-runs=N] [--real-install]\n`);
       return 2;
     }
     throw err;
@@ -384,6 +387,13 @@ async function main(argv: readonly string[]): Promise<number> {
   const startedAt = new Date().toISOString();
   const loadAtStart = os.loadavg().map((l) => Math.round(l * 100) / 100);
   const work = await mkdtemp(path.join(os.tmpdir(), 'genconf-bench-'));
+  // Ctrl-C: remove the scratch directory and exit; the lab harness takes its hosts down on 'exit'.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      rmSync(work, { recursive: true, force: true });
+      process.exit(130);
+    });
+  }
   const comparisons: Comparison[] = [];
   const singles: SingleResult[] = [];
   const sectionErrors: string[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cell, renderMarkdown, table } from '../../bench/lib/markdown.js';
 import { parseTimeOutput } from '../../bench/lib/proc.js';
-import { deriveTargets, ratiosOf, type BenchResults, type Comparison } from '../../bench/lib/results.js';
+import { deriveTargets, originalLowerBound, ratiosOf, type BenchResults, type Comparison } from '../../bench/lib/results.js';
 import { judge, median, range, ratio, summarize, type Sample } from '../../bench/lib/stats.js';
 import { assignRoles } from '../../bench/lib/workspace.js';
 
@@ -67,6 +67,21 @@ describe('ratios and targets', () => {
     const q = ratiosOf(c);
     expect(q.oursOverFloor).toBeNull();
     expect(q.originalOverOurs).toBeNull();
+  });
+
+  it('bounds an unrun original from its client CPU at a smaller size, and marks the ratio as an estimate', () => {
+    const small = summarize([s(300_000, 140_000)]);
+    const b = originalLowerBound(small, 10, 100, 2);
+    expect(b.wallMs).toBe(700_000);
+    expect(b.basis).toContain('≥ 700.0 s');
+    const c = comparison('deploy', 100, 20_000, 18_000, 1);
+    c.sides.original = { error: 'too slow to run here' };
+    c.originalLowerBound = b;
+    const q = ratiosOf(c);
+    expect(q.originalOverOurs).toBe(35);
+    expect(q.originalEstimated).toBe(true);
+    const t = deriveTargets({ comparisons: [c], singles: [] });
+    expect(t.find((x) => x.id === 'deploy-original')).toMatchObject({ verdict: 'PASS', description: expect.stringContaining('lower bound') });
   });
 
   it('derives every target, PASS/MISS/N/A, at the requested size', () => {
