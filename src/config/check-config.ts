@@ -223,8 +223,21 @@ function list(c: PyDict, key: string): PyValue[] {
   return Array.isArray(v) ? v : [];
 }
 
+const contentsCache = new Map<string, string>();
+
 /** The user's checks merged with the built-in ones (built-in wins), plus the environment, YAML-dumped. */
 export function calculateCheckConfigContents(checkConfig: string, customChecks: string, checkSearchPath: string, checkLdLibraryPath: string): string {
+  const key = [checkConfig, customChecks, checkSearchPath, checkLdLibraryPath].join('\0');
+  let out = contentsCache.get(key);
+  if (out === undefined) {
+    out = mergedContents(checkConfig, customChecks, checkSearchPath, checkLdLibraryPath);
+    if (contentsCache.size >= 16) contentsCache.clear();
+    contentsCache.set(key, out);
+  }
+  return out;
+}
+
+function mergedContents(checkConfig: string, customChecks: string, checkSearchPath: string, checkLdLibraryPath: string): string {
   const dcos = pyJsonLoads(checkConfig) as PyDict;
   const user = pyJsonLoads(customChecks) as PyDict;
   const mergeDicts = (a: PyDict, b: PyDict): PyDict => {
