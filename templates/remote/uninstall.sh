@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Remove DC/OS from this node. Sent by `genconf --uninstall` to `sudo bash -s`.
 #
-# What it touches, and nothing else: the dcos systemd units (stopped and disabled), /opt/mesosphere,
-# /etc/mesosphere, /var/lib/dcos, /etc/systemd/system/dcos*, /etc/profile.d/dcos.sh and the staging directory
-# /opt/dcos_install_tmp. It never stops sshd, never changes the firewall and never follows a path onto another
+# What it touches, and nothing else: the dcos systemd units (stopped and disabled, and their dcos* links in
+# /etc/systemd/system/*.wants/), /opt/mesosphere, /etc/mesosphere, /var/lib/dcos, /etc/systemd/system/dcos*,
+# /etc/profile.d/dcos.sh and the staging directory /opt/dcos_install_tmp. It never stops sshd, never changes the firewall and never follows a path onto another
 # filesystem. Running it again on a clean node succeeds with nothing to do.
 #
 # Report lines on stdout (read by the installer):
@@ -96,6 +96,13 @@ main() {
   local p unit_files=() rc=0
   shopt -s nullglob
   unit_files=(/etc/systemd/system/dcos*)
+  # `systemctl disable` normally removes these links; remove any it left (only symlinks, only dcos* names).
+  for p in /etc/systemd/system/*.wants/dcos*; do
+    if [ -L "$p" ]; then
+      rm -f -- "$p"
+      echo "REMOVED $p"
+    fi
+  done
   shopt -u nullglob
 
   for p in "${PATHS[@]}"; do remove_path "$p"; done
@@ -108,7 +115,7 @@ main() {
 
   # Prove it: anything still there is reported, and the run fails.
   shopt -s nullglob
-  for p in "${PATHS[@]}" /etc/systemd/system/dcos*; do
+  for p in "${PATHS[@]}" /etc/systemd/system/dcos* /etc/systemd/system/*.wants/dcos*; do
     if is_leftover "$p"; then
       echo "LEFTOVER $p"
       rc=1

@@ -223,13 +223,18 @@ describeLab('SSH stages on real sshd hosts', () => {
   }, LONG);
 
   it('uninstall removes DC/OS from every host and a second run succeeds with nothing to do', async () => {
+    // Things that are not DC/OS's must survive: neighbours of every removed path.
+    const keep = ['/etc/systemd/system/other.service', '/etc/systemd/system/multi-user.target.wants/other.service', '/opt/other/keep', '/etc/profile.d/other.sh', '/opt/mesosphere-not/keep'];
+    for (let i = 1; i <= 5; i++) expect((await lab.exec(i, keep.map((f) => `mkdir -p "$(dirname ${f})" && echo keep > ${f}`).join(' && '))).code).toBe(0);
     const first = await cli(['--uninstall', '--yes']);
     expect(first.stdout).toContain('5 out of 5 hosts successfully completed uninstall_dcos stage.');
     expect(first.code).toBe(0);
     for (let i = 1; i <= 5; i++) {
       for (const p of ['opt/mesosphere', 'etc/mesosphere/roles', 'etc/profile.d/dcos.sh', 'opt/dcos_install_tmp']) expect(existsSync(onHost(i, p))).toBe(false);
       expect((await readdir(onHost(i, 'etc/systemd/system'))).filter((f) => f.startsWith('dcos'))).toEqual([]);
+      expect((await lab.exec(i, 'ls -d /etc/systemd/system/*.wants/dcos* 2>/dev/null || true')).stdout).toBe('');
     }
+    for (let i = 1; i <= 5; i++) expect((await lab.exec(i, keep.map((f) => `test -f ${f}`).join(' && '))).code).toBe(0);
     // sshd still answers: the second run logs in again.
     const second = await cli(['--uninstall', '--yes']);
     expect(second.stdout).toContain('5 out of 5 hosts successfully completed uninstall_dcos stage.');
