@@ -1,0 +1,36 @@
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HostLogs, logDirFor } from '../../src/report/logs.js';
+import { clusterPlan } from '../fakes/cluster.js';
+
+let dir: string;
+afterEach(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('HostLogs', () => {
+  it('writes one stdout and one stderr file per host, 0600 in a 0700 directory, without the stdin script', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'logs-'));
+    const logs = new HostLogs(logDirFor(dir, 'run1'));
+    const host = clusterPlan().hosts[0]!;
+    const step = { kind: 'exec' as const, id: 'uninstall', title: 'Stop and remove DC/OS', argv: ['sudo', '-n', 'bash', '-s'], stdinFile: '/t/uninstall.sh', timeout: { ms: 1, option: 'x' } };
+    logs.listener({ type: 'step-start', host, step, command: 'sudo -n bash -s' });
+    logs.listener({ type: 'output', host, step, stream: 'stdout', chunk: 'REMOVED /opt/mesosphere\n' });
+    logs.listener({ type: 'output', host, step, stream: 'stderr', chunk: 'warning: x\n' });
+    logs.listener({ type: 'step-end', host, step, result: { id: 'uninstall', title: step.title, kind: 'exec', cleanup: false, status: 'ok', exitCode: 0, durationMs: 5, stdoutTail: '', stderrTail: '' } });
+    await logs.close();
+
+    const d = path.join(dir, 'logs', 'run1');
+    expect((await stat(d)).mode & 0o777).toBe(0o700);
+    expect((await readdir(d)).sort()).toEqual(['10.0.0.1:22.stderr.log', '10.0.0.1:22.stdout.log']);
+    const out = await readFile(path.join(d, '10.0.0.1:22.stdout.log'), 'utf8');
+    const err = await readFile(path.join(d, '10.0.0.1:22.stderr.log'), 'utf8');
+    expect((await stat(path.join(d, '10.0.0.1:22.stdout.log'))).mode & 0o777).toBe(0o600);
+    expect(out).toContain('$ sudo -n bash -s\nREMOVED /opt/mesosphere\n');
+    expect(out).not.toContain('warning: x');
+    expect(err).toContain('warning: x');
+    expect(out).toMatch(/ ok \(exit 0, 5 ms\)\n$/);
+  });
+});
