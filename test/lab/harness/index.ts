@@ -241,16 +241,51 @@ function isSshd(pid: number): boolean {
   }
 }
 
-/** PIDs of every live process whose mount namespace is one of `inodes`. */
-function pidsInNamespaces(inodes: Set<number>): number[] {
-  if (inodes.size === 0) return [];
-  const pids: number[] = [];
+/** Live PIDs by mount-namespace inode, from one pass over /proc. */
+function pidsByMntNs(): Map<number, number[]> {
+  const out = new Map<number, number[]>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const ino = mntInode(Number(name));
-    if (ino !== undefined && inodes.has(ino) && isAlive(Number(name))) pids.push(Number(name));
+    if (ino === undefined) continue;
+    const list = out.get(ino);
+    if (list) list.push(Number(name));
+    else out.set(ino, [Number(name)]);
   }
-  return pids;
+  return out;
+}
+
+/** The host address a process sees in /etc/genconf-lab/ip, i.e. which lab host's mount namespace it lives in. */
+function seenAddress(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/root/etc/genconf-lab/ip`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every live process inside a lab host. A recorded namespace inode alone is not proof — the kernel reuses the
+ * numbers of dead namespaces, possibly for another lab's host — so each candidate must also see this host's
+ * address in its /etc/genconf-lab/ip.
+ */
+function hostPids(byNs: Map<number, number[]>, inodes: number[], address: string): number[] {
+  const pids = new Set<number>();
+  for (const ino of inodes) {
+    for (const pid of byNs.get(ino) ?? []) {
+      if (isAlive(pid) && seenAddress(pid) === address) pids.add(pid);
+    }
+  }
+  return [...pids];
+}
+
+/** An sshd listener of this host (its title keeps the ListenAddress argument), not a reused PID. */
+function isListenerOf(pid: number, address: string): boolean {
+  try {
+    return isAlive(pid) && isSshd(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`ListenAddress=${address}:`);
+  } catch {
+    return false;
+  }
 }
 
 function killAndWait(pids: number[], signal: NodeJS.Signals = 'SIGKILL', waitMs = 3000): void {
@@ -285,9 +320,10 @@ function readPid(file: string): number | undefined {
   }
 }
 
-function isDelayProxy(pid: number): boolean {
+function isDelayProxy(pid: number, address: string): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('delay-proxy');
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return args.some((a) => a.endsWith('delay-proxy.mjs')) && args.includes(address);
   } catch {
     return false;
   }
@@ -321,20 +357,25 @@ function teardownDirSync(dir: string): void {
   if (!existsSync(dir)) return;
   const block = Number(readFileSync(path.join(dir, 'block'), 'utf8').trim());
   const hostsDir = path.join(dir, 'hosts');
-  const hostDirs = existsSync(hostsDir) ? readdirSync(hostsDir) : [];
-  const proxies = hostDirs
-    .map((h) => readPid(path.join(hostsDir, h, 'proxy.pid')))
-    .filter((p): p is number => p !== undefined && isAlive(p) && isDelayProxy(p));
-  killAndWait(proxies);
+  const hosts = (existsSync(hostsDir) ? readdirSync(hostsDir) : [])
+    .filter((h) => /^\d+$/.test(h))
+    .map((h) => ({ dir: path.join(hostsDir, h), address: labAddress(block, Number(h)) }));
+  killAndWait(
+    hosts
+      .map((h) => ({ pid: readPid(path.join(h.dir, 'proxy.pid')), address: h.address }))
+      .filter((x): x is { pid: number; address: string } => x.pid !== undefined && isAlive(x.pid) && isDelayProxy(x.pid, x.address))
+      .map((x) => x.pid),
+  );
   // Namespaces are held by processes only (no persistent ns files): killing everything inside them ends them.
-  // Recorded listener PIDs are killed too (a crash between spawn and recording its namespace leaves only the PID),
-  // but only while they are still an sshd outside our own namespace, so a reused PID is never hit.
-  const inodes = new Set(hostDirs.flatMap((h) => recordedInodes(path.join(hostsDir, h))));
-  const ownNs = mntInode(process.pid);
-  const listeners = hostDirs
-    .map((h) => readPid(path.join(hostsDir, h, 'sshd.pid')))
-    .filter((p): p is number => p !== undefined && isAlive(p) && isSshd(p) && mntInode(p) !== ownNs);
-  killAndWait([...new Set([...listeners, ...pidsInNamespaces(inodes)])]);
+  // Recorded listener PIDs are killed too (a crash between spawn and recording its namespace leaves only the PID).
+  const byNs = pidsByMntNs();
+  const victims = new Set<number>();
+  for (const h of hosts) {
+    const listener = readPid(path.join(h.dir, 'sshd.pid'));
+    if (listener !== undefined && isListenerOf(listener, h.address)) victims.add(listener);
+    for (const pid of hostPids(byNs, recordedInodes(h.dir), h.address)) victims.add(pid);
+  }
+  killAndWait([...victims]);
   if (Number.isInteger(block)) removeChainSync(block);
   rmSync(dir, { recursive: true, force: true });
 }
@@ -377,39 +418,57 @@ function ownerTag(): string {
 }
 
 function ownerAlive(dir: string): boolean {
+  let text: string;
   try {
-    const [pid, start] = readFileSync(path.join(dir, 'owner'), 'utf8').trim().split(' ');
-    const n = Number(pid);
-    return isAlive(n) && startTime(n) === start;
+    text = readFileSync(path.join(dir, 'owner'), 'utf8');
   } catch {
-    // No owner file yet: a lab being claimed this very moment. Count it as alive unless old.
+    // No owner: not a claim of ours (claims are made complete, see claimBlock). Dead unless brand new.
     try {
       return Date.now() - statSync(dir).mtimeMs < 60_000;
     } catch {
       return false;
     }
   }
+  const [pid, start] = text.trim().split(' ');
+  const n = Number(pid);
+  if (!Number.isInteger(n) || n <= 0) return true; // unreadable: never tear down what we cannot judge
+  return isAlive(n) && startTime(n) === start;
 }
 
+/**
+ * Claim a block atomically: the directory is built complete (block + owner files) under a private name and renamed
+ * into place, so nobody ever sees a half-made claim. A stale claim (owner process gone) is first renamed aside —
+ * only one contender can win that rename — and torn down from there.
+ */
 async function claimBlock(requested: number | undefined): Promise<{ block: number; dir: string }> {
   await mkdir(LAB_ROOT, { recursive: true, mode: 0o755 });
   // Automatic blocks come from 100 up, so they never take a fixed block (0..99) another test file is about to ask for.
   const candidates = requested === undefined ? Array.from({ length: MAX_BLOCK - AUTO_BLOCK_START + 1 }, (_, b) => AUTO_BLOCK_START + b) : [requested];
+  const unique = (): string => `${process.pid}-${Math.random().toString(36).slice(2)}`;
   for (const block of candidates) {
     const dir = path.join(LAB_ROOT, `b${block}`);
-    for (let attempt = 0; attempt < 2; attempt++) {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const tmp = path.join(LAB_ROOT, `.claim-${unique()}`);
+      await mkdir(tmp);
+      await writeFile(path.join(tmp, 'block'), `${block}\n`);
+      await writeFile(path.join(tmp, 'owner'), `${ownerTag()}\n`);
       try {
-        await mkdir(dir);
-        await writeFile(path.join(dir, 'block'), `${block}\n`);
-        await writeFile(path.join(dir, 'owner'), `${ownerTag()}\n`);
+        await rename(tmp, dir);
         return { block, dir };
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        if (ownerAlive(dir)) break;
-        // A lab of a dead process: clean it up and take the block.
-        if (!existsSync(path.join(dir, 'block'))) await writeFile(path.join(dir, 'block'), `${block}\n`);
-        teardownDirSync(dir);
+        await rm(tmp, { recursive: true, force: true });
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw err;
       }
+      if (ownerAlive(dir)) break;
+      const trash = path.join(LAB_ROOT, `.stale-${unique()}`);
+      try {
+        await rename(dir, trash);
+      } catch {
+        continue; // another process moved it first
+      }
+      if (!existsSync(path.join(trash, 'block'))) await writeFile(path.join(trash, 'block'), `${block}\n`);
+      teardownDirSync(trash);
     }
     if (requested !== undefined) {
       const owner = readFileSync(path.join(dir, 'owner'), 'utf8').trim().split(' ')[0];
@@ -673,16 +732,15 @@ class LabImpl implements Lab {
 
   /** Every live process inside host i (any of its namespaces: old sessions may outlive a restarted listener). */
   private pids(i: number): number[] {
-    return pidsInNamespaces(new Set(recordedInodes(this.host(i).dir)));
+    const s = this.host(i);
+    return hostPids(pidsByMntNs(), recordedInodes(s.dir), s.host.address);
   }
 
   /** The live listener PID of host i, if any (guarded against PID reuse: it must be an sshd inside the host). */
   private listenerPid(i: number): number | undefined {
     const s = this.host(i);
     const pid = readPid(path.join(s.dir, 'sshd.pid'));
-    if (pid === undefined || !isAlive(pid) || !isSshd(pid)) return undefined;
-    const ino = mntInode(pid);
-    return ino !== undefined && recordedInodes(s.dir).includes(ino) ? pid : undefined;
+    return pid !== undefined && isListenerOf(pid, s.host.address) && seenAddress(pid) === s.host.address ? pid : undefined;
   }
 
   /** SIGTERM only the listener of host i (running sessions continue). */
@@ -695,7 +753,7 @@ class LabImpl implements Lab {
     const s = this.host(i);
     const file = path.join(s.dir, 'proxy.pid');
     const pid = readPid(file);
-    if (pid !== undefined && isAlive(pid) && isDelayProxy(pid)) killAndWait([pid], 'SIGTERM');
+    if (pid !== undefined && isAlive(pid) && isDelayProxy(pid, s.host.address)) killAndWait([pid], 'SIGTERM');
     rmSync(file, { force: true });
   }
 
