@@ -121,6 +121,9 @@ describeLab('lab harness', () => {
     expect(other.block).not.toBe(lab.block);
     expect(other.hosts[0]!.address).not.toBe(lab.hosts[0]!.address);
     await other.drop(1);
+    // A daemon a test left behind inside a host, in its own session: down() must still stop it.
+    await other.exec(2, 'setsid sleep 4242 </dev/null >/dev/null 2>&1 &');
+    expect(spawnSync('pgrep', ['-f', 'sleep 424[2]']).status).toBe(0);
     const dir = other.dir;
     const addrs = other.hosts.map((h) => h.address);
     expect(sshdsFor(addrs)).toHaveLength(2);
@@ -128,6 +131,7 @@ describeLab('lab harness', () => {
     await other.down();
     expect(existsSync(dir)).toBe(false);
     expect(sshdsFor(addrs)).toEqual([]);
+    expect(spawnSync('pgrep', ['-f', 'sleep 424[2]']).status).toBe(1);
     expect(execFileSync('iptables', ['-w', '-S']).toString()).not.toContain(`GENCONF-LAB-${other.block}`);
     expect(await tcpOpen(other.hosts[0]!.address, 22)).toBe('refused');
     // The first lab is untouched.

@@ -255,10 +255,13 @@ function pidsByMntNs(): Map<number, number[]> {
   return out;
 }
 
-/** The host address a process sees in /etc/genconf-lab/ip, i.e. which lab host's mount namespace it lives in. */
+/**
+ * Which lab host's mount namespace a process lives in: the address in the harness's own marker file as the process
+ * sees it (not /etc/genconf-lab/ip, which a test may rewrite to fake a broken ip-detect).
+ */
 function seenAddress(pid: number): string | undefined {
   try {
-    return readFileSync(`/proc/${pid}/root/etc/genconf-lab/ip`, 'utf8').trim();
+    return readFileSync(`/proc/${pid}/root/etc/genconf-lab/sshd/host-address`, 'utf8').trim();
   } catch {
     return undefined;
   }
@@ -267,7 +270,7 @@ function seenAddress(pid: number): string | undefined {
 /**
  * Every live process inside a lab host. A recorded namespace inode alone is not proof — the kernel reuses the
  * numbers of dead namespaces, possibly for another lab's host — so each candidate must also see this host's
- * address in its /etc/genconf-lab/ip.
+ * address in the harness's marker file.
  */
 function hostPids(byNs: Map<number, number[]>, inodes: number[], address: string): number[] {
   const pids = new Set<number>();
@@ -659,6 +662,7 @@ class LabImpl implements Lab {
     ]);
     await Promise.all([
       writeFile(path.join(ident, 'sshd/sshd_config'), sshdConfig(this.port)),
+      writeFile(path.join(ident, 'sshd/host-address'), `${s.host.address}\n`),
       writeFile(path.join(ident, 'sshd/authorized_keys/root'), authorized, { mode: 0o644 }),
       writeFile(path.join(ident, `sshd/authorized_keys/${SUDO_USER}`), authorized, { mode: 0o644 }),
       this.writeHostKey(i),
