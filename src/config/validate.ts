@@ -82,7 +82,8 @@ export function judgeConfigSync(opts: JudgeOptions): ValidationResult {
 /** Judge config.yaml text (the file was already read). Exposed for tests and the property test. */
 export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile: string }): ValidationResult {
   const file = opts.displayFile;
-  const loaded = loadConfigText(text.replace(/^\uFEFF/, ''));
+  // PyYAML reads a lone CR, and CRLF, as one line break; the parser below wants LF.
+  const loaded = loadConfigText(text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n'));
   if (!loaded.ok) {
     const message = loaded.message.startsWith('Invalid YAML')
       ? `Unable to load configuration file. Invalid YAML in ${file}: ${loaded.message.replace(/^Invalid YAML: /, '')}`

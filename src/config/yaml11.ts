@@ -152,12 +152,26 @@ function convertScalar(node: Scalar): PyValue {
         throw new YamlShapeError(`could not determine a constructor for the tag '${tag}'`);
     }
   }
+  // PyYAML resolves a plain `=` to the `value` tag, which it has no constructor for.
+  if (node.type === 'PLAIN' && tag !== '!' && text === '=') throw new YamlShapeError("could not determine a constructor for the tag 'tag:yaml.org,2002:value'");
   if (node.type === 'PLAIN' && tag !== '!') return resolvePlain(text);
   return text;
 }
 
+/** Characters PyYAML's reader refuses anywhere in a document (it reads YAML's printable set only). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const NON_PRINTABLE = /[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
 /** Parse config.yaml text. Never throws: every problem is returned as a message. */
 export function loadConfigText(text: string): LoadResult {
+  const bad = NON_PRINTABLE.exec(text);
+  if (bad) {
+    const before = text.slice(0, bad.index);
+    const line = before.split('\n').length;
+    const column = bad.index - before.lastIndexOf('\n');
+    const code = bad[0].codePointAt(0)!.toString(16).padStart(4, '0');
+    return { ok: false, message: `Invalid YAML: unacceptable character #x${code}: special characters are not allowed`, line, column };
+  }
   const lineCounter = new LineCounter();
   let doc: ReturnType<typeof parseDocument>;
   try {

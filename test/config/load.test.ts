@@ -150,6 +150,15 @@ describe('file-level problems (1.11 crashed or printed a bare message)', () => {
     expect(r.errors[0]!.message).toMatch(/^Unable to load configuration file\. Invalid YAML in .*config\.yaml: /);
     expect(r.errors[0]!.line).toBeGreaterThanOrEqual(2);
   });
+  it('control characters PyYAML refuses', async () => {
+    const r = await run({ 'config.yaml': 'cluster_name: a\nbootstrap_url: x\u0015y\n' });
+    expect(r.errors).toEqual([expect.objectContaining({ key: 'config.yaml', line: 2, column: 17, message: expect.stringContaining('unacceptable character #x0015') })]);
+  });
+  it('CRLF and lone CR line ends read as PyYAML (through text-mode open) reads them', () => {
+    const r = judge(yamlOf({}).replace(/\n/g, '\r\n').replace('resolvers', 'dns_search: "a\r\n b"\rresolvers'), 'genconf');
+    expect(r.errors).toEqual([]);
+    expect(r.userArgs?.dns_search).toBe('a b');
+  });
   it('unknown tag', async () => {
     const r = await run({ 'config.yaml': 'cluster_name: !vault x\n' });
     expect(r.errors[0]!.message).toMatch(/Invalid YAML/);
