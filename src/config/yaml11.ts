@@ -4,7 +4,7 @@
  * its style); the plain scalars are then typed here with PyYAML's own YAML 1.1 resolution rules, so that
  * unquoted `yes`/`off` are booleans, `1e5` stays a string, `017` is octal, `1:20` is sexagesimal, and so on.
  */
-import { Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar } from 'yaml';
+import { Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit } from 'yaml';
 import type { Node } from 'yaml';
 import { PyDict, PyFloat, PyTimestamp, type PyValue } from './py.js';
 
@@ -189,6 +189,11 @@ export function loadConfigText(text: string): LoadResult {
     const pos = tagWarning.linePos?.[0] ?? lineCounter.linePos(tagWarning.pos[0]);
     return { ok: false, message: `Invalid YAML: ${tagWarning.message.split('\n')[0]}`, line: pos?.line, column: pos?.col };
   }
+  const tab = strayTab(text, doc);
+  if (tab !== undefined) {
+    const pos = lineCounter.linePos(tab);
+    return { ok: false, message: "Invalid YAML: found character '\\t' that cannot start any token", line: pos.line, column: pos.col };
+  }
   const root = doc.contents;
   const isEmptyScalar = root === null || (isScalar(root) && root.type === 'PLAIN' && (root.source ?? '') === '' && !root.tag);
   if (isEmptyScalar) {
@@ -253,6 +258,35 @@ export function loadConfigText(text: string): LoadResult {
     }
   }
   return { ok: true, keys, problems };
+}
+
+/**
+ * PyYAML's scanner only skips spaces between tokens, so a tab anywhere but inside a quoted or block scalar or a
+ * comment is an error there ("found character '\t' that cannot start any token"); the `yaml` package allows more.
+ * Returns the offset of the first such tab.
+ */
+function strayTab(text: string, doc: ReturnType<typeof parseDocument>): number | undefined {
+  if (!text.includes('\t')) return undefined;
+  const allowed: Array<[number, number]> = [];
+  visit(doc, {
+    Scalar(_key, node) {
+      if (node.type !== 'PLAIN' && node.range) allowed.push([node.range[0], node.range[1]]);
+    },
+  });
+  const inAllowed = (i: number): boolean => allowed.some(([a, b]) => i >= a && i < b);
+  for (let i = text.indexOf('\t'); i !== -1; i = text.indexOf('\t', i + 1)) {
+    if (inAllowed(i)) continue;
+    const lineStart = text.lastIndexOf('\n', i - 1) + 1;
+    let comment = false;
+    for (let j = lineStart; j < i; j++) {
+      if (text[j] === '#' && !inAllowed(j) && (j === lineStart || text[j - 1] === ' ' || text[j - 1] === '\t')) {
+        comment = true;
+        break;
+      }
+    }
+    if (!comment) return i;
+  }
+  return undefined;
 }
 
 function keyText(node: unknown): string {

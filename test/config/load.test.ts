@@ -159,6 +159,19 @@ describe('file-level problems (1.11 crashed or printed a bare message)', () => {
     expect(r.errors).toEqual([]);
     expect(r.userArgs?.dns_search).toBe('a b');
   });
+  it.each([
+    ['a: b\t# c\n', false],
+    ['a:\tb\n', false],
+    ['a: [1,\t2]\n', false],
+    ['a: x\ty\n', false],
+    ['a: b\t\n', false],
+    ['a: "x\ty"\n', true],
+    ["a: 'x\ty'\n", true],
+    ['a: |\n  x\ty\n', true],
+    ['a: b # c\td\n', true],
+  ])('tabs as PyYAML reads them: %j → ok %s', (text, ok) => {
+    expect(loadConfigText(text).ok).toBe(ok);
+  });
   it('unknown tag', async () => {
     const r = await run({ 'config.yaml': 'cluster_name: !vault x\n' });
     expect(r.errors[0]!.message).toMatch(/Invalid YAML/);
