@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Sandbox } from '../support/sandbox.js';
+import { withSandbox } from '../support/sandbox.js';
 import { writeExampleArtifacts } from '../../scripts/example-artifacts.js';
 import { IN_CI, needSandbox } from './tools.js';
 
@@ -41,7 +41,7 @@ beforeAll(async () => {
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 describe('genconf --genconf, then dcos_install.sh on the nodes', { timeout: 240_000 }, () => {
-  test('master and agent install from the generated bundle and pass their checks', (ctx) => {
+  test('master and agent install from the generated bundle and pass their checks', async (ctx) => {
     needSandbox(ctx);
     if (!fs.existsSync(CLI)) {
       if (!IN_CI) ctx.skip('dist/ is not built (npm run build)');
@@ -52,9 +52,8 @@ describe('genconf --genconf, then dcos_install.sh on the nodes', { timeout: 240_
     const serve = path.join(work, 'genconf/serve');
 
     for (const role of ['master', 'slave']) {
-      const sb = Sandbox.create();
-      try {
-        fs.cpSync(serve, sb.hostPath('/opt/dcos_install_tmp'), { recursive: true });
+      await withSandbox(
+        (sb) => {
         const pre = sb.run(['bash', '/opt/dcos_install_tmp/dcos_install.sh', '--preflight-only', role]);
         expect(pre.stdout).toContain('Checking if ip-detect prints one valid IPv4 address: PASS (10.0.0.1)');
         const r = sb.run(['bash', '/opt/dcos_install_tmp/dcos_install.sh', '--disable-preflight', role]);
@@ -68,9 +67,9 @@ describe('genconf --genconf, then dcos_install.sh on the nodes', { timeout: 240_
           expect(c.status, `${role} ${check}: ${c.stdout}${c.stderr}`).toBe(0);
           expect((JSON.parse(c.stdout) as { status: number }).status).toBe(0);
         }
-      } finally {
-        sb.dispose();
-      }
+        },
+        (sb) => fs.cpSync(serve, sb.hostPath('/opt/dcos_install_tmp'), { recursive: true }),
+      );
     }
   });
 });

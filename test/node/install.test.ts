@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Sandbox } from '../support/sandbox.js';
+import { type Sandbox, withSandbox } from '../support/sandbox.js';
 import { buildTestBundle, writeUpgradeScript, type TestBundle } from './bundle-fixture.js';
 import { needSandbox } from './tools.js';
 
@@ -37,11 +37,7 @@ beforeAll(async () => {
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 function node<T>(fn: (sb: Sandbox) => Promise<T> | T, serveDir = bundle.serveDir, at = '/opt/dcos_install_tmp'): Promise<T> {
-  const sb = Sandbox.create();
-  fs.cpSync(serveDir, sb.hostPath(at), { recursive: true });
-  return Promise.resolve()
-    .then(() => fn(sb))
-    .finally(() => sb.dispose());
+  return withSandbox(fn, (sb) => fs.cpSync(serveDir, sb.hostPath(at), { recursive: true }));
 }
 
 /** Exists in the sandbox (a symlink into /opt/mesosphere counts: its target is only valid inside the sandbox). */

@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Sandbox } from '../support/sandbox.js';
+import { type Sandbox, withSandbox } from '../support/sandbox.js';
 import { renderInstallScript } from '../../src/bundle/install-script.js';
 import { buildTestBundle, type TestBundle } from './bundle-fixture.js';
 import { needSandbox } from './tools.js';
@@ -53,16 +53,12 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-/** A fresh node with the serve dir at /opt/dcos_install_tmp; `prepare` may change the node first. */
-function withNode<T>(fn: (sb: Sandbox) => T, script = path.join(bundle.serveDir, 'dcos_install.sh')): T {
-  const sb = Sandbox.create();
-  try {
+/** A fresh node with the serve dir at /opt/dcos_install_tmp (and `script` as its dcos_install.sh). */
+function withNode<T>(fn: (sb: Sandbox) => T, script = path.join(bundle.serveDir, 'dcos_install.sh')): Promise<T> {
+  return withSandbox(fn, (sb) => {
     fs.cpSync(bundle.serveDir, sb.hostPath('/opt/dcos_install_tmp'), { recursive: true });
     fs.copyFileSync(script, sb.hostPath(SCRIPT));
-    return fn(sb);
-  } finally {
-    sb.dispose();
-  }
+  });
 }
 
 function preflight(sb: Sandbox, ...roles: string[]): Preflight {
@@ -94,9 +90,9 @@ const MASTER_PORTS = [53, 80, 443, 1050, 2181, 5050, 7070, 8080, 8101, 8123, 818
 const AGENT_PORTS = [53, 5051, 61001, 61091, 61420, 62080, 62501];
 
 describe('dcos_install.sh --preflight-only in a sandbox', { timeout: 180_000 }, () => {
-  test('master: the master port list, no ftype check, master minimums', (ctx) => {
+  test('master: the master port list, no ftype check, master minimums', async (ctx) => {
     needSandbox(ctx);
-    withNode((sb) => {
+    await withNode((sb) => {
       const p = preflight(sb, 'master');
       consistent(p);
       expect(ports(p)).toEqual(MASTER_PORTS);
@@ -124,9 +120,9 @@ describe('dcos_install.sh --preflight-only in a sandbox', { timeout: 180_000 }, 
   });
 
   for (const role of ['slave', 'slave_public']) {
-    test(`${role}: the agent port list, the XFS ftype check, agent minimums`, (ctx) => {
+    test(`${role}: the agent port list, the XFS ftype check, agent minimums`, async (ctx) => {
       needSandbox(ctx);
-      withNode((sb) => {
+      await withNode((sb) => {
         const p = preflight(sb, role);
         consistent(p);
         expect(ports(p)).toEqual(AGENT_PORTS);
@@ -140,9 +136,9 @@ describe('dcos_install.sh --preflight-only in a sandbox', { timeout: 180_000 }, 
     });
   }
 
-  test('several roles in one call: the union of the port lists, each port once', (ctx) => {
+  test('several roles in one call: the union of the port lists, each port once', async (ctx) => {
     needSandbox(ctx);
-    withNode((sb) => {
+    await withNode((sb) => {
       const p = preflight(sb, 'slave', 'slave_public');
       consistent(p);
       expect(ports(p)).toEqual(AGENT_PORTS);
@@ -153,9 +149,9 @@ describe('dcos_install.sh --preflight-only in a sandbox', { timeout: 180_000 }, 
     });
   });
 
-  test('a stopped Docker fails its checks and every other check still runs', (ctx) => {
+  test('a stopped Docker fails its checks and every other check still runs', async (ctx) => {
     needSandbox(ctx);
-    withNode((sb) => {
+    await withNode((sb) => {
       const healthy = preflight(sb, 'slave');
       sb.sh('systemctl stop docker');
       const p = preflight(sb, 'slave');
@@ -178,7 +174,7 @@ describe('dcos_install.sh --preflight-only in a sandbox', { timeout: 180_000 }, 
       server.listen(5051, '127.0.0.1', () => resolve(true));
     });
     try {
-      withNode((sb) => {
+      await withNode((sb) => {
         const agent = preflight(sb, 'slave');
         consistent(agent);
         // Held by us, or by something else on this machine: either way the port is in use.
@@ -192,9 +188,9 @@ describe('dcos_install.sh --preflight-only in a sandbox', { timeout: 180_000 }, 
     }
   });
 
-  test('each failing condition is reported by its check, and the rest still run', (ctx) => {
+  test('each failing condition is reported by its check, and the rest still run', async (ctx) => {
     needSandbox(ctx);
-    withNode((sb) => {
+    await withNode((sb) => {
       const st = sb.hostPath('/etc/systemd/.stub-state');
       fs.mkdirSync(st, { recursive: true });
       fs.writeFileSync(path.join(st, 'selinux'), 'Enforcing\n');
@@ -221,7 +217,7 @@ describe('dcos_install.sh --preflight-only in a sandbox', { timeout: 180_000 }, 
     });
   });
 
-  test('ip-detect must print one valid IPv4 address, the same on two runs', (ctx) => {
+  test('ip-detect must print one valid IPv4 address, the same on two runs', async (ctx) => {
     needSandbox(ctx);
     const cases: [string, RegExp][] = [
       ["'#!/bin/sh\n\n  echo 10.0.0.300\n\n  '\n", /^not one valid IPv4 address/],
@@ -236,7 +232,7 @@ describe('dcos_install.sh --preflight-only in a sandbox', { timeout: 180_000 }, 
     for (const [ipDetect, detail] of cases) {
       const script = path.join(work, 'flaky-ip.sh');
       fs.writeFileSync(script, renderInstallScript({ ...bundle.args, ip_detect_contents: ipDetect }, bundle.manifest));
-      withNode((sb) => {
+      await withNode((sb) => {
         const p = preflight(sb, 'master');
         consistent(p);
         const c = p.checks.find((x) => x.text === 'Checking if ip-detect prints one valid IPv4 address');
@@ -246,9 +242,9 @@ describe('dcos_install.sh --preflight-only in a sandbox', { timeout: 180_000 }, 
     }
   });
 
-  test('arguments: usage, both modes, invalid and missing roles, unknown options', (ctx) => {
+  test('arguments: usage, both modes, invalid and missing roles, unknown options', async (ctx) => {
     needSandbox(ctx);
-    withNode((sb) => {
+    await withNode((sb) => {
       const run = (...a: string[]) => sb.run(['bash', SCRIPT, ...a]);
       const help = run('-h');
       expect(help.status).toBe(1);

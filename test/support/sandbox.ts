@@ -65,8 +65,21 @@ for d in $dirs; do mount --bind "$root$d" "$d"; done
 cd /
 exec "$@"`;
 
+/**
+ * The command was SIGKILLed from outside: our own timeout sends SIGTERM, so a SIGKILL comes from another process on
+ * the machine (an OOM kill, a lab tearing down the namespaces it owns). Not a result of the script under test;
+ * withSandbox() runs the test body again once in a fresh sandbox when it happens.
+ */
+export class SandboxKilled extends Error {
+  constructor(readonly stdout: string, readonly stderr: string) {
+    super(`the sandboxed command was killed by SIGKILL from outside the test\n${stdout}\n${stderr}`);
+    this.name = 'SandboxKilled';
+  }
+}
+
 function result(status: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string): RunResult {
   if (status !== null) return { status, stdout, stderr };
+  if (signal === 'SIGKILL') throw new SandboxKilled(stdout, stderr);
   const n = signal ? (os.constants.signals[signal] ?? 0) : 0;
   return { status: 128 + n, signal: signal ?? 'unknown', stdout, stderr: `${stderr}\n[sandbox: killed by ${signal}]` };
 }
@@ -188,7 +201,13 @@ export class Sandbox {
     child.stdin.end(opts.input ?? '');
     return new Promise((resolve, reject) => {
       child.on('error', reject);
-      child.on('close', (code, signal) => resolve(result(code, signal, stdout, stderr)));
+      child.on('close', (code, signal) => {
+        try {
+          resolve(result(code, signal, stdout, stderr));
+        } catch (err) {
+          reject(err);
+        }
+      });
     });
   }
 
@@ -223,5 +242,24 @@ export class Sandbox {
         fs.rmSync(path.join(created, f), { force: true });
       }
     });
+  }
+}
+
+/**
+ * Runs `fn` with a fresh sandbox (prepared by `prepare`) and disposes of it. If a command was killed from outside
+ * (SandboxKilled), the whole body runs once more in a new sandbox; any other failure is the test's.
+ */
+export async function withSandbox<T>(fn: (sb: Sandbox) => T | Promise<T>, prepare: (sb: Sandbox) => void = () => {}): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    const sb = Sandbox.create();
+    try {
+      prepare(sb);
+      return await fn(sb);
+    } catch (err) {
+      if (!(err instanceof SandboxKilled) || attempt > 0) throw err;
+      console.warn(`sandbox: ${err.message.split('\n')[0]}; running the test body again`);
+    } finally {
+      sb.dispose();
+    }
   }
 }
