@@ -37,7 +37,7 @@
  * mounts and directory (empty mount points it had to create on the machine, e.g. /etc/mesosphere, stay); it is idempotent and also runs on process exit / SIGINT / SIGTERM.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { constants as fsConstants, accessSync, closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { constants as fsConstants, accessSync, closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync } from 'node:fs';
 import { chmod, chown, copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -380,7 +380,29 @@ function teardownDirSync(dir: string): void {
   }
   killAndWait([...victims]);
   if (Number.isInteger(block)) removeChainSync(block);
-  rmSync(dir, { recursive: true, force: true });
+  removeDirInBackground(dir);
+}
+
+/**
+ * Deleting the host trees can take seconds: each of their directories was a mount point in a namespace that the
+ * kernel is still tearing down (an RCU grace period per namespace, long on a busy machine). Nothing needs to wait
+ * for that: rename the directory aside (instant; the block is free again) and let a detached `rm` finish, even
+ * after this process exits.
+ */
+function removeDirInBackground(dir: string): void {
+  const trash = path.join(LAB_ROOT, `.trash-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  let target = dir;
+  try {
+    renameSync(dir, trash);
+    target = trash;
+  } catch {
+    /* keep the name; still delete it */
+  }
+  try {
+    spawn('rm', ['-rf', '--one-file-system', target], { detached: true, stdio: 'ignore' }).unref();
+  } catch {
+    rmSync(target, { recursive: true, force: true });
+  }
 }
 
 // ------------------------------------------------------------------ exit cleanup
@@ -448,6 +470,17 @@ async function claimBlock(requested: number | undefined): Promise<{ block: numbe
   // Automatic blocks come from 100 up, so they never take a fixed block (0..99) another test file is about to ask for.
   const candidates = requested === undefined ? Array.from({ length: MAX_BLOCK - AUTO_BLOCK_START + 1 }, (_, b) => AUTO_BLOCK_START + b) : [requested];
   const unique = (): string => `${process.pid}-${Math.random().toString(36).slice(2)}`;
+  // Leftovers of an interrupted delete or claim (a crash, a killed rm): gone after ten minutes.
+  for (const name of readdirSync(LAB_ROOT)) {
+    if (!/^\.(trash|claim)-/.test(name)) continue;
+    try {
+      if (Date.now() - statSync(path.join(LAB_ROOT, name)).mtimeMs > 600_000) {
+        spawn('rm', ['-rf', '--one-file-system', path.join(LAB_ROOT, name)], { detached: true, stdio: 'ignore' }).unref();
+      }
+    } catch {
+      /* someone else removed it */
+    }
+  }
   for (const block of candidates) {
     const dir = path.join(LAB_ROOT, `b${block}`);
     for (let attempt = 0; attempt < 3; attempt++) {
