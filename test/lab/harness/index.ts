@@ -33,8 +33,11 @@
  * address in the lab's own chain GENCONF-LAB-<b> (connections time out, open sessions hang until keepalive);
  * slow = a Node delay proxy on the host's port holding client→host bytes `ms` (sshd moves to port+10000); heal undoes
  * all three. rotateHostKey gives the host a new ed25519 key (sshd restarted, knownHostsFile NOT updated).
- * down() stops only what this lab started (recorded PIDs, processes in its namespaces), removes its iptables chain,
- * mounts and directory (empty mount points it had to create on the machine, e.g. /etc/mesosphere, stay); it is idempotent and also runs on process exit / SIGINT / SIGTERM.
+ * down() stops only what this lab started (recorded PIDs; processes inside its hosts, found by mount namespace and
+ * checked by the host address they see), removes its iptables chain and its directory (renamed aside at once, deleted
+ * by a detached rm). Empty mount points it had to create on the machine (/etc/mesosphere, …) stay. Idempotent; also
+ * runs on process exit / SIGINT / SIGTERM / SIGHUP. Hosts share the machine's network stack: a port one host opens
+ * on 0.0.0.0 is in use on every host of every lab.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { constants as fsConstants, accessSync, closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync } from 'node:fs';
