@@ -179,7 +179,9 @@ export function loadConfigText(text: string): LoadResult {
   } catch (err) {
     return { ok: false, message: `Invalid YAML: ${err instanceof Error ? err.message : String(err)}` };
   }
-  const firstError = doc.errors[0];
+  // PyYAML takes `#` right after a closing quote or bracket as a comment; `yaml` composes the same document
+  // but complains, so that complaint alone is not an error here.
+  const firstError = doc.errors.find((e) => !e.message.startsWith('Comments must be separated from other tokens by white space'));
   if (firstError) {
     const pos = firstError.linePos?.[0] ?? lineCounter.linePos(firstError.pos[0]);
     return { ok: false, message: `Invalid YAML: ${firstError.message.split('\n')[0]}`, line: pos?.line, column: pos?.col };

@@ -159,6 +159,14 @@ describe('file-level problems (1.11 crashed or printed a bare message)', () => {
     expect(r.errors).toEqual([]);
     expect(r.userArgs?.dns_search).toBe('a b');
   });
+  it('a comment right after a flow collection or a quoted value, as PyYAML allows', () => {
+    const r = loadConfigText('a: [1, 2]#c\nb: "x"#c\nc: x#c\n');
+    expect(r.ok && r.keys.map((k) => stringifyValue(k.value))).toEqual([
+      { ok: true, value: '[1, 2]' },
+      { ok: true, value: 'x' },
+      { ok: true, value: 'x#c' },
+    ]);
+  });
   it.each([
     ['a: b\t# c\n', false],
     ['a:\tb\n', false],
