@@ -176,10 +176,13 @@ export class Sandbox {
   /** Runs argv inside the sandbox as root, with PATH = the stubs first, then the system. */
   run(argv: readonly string[], opts: RunOptions = {}): RunResult {
     const { args, env } = this.command(argv, opts);
+    // stdin /dev/null unless there is input: node's pipes are socketpairs, and bash with a socket on stdin thinks it
+    // runs under sshd and sources ~/.bashrc, which is the machine's, not a node's.
     const r = spawnSync('unshare', args, {
       encoding: 'utf8',
       env,
-      input: opts.input ?? '',
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      ...(opts.input === undefined ? {} : { input: opts.input }),
       timeout: opts.timeoutMs ?? 120_000,
       maxBuffer: 64 << 20,
     });
@@ -193,12 +196,16 @@ export class Sandbox {
    */
   runAsync(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
     const { args, env } = this.command(argv, opts);
-    const child = spawn('unshare', args, { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? 120_000 });
+    const child = spawn('unshare', args, {
+      env,
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      timeout: opts.timeoutMs ?? 120_000,
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.stdin.end(opts.input ?? '');
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
     return new Promise((resolve, reject) => {
       child.on('error', reject);
       child.on('close', (code, signal) => {
