@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, constants as fsConstants, createReadStream, existsSync, rmSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { renderMarkdown } from './lib/markdown.js';
 import type { FloorPlan, OriginalPlan, PlanHost } from './lib/plan.js';
 import { deployFloor, deployOriginal, preflightFloor, preflightOriginal, type Common } from './lib/remote-work.js';
-import { deriveTargets, originalLowerBound, summaryOf, type BenchResults, type Comparison, type SingleResult } from './lib/results.js';
+import { deriveTargets, mergeResults, originalLowerBound, summaryOf, type BenchResults, type Comparison, type SingleResult } from './lib/results.js';
 import { sampleSides, type SideSpec } from './lib/sampler.js';
 import { buildBundle, installRoles, unpackBundle, useInstallStandIn, writeGenconfDir, writeSyntheticArtifacts } from './lib/workspace.js';
 import type { Lab } from '../test/lab/harness/index.js';
@@ -47,6 +47,8 @@ interface Options {
   scaleParallelism: number;
   /** Deploy runs the bundle's real dcos_install.sh instead of the verify-only stand-in. */
   realInstall: boolean;
+  /** Keep what this run does not measure from the previous bench/results/latest.json. */
+  merge: boolean;
   /** Counted runs of the original's preflight above the smallest size (no warm-up there): it is the slow side. */
   originalRuns: number;
 }
@@ -65,6 +67,7 @@ export function parseOptions(argv: readonly string[]): Options {
     parallelism: 20,
     scaleParallelism: 50,
     realInstall: false,
+    merge: false,
     originalRuns: quick ? 2 : 5,
   };
   const int = (v: string, name: string): number => {
@@ -75,6 +78,7 @@ export function parseOptions(argv: readonly string[]): Options {
     const [k, v = ''] = a.split('=', 2) as [string, string?];
     if (a === '--quick') continue;
     else if (a === '--real-install') o.realInstall = true;
+    else if (a === '--merge') o.merge = true;
     else if (k === '--only') {
       const want = v.split(',').filter(Boolean);
       const bad = want.filter((s) => !(SECTIONS as readonly string[]).includes(s));
@@ -373,7 +377,7 @@ async function main(argv: readonly string[]): Promise<number> {
     o = parseOptions(argv);
   } catch (err) {
     if (err instanceof BenchUsage) {
-      process.stderr.write(`bench: ${err.message}\nusage: npm run bench -- [--quick] [--only=${SECTIONS.join(',')}] [--runs=N] [--sizes=10,50,100] [--scale-hosts=N] [--parallelism=N] [--original-runs=N] [--real-install]\n`);
+      process.stderr.write(`bench: ${err.message}\nusage: npm run bench -- [--quick] [--only=${SECTIONS.join(',')}] [--runs=N] [--sizes=10,50,100] [--scale-hosts=N] [--parallelism=N] [--original-runs=N] [--real-install] [--merge]\n`);
       return 2;
     }
     throw err;
@@ -400,6 +404,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const sectionErrors: string[] = [];
   let md = '';
   // Results are rewritten after every section, so a run cut short still leaves what it measured.
+  const previousFile = path.join(RESULTS_DIR, 'latest.json');
+  const previous = o.merge && existsSync(previousFile) ? (JSON.parse(await readFile(previousFile, 'utf8')) as BenchResults) : undefined;
   const save = async (): Promise<void> => {
     const results: BenchResults = {
       version: 1,
@@ -412,7 +418,7 @@ async function main(argv: readonly string[]): Promise<number> {
       singles,
       targets: deriveTargets({ comparisons, singles }, Math.max(...o.sizes)),
     };
-    md = await writeResults(results);
+    md = await writeResults(previous ? mergeResults(previous, results) : results);
   };
   const section = async (name: string, fn: () => Promise<void>): Promise<void> => {
     try {

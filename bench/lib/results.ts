@@ -119,3 +119,28 @@ export function deriveTargets(results: Pick<BenchResults, 'comparisons' | 'singl
     { id: 'genconf-wall', description: '--genconf, 3-master example + small artifacts, whole process', kind: 'max' as const, bound: 1000, unit: 'ms', measured: genconf?.wallMs.median ?? null },
   ].map(judge);
 }
+
+/**
+ * `--merge`: the sizes and sections re-run now replace the same ones of the previous results file, the rest is kept
+ * (and listed in the method notes), and the targets are judged again on the union.
+ */
+export function mergeResults(previous: BenchResults, current: BenchResults): BenchResults {
+  const key = (c: Comparison): string => `${c.stage}@${c.hosts}`;
+  const fresh = new Set(current.comparisons.map(key));
+  const freshSingles = new Set(current.singles.map((s) => s.name));
+  const keptComparisons = previous.comparisons.filter((c) => !fresh.has(key(c)));
+  const keptSingles = previous.singles.filter((s) => !freshSingles.has(s.name));
+  const kept = [...keptComparisons.map((c) => `${c.stage} N=${c.hosts}`), ...keptSingles.map((s) => s.name)];
+  const comparisons = [...keptComparisons, ...current.comparisons].sort((a, b) => a.stage.localeCompare(b.stage) || a.hosts - b.hosts);
+  const singles = [...keptSingles, ...current.singles];
+  const sizes = [...new Set([...previous.options.sizes, ...current.options.sizes])].sort((a, b) => a - b);
+  return {
+    ...current,
+    startedAt: previous.startedAt < current.startedAt ? previous.startedAt : current.startedAt,
+    options: { ...current.options, sizes },
+    method: kept.length > 0 ? [...current.method, `Merged: ${kept.join(', ')} come from the run started ${previous.startedAt}; the rest was re-run from ${current.startedAt}.`] : current.method,
+    comparisons,
+    singles,
+    targets: deriveTargets({ comparisons, singles }, Math.max(...sizes)),
+  };
+}

@@ -29,7 +29,9 @@ export interface SampleOptions {
 }
 
 function failure(m: Measured): string {
-  const text = (m.stderr.trim() || m.stdout.trim()).split('\n').slice(-3).join(' / ');
+  // The first lines say what went wrong (an error message), the last ones where (a stack, a summary line).
+  const lines = (m.stderr.trim() || m.stdout.trim()).split('\n');
+  const text = (lines.length <= 6 ? lines : [...lines.slice(0, 3), '…', ...lines.slice(-3)]).join(' / ');
   return `exit ${m.exitCode ?? 'killed (timeout)'}${text ? `: ${text.slice(-400)}` : ''}`;
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cell, renderMarkdown, table } from '../../bench/lib/markdown.js';
 import { parseTimeOutput } from '../../bench/lib/proc.js';
-import { deriveTargets, originalLowerBound, ratiosOf, type BenchResults, type Comparison } from '../../bench/lib/results.js';
+import { deriveTargets, mergeResults, originalLowerBound, ratiosOf, type BenchResults, type Comparison } from '../../bench/lib/results.js';
 import { judge, median, range, ratio, summarize, type Sample } from '../../bench/lib/stats.js';
 import { assignRoles } from '../../bench/lib/workspace.js';
 
@@ -150,5 +150,32 @@ describe('helpers', () => {
     expect(r.publicAgents[0]!.address).toBe('10.0.0.10');
     const two = assignRoles(hosts.slice(0, 2));
     expect([two.masters.length, two.agents.length, two.publicAgents.length]).toEqual([1, 1, 0]);
+  });
+});
+
+describe('merge', () => {
+  const base = (startedAt: string, comparisons: Comparison[], sizes: number[]): BenchResults => ({
+    version: 1,
+    startedAt,
+    finishedAt: startedAt,
+    machine: { cpus: 2, cpuModel: 'cpu', memGiB: 24, node: 'v20', openssh: 'OpenSSH', kernel: '6', loadAvg: [1, 1, 1] },
+    options: { quick: false, only: ['preflight'], runs: 5, warmup: 1, sizes, scaleHosts: 1000, parallelism: 20 },
+    method: ['m'],
+    comparisons,
+    singles: [],
+    targets: [],
+  });
+
+  it('replaces re-run sizes, keeps the rest, says so, and judges targets on the union', () => {
+    const old = base('2026-01-01T00:00:00Z', [comparison('preflight', 10, 1, 1, 1), comparison('preflight', 100, 9, 1, 1)], [10, 100]);
+    const now = base('2026-01-01T01:00:00Z', [comparison('preflight', 100, 1200, 1000, 30_000)], [100]);
+    const m = mergeResults(old, now);
+    expect(m.comparisons.map((c) => [c.hosts, ratiosOf(c).oursOverFloor])).toEqual([
+      [10, 1],
+      [100, 1.2],
+    ]);
+    expect(m.options.sizes).toEqual([10, 100]);
+    expect(m.method.at(-1)).toContain('preflight N=10 come from the run started 2026-01-01T00:00:00Z');
+    expect(m.targets.find((t) => t.id === 'preflight-floor')?.verdict).toBe('PASS');
   });
 });
