@@ -3,7 +3,6 @@
  * test/support/stubs first on PATH. Checks the role-aware result and that one failing check never stops the rest.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -168,24 +167,29 @@ describe('dcos_install.sh --preflight-only in a sandbox', { timeout: 180_000 }, 
 
   test('a port in use fails only for the role that needs it', async (ctx) => {
     needSandbox(ctx);
-    const server = net.createServer();
-    const listening = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen(5051, '127.0.0.1', () => resolve(true));
+    await withNode((sb) => {
+      // The listener and the preflight share a private network namespace: a port held on the machine's own
+      // loopback would leak into every other test (the SSH lab's hosts share the machine's network).
+      const listener = `require('net').createServer().listen(5051, '127.0.0.1', () => console.log('ready'))`;
+      const inNetns = (role: string): Preflight => {
+        const script = [
+          'ip link set lo up',
+          `${JSON.stringify(process.execPath)} -e ${JSON.stringify(listener)} > /tmp/listener.out &`,
+          'for _ in $(seq 200); do grep -q ready /tmp/listener.out && break; sleep 0.05; done',
+          `bash ${SCRIPT} --preflight-only ${role}; rc=$?`,
+          'kill %1',
+          'exit $rc',
+        ].join('\n');
+        const r = sb.run(['unshare', '--net', 'bash', '-c', script]);
+        return parse(r.status, r.stdout);
+      };
+      const agent = inNetns('slave');
+      consistent(agent);
+      expect(result(agent, 'Checking if port 5051 (required by mesos-agent) is in use')).toBe('FAIL');
+      expect(agent.summary.fail).toContain('Checking if port 5051 (required by mesos-agent) is in use');
+      const master = inNetns('master');
+      expect(ports(master)).not.toContain(5051);
     });
-    try {
-      await withNode((sb) => {
-        const agent = preflight(sb, 'slave');
-        consistent(agent);
-        // Held by us, or by something else on this machine: either way the port is in use.
-        expect(result(agent, 'Checking if port 5051 (required by mesos-agent) is in use')).toBe('FAIL');
-        expect(agent.summary.fail).toContain('Checking if port 5051 (required by mesos-agent) is in use');
-        const master = preflight(sb, 'master');
-        expect(ports(master)).not.toContain(5051);
-      });
-    } finally {
-      if (listening) await new Promise((r) => server.close(r));
-    }
   });
 
   test('each failing condition is reported by its check, and the rest still run', async (ctx) => {

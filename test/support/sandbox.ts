@@ -223,7 +223,7 @@ export class Sandbox {
     return this.run(['bash', '-c', script], opts);
   }
 
-  /** Removes the private tree; the last sandbox alive removes the mount points created on the host. */
+  /** Removes the private tree and this sandbox's registration. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -231,23 +231,12 @@ export class Sandbox {
     withRegistryLock(() => {
       fs.rmSync(this.userFile, { force: true });
       const users = path.join(REGISTRY, 'users');
-      const alive = fs.readdirSync(users).filter((u) => {
-        const pid = Number(u.split('-')[0]);
-        if (pidAlive(pid)) return true;
-        fs.rmSync(path.join(users, u), { force: true });
-        return false;
-      });
-      if (alive.length > 0) return;
-      const created = path.join(REGISTRY, 'created');
-      for (const f of fs.readdirSync(created)) {
-        const d = decodeURIComponent(f);
-        try {
-          fs.rmdirSync(d);
-        } catch {
-          // Not empty: someone else uses it now; leave it.
-        }
-        fs.rmSync(path.join(created, f), { force: true });
+      // Forget registrations of sandboxes whose process is gone.
+      for (const u of fs.readdirSync(users)) {
+        if (!pidAlive(Number(u.split('-')[0]))) fs.rmSync(path.join(users, u), { force: true });
       }
+      // The mount points this module created on the machine (/etc/mesosphere, /var/lib/dcos, …) stay: removing a
+      // directory that is a mount point in another mount namespace (an SSH lab host) silently detaches that mount.
     });
   }
 }
