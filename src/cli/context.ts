@@ -66,3 +66,12 @@ export type Command = (ctx: CommandContext) => Promise<ExitCode>;
 export function resolveConfigPath(options: Pick<CliOptions, 'baseDir'>, p: string): string {
   return path.resolve(options.baseDir, p);
 }
+
+/** Colours only when asked for (no --no-color, no NO_COLOR) and when `stream` is a terminal. */
+export function colorFor(options: Pick<CliOptions, 'color'>, stream: NodeJS.WritableStream): boolean {
+  return options.color && isTty(stream);
+}
+
+export function isTty(stream: NodeJS.WritableStream): boolean {
+  return (stream as { isTTY?: boolean }).isTTY === true;
+}

@@ -4,7 +4,7 @@
  * document with --json.
  */
 import path from 'node:path';
-import type { CommandContext } from '../cli/context.js';
+import { colorFor, type CommandContext } from '../cli/context.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import type { BuildResult } from '../bundle/build.js';
 import type { ValidationResult } from '../config/types.js';
@@ -28,7 +28,7 @@ export async function generate(ctx: CommandContext, opts: GenerateOptions = {}):
   const [{ judgeConfig }, { formatIssuesHuman }] = await Promise.all([import('../config/validate.js'), import('../config/report.js')]);
   const validation = await judgeConfig({ genconfDir: options.genconfDir, baseDir: options.baseDir, target: 'genconf', strict: options.strict });
   if (!validation.valid || !validation.args || !validation.userArgs) return { ok: false, validation };
-  if (validation.warnings.length > 0) ctx.stderr.write(ensureNewline(formatIssuesHuman(validation, { color: options.color })));
+  if (validation.warnings.length > 0) ctx.stderr.write(ensureNewline(formatIssuesHuman(validation, { color: colorFor(options, ctx.stderr) })));
 
   const [{ buildBundle }, { renderers }] = await bundleModules;
   const bundle = await buildBundle({
@@ -48,7 +48,7 @@ export async function generate(ctx: CommandContext, opts: GenerateOptions = {}):
 export async function reportInvalid(ctx: CommandContext, validation: ValidationResult): Promise<ExitCode> {
   const { formatIssuesHuman, issuesToJson } = await import('../config/report.js');
   if (ctx.options.json) ctx.stdout.write(`${asJsonText(issuesToJson(validation))}\n`);
-  else ctx.stderr.write(ensureNewline(formatIssuesHuman(validation, { color: ctx.options.color })));
+  else ctx.stderr.write(ensureNewline(formatIssuesHuman(validation, { color: colorFor(ctx.options, ctx.stderr) })));
   return ExitCode.CONFIG_INVALID;
 }
 

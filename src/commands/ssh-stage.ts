@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { CommandContext } from '../cli/context.js';
+import { colorFor, isTty, type CommandContext } from '../cli/context.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import type { Arguments } from '../config/types.js';
 import { planCluster, type ClusterPlan, type PlanFiles } from '../derive/plan.js';
@@ -82,10 +82,6 @@ export async function stageFiles(stage: Stage, genconfDir: string, baseDir: stri
   }
 }
 
-function isTty(stream: NodeJS.WritableStream): boolean {
-  return (stream as NodeJS.WriteStream).isTTY === true;
-}
-
 async function readLine(question: string, out: NodeJS.WritableStream): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: out as NodeJS.WriteStream, terminal: false });
   try {
@@ -154,7 +150,7 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
   const stage = STAGES[o.action];
   // With --json, stdout carries only the NDJSON events; every human line goes to stderr.
   const human = o.json ? ctx.stderr : ctx.stdout;
-  const color = o.color && isTty(human);
+  const color = colorFor(o, human);
 
   const [{ judgeConfig }, { formatIssuesHuman }] = await Promise.all([import('../config/validate.js'), import('../config/report.js')]);
   const validation = await judgeConfig({ genconfDir: o.genconfDir, baseDir: o.baseDir, target: 'ssh', strict: o.strict });
@@ -162,7 +158,7 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
     const { reportInvalid } = await import('./genconf.js');
     return reportInvalid(ctx, validation);
   }
-  if (validation.warnings.length > 0) ctx.stderr.write(formatIssuesHuman(validation, { color: o.color && isTty(ctx.stderr) }).replace(/\n?$/, '\n'));
+  if (validation.warnings.length > 0) ctx.stderr.write(formatIssuesHuman(validation, { color: colorFor(o, ctx.stderr) }).replace(/\n?$/, '\n'));
   const args = validation.args;
 
   const files = await stageFiles(stage, o.genconfDir, o.baseDir, args);

@@ -3,7 +3,7 @@
  * problem at once. Human lines go to stderr; with --json, stdout carries exactly one JSON document.
  * Exit 0 when valid, 1 when not.
  */
-import type { CommandContext } from '../cli/context.js';
+import { colorFor, type CommandContext } from '../cli/context.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { formatIssuesHuman, issuesToJson } from '../config/report.js';
 import { judgeConfig } from '../config/validate.js';
@@ -13,10 +13,6 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   if (!options.json) ctx.stderr.write('====> VALIDATING CONFIGURATION\n');
   const result = await judgeConfig({ genconfDir: options.genconfDir, baseDir: options.baseDir, target: 'ssh', strict: options.strict });
   if (options.json) ctx.stdout.write(`${JSON.stringify(issuesToJson(result), null, 2)}\n`);
-  else ctx.stderr.write(formatIssuesHuman(result, { color: options.color && isTty(ctx.stderr) }));
+  else ctx.stderr.write(formatIssuesHuman(result, { color: colorFor(options, ctx.stderr) }));
   return result.valid ? ExitCode.OK : ExitCode.CONFIG_INVALID;
-}
-
-function isTty(stream: NodeJS.WritableStream): boolean {
-  return (stream as { isTTY?: boolean }).isTTY === true;
 }
