@@ -257,7 +257,7 @@ async function preflightRun(s: StageWork, o: Options, n: number): Promise<Compar
   const sides: SideSpec[] = [
     { side: 'ours', argv: oursArgv(s, 'preflight'), cwd: s.work },
     { side: 'floor', argv: node(FLOOR, floorPlan), cwd: s.work },
-    { side: 'original', argv: node(ORIGINAL, origPlan), cwd: s.work, ...(n > Math.min(...o.sizes) && o.originalRuns < o.runs ? { runs: o.originalRuns, warmup: 0 } : {}) },
+    { side: 'original', argv: node(ORIGINAL, origPlan), cwd: s.work, ...(n > 10 && o.originalRuns < o.runs ? { runs: o.originalRuns, warmup: 0 } : {}) },
   ];
   const r = await sampleSides(sides, { warmup: o.warmup, runs: o.runs, timeoutMs: 30 * 60_000, log, label: `preflight n=${n}` });
   return { stage: 'preflight', hosts: n, sides: r };
@@ -297,9 +297,15 @@ async function labSections(o: Options, work: string, comparisons: Comparison[], 
   log(`bringing up ${max} lab hosts (block ${LAB_BLOCK}, node stand-ins)`);
   const lab = await startLab({ count: max, block: LAB_BLOCK, nodeStubs: true });
   try {
-    const artifacts = path.join(work, 'artifacts-synthetic');
-    log(`writing a synthetic artifacts set: ${DEPLOY_PACKAGES} packages, ${DEPLOY_BYTES >> 20} MiB of random payload`);
-    await writeSyntheticArtifacts(artifacts, DEPLOY_PACKAGES, DEPLOY_BYTES);
+    const artifacts = path.join(work, 'artifacts');
+    if (o.only.includes('deploy')) {
+      log(`writing a synthetic artifacts set: ${DEPLOY_PACKAGES} packages, ${DEPLOY_BYTES >> 20} MiB of random payload`);
+      await writeSyntheticArtifacts(artifacts, DEPLOY_PACKAGES, DEPLOY_BYTES);
+    } else {
+      // Preflight sends dcos_install.sh and ip-detect only: the small example set builds the same script faster.
+      const { writeExampleArtifacts } = await import('../scripts/example-artifacts.js');
+      await writeExampleArtifacts(artifacts);
+    }
     for (const n of o.sizes) {
       const s = await prepareSize(lab, n, o, work, artifacts, o.parallelism);
       await ensureHostsUp(lab, n);
