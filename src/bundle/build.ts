@@ -18,8 +18,8 @@ import { CONFIG_PACKAGE_NAMES, computeIds, TEMPLATE_FILENAMES, type BundleIds } 
 import { formatSums, INSTALL_TAR_NAME, SUMS_NAME, writeInstallTar, type ServedFile } from './install-tar.js';
 import type { ArtifactManifest } from './manifest.js';
 import { packagePath, parsePackageId, type PackageId } from './package-id.js';
-import { pyDumps, pyPretty } from './py-json.js';
-import type { RenderContext, RenderedEntry, Renderers } from './renderers.js';
+import { pyFromJson, pyJsonDumps, pyJsonPretty } from '../pycompat/py.js';
+import type { RenderContext, RenderedEntry, Renderers } from './render/types.js';
 import { beginServeWork } from './serve-dir.js';
 import { writePackage, type TarEntry } from './tar.js';
 
@@ -66,10 +66,10 @@ export function bundleArguments(args: Arguments, artifacts: ArtifactSet, checkBi
     ...args,
     bootstrap_id: artifacts.bootstrapId,
     bootstrap_variant: '',
-    package_ids: pyDumps(packageIds),
+    package_ids: pyJsonDumps(pyFromJson(packageIds)),
     dcos_image_commit: dcosImageCommit(),
-    template_filenames: pyPretty(TEMPLATE_FILENAMES),
-    config_package_names: pyPretty(CONFIG_PACKAGE_NAMES),
+    template_filenames: pyJsonPretty(pyFromJson(TEMPLATE_FILENAMES)),
+    config_package_names: pyJsonPretty(pyFromJson(CONFIG_PACKAGE_NAMES)),
     custom_check_bins_dir: CHECK_BINS_DIR_ARG,
     custom_check_bins_package_name: CHECK_BINS_PACKAGE_NAME,
     custom_check_bins_provided: checkBins ? 'true' : 'false',
@@ -150,7 +150,7 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
   });
   const finalArgs: Arguments = {
     ...args,
-    cluster_packages: pyDumps(ids.clusterPackages),
+    cluster_packages: pyJsonDumps(pyFromJson(ids.clusterPackages)),
     cluster_package_list_id: ids.clusterPackageListId,
   };
   const ctx: RenderContext = {
@@ -213,7 +213,7 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
         }
       })(),
       putBytes('bootstrap.latest', 0o644, artifacts.bootstrapId),
-      putBytes(listRel, 0o644, pyDumps(ids.clusterPackages)),
+      putBytes(listRel, 0o644, pyJsonDumps(pyFromJson(ids.clusterPackages))),
       putBytes('cluster-package-list.latest', 0o644, ids.clusterPackageListId),
     ]);
     for (const r of settled) if (r.status === 'rejected') throw r.reason;
@@ -227,7 +227,7 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
       const p = parsePackageId(id) as PackageId;
       clusterPackageInfo[p.name] = { filename: packagePath(p), id };
     }
-    const infoText = pyPretty(clusterPackageInfo);
+    const infoText = pyJsonPretty(pyFromJson(clusterPackageInfo));
     await putBytes('cluster-package-info.json', 0o644, infoText);
 
     const byPath = new Map(files.map((f) => [f.path, f]));

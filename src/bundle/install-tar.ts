@@ -3,10 +3,9 @@
  * docs ask operators to make by hand (`tar cf dcos-install.tar *`) for adding nodes later, with a manifest in
  * `sha256sum -c` format inside it and beside it.
  */
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { hashTap } from './hash-tap.js';
 import { normalizeEntries, tarStream, type TarEntry } from './tar.js';
 
 export const SUMS_NAME = 'SHA256SUMS';
@@ -58,15 +57,7 @@ export async function writeInstallTar(
     source: { kind: 'file', path: `${root}/${f.path}`, size: f.size },
   }));
   entries.push({ name: SUMS_NAME, type: 'file', mode: 0o644, source: { kind: 'bytes', data: Buffer.from(sumsText) } });
-  const hash = createHash('sha256');
-  let size = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      size += chunk.length;
-      cb(null, chunk);
-    },
-  });
-  await pipeline(tarStream(normalizeEntries(entries)), tap, createWriteStream(dest, { mode: 0o644 }), signal ? { signal } : {});
-  return { sha256: hash.digest('hex'), size };
+  const tap = hashTap();
+  await pipeline(tarStream(normalizeEntries(entries)), tap.stream, createWriteStream(dest, { mode: 0o644 }), signal ? { signal } : {});
+  return tap.result();
 }

@@ -4,11 +4,11 @@
  * across runs and machines with the same xz version.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GenconfError } from '../errors.js';
+import { hashTap } from './hash-tap.js';
 
 export const XZ_ARGV: readonly string[] = ['-T1', '-6', '-c'];
 
@@ -41,18 +41,10 @@ export async function xzToFile(input: Readable, dest: string, xzBinary = 'xz'): 
     });
   });
   const feed = pipeline(input, child.stdin);
-  const hash = createHash('sha256');
-  let size = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      size += chunk.length;
-      cb(null, chunk);
-    },
-  });
-  const drain = pipeline(child.stdout, tap, createWriteStream(dest));
+  const tap = hashTap();
+  const drain = pipeline(child.stdout, tap.stream, createWriteStream(dest));
   const results = await Promise.allSettled([exited, feed, drain]);
   // The spawn error (xz missing) is the cause; EPIPE on stdin is only its consequence.
   for (const r of results) if (r.status === 'rejected') throw r.reason;
-  return { sha256: hash.digest('hex'), size };
+  return tap.result();
 }

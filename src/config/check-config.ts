@@ -5,8 +5,8 @@
  */
 import { check, RuleFailure } from './engine.js';
 import { validateJsonDictionary } from './checks.js';
-import { PyDict, pyJsonDumps, pyJsonLoads, pyRepr, type PyValue } from './py.js';
-import { pyYamlDump } from './pyyaml-dump.js';
+import { PyDict, pyJsonDumps, pyJsonLoads, pyRepr, type PyValue } from '../pycompat/py.js';
+import { pyYamlDump } from '../pycompat/yaml-dump.js';
 
 const DCOS_CHECKS = '/opt/mesosphere/bin/dcos-checks';
 const INSTANT = '3s';

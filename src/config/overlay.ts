@@ -4,7 +4,7 @@
  */
 import { check, RuleFailure } from './engine.js';
 import { isIpNetwork, loadJson, pyInt } from './checks.js';
-import { PyDict, PyFloat, pyJsonDumps, pyRepr, pyStr, type PyValue } from './py.js';
+import { PyDict, PyFloat, pyJsonDumps, pyRepr, pyStr, type PyValue } from '../pycompat/py.js';
 
 function loadOverlay(value: string): PyValue {
   return loadJson(value, () => `Provided input was not valid JSON: ${value}`);

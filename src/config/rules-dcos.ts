@@ -25,8 +25,8 @@ import {
 } from './checks.js';
 import { calculateCheckConfig, calculateCheckConfigContents, validateCheckConfig, validateCustomChecks } from './check-config.js';
 import { calculateDcosOverlayNetworkJson, validateDcosOverlayNetwork, validateNetworkDefaultName } from './overlay.js';
-import { PyDict, pyJsonDumps, pyJsonLoads, pyStr, type PyValue } from './py.js';
-import { pyYamlDump } from './pyyaml-dump.js';
+import { PyDict, pyJsonDumps, pyJsonLoads, pyStr, type PyValue } from '../pycompat/py.js';
+import { pyYamlDump } from '../pycompat/yaml-dump.js';
 
 export const DCOS_VERSION = '1.11.14-dev';
 

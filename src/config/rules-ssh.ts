@@ -5,7 +5,7 @@
  */
 import { check, RuleFailure, type Args, type Entry, type Rule, type TargetSpec } from './engine.js';
 import { loadJson, pyInt, validateIntInRange, validateIpList, validateJsonList } from './checks.js';
-import { PyDict, pyRepr, pyTypeName } from './py.js';
+import { PyDict, pyRepr, pyTypeName } from '../pycompat/py.js';
 
 /** Two lists must not share an address; the original used one message for every pair. */
 function compareLists(first: string, second: string): void {

@@ -6,7 +6,7 @@
  * plain `--validate-config` pays nothing for it.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { PyDict, PyFloat, PyTimestamp, type PyValue } from './py.js';
+import { PyDict, PyFloat, PyTimestamp, type PyValue } from '../pycompat/py.js';
 
 export interface ConfigSchema {
   properties: Record<string, { description?: string; default?: unknown; readOnly?: boolean; [k: string]: unknown }>;

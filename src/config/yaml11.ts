@@ -6,7 +6,7 @@
  */
 import { Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit } from 'yaml';
 import type { Node } from 'yaml';
-import { PyDict, PyFloat, PyTimestamp, type PyValue } from './py.js';
+import { PyDict, PyFloat, PyTimestamp, type PyValue } from '../pycompat/py.js';
 
 export interface LoadedKey {
   key: string;

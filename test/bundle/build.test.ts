@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildBundle, type BuildOptions } from '../../src/bundle/build.js';
 import { InterruptedError } from '../../src/errors.js';
-import type { Renderers } from '../../src/bundle/renderers.js';
+import type { Renderers } from '../../src/bundle/render/types.js';
 import { fakeArgs, fakeRenderers, makeArtifacts, makeGenconf, tempDir } from './helpers.js';
 
 async function setup(ipDetect?: string): Promise<{ dir: string; opts: BuildOptions }> {

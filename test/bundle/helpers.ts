@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Arguments } from '../../src/config/types.js';
 import type { ArtifactManifest } from '../../src/bundle/manifest.js';
-import type { RenderContext, RenderedEntry, Renderers } from '../../src/bundle/renderers.js';
+import type { RenderContext, RenderedEntry, Renderers } from '../../src/bundle/render/types.js';
 import { fileEntry, writePackage } from '../../src/bundle/tar.js';
 
 export async function tempDir(prefix = 'genconf-test-'): Promise<string> {

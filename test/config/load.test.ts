@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PyDict, PyFloat, pyJsonLoads } from '../../src/config/py.js';
+import { PyDict, PyFloat, pyJsonLoads } from '../../src/pycompat/py.js';
 import { fromPlain, stringifyPlain, stringifyValue } from '../../src/config/stringify.js';
 import { judgeConfig } from '../../src/config/validate.js';
 import { loadConfigText, resolvePlain } from '../../src/config/yaml11.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { pyJsonLoads } from '../../src/config/py.js';
-import { pyYamlDump } from '../../src/config/pyyaml-dump.js';
+import { pyJsonLoads } from '../../src/pycompat/py.js';
+import { pyYamlDump } from '../../src/pycompat/yaml-dump.js';
 
 // Expected outputs were produced by PyYAML itself (test/config/fixtures/gen-pyyaml-dump-cases.py).
 const cases = JSON.parse(readFileSync(new URL('./fixtures/pyyaml-dump-cases.json', import.meta.url), 'utf8')) as {

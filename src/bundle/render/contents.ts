@@ -5,7 +5,7 @@
  */
 
 import YAML from 'yaml';
-import { dumpString } from './pyyaml.js';
+import { dumpString } from '../../pycompat/yaml-dump.js';
 
 /**
  * The script text of an argument value: a value that is exactly PyYAML's dump of some string is that

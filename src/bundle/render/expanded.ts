@@ -8,7 +8,7 @@ import type { Arguments } from '../../config/types.js';
 import { Args } from './args.js';
 import { type JsonNode, pyCompare, pyJsonDumps } from './pyjson.js';
 import { dumpedScript, scriptText } from './contents.js';
-import { dumpLiteralMapping, dumpString } from './pyyaml.js';
+import { dumpLiteralMapping, dumpString } from '../../pycompat/yaml-dump.js';
 import { checkRunnerConfig } from './services.js';
 import { rexrayConf } from './node-env.js';
 import { type BundleEntry, MODE_SECRET, type RenderContext, file } from './types.js';

@@ -1,8 +1,8 @@
 /** Node environment around the services: proxy, DNS search, Docker credentials and GC, REX-Ray. */
 
 import { Args, lines } from './args.js';
-import { parseJson } from './pyjson.js';
-import { dumpBlock } from './pyyaml.js';
+import { pyJsonLoads } from '../../pycompat/py.js';
+import { pyYamlDump } from '../../pycompat/yaml-dump.js';
 import { type BundleEntry, MODE_SECRET, file } from './types.js';
 
 export function renderNodeEnv(a: Args): BundleEntry[] {
@@ -34,5 +34,5 @@ function searchLine(a: Args): string | false {
 
 /** REX-Ray's own YAML config, as PyYAML wrote the JSON `rexray_config` (block style, sorted keys). */
 export function rexrayConf(a: Args): string {
-  return dumpBlock(parseJson(a.get('rexray_config')));
+  return pyYamlDump(pyJsonLoads(a.get('rexray_config')));
 }

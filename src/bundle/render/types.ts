@@ -1,4 +1,11 @@
-/** Shapes shared by the config-package renderers. */
+/**
+ * Shapes shared by the config-package renderers and by the bundle writer, which takes the renderers
+ * (src/bundle/render for the config packages, src/bundle/install-script.ts for the node scripts) as a
+ * `Renderers` value rather than importing them, so the writer's file-level behaviour (atomic swap,
+ * determinism, streaming) is tested on its own.
+ */
+import type { Arguments } from '../../config/types.js';
+import type { ArtifactManifest } from '../manifest.js';
 
 /** One file of a package: path relative to the package root, '/'-separated; directories are implied. */
 export interface BundleEntry {
@@ -35,4 +42,18 @@ export const MODE_SECRET = 0o600;
 
 export function file(path: string, content: string, mode: number = MODE_FILE): BundleEntry {
   return { path, mode, content };
+}
+
+/** One member of a rendered package as the writer takes it. `mode` is a number or an octal string such as '0644'. */
+export interface RenderedEntry {
+  path: string;
+  mode: number | string;
+  content: Buffer | string;
+}
+
+export interface Renderers {
+  renderConfigPackage(args: Arguments, userArgs: Arguments, ctx: RenderContext): RenderedEntry[];
+  renderMetadataPackage(args: Arguments, ctx: RenderContext): RenderedEntry[];
+  renderInstallScript(args: Arguments, manifest: ArtifactManifest): string;
+  renderNodeUpgradeScript(args: Arguments, manifest: ArtifactManifest, fromVersion: string): string;
 }

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dumpedScript, scriptText } from '../../../src/bundle/render/contents.js';
-import { dumpString } from '../../../src/bundle/render/pyyaml.js';
+import { dumpString } from '../../../src/pycompat/yaml-dump.js';
 
 describe('scriptText', () => {
   it('unwraps the original YAML-dumped form', () => {

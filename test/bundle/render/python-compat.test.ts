@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseJson, pyFloatRepr, pyJsonDumps } from '../../../src/bundle/render/pyjson.js';
-import { analyzeScalar, dumpBlock, dumpLiteralMapping, dumpString } from '../../../src/bundle/render/pyyaml.js';
+import { pyJsonLoads } from '../../../src/pycompat/py.js';
+import { analyzeScalar, dumpLiteralMapping, dumpString, pyYamlDump } from '../../../src/pycompat/yaml-dump.js';
 
 interface Case {
   kind: 'str' | 'map' | 'block' | 'json2' | 'jsonsorted' | 'jsoncompact';
@@ -28,7 +29,7 @@ function ours(c: Case): string {
     case 'map':
       return dumpLiteralMapping(c.in as Record<string, string>);
     case 'block':
-      return dumpBlock(parseJson(c.in as string));
+      return pyYamlDump(pyJsonLoads(c.in as string));
     case 'json2':
       return pyJsonDumps(parseJson(c.in as string), { indent: 2 });
     case 'jsonsorted':

@@ -151,25 +151,70 @@ const MAX_DEPTH = 900;
  * (item separator `,`). Throws PyJsonTypeError where Python would raise (dates, deep recursion).
  */
 export function pyJsonDumps(v: PyValue, indent?: number, depth = 0, level = 0): string {
+  return encodeJson(v, { indent, keySep: ': ', sortKeys: false }, depth, level);
+}
+
+/**
+ * `json.dumps(v, indent=2, separators=(',', ':'), sort_keys=True)`: gen's "pretty" form, in which DC/OS
+ * stored template_filenames, config_package_names and cluster-package-info.json.
+ */
+export function pyJsonPretty(v: PyValue): string {
+  return encodeJson(v, { indent: 2, keySep: ':', sortKeys: true }, 0, 0);
+}
+
+interface EncodeOptions {
+  indent: number | undefined;
+  keySep: string;
+  sortKeys: boolean;
+}
+
+function encodeJson(v: PyValue, opts: EncodeOptions, depth: number, level: number): string {
   if (depth > MAX_DEPTH) throw new PyJsonTypeError('maximum recursion depth exceeded while encoding a JSON object');
   const scalar = jsonScalar(v);
   if (scalar !== undefined) return scalar;
+  const { indent } = opts;
   const nl = indent === undefined ? '' : '\n' + ' '.repeat(indent * (level + 1));
   const close = indent === undefined ? '' : '\n' + ' '.repeat(indent * level);
   const sep = indent === undefined ? ', ' : ',';
   if (Array.isArray(v)) {
     if (v.length === 0) return '[]';
-    return '[' + nl + v.map((x) => pyJsonDumps(x, indent, depth + 1, level + 1)).join(sep + nl) + close + ']';
+    return '[' + nl + v.map((x) => encodeJson(x, opts, depth + 1, level + 1)).join(sep + nl) + close + ']';
   }
   const d = v as PyDict;
   if (d.size === 0) return '{}';
+  let entries = d.entries;
+  if (opts.sortKeys) entries = [...entries].sort(([a], [b]) => compareJsonKeys(a, b));
   return (
     '{' +
     nl +
-    d.entries.map(([k, x]) => `${jsonKey(k)}: ${pyJsonDumps(x, indent, depth + 1, level + 1)}`).join(sep + nl) +
+    entries.map(([k, x]) => `${jsonKey(k)}${opts.keySep}${encodeJson(x, opts, depth + 1, level + 1)}`).join(sep + nl) +
     close +
     '}'
   );
+}
+
+/** sort_keys order for str keys: by code point, as Python compares str (JS's `<` compares UTF-16 units). */
+function compareJsonKeys(a: PyValue, b: PyValue): number {
+  const ca = [...String(a)];
+  const cb = [...String(b)];
+  for (let k = 0; k < Math.min(ca.length, cb.length); k++) {
+    const diff = ca[k]!.codePointAt(0)! - cb[k]!.codePointAt(0)!;
+    if (diff !== 0) return diff;
+  }
+  return ca.length - cb.length;
+}
+
+/** A plain JS value in JSON's data model. */
+export type Json = null | boolean | number | string | readonly Json[] | { readonly [k: string]: Json };
+
+/** The Python value json.loads would give for this JS value: integral numbers become int, others float. */
+export function pyFromJson(value: Json): PyValue {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : new PyFloat(value);
+  if (Array.isArray(value)) return (value as readonly Json[]).map(pyFromJson);
+  const d = new PyDict();
+  for (const [k, v] of Object.entries(value as { readonly [k: string]: Json })) d.set(k, pyFromJson(v));
+  return d;
 }
 
 /** Python's json.JSONDecodeError text: `<msg>: line L column C (char P)`. */

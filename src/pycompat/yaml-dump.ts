@@ -1,14 +1,13 @@
 /**
- * PyYAML's `yaml.dump` output, for the few DC/OS 1.11 arguments that hold YAML-dumped text:
- * `ip_detect_contents` (= yaml.dump(file text)), `rexray_config_contents`
- * (= yaml.dump(yaml.dump(dict, default_flow_style=False))), `check_config_contents`, and the
- * fault-domain script. The templates paste these verbatim after `content: `, so the bytes must match:
- * scalar style choice (plain / single / double quoted), line folding at 80 columns, escapes, sorted keys.
- *
- * This is an emitter written for that purpose: block mappings and sequences, flow `[]`/`{}` for empty
- * collections, the three scalar styles, default settings (width 80, indent 2, allow_unicode False).
+ * PyYAML's `yaml.dump`, for the DC/OS 1.11 values whose YAML text ended up in arguments and node files:
+ * - `yaml.dump(str)`: `ip_detect_contents`, `check_config_contents`, `rexray_config_contents`, the
+ *   fault-domain script (the templates paste these verbatim after `content: `);
+ * - `yaml.dump(dict, default_flow_style=False)`: rexray.conf and the inner text of `rexray_config_contents`;
+ * - `yaml.dump(dict_of_str, default_style='|')`: user.config.yaml.
+ * The bytes must match, so scalar style choice (plain / single / double quoted / literal), escapes, folding at
+ * 80 columns and sorted keys follow PyYAML's emitter with its defaults (width 80, indent 2, allow_unicode off).
+ * Only what those calls need is here: block collections, flow `[]`/`{}` for empty ones, no flow collections.
  */
-import { resolvePlain } from './yaml11.js';
 import { PyDict, PyFloat, pyFloatRepr, PyTimestamp, type PyValue } from './py.js';
 
 const BEST_WIDTH = 80;
@@ -16,18 +15,20 @@ const BEST_INDENT = 2;
 const BREAKS = '\n\x85\u2028\u2029';
 const WHITESPACE_OR_END = '\0 \t\r\n\x85\u2028\u2029';
 
-interface Analysis {
+export interface Analysis {
   empty: boolean;
   multiline: boolean;
   allowFlowPlain: boolean;
   allowBlockPlain: boolean;
   allowSingleQuoted: boolean;
+  allowBlock: boolean;
 }
 
-function analyzeScalar(scalar: string): Analysis {
+/** Which styles may carry this text (PyYAML's analyze_scalar with allow_unicode off). */
+export function analyzeScalar(scalar: string): Analysis {
   const chars = [...scalar];
   if (chars.length === 0) {
-    return { empty: true, multiline: false, allowFlowPlain: false, allowBlockPlain: true, allowSingleQuoted: true };
+    return { empty: true, multiline: false, allowFlowPlain: false, allowBlockPlain: true, allowSingleQuoted: true, allowBlock: false };
   }
   let blockIndicators = false;
   let flowIndicators = false;
@@ -74,8 +75,9 @@ function analyzeScalar(scalar: string): Analysis {
       }
     }
     if (BREAKS.includes(ch)) lineBreaks = true;
+    // With allow_unicode off, everything outside printable ASCII (line feed aside) is "special".
     const cp = ch.codePointAt(0)!;
-    if (!(ch === '\n' || (cp >= 0x20 && cp <= 0x7e))) specialCharacters = true; // allow_unicode is off
+    if (!(ch === '\n' || (cp >= 0x20 && cp <= 0x7e))) specialCharacters = true;
     if (ch === ' ') {
       if (index === 0) leadingSpace = true;
       if (index === chars.length - 1) trailingSpace = true;
@@ -99,19 +101,32 @@ function analyzeScalar(scalar: string): Analysis {
   let allowFlowPlain = true;
   let allowBlockPlain = true;
   let allowSingleQuoted = true;
+  let allowBlock = true;
   if (leadingSpace || leadingBreak || trailingSpace || trailingBreak) allowFlowPlain = allowBlockPlain = false;
+  if (trailingSpace) allowBlock = false;
   if (breakSpace) allowFlowPlain = allowBlockPlain = allowSingleQuoted = false;
-  if (spaceBreak || specialCharacters) allowFlowPlain = allowBlockPlain = allowSingleQuoted = false;
+  if (spaceBreak || specialCharacters) allowFlowPlain = allowBlockPlain = allowSingleQuoted = allowBlock = false;
   if (lineBreaks) allowFlowPlain = allowBlockPlain = false;
   if (flowIndicators) allowFlowPlain = false;
   if (blockIndicators) allowBlockPlain = false;
-  return { empty: false, multiline: lineBreaks, allowFlowPlain, allowBlockPlain, allowSingleQuoted };
+  return { empty: false, multiline: lineBreaks, allowFlowPlain, allowBlockPlain, allowSingleQuoted, allowBlock };
 }
 
-/** Would PyYAML read this text back as a str when written plain? (Otherwise a str must be quoted.) */
+// PyYAML's implicit resolvers (YAML 1.1): a str whose plain form matches one of these would load back as
+// something else, so it must be quoted.
+const IMPLICIT: RegExp[] = [
+  /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
+  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
+  /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/,
+  /^(?:<<)$/,
+  /^(?:~|null|Null|NULL|)$/,
+  /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/,
+  /^(?:=)$/,
+];
+
+/** Would PyYAML read this text back as a str when written plain? */
 function plainIsStr(text: string): boolean {
-  if (text === '=' || text === '<<') return false;
-  return typeof resolvePlain(text) === 'string';
+  return !IMPLICIT.some((re) => re.test(text));
 }
 
 const ESCAPES: Record<string, string> = {
@@ -136,7 +151,12 @@ interface ScalarEvent {
   value: string;
   /** implicit[0]: the plain form reads back with the same tag. */
   plainImplicit: boolean;
+  /** The short tag PyYAML prepares (`!!str`); its length counts toward the 128-character simple-key limit. */
+  tag: string;
 }
+
+/** Requested scalar style: PyYAML's `default_style` (undefined = choose; '|' = literal where allowed). */
+type Requested = undefined | '|';
 
 /** The emitter state PyYAML keeps while writing; only what the block styles need. */
 class Emitter {
@@ -150,6 +170,8 @@ class Emitter {
   rootContext = false;
   mappingContext = false;
   simpleKeyContext = false;
+
+  constructor(private readonly requested: Requested) {}
 
   increaseIndent(flow: boolean, indentless = false): void {
     this.indents.push(this.indent);
@@ -183,6 +205,7 @@ class Emitter {
     }
   }
 
+  /** A line break: `\n`, or the Unicode break the text itself carried (NEL, LS, PS). */
   writeLineBreak(data = '\n'): void {
     this.whitespace = true;
     this.indention = true;
@@ -214,13 +237,13 @@ class Emitter {
       } else if (breaks) {
         if (ch === null || !BREAKS.includes(ch)) {
           if (t[start] === '\n') this.writeLineBreak();
-          for (const br of t.slice(start, end)) this.writeLineBreak(br === '\n' ? '\n' : br);
+          for (const br of t.slice(start, end)) this.writeLineBreak(br);
           this.writeIndent();
           this.whitespace = false;
           this.indention = false;
           start = end;
         }
-      } else if (ch === null || ' \n\x85\u2028\u2029'.includes(ch)) {
+      } else if (ch === null || ` ${BREAKS}`.includes(ch)) {
         this.write(t.slice(start, end).join(''));
         start = end;
       }
@@ -248,11 +271,11 @@ class Emitter {
       } else if (breaks) {
         if (ch === null || !BREAKS.includes(ch)) {
           if (t[start] === '\n') this.writeLineBreak();
-          for (const br of t.slice(start, end)) this.writeLineBreak(br === '\n' ? '\n' : br);
+          for (const br of t.slice(start, end)) this.writeLineBreak(br);
           this.writeIndent();
           start = end;
         }
-      } else if (ch === null || ' \n\x85\u2028\u2029'.includes(ch) || ch === "'") {
+      } else if (ch === null || ` ${BREAKS}`.includes(ch) || ch === "'") {
         if (start < end) {
           this.write(t.slice(start, end).join(''));
           start = end;
@@ -305,15 +328,52 @@ class Emitter {
     this.writeIndicator('"', false);
   }
 
+  writeLiteral(text: string): void {
+    const t = [...text];
+    let hints = '';
+    if (t.length > 0) {
+      if (` ${BREAKS}`.includes(t[0]!)) hints += String(BEST_INDENT);
+      if (!BREAKS.includes(t[t.length - 1]!)) hints += '-';
+      else if (t.length === 1 || BREAKS.includes(t[t.length - 2]!)) hints += '+';
+    }
+    this.writeIndicator('|' + hints, true);
+    if (hints.endsWith('+')) this.openEnded = true;
+    this.writeLineBreak();
+    let breaks = true;
+    let start = 0;
+    for (let end = 0; end <= t.length; end++) {
+      const ch = end < t.length ? t[end]! : null;
+      if (breaks) {
+        if (ch === null || !BREAKS.includes(ch)) {
+          for (const br of t.slice(start, end)) this.writeLineBreak(br);
+          if (ch !== null) this.writeIndent();
+          start = end;
+        }
+      } else if (ch === null || BREAKS.includes(ch)) {
+        this.write(t.slice(start, end).join(''));
+        if (ch === null) this.writeLineBreak();
+        start = end;
+      }
+      if (ch !== null) breaks = BREAKS.includes(ch);
+    }
+  }
+
+  /** PyYAML's choose_scalar_style followed by the matching writer. */
   scalar(ev: ScalarEvent): void {
     this.increaseIndent(true);
     const a = analyzeScalar(ev.value);
     const split = !this.simpleKeyContext;
-    let style: '' | "'" | '"' = '"';
-    if (ev.plainImplicit && !(this.simpleKeyContext && (a.empty || a.multiline)) && a.allowBlockPlain) style = '';
-    else if (a.allowSingleQuoted && !(this.simpleKeyContext && a.multiline)) style = "'";
+    let style: '' | "'" | '"' | '|' = '"';
+    if (this.requested === undefined && ev.plainImplicit && !(this.simpleKeyContext && (a.empty || a.multiline)) && a.allowBlockPlain) {
+      style = '';
+    } else if (this.requested === '|' && !this.simpleKeyContext && a.allowBlock) {
+      style = '|';
+    } else if (this.requested === undefined && a.allowSingleQuoted && !(this.simpleKeyContext && a.multiline)) {
+      style = "'";
+    }
     if (style === '') this.writePlain(ev.value, split);
     else if (style === "'") this.writeSingleQuoted(ev.value, split);
+    else if (style === '|') this.writeLiteral(ev.value);
     else this.writeDoubleQuoted(ev.value, split);
     this.popIndent();
   }
@@ -348,9 +408,7 @@ class Emitter {
       const entries = [...v.entries].sort(([a], [b]) => comparePy(a, b));
       for (const [k, val] of entries) {
         this.writeIndent();
-        const keyEv = scalarEvent(k);
-        const simple = keyEv !== null && [...keyEv.value].length < 128 && keyEv.value !== '' && !/[\n\x85\u2028\u2029]/.test(keyEv.value);
-        if (simple) {
+        if (isSimpleKey(k)) {
           this.node(k, { mapping: true, simpleKey: true });
           this.writeIndicator(':', false);
           this.node(val, { mapping: true });
@@ -369,16 +427,38 @@ class Emitter {
   }
 }
 
+/**
+ * PyYAML's check_simple_key for a scalar key: shorter than 128 characters counting its prepared tag
+ * (`!!str` and the like), not empty, on one line. Others take the explicit form (`? key` / `: value`).
+ */
+function isSimpleKey(k: PyValue): boolean {
+  const ev = scalarEvent(k);
+  if (ev === null) return false;
+  const a = analyzeScalar(ev.value);
+  return ev.tag.length + [...ev.value].length < 128 && !a.empty && !a.multiline;
+}
+
+/** Python's ordering of dict keys: str by code point (JS's `<` compares UTF-16 units). */
 function comparePy(a: PyValue, b: PyValue): number {
-  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
-  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+  if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b);
+  return compareCodePoints(String(a), String(b));
+}
+
+function compareCodePoints(a: string, b: string): number {
+  const ca = [...a];
+  const cb = [...b];
+  for (let k = 0; k < Math.min(ca.length, cb.length); k++) {
+    const d = ca[k]!.codePointAt(0)! - cb[k]!.codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+  return ca.length - cb.length;
 }
 
 function scalarEvent(v: PyValue): ScalarEvent | null {
-  if (typeof v === 'string') return { value: v, plainImplicit: plainIsStr(v) };
-  if (typeof v === 'boolean') return { value: v ? 'true' : 'false', plainImplicit: true };
-  if (v === null) return { value: 'null', plainImplicit: true };
-  if (typeof v === 'bigint') return { value: v.toString(), plainImplicit: true };
+  if (typeof v === 'string') return { value: v, plainImplicit: plainIsStr(v), tag: '!!str' };
+  if (typeof v === 'boolean') return { value: v ? 'true' : 'false', plainImplicit: true, tag: '!!bool' };
+  if (v === null) return { value: 'null', plainImplicit: true, tag: '!!null' };
+  if (typeof v === 'bigint') return { value: v.toString(), plainImplicit: true, tag: '!!int' };
   if (v instanceof PyFloat) {
     const x = v.value;
     let text: string;
@@ -389,9 +469,9 @@ function scalarEvent(v: PyValue): ScalarEvent | null {
       text = pyFloatRepr(x).toLowerCase();
       if (!text.includes('.') && text.includes('e')) text = text.replace('e', '.0e');
     }
-    return { value: text, plainImplicit: true };
+    return { value: text, plainImplicit: true, tag: '!!float' };
   }
-  if (v instanceof PyTimestamp) return { value: v.text, plainImplicit: true };
+  if (v instanceof PyTimestamp) return { value: v.text, plainImplicit: true, tag: '!!timestamp' };
   return null;
 }
 
@@ -399,21 +479,40 @@ function scalarEvent(v: PyValue): ScalarEvent | null {
 // every run; remember the last results.
 const stringCache = new Map<string, string>();
 
-/** `yaml.dump(value)` with PyYAML's defaults (block style for collections only when asked). */
+/**
+ * `yaml.dump(value)` with PyYAML's defaults; collections are written in block style, as with
+ * `default_flow_style=False` (the only way DC/OS dumped a collection).
+ */
 export function pyYamlDump(value: PyValue): string {
-  if (typeof value !== 'string') return dump(value);
+  if (typeof value !== 'string') return dump(value, undefined);
   const hit = stringCache.get(value);
   if (hit !== undefined) return hit;
-  const out = dump(value);
+  const out = dump(value, undefined);
   if (stringCache.size >= 32) stringCache.delete(stringCache.keys().next().value!);
   stringCache.set(value, out);
   return out;
 }
 
-function dump(value: PyValue): string {
-  const e = new Emitter();
+/** `yaml.dump(text)`: one string as a whole document. */
+export function dumpString(text: string): string {
+  return pyYamlDump(text);
+}
+
+/**
+ * `yaml.dump(mapping, default_style='|', default_flow_style=False)` of string values, keys sorted: every key
+ * double-quoted (a simple key cannot be a block scalar), each value a literal block where it can be one,
+ * else double-quoted.
+ */
+export function dumpLiteralMapping(map: Readonly<Record<string, string>>): string {
+  const d = new PyDict();
+  for (const [k, v] of Object.entries(map)) d.set(k, v);
+  return dump(d, '|');
+}
+
+function dump(value: PyValue, requested: Requested): string {
+  const e = new Emitter(requested);
   e.node(value, { root: true });
-  // Document end: an implicit end, then `...` if a plain root scalar left the stream open-ended.
+  // Document end: an implicit end, then `...` if a plain root scalar or a `|+` block left the stream open.
   e.writeIndent();
   if (e.openEnded) {
     e.writeIndicator('...', true);
