@@ -127,8 +127,14 @@ async function prerequisites(o: Options): Promise<string[]> {
   if (needsLab) {
     for (const f of ['/usr/bin/ssh', '/usr/bin/scp']) if (!executable(f)) missing.push(`${f} (apt-get install openssh-client)`);
     if (spawnSync('xz', ['--version']).status !== 0) missing.push('xz (apt-get install xz-utils)');
-    const { labPrerequisites } = await loadHarness();
-    missing.push(...labPrerequisites().missing);
+    if (process.getuid?.() !== 0) {
+      // Checked before the harness is loaded: it needs root even to put its node stand-ins in place.
+      missing.push('root (the lab starts sshd hosts in their own mount namespaces)');
+      if (!executable('/usr/sbin/sshd')) missing.push('/usr/sbin/sshd (apt-get install openssh-server)');
+    } else {
+      const { labPrerequisites } = await loadHarness();
+      missing.push(...labPrerequisites().missing);
+    }
   }
   return missing;
 }
