@@ -193,10 +193,15 @@ function encodeJson(v: PyValue, opts: EncodeOptions, depth: number, level: numbe
   );
 }
 
-/** sort_keys order for str keys: by code point, as Python compares str (JS's `<` compares UTF-16 units). */
+/** sort_keys order (keys are str in every dict the bundle writer dumps). */
 function compareJsonKeys(a: PyValue, b: PyValue): number {
-  const ca = [...String(a)];
-  const cb = [...String(b)];
+  return pyStrCompare(String(a), String(b));
+}
+
+/** Python's str ordering: by code point (JS's `<` and default sort compare UTF-16 units). */
+export function pyStrCompare(a: string, b: string): number {
+  const ca = [...a];
+  const cb = [...b];
   for (let k = 0; k < Math.min(ca.length, cb.length); k++) {
     const diff = ca[k]!.codePointAt(0)! - cb[k]!.codePointAt(0)!;
     if (diff !== 0) return diff;
@@ -334,17 +339,22 @@ function scanObject(s: string, idx: number, depth: number): [PyDict, number] {
     if (s[idx] !== ':') throw new PyJsonDecodeError("Expecting ':' delimiter", s, idx);
     idx = skipWs(s, idx + 1);
     let value: PyValue;
-    try {
-      [value, idx] = scanOnce(s, idx, depth + 1);
-    } catch (e) {
-      if (e instanceof StopScan) throw new PyJsonDecodeError('Expecting value', s, e.pos);
-      throw e;
-    }
+    [value, idx] = scanMember(s, idx, depth);
     d.set(key, value);
     idx = skipWs(s, idx);
     if (s[idx] === '}') return [d, idx + 1];
     if (s[idx] !== ',') throw new PyJsonDecodeError("Expecting ',' delimiter", s, idx);
     idx = skipWs(s, idx + 1);
+  }
+}
+
+/** A value inside an object or array: where none starts, CPython says "Expecting value" at that position. */
+function scanMember(s: string, idx: number, depth: number): [PyValue, number] {
+  try {
+    return scanOnce(s, idx, depth + 1);
+  } catch (e) {
+    if (e instanceof StopScan) throw new PyJsonDecodeError('Expecting value', s, e.pos);
+    throw e;
   }
 }
 
@@ -354,12 +364,7 @@ function scanArray(s: string, idx: number, depth: number): [PyValue[], number] {
   if (s[idx] === ']') return [out, idx + 1];
   for (;;) {
     let value: PyValue;
-    try {
-      [value, idx] = scanOnce(s, idx, depth + 1);
-    } catch (e) {
-      if (e instanceof StopScan) throw new PyJsonDecodeError('Expecting value', s, e.pos);
-      throw e;
-    }
+    [value, idx] = scanMember(s, idx, depth);
     out.push(value);
     idx = skipWs(s, idx);
     if (s[idx] === ']') return [out, idx + 1];

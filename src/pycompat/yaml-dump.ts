@@ -8,7 +8,7 @@
  * 80 columns and sorted keys follow PyYAML's emitter with its defaults (width 80, indent 2, allow_unicode off).
  * Only what those calls need is here: block collections, flow `[]`/`{}` for empty ones, no flow collections.
  */
-import { PyDict, PyFloat, pyFloatRepr, PyTimestamp, type PyValue } from './py.js';
+import { PyDict, PyFloat, pyFloatRepr, pyStrCompare, PyTimestamp, type PyValue } from './py.js';
 
 const BEST_WIDTH = 80;
 const BEST_INDENT = 2;
@@ -438,20 +438,9 @@ function isSimpleKey(k: PyValue): boolean {
   return ev.tag.length + [...ev.value].length < 128 && !a.empty && !a.multiline;
 }
 
-/** Python's ordering of dict keys: str by code point (JS's `<` compares UTF-16 units). */
+/** Python's ordering of dict keys: str by code point (mixed-type keys, which Python 3 cannot sort, by text). */
 function comparePy(a: PyValue, b: PyValue): number {
-  if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b);
-  return compareCodePoints(String(a), String(b));
-}
-
-function compareCodePoints(a: string, b: string): number {
-  const ca = [...a];
-  const cb = [...b];
-  for (let k = 0; k < Math.min(ca.length, cb.length); k++) {
-    const d = ca[k]!.codePointAt(0)! - cb[k]!.codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-  return ca.length - cb.length;
+  return pyStrCompare(typeof a === 'string' ? a : String(a), typeof b === 'string' ? b : String(b));
 }
 
 function scalarEvent(v: PyValue): ScalarEvent | null {

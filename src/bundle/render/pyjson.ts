@@ -4,6 +4,8 @@
  * `sort_keys`, `separators` and ensure_ascii, so that the rendered JSON matches the original byte for byte.
  */
 
+import { pyStrCompare } from '../../pycompat/py.js';
+
 export type JsonNode =
   | { t: 'obj'; entries: Map<string, JsonNode> }
   | { t: 'arr'; items: JsonNode[] }
@@ -193,12 +195,4 @@ export function pyJsonDumps(node: JsonNode, opts: DumpOptions = {}): string {
 }
 
 /** Python's str ordering: by code point (JS's default sort compares UTF-16 units). */
-export function pyCompare(a: string, b: string): number {
-  const ca = Array.from(a);
-  const cb = Array.from(b);
-  for (let k = 0; k < Math.min(ca.length, cb.length); k++) {
-    const d = ca[k]!.codePointAt(0)! - cb[k]!.codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-  return ca.length - cb.length;
-}
+export const pyCompare = pyStrCompare;
