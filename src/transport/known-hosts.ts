@@ -72,9 +72,51 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
   return entries;
 }
 
+const globCache = new Map<string, RegExp>();
+
 function globToRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, 'i');
+  let re = globCache.get(pattern);
+  if (!re) {
+    const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    re = new RegExp(`^${body}$`, 'i');
+    globCache.set(pattern, re);
+  }
+  return re;
+}
+
+/**
+ * Entries indexed for lookup. Plain host names (the common case, and every line accept-new writes) go into a map,
+ * so judging 1000 hosts against a 1000-line file is not a million pattern matches; hashed, wildcard and negated
+ * fields still have to be tried one by one.
+ */
+class EntryIndex {
+  private readonly byName = new Map<string, KnownHostEntry[]>();
+  private readonly patterned: KnownHostEntry[] = [];
+
+  constructor(entries: KnownHostEntry[]) {
+    for (const e of entries) this.add(e);
+  }
+
+  add(e: KnownHostEntry): void {
+    const names = e.hosts.startsWith('|1|') ? undefined : e.hosts.split(',');
+    if (!names || names.some((n) => /[*?!]/.test(n))) {
+      this.patterned.push(e);
+      return;
+    }
+    for (const n of new Set(names.map((x) => x.toLowerCase()))) {
+      const list = this.byName.get(n);
+      if (list) list.push(e);
+      else this.byName.set(n, [e]);
+    }
+  }
+
+  /** Entries whose host field matches `name`, in file order. */
+  forHost(name: string): KnownHostEntry[] {
+    const exact = this.byName.get(name.toLowerCase()) ?? [];
+    const matched = this.patterned.filter((e) => hostFieldMatches(e.hosts, name));
+    if (matched.length === 0) return exact;
+    return [...exact, ...matched].sort((a, b) => a.line - b.line);
+  }
 }
 
 /** Does the host field of an entry match `name` (already in `[host]:port` form when the port is not 22)? */
@@ -136,19 +178,19 @@ class Recorder {
         // Re-read: another process may have written meanwhile. Judge each host against the file plus the lines
         // of this batch, so the same host met twice at once is written once (and a second key for it is a change).
         const current = await readText(this.file);
-        let entries = parseKnownHosts(current);
+        const index = new EntryIndex(parseKnownHosts(current));
         const lines: string[] = [];
         const existingLines = current === '' ? 0 : current.replace(/\n$/, '').split('\n').length;
         const verdicts: HostKeyVerdict[] = [];
         for (const p of batch) {
-          const v = judge(entries, p.name, p.key, this.file);
+          const v = judge(index, p.name, p.key, this.file);
           if (v !== 'unknown') {
             verdicts.push(v);
             continue;
           }
           const line = `${p.name} ${keyTypeOf(p.key)} ${p.key.toString('base64')}`;
           lines.push(line);
-          entries = [...entries, { line: existingLines + lines.length, hosts: p.name, keyType: keyTypeOf(p.key), key: p.key }];
+          index.add({ line: existingLines + lines.length, hosts: p.name, keyType: keyTypeOf(p.key), key: p.key });
           verdicts.push({ ok: true, recorded: true });
         }
         if (lines.length > 0) await writeAtomically(this.file, current, lines);
@@ -164,23 +206,23 @@ class Recorder {
 const recorders = new Map<string, Recorder>();
 
 export class KnownHosts {
-  private entries: KnownHostEntry[] | undefined;
+  private index: EntryIndex | undefined;
 
   constructor(
     readonly file: string,
     readonly mode: HostKeyChecking,
   ) {}
 
-  private async load(): Promise<KnownHostEntry[]> {
-    if (!this.entries) this.entries = parseKnownHosts(await readText(this.file));
-    return this.entries;
+  private async load(): Promise<EntryIndex> {
+    if (!this.index) this.index = new EntryIndex(parseKnownHosts(await readText(this.file)));
+    return this.index;
   }
 
   /** Key types listed for a host, in file order: the client offers these first so a known key gets negotiated. */
   async knownKeyTypes(host: string, port: number): Promise<string[]> {
     if (this.mode === 'off') return [];
     const name = knownHostsName(host, port);
-    const types = (await this.load()).filter((e) => !e.marker && hostFieldMatches(e.hosts, name)).map((e) => e.keyType);
+    const types = (await this.load()).forHost(name).filter((e) => !e.marker).map((e) => e.keyType);
     return [...new Set(types)];
   }
 
@@ -204,14 +246,14 @@ export class KnownHosts {
       recorders.set(this.file, recorder);
     }
     const verdict = await recorder.record(name, key);
-    this.entries = undefined; // re-read on next use: the file has grown
+    this.index = undefined; // re-read on next use: the file has grown
     return verdict;
   }
 }
 
-function judge(entries: KnownHostEntry[], name: string, key: Buffer, file: string): HostKeyVerdict | 'unknown' {
+function judge(index: EntryIndex, name: string, key: Buffer, file: string): HostKeyVerdict | 'unknown' {
   const type = keyTypeOf(key);
-  const forHost = entries.filter((e) => hostFieldMatches(e.hosts, name));
+  const forHost = index.forHost(name);
   const revoked = forHost.find((e) => e.marker === 'revoked' && e.key.equals(key));
   if (revoked) {
     return {
