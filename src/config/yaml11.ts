@@ -39,6 +39,19 @@ export function resolvePlain(text: string): PyValue {
 }
 
 function constructInt(text: string): bigint {
+  try {
+    return constructIntDigits(text);
+  } catch (err) {
+    // `0x_`, `0b_` and `+0x` match YAML 1.1's int pattern but have no digits once `_` is dropped; PyYAML raises a
+    // ValueError there (a traceback in DC/OS 1.11). Report it on the value instead.
+    if (err instanceof SyntaxError || err instanceof RangeError) {
+      throw new YamlShapeError(`'${text}' reads as a YAML 1.1 integer but has no digits; quote it if it is text`);
+    }
+    throw err;
+  }
+}
+
+function constructIntDigits(text: string): bigint {
   let v = text.replace(/_/g, '');
   let sign = 1n;
   if (v[0] === '-') sign = -1n;

@@ -21,6 +21,10 @@ const scalarText = fc.oneof(
   fc.string({ maxLength: 30 }).map((s) => JSON.stringify(s)),
   fc.integer().map(String),
   fc.double().map(String),
+  // Number-shaped plain scalars: YAML 1.1's int/float patterns accept '_', ':' and 0b/0x/0 prefixes in odd places.
+  fc
+    .tuple(fc.constantFrom('', '-', '+'), fc.constantFrom('', '0', '0x', '0b', '0o', '.'), fc.stringMatching(/^[0-9a-fA-F_:.eE+-]{0,8}$/))
+    .map(([sign, prefix, rest]) => `${sign}${prefix}${rest}`),
 );
 
 const jsonish = fc.jsonValue({ maxDepth: 4 });
