@@ -3,9 +3,9 @@
 # every argument passes through to genconf, and its exit code is ours.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-if [[ ! -f "$here/dist/src/main.js" ]]; then
+if [[ ! -f "$here/dist/cli/main.js" ]]; then
   echo "dcos-genconf is not built: run 'npm ci' in $here first" >&2
   exit 70
 fi
 export INSTALLER_ARGV0="${INSTALLER_ARGV0:-dcos_generate_config.sh}"
-exec node "$here/dist/src/main.js" "$@"
+exec node "$here/dist/cli/main.js" "$@"

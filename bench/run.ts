@@ -24,7 +24,7 @@ import type { Lab } from '../test/lab/harness/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DIST = path.join(ROOT, 'dist');
-const CLI = path.join(DIST, 'src', 'main.js');
+const CLI = path.join(DIST, 'cli', 'main.js');
 const FLOOR = path.join(DIST, 'bench', 'floor.js');
 const ORIGINAL = path.join(DIST, 'bench', 'original-mechanics.js');
 const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
@@ -370,7 +370,7 @@ async function writeResults(results: BenchResults): Promise<string> {
 function method(o: Options): string[] {
   return [
     `Hosts: the project's lab harness (test/lab/harness), real sshd per host on 127.${20 + LAB_BLOCK}.x.y, node stand-ins (systemctl, docker, …), user centos with sudo, ed25519 key; 3 masters, 1 public agent, the rest agents. The hosts share the client's CPUs.`,
-    `genconf: \`node dist/src/main.js --preflight|--deploy --host-key-checking strict\` with ssh_parallelism ${o.parallelism}, a genconf dir built by --genconf.`,
+    `genconf: \`node dist/cli/main.js --preflight|--deploy --host-key-checking strict\` with ssh_parallelism ${o.parallelism}, a genconf dir built by --genconf.`,
     `ssh2 floor (bench/floor.ts): one bare ssh2 client per host (TCP_NODELAY, known_hosts checked), same window of ${o.parallelism}; preflight = one exec (mkdir+chown, ip-detect inline, dcos_install.sh on stdin, ip-detect and --preflight-only <role> as root, rm); deploy = mkdir+chown exec, SFTP fastPut of dcos-install.tar (64 × 32 KiB), one exec (sha256sum -c, tar -x, dcos_install.sh <role>, rm), masters before agents like genconf.`,
     `original's mechanics (bench/original-mechanics.ts): one /usr/bin/ssh (-tt) or /usr/bin/scp process per step with the options of reference §6.1, TERM=linux, window of ${o.parallelism} hosts; preflight = mkdir, chown, scp dcos_install.sh, scp ip-detect, ip-detect, --preflight-only <role>, rm (7 processes/host); deploy = mkdir, chown, scp dcos_install.sh, then per bundle directory a mkdir and one scp per file (every package, bootstrap, package list, checksums), dcos_install.sh <role>, rm. Its deploy runs once (no warm-up) at the smallest size only; at larger sizes the table shows a lower bound from that run's client CPU (CPU grows linearly with hosts, and wall ≥ CPU / cores), and the ratio is marked est.`,
     `Deploy: a synthetic artifacts set of ${DEPLOY_PACKAGES} packages (the 3 example packages + random incompressible payloads, ${DEPLOY_BYTES >> 20} MiB in all), built into dcos-install.tar by --genconf. ` +

@@ -5,6 +5,7 @@
  * 1.11 rules and messages stay in the rule functions. Ajv is loaded and compiled only when asked for, so
  * plain `--validate-config` pays nothing for it.
  */
+import type { Ajv as AjvClass } from 'ajv';
 import { existsSync, readFileSync } from 'node:fs';
 import { PyDict, PyFloat, PyTimestamp, type PyValue } from '../pycompat/py.js';
 
@@ -36,7 +37,8 @@ let validator: Validate | undefined;
 
 async function compiled(): Promise<Validate> {
   if (!validator) {
-    const { Ajv } = await import('ajv');
+    // `default` is ajv's module.exports (the class) both under Node's loader and in the esbuild bundle.
+    const Ajv = ((await import('ajv')) as unknown as { default: typeof AjvClass }).default;
     const ajv = new Ajv({ allErrors: true, strict: false });
     validator = ajv.compile(loadSchema()) as Validate;
   }
