@@ -269,33 +269,34 @@ AGENT_PORTS=(
   "62080 dcos-net" "62501 dcos-net"
 )
 
-# port_in_use PORT: a TCP socket listening on it, or a UDP socket bound to it, in any address family. (Established
-# TCP connections do not count: an outgoing connection that happened to get an ephemeral port such as 36771 does not
-# stop a service from listening there.)
-port_in_use() {
-  local hex files=() f
-  hex=$(printf '%04X' "$1")
+# ports_in_use: the hex ports (" 0035 13BB ... ") with a TCP socket listening, or a UDP socket bound, in any address
+# family. (Established TCP connections do not count: an outgoing connection that happened to get an ephemeral port
+# such as 36771 does not stop a service from listening there.) One pass over /proc/net, not one per port: a master
+# checks 22 ports, and on a host with many sockets an awk per port was most of the preflight's time.
+ports_in_use() {
+  local files=() f
   for f in /proc/net/tcp /proc/net/tcp6 /proc/net/udp /proc/net/udp6; do [[ -r $f ]] && files+=("$f"); done
-  ((${#files[@]})) || return 1
-  awk -v port="$hex" '
-    FNR > 1 {
+  ((${#files[@]})) || return 0
+  awk '
+    FNR > 1 && (FILENAME ~ /udp/ || $4 == "0A") {
       n = split($2, addr, ":")
-      if (addr[n] == port && (FILENAME ~ /udp/ || $4 == "0A")) { found = 1 }
+      used[addr[n]] = 1
     }
-    END { exit found ? 0 : 1 }' "${files[@]}"
+    END { for (p in used) printf " %s", p; print " " }' "${files[@]}"
 }
 
 check_ports() {
   local -a wanted=()
-  local entry port service seen=' '
+  local entry port service seen=' ' used
   has_role master && wanted+=("${MASTER_PORTS[@]}")
   is_agent && wanted+=("${AGENT_PORTS[@]}")
+  used=$(ports_in_use)
   for entry in "${wanted[@]}"; do
     port=${entry%% *}
     service=${entry#* }
     [[ $seen == *" $port "* ]] && continue
     seen+="$port "
-    if port_in_use "$port"; then
+    if [[ $used == *" $(printf '%04X' "$port") "* ]]; then
       report "Checking if port ${port} (required by ${service}) is in use" FAIL
     else
       report "Checking if port ${port} (required by ${service}) is in use" PASS
