@@ -251,12 +251,32 @@ export class SshTransport implements Transport {
     const started = Date.now();
     const deadline = started + this.options.connectTimeoutMs;
     const sock = await this.tcpConnect(host, deadline, signal);
+    // The peer may hang up while known_hosts is read, before ssh2 listens on the socket; ssh2 would then wait for a
+    // handshake on a dead socket until the connect timeout. Remember it and fail at once instead.
+    let closedEarly = false;
+    const onEarlyClose = (): void => {
+      closedEarly = true;
+    };
+    sock.once('close', onEarlyClose);
+    sock.on('error', onEarlyClose);
     let knownTypes: string[];
     try {
       knownTypes = await this.knownHosts.knownKeyTypes(host.address, host.port);
     } catch (err) {
       sock.destroy();
       throw new InputError(`cannot read known_hosts ${this.knownHosts.file}: ${(err as Error).message}`, this.knownHosts.file);
+    } finally {
+      sock.off('close', onEarlyClose);
+      sock.off('error', onEarlyClose);
+    }
+    if (closedEarly || sock.destroyed) {
+      sock.destroy();
+      throw new ConnectError(
+        'network',
+        host.label,
+        `${host.label}: the host closed the connection during the SSH handshake`,
+        'too many connections at once (sshd MaxStartups), sshd refusing this client, or a firewall',
+      );
     }
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
