@@ -66,7 +66,7 @@ export async function stageFiles(stage: Stage, genconfDir: string, baseDir: stri
       const configured = path.resolve(baseDir, args.ip_detect_filename ?? path.join(path.basename(genconfDir), 'ip-detect'));
       const ipDetect = existsSync(inServe) ? inServe : configured;
       await mustExist(ipDetect, 'the ip-detect script', 'set ip_detect_filename in config.yaml or write genconf/ip-detect');
-      return { installScript, ipDetect };
+      return { preflightScript: remoteScriptPath('preflight.sh'), installScript, ipDetect };
     }
     case 'deploy': {
       const bundleTar = path.join(serve, 'dcos-install.tar');

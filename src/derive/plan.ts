@@ -34,7 +34,8 @@ export interface PlanFiles {
   bundleSha256?: string;
   /** The ip-detect script the bundle ships. */
   ipDetect?: string;
-  /** templates/remote/uninstall.sh and install-prereqs.sh */
+  /** templates/remote/preflight.sh, uninstall.sh and install-prereqs.sh */
+  preflightScript?: string;
   uninstallScript?: string;
   prereqsScript?: string;
 }

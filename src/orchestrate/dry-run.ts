@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { ClusterPlan } from '../derive/plan.js';
-import type { Stage, Step } from '../stages/types.js';
+import type { Stage, StdinPart, Step } from '../stages/types.js';
 import { command } from '../transport/quote.js';
 
 export interface DryRunStep {
@@ -13,7 +13,10 @@ export interface DryRunStep {
   cleanup: boolean;
   /** `exec`: the exact remote command line; `put`: local → remote. */
   command?: string;
-  stdinFile?: string;
+  /** What the command reads on stdin, in order. */
+  stdin?: StdinPart[];
+  /** `always`: a cleanup that runs whatever happened; `after-abort`: only when an earlier step did not finish. */
+  cleanupWhen?: 'always' | 'after-abort';
   put?: { local: string; remote: string; mode?: string };
   timeout: { seconds: number; option: string };
 }
@@ -26,11 +29,18 @@ export interface DryRunPhase {
 }
 
 function stepRecord(step: Step): DryRunStep {
-  const base = { id: step.id, title: step.title, cleanup: step.cleanup === true, timeout: { seconds: step.timeout.ms / 1000, option: step.timeout.option } };
+  const cleanup = step.cleanup !== undefined && step.cleanup !== false;
+  const base = {
+    id: step.id,
+    title: step.title,
+    cleanup,
+    ...(cleanup ? { cleanupWhen: step.cleanup === 'after-abort' ? ('after-abort' as const) : ('always' as const) } : {}),
+    timeout: { seconds: step.timeout.ms / 1000, option: step.timeout.option },
+  };
   if (step.kind === 'put') {
     return { ...base, put: { local: step.local, remote: step.remote, ...(step.mode !== undefined ? { mode: step.mode.toString(8).padStart(4, '0') } : {}) } };
   }
-  return { ...base, command: command(step.argv), ...(step.stdinFile !== undefined ? { stdinFile: step.stdinFile } : {}) };
+  return { ...base, command: command(step.argv), ...(step.stdin !== undefined ? { stdin: step.stdin } : {}) };
 }
 
 export function dryRunPlan(stage: Stage, plan: ClusterPlan): DryRunPhase[] {
@@ -56,8 +66,9 @@ export function renderDryRun(stage: Stage, plan: ClusterPlan, cwd = process.cwd(
       h.steps.forEach((s, i) => {
         const what = s.put
           ? `copy ${rel(s.put.local)} to ${s.put.remote}${s.put.mode ? ` (mode ${s.put.mode})` : ''}`
-          : `${s.command}${s.stdinFile ? ` < ${rel(s.stdinFile)}` : ''}`;
-        out.push(`  ${s.cleanup ? 'always' : `${i + 1}.`.padEnd(6)} ${s.title}: ${what}`);
+          : `${s.command}${s.stdin && s.stdin.length > 0 ? ` < ${s.stdin.map((p) => (p.encoding === 'base64-line' ? `base64(${rel(p.file)})` : rel(p.file))).join(' + ')}` : ''}`;
+        const label = s.cleanupWhen === 'always' ? 'always' : s.cleanupWhen === 'after-abort' ? 'if cut' : `${i + 1}.`;
+        out.push(`  ${label.padEnd(6)} ${s.title}: ${what}`);
       });
     }
   }

@@ -23,7 +23,7 @@ export interface RunOptions {
   continueOnMasterFailure?: boolean;
   runId?: string;
   listener?: RunListener;
-  /** Reads a step's stdin file; injectable for tests. */
+  /** Reads a file a step pipes to its command's stdin; injectable for tests. */
   readStdin?: (path: string) => Promise<Buffer>;
   now?: () => number;
 }
@@ -131,7 +131,7 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
 
   async function runStep(conn: Connection, host: PlannedHost, step: Step, signal: AbortSignal): Promise<StepResult> {
     const t0 = now();
-    const base = { id: step.id, title: step.title, kind: step.kind, cleanup: step.cleanup === true };
+    const base = { id: step.id, title: step.title, kind: step.kind, cleanup: step.cleanup !== undefined && step.cleanup !== false };
     let stdout = '';
     let stderr = '';
     const done = (r: Omit<StepResult, keyof typeof base | 'durationMs' | 'stdoutTail' | 'stderrTail'>): StepResult => {
@@ -171,7 +171,15 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
     const cmd = command(step.argv);
     emit({ type: 'step-start', host, step, command: cmd });
     let stdin: Buffer | undefined;
-    if (step.stdinFile !== undefined) stdin = await readStdin(step.stdinFile);
+    if (step.stdin !== undefined && step.stdin.length > 0) {
+      const parts = await Promise.all(
+        step.stdin.map(async (part) => {
+          const bytes = await readStdin(part.file);
+          return part.encoding === 'base64-line' ? Buffer.from(bytes.toString('base64') + '\n') : bytes;
+        }),
+      );
+      stdin = Buffer.concat(parts);
+    }
     let r;
     try {
       r = await conn.exec(cmd, {
@@ -272,9 +280,11 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
       }
 
       const steps = phase.steps(plan, host);
-      const work = steps.filter((st) => st.cleanup !== true);
-      const cleanups = steps.filter((st) => st.cleanup === true);
+      const work = steps.filter((st) => st.cleanup === undefined || st.cleanup === false);
+      const cleanups = steps.filter((st) => st.cleanup !== undefined && st.cleanup !== false);
       let broken = false;
+      // A step that did not finish may have left its remote command killed before it could tidy up after itself.
+      let unfinished = false;
       for (const step of work) {
         if (broken) break;
         if (stop.signal.aborted) {
@@ -284,6 +294,7 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
         }
         const r = await runStep(conn, host, step, stop.signal);
         record(s, r);
+        if (r.status === 'timed-out' || r.status === 'interrupted' || (r.status === 'failed' && r.exitCode === null)) unfinished = true;
         if (r.status !== 'ok') {
           fail(s, r.status === 'timed-out' ? 'timed-out' : r.status === 'interrupted' ? 'interrupted' : 'failed', step, r.message ?? `${step.title} failed`);
           if (r.status !== 'failed' || step.continueOnFailure !== true) broken = true;
@@ -291,6 +302,7 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
       }
       // Cleanups run whatever happened above, with their own signal: an interrupted run still tidies up.
       for (const step of cleanups) {
+        if (step.cleanup === 'after-abort' && !unfinished) continue;
         const r = await runStep(conn, host, step, new AbortController().signal);
         record(s, r);
         if (r.status !== 'ok') fail(s, r.status === 'timed-out' ? 'timed-out' : 'failed', step, r.message ?? `${step.title} failed`);

@@ -3,7 +3,7 @@
  * reason, failed checks and output tail; then the original's sentence, which scripts grep for. Pure.
  */
 import { exitCodeOf, succeeded, type HostResult, type StageResult } from '../orchestrate/result.js';
-import { plainText } from '../stages/parse.js';
+import { isFrameLine, plainText } from '../stages/parse.js';
 import { duration, makeChalk, pad, paintStatus, truncate } from './format.js';
 
 export interface SummaryOptions {
@@ -33,7 +33,8 @@ function outputTail(h: HostResult, lines: number): string[] {
   const step = h.steps.find((s) => s.id === h.failedStepId && s.status !== 'ok') ?? [...h.steps].reverse().find((s) => s.status !== 'ok');
   if (!step) return [];
   const text = plainText([step.stdoutTail, step.stderrTail].filter((t) => t.trim() !== '').join('\n'));
-  const all = text.split('\n').filter((l) => l.trim() !== '');
+  // Frame lines are for the parser (templates/remote/preflight.sh), not for the operator.
+  const all = text.split('\n').filter((l) => l.trim() !== '' && !isFrameLine(l));
   return all.slice(-lines);
 }
 

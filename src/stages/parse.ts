@@ -116,3 +116,67 @@ export function judgeIpDetect(listed: string, outcome: CommandOutcome): Verdict 
   }
   return { ok: true, checks: [{ name: 'ip-detect', status: 'pass', detail: printed }], facts: { detectedIp: printed } };
 }
+
+/** The frame lines templates/remote/preflight.sh prints around ip-detect's answer and the checks. */
+const FRAME = {
+  ipExit: /^@@genconf ip-detect exit=(\d+)$/m,
+  ipStderr: /^@@genconf ip-detect stderr$/m,
+  preflight: /^@@genconf preflight$/m,
+  preflightExit: /^@@genconf preflight exit=(\d+)$/m,
+};
+
+/** A line of the frame, as opposed to a line a remote program printed. */
+export function isFrameLine(line: string): boolean {
+  return line.startsWith('@@genconf ');
+}
+
+export interface FramedPreflight {
+  /** Absent when the command never got as far as running ip-detect (sudo refused, no space, …). */
+  ipDetect?: CommandOutcome;
+  /** The preflight's output and status; `exitCode` is null when it was cut off before it ended. */
+  preflight?: CommandOutcome;
+}
+
+/** Split the framed output of templates/remote/preflight.sh into ip-detect's outcome and the preflight's. */
+export function splitFramedPreflight(stdout: string, stderr: string): FramedPreflight {
+  const text = plainText(stdout);
+  const ipExit = FRAME.ipExit.exec(text);
+  if (!ipExit) return {};
+  const afterIp = text.slice(ipExit.index + ipExit[0].length + 1);
+  const errMark = FRAME.ipStderr.exec(afterIp);
+  const pfMark = FRAME.preflight.exec(afterIp);
+  const ipOut = afterIp.slice(0, errMark?.index ?? pfMark?.index ?? afterIp.length);
+  const ipErr = errMark ? afterIp.slice(errMark.index + errMark[0].length, pfMark?.index ?? afterIp.length) : '';
+  const out: FramedPreflight = { ipDetect: { exitCode: Number(ipExit[1]), stdout: ipOut, stderr: ipErr.trim() } };
+  if (pfMark) {
+    const body = afterIp.slice(pfMark.index + pfMark[0].length + 1);
+    const end = FRAME.preflightExit.exec(body);
+    out.preflight = { exitCode: end ? Number(end[1]) : null, stdout: end ? body.slice(0, end.index) : body, stderr };
+  }
+  return out;
+}
+
+/**
+ * Judge the one-command preflight: ip-detect against the listed address, and the checks. Both are reported when
+ * both ran, so that an operator sees every problem of the host in one run.
+ */
+export function judgeFramedPreflight(listed: string, outcome: CommandOutcome): Verdict {
+  const framed = splitFramedPreflight(outcome.stdout, outcome.stderr);
+  if (!framed.ipDetect) {
+    const why = plainText(outcome.stderr).trim().split('\n').filter(Boolean).at(-1) ?? plainText(outcome.stdout).trim().split('\n').at(-1) ?? '';
+    return { ok: false, message: `the preflight could not start (exit ${outcome.exitCode ?? 'without a status'})${why ? `: ${why}` : ''}` };
+  }
+  const ip = judgeIpDetect(listed, framed.ipDetect);
+  const pf = framed.preflight
+    ? framed.preflight.exitCode === null
+      ? { ok: false, message: 'the preflight checks ended without a status', checks: parsePreflightChecks(framed.preflight.stdout + '\n' + framed.preflight.stderr) }
+      : judgePreflight(framed.preflight)
+    : { ok: false, message: 'the preflight checks did not start after ip-detect' };
+  const messages = [ip, pf].filter((v) => !v.ok && v.message !== undefined).map((v) => v.message!);
+  return {
+    ok: ip.ok && pf.ok,
+    ...(messages.length > 0 ? { message: messages.join('; ') } : {}),
+    checks: [...(ip.checks ?? []), ...(pf.checks ?? [])],
+    ...(ip.facts ? { facts: ip.facts } : {}),
+  };
+}

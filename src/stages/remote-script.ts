@@ -44,7 +44,7 @@ export function judgePrereqs(o: CommandOutcome): Verdict {
 
 function scriptStep(plan: ClusterPlan, id: string, title: string, file: string, judge: ExecStep['judge']): ExecStep {
   // `bash -s` reads the script from stdin: nothing is left on the node, and no staging directory is needed.
-  return { kind: 'exec', id, title, argv: [...SUDO, 'bash', '-s'], stdinFile: file, judge, timeout: processTimeout(plan) };
+  return { kind: 'exec', id, title, argv: [...SUDO, 'bash', '-s'], stdin: [{ file }], judge, timeout: processTimeout(plan) };
 }
 
 export const uninstall: Stage = {

@@ -39,8 +39,11 @@ interface StepBase {
   id: string;
   /** A sentence for humans: "Run the preflight checks". */
   title: string;
-  /** Cleanup steps run even after a failure, a timeout or Ctrl-C. */
-  cleanup?: boolean;
+  /**
+   * Cleanup steps run even after a failure, a timeout or Ctrl-C. `'after-abort'`: only when a step before it did not
+   * finish (timed out, interrupted, or lost its connection), for commands that clean up after themselves otherwise.
+   */
+  cleanup?: boolean | 'after-abort';
   /** A failure of this step marks the host failed but the following steps still run (checks that all report). */
   continueOnFailure?: boolean;
   timeout: StepTimeout;
@@ -50,10 +53,16 @@ export interface ExecStep extends StepBase {
   kind: 'exec';
   /** argv of the remote command; the runner quotes it with transport/quote.ts. Never a shell string. */
   argv: string[];
-  /** A local file piped to the command's stdin (remote scripts run with `bash -s`). */
-  stdinFile?: string;
+  /** What is piped to the command's stdin, in order (remote scripts run with `bash -s`). */
+  stdin?: StdinPart[];
   /** Decide success from the outcome; default: exit code 0. */
   judge?: (outcome: CommandOutcome) => Verdict;
+}
+
+/** A local file sent as it is, or as one line of base64 (a payload a remote script reads with `read`). */
+export interface StdinPart {
+  file: string;
+  encoding?: 'base64-line';
 }
 
 export interface PutStep extends StepBase {

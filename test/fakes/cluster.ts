@@ -22,6 +22,7 @@ export const FILES = {
   bundleTar: '/g/serve/dcos-install.tar',
   bundleSha256: 'ab'.repeat(32),
   ipDetect: '/g/ip-detect',
+  preflightScript: '/t/remote/preflight.sh',
   uninstallScript: '/t/remote/uninstall.sh',
   prereqsScript: '/t/remote/install-prereqs.sh',
 };

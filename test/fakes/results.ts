@@ -34,9 +34,17 @@ export function mixedResult(): StageResult {
     { ...base('10.0.0.5', 'interrupted', 800), failedStep: 'Copy dcos-install.tar', failedStepId: 'put-bundle', reason: 'interrupted during "Copy dcos-install.tar"' },
     {
       ...base('10.0.0.7', 'failed', 900),
-      failedStep: 'Run ip-detect',
-      failedStepId: 'ip-detect',
+      failedStep: 'Run the preflight checks',
+      failedStepId: 'preflight',
       reason: 'ip-detect printed 10.0.0.1, but config.yaml lists this host as 10.0.0.7',
+      steps: [
+        step({
+          id: 'preflight',
+          title: 'Run the preflight checks',
+          status: 'failed',
+          stdoutTail: '@@genconf ip-detect exit=0\n10.0.0.1\n\n@@genconf ip-detect stderr\n\n@@genconf preflight\nPreflight summary: 0 FAIL, 0 WARN\n@@genconf preflight exit=0\n',
+        }),
+      ],
       checks: [{ name: 'ip-detect', status: 'fail', detail: 'printed 10.0.0.1, listed 10.0.0.7' }, { name: 'Checking if <x> & "y" installed', status: 'pass' }],
     },
   ];

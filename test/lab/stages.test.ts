@@ -136,7 +136,7 @@ describeLab('SSH stages on real sshd hosts', () => {
     expect(files).toContain(`${addr(4)}:22.stdout.log`);
     expect(files).toContain(`${addr(4)}:22.stderr.log`);
     expect((await stat(path.join(logs, `${addr(4)}:22.stdout.log`))).mode & 0o777).toBe(0o600);
-    expect(await readFile(path.join(logs, `${addr(4)}:22.stdout.log`), 'utf8')).toContain('--preflight-only slave');
+    expect(await readFile(path.join(logs, `${addr(4)}:22.stdout.log`), 'utf8')).toContain('$ sudo -n bash -s -- /opt/dcos_install_tmp slave');
   }, LONG);
 
   it('preflight fails hosts whose ip-detect prints another host\'s address, naming both', async () => {

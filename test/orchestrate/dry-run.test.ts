@@ -32,19 +32,32 @@ describe('--dry-run', () => {
     `);
   });
 
+  it('shows what a command reads on stdin, and a cleanup that runs only when the command was cut off', () => {
+    const plan = clusterPlan({ master_list: '["10.0.0.1"]', agent_list: '[]', public_agent_list: '[]' });
+    expect(renderDryRun(STAGES.preflight, plan, '/g')).toMatchInlineSnapshot(`
+      "[preflight] dry run: nothing is touched. 1 host, 20 at a time.
+
+      10.0.0.1:22 (master, as centos)
+        1.     Run the preflight checks: sudo -n bash -s -- /opt/dcos_install_tmp master < /t/remote/preflight.sh + base64(ip-detect) + serve/dcos_install.sh
+        if cut Remove the staging directory: sudo -n rm -rf --one-file-system /opt/dcos_install_tmp
+      "
+    `);
+    expect(dryRunPlan(STAGES.preflight, plan)[0]!.hosts[0]!.steps.map((st) => st.cleanupWhen)).toEqual([undefined, 'after-abort']);
+  });
+
   it('gives the same steps as data for --json', () => {
     const plan = clusterPlan();
     const phases = dryRunPlan(STAGES.uninstall, plan);
     expect(phases).toHaveLength(1);
     expect(phases[0]!.hosts.map((h) => h.host)).toEqual(['10.0.0.1:22', '10.0.0.2:22', '10.0.0.3:22', '10.0.0.4:22', '10.0.0.5:22']);
     expect(phases[0]!.hosts[0]!.steps).toEqual([
-      { id: 'uninstall', title: 'Stop and remove DC/OS', cleanup: false, command: 'sudo -n bash -s', stdinFile: '/t/remote/uninstall.sh', timeout: { seconds: 120, option: 'process_timeout in config.yaml' } },
+      { id: 'uninstall', title: 'Stop and remove DC/OS', cleanup: false, command: 'sudo -n bash -s', stdin: [{ file: '/t/remote/uninstall.sh' }], timeout: { seconds: 120, option: 'process_timeout in config.yaml' } },
     ]);
   });
 
   it('quotes config text in the commands it shows', () => {
     const plan = clusterPlan({ ssh_user: "o'brien" });
-    const mkdir = dryRunPlan(STAGES.preflight, plan)[0]!.hosts[0]!.steps[0]!;
+    const mkdir = dryRunPlan(STAGES.deploy, plan)[0]!.hosts[0]!.steps[0]!;
     expect(mkdir.command).toBe(`sudo -n install -d -o 'o'\\''brien' -m 0755 /opt/dcos_install_tmp`);
   });
 });

@@ -16,14 +16,22 @@ const words =
 
 const SHA = 'ab'.repeat(32);
 
-function preflightOk(t: FakeTransport, over: Partial<Record<'checks', FakeResponse>> = {}): FakeTransport {
-  return t
-    .onExec(words('install -d -o centos -m 0755 /opt/dcos_install_tmp'), {})
-    .onPut('/opt/dcos_install_tmp/dcos_install.sh')
-    .onPut('/opt/dcos_install_tmp/ip-detect')
-    .onExec(words('/opt/dcos_install_tmp/ip-detect'), (_c, host) => ({ stdout: `${host.address}\n` }))
-    .onExec(words('--preflight-only'), over.checks ?? { stdout: 'Checking if DC/OS is already installed: PASS (Not installed)\n' })
-    .onExec(words('rm -rf --one-file-system /opt/dcos_install_tmp'), {});
+const PASSING = 'Checking if DC/OS is already installed: PASS (Not installed)\n';
+
+/** What templates/remote/preflight.sh prints: ip-detect's answer and the checks, framed (test/node runs the real one). */
+function framed(o: { ip: string; ipExit?: number; checks?: string; exit?: number; stderr?: string }): FakeResponse {
+  const exit = o.exit ?? 0;
+  return {
+    exitCode: exit,
+    stdout: `@@genconf ip-detect exit=${o.ipExit ?? 0}\n${o.ip}\n\n@@genconf ip-detect stderr\n\n@@genconf preflight\n${o.checks ?? PASSING}@@genconf preflight exit=${exit}\n`,
+    ...(o.stderr !== undefined ? { stderr: o.stderr } : {}),
+  };
+}
+
+const PREFLIGHT = words('sudo -n bash -s -- /opt/dcos_install_tmp');
+
+function preflightOk(t: FakeTransport): FakeTransport {
+  return t.onExec(PREFLIGHT, (_c, host) => framed({ ip: host.address })).onExec(words('rm -rf --one-file-system /opt/dcos_install_tmp'), {});
 }
 
 function deployOk(t: FakeTransport): FakeTransport {
@@ -45,44 +53,66 @@ async function run(stage: Stage, plan: ClusterPlan, t: FakeTransport, opts: Part
 const statuses = (r: StageResult): Record<string, string> => Object.fromEntries(r.hosts.map((h) => [h.host.address, h.status]));
 
 describe('runStage: preflight', () => {
-  it('runs every step on every host over one connection per host and closes it', async () => {
+  it('runs one command per host, for its own role, with the script, ip-detect and dcos_install.sh on stdin', async () => {
     const t = preflightOk(new FakeTransport());
     const { result } = await run(STAGES.preflight, clusterPlan(), t);
     expect(Object.values(statuses(result))).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
     expect(exitCodeOf(result)).toBe(0);
     for (const h of result.hosts) {
       expect(t.connects(h.host.label)).toBe(1);
-      expect(t.callsOf(h.host.label).at(-1)!.kind).toBe('close');
-      expect(t.commands(h.host.label).map((c) => c.replace(/'/g, ''))).toContain(`sudo -n bash /opt/dcos_install_tmp/dcos_install.sh --preflight-only ${h.host.installRole}`);
+      expect(t.callsOf(h.host.label).map((c) => c.kind)).toEqual(['connect', 'exec', 'close']);
+      expect(t.commands(h.host.label).map((c) => c.replace(/'/g, ''))).toEqual([`sudo -n bash -s -- /opt/dcos_install_tmp ${h.host.installRole}`]);
     }
+    const stdin = t.calls.find((c) => c.kind === 'exec')!.stdin;
+    expect(stdin).toBe(
+      '# script /t/remote/preflight.sh\n' + Buffer.from('# script /g/ip-detect\n').toString('base64') + '\n' + '# script /g/serve/dcos_install.sh\n',
+    );
     expect(result.hosts[0]!.checks.map((c) => c.name)).toEqual(['ip-detect', 'Checking if DC/OS is already installed']);
   });
 
-  it('a failing host is a result: the others finish, its cleanup still runs, exit 3', async () => {
-    const t = preflightOk(new FakeTransport()).onExec(words('--preflight-only'), { exitCode: 1, stdout: 'Checking if port 5051 (required by mesos-agent) is in use: FAIL\n' }, '10.0.0.4');
+  it('a command that cannot start (sudo wants a password) fails the host with the remote reason', async () => {
+    const t = preflightOk(new FakeTransport()).onExec(PREFLIGHT, { exitCode: 1, stderr: 'sudo: a password is required\n' }, '10.0.0.2');
+    const { result } = await run(STAGES.preflight, clusterPlan(), t);
+    expect(result.hosts[1]).toMatchObject({ status: 'failed', reason: 'the preflight could not start (exit 1): sudo: a password is required' });
+    expect(t.commands('10.0.0.2:22')).toHaveLength(1);
+  });
+
+  it('a failing host is a result: the others finish, exit 3', async () => {
+    const t = preflightOk(new FakeTransport()).onExec(PREFLIGHT, framed({ ip: '10.0.0.4', exit: 1, checks: 'Checking if port 5051 (required by mesos-agent) is in use: FAIL\n' }), '10.0.0.4');
     const { result } = await run(STAGES.preflight, clusterPlan(), t);
     expect(statuses(result)).toEqual({ '10.0.0.1': 'ok', '10.0.0.2': 'ok', '10.0.0.3': 'ok', '10.0.0.4': 'failed', '10.0.0.5': 'ok' });
     const agent = result.hosts[3]!;
-    expect(agent.failedStep).toBe('Run the preflight checks for slave');
+    expect(agent.failedStep).toBe('Run the preflight checks');
     expect(agent.reason).toBe('1 preflight check failed: Checking if port 5051 (required by mesos-agent) is in use');
-    expect(t.commands('10.0.0.4:22').at(-1)).toSatisfy(words('rm -rf --one-file-system /opt/dcos_install_tmp'));
+    // The command finished: it removed its own directory, so no separate cleanup is sent.
+    expect(t.commands('10.0.0.4:22')).toHaveLength(1);
     expect(exitCodeOf(result)).toBe(3);
   });
 
-  it('an ip-detect mismatch fails the host but the preflight checks still run', async () => {
-    const t = preflightOk(new FakeTransport()).onExec(words('/opt/dcos_install_tmp/ip-detect'), { stdout: '192.168.0.9\n' }, '10.0.0.2');
+  it('an ip-detect mismatch fails the host, and its checks are still reported', async () => {
+    const t = preflightOk(new FakeTransport()).onExec(PREFLIGHT, framed({ ip: '192.168.0.9' }), '10.0.0.2');
     const { result } = await run(STAGES.preflight, clusterPlan(), t);
     const h = result.hosts[1]!;
     expect(h.status).toBe('failed');
-    expect(h.failedStep).toBe('Run ip-detect');
+    expect(h.failedStep).toBe('Run the preflight checks');
     expect(h.reason).toBe('ip-detect printed 192.168.0.9, but config.yaml lists this host as 10.0.0.2');
-    expect(t.commands('10.0.0.2:22').some(words('--preflight-only'))).toBe(true);
+    expect(h.checks.map((c) => [c.name, c.status])).toEqual([
+      ['ip-detect', 'fail'],
+      ['Checking if DC/OS is already installed', 'pass'],
+    ]);
+  });
+
+  it('a failing ip-detect and failed checks are both named in the reason', async () => {
+    const t = preflightOk(new FakeTransport()).onExec(PREFLIGHT, framed({ ip: '', ipExit: 3, exit: 1, checks: 'Checking if docker is installed: FAIL\n' }), '10.0.0.2');
+    const { result } = await run(STAGES.preflight, clusterPlan(), t);
+    expect(result.hosts[1]!.reason).toBe('ip-detect exited 3; 1 preflight check failed: Checking if docker is installed');
   });
 
   it('two hosts reporting the same address both fail, each message naming the other', async () => {
-    const t = preflightOk(new FakeTransport()).onExec(words('/opt/dcos_install_tmp/ip-detect'), { stdout: '10.0.0.1\n' }, '10.0.0.3');
+    const t = preflightOk(new FakeTransport()).onExec(PREFLIGHT, framed({ ip: '10.0.0.1' }), '10.0.0.3');
     const { result } = await run(STAGES.preflight, clusterPlan(), t);
     expect(statuses(result)).toMatchObject({ '10.0.0.1': 'failed', '10.0.0.2': 'ok', '10.0.0.3': 'failed' });
+    expect(result.hosts[0]!.failedStep).toBe('Run the preflight checks');
     expect(result.hosts[0]!.reason).toBe('ip-detect printed 10.0.0.1 here and also on 10.0.0.3:22: every host must report its own address');
     expect(result.hosts[2]!.reason).toContain('also on 10.0.0.1:22');
   });
@@ -94,7 +124,7 @@ describe('runStage: preflight', () => {
     expect(t.commands('10.0.0.5:22')).toEqual([]);
     expect(exitCodeOf(result)).toBe(4);
 
-    const t2 = preflightOk(new FakeTransport()).unreachable('10.0.0.5').onExec(words('--preflight-only'), { exitCode: 2 }, '10.0.0.1');
+    const t2 = preflightOk(new FakeTransport()).unreachable('10.0.0.5').onExec(PREFLIGHT, framed({ ip: '10.0.0.1', exit: 2 }), '10.0.0.1');
     const r2 = (await run(STAGES.preflight, clusterPlan(), t2)).result;
     expect(exitCodeOf(r2)).toBe(3);
   });
@@ -106,43 +136,44 @@ describe('runStage: preflight', () => {
   });
 
   it('never works on more hosts at once than the parallelism, and slots are reused as hosts finish', async () => {
-    const t = preflightOk(new FakeTransport()).onExec(words('--preflight-only'), { delayMs: 5 });
+    const t = preflightOk(new FakeTransport()).onExec(PREFLIGHT, (_c, host) => ({ ...framed({ ip: host.address }), delayMs: 5 }));
     const plan = { ...clusterPlan(manyAgents(24)), parallelism: 4 };
     const { result } = await run(STAGES.preflight, plan, t);
     expect(result.hosts.every((h) => h.status === 'ok')).toBe(true);
     expect(t.maxConcurrentHosts).toBe(4);
   });
 
-  it('a step that outlives process_timeout is timed-out, naming host, step and option; cleanup runs', async () => {
-    const t = preflightOk(new FakeTransport()).onExec(words('--preflight-only'), { hang: true }, '10.0.0.2');
+  it('a step that outlives process_timeout is timed-out, naming host, step and option; the cut command is cleaned up after', async () => {
+    const t = preflightOk(new FakeTransport()).onExec(PREFLIGHT, { hang: true }, '10.0.0.2');
     const plan = { ...clusterPlan(), processTimeoutMs: 30 };
     const { result } = await run(STAGES.preflight, plan, t);
     const h = result.hosts[1]!;
     expect(h.status).toBe('timed-out');
-    expect(h.reason).toBe('10.0.0.2:22: "Run the preflight checks for master" timed out after 30 ms (raise process_timeout in config.yaml)');
-    expect(t.commands('10.0.0.2:22').at(-1)).toSatisfy(words('rm -rf'));
+    expect(h.reason).toBe('10.0.0.2:22: "Run the preflight checks" timed out after 30 ms (raise process_timeout in config.yaml)');
+    expect(t.commands('10.0.0.2:22').at(-1)).toSatisfy(words('rm -rf --one-file-system /opt/dcos_install_tmp'));
+    expect(t.commands('10.0.0.1:22')).toHaveLength(1);
     expect(exitCodeOf(result)).toBe(3);
   });
 
   it('a stalled transfer is timed-out, judged by progress, naming the option', async () => {
-    const t = preflightOk(new FakeTransport()).onPut('/opt/dcos_install_tmp/dcos_install.sh', { hang: true }, '10.0.0.1');
+    const t = deployOk(new FakeTransport()).onPut('/opt/dcos_install_tmp/dcos-install.tar', { hang: true }, '10.0.0.1');
     const plan = { ...clusterPlan(), processTimeoutMs: 20 };
-    const { result } = await run(STAGES.preflight, plan, t);
+    const { result } = await run(STAGES.deploy, plan, t, { continueOnMasterFailure: true });
     expect(result.hosts[0]!.status).toBe('timed-out');
-    expect(result.hosts[0]!.reason).toBe('10.0.0.1:22: "Copy dcos_install.sh" made no progress for 20 ms (raise process_timeout in config.yaml)');
+    expect(result.hosts[0]!.reason).toBe('10.0.0.1:22: "Copy dcos-install.tar" made no progress for 20 ms (raise process_timeout in config.yaml)');
     expect(t.commands('10.0.0.1:22').at(-1)).toSatisfy(words('rm -rf'));
   });
 
   it('a connection lost mid-step fails the host with that reason and still attempts the cleanup', async () => {
-    const t = preflightOk(new FakeTransport()).onExec(words('--preflight-only'), { drop: true }, '10.0.0.3');
+    const t = preflightOk(new FakeTransport()).onExec(PREFLIGHT, { drop: true }, '10.0.0.3');
     const { result } = await run(STAGES.preflight, clusterPlan(), t);
     expect(result.hosts[2]).toMatchObject({ status: 'failed', reason: 'the connection closed before the command finished' });
     expect(t.commands('10.0.0.3:22').at(-1)).toSatisfy(words('rm -rf'));
   });
 
   it('a failed cleanup fails an otherwise good host', async () => {
-    const t = preflightOk(new FakeTransport()).onExec(words('rm -rf'), { exitCode: 1, stderr: 'rm: cannot remove' }, '10.0.0.5');
-    const { result } = await run(STAGES.preflight, clusterPlan(), t);
+    const t = deployOk(new FakeTransport()).onExec(words('rm -rf'), { exitCode: 1, stderr: 'rm: cannot remove' }, '10.0.0.5');
+    const { result } = await run(STAGES.deploy, clusterPlan(), t);
     expect(result.hosts[4]).toMatchObject({ status: 'failed', failedStep: 'Remove the staging directory' });
   });
 });
@@ -150,9 +181,9 @@ describe('runStage: preflight', () => {
 describe('runStage: interruption and the run deadline', () => {
   it('Ctrl-C stops new work, aborts the running step, runs its cleanup and marks the rest skipped', async () => {
     const abort = new AbortController();
-    const t = preflightOk(new FakeTransport()).onExec(words('--preflight-only'), (_c, host) => {
+    const t = preflightOk(new FakeTransport()).onExec(PREFLIGHT, (_c, host) => {
       if (host.address === '10.0.0.2') setTimeout(() => abort.abort(), 5);
-      return host.address === '10.0.0.2' ? { hang: true } : {};
+      return host.address === '10.0.0.2' ? { hang: true } : framed({ ip: host.address });
     });
     const plan = { ...clusterPlan(), parallelism: 1 };
     const { result } = await run(STAGES.preflight, plan, t, { signal: abort.signal });
@@ -164,7 +195,7 @@ describe('runStage: interruption and the run deadline', () => {
   });
 
   it('the whole-run --timeout ends running steps as timed-out, naming --timeout, and still cleans up', async () => {
-    const t = preflightOk(new FakeTransport()).onExec(words('--preflight-only'), { hang: true });
+    const t = preflightOk(new FakeTransport()).onExec(PREFLIGHT, { hang: true });
     const { result } = await run(STAGES.preflight, clusterPlan(), t, { runTimeoutMs: 200 });
     expect(result.timedOut).toBe(true);
     expect(result.hosts.every((h) => h.status === 'timed-out')).toBe(true);
@@ -292,8 +323,8 @@ describe('runStage: events', () => {
     const types = events.filter((e) => e.type !== 'output' && e.type !== 'progress').map((e) => e.type);
     expect(types[0]).toBe('run');
     expect(types.at(-1)).toBe('summary');
-    expect(types.filter((x) => x === 'step-start')).toHaveLength(6);
-    expect(types.filter((x) => x === 'step-end')).toHaveLength(6);
+    expect(types.filter((x) => x === 'step-start')).toHaveLength(1);
+    expect(types.filter((x) => x === 'step-end')).toHaveLength(1);
     expect(types.indexOf('host-done')).toBeLessThan(types.indexOf('host-result'));
   });
 });

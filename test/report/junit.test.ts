@@ -30,7 +30,14 @@ describe('renderJUnit', () => {
             <error type="interrupted" message="Copy dcos-install.tar: interrupted during &quot;Copy dcos-install.tar&quot;"></error>
           </testcase>
           <testcase classname="deploy" name="10.0.0.7:22 (public_agent)" time="0.900">
-            <failure type="failed" message="Run ip-detect: ip-detect printed 10.0.0.1, but config.yaml lists this host as 10.0.0.7"></failure>
+            <failure type="failed" message="Run the preflight checks: ip-detect printed 10.0.0.1, but config.yaml lists this host as 10.0.0.7">@@genconf ip-detect exit=0
+      10.0.0.1
+
+      @@genconf ip-detect stderr
+
+      @@genconf preflight
+      Preflight summary: 0 FAIL, 0 WARN
+      @@genconf preflight exit=0</failure>
             <system-out>FAIL ip-detect: printed 10.0.0.1, listed 10.0.0.7
       PASS Checking if &lt;x&gt; &amp; &quot;y&quot; installed</system-out>
           </testcase>

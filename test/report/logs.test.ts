@@ -15,7 +15,7 @@ describe('HostLogs', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'logs-'));
     const logs = new HostLogs(logDirFor(dir, 'run1'));
     const host = clusterPlan().hosts[0]!;
-    const step = { kind: 'exec' as const, id: 'uninstall', title: 'Stop and remove DC/OS', argv: ['sudo', '-n', 'bash', '-s'], stdinFile: '/t/uninstall.sh', timeout: { ms: 1, option: 'x' } };
+    const step = { kind: 'exec' as const, id: 'uninstall', title: 'Stop and remove DC/OS', argv: ['sudo', '-n', 'bash', '-s'], stdin: [{ file: '/t/uninstall.sh' }], timeout: { ms: 1, option: 'x' } };
     logs.listener({ type: 'step-start', host, step, command: 'sudo -n bash -s' });
     logs.listener({ type: 'output', host, step, stream: 'stdout', chunk: 'REMOVED /opt/mesosphere\n' });
     logs.listener({ type: 'output', host, step, stream: 'stderr', chunk: 'warning: x\n' });

@@ -7,14 +7,14 @@ describe('renderSummary', () => {
   it('prints the host table, each failed host with its reason and output tail, then the original\'s sentence', () => {
     expect(renderSummary(mixedResult(), { color: false, logDir: '/g/logs/20261125T090000Z-beef' })).toMatchInlineSnapshot(`
       "[deploy] summary (run 20261125T090000Z-beef, 2 min 11 s)
-      HOST         ROLE          STATUS       FAILED STEP OR CHECK       DURATION
-      10.0.0.1:22  master        ok                                      12.3 s
-      10.0.0.2:22  master        failed       Install DC/OS as master    3.2 s
-      10.0.0.3:22  master        timed-out    Install DC/OS as master    2 min 1 s
-      10.0.0.4:22  agent         unreachable  connect                    10.0 s
-      10.0.0.6:22  agent         skipped                                 -
-      10.0.0.5:22  public_agent  interrupted  Copy dcos-install.tar      800 ms
-      10.0.0.7:22  public_agent  failed       Run ip-detect (ip-detect)  900 ms
+      HOST         ROLE          STATUS       FAILED STEP OR CHECK                  DURATION
+      10.0.0.1:22  master        ok                                                 12.3 s
+      10.0.0.2:22  master        failed       Install DC/OS as master               3.2 s
+      10.0.0.3:22  master        timed-out    Install DC/OS as master               2 min 1 s
+      10.0.0.4:22  agent         unreachable  connect                               10.0 s
+      10.0.0.6:22  agent         skipped                                            -
+      10.0.0.5:22  public_agent  interrupted  Copy dcos-install.tar                 800 ms
+      10.0.0.7:22  public_agent  failed       Run the preflight checks (ip-detect)  900 ms
 
       10.0.0.2:22 failed at "Install DC/OS as master": exited 1
         last 4 lines of output:
@@ -31,8 +31,11 @@ describe('renderSummary', () => {
 
       10.0.0.5:22 interrupted at "Copy dcos-install.tar": interrupted during "Copy dcos-install.tar"
 
-      10.0.0.7:22 failed at "Run ip-detect": ip-detect printed 10.0.0.1, but config.yaml lists this host as 10.0.0.7
+      10.0.0.7:22 failed at "Run the preflight checks": ip-detect printed 10.0.0.1, but config.yaml lists this host as 10.0.0.7
         ✗ ip-detect: printed 10.0.0.1, listed 10.0.0.7
+        last 2 lines of output:
+          10.0.0.1
+          Preflight summary: 0 FAIL, 0 WARN
 
       Logs: /g/logs/20261125T090000Z-beef
       1 out of 7 hosts successfully completed install_dcos stage.

@@ -19,37 +19,39 @@ describe('preflight steps', () => {
     ['master', 'master'],
     ['agent', 'slave'],
     ['public_agent', 'slave_public'],
-  ] as const)('check a %s as %s, not as a master', (role, installRole) => {
+  ] as const)('check a %s as %s, not as a master, in one command under one sudo', (role, installRole) => {
     const host = byRole(role);
-    expect(shape(preflightSteps(plan, host))).toEqual([
-      ['mkdir-staging', ['sudo', '-n', 'install', '-d', '-o', 'centos', '-m', '0755', '/opt/dcos_install_tmp'], false],
-      ['put-install-script', '/g/serve/dcos_install.sh -> /opt/dcos_install_tmp/dcos_install.sh 755', false],
-      ['put-ip-detect', '/g/ip-detect -> /opt/dcos_install_tmp/ip-detect 755', false],
-      ['ip-detect', ['sudo', '-n', '/opt/dcos_install_tmp/ip-detect'], false],
-      ['preflight-checks', ['sudo', '-n', 'bash', '/opt/dcos_install_tmp/dcos_install.sh', '--preflight-only', installRole], false],
-      ['cleanup', ['sudo', '-n', 'rm', '-rf', '--one-file-system', '/opt/dcos_install_tmp'], true],
+    const steps = preflightSteps(plan, host);
+    expect(shape(steps)).toEqual([
+      ['preflight', ['sudo', '-n', 'bash', '-s', '--', '/opt/dcos_install_tmp', installRole], false],
+      ['cleanup', ['sudo', '-n', 'rm', '-rf', '--one-file-system', '/opt/dcos_install_tmp'], false],
     ]);
+    expect((steps[0] as ExecStep).stdin).toEqual([
+      { file: '/t/remote/preflight.sh' },
+      { file: '/g/ip-detect', encoding: 'base64-line' },
+      { file: '/g/serve/dcos_install.sh' },
+    ]);
+    // The script removes its own directory; the installer does only when the command was cut off.
+    expect(steps[1]!.cleanup).toBe('after-abort');
   });
 
-  it('gives the staging directory to the host\'s own user', () => {
-    const p = clusterPlan({ ssh_host_overrides: JSON.stringify({ '10.0.0.4': { user: 'core' } }) });
-    const steps = preflightSteps(p, p.hosts.find((h) => h.address === '10.0.0.4')!);
-    expect((steps[0] as ExecStep).argv).toEqual(['sudo', '-n', 'install', '-d', '-o', 'core', '-m', '0755', '/opt/dcos_install_tmp']);
-  });
-
-  it('lets ip-detect fail without skipping the preflight checks, and limits every step by process_timeout', () => {
+  it('limits every step by process_timeout', () => {
     const steps = preflightSteps(plan, byRole('master'));
-    expect(steps.find((s) => s.id === 'ip-detect')?.continueOnFailure).toBe(true);
     expect(steps.every((s) => s.timeout.ms === 120_000 && s.timeout.option === 'process_timeout in config.yaml')).toBe(true);
   });
 
-  it('judges ip-detect against the host\'s listed address', () => {
+  it('judges ip-detect against the host\'s listed address and the checks, from the framed output', () => {
     const host = byRole('agent');
-    const step = preflightSteps(plan, host).find((s) => s.id === 'ip-detect') as ExecStep;
-    expect(step.judge!({ exitCode: 0, stdout: '10.0.0.4\n', stderr: '' }).ok).toBe(true);
-    const bad = step.judge!({ exitCode: 0, stdout: '10.0.0.9\n', stderr: '' });
+    const step = preflightSteps(plan, host)[0] as ExecStep;
+    const out = (ip: string, checks: string, exit = 0): string =>
+      `@@genconf ip-detect exit=0\n${ip}\n\n@@genconf ip-detect stderr\n\n@@genconf preflight\n${checks}@@genconf preflight exit=${exit}\n`;
+    const good = step.judge!({ exitCode: 0, stdout: out('10.0.0.4', 'Checking A: PASS\n'), stderr: '' });
+    expect(good).toEqual({ ok: true, checks: [{ name: 'ip-detect', status: 'pass', detail: '10.0.0.4' }, { name: 'Checking A', status: 'pass' }], facts: { detectedIp: '10.0.0.4' } });
+    const bad = step.judge!({ exitCode: 0, stdout: out('10.0.0.9', 'Checking A: PASS\n'), stderr: '' });
     expect(bad.ok).toBe(false);
     expect(bad.message).toBe('ip-detect printed 10.0.0.9, but config.yaml lists this host as 10.0.0.4');
+    const both = step.judge!({ exitCode: 1, stdout: out('10.0.0.9', 'Checking A: FAIL\n', 1), stderr: '' });
+    expect(both.message).toBe('ip-detect printed 10.0.0.9, but config.yaml lists this host as 10.0.0.4; 1 preflight check failed: Checking A');
   });
 });
 
@@ -122,8 +124,8 @@ describe('postflight steps', () => {
 describe('uninstall and install-prereqs steps', () => {
   it('pipe their remote script to sudo bash -s', () => {
     const u = uninstall.phases[0]!.steps(plan, byRole('master')) as ExecStep[];
-    expect(u.map((s) => [s.argv, s.stdinFile])).toEqual([[['sudo', '-n', 'bash', '-s'], '/t/remote/uninstall.sh']]);
+    expect(u.map((s) => [s.argv, s.stdin])).toEqual([[['sudo', '-n', 'bash', '-s'], [{ file: '/t/remote/uninstall.sh' }]]]);
     const p = installPrereqs.phases[0]!.steps(plan, byRole('agent')) as ExecStep[];
-    expect(p.map((s) => [s.argv, s.stdinFile])).toEqual([[['sudo', '-n', 'bash', '-s'], '/t/remote/install-prereqs.sh']]);
+    expect(p.map((s) => [s.argv, s.stdin])).toEqual([[['sudo', '-n', 'bash', '-s'], [{ file: '/t/remote/install-prereqs.sh' }]]]);
   });
 });
