@@ -1,7 +1,8 @@
 /**
  * The same remote work as genconf's stages (src/stages/preflight.ts, deploy.ts), expressed for the two reference
- * clients. Every side makes the staging directory with sudo, gives it to the user, puts the same files there, runs
- * the same scripts as root for the host's own role, and removes the directory.
+ * clients. Every side makes a staging directory with sudo, puts the same files there, runs the same scripts as root
+ * for the host's own role, and removes the directory. (genconf's preflight does it as root in one command fed by
+ * templates/remote/preflight.sh; the floor as one command with four sudos; the original as seven processes.)
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';

@@ -11,7 +11,8 @@ export const SIDE_LABEL: Record<Side, string> = {
 };
 
 /** A side either has a summary of its counted runs or the reason it could not be measured. */
-export type SideResult = { summary: Summary } | { error: string };
+/** `skipped`: not run on purpose (the time budget), as opposed to a side that failed. */
+export type SideResult = { summary: Summary } | { error: string; skipped?: true };
 
 export interface Comparison {
   stage: 'preflight' | 'deploy';

@@ -63,7 +63,7 @@ export async function sampleSides(specs: readonly SideSpec[], o: SampleOptions):
   for (const spec of specs) {
     const err = broken.get(spec.side);
     const got = samples.get(spec.side)!;
-    out[spec.side] = err !== undefined ? { error: err } : got.length > 0 ? { summary: summarize(got) } : { error: 'no counted runs' };
+    out[spec.side] = spec.skip !== undefined ? { error: spec.skip, skipped: true } : err !== undefined ? { error: err } : got.length > 0 ? { summary: summarize(got) } : { error: 'no counted runs' };
   }
   return out;
 }
