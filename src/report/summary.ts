@@ -64,11 +64,13 @@ export function renderSummary(result: StageResult, opts: SummaryOptions): string
     out.push('');
     const where = h.failedStep ? ` at "${h.failedStep}"` : '';
     out.push(`${paintStatus(c, h.status, `${h.host.label} ${h.status}`)}${where}: ${withoutLabel(h)}`.trimEnd());
-    for (const check of h.checks.filter((k) => k.status === 'fail' || k.status === 'unknown')) {
+    const failedChecks = h.checks.filter((k) => k.status === 'fail' || k.status === 'unknown');
+    for (const check of failedChecks) {
       const detail = check.detail ? `: ${check.detail.split('\n').join(' | ')}` : '';
       out.push(`  ${c.red('✗')} ${check.name}${truncate(detail, 400)}`);
     }
-    const tail = outputTail(h, tailLines);
+    // Failed checks say what went wrong; the lines around them (mostly passing checks) are in the host's log.
+    const tail = failedChecks.length > 0 ? [] : outputTail(h, tailLines);
     if (tail.length > 0) {
       out.push(c.dim(`  last ${tail.length} line${tail.length === 1 ? '' : 's'} of output:`));
       for (const line of tail) out.push(c.dim(`    ${line}`));

@@ -33,14 +33,25 @@ describe('renderSummary', () => {
 
       10.0.0.7:22 failed at "Run the preflight checks": ip-detect printed 10.0.0.1, but config.yaml lists this host as 10.0.0.7
         ✗ ip-detect: printed 10.0.0.1, listed 10.0.0.7
-        last 2 lines of output:
-          10.0.0.1
-          Preflight summary: 0 FAIL, 0 WARN
 
       Logs: /g/logs/20261125T090000Z-beef
       1 out of 7 hosts successfully completed install_dcos stage.
       "
     `);
+  });
+
+  it('lists failed checks instead of the output tail, and never shows the preflight frame lines', () => {
+    const r = mixedResult();
+    const host = r.hosts.find((h) => h.host.address === '10.0.0.7')!;
+    const text = renderSummary(r, { color: false }).split('\n');
+    const at = text.findIndex((l) => l.startsWith('10.0.0.7:22 failed'));
+    expect(text[at + 1]).toBe('  ✗ ip-detect: printed 10.0.0.1, listed 10.0.0.7');
+    expect(text[at + 2]).toBe('');
+    // Without a failed check to explain it (the preflight cut short), the tail is shown, frame lines left out.
+    host.checks = [];
+    const bare = renderSummary(r, { color: false });
+    expect(bare).toContain('  last 2 lines of output:\n    10.0.0.1\n    Preflight summary: 0 FAIL, 0 WARN\n');
+    expect(bare).not.toContain('@@genconf');
   });
 
   it('ends with exactly the sentence scripts grep for', () => {
