@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { ClusterPlan } from '../derive/plan.js';
-import type { Stage, StdinPart, Step } from '../stages/types.js';
+import { isCleanup, type Stage, type StdinPart, type Step } from '../stages/types.js';
 import { command } from '../transport/quote.js';
 
 export interface DryRunStep {
@@ -29,7 +29,7 @@ export interface DryRunPhase {
 }
 
 function stepRecord(step: Step): DryRunStep {
-  const cleanup = step.cleanup !== undefined && step.cleanup !== false;
+  const cleanup = isCleanup(step);
   const base = {
     id: step.id,
     title: step.title,

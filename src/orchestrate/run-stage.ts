@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
-import type { Phase, Stage, Step, Verdict } from '../stages/types.js';
+import { isCleanup, type Phase, type Stage, type StdinPart, type Step, type Verdict } from '../stages/types.js';
 import { command } from '../transport/quote.js';
 import type { Connection, Transport } from '../transport/transport.js';
 import type { RunListener } from './events.js';
@@ -74,6 +74,17 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
   const now = opts.now ?? Date.now;
   const emit: RunListener = opts.listener ?? (() => undefined);
   const readStdin = opts.readStdin ?? ((p: string) => readFile(p));
+  // Every host sends the same stdin parts: read (and encode) each once per run, not once per host.
+  const stdinParts = new Map<string, Promise<Buffer>>();
+  const stdinPart = (part: StdinPart): Promise<Buffer> => {
+    const key = `${part.encoding ?? 'raw'}:${part.file}`;
+    let bytes = stdinParts.get(key);
+    if (!bytes) {
+      bytes = readStdin(part.file).then((b) => (part.encoding === 'base64-line' ? Buffer.from(b.toString('base64') + '\n') : b));
+      stdinParts.set(key, bytes);
+    }
+    return bytes;
+  };
   const runId = opts.runId ?? newRunId();
   const startedAt = now();
   const startedIso = new Date(startedAt).toISOString();
@@ -131,7 +142,7 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
 
   async function runStep(conn: Connection, host: PlannedHost, step: Step, signal: AbortSignal): Promise<StepResult> {
     const t0 = now();
-    const base = { id: step.id, title: step.title, kind: step.kind, cleanup: step.cleanup !== undefined && step.cleanup !== false };
+    const base = { id: step.id, title: step.title, kind: step.kind, cleanup: isCleanup(step) };
     let stdout = '';
     let stderr = '';
     const done = (r: Omit<StepResult, keyof typeof base | 'durationMs' | 'stdoutTail' | 'stderrTail'>): StepResult => {
@@ -172,13 +183,7 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
     emit({ type: 'step-start', host, step, command: cmd });
     let stdin: Buffer | undefined;
     if (step.stdin !== undefined && step.stdin.length > 0) {
-      const parts = await Promise.all(
-        step.stdin.map(async (part) => {
-          const bytes = await readStdin(part.file);
-          return part.encoding === 'base64-line' ? Buffer.from(bytes.toString('base64') + '\n') : bytes;
-        }),
-      );
-      stdin = Buffer.concat(parts);
+      stdin = Buffer.concat(await Promise.all(step.stdin.map(stdinPart)));
     }
     let r;
     try {
@@ -280,8 +285,8 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
       }
 
       const steps = phase.steps(plan, host);
-      const work = steps.filter((st) => st.cleanup === undefined || st.cleanup === false);
-      const cleanups = steps.filter((st) => st.cleanup !== undefined && st.cleanup !== false);
+      const work = steps.filter((st) => !isCleanup(st));
+      const cleanups = steps.filter(isCleanup);
       let broken = false;
       // A step that did not finish may have left its remote command killed before it could tidy up after itself.
       let unfinished = false;

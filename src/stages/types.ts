@@ -74,6 +74,11 @@ export interface PutStep extends StepBase {
 
 export type Step = ExecStep | PutStep;
 
+/** Whether a step is a cleanup (of either kind), as opposed to the work it tidies up after. */
+export function isCleanup(step: Step): boolean {
+  return step.cleanup !== undefined && step.cleanup !== false;
+}
+
 /** A group of hosts that runs together; the next phase starts only when this one has finished on every host. */
 export interface Phase {
   name: string;

@@ -70,6 +70,19 @@ describe('runStage: preflight', () => {
     expect(result.hosts[0]!.checks.map((c) => c.name)).toEqual(['ip-detect', 'Checking if DC/OS is already installed']);
   });
 
+  it('reads each stdin file once per run, whatever the number of hosts', async () => {
+    const reads: string[] = [];
+    const t = preflightOk(new FakeTransport());
+    const { result } = await run(STAGES.preflight, clusterPlan(), t, {
+      readStdin: async (p) => {
+        reads.push(p);
+        return Buffer.from(`# script ${p}\n`);
+      },
+    });
+    expect(result.hosts.every((h) => h.status === 'ok')).toBe(true);
+    expect(reads.sort()).toEqual(['/g/ip-detect', '/g/serve/dcos_install.sh', '/t/remote/preflight.sh']);
+  });
+
   it('a command that cannot start (sudo wants a password) fails the host with the remote reason', async () => {
     const t = preflightOk(new FakeTransport()).onExec(PREFLIGHT, { exitCode: 1, stderr: 'sudo: a password is required\n' }, '10.0.0.2');
     const { result } = await run(STAGES.preflight, clusterPlan(), t);
