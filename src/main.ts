@@ -22,6 +22,10 @@ const COMMANDS: Record<Action, () => Promise<Command>> = {
   'hash-password': async () => (await import('./commands/hash-password.js')).run,
   'generate-node-upgrade-script': async () => (await import('./commands/node-upgrade.js')).run,
   'verify-bundle': async () => (await import('./commands/verify-bundle.js')).run,
+  status: async () => (await import('./commands/status.js')).run,
+  'add-nodes': async () => (await import('./commands/add-nodes.js')).run,
+  'export-bundle': async () => (await import('./commands/export-bundle.js')).run,
+  decommission: async () => (await import('./commands/decommission.js')).run,
   version: async () => (await import('./commands/version.js')).run,
 };
 

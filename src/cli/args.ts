@@ -15,6 +15,10 @@ const ACTION_FLAGS: ReadonlyArray<readonly [flag: string, key: string, action: A
   ['--hash-password', 'hashPassword', 'hash-password'],
   ['--generate-node-upgrade-script', 'generateNodeUpgradeScript', 'generate-node-upgrade-script'],
   ['--verify-bundle', 'verifyBundle', 'verify-bundle'],
+  ['--status', 'status', 'status'],
+  ['--add-nodes', 'addNodes', 'add-nodes'],
+  ['--export-bundle', 'exportBundle', 'export-bundle'],
+  ['--decommission', 'decommission', 'decommission'],
   ['--version', 'version', 'version'],
 ];
 
@@ -47,6 +51,15 @@ export function buildProgram(programName: string): Commander {
     .option('--generate-node-upgrade-script [version]', 'write serve/upgrade/<id>/dcos_node_upgrade.sh for upgrading from VERSION')
     .option('--verify-bundle [path]', 'check dcos-install.tar or a serve directory against its SHA256SUMS')
     .option('--version', 'print the tool version and the DC/OS version as JSON')
+    .option('--status', 'print the cluster record (genconf/cluster.json); with --probe, what each host really has')
+    .option('--add-nodes', 'install DC/OS on the listed hosts the record does not show installed, and no other')
+    .option('--export-bundle <file>', 'write the deployed dcos-install.tar to FILE and print its SHA-256')
+    .option('--decommission', 'remove the agents given with --hosts from the cluster (asks for confirmation)')
+    .option('--probe', '--status: connect read-only to every host and report what is installed and any drift')
+    .option('--bundle <file>', '--add-nodes: install this archived dcos-install.tar instead of genconf/serve')
+    .option('--force', '--decommission: mark hosts unreachable over SSH gone anyway (their disks are not cleaned)')
+    .option('--master-url <url>', '--decommission: the Mesos master (default http://<first master>:5050)')
+    .option('--dcos-token-file <file>', '--decommission: file holding the DC/OS ACS token (default: $DCOS_ACS_TOKEN)')
     .option('-v, --verbose', 'more output')
     .option('--genconf-dir <dir>', 'the genconf directory', 'genconf')
     .option('--artifacts <dir>', 'DC/OS artifacts directory (default: "artifacts" beside the genconf directory)')
@@ -122,6 +135,11 @@ export function parseArgs(argv: readonly string[], cwd: string, env: NodeJS.Proc
     junitFile: typeof o.junit === 'string' ? path.resolve(cwd, o.junit) : undefined,
     continueOnMasterFailure: o.continueOnMasterFailure === true,
     dryRun: o.dryRun === true,
+    probe: o.probe === true,
+    ...(typeof o.bundle === 'string' ? { bundleFile: path.resolve(cwd, o.bundle) } : {}),
+    force: o.force === true,
+    ...(typeof o.masterUrl === 'string' ? { masterUrl: o.masterUrl } : {}),
+    ...(typeof o.dcosTokenFile === 'string' ? { tokenFile: path.resolve(cwd, o.dcosTokenFile) } : {}),
     color: o.color !== false && env.NO_COLOR === undefined,
   };
 }

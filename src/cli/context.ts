@@ -13,6 +13,10 @@ export type Action =
   | 'hash-password'
   | 'generate-node-upgrade-script'
   | 'verify-bundle'
+  | 'status'
+  | 'add-nodes'
+  | 'export-bundle'
+  | 'decommission'
   | 'version';
 
 export type HostKeyChecking = 'strict' | 'accept-new' | 'off';
@@ -48,6 +52,15 @@ export interface CliOptions {
   /** SSH actions: print the steps per host instead of running them. */
   dryRun: boolean;
   color: boolean;
+  /** `--status --probe`: ask every host what it has (read-only). */
+  probe: boolean;
+  /** `--add-nodes --bundle FILE`: an archived dcos-install.tar, absolute. */
+  bundleFile?: string;
+  /** `--decommission --force`: mark SSH-unreachable hosts gone anyway. */
+  force: boolean;
+  masterUrl?: string;
+  /** `--dcos-token-file FILE`, absolute. */
+  tokenFile?: string;
 }
 
 export interface CommandContext {

@@ -4,19 +4,21 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { colorFor, isTty, type CommandContext } from '../cli/context.js';
 import { ExitCode } from '../cli/exit-codes.js';
+import { configIdFromPackageInfo } from '../cluster/bundle.js';
+import { takeClusterLock } from '../cluster/lock.js';
+import { applyStageResult, readRecord, retryLabelsFrom, writeRecord, type DeployedBundle } from '../cluster/record.js';
 import type { Arguments } from '../config/types.js';
 import { planCluster, type ClusterPlan, type PlanFiles } from '../derive/plan.js';
 import { InputError, UsageError } from '../errors.js';
 import type { RunEvent } from '../orchestrate/events.js';
-import { exitCodeOf } from '../orchestrate/result.js';
+import { exitCodeOf, type StageResult } from '../orchestrate/result.js';
 import { newRunId, runStage } from '../orchestrate/run-stage.js';
-import { mergeState, readState, retryLabels, writeState } from '../orchestrate/state.js';
 import { writeJUnit } from '../report/junit.js';
 import { HostLogs, logDirFor } from '../report/logs.js';
 import { ndjsonWriter } from '../report/ndjson.js';
@@ -66,7 +68,10 @@ export async function stageFiles(stage: Stage, genconfDir: string, baseDir: stri
       const configured = path.resolve(baseDir, args.ip_detect_filename ?? path.join(path.basename(genconfDir), 'ip-detect'));
       const ipDetect = existsSync(inServe) ? inServe : configured;
       await mustExist(ipDetect, 'the ip-detect script', 'set ip_detect_filename in config.yaml or write genconf/ip-detect');
-      return { preflightScript: remoteScriptPath('preflight.sh'), installScript, ipDetect };
+      // The fault-domain script travels in the bundle's dcos-config package; config_id covers its contents, so the
+      // configured file is the one the bundle carries.
+      const faultDomainDetect = args.fault_domain_detect_contents ? path.resolve(baseDir, args.fault_domain_detect_filename ?? path.join(path.basename(genconfDir), 'fault-domain-detect')) : undefined;
+      return { preflightScript: remoteScriptPath('preflight.sh'), installScript, ipDetect, ...(faultDomainDetect && existsSync(faultDomainDetect) ? { faultDomainDetect } : {}) };
     }
     case 'deploy': {
       const bundleTar = path.join(serve, 'dcos-install.tar');
@@ -82,7 +87,7 @@ export async function stageFiles(stage: Stage, genconfDir: string, baseDir: stri
   }
 }
 
-async function readLine(question: string, out: NodeJS.WritableStream): Promise<string> {
+export async function readLine(question: string, out: NodeJS.WritableStream): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: out as NodeJS.WriteStream, terminal: false });
   try {
     out.write(question);
@@ -112,7 +117,7 @@ async function confirmUninstall(ctx: CommandContext, plan: ClusterPlan, out: Nod
  * The key is loaded (and its passphrase asked for, or read from GENCONF_SSH_KEY_PASSPHRASE) once, before any host
  * is touched: a wrong passphrase is one clear error, not a column of unreachable hosts.
  */
-async function makeTransport(ctx: CommandContext, args: Arguments, human: NodeJS.WritableStream): Promise<Transport> {
+export async function makeTransport(ctx: CommandContext, args: Arguments, human: NodeJS.WritableStream): Promise<Transport> {
   const [{ SshTransport }, { agentSocket, loadPrivateKey, terminalPrompt }] = await Promise.all([import('../transport/ssh.js'), import('../transport/keys.js')]);
   const o = ctx.options;
   const agent = agentSocket();
@@ -150,7 +155,6 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
   const stage = STAGES[o.action];
   // With --json, stdout carries only the NDJSON events; every human line goes to stderr.
   const human = o.json ? ctx.stderr : ctx.stdout;
-  const color = colorFor(o, human);
 
   const [{ judgeConfig }, { formatIssuesHuman }] = await Promise.all([import('../config/validate.js'), import('../config/report.js')]);
   const validation = await judgeConfig({ genconfDir: o.genconfDir, baseDir: o.baseDir, target: 'ssh', strict: o.strict });
@@ -162,7 +166,7 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
   const args = validation.args;
 
   const files = await stageFiles(stage, o.genconfDir, o.baseDir, args);
-  const retry = o.retryFailed ? await retryLabels(o.genconfDir, stage.name) : undefined;
+  const retry = o.retryFailed ? retryLabelsFrom(await readRecord(o.genconfDir), stage.name, o.genconfDir) : undefined;
   const plan = planCluster(args, {
     ...(o.parallelism !== undefined ? { parallelism: o.parallelism } : {}),
     ...(o.hosts !== undefined ? { only: o.hosts } : {}),
@@ -188,7 +192,42 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
     return ExitCode.USAGE;
   }
 
-  const transport = await (deps.makeTransport ?? makeTransport)(ctx, args, human);
+  const lock = await takeClusterLock(o.genconfDir, { action: stage.name, warn: (m) => void ctx.stderr.write(`warning: ${m}\n`) });
+  try {
+    const transport = await (deps.makeTransport ?? makeTransport)(ctx, args, human);
+    const bundle = stage.name === 'deploy' ? await deployedBundle(o.genconfDir, files) : undefined;
+    const result = await executeStage(ctx, stage, plan, { transport, human, ...(bundle ? { bundle } : {}) });
+    return exitCodeOf(result);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** What a deploy installs, for the cluster record: the serve tree's config_id and the archive's SHA-256. */
+async function deployedBundle(genconfDir: string, files: PlanFiles): Promise<DeployedBundle> {
+  const infoFile = path.join(genconfDir, 'serve', 'cluster-package-info.json');
+  const info = await readFile(infoFile, 'utf8').catch(() => undefined);
+  return { configId: info === undefined ? null : configIdFromPackageInfo(info, infoFile), bundleSha256: files.bundleSha256 ?? null };
+}
+
+export interface ExecuteOptions {
+  transport: Transport;
+  /** Where human lines go (stderr under --json). */
+  human: NodeJS.WritableStream;
+  /** For a deploy: what the hosts receive, recorded as installed on the hosts that succeed. */
+  bundle?: DeployedBundle;
+  /** Extra lines for the summary, after the table (e.g. fault domain notes). */
+  notes?: (result: StageResult) => string[];
+}
+
+/**
+ * Run one stage over the plan's hosts with the reporters (per-host logs, progress, NDJSON under --json), fold the
+ * result into the cluster record, write JUnit when asked and print the summary. The caller holds the cluster lock.
+ */
+export async function executeStage(ctx: CommandContext, stage: Stage, plan: ClusterPlan, x: ExecuteOptions): Promise<StageResult> {
+  const o = ctx.options;
+  const human = x.human;
+  const color = colorFor(o, human);
   const runId = newRunId();
   const logs = new HostLogs(logDirFor(o.genconfDir, runId));
   const progress = new Progress(human, {
@@ -203,7 +242,7 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
   if (o.json) listeners.push(ndjsonWriter(ctx.stdout));
 
   const result = await runStage(stage, plan, {
-    transport,
+    transport: x.transport,
     signal: ctx.signal,
     ...(o.timeoutSec !== undefined ? { runTimeoutMs: o.timeoutSec * 1000 } : {}),
     connectTimeoutSec: o.connectTimeoutSec,
@@ -212,8 +251,10 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
     listener: (e) => listeners.forEach((l) => l(e)),
   });
   await logs.close();
-  await writeState(o.genconfDir, mergeState(await readState(o.genconfDir, stage.name).catch(() => undefined), plan, result, new Date().toISOString()));
+  await writeRecord(o.genconfDir, applyStageResult(await readRecord(o.genconfDir), result, new Date().toISOString(), x.bundle));
   if (o.junitFile) await writeJUnit(o.junitFile, result);
-  human.write('\n' + renderSummary(result, { color, logDir: logs.dir }));
-  return exitCodeOf(result);
+  const summary = renderSummary(result, { color, logDir: logs.dir });
+  const notes = x.notes?.(result) ?? [];
+  human.write('\n' + (notes.length > 0 ? notes.join('\n') + '\n' : '') + summary);
+  return result;
 }

@@ -34,6 +34,8 @@ export interface PlanFiles {
   bundleSha256?: string;
   /** The ip-detect script the bundle ships. */
   ipDetect?: string;
+  /** The fault-domain-detect script of the config, when it has one (preflight runs it on every host). */
+  faultDomainDetect?: string;
   /** templates/remote/preflight.sh, uninstall.sh and install-prereqs.sh */
   preflightScript?: string;
   uninstallScript?: string;

@@ -368,7 +368,7 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
     for (const [label, f] of stage.judgeAcrossHosts(facts)) {
       const s = states.get(label);
       if (!s) continue;
-      s.result.checks.push({ name: 'unique address', status: 'fail', detail: f.message });
+      s.result.checks.push({ name: f.check ?? 'unique address', status: 'fail', detail: f.message });
       if (s.result.status === 'ok') {
         s.result.status = 'failed';
         s.result.failedStep = f.step;

@@ -6,17 +6,55 @@
  */
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
 import { processTimeout, removeStagingDir, requireFile, SUDO } from './common.js';
+import { judgeDomains, judgeFaultDomain } from '../cluster/fault-domain.js';
 import { judgeFramedPreflight } from './parse.js';
 import type { HostFacts, Stage, Step } from './types.js';
 
 /** The step's title, also the failed step named when two hosts report the same address. */
 export const PREFLIGHT_TITLE = 'Run the preflight checks';
 
+/** The step's title; names the failed step when masters disagree on their region. */
+export const FAULT_DOMAIN_TITLE = 'Run fault-domain-detect';
+
+/**
+ * Runs the operator's fault-domain-detect as DC/OS does (as root, from /, nothing on stdin) from a private temporary
+ * directory that it removes; the script arrives as one base64 line on stdin. Its exit status is the script's.
+ */
+const FAULT_DOMAIN_RUNNER = [
+  'd=$(mktemp -d) || exit 70',
+  'trap \'rm -rf -- "$d"\' EXIT',
+  'IFS= read -r b64 || exit 70',
+  'printf %s "$b64" | base64 -d > "$d/fault-domain-detect" || exit 70',
+  'chmod 0700 "$d/fault-domain-detect"',
+  'cd / && "$d/fault-domain-detect" < /dev/null',
+].join('; ');
+
 export function preflightSteps(plan: ClusterPlan, host: PlannedHost): Step[] {
   const wrapper = requireFile(plan.files.preflightScript, 'preflight script');
   const script = requireFile(plan.files.installScript, 'dcos_install.sh');
   const ipDetect = requireFile(plan.files.ipDetect, 'ip-detect script');
+  const faultDomain: Step[] =
+    plan.files.faultDomainDetect === undefined
+      ? []
+      : [
+          {
+            kind: 'exec',
+            id: 'fault-domain',
+            title: FAULT_DOMAIN_TITLE,
+            argv: [...SUDO, 'bash', '-c', FAULT_DOMAIN_RUNNER],
+            stdin: [{ file: plan.files.faultDomainDetect, encoding: 'base64-line' }],
+            // The cross-host judgement needs the role beside the region and zone.
+            judge: (o) => {
+              const v = judgeFaultDomain(o);
+              return v.ok ? { ...v, facts: { ...v.facts, role: host.role } } : v;
+            },
+            // The preflight checks still run and report when the script is broken.
+            continueOnFailure: true,
+            timeout: processTimeout(plan),
+          },
+        ];
   return [
+    ...faultDomain,
     {
       kind: 'exec',
       id: 'preflight',
@@ -32,14 +70,14 @@ export function preflightSteps(plan: ClusterPlan, host: PlannedHost): Step[] {
 }
 
 /** Two hosts that report the same address would both claim it in the cluster: fail both, naming each other. */
-export function duplicateAddresses(hosts: HostFacts[]): Map<string, { step: string; message: string }> {
+export function duplicateAddresses(hosts: HostFacts[]): Map<string, { step: string; message: string; check?: string }> {
   const byIp = new Map<string, string[]>();
   for (const h of hosts) {
     const ip = h.facts.detectedIp;
     if (ip === undefined) continue;
     byIp.set(ip, [...(byIp.get(ip) ?? []), h.label]);
   }
-  const failures = new Map<string, { step: string; message: string }>();
+  const failures = new Map<string, { step: string; message: string; check?: string }>();
   for (const [ip, labels] of byIp) {
     if (labels.length < 2) continue;
     for (const label of labels) {
@@ -54,10 +92,26 @@ export function duplicateAddresses(hosts: HostFacts[]): Map<string, { step: stri
   return failures;
 }
 
+/**
+ * Duplicate addresses, and fault domains: masters outside the local region fail, agents outside it are marked
+ * remote (the judgement adds `remoteRegion: 'true'` to their facts). `localRegion`, when given, is the region the
+ * cluster record holds for the masters (an --add-nodes run sees no master).
+ */
+export function preflightAcrossHosts(localRegion?: string): (hosts: HostFacts[]) => Map<string, { step: string; message: string; check?: string }> {
+  return (hosts) => {
+    const failures = duplicateAddresses(hosts);
+    const withRole = hosts.filter((h) => h.facts.role !== undefined).map((h) => ({ ...h, role: h.facts.role! }));
+    const d = judgeDomains(withRole, FAULT_DOMAIN_TITLE, localRegion);
+    for (const [label, f] of d.failures) if (!failures.has(label)) failures.set(label, { ...f, check: 'masters in the local region' });
+    for (const h of hosts) if (d.remote.has(h.label)) h.facts.remoteRegion = 'true';
+    return failures;
+  };
+}
+
 export const preflight: Stage = {
   name: 'preflight',
   summaryName: 'run_preflight',
   title: 'Run preflight checks',
   phases: [{ name: 'preflight', hosts: (plan) => plan.hosts, steps: preflightSteps }],
-  judgeAcrossHosts: duplicateAddresses,
+  judgeAcrossHosts: preflightAcrossHosts(),
 };

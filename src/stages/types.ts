@@ -97,6 +97,7 @@ export interface Phase {
 export interface HostFacts {
   label: string;
   ok: boolean;
+  /** The host result's own facts: a judgement may add to them (fault domains mark remote-region agents). */
   facts: Record<string, string>;
 }
 
@@ -108,5 +109,5 @@ export interface Stage {
   title: string;
   phases: Phase[];
   /** Judgement that needs every host's facts (duplicate ip-detect addresses); returns extra failures by label. */
-  judgeAcrossHosts?: (hosts: HostFacts[]) => Map<string, { step: string; message: string }>;
+  judgeAcrossHosts?: (hosts: HostFacts[]) => Map<string, { step: string; message: string; check?: string }>;
 }
