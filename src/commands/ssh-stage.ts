@@ -13,6 +13,7 @@ import { ExitCode } from '../cli/exit-codes.js';
 import { configIdFromPackageInfo } from '../cluster/bundle.js';
 import { takeClusterLock } from '../cluster/lock.js';
 import { applyStageResult, readRecord, retryLabelsFrom, writeRecord, type DeployedBundle } from '../cluster/record.js';
+import { resolveConfigFile } from '../config/paths.js';
 import type { Arguments } from '../config/types.js';
 import { planCluster, type ClusterPlan, type PlanFiles } from '../derive/plan.js';
 import { InputError, UsageError } from '../errors.js';
@@ -65,7 +66,7 @@ export async function stageFiles(stage: Stage, genconfDir: string, baseDir: stri
       await mustExist(installScript, `${path.join(rel, 'dcos_install.sh')}`, runGenconf);
       // The bundle's own ip-detect when the serve tree carries one, else the script config.yaml names.
       const inServe = path.join(serve, 'detect_ip');
-      const configured = path.resolve(baseDir, args.ip_detect_filename ?? path.join(path.basename(genconfDir), 'ip-detect'));
+      const configured = path.resolve(resolveConfigFile(args.ip_detect_filename ?? 'genconf/ip-detect', { genconfDir, baseDir }).full);
       const ipDetect = existsSync(inServe) ? inServe : configured;
       await mustExist(ipDetect, 'the ip-detect script', 'set ip_detect_filename in config.yaml or write genconf/ip-detect');
       // The fault-domain script travels in the bundle's dcos-config package; config_id covers its contents, so the
@@ -84,6 +85,19 @@ export async function stageFiles(stage: Stage, genconfDir: string, baseDir: stri
       return { prereqsScript: remoteScriptPath('install-prereqs.sh') };
     case 'postflight':
       return {};
+  }
+}
+
+/** Which key the run would use, for --dry-run: its path and, when it opens without a passphrase, its fingerprint. */
+async function describeSshKey(keyPath: string | undefined): Promise<{ path?: string; fingerprint?: string; text: string }> {
+  const agent = process.env.SSH_AUTH_SOCK ? `the ssh-agent at ${process.env.SSH_AUTH_SOCK}` : undefined;
+  if (keyPath === undefined || !existsSync(keyPath)) return { text: agent ?? 'none' };
+  const { loadPrivateKey } = await import('../transport/keys.js');
+  try {
+    const key = await loadPrivateKey(keyPath);
+    return { path: keyPath, fingerprint: key.fingerprint, text: `${keyPath} (${key.type} ${key.fingerprint})` };
+  } catch (err) {
+    return { path: keyPath, text: `${keyPath} (fingerprint not shown: ${(err as Error).message.split('\n')[0]})` };
   }
 }
 
@@ -157,7 +171,7 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
   const human = o.json ? ctx.stderr : ctx.stdout;
 
   const [{ judgeConfig }, { formatIssuesHuman }] = await Promise.all([import('../config/validate.js'), import('../config/report.js')]);
-  const validation = await judgeConfig({ genconfDir: o.genconfDir, baseDir: o.baseDir, target: 'ssh', strict: o.strict });
+  const validation = await judgeConfig({ genconfDir: o.genconfDir, baseDir: o.baseDir, target: 'ssh', strict: o.strict, checkSshKey: true });
   if (!validation.valid || !validation.args) {
     const { reportInvalid } = await import('./genconf.js');
     return reportInvalid(ctx, validation);
@@ -183,8 +197,9 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
   }
   if (o.dryRun) {
     const { dryRunPlan, renderDryRun } = await import('../orchestrate/dry-run.js');
-    if (o.json) ctx.stdout.write(JSON.stringify({ v: 1, type: 'plan', stage: stage.name, parallelism: plan.parallelism, phases: dryRunPlan(stage, plan) }) + '\n');
-    else human.write(renderDryRun(stage, plan));
+    const sshKey = await describeSshKey(args.ssh_key_path);
+    if (o.json) ctx.stdout.write(JSON.stringify({ v: 1, type: 'plan', stage: stage.name, parallelism: plan.parallelism, sshKey, phases: dryRunPlan(stage, plan) }) + '\n');
+    else human.write(renderDryRun(stage, plan).replace('\n', `\nSSH key: ${sshKey.text}\n`));
     return ExitCode.OK;
   }
   if (stage.name === 'uninstall' && !(await confirmUninstall(ctx, plan, human))) {

@@ -77,33 +77,97 @@ export function knownKeys(): string[] {
   return load().suggestable;
 }
 
-/** Optimal string alignment distance (Levenshtein plus adjacent transpositions: `ssh_usre`). */
-export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+/**
+ * Names operators write for a key, from other tools, the docs' prose and the seed deck (`parallelism: 50`):
+ * edit distance alone cannot find `ssh_parallelism` from `parallelism`.
+ */
+export const KEY_ALIASES: Readonly<Record<string, string>> = {
+  parallelism: 'ssh_parallelism',
+  ssh_concurrency: 'ssh_parallelism',
+  concurrency: 'ssh_parallelism',
+  timeout: 'process_timeout',
+  ssh_timeout: 'process_timeout',
+  command_timeout: 'process_timeout',
+  user: 'ssh_user',
+  username: 'ssh_user',
+  ssh_username: 'ssh_user',
+  port: 'ssh_port',
+  key_path: 'ssh_key_path',
+  ssh_key: 'ssh_key_path',
+  ssh_private_key: 'ssh_key_path',
+  private_key_path: 'ssh_key_path',
+  identity_file: 'ssh_key_path',
+  masters: 'master_list',
+  master_ips: 'master_list',
+  agents: 'agent_list',
+  private_agent_list: 'agent_list',
+  slave_list: 'agent_list',
+  public_agents: 'public_agent_list',
+  public_slave_list: 'public_agent_list',
+  dns_resolvers: 'resolvers',
+  nameservers: 'resolvers',
+  dns_servers: 'resolvers',
+  ip_detect_path: 'ip_detect_filename',
+  ip_detect_script: 'ip_detect_filename',
+  ip_detect: 'ip_detect_filename',
+  ip_detect_public_path: 'ip_detect_public_filename',
+  ip_detect_public: 'ip_detect_public_filename',
+  fault_domain_detect: 'fault_domain_detect_filename',
+  fault_domain_detect_path: 'fault_domain_detect_filename',
+  cluster: 'cluster_name',
+  name: 'cluster_name',
+};
+
+/** Longest key that gets a suggestion: no known key is longer than 64, and distance is quadratic in length. */
+export const SUGGEST_MAX_LENGTH = 64;
+
+/** Work done by suggestKey since the process started (distance-table cells), for the linear-work test. */
+export const suggestWork = { calls: 0, cells: 0 };
+
+/**
+ * Optimal string alignment distance (Levenshtein plus adjacent transpositions: `ssh_usre`), giving up once
+ * the distance must exceed `limit` (returns limit + 1 then). Two rolling rows, no table.
+ */
+export function editDistance(a: string, b: string, limit = Infinity): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  let prev2: number[] = [];
+  let prev: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
+    const row: number[] = [i];
+    let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
+      let v = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2]! + 1);
+      row.push(v);
+      if (v < rowMin) rowMin = v;
     }
+    suggestWork.cells += b.length;
+    // A transposition reaches back two rows, so both must be past the limit before giving up.
+    const prevMin = Math.min(...prev);
+    if (rowMin > limit && prevMin > limit) return limit + 1;
+    prev2 = prev;
+    prev = row;
   }
-  return d[a.length]![b.length]!;
+  return prev[b.length]!;
 }
 
-/** The closest known key, if it is close enough to be a likely typo. */
+/** The known key an unknown one most likely means: an alias, or a close spelling. */
 export function suggestKey(key: string): string | undefined {
+  suggestWork.calls++;
   const lower = key.toLowerCase().replace(/-/g, '_');
+  const alias = KEY_ALIASES[lower] ?? KEY_ALIASES[lower.replace(/^dcos_/, '')];
+  if (alias !== undefined) return alias;
+  if (key.length > SUGGEST_MAX_LENGTH) return undefined;
+  const limit = Math.max(2, Math.floor(key.length / 4));
   let best: string | undefined;
-  let bestD = Infinity;
+  let bestD = limit + 1;
   for (const k of knownKeys()) {
-    const dist = editDistance(lower, k);
+    const dist = editDistance(lower, k, bestD - 1);
     if (dist < bestD) {
       bestD = dist;
       best = k;
     }
   }
-  const limit = Math.max(2, Math.floor(key.length / 4));
   return best !== undefined && bestD <= limit ? best : undefined;
 }

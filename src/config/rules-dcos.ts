@@ -27,6 +27,7 @@ import { calculateCheckConfig, calculateCheckConfigContents, validateCheckConfig
 import { calculateDcosOverlayNetworkJson, validateDcosOverlayNetwork, validateNetworkDefaultName } from './overlay.js';
 import { PyDict, pyJsonDumps, pyJsonLoads, pyStr, type PyValue } from '../pycompat/py.js';
 import { pyYamlDump } from '../pycompat/yaml-dump.js';
+import { explainMissing, resolveConfigFile } from './paths.js';
 
 export const DCOS_VERSION = '1.11.14-dev';
 
@@ -279,14 +280,17 @@ export const DCOS_RULES: readonly Rule[] = [
 
 // ---- calculations --------------------------------------------------------------------------------------
 
-/** Where the original would have opened a path from config.yaml: relative to the dir containing genconf/. */
+/** Where the original would have opened a path from config.yaml (see paths.ts). */
 export interface FileContext {
   baseDir: string;
+  /** The genconf directory; defaults to `<baseDir>/genconf`. */
+  genconfDir?: string;
 }
 
 function readScript(ctx: FileContext, filename: string): string {
-  const full = path.resolve(ctx.baseDir, filename);
-  check(existsSync(full), `ip-detect script \`${filename}\` must exist`);
+  const pathCtx = { baseDir: ctx.baseDir, genconfDir: ctx.genconfDir ?? path.join(ctx.baseDir, 'genconf') };
+  const full = resolveConfigFile(filename, pathCtx).full;
+  check(existsSync(full), () => `ip-detect script \`${filename}\` must exist: ${explainMissing(filename, pathCtx) ?? 'it could not be read'}`);
   // The original crashed on a directory or unreadable/non-UTF-8 file; report it on the key instead.
   let text: string;
   try {

@@ -13,12 +13,21 @@ import { stringifyValue } from './stringify.js';
 import type { Issue, Target, ValidationResult } from './types.js';
 import { loadConfigText } from './yaml11.js';
 import { toJson } from './schema.js';
+import { explainMissing, resolveConfigFile } from './paths.js';
+import { typeIssues } from './value-shape.js';
 
 export interface JudgeOptions {
   genconfDir: string;
   baseDir: string;
   target: Target;
   strict: boolean;
+  /**
+   * Check that ssh_key_path names a file (SSH rule set only): `--validate-config` and the SSH actions set it, so
+   * a missing key fails before any host is touched, not in the middle of the real run.
+   */
+  checkSshKey?: boolean;
+  /** SSH_AUTH_SOCK and friends: a missing default key is fine when an agent is there. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** How the config file is named in messages: relative to the working directory, as the operator typed it. */
@@ -28,6 +37,9 @@ function displayPath(file: string): string {
 }
 
 const CONFIG_KEY = 'config.yaml';
+
+/** How many unknown keys get a "Did you mean" suggestion; the rest are listed without one. */
+export const SUGGEST_FIRST = 20;
 
 function fileIssue(file: string, message: string, line?: number, column?: number): ValidationResult {
   const issue: Issue = { key: CONFIG_KEY, message, file };
@@ -105,6 +117,7 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
     errors.push({ key: p.key, message: p.message, file, line: p.line, column: p.column });
   }
   const failedKeys = new Set(loaded.problems.map((p) => p.key));
+  let unknownSeen = 0;
   for (const { key, value, line, column } of loaded.keys) {
     positions.set(key, { line, column });
     const s = stringifyValue(value);
@@ -115,19 +128,32 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
     }
     setOwn(user, key, s.value);
     if (!isKnownKey(key)) {
-      const hint = suggestKey(key);
+      // Suggestions cost a distance to every known key: only the first few unknown keys get one, so that a
+      // config of 50,000 unknown keys stays linear.
+      const hint = unknownSeen++ < SUGGEST_FIRST ? suggestKey(key) : undefined;
       const message = `Unknown key '${key}'; DC/OS 1.11 ignores it${hint ? `. Did you mean '${hint}'?` : ''}`;
       (opts.strict ? errors : warnings).push(located(key, message));
     }
   }
 
   const ssh = opts.target === 'ssh';
-  const entries: Entry[] = [...dcosEntries({ baseDir: opts.baseDir }), ...(ssh ? [SSH_ENTRY] : [])];
+  const entries: Entry[] = [...dcosEntries({ baseDir: opts.baseDir, genconfDir: opts.genconfDir }), ...(ssh ? [SSH_ENTRY] : [])];
   const targets: TargetSpec[] = ssh ? [DCOS_TARGET, SSH_TARGET] : [DCOS_TARGET];
   const resolution = new Resolver(entries, user, targets).resolve();
 
   const ruleIssues: Issue[] = [];
-  for (const [key, message] of resolution.messages) if (!failedKeys.has(key)) ruleIssues.push(located(key, message));
+  for (const [key, message] of resolution.messages) {
+    if (failedKeys.has(key)) continue;
+    // A file the script key names is the user's key, not the calculated one: blame the line they wrote.
+    const owner = FILE_KEY_OF[key];
+    const blamed = owner !== undefined && !(key in user) ? owner : key;
+    ruleIssues.push(located(blamed, message));
+  }
+  const sshKey = opts.target === 'ssh' && opts.checkSshKey === true && !failedKeys.has('ssh_key_path') ? sshKeyIssue(user, opts) : undefined;
+  if (sshKey !== undefined) ruleIssues.push(located('ssh_key_path', sshKey));
+  const faultDomain = faultDomainIssue(user, opts);
+  if (faultDomain !== undefined) ruleIssues.push(located('fault_domain_detect_filename', faultDomain));
+  for (const w of typeIssues(loaded.keys)) (opts.strict ? errors : warnings).push(located(w.key, w.message));
   for (const key of resolution.unset) {
     if (!failedKeys.has(key) && !resolution.messages.has(key)) ruleIssues.push(located(key, `Must set ${key}, no way to calculate value.`));
   }
@@ -156,9 +182,41 @@ function addRunnerArguments(args: Record<string, string>, user: Record<string, s
       if (v !== undefined) args[key] = v;
     }
   }
-  args.ssh_key_path = path.resolve(opts.baseDir, args.ssh_key_path ?? 'genconf/ssh_key');
+  const ctx = { baseDir: opts.baseDir, genconfDir: opts.genconfDir };
+  args.ssh_key_path = path.resolve(resolveConfigFile(args.ssh_key_path ?? 'genconf/ssh_key', ctx).full);
   const fdFile = user.fault_domain_detect_filename ?? 'genconf/fault-domain-detect';
-  args.fault_domain_detect_contents = readOptional(path.resolve(opts.baseDir, fdFile));
+  args.fault_domain_detect_contents = readOptional(resolveConfigFile(fdFile, ctx).full);
+}
+
+/** Messages of calculated script keys belong to the file key the operator writes. */
+const FILE_KEY_OF: Readonly<Record<string, string>> = {
+  ip_detect_contents: 'ip_detect_filename',
+  ip_detect_public_contents: 'ip_detect_public_filename',
+};
+
+/**
+ * A fault_domain_detect_filename the operator wrote must name a file: 1.11 (open) never read it and built the
+ * bundle without a fault domain, silently. The default path stays optional.
+ */
+function faultDomainIssue(user: Record<string, string>, opts: JudgeOptions): string | undefined {
+  const written = user.fault_domain_detect_filename;
+  if (written === undefined) return undefined;
+  const why = explainMissing(written, { baseDir: opts.baseDir, genconfDir: opts.genconfDir });
+  return why === undefined ? undefined : `fault domain script \`${written}\` must exist: ${why}; remove the key to build without a fault domain`;
+}
+
+/**
+ * The SSH key must be a file. Only the default path may be missing, and only when an ssh-agent is there (the run
+ * then uses the agent); a path the operator wrote is always checked.
+ */
+function sshKeyIssue(user: Record<string, string>, opts: JudgeOptions): string | undefined {
+  const written = user.ssh_key_path;
+  const keyPath = written ?? 'genconf/ssh_key';
+  const why = explainMissing(keyPath, { baseDir: opts.baseDir, genconfDir: opts.genconfDir });
+  if (why === undefined) return undefined;
+  if (written === undefined && (opts.env ?? process.env).SSH_AUTH_SOCK) return undefined;
+  const which = written === undefined ? `the default SSH key \`${keyPath}\`` : `SSH key \`${keyPath}\``;
+  return `${which} must exist: ${why}; or set ssh_key_path to your private key`;
 }
 
 function readOptional(file: string): string {

@@ -228,8 +228,14 @@ export function loadConfigText(text: string): LoadResult {
   const problems: Array<{ key: string; message: string; line: number; column: number }> = [];
   const index = new Map<string, number>();
   const seen = new Set<unknown>([root]);
-  const add = (key: string, value: PyValue, line: number, column: number): void => {
+  const lines = new Map<string, Array<[number, number]>>();
+  const add = (key: string, value: PyValue, line: number, column: number, own = true): void => {
     const at = index.get(key);
+    if (own) {
+      const where = lines.get(key);
+      if (where) where.push([line, column]);
+      else lines.set(key, [[line, column]]);
+    }
     // A repeated key: PyYAML keeps the last value; report the position of the last one too.
     if (at !== undefined) keys[at] = { key, value, line, column };
     else {
@@ -246,7 +252,7 @@ export function loadConfigText(text: string): LoadResult {
       if (isScalar(keyNode) && keyNode.type === 'PLAIN' && keyNode.source === '<<' && !keyNode.tag) {
         for (const [k, v] of mergeSources(pair.value, doc, 0, seen)) {
           if (typeof k === 'string') {
-            if (!index.has(k)) add(k, v, pos.line, pos.col);
+            if (!index.has(k)) add(k, v, pos.line, pos.col, false);
           } else problems.push({ key: String(k), message: 'Keys must be strings', line: pos.line, column: pos.col });
         }
         continue;
@@ -272,7 +278,29 @@ export function loadConfigText(text: string): LoadResult {
       problems.push({ key: keyValue, message: `Invalid YAML: ${err.message}`, line: pos.line, column: pos.col });
     }
   }
+  problems.push(...duplicateProblems(lines));
   return { ok: true, keys, problems };
+}
+
+/**
+ * A key written twice: PyYAML (and so 1.11) silently kept the last value, even the one the operator did not
+ * mean. Here it is an error, located at every line that sets the key, whatever the rule set or --strict.
+ */
+function duplicateProblems(lines: Map<string, Array<[number, number]>>): Array<{ key: string; message: string; line: number; column: number }> {
+  const out: Array<{ key: string; message: string; line: number; column: number }> = [];
+  for (const [key, where] of lines) {
+    if (where.length < 2) continue;
+    const all = where.map(([l]) => l).join(', ');
+    const last = where[where.length - 1]![0];
+    where.forEach(([line, column], i) => {
+      const message =
+        i === 0
+          ? `Duplicate key: set ${where.length} times, at lines ${all}; DC/OS 1.11 silently kept the last one (line ${last}). Keep one`
+          : `Duplicate key: already set at line ${where[0]![0]}; keep one of lines ${all}`;
+      out.push({ key, message, line, column });
+    });
+  }
+  return out;
 }
 
 /**

@@ -1,5 +1,5 @@
 /** `--validate-config` through main(): human and --json output, exit codes, --strict, --genconf-dir. */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,8 @@ afterEach(() => vi.restoreAllMocks());
 function workdir(extra = ''): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'genconf-cli-'));
   cpSync(path.join(example, 'genconf'), path.join(dir, 'genconf'), { recursive: true });
+  // --validate-config checks that the SSH key exists (its content is not read).
+  writeFileSync(path.join(dir, 'genconf', 'ssh_key'), 'placeholder\n', { mode: 0o600 });
   if (extra) writeFileSync(path.join(dir, 'genconf', 'config.yaml'), extra, { flag: 'a' });
   return dir;
 }
@@ -53,32 +55,34 @@ describe('--validate-config', () => {
   });
 
   it('problems with keys not in the file carry no location', async () => {
-    const dir = workdir('ip_detect_filename: genconf/missing\n');
+    // The default ip-detect is missing: blamed on ip_detect_filename, which the file does not hold.
+    const dir = workdir();
+    unlinkSync(path.join(dir, 'genconf', 'ip-detect'));
     expect(await main(['--validate-config'], dir)).toBe(1);
-    expect(err).toMatch(/^ip_detect_contents: ip-detect script `genconf\/missing` must exist$/m);
+    expect(err).toMatch(/^ip_detect_filename: ip-detect script `genconf\/ip-detect` must exist: looked for /m);
   });
 
-  it('--json: exactly one document on stdout, with line and column when known', async () => {
-    const dir = workdir('ssh_parallelism: 0\nssh_usr: x\n');
-    expect(await main(['--validate-config', '--json'], dir)).toBe(1);
-    expect(err).toBe('');
-    const doc = JSON.parse(out) as unknown;
-    expect(doc).toEqual({
-      valid: false,
-      errors: [{ key: 'ssh_parallelism', message: 'Must be between 1 and 100 inclusive', line: NEXT, column: 1 }],
-      warnings: [{ key: 'ssh_usr', message: "Unknown key 'ssh_usr'; DC/OS 1.11 ignores it. Did you mean 'ssh_user'?", line: NEXT + 1, column: 1 }],
-    });
-  });
-
-  it('--json on a valid config', async () => {
-    expect(await main(['--validate-config', '--json'], workdir())).toBe(0);
-    expect(JSON.parse(out)).toEqual({ valid: true, errors: [], warnings: [] });
+  it('a missing file the operator named is blamed on that key, at its line', async () => {
+    const dir = workdir('ip_detect_filename: /genconf/missing\n');
+    expect(await main(['--validate-config'], dir)).toBe(1);
+    expect(err).toMatch(new RegExp(`genconf/config.yaml:${NEXT}:1: ip_detect_filename: ip-detect script \`/genconf/missing\` must exist: looked for `));
   });
 
   it('--json: a problem without a location has no line/column', async () => {
-    const dir = workdir('ip_detect_filename: nope\n');
+    const dir = workdir();
+    unlinkSync(path.join(dir, 'genconf', 'ip-detect'));
     expect(await main(['--validate-config', '--json'], dir)).toBe(1);
-    expect(JSON.parse(out).errors).toEqual([{ key: 'ip_detect_contents', message: 'ip-detect script `nope` must exist' }]);
+    expect(JSON.parse(out).errors).toEqual([{ key: 'ip_detect_filename', message: expect.stringMatching(/^ip-detect script `genconf\/ip-detect` must exist/) }]);
+  });
+
+  it('a missing ssh_key_path fails --validate-config at its line', async () => {
+    const dir = workdir();
+    const file = path.join(dir, 'genconf', 'config.yaml');
+    const text = readFileSync(file, 'utf8');
+    const line = text.split('\n').findIndex((l) => l.startsWith('ssh_key_path:')) + 1;
+    writeFileSync(file, text.replace('ssh_key_path: genconf/ssh_key', 'ssh_key_path: /genconf/id_missing'));
+    expect(await main(['--validate-config'], dir)).toBe(1);
+    expect(err).toContain(`genconf/config.yaml:${line}:1: ssh_key_path: SSH key \`/genconf/id_missing\` must exist`);
   });
 
   it('--strict turns unknown keys into errors', async () => {

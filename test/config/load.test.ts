@@ -58,9 +58,10 @@ describe('YAML 1.1 scalars as PyYAML reads them', () => {
     expect(stringifyValue(r.keys[1]!.value)).toEqual({ ok: true, value: '{"x": 1, "y": 2}' });
     expect(stringifyValue(r.keys[2]!.value)).toEqual({ ok: true, value: '[{"x": 1}]' });
   });
-  it('a repeated key keeps the last value (as PyYAML)', () => {
+  it('a repeated key is an error (PyYAML silently kept the last value)', () => {
     const r = judge(yamlOf({}) + 'cluster_name: second\n');
-    expect(r.userArgs?.cluster_name).toBe('second');
+    expect(r.valid).toBe(false);
+    expect(r.errors.map((e) => e.key)).toEqual(['cluster_name', 'cluster_name']);
   });
 });
 
