@@ -1,4 +1,4 @@
-import { ExitCode } from './cli/exit-codes.js';
+import { ExitCode } from './exit-codes.js';
 
 /**
  * An error the operator can act on. The top-level handler in main.ts prints `message` (and `hint`)

@@ -7,7 +7,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { HelpShown, parseArgs } from './cli/args.js';
 import type { Action, Command, CommandContext } from './cli/context.js';
-import { ExitCode } from './cli/exit-codes.js';
+import { ExitCode } from './exit-codes.js';
 import { GenconfError } from './errors.js';
 
 /** Commands are loaded lazily so that `--validate-config` never pays for ssh2 or tar. */

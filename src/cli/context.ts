@@ -1,5 +1,6 @@
 import path from 'node:path';
-import type { ExitCode } from './exit-codes.js';
+import type { ExitCode } from '../exit-codes.js';
+import type { HostKeyChecking } from '../transport/known-hosts.js';
 
 /** The actions of the command line; exactly one per run (`genconf` when none is given). */
 export type Action =
@@ -19,7 +20,7 @@ export type Action =
   | 'decommission'
   | 'version';
 
-export type HostKeyChecking = 'strict' | 'accept-new' | 'off';
+export type { HostKeyChecking };
 
 /** Everything the command line said, typed and defaulted. Parsed in args.ts; no I/O there. */
 export interface CliOptions {

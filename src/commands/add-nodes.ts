@@ -5,7 +5,7 @@
  * on the new hosts only; a host that fails one stage does not enter the next. Existing hosts are not contacted.
  */
 import type { CommandContext } from '../cli/context.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { archivedBundle, serveBundle, type BundleInfo } from '../cluster/bundle.js';
 import { domainNotes } from '../cluster/fault-domain.js';
 import { takeClusterLock } from '../cluster/lock.js';

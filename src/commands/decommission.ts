@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { CommandContext } from '../cli/context.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { takeClusterLock } from '../cluster/lock.js';
 import { readRecord, writeRecord } from '../cluster/record.js';
 import type { Arguments } from '../config/types.js';

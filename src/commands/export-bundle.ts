@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { CommandContext } from '../cli/context.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { exportBundle } from '../cluster/bundle.js';
 import { UsageError } from '../errors.js';
 

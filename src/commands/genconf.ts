@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { colorFor, type CommandContext } from '../cli/context.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import type { BuildResult } from '../bundle/build.js';
 import type { ValidationResult } from '../config/types.js';
 

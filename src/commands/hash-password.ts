@@ -4,7 +4,7 @@
  * line from a non-interactive stdin (an empty line is an error, exit 1).
  */
 import type { CommandContext } from '../cli/context.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { InputError } from '../errors.js';
 import { hashPassword } from '../config/sha512-crypt.js';
 

@@ -3,7 +3,7 @@
  * serve/upgrade/<random hex>/dcos_node_upgrade.sh for nodes upgrading from VER.
  */
 import type { CommandContext } from '../cli/context.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { bundleJson, generate, reportInvalid } from './genconf.js';
 
 export async function run(ctx: CommandContext): Promise<ExitCode> {

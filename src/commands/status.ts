@@ -5,7 +5,7 @@
  */
 import type { CommandContext } from '../cli/context.js';
 import { colorFor } from '../cli/context.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { probeHosts, probeTargets, type ProbeReport } from '../cluster/probe.js';
 import { readRecord, recordPath, type ClusterRecord, type HostRecord } from '../cluster/record.js';
 import type { Arguments } from '../config/types.js';

@@ -4,7 +4,7 @@
  * Exit 0 when valid, 1 when not.
  */
 import { colorFor, type CommandContext } from '../cli/context.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { formatIssuesHuman, issuesToJson } from '../config/report.js';
 import { judgeConfig } from '../config/validate.js';
 

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { CommandContext } from '../cli/context.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import type { VerifyProblem, VerifyReport } from '../bundle/verify.js';
 
 export async function run(ctx: CommandContext): Promise<ExitCode> {

@@ -1,7 +1,7 @@
 /** `--version`: the tool's version and the DC/OS release its bundles target, as pretty JSON with sorted keys. */
 import { existsSync, readFileSync } from 'node:fs';
 import type { CommandContext } from '../cli/context.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { DCOS_VERSION } from '../config/rules-dcos.js';
 
 /** package.json is two levels above src/commands and three above dist/src/commands. */

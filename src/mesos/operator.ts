@@ -8,7 +8,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { GenconfError } from '../errors.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 
 export interface MesosAgent {
   id: string;

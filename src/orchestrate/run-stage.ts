@@ -7,8 +7,10 @@ import { readFile } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
 import { isCleanup, type Phase, type Stage, type StdinPart, type Step, type Verdict } from '../stages/types.js';
+import { GenconfError } from '../errors.js';
+import { ChannelRefusedError, CommandCutOffError, ConnectError, TransferStalledError } from '../transport/errors.js';
 import { command } from '../transport/quote.js';
-import type { Connection, Transport } from '../transport/transport.js';
+import type { Connection, ExecResult, Transport } from '../transport/transport.js';
 import type { RunListener } from './events.js';
 import type { HostResult, HostStatus, StageResult, StepResult } from './result.js';
 
@@ -58,16 +60,12 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Connect failures carry `kind` (transport/errors.ts ConnectError); read it without depending on the class. */
-function connectKind(err: unknown): string | undefined {
-  const kind = (err as { kind?: unknown } | null)?.kind;
-  return typeof kind === 'string' ? kind : undefined;
-}
-
-function isStall(err: unknown): boolean {
-  const e = err as { stalled?: unknown; code?: unknown; name?: unknown; message?: unknown } | null;
-  // transport/errors.ts TransferError carries `stalled`; the rest is for transports that only say it in words.
-  return e?.stalled === true || e?.code === 'ESTALL' || e?.name === 'TransferStallError' || /stall|no progress/i.test(String(e?.message ?? ''));
+/** Why a command that has no exit code ended, from the transport's typed failure (errors.ts), never its wording. */
+function cutOffMessage(r: ExecResult): string {
+  if (r.signal) return `ended by signal ${r.signal}`;
+  if (r.failure instanceof ChannelRefusedError) return r.failure.message;
+  if (r.failure instanceof CommandCutOffError) return r.failure.message;
+  return 'the connection closed before the command finished';
 }
 
 export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions): Promise<StageResult> {
@@ -167,7 +165,7 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
         return done({ status: 'ok', exitCode: 0 });
       } catch (err) {
         if (signal.aborted) return stopped();
-        if (isStall(err)) {
+        if (err instanceof TransferStalledError) {
           return done({
             status: 'timed-out',
             exitCode: null,
@@ -185,28 +183,22 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
     if (step.stdin !== undefined && step.stdin.length > 0) {
       stdin = Buffer.concat(await Promise.all(step.stdin.map(stdinPart)));
     }
-    let r;
-    try {
-      r = await conn.exec(cmd, {
-        timeoutMs: step.timeout.ms,
-        signal,
-        ...(stdin ? { stdin } : {}),
-        onStdout: (chunk) => {
-          stdout += chunk;
-          if (stdout.length > 4 * TAIL_BYTES) stdout = tail(stdout);
-          emit({ type: 'output', host, step, stream: 'stdout', chunk });
-        },
-        onStderr: (chunk) => {
-          stderr += chunk;
-          if (stderr.length > 4 * TAIL_BYTES) stderr = tail(stderr);
-          emit({ type: 'output', host, step, stream: 'stderr', chunk });
-        },
-      });
-    } catch (err) {
-      if (signal.aborted) return stopped();
-      stderr += errorMessage(err);
-      return done({ status: 'failed', exitCode: null, message: `could not run: ${errorMessage(err)}` });
-    }
+    // exec never rejects because of the host (transport/errors.ts): a failure is in the result.
+    const r = await conn.exec(cmd, {
+      timeoutMs: step.timeout.ms,
+      signal,
+      ...(stdin ? { stdin } : {}),
+      onStdout: (chunk) => {
+        stdout += chunk;
+        if (stdout.length > 4 * TAIL_BYTES) stdout = tail(stdout);
+        emit({ type: 'output', host, step, stream: 'stdout', chunk });
+      },
+      onStderr: (chunk) => {
+        stderr += chunk;
+        if (stderr.length > 4 * TAIL_BYTES) stderr = tail(stderr);
+        emit({ type: 'output', host, step, stream: 'stderr', chunk });
+      },
+    });
     // The transport may deliver output only in the result; keep whichever is longer.
     if (r.stdout.length > stdout.length) stdout = r.stdout;
     if (r.stderr.length > stderr.length) stderr = r.stderr;
@@ -219,11 +211,7 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
     }
     if (r.exitCode === null) {
       if (signal.aborted) return stopped();
-      return done({
-        status: 'failed',
-        exitCode: null,
-        message: r.signal ? `ended by signal ${r.signal}` : 'the connection closed before the command finished',
-      });
+      return done({ status: 'failed', exitCode: null, message: cutOffMessage(r) });
     }
     const verdict: Verdict = step.judge
       ? step.judge({ exitCode: r.exitCode, stdout: r.stdout || stdout, stderr: r.stderr || stderr })
@@ -271,9 +259,9 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
             fail(s, st.status, undefined, st.reason('while connecting'));
           } else {
             let reason = errorMessage(err);
-            const hint = (err as { hint?: unknown } | null)?.hint;
-            if (typeof hint === 'string' && hint !== '' && !reason.includes(hint)) reason += `; ${hint}`;
-            if (connectKind(err) === 'timeout' && !reason.includes('--connect-timeout')) {
+            const hint = err instanceof GenconfError ? err.hint : undefined;
+            if (hint !== undefined && hint !== '' && !reason.includes(hint)) reason += `; ${hint}`;
+            if (err instanceof ConnectError && err.kind === 'timeout' && !reason.includes('--connect-timeout')) {
               reason += ` (raise --connect-timeout${opts.connectTimeoutSec ? `, now ${opts.connectTimeoutSec} s` : ''})`;
             }
             fail(s, 'unreachable', undefined, reason);

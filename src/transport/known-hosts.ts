@@ -13,9 +13,8 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import type { HostKeyChecking } from '../cli/context.js';
-
-export type { HostKeyChecking };
+/** `--host-key-checking`: OpenSSH's StrictHostKeyChecking values that genconf supports. */
+export type HostKeyChecking = 'strict' | 'accept-new' | 'off';
 
 export interface KnownHostEntry {
   /** 1-based line number in the file. */

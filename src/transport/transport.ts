@@ -1,7 +1,11 @@
 /**
  * The seam between orchestration and the network. Stages and the runner only see these interfaces;
- * `ssh.ts` implements them over ssh2, `test/fakes/fake-transport.ts` scripts them for unit tests.
+ * `ssh.ts` implements them over ssh2, `test/fakes/fake-transport.ts` scripts them for unit tests. How each fails
+ * is part of the seam: see errors.ts, and test/transport/contract.ts for the cases both implementations pass.
  */
+import type { ChannelRefusedError, CommandCutOffError, ConnectFailureKind } from './errors.js';
+
+export type { ConnectFailureKind };
 
 export interface HostTarget {
   /** IPv4 address or host name as listed in config.yaml. */
@@ -32,6 +36,8 @@ export interface ExecResult {
   durationMs: number;
   /** Why there is no exit code (timeout, interrupted, connection lost, channel refused), naming the host. */
   error?: string;
+  /** The same, typed: set exactly when `error` is. */
+  failure?: CommandCutOffError | ChannelRefusedError;
 }
 
 export interface PutOptions {
@@ -45,23 +51,17 @@ export interface PutOptions {
 /** One authenticated connection to one host; every step of that host in a run reuses it. */
 export interface Connection {
   readonly host: HostTarget;
-  /** Run `command` (already shell-quoted: build it with `quote.ts`) through the remote user's shell. */
+  /**
+   * Run `command` (already shell-quoted: build it with `quote.ts`) through the remote user's shell. Never rejects
+   * because of the host: a command that could not start or finish resolves with `exitCode: null` and `failure`.
+   */
   exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
-  /** Upload a local file to `remotePath`. */
+  /** Upload a local file to `remotePath`. Rejects with a TransferError subclass, or InterruptedError on abort. */
   putFile(localPath: string, remotePath: string, opts?: PutOptions): Promise<void>;
   /** Upload a stream (e.g. a bundle built on the fly) to `remotePath`; `size`, when known, feeds onProgress. */
   putStream?(source: NodeJS.ReadableStream, remotePath: string, opts?: PutOptions & { size?: number }): Promise<void>;
   close(): Promise<void>;
 }
-
-export type ConnectFailureKind =
-  | 'refused'
-  | 'timeout'
-  | 'auth'
-  | 'host-key-changed'
-  | 'host-key-unknown'
-  | 'dns'
-  | 'network';
 
 export interface Transport {
   /** Throws ConnectError (see errors.ts) when the host cannot be reached or authenticated. */

@@ -2,8 +2,22 @@
  * A scripted Transport for unit tests: commands are matched against programmed responses, every call is
  * recorded per host, and ANY command or upload nobody programmed fails the test (at the end of the test,
  * via onTestFinished, so a runner that swallows the error cannot hide it).
+ *
+ * It fails the way the real transport does (src/transport/errors.ts): connect rejects with ConnectError; exec never
+ * rejects, a cut-off command resolves with `exitCode: null` and a CommandCutOffError; uploads reject with
+ * TransferStalledError / TransferFailedError, or InterruptedError on abort. test/transport/contract.ts runs the same
+ * cases against this fake and against real sshd, so the two cannot drift apart.
  */
 import { onTestFinished } from 'vitest';
+import { InterruptedError } from '../../src/errors.js';
+import {
+  CommandCutOffError,
+  ConnectError,
+  TransferFailedError,
+  TransferStalledError,
+  type ConnectFailureKind,
+  type CutOffReason,
+} from '../../src/transport/errors.js';
 import type { Connection, ExecOptions, ExecResult, HostTarget, PutOptions, Transport } from '../../src/transport/transport.js';
 
 export interface FakeResponse {
@@ -23,8 +37,10 @@ type Responder = FakeResponse | ((command: string, host: HostTarget) => FakeResp
 
 export interface PutResponse {
   delayMs?: number;
+  /** No byte moves: the upload fails as stalled after its stall timeout (or ends by its signal). */
   hang?: boolean;
-  error?: Error;
+  /** The host answers the upload with this error status, e.g. 'No space left on device'. */
+  remoteStatus?: string;
 }
 
 export interface FakeCall {
@@ -49,21 +65,12 @@ function hostMatches(pattern: string | undefined, host: HostTarget): boolean {
   return pattern === undefined || pattern === host.address || pattern === host.label;
 }
 
-export class ConnectFailure extends Error {
-  constructor(
-    message: string,
-    readonly kind: string,
-  ) {
-    super(message);
-  }
-}
-
 export class FakeTransport implements Transport {
   readonly calls: FakeCall[] = [];
   readonly unexpected: string[] = [];
   private readonly execRules: Array<{ host?: string; match: Matcher; respond: Responder }> = [];
   private readonly putRules: Array<{ host?: string; match: Matcher; respond: PutResponse }> = [];
-  private readonly unreachableHosts = new Map<string, { kind: string; message: string; delayMs: number }>();
+  private readonly unreachableHosts = new Map<string, { kind: ConnectFailureKind; message: string; delayMs: number }>();
   private readonly active = new Map<string, number>();
   /** Most hosts that had a command or upload in flight at the same moment. */
   maxConcurrentHosts = 0;
@@ -87,7 +94,7 @@ export class FakeTransport implements Transport {
     return this;
   }
 
-  unreachable(host: string, kind = 'refused', message = `connect ECONNREFUSED ${host}`, delayMs = 0): this {
+  unreachable(host: string, kind: ConnectFailureKind = 'refused', message = `connect ECONNREFUSED ${host}`, delayMs = 0): this {
     this.unreachableHosts.set(host, { kind, message, delayMs });
     return this;
   }
@@ -119,8 +126,8 @@ export class FakeTransport implements Transport {
     this.calls.push({ host: host.label, kind: 'connect' });
     const u = this.unreachableHosts.get(host.address) ?? this.unreachableHosts.get(host.label);
     if (u) {
-      if (u.delayMs > 0) await wait(u.delayMs, undefined, opts?.signal);
-      throw new ConnectFailure(u.message, u.kind);
+      if (u.delayMs > 0 && (await wait(u.delayMs, undefined, opts?.signal)) === 'abort') throw new InterruptedError();
+      throw new ConnectError(u.kind, host.label, u.message);
     }
     return new FakeConnection(this, host);
   }
@@ -131,7 +138,7 @@ export class FakeTransport implements Transport {
     const call: FakeCall = { host: host.label, kind: 'exec', command };
     if (typeof opts.stdin === 'string' || Buffer.isBuffer(opts.stdin)) call.stdin = opts.stdin.toString();
     this.calls.push(call);
-    if (conn.dead) throw new Error(`${host.label}: the connection is closed`);
+    if (conn.dead) return cutOff(host, 'connection-lost', `${host.label}: connection lost before the command started: ${conn.dead}`, 0);
     const rule = this.execRules.find((r) => hostMatches(r.host, host) && matches(r.match, command));
     if (!rule) {
       this.unexpected.push(`${host.label}: exec ${command}`);
@@ -144,13 +151,22 @@ export class FakeTransport implements Transport {
       const waited = await wait(r.hang ? Number.POSITIVE_INFINITY : (r.delayMs ?? 0), opts.timeoutMs, opts.signal);
       if (waited !== 'done') {
         call.cut = waited;
-        return { exitCode: null, stdout: '', stderr: '', timedOut: waited === 'timeout', durationMs: Date.now() - t0 };
+        return waited === 'timeout'
+          ? cutOff(host, 'timeout', `${host.label}: command timed out after ${opts.timeoutMs} ms`, Date.now() - t0)
+          : cutOff(host, 'interrupted', `${host.label}: command interrupted`, Date.now() - t0);
       }
       if (r.stdout) opts.onStdout?.(r.stdout);
       if (r.stderr) opts.onStderr?.(r.stderr);
-      if (r.drop) conn.dead = true;
+      if (r.drop) {
+        conn.dead = 'the host dropped the connection';
+        return {
+          ...cutOff(host, 'connection-lost', `${host.label}: connection lost while the command ran: ${conn.dead}`, Date.now() - t0),
+          stdout: r.stdout ?? '',
+          stderr: r.stderr ?? '',
+        };
+      }
       return {
-        exitCode: r.drop ? null : (r.exitCode === undefined ? 0 : r.exitCode),
+        exitCode: r.exitCode === undefined ? 0 : r.exitCode,
         stdout: r.stdout ?? '',
         stderr: r.stderr ?? '',
         timedOut: false,
@@ -165,7 +181,7 @@ export class FakeTransport implements Transport {
   async runPut(conn: FakeConnection, local: string, remote: string, opts: PutOptions): Promise<void> {
     const host = conn.host;
     this.calls.push({ host: host.label, kind: 'put', local, remote, ...(opts.mode !== undefined ? { mode: opts.mode } : {}) });
-    if (conn.dead) throw new Error(`${host.label}: the connection is closed`);
+    if (conn.dead) throw new TransferFailedError(host.label, remote, `${host.label}: connection lost before the upload: ${conn.dead}`);
     const rule = this.putRules.find((r) => hostMatches(r.host, host) && matches(r.match, remote));
     if (!rule) {
       this.unexpected.push(`${host.label}: put ${local} -> ${remote}`);
@@ -174,9 +190,12 @@ export class FakeTransport implements Transport {
     this.begin(host);
     try {
       const waited = await wait(rule.respond.hang ? Number.POSITIVE_INFINITY : (rule.respond.delayMs ?? 0), opts.stallTimeoutMs, opts.signal);
-      if (waited === 'timeout') throw Object.assign(new Error(`no progress for ${opts.stallTimeoutMs} ms`), { code: 'ESTALL' });
-      if (waited === 'abort') throw new Error('aborted');
-      if (rule.respond.error) throw rule.respond.error;
+      if (waited === 'timeout') {
+        throw new TransferStalledError(host.label, remote, opts.stallTimeoutMs!, `${host.label}: upload of ${remote} made no progress for ${opts.stallTimeoutMs} ms`);
+      }
+      if (waited === 'abort') throw opts.signal?.reason instanceof Error ? opts.signal.reason : new InterruptedError();
+      const status = rule.respond.remoteStatus;
+      if (status !== undefined) throw new TransferFailedError(host.label, remote, `${host.label}: upload of ${remote} failed: ${status}`, status);
       opts.onProgress?.(100, 100);
     } finally {
       this.end(host);
@@ -184,8 +203,14 @@ export class FakeTransport implements Transport {
   }
 }
 
+function cutOff(host: HostTarget, reason: CutOffReason, message: string, durationMs: number): ExecResult {
+  const failure = new CommandCutOffError(host.label, reason, message);
+  return { exitCode: null, stdout: '', stderr: '', timedOut: reason === 'timeout', durationMs, error: message, failure };
+}
+
 class FakeConnection implements Connection {
-  dead = false;
+  /** Why the connection is gone, once it is. */
+  dead: string | false = false;
   constructor(
     private readonly fake: FakeTransport,
     readonly host: HostTarget,
@@ -198,7 +223,7 @@ class FakeConnection implements Connection {
   }
   async close(): Promise<void> {
     this.fake.calls.push({ host: this.host.label, kind: 'close' });
-    this.dead = true;
+    this.dead ||= 'closed by genconf';
   }
 }
 

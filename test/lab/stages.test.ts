@@ -311,6 +311,23 @@ describeLab('SSH stages on real sshd hosts', () => {
     expect(r.stdout).toContain('0 out of 1 hosts successfully completed install_prereqs stage.');
   }, LONG);
 
+  it('a full disk during the deploy upload is reported as "No space left on device", not as a stall', async () => {
+    // A 64 KiB tmpfs on the staging directory, inside host 4's own mount namespace: the bundle cannot fit.
+    const staging = '/opt/dcos_install_tmp';
+    expect((await lab.exec(4, `mkdir -p ${staging} && mount -t tmpfs -o size=64k genconf-full ${staging}`)).code).toBe(0);
+    try {
+      const r = await cli(['--deploy', '--hosts', addr(4)]);
+      expect(r.code).toBe(3);
+      expect(r.stdout).toMatch(new RegExp(`${addr(4).replace(/\./g, '\\.')}:22\\s+agent\\s+failed`));
+      expect(r.stdout).toContain(`upload of ${staging}/dcos-install.tar failed: No space left on device`);
+      expect(r.stdout).not.toContain('made no progress');
+      expect(r.stdout).toContain('0 out of 1 hosts successfully completed install_dcos stage.');
+    } finally {
+      await lab.exec(4, `umount ${staging}; rm -rf ${staging}`);
+    }
+    expect(existsSync(onHost(4, 'opt/mesosphere'))).toBe(false);
+  }, LONG);
+
   it('a changed host key fails that host loudly and known_hosts is not rewritten', async () => {
     const before = await readFile(path.join(genconf, 'known_hosts'), 'utf8');
     await keepMountPoints();

@@ -180,7 +180,7 @@ describe('runStage: preflight', () => {
   it('a connection lost mid-step fails the host with that reason and still attempts the cleanup', async () => {
     const t = preflightOk(new FakeTransport()).onExec(PREFLIGHT, { drop: true }, '10.0.0.3');
     const { result } = await run(STAGES.preflight, clusterPlan(), t);
-    expect(result.hosts[2]).toMatchObject({ status: 'failed', reason: 'the connection closed before the command finished' });
+    expect(result.hosts[2]).toMatchObject({ status: 'failed', reason: '10.0.0.3:22: connection lost while the command ran: the host dropped the connection' });
     expect(t.commands('10.0.0.3:22').at(-1)).toSatisfy(words('rm -rf'));
   });
 

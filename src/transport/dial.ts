@@ -1,0 +1,289 @@
+/**
+ * Dialling a host: TCP, the SSH handshake, host key verification and authentication.
+ *
+ * - TCP_NODELAY: without it two Nagle/delayed-ACK stalls (~40 ms each) sit in every handshake and every small
+ *   request/response; with it one host connects + runs `true` in ~50 ms instead of 100–145 ms (loopback lab).
+ * - Keepalive: a blackholed host otherwise hangs an open session for as long as TCP retransmits (many minutes).
+ * - Key exchange curve25519-sha256 first: ~10 ms of client CPU per connection against ~58 ms for OpenSSH 9's default
+ *   post-quantum hybrid, which ssh2 does not implement anyway; ECDH/DH groups follow for old servers. Ciphers are
+ *   ssh2's CPU-aware default: AES-GCM first where the CPU has AES instructions, chacha20-poly1305 first where it has
+ *   not — both AEAD, so no separate MAC pass. No compression: the bundle is already compressed.
+ */
+import net from 'node:net';
+import ssh2 from 'ssh2';
+import type { AnyAuthMethod, AuthenticationType, ConnectConfig } from 'ssh2';
+import { InputError } from '../errors.js';
+import { ConnectError, kindOfSocketError } from './errors.js';
+import type { Identity } from './identity.js';
+import type { HostKeyVerdict, KnownHosts } from './known-hosts.js';
+import type { SshTransportOptions } from './options.js';
+import { abortReason, secs } from './timing.js';
+import type { HostTarget } from './transport.js';
+
+const { Client } = ssh2;
+export type SshClient = InstanceType<typeof Client>;
+
+/** A connected, authenticated client and its socket (destroyed directly when the host stops answering). */
+export interface Dialed {
+  client: SshClient;
+  sock: net.Socket;
+}
+
+const KEX: NonNullable<NonNullable<ConnectConfig['algorithms']>['kex']> = [
+  'curve25519-sha256',
+  'curve25519-sha256@libssh.org',
+  'ecdh-sha2-nistp256',
+  'ecdh-sha2-nistp384',
+  'ecdh-sha2-nistp521',
+  'diffie-hellman-group-exchange-sha256',
+  'diffie-hellman-group14-sha256',
+  'diffie-hellman-group16-sha512',
+  'diffie-hellman-group18-sha512',
+  'diffie-hellman-group14-sha1',
+];
+
+type HostKeyAlgo = 'ssh-ed25519' | 'ecdsa-sha2-nistp256' | 'ecdsa-sha2-nistp384' | 'ecdsa-sha2-nistp521' | 'rsa-sha2-512' | 'rsa-sha2-256' | 'ssh-rsa';
+const HOST_KEY_ALGOS: HostKeyAlgo[] = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
+
+/** Offer the key types known_hosts already lists for the host first, so the server presents a key we can check. */
+export function hostKeyAlgorithms(knownTypes: readonly string[]): HostKeyAlgo[] {
+  const first = knownTypes.flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]));
+  return [...new Set([...first.filter((t): t is HostKeyAlgo => (HOST_KEY_ALGOS as string[]).includes(t)), ...HOST_KEY_ALGOS])];
+}
+
+/**
+ * Open one authenticated SSH connection: TCP (with TCP_NODELAY), handshake with the host key checked against
+ * known_hosts, then the key and/or the agent. Everything within `connectTimeoutMs`; every failure a ConnectError
+ * whose kind and hint say what to fix.
+ */
+export async function dial(
+  host: HostTarget,
+  identity: Identity,
+  knownHosts: KnownHosts,
+  options: SshTransportOptions,
+  signal?: AbortSignal,
+): Promise<Dialed> {
+  if (signal?.aborted) throw abortReason(signal);
+  const label = host.label;
+  if (!identity.key && !identity.agent) {
+    throw new ConnectError(
+      'auth',
+      label,
+      `${label}: no way to authenticate as '${host.user}': no SSH key and no ssh-agent`,
+      'set ssh_key_path in config.yaml, or start ssh-agent and set SSH_AUTH_SOCK',
+    );
+  }
+  const started = Date.now();
+  const deadline = started + options.connectTimeoutMs;
+  const sock = await tcpConnect(options, host, deadline, signal);
+  // The peer may hang up while known_hosts is read, before ssh2 listens on the socket; ssh2 would then wait for a
+  // handshake on a dead socket until the connect timeout. Remember it and fail at once instead.
+  let closedEarly = false;
+  const onEarlyClose = (): void => {
+    closedEarly = true;
+  };
+  sock.once('close', onEarlyClose);
+  sock.on('error', onEarlyClose);
+  let knownTypes: string[];
+  try {
+    knownTypes = await knownHosts.knownKeyTypes(host.address, host.port);
+  } catch (err) {
+    sock.destroy();
+    throw new InputError(`cannot read known_hosts ${knownHosts.file}: ${(err as Error).message}`, knownHosts.file);
+  } finally {
+    sock.off('close', onEarlyClose);
+    sock.off('error', onEarlyClose);
+  }
+  if (closedEarly || sock.destroyed) {
+    sock.destroy();
+    throw new ConnectError(
+      'network',
+      host.label,
+      `${host.label}: the host closed the connection during the SSH handshake`,
+      'too many connections at once (sshd MaxStartups), sshd refusing this client, or a firewall',
+    );
+  }
+  const remaining = deadline - Date.now();
+  if (remaining <= 0) {
+    sock.destroy();
+    throw timeoutError(options, host, 'TCP connect');
+  }
+
+  return new Promise<Dialed>((resolve, reject) => {
+    const client = new Client();
+    let verdict: HostKeyVerdict | undefined;
+    let hostKeyError: Error | undefined;
+    let serverMethods: string[] | undefined;
+    const tried: string[] = [];
+    let settled = false;
+    const methods: AnyAuthMethod[] = [];
+    if (identity.key) methods.push({ type: 'publickey', username: host.user, key: identity.key });
+    if (identity.agent) methods.push({ type: 'agent', username: host.user, agent: identity.agent });
+
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const fail = (err: Error): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      client.removeAllListeners('ready');
+      client.on('error', () => undefined);
+      client.end();
+      sock.destroy();
+      reject(err);
+    };
+    const timer = setTimeout(() => fail(timeoutError(options, host, verdict ? 'SSH authentication' : 'SSH handshake')), remaining);
+    const onAbort = (): void => fail(abortReason(signal!));
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    client.once('ready', () => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      resolve({ client, sock });
+    });
+    client.on('error', (err: Error & { level?: string }) => {
+      if (settled) return;
+      // An unusable agent (dead SSH_AUTH_SOCK) is not fatal: ssh2 goes on with the next method.
+      if (err.level === 'agent') {
+        const i = tried.findIndex((t) => t.startsWith('ssh-agent'));
+        if (i >= 0) tried[i] = `${tried[i]} (unusable: ${err.message})`;
+        return;
+      }
+      if (verdict && !verdict.ok) return fail(new ConnectError(verdict.kind, label, `${label}: ${verdict.message}`, verdict.hint));
+      if (hostKeyError) {
+        return fail(new ConnectError('network', label, `${label}: cannot record the host key in ${knownHosts.file}: ${hostKeyError.message}`));
+      }
+      if (err.level === 'client-authentication') {
+        const accepts = serverMethods ? serverMethods.join(', ') : 'unknown';
+        return fail(
+          new ConnectError(
+            'auth',
+            label,
+            `${label}: authentication failed for user '${host.user}'; tried ${tried.length > 0 ? tried.join(', then ') : 'no method the host accepts'}; the host accepts: ${accepts}`,
+            `check ssh_user, and that the public key is in ~${host.user}/.ssh/authorized_keys on the host`,
+          ),
+        );
+      }
+      if (err.level === 'client-timeout') return fail(timeoutError(options, host, 'SSH handshake'));
+      fail(
+        new ConnectError(
+          'network',
+          label,
+          `${label}: SSH handshake failed: ${err.message}`,
+          /lost before handshake|ECONNRESET/i.test(err.message)
+            ? 'sshd closed the connection before the handshake: too many connections at once (sshd MaxStartups), or a firewall/TCP wrapper'
+            : undefined,
+        ),
+      );
+    });
+    client.on('close', () => {
+      if (!settled) {
+        fail(
+          new ConnectError(
+            'network',
+            label,
+            `${label}: the host closed the connection during the SSH handshake`,
+            'too many connections at once (sshd MaxStartups), sshd refusing this client, or a firewall',
+          ),
+        );
+      }
+    });
+
+    client.connect({
+      sock,
+      username: host.user,
+      readyTimeout: remaining + 1000, // our own timer fires first, with the better message
+      keepaliveInterval: options.keepaliveIntervalMs,
+      keepaliveCountMax: options.keepaliveCountMax,
+      algorithms: { kex: KEX, serverHostKey: hostKeyAlgorithms(knownTypes), compress: ['none'] },
+      hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+        knownHosts.verify(host.address, host.port, key).then(
+          (v) => {
+            verdict = v;
+            verify(v.ok);
+          },
+          (err: Error) => {
+            hostKeyError = err;
+            verify(false);
+          },
+        );
+      },
+      authHandler: (methodsLeft: AuthenticationType[] | null, _partial: boolean | null, next: (m: AnyAuthMethod | false) => void) => {
+        if (methodsLeft) serverMethods = methodsLeft;
+        for (;;) {
+          const m = methods.shift();
+          if (!m) return next(false);
+          const serverType = m.type === 'agent' ? 'publickey' : m.type;
+          if (methodsLeft && !methodsLeft.includes(serverType)) continue;
+          tried.push(m.type === 'agent' ? `ssh-agent (${identity.agent})` : `publickey with the ${identity.keyLabel ?? 'key'}`);
+          return next(m);
+        }
+      },
+    } as ConnectConfig);
+  });
+}
+
+function timeoutError(options: SshTransportOptions, host: HostTarget, step: string): ConnectError {
+  const t = secs(options.connectTimeoutMs);
+  return new ConnectError(
+    'timeout',
+    host.label,
+    `${host.label}: no SSH connection within ${t} (timed out during ${step})`,
+    `raise --connect-timeout (now ${t}) if the host is only slow; otherwise check the address, that sshd listens on port ${host.port}, and firewalls`,
+  );
+}
+
+function tcpConnect(options: SshTransportOptions, host: HostTarget, deadline: number, signal?: AbortSignal): Promise<net.Socket> {
+  const label = host.label;
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host: host.address, port: host.port });
+    sock.setNoDelay(true);
+    let done = false;
+    const finish = (err?: Error): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      sock.off('error', onError);
+      if (err) {
+        sock.destroy();
+        reject(err);
+      } else {
+        resolve(sock);
+      }
+    };
+    const onError = (err: NodeJS.ErrnoException): void => {
+      const kind = kindOfSocketError(err.code);
+      const what: Record<string, string> = {
+        refused: `connection refused on port ${host.port} (nothing listens there)`,
+        dns: `cannot resolve the host name '${host.address}' (${err.code})`,
+        timeout: `TCP connection timed out (${err.code})`,
+        network: `cannot reach the host: ${err.code ?? err.message}`,
+      };
+      const hint: Record<string, string> = {
+        refused: `is sshd running on the host, and is the SSH port (${host.port}) right?`,
+        dns: 'check the address in config.yaml, or use an IP address',
+        timeout: 'raise --connect-timeout, or check routing and firewalls',
+        network: 'check routing and firewalls between this machine and the host',
+      };
+      finish(new ConnectError(kind, label, `${label}: ${what[kind] ?? err.message}`, hint[kind]));
+    };
+    const onAbort = (): void => finish(abortReason(signal!));
+    const timer = setTimeout(() => finish(timeoutError(options, host, 'TCP connect')), Math.max(0, deadline - Date.now()));
+    sock.once('connect', () => finish());
+    sock.on('error', onError);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
