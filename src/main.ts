@@ -27,6 +27,7 @@ const COMMANDS: Record<Action, () => Promise<Command>> = {
   'export-bundle': async () => (await import('./commands/export-bundle.js')).run,
   decommission: async () => (await import('./commands/decommission.js')).run,
   version: async () => (await import('./commands/version.js')).run,
+  'import-installer': async () => (await import('./commands/import-installer.js')).run,
 };
 
 export async function main(argv: readonly string[], cwd = process.cwd()): Promise<number> {

@@ -7,6 +7,10 @@
  *   complete/complete.latest.json             {"bootstrap": "<id>", "packages": ["<name>--<version>", ...]}
  *   packages/<name>/<name>--<version>.tar.xz  one per package id
  *
+ * A tree made by --import-installer is the image's /artifacts as is, plus installer.json (what the installer's
+ * wrapper declared): its bootstrap id wins over bootstrap.latest, and its variant names the variant's files
+ * (`bootstrap/<variant.>bootstrap.latest`, `complete/<variant.>complete.latest.json`), as in the original.
+ *
  * Everything wrong is reported at once, naming each missing path, because fixing one problem per run is slow.
  */
 import { readFile, stat } from 'node:fs/promises';
@@ -15,6 +19,7 @@ import pLimit from 'p-limit';
 import { InputError } from '../errors.js';
 import { digestFile } from './digest.js';
 import { isPackageIdError, packagePath, parsePackageId, type PackageId } from './package-id.js';
+import { RECORD_NAME, recordProblems, variantPrefix, type InstallerRecord } from '../import/record.js';
 
 /** Package names the bundle writer generates itself; an artifacts set must not bring its own. */
 export const GENERATED_PACKAGE_NAMES: readonly string[] = ['dcos-config', 'dcos-metadata', 'custom-check-bins'];
@@ -38,6 +43,8 @@ export interface ArtifactSet {
   activeJson: ArtifactRef;
   /** Sorted by package id. */
   packages: (PackageId & { file: ArtifactRef })[];
+  /** Present when the set was imported from an official installer. */
+  installer?: InstallerRecord;
 }
 
 export const EXAMPLE_ARTIFACTS_HINT = (dir: string): string =>
@@ -57,7 +64,9 @@ export async function loadArtifacts(dir: string, opts: LoadArtifactsOptions = {}
   if (!st.isDirectory()) throw new InputError(`${where} is not a directory`, dir, EXAMPLE_ARTIFACTS_HINT(dir));
 
   const problems: string[] = [];
-  const completeRel = 'complete/complete.latest.json';
+  const installer = await readInstallerRecord(dir, problems);
+  const prefix = variantPrefix(installer?.bootstrap_variant ?? '');
+  const completeRel = `complete/${prefix}complete.latest.json`;
   const complete = await readJson(dir, completeRel, problems);
   let completeBootstrap: string | undefined;
   let ids: string[] = [];
@@ -76,10 +85,12 @@ export async function loadArtifacts(dir: string, opts: LoadArtifactsOptions = {}
     }
   }
 
-  const latest = await readFile(path.join(dir, 'bootstrap.latest'), 'utf8').then(
-    (s) => s.trim(),
-    () => undefined,
-  );
+  const readLatest = (rel: string): Promise<string | undefined> =>
+    readFile(path.join(dir, rel), 'utf8').then(
+      (s) => s.trim(),
+      () => undefined,
+    );
+  const latest = installer?.bootstrap_id ?? (await readLatest('bootstrap.latest')) ?? (await readLatest(`bootstrap/${prefix}bootstrap.latest`));
   let bootstrapId = opts.bootstrapIdOverride ?? latest ?? completeBootstrap;
   if (opts.bootstrapIdOverride === undefined) {
     if (latest === undefined && completeBootstrap === undefined) {
@@ -135,6 +146,14 @@ export async function loadArtifacts(dir: string, opts: LoadArtifactsOptions = {}
     }
   }
 
+  if (installer && installer.gen_extra.length > 0) {
+    throw new InputError(
+      `${where} comes from ${installer.installer}, whose image has gen_extra/ calculation overrides (${installer.gen_extra.join(', ')}): ` +
+        'this tool cannot apply them, and a bundle without them would not be what the original installer makes',
+      dir,
+      'Enterprise installers carry gen_extra/; use an open DC/OS installer, or the original installer for Enterprise',
+    );
+  }
   if (problems.length > 0 || bootstrapId === undefined) {
     problems.sort();
     throw new InputError(
@@ -163,7 +182,26 @@ export async function loadArtifacts(dir: string, opts: LoadArtifactsOptions = {}
     bootstrap: refs.get(`bootstrap/${bootstrapId}.bootstrap.tar.xz`)!,
     activeJson: refs.get(`bootstrap/${bootstrapId}.active.json`)!,
     packages: packages.map((p) => ({ ...p, file: refs.get(packagePath(p))! })),
+    ...(installer ? { installer } : {}),
   };
+}
+
+async function readInstallerRecord(dir: string, problems: string[]): Promise<InstallerRecord | undefined> {
+  const text = await readFile(path.join(dir, RECORD_NAME), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    problems.push(`${RECORD_NAME}: not valid JSON: ${(err as Error).message}`);
+    return undefined;
+  }
+  const bad = recordProblems(v);
+  if (bad.length > 0) {
+    problems.push(...bad);
+    return undefined;
+  }
+  return v as InstallerRecord;
 }
 
 async function readJson(dir: string, rel: string, problems: string[]): Promise<unknown> {

@@ -62,12 +62,15 @@ export interface BuildResult {
 export function bundleArguments(args: Arguments, artifacts: ArtifactSet, checkBins: CheckBins | undefined): Record<string, string> {
   const packageIds = artifacts.packages.map((p) => p.id);
   if (checkBins) packageIds.push(checkBins.packageId);
+  // From an imported installer, the facts its wrapper exported, as the original took them from its environment.
+  const installer = artifacts.installer;
   const out: Record<string, string> = {
     ...args,
+    ...(installer?.dcos_version ? { dcos_version: installer.dcos_version } : {}),
     bootstrap_id: artifacts.bootstrapId,
-    bootstrap_variant: '',
+    bootstrap_variant: installer?.bootstrap_variant ?? '',
     package_ids: pyJsonDumps(pyFromJson(packageIds)),
-    dcos_image_commit: dcosImageCommit(),
+    dcos_image_commit: installer?.dcos_image_commit ?? dcosImageCommit(),
     template_filenames: pyJsonPretty(pyFromJson(TEMPLATE_FILENAMES)),
     config_package_names: pyJsonPretty(pyFromJson(CONFIG_PACKAGE_NAMES)),
     custom_check_bins_dir: CHECK_BINS_DIR_ARG,

@@ -20,6 +20,7 @@ const ACTION_FLAGS: ReadonlyArray<readonly [flag: string, key: string, action: A
   ['--export-bundle', 'exportBundle', 'export-bundle'],
   ['--decommission', 'decommission', 'decommission'],
   ['--version', 'version', 'version'],
+  ['--import-installer', 'importInstaller', 'import-installer'],
 ];
 
 function intOption(name: string, min: number, max: number) {
@@ -57,9 +58,10 @@ export function buildProgram(programName: string): Commander {
     .option('--decommission', 'remove the agents given with --hosts from the cluster (asks for confirmation)')
     .option('--probe', '--status: connect read-only to every host and report what is installed and any drift')
     .option('--bundle <file>', '--add-nodes: install this archived dcos-install.tar instead of genconf/serve')
-    .option('--force', '--decommission: mark hosts unreachable over SSH gone anyway (their disks are not cleaned)')
+    .option('--force', '--decommission: mark hosts unreachable over SSH gone anyway (their disks are not cleaned); --import-installer: replace an existing artifacts directory')
     .option('--master-url <url>', '--decommission: the Mesos master (default http://<first master>:5050)')
     .option('--dcos-token-file <file>', '--decommission: file holding the DC/OS ACS token (default: $DCOS_ACS_TOKEN)')
+    .option('--import-installer <file>', 'unpack the official dcos_generate_config.sh into the artifacts directory')
     .option('-v, --verbose', 'more output')
     .option('--genconf-dir <dir>', 'the genconf directory', 'genconf')
     .option('--artifacts <dir>', 'DC/OS artifacts directory (default: "artifacts" beside the genconf directory)')
@@ -141,6 +143,7 @@ export function parseArgs(argv: readonly string[], cwd: string, env: NodeJS.Proc
     ...(typeof o.masterUrl === 'string' ? { masterUrl: o.masterUrl } : {}),
     ...(typeof o.dcosTokenFile === 'string' ? { tokenFile: path.resolve(cwd, o.dcosTokenFile) } : {}),
     color: o.color !== false && env.NO_COLOR === undefined,
+    ...(action === 'import-installer' && typeof actionValue === 'string' ? { installerFile: path.resolve(cwd, actionValue) } : {}),
   };
 }
 

@@ -18,7 +18,8 @@ export type Action =
   | 'add-nodes'
   | 'export-bundle'
   | 'decommission'
-  | 'version';
+  | 'version'
+  | 'import-installer';
 
 export type { HostKeyChecking };
 
@@ -57,11 +58,13 @@ export interface CliOptions {
   probe: boolean;
   /** `--add-nodes --bundle FILE`: an archived dcos-install.tar, absolute. */
   bundleFile?: string;
-  /** `--decommission --force`: mark SSH-unreachable hosts gone anyway. */
+  /** `--decommission --force`: mark SSH-unreachable hosts gone anyway; `--import-installer --force`: replace artifacts/. */
   force: boolean;
   masterUrl?: string;
   /** `--dcos-token-file FILE`, absolute. */
   tokenFile?: string;
+  /** `--import-installer FILE`, absolute. */
+  installerFile?: string;
 }
 
 export interface CommandContext {
