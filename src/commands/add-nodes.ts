@@ -18,7 +18,7 @@ import { deploy } from '../stages/deploy.js';
 import { postflight } from '../stages/postflight.js';
 import { preflight, preflightAcrossHosts } from '../stages/preflight.js';
 import type { Stage } from '../stages/types.js';
-import { executeStage, makeTransport, stageFiles, type SshStageDeps } from './ssh-stage.js';
+import { executeStage, makeTransport, preflightSupportFiles, type SshStageDeps } from './ssh-stage.js';
 
 export interface Selection {
   add: PlannedHost[];
@@ -109,7 +109,7 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
       if (o.json) ctx.stdout.write(JSON.stringify({ v: 1, type: 'add-nodes', added: [], configId: record.configId }) + '\n');
       return ExitCode.OK;
     }
-    const preFiles = await stageFiles(preflight, o.genconfDir, o.baseDir, args);
+    const preFiles = await preflightSupportFiles(o.genconfDir, o.baseDir, args);
     const files: PlanFiles = { ...preFiles, installScript: bundle.installScript, bundleTar: bundle.tar, bundleSha256: bundle.sha256 };
     const planFor = (labels: readonly string[]) =>
       planCluster(args, {

@@ -64,15 +64,7 @@ export async function stageFiles(stage: Stage, genconfDir: string, baseDir: stri
     case 'preflight': {
       const installScript = path.join(serve, 'dcos_install.sh');
       await mustExist(installScript, `${path.join(rel, 'dcos_install.sh')}`, runGenconf);
-      // The bundle's own ip-detect when the serve tree carries one, else the script config.yaml names.
-      const inServe = path.join(serve, 'detect_ip');
-      const configured = path.resolve(resolveConfigFile(args.ip_detect_filename ?? 'genconf/ip-detect', { genconfDir, baseDir }).full);
-      const ipDetect = existsSync(inServe) ? inServe : configured;
-      await mustExist(ipDetect, 'the ip-detect script', 'set ip_detect_filename in config.yaml or write genconf/ip-detect');
-      // The fault-domain script travels in the bundle's dcos-config package; config_id covers its contents, so the
-      // configured file is the one the bundle carries.
-      const faultDomainDetect = args.fault_domain_detect_contents ? path.resolve(baseDir, args.fault_domain_detect_filename ?? path.join(path.basename(genconfDir), 'fault-domain-detect')) : undefined;
-      return { preflightScript: remoteScriptPath('preflight.sh'), installScript, ipDetect, ...(faultDomainDetect && existsSync(faultDomainDetect) ? { faultDomainDetect } : {}) };
+      return { ...(await preflightSupportFiles(genconfDir, baseDir, args)), installScript };
     }
     case 'deploy': {
       const bundleTar = path.join(serve, 'dcos-install.tar');
@@ -99,6 +91,19 @@ async function describeSshKey(keyPath: string | undefined): Promise<{ path?: str
   } catch (err) {
     return { path: keyPath, text: `${keyPath} (fingerprint not shown: ${(err as Error).message.split('\n')[0]})` };
   }
+}
+
+/** What preflight sends besides dcos_install.sh: the wrapper, ip-detect and the fault-domain script (if any). */
+export async function preflightSupportFiles(genconfDir: string, baseDir: string, args: Arguments): Promise<PlanFiles> {
+  // The bundle's own ip-detect when the serve tree carries one, else the script config.yaml names.
+  const inServe = path.join(genconfDir, 'serve', 'detect_ip');
+  const configured = path.resolve(resolveConfigFile(args.ip_detect_filename ?? 'genconf/ip-detect', { genconfDir, baseDir }).full);
+  const ipDetect = existsSync(inServe) ? inServe : configured;
+  await mustExist(ipDetect, 'the ip-detect script', 'set ip_detect_filename in config.yaml or write genconf/ip-detect');
+  // The fault-domain script travels in the bundle's dcos-config package; config_id covers its contents, so the
+  // configured file is the one the bundle carries.
+  const faultDomainDetect = args.fault_domain_detect_contents ? path.resolve(resolveConfigFile(args.fault_domain_detect_filename ?? 'genconf/fault-domain-detect', { genconfDir, baseDir }).full) : undefined;
+  return { preflightScript: remoteScriptPath('preflight.sh'), ipDetect, ...(faultDomainDetect && existsSync(faultDomainDetect) ? { faultDomainDetect } : {}) };
 }
 
 export async function readLine(question: string, out: NodeJS.WritableStream): Promise<string> {

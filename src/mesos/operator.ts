@@ -72,6 +72,8 @@ function post(url: URL, body: string, token: string | undefined, timeoutMs: numb
           ...(token !== undefined ? { Authorization: `token=${token}` } : {}),
         },
         timeout: timeoutMs,
+        // One connection per call: a handful of calls per run, and no pooled socket outliving a master restart.
+        agent: false,
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -95,7 +97,8 @@ function post(url: URL, body: string, token: string | undefined, timeoutMs: numb
 }
 
 export class OperatorClient {
-  private readonly url: URL;
+  /** The master that answers; after a redirect, the leader (later calls go straight to it). */
+  private url: URL;
   private readonly timeoutMs: number;
   constructor(private readonly opts: OperatorOptions) {
     this.url = apiUrl(opts.baseUrl);
@@ -113,7 +116,10 @@ export class OperatorClient {
       } catch (err) {
         throw new OperatorError(`${String(call.type)} to ${url.origin}${url.pathname} failed: ${(err as Error).message}`, undefined, 'check --master-url and that the master is reachable from here');
       }
-      if (a.status >= 200 && a.status < 300) return a.body;
+      if (a.status >= 200 && a.status < 300) {
+        this.url = url;
+        return a.body;
+      }
       if ((a.status === 307 || a.status === 302 || a.status === 301 || a.status === 308) && a.location) {
         // Scheme-relative (`//leader:5050/api/v1`) or absolute; resolved against the URL that answered.
         url = new URL(a.location, url);
