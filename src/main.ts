@@ -26,6 +26,8 @@ const COMMANDS: Record<Action, () => Promise<Command>> = {
   'add-nodes': async () => (await import('./commands/add-nodes.js')).run,
   'export-bundle': async () => (await import('./commands/export-bundle.js')).run,
   decommission: async () => (await import('./commands/decommission.js')).run,
+  'aws-cloudformation': async () => (await import('./commands/cloud.js')).run,
+  'azure-arm': async () => (await import('./commands/cloud.js')).run,
   version: async () => (await import('./commands/version.js')).run,
   'import-installer': async () => (await import('./commands/import-installer.js')).run,
 };

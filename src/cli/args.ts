@@ -19,6 +19,8 @@ const ACTION_FLAGS: ReadonlyArray<readonly [flag: string, key: string, action: A
   ['--add-nodes', 'addNodes', 'add-nodes'],
   ['--export-bundle', 'exportBundle', 'export-bundle'],
   ['--decommission', 'decommission', 'decommission'],
+  ['--aws-cloudformation', 'awsCloudformation', 'aws-cloudformation'],
+  ['--azure-arm', 'azureArm', 'azure-arm'],
   ['--version', 'version', 'version'],
   ['--import-installer', 'importInstaller', 'import-installer'],
 ];
@@ -62,6 +64,11 @@ export function buildProgram(programName: string): Commander {
     .option('--master-url <url>', '--decommission: the Mesos master (default http://<first master>:5050)')
     .option('--dcos-token-file <file>', '--decommission: file holding the DC/OS ACS token (default: $DCOS_ACS_TOKEN)')
     .option('--import-installer <file>', 'unpack the official dcos_generate_config.sh into the artifacts directory')
+    .option('--aws-cloudformation', 'build the bundle and write AWS CloudFormation templates (nothing is uploaded)')
+    .option('--azure-arm', 'build the bundle and write an Azure Resource Manager template (nothing is uploaded)')
+    .option('--basic', '--aws-cloudformation: one template with a new VPC (the default)')
+    .option('--advanced', '--aws-cloudformation: zen, infrastructure, master and agent templates for an existing VPC')
+    .option('--out <dir>', 'cloud templates: output directory (default: <genconf-dir>/cloudformation or <genconf-dir>/arm)')
     .option('-v, --verbose', 'more output')
     .option('--genconf-dir <dir>', 'the genconf directory', 'genconf')
     .option('--artifacts <dir>', 'DC/OS artifacts directory (default: "artifacts" beside the genconf directory)')
@@ -104,6 +111,11 @@ export function parseArgs(argv: readonly string[], cwd: string, env: NodeJS.Proc
     throw new UsageError(`argument ${b![0]}: not allowed with argument ${a![0]}`, 'give one action at a time');
   }
   const action: Action = chosen[0]?.[2] ?? 'genconf';
+  if (o.basic === true && o.advanced === true) throw new UsageError('argument --advanced: not allowed with argument --basic');
+  const cloudFlavour = o.advanced === true ? 'advanced' : o.basic === true ? 'basic' : undefined;
+  if ((cloudFlavour !== undefined || o.out !== undefined) && action !== 'aws-cloudformation' && action !== 'azure-arm') {
+    throw new UsageError(`${cloudFlavour !== undefined ? `--${cloudFlavour}` : '--out'} needs --aws-cloudformation or --azure-arm`);
+  }
   const actionValue = chosen[0] ? o[chosen[0][1]] : undefined;
   const genconfDir = path.resolve(cwd, String(o.genconfDir));
   const baseDir = path.dirname(genconfDir);
@@ -144,6 +156,8 @@ export function parseArgs(argv: readonly string[], cwd: string, env: NodeJS.Proc
     ...(typeof o.dcosTokenFile === 'string' ? { tokenFile: path.resolve(cwd, o.dcosTokenFile) } : {}),
     color: o.color !== false && env.NO_COLOR === undefined,
     ...(action === 'import-installer' && typeof actionValue === 'string' ? { installerFile: path.resolve(cwd, actionValue) } : {}),
+    ...(cloudFlavour !== undefined ? { cloudFlavour } : {}),
+    ...(typeof o.out === 'string' ? { outDir: path.resolve(cwd, o.out) } : {}),
   };
 }
 

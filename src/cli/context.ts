@@ -18,6 +18,8 @@ export type Action =
   | 'add-nodes'
   | 'export-bundle'
   | 'decommission'
+  | 'aws-cloudformation'
+  | 'azure-arm'
   | 'version'
   | 'import-installer';
 
@@ -65,6 +67,10 @@ export interface CliOptions {
   tokenFile?: string;
   /** `--import-installer FILE`, absolute. */
   installerFile?: string;
+  /** --aws-cloudformation: `--basic` (default) or `--advanced`; undefined when neither was given. */
+  cloudFlavour?: 'basic' | 'advanced';
+  /** Cloud templates: `--out DIR` (absolute), default genconf/cloudformation or genconf/arm. */
+  outDir?: string;
 }
 
 export interface CommandContext {

@@ -7,14 +7,19 @@ import path from 'node:path';
 import { colorFor, type CommandContext } from '../cli/context.js';
 import { ExitCode } from '../exit-codes.js';
 import type { BuildResult } from '../bundle/build.js';
-import type { ValidationResult } from '../config/types.js';
+import type { Arguments, Issue, ValidationResult } from '../config/types.js';
 
 export interface GenerateOptions {
   upgradeFrom?: string;
+  /**
+   * Runs on the judged arguments before anything is built: returns the arguments to build with, or problems that
+   * stop the run as an invalid config (the cloud templates use it for their own config rules).
+   */
+  prepare?: (args: Arguments) => { args: Arguments } | { problems: Issue[] };
 }
 
 /** Outcome of a generation: the bundle, or the judged config when it was invalid. */
-export type GenerateOutcome = { ok: true; bundle: BuildResult } | { ok: false; validation: ValidationResult };
+export type GenerateOutcome = { ok: true; bundle: BuildResult; args: Arguments } | { ok: false; validation: ValidationResult };
 
 /** Judge, report problems, build. Shared with --generate-node-upgrade-script, which is genconf plus one script. */
 export async function generate(ctx: CommandContext, opts: GenerateOptions = {}): Promise<GenerateOutcome> {
@@ -28,20 +33,26 @@ export async function generate(ctx: CommandContext, opts: GenerateOptions = {}):
   const [{ judgeConfig }, { formatIssuesHuman }] = await Promise.all([import('../config/validate.js'), import('../config/report.js')]);
   const validation = await judgeConfig({ genconfDir: options.genconfDir, baseDir: options.baseDir, target: 'genconf', strict: options.strict });
   if (!validation.valid || !validation.args || !validation.userArgs) return { ok: false, validation };
+  let args = validation.args;
+  if (opts.prepare) {
+    const prepared = opts.prepare(args);
+    if ('problems' in prepared) return { ok: false, validation: { valid: false, errors: prepared.problems, warnings: validation.warnings } };
+    args = prepared.args;
+  }
   if (validation.warnings.length > 0) ctx.stderr.write(ensureNewline(formatIssuesHuman(validation, { color: colorFor(options, ctx.stderr) })));
 
   const [{ buildBundle }, { renderers }] = await bundleModules;
   const bundle = await buildBundle({
     genconfDir: options.genconfDir,
     artifactsDir: options.artifactsDir,
-    args: validation.args,
+    args,
     userArgs: validation.userArgs,
     renderers,
     signal: ctx.signal,
     log: err,
     ...(opts.upgradeFrom !== undefined ? { upgradeFrom: opts.upgradeFrom } : {}),
   });
-  return { ok: true, bundle };
+  return { ok: true, bundle, args };
 }
 
 /** Prints the config's problems: human lines on stderr, or the JSON report on stdout with --json. */
