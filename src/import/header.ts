@@ -19,7 +19,8 @@ export class InstallerSplitter extends Transform {
   sourceEnded = false;
   private header: Buffer | undefined = Buffer.alloc(0);
   private script = '';
-  private tail = Buffer.alloc(0);
+  /** Bytes of the payload (after `#EOF#`) passed on. */
+  payloadBytes = 0;
 
   constructor(
     private readonly file: string,
@@ -33,9 +34,12 @@ export class InstallerSplitter extends Transform {
     return this.script;
   }
 
-  /** Whether the payload ended with the end-of-archive zero blocks. */
-  get payloadComplete(): boolean {
-    return this.tail.length === END_BLOCKS && this.tail.every((b) => b === 0);
+  /**
+   * Whether the payload goes on for the two end-of-archive blocks after `lastEnd`, where the last member's data
+   * ended. (Those bytes are zero: anything else would have been read as one more header.)
+   */
+  payloadComplete(lastEnd: number): boolean {
+    return this.payloadBytes >= lastEnd + END_BLOCKS;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -54,7 +58,7 @@ export class InstallerSplitter extends Transform {
       chunk = seen.subarray(at + MARK.length);
       if (chunk.length === 0) return cb();
     }
-    this.keepTail(chunk);
+    this.payloadBytes += chunk.length;
     cb(null, chunk);
   }
 
@@ -62,11 +66,6 @@ export class InstallerSplitter extends Transform {
     this.sourceEnded = true;
     if (this.header !== undefined) return cb(noEof(this.file, ''));
     cb();
-  }
-
-  private keepTail(chunk: Buffer): void {
-    if (chunk.length >= END_BLOCKS) this.tail = Buffer.from(chunk.subarray(chunk.length - END_BLOCKS));
-    else this.tail = Buffer.concat([this.tail, chunk]).subarray(-END_BLOCKS);
   }
 }
 

@@ -100,8 +100,12 @@ async function readInstaller(
   feed.catch(() => undefined);
   const reader = new ImageReader(tree, spoolDir, log);
   let imageName: string | undefined;
+  let lastEnd = 0;
   try {
     for await (const entry of outer) {
+      // Where this member's data (padded to 512) ends: the end-of-archive blocks must follow the last one.
+      const h = entry.header as typeof entry.header & { byteOffset?: number };
+      lastEnd = (h.byteOffset ?? 0) + Math.ceil((h.size ?? 0) / 512) * 512;
       const name = entry.header.name.replace(/^(\.\/)+/, '');
       if (imageName === undefined && (entry.header.type === 'file' || entry.header.type === 'contiguous-file') && name.endsWith('.tar') && !name.includes('/')) {
         imageName = name;
@@ -131,9 +135,9 @@ async function readInstaller(
       () => undefined,
       (e: unknown) => e,
     );
-    throw feedErr instanceof GenconfError ? feedErr : err;
+    throw feedErr instanceof GenconfError || isEndOfData(feedErr) ? feedErr : err;
   }
-  if (!splitter.payloadComplete) throw new Truncated();
+  if (!splitter.payloadComplete(lastEnd)) throw new Truncated();
   if (imageName === undefined) throw new ImportError(`not a DC/OS installer: no image tar after the #EOF# line of ${file}`);
   return { image: await reader.finish(), imageName };
 }
@@ -141,13 +145,18 @@ async function readInstaller(
 /** The payload ended before its end-of-archive blocks. */
 class Truncated extends Error {}
 
+/** tar-stream's word for input that stopped inside an archive. */
+function isEndOfData(err: unknown): boolean {
+  return err instanceof Error && err.message === 'Unexpected end of data';
+}
+
 /** Stream errors mean "cut short" when the file ended early, else "corrupt"; our own refusals pass as they are. */
 function explain(err: unknown, splitter: InstallerSplitter, opts: ImportOptions, parent: string): unknown {
   if (opts.signal?.aborted) return new InterruptedError();
   if (err instanceof GenconfError) return err;
   const fs = explainFs(err, parent);
   if (fs !== err) return fs;
-  if (err instanceof Truncated || (splitter.sourceEnded && !splitter.payloadComplete)) {
+  if (err instanceof Truncated || (isEndOfData(err) && splitter.sourceEnded)) {
     return new ImportError(
       `${opts.file}: truncated after ${(splitter.bytesIn / MIB).toFixed(1)} MiB: the file ends inside the installer's image`,
       opts.file,

@@ -145,7 +145,7 @@ export class ImageTree {
           throw new ImportError(`${where}: link /${p} points to '${target}', outside the tree; refusing it`);
         }
         const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(p), target));
-        if (!under(resolved, kept)) throw new ImportError(`${where}: link /${p} points to '${target}', outside the tree; refusing it`);
+        if (resolved !== kept && !under(resolved, kept)) throw new ImportError(`${where}: link /${p} points to '${target}', outside the tree; refusing it`);
         if (existing !== undefined) await this.removeNode(p);
         await symlink(target, disk);
         this.nodes.set(p, 'symlink');
