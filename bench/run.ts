@@ -2,9 +2,10 @@
  * `npm run bench`: what operators wait for, measured as whole processes, side by side with the floor (a bare ssh2
  * client doing the same remote work) and with the original installer's mechanics (one ssh/scp process per step).
  * Brings up its own loopback sshd hosts with the project's lab harness (blocks 10 and 11) and takes them down.
- * Needs root and openssh-server, like the SSH test tier. Writes bench/results/latest.{json,md}.
+ * Needs root and openssh-server, like the SSH test tier (the import section needs neither). Writes
+ * bench/results/latest.{json,md}.
  *
- *   npm run bench [-- --quick] [-- --only=cli,preflight,deploy,scale] [-- --runs=N --sizes=10,50,100 --scale-hosts=1000]
+ *   npm run bench [-- --quick] [-- --only=cli,preflight,deploy,scale,import] [-- --import-mib=1024] [-- --runs=N --sizes=10,50,100 --scale-hosts=1000]
  *                 [-- --original-runs=N --original-deploy-all --merge --real-install]
  */
 import { spawnSync } from 'node:child_process';
@@ -18,7 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { renderMarkdown } from './lib/markdown.js';
 import type { FloorPlan, OriginalPlan, PlanHost } from './lib/plan.js';
 import { deployFloor, deployOriginal, preflightFloor, preflightOriginal, type Common } from './lib/remote-work.js';
-import { deriveTargets, mergeResults, originalLowerBound, summaryOf, type BenchResults, type Comparison, type SingleResult } from './lib/results.js';
+import { deriveTargets, mergeResults, originalLowerBound, summaryOf, type BenchResults, type Comparison, type ImportComparison, type SingleResult } from './lib/results.js';
+import { importMethod, importSection } from './import-section.js';
 import { sampleSides, type SideSpec } from './lib/sampler.js';
 import { buildBundle, installRoles, unpackBundle, useInstallStandIn, writeGenconfDir, writeSyntheticArtifacts } from './lib/workspace.js';
 import type { Lab } from '../test/lab/harness/index.js';
@@ -30,7 +32,7 @@ const FLOOR = path.join(DIST, 'bench', 'floor.js');
 const ORIGINAL = path.join(DIST, 'bench', 'original-mechanics.js');
 const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 const EXAMPLE = path.join(ROOT, 'genconf-examples', '3-masters-static');
-const SECTIONS = ['cli', 'preflight', 'deploy', 'scale'] as const;
+const SECTIONS = ['cli', 'preflight', 'deploy', 'scale', 'import'] as const;
 type Section = (typeof SECTIONS)[number];
 const LAB_BLOCK = 10;
 const SCALE_BLOCK = 11;
@@ -54,6 +56,8 @@ interface Options {
   originalRuns: number;
   /** Run the original's deploy (once) at every size, not only the smallest: minutes per size on a quiet machine. */
   originalDeployAll: boolean;
+  /** Size of the synthetic installer of the import section. */
+  importMiB: number;
 }
 
 class BenchUsage extends Error {}
@@ -73,6 +77,7 @@ export function parseOptions(argv: readonly string[]): Options {
     merge: false,
     originalRuns: quick ? 2 : 5,
     originalDeployAll: false,
+    importMiB: 1024,
   };
   const int = (v: string, name: string): number => {
     if (!/^\d+$/.test(v) || Number(v) < 1) throw new BenchUsage(`${name} needs a positive integer, got '${v}'`);
@@ -94,6 +99,7 @@ export function parseOptions(argv: readonly string[]): Options {
     else if (k === '--warmup') o.warmup = /^\d+$/.test(v) ? Number(v) : int(v, k);
     else if (k === '--sizes') o.sizes = v.split(',').map((s) => int(s, k));
     else if (k === '--scale-hosts') o.scaleHosts = int(v, k);
+    else if (k === '--import-mib') o.importMiB = int(v, k);
     else if (k === '--parallelism') o.parallelism = int(v, k);
     else if (k === '--scale-parallelism') o.scaleParallelism = int(v, k);
     else throw new BenchUsage(`unknown option ${a}`);
@@ -128,7 +134,7 @@ async function prerequisites(o: Options): Promise<string[]> {
   const missing: string[] = [];
   for (const f of [CLI, FLOOR, ORIGINAL]) if (!existsSync(f)) missing.push(`${path.relative(ROOT, f)} (run npm run build)`);
   if (!executable('/usr/bin/time')) missing.push('/usr/bin/time (apt-get install time)');
-  const needsLab = o.only.some((s) => s !== 'cli');
+  const needsLab = o.only.some((s) => s !== 'cli' && s !== 'import');
   if (needsLab) {
     for (const f of ['/usr/bin/ssh', '/usr/bin/scp']) if (!executable(f)) missing.push(`${f} (apt-get install openssh-client)`);
     if (spawnSync('xz', ['--version']).status !== 0) missing.push('xz (apt-get install xz-utils)');
@@ -386,6 +392,7 @@ function method(o: Options): string[] {
       ' Hosts are reset (outside the timing) before every run.',
     `Scale: genconf --preflight on ${o.scaleHosts} lab hosts (block ${SCALE_BLOCK}), ssh_parallelism ${o.scaleParallelism}, one run; peak RSS is ru_maxrss of the genconf process.`,
     `CLI: \`genconf --validate-config\` and \`genconf --genconf\` in a copy of genconf-examples/3-masters-static with the example artifacts set.`,
+    ...(o.only.includes('import') ? [importMethod(o.importMiB)] : []),
   ];
 }
 
@@ -419,6 +426,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const comparisons: Comparison[] = [];
   const singles: SingleResult[] = [];
+  const imports: ImportComparison[] = [];
   const sectionErrors: string[] = [];
   let md = '';
   // Results are rewritten after every section, so a run cut short still leaves what it measured.
@@ -435,6 +443,7 @@ async function main(argv: readonly string[]): Promise<number> {
       comparisons,
       singles,
       targets: deriveTargets({ comparisons, singles }, Math.max(...o.sizes)),
+      ...(imports.length > 0 ? { imports } : {}),
     };
     md = await writeResults(previous ? mergeResults(previous, results) : results);
   };
@@ -453,6 +462,11 @@ async function main(argv: readonly string[]): Promise<number> {
     if (o.only.includes('cli')) await section('cli', () => cliSection(o, work, singles));
     if (o.only.includes('preflight') || o.only.includes('deploy')) await section('preflight/deploy', () => labSections(o, work, comparisons, save));
     if (o.only.includes('scale')) await section('scale', () => scaleSection(o, work, singles));
+    if (o.only.includes('import')) {
+      await section('import', async () => {
+        imports.push(await importSection({ mib: o.importMiB, runs: o.quick ? 1 : Math.min(o.runs, 3), warmup: o.quick ? 0 : 1, cli: CLI, log }, work));
+      });
+    }
   } finally {
     await rm(work, { recursive: true, force: true });
   }

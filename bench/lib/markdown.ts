@@ -118,6 +118,28 @@ export function renderMarkdown(r: BenchResults): string {
       ),
     );
   }
+  if (r.imports && r.imports.length > 0) {
+    out.push('');
+    out.push('## Import of the official installer (--import-installer)');
+    out.push('');
+    out.push(
+      table(
+        ['installer', 'genconf wall', 'floor wall', 'genconf MB/s', 'floor MB/s', 'genconf / floor throughput', 'cpu genconf', 'cpu floor', 'peak RSS genconf', 'peak RSS floor'],
+        r.imports.map((i) => [
+          `${(i.installerBytes / 2 ** 30).toFixed(2)} GiB, ${i.packages} packages`,
+          wallCell(i.sides.ours),
+          wallCell(i.sides.floor),
+          i.oursMBps === null ? '–' : i.oursMBps.toFixed(0),
+          i.floorMBps === null ? '–' : i.floorMBps.toFixed(0),
+          times(i.throughputRatio),
+          cpuCell(i.sides.ours),
+          cpuCell(i.sides.floor),
+          i.sides.ours && 'summary' in i.sides.ours ? mib(i.sides.ours.summary.maxRssKiB.max) : '–',
+          i.sides.floor && 'summary' in i.sides.floor ? mib(i.sides.floor.summary.maxRssKiB.max) : '–',
+        ]),
+      ),
+    );
+  }
   if (r.method.length > 0) {
     out.push('');
     out.push('## What each side does');

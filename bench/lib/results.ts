@@ -41,6 +41,18 @@ export interface SingleResult {
   result: SideResult;
 }
 
+/** --import-installer against the original's unpacking (sed | tar, then tar per layer), in the same run. */
+export interface ImportComparison {
+  installerBytes: number;
+  packages: number;
+  sides: Partial<Record<'ours' | 'floor', SideResult>>;
+  /** Installer bytes (10^6) per second of median wall time. */
+  oursMBps: number | null;
+  floorMBps: number | null;
+  /** oursMBps / floorMBps: ≥ 1 is at least as fast as the floor. */
+  throughputRatio: number | null;
+}
+
 export interface BenchResults {
   version: 1;
   startedAt: string;
@@ -62,6 +74,7 @@ export interface BenchResults {
   comparisons: Comparison[];
   singles: SingleResult[];
   targets: JudgedTarget[];
+  imports?: ImportComparison[];
 }
 
 export function summaryOf(r: SideResult | undefined): Summary | undefined {
@@ -143,5 +156,6 @@ export function mergeResults(previous: BenchResults, current: BenchResults): Ben
     comparisons,
     singles,
     targets: deriveTargets({ comparisons, singles }, Math.max(...sizes)),
+    ...((current.imports ?? previous.imports) ? { imports: current.imports ?? previous.imports } : {}),
   };
 }

@@ -141,13 +141,14 @@ export class ImageReader {
       if (!want.gzip) checkDigest(want, s.sha256);
       this.log(`layer ${want.n} of ${this.plan.length}: applying ${want.member} from its spool file`);
       this.spooledLayers += 1;
-      await this.applyLayer(want, createReadStream(s.file, { highWaterMark: 1 << 20 }));
+      // Its digest was taken while it was spooled (checked just above unless gzip): no second hash of the bytes.
+      await this.applyLayer(want, createReadStream(s.file, { highWaterMark: 1 << 20 }), !want.gzip);
       this.spooled.delete(want.member);
       await unlink(s.file);
     }
   }
 
-  private async applyLayer(layer: PlannedLayer, source: EntryStream): Promise<void> {
+  private async applyLayer(layer: PlannedLayer, source: EntryStream, verified = false): Promise<void> {
     const hash = createHash('sha256');
     const tap = new Transform({
       transform(chunk: Buffer, _e, cb) {
@@ -157,8 +158,8 @@ export class ImageReader {
     });
     const where = `layer ${layer.n} (${layer.member})`;
     const extract = tarExtract();
-    const stages: NodeJS.ReadWriteStream[] = layer.gzip ? [createGunzip(), tap] : [tap];
-    const feed = pipeline(source as unknown as NodeJS.ReadableStream, ...(stages as [Transform]), extract as unknown as NodeJS.WritableStream);
+    const stages: NodeJS.ReadWriteStream[] = [...(layer.gzip ? [createGunzip()] : []), ...(verified ? [] : [tap])];
+    const feed = pipeline([source as unknown as NodeJS.ReadableStream, ...stages, extract as unknown as NodeJS.WritableStream]);
     feed.catch(() => undefined);
     this.tree.beginLayer();
     try {
@@ -170,7 +171,7 @@ export class ImageReader {
       await feed.catch(() => undefined);
       throw err;
     }
-    checkDigest(layer, hash.digest('hex'));
+    if (!verified) checkDigest(layer, hash.digest('hex'));
     this.next += 1;
   }
 
