@@ -108,6 +108,22 @@ describe('--import-installer refuses, exits 1 and leaves nothing behind', () => 
     await refused(await withLayers([[{ name: 'etc/hostname', data: 'x' }]], { imageName: 'other.tar' }), /no \/installer_internal_wrapper/);
   });
 
+  it('an interrupted import (Ctrl-C) exits 130 and leaves nothing behind', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'import-fail-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'dcos_generate_config.sh');
+    await writeFile(file, await withLayers([baseLayer(PKGS, BOOTSTRAP_ID, '', [{ name: 'artifacts/packages/big/blob', data: randomBytes(8 * 1024 * 1024) }])]));
+    const abort = new AbortController();
+    let caught: unknown;
+    try {
+      await importInstaller({ file, target: path.join(dir, 'artifacts'), signal: abort.signal, onProgress: () => abort.abort(new Error('interrupted')) });
+    } catch (err) {
+      caught = err;
+    }
+    expect((caught as GenconfError).exitCode).toBe(130);
+    expect(await readdir(dir)).toEqual(['dcos_generate_config.sh']);
+  });
+
   it('a full disk (a small tmpfs): no space left, and nothing kept', async (ctx) => {
     const mnt = await mkdtemp(path.join(os.tmpdir(), 'import-tmpfs-'));
     const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { encoding: 'utf8' });
