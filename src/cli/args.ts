@@ -82,6 +82,7 @@ export function buildProgram(programName: string): Commander {
     .addOption(new Option('--postflight-timeout <seconds>', 'deadline of the postflight check loops').default(900).argParser(intOption('--postflight-timeout', 1, 24 * 3600)))
     .addOption(new Option('--host-key-checking <mode>', 'verify SSH host keys against known_hosts').choices(['strict', 'accept-new', 'off']).default('accept-new'))
     .option('--known-hosts <file>', 'known_hosts file (default: <genconf-dir>/known_hosts)')
+    .option('--ssh-config <file>', 'OpenSSH client config to read (default: <genconf-dir>/ssh_config if it exists; "none" turns it off)')
     .option('-y, --yes', 'do not ask for confirmation (uninstall)')
     .option('--junit <file>', 'also write a JUnit XML report')
     .option('--continue-on-master-failure', 'deploy agents even if a master failed')
@@ -154,6 +155,13 @@ export function parseArgs(argv: readonly string[], cwd: string, env: NodeJS.Proc
     force: o.force === true,
     ...(typeof o.masterUrl === 'string' ? { masterUrl: o.masterUrl } : {}),
     ...(typeof o.dcosTokenFile === 'string' ? { tokenFile: path.resolve(cwd, o.dcosTokenFile) } : {}),
+    ...(typeof o.sshConfig === 'string' ? { sshConfig: o.sshConfig === 'none' ? 'none' : path.resolve(cwd, o.sshConfig.replace(/^~(?=\/|$)/, env.HOME ?? '~')) } : {}),
+    // Flags beat ssh_config only when given; their defaults do not.
+    sshFlagsGiven: {
+      connectTimeout: program.getOptionValueSource('connectTimeout') === 'cli',
+      hostKeyChecking: program.getOptionValueSource('hostKeyChecking') === 'cli',
+      knownHosts: typeof o.knownHosts === 'string',
+    },
     color: o.color !== false && env.NO_COLOR === undefined,
     ...(action === 'import-installer' && typeof actionValue === 'string' ? { installerFile: path.resolve(cwd, actionValue) } : {}),
     ...(cloudFlavour !== undefined ? { cloudFlavour } : {}),

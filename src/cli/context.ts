@@ -55,6 +55,10 @@ export interface CliOptions {
   continueOnMasterFailure: boolean;
   /** SSH actions: print the steps per host instead of running them. */
   dryRun: boolean;
+  /** `--ssh-config FILE` (absolute) or `none`. */
+  sshConfig?: string;
+  /** Which of the flags that beat ssh_config were given on the command line. */
+  sshFlagsGiven?: { connectTimeout: boolean; hostKeyChecking: boolean; knownHosts: boolean };
   color: boolean;
   /** `--status --probe`: ask every host what it has (read-only). */
   probe: boolean;

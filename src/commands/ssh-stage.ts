@@ -143,7 +143,10 @@ export async function makeTransport(ctx: CommandContext, args: Arguments, human:
   const keyPath = args.ssh_key_path ? path.resolve(o.baseDir, args.ssh_key_path) : undefined;
   const prompt = ctx.interactive ? terminalPrompt(process.stdin, human) : undefined;
   let privateKey: Awaited<ReturnType<typeof loadPrivateKey>> | undefined;
-  if (keyPath !== undefined && (existsSync(keyPath) || agent === undefined)) {
+  // With an ssh_config, hosts may name their own keys: a missing ssh_key_path is then not an error by itself.
+  const { chooseSshConfig } = await import('./ssh-settings.js');
+  const keyOptional = chooseSshConfig(o, args).file !== undefined;
+  if (keyPath !== undefined && (existsSync(keyPath) || (agent === undefined && !keyOptional))) {
     privateKey = await loadPrivateKey(keyPath, { ...(prompt ? { prompt } : {}) });
     for (const w of privateKey.warnings) human.write(`warning: ${w}\n`);
   }
@@ -155,6 +158,7 @@ export async function makeTransport(ctx: CommandContext, args: Arguments, human:
     knownHostsFile: o.knownHostsFile,
     ...(privateKey !== undefined ? { privateKey } : {}),
     ...(agent !== undefined ? { agent } : {}),
+    ...(prompt ? { prompt } : {}),
     onWarning: (m) => void human.write(`warning: ${m}\n`),
   });
 }
@@ -186,7 +190,10 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
 
   const files = await stageFiles(stage, o.genconfDir, o.baseDir, args);
   const retry = o.retryFailed ? retryLabelsFrom(await readRecord(o.genconfDir), stage.name, o.genconfDir) : undefined;
+  const { readSshSettings, describeSshSettings } = await import('./ssh-settings.js');
+  const sshSettings = readSshSettings(o, args);
   const plan = planCluster(args, {
+    ...(sshSettings.plan ? { ssh: sshSettings.plan } : {}),
     ...(o.parallelism !== undefined ? { parallelism: o.parallelism } : {}),
     ...(o.hosts !== undefined ? { only: o.hosts } : {}),
     ...(retry !== undefined ? { retryLabels: retry } : {}),
@@ -200,10 +207,12 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
   if (stage.name === 'deploy' && args.bootstrap_url !== undefined && args.bootstrap_url.replace(/\/+$/, '') !== `file://${plan.stagingDir}`) {
     human.write(`[deploy] note: bootstrap_url is ${args.bootstrap_url}; nodes download DC/OS from there, not from the copied bundle.\n`);
   }
+  for (const line of describeSshSettings(sshSettings, o.verbose)) human.write(`[${stage.name}] ${line}\n`);
   if (o.dryRun) {
     const { dryRunPlan, renderDryRun } = await import('../orchestrate/dry-run.js');
     const sshKey = await describeSshKey(args.ssh_key_path);
-    if (o.json) ctx.stdout.write(JSON.stringify({ v: 1, type: 'plan', stage: stage.name, parallelism: plan.parallelism, sshKey, phases: dryRunPlan(stage, plan) }) + '\n');
+    const sshConfig = sshSettings.loaded ? { sshConfig: sshSettings.loaded.file } : {};
+    if (o.json) ctx.stdout.write(JSON.stringify({ v: 1, type: 'plan', stage: stage.name, parallelism: plan.parallelism, sshKey, ...sshConfig, phases: dryRunPlan(stage, plan) }) + '\n');
     else human.write(renderDryRun(stage, plan).replace('\n', `\nSSH key: ${sshKey.text}\n`));
     return ExitCode.OK;
   }

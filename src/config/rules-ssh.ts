@@ -21,7 +21,7 @@ function validateProcessTimeout(a: Args): void {
   check(v >= 1n, 'Must be at least 1');
 }
 
-/** ssh_host_overrides: {"<address in one of the lists>": {"port": 1..65535, "user": "name"}}. */
+/** ssh_host_overrides: {"<address in one of the lists>": {"port": 1..65535, "user": "name", "key_path": "file"}}. */
 function validateSshHostOverrides(a: Args): void {
   const raw = a.ssh_host_overrides!;
   const loaded = loadJson(raw, (why) => `Must be a mapping of host address to {port, user}, but could not be read as JSON: ${why}`);
@@ -36,12 +36,16 @@ function validateSshHostOverrides(a: Args): void {
   }
   for (const [host, spec] of loaded.entries) {
     check(typeof host === 'string' && known.has(host), `${pyRepr(host)} is not an address in master_list, agent_list or public_agent_list`);
-    check(spec instanceof PyDict, `Override for ${host} must be a mapping with optional keys port and user. Got a ${pyTypeName(spec)}`);
-    for (const k of spec.keys()) check(k === 'port' || k === 'user', `Override for ${host}: unknown key ${pyRepr(k)}; only port and user are allowed`);
+    check(spec instanceof PyDict, `Override for ${host} must be a mapping with optional keys port, user and key_path. Got a ${pyTypeName(spec)}`);
+    for (const k of spec.keys()) check(k === 'port' || k === 'user' || k === 'key_path', `Override for ${host}: unknown key ${pyRepr(k)}; only port, user and key_path are allowed`);
     if (spec.has('port')) {
       const port = spec.get('port')!;
       check(typeof port === 'bigint', `Override for ${host}: port must be an integer. Got a ${pyTypeName(port)}: ${pyRepr(port)}`);
       check(port >= 1n && port <= 65535n, `Override for ${host}: port must be between 1 and 65535 inclusive`);
+    }
+    if (spec.has('key_path')) {
+      const key = spec.get('key_path')!;
+      check(typeof key === 'string' && key.trim() !== '', `Override for ${host}: key_path must be a path to a private key file. Got ${pyRepr(key)}`);
     }
     if (spec.has('user')) {
       const user = spec.get('user')!;
@@ -83,6 +87,7 @@ export const SSH_ENTRY: Entry = {
     process_timeout: '120',
     ssh_parallelism: '20',
     ssh_host_overrides: '{}',
+    ssh_config_file: '',
   },
 };
 
@@ -96,6 +101,7 @@ export const SSH_KEYS = [
   'ssh_parallelism',
   'process_timeout',
   'ssh_host_overrides',
+  'ssh_config_file',
 ] as const;
 
 export const SSH_TARGET: TargetSpec = { variables: SSH_KEYS };

@@ -5,6 +5,7 @@
 import type { HostTarget } from '../transport/transport.js';
 import type { Arguments } from '../config/types.js';
 import { UsageError } from '../errors.js';
+import { resolveHostSsh, type HostOverride, type ResolveContext } from '../transport/host-ssh.js';
 
 /** A host's role as config.yaml names its list. */
 export type Role = 'master' | 'agent' | 'public_agent';
@@ -68,14 +69,11 @@ export interface PlanOptions {
   retryLabels?: ReadonlySet<string>;
   postflightTimeoutSec?: number;
   files?: PlanFiles;
+  /** An ssh_config file was read: resolve each host's user, port and SSH settings through it (host-ssh.ts). */
+  ssh?: Omit<ResolveContext, 'defaultUser' | 'defaultPort'>;
 }
 
 export const STAGING_DIR = '/opt/dcos_install_tmp';
-
-interface HostOverride {
-  port?: number;
-  user?: string;
-}
 
 function jsonList(args: Arguments, key: string): string[] {
   const text = args[key];
@@ -127,15 +125,17 @@ export function planCluster(args: Arguments, options: PlanOptions = {}): Cluster
   for (const [role, addresses] of lists) {
     for (const address of addresses) {
       const o = perHost[address] ?? {};
-      const port = o.port ?? defaultPort;
+      const resolved = options.ssh ? resolveHostSsh(address, o, { ...options.ssh, defaultUser, defaultPort }) : undefined;
+      const port = resolved?.port ?? o.port ?? defaultPort;
       allHosts.push({
         address,
         port,
-        user: o.user ?? defaultUser,
+        user: resolved?.user ?? o.user ?? defaultUser,
         label: hostLabel(address, port),
         role,
         installRole: INSTALL_ROLE[role],
         index: allHosts.length,
+        ...(resolved ? { ssh: resolved.ssh } : {}),
       });
     }
   }

@@ -3,7 +3,7 @@
  * transport involved. Pure: returns text or a JSON-ready record.
  */
 import path from 'node:path';
-import type { ClusterPlan } from '../derive/plan.js';
+import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
 import { isCleanup, type Stage, type StdinPart, type Step } from '../stages/types.js';
 import { command } from '../transport/quote.js';
 
@@ -25,7 +25,33 @@ export interface DryRunPhase {
   phase: string;
   /** Present when the phase runs only if earlier phases went well. */
   condition?: string;
-  hosts: Array<{ host: string; role: string; user: string; steps: DryRunStep[] }>;
+  hosts: Array<{ host: string; role: string; user: string; ssh?: DryRunSsh; steps: DryRunStep[] }>;
+}
+
+/** A host's settings from ssh_config (and what beat it), as --dry-run shows them. Key files by path only. */
+export interface DryRunSsh {
+  hostName: string;
+  port: number;
+  keys: string[];
+  agent: boolean;
+  jump: string[];
+  hostKeyName: string;
+  forwardAgent: boolean;
+  sources: Record<string, string>;
+}
+
+function sshRecord(h: PlannedHost): DryRunSsh | undefined {
+  if (!h.ssh) return undefined;
+  return {
+    hostName: h.ssh.hostName,
+    port: h.port,
+    keys: h.ssh.identityFiles,
+    agent: !h.ssh.identitiesOnly,
+    jump: h.ssh.jump.map((j) => `${j.user}@${j.label}`),
+    hostKeyName: h.ssh.hostKeyAlias ?? h.ssh.hostName,
+    forwardAgent: h.ssh.forwardAgent,
+    sources: { ...h.ssh.sources },
+  };
 }
 
 function stepRecord(step: Step): DryRunStep {
@@ -48,7 +74,10 @@ export function dryRunPlan(stage: Stage, plan: ClusterPlan): DryRunPhase[] {
     .map((phase) => ({
       phase: phase.name,
       ...(phase.condition !== undefined ? { condition: phase.condition } : {}),
-      hosts: phase.hosts(plan).map((h) => ({ host: h.label, role: h.role, user: h.user, steps: phase.steps(plan, h).map(stepRecord) })),
+      hosts: phase.hosts(plan).map((h) => {
+        const ssh = sshRecord(h);
+        return { host: h.label, role: h.role, user: h.user, ...(ssh ? { ssh } : {}), steps: phase.steps(plan, h).map(stepRecord) };
+      }),
     }))
     .filter((p) => p.hosts.length > 0);
 }
@@ -63,6 +92,14 @@ export function renderDryRun(stage: Stage, plan: ClusterPlan, cwd = process.cwd(
     if (stage.phases.length > 1) out.push('', `phase ${phase.phase}${phase.condition ? `, ${phase.condition}` : ''}:`);
     for (const h of phase.hosts) {
       out.push('', `${h.host} (${h.role}, as ${h.user})`);
+      if (h.ssh) {
+        const src = (k: string): string => (h.ssh!.sources[k] ? ` [${h.ssh!.sources[k]}]` : '');
+        const keys = [...h.ssh.keys.map(rel), ...(h.ssh.agent ? ['ssh-agent'] : [])];
+        out.push(
+          `  ssh: ${h.ssh.hostName}:${h.ssh.port}${src('port')} as ${h.user}${src('user')}; keys: ${h.ssh.keys.length > 0 ? keys.join(', ') + src('identity') : ['ssh_key_path', ...(h.ssh.agent ? ['ssh-agent'] : [])].join(', ')}` +
+            `${h.ssh.jump.length > 0 ? `; through ${h.ssh.jump.join(' > ')}` : ''}${h.ssh.hostKeyName !== h.ssh.hostName ? `; host key as ${h.ssh.hostKeyName}` : ''}${h.ssh.forwardAgent ? '; agent forwarded' : ''}`,
+        );
+      }
       h.steps.forEach((s, i) => {
         const what = s.put
           ? `copy ${rel(s.put.local)} to ${s.put.remote}${s.put.mode ? ` (mode ${s.put.mode})` : ''}`

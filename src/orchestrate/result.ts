@@ -32,6 +32,8 @@ export interface HostResult {
   failedStepId?: string;
   /** One line: why the host did not succeed. */
   reason?: string;
+  /** The bastion the host was reached through when that bastion was the cause of its failure (unreachable). */
+  via?: { bastion: string; reason: string };
   steps: StepResult[];
   checks: CheckResult[];
   facts: Record<string, string>;

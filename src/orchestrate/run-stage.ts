@@ -68,6 +68,12 @@ function cutOffMessage(r: ExecResult): string {
   return 'the connection closed before the command finished';
 }
 
+/** A connect failure caused by a bastion (transport/jump.ts BastionError): which one, and why. */
+function bastionOf(err: unknown): { bastion: string; reason: string } | undefined {
+  const e = err as { via?: unknown; viaReason?: unknown } | null;
+  return typeof e?.via === 'string' && typeof e.viaReason === 'string' ? { bastion: e.via, reason: e.viaReason } : undefined;
+}
+
 export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions): Promise<StageResult> {
   const now = opts.now ?? Date.now;
   const emit: RunListener = opts.listener ?? (() => undefined);
@@ -265,6 +271,8 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
               reason += ` (raise --connect-timeout${opts.connectTimeoutSec ? `, now ${opts.connectTimeoutSec} s` : ''})`;
             }
             fail(s, 'unreachable', undefined, reason);
+            const via = bastionOf(err);
+            if (via) s.result.via = via;
           }
           return;
         }
@@ -287,6 +295,14 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
         }
         const r = await runStep(conn, host, step, stop.signal);
         record(s, r);
+        // The host's connection ran through a bastion that went away: the host is unreachable because of it.
+        const via = r.status !== 'ok' ? (conn as { lostVia?: () => { bastion: string; reason: string } | undefined }).lostVia?.() : undefined;
+        if (via && s.result.status === 'ok') {
+          fail(s, 'unreachable', step, r.message ?? `${step.title} failed`);
+          s.result.via = via;
+          broken = true;
+          break;
+        }
         if (r.status === 'timed-out' || r.status === 'interrupted' || (r.status === 'failed' && r.exitCode === null)) unfinished = true;
         if (r.status !== 'ok') {
           fail(s, r.status === 'timed-out' ? 'timed-out' : r.status === 'interrupted' ? 'interrupted' : 'failed', step, r.message ?? `${step.title} failed`);

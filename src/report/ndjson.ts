@@ -4,7 +4,20 @@
  */
 import type { RunEvent } from '../orchestrate/events.js';
 import { exitCodeOf, succeeded, type HostResult } from '../orchestrate/result.js';
+import type { PlannedHost } from '../derive/plan.js';
 import { completionLine } from './summary.js';
+
+/** A host's SSH settings from ssh_config, for its events: key files by path (never contents), bastions by label. */
+function sshFields(h: PlannedHost): Record<string, unknown> {
+  if (!h.ssh) return {};
+  return {
+    user: h.user,
+    ...(h.ssh.hostName !== h.address ? { hostName: h.ssh.hostName } : {}),
+    keys: h.ssh.identityFiles,
+    agent: !h.ssh.identitiesOnly,
+    ...(h.ssh.jump.length > 0 ? { jump: h.ssh.jump.map((j) => `${j.user}@${j.label}`) } : {}),
+  };
+}
 
 export const NDJSON_VERSION = 1;
 
@@ -14,7 +27,9 @@ export function hostResultRecord(r: HostResult): Record<string, unknown> {
     address: r.host.address,
     port: r.host.port,
     role: r.host.role,
+    ...sshFields(r.host),
     status: r.status,
+    ...(r.via ? { via: r.via } : {}),
     ...(r.failedStep !== undefined ? { failedStep: r.failedStep, failedStepId: r.failedStepId } : {}),
     ...(r.reason !== undefined ? { reason: r.reason } : {}),
     ...(r.facts.region !== undefined ? { region: r.facts.region, zone: r.facts.zone ?? null, remoteRegion: r.facts.remoteRegion === 'true' } : {}),
@@ -39,7 +54,7 @@ export function eventRecord(e: RunEvent): Record<string, unknown> | undefined {
         hosts: e.hosts.map((h) => ({ host: h.label, address: h.address, port: h.port, user: h.user, role: h.role })),
       };
     case 'host':
-      return { v, type: 'host', host: e.host.label, state: e.state };
+      return { v, type: 'host', host: e.host.label, state: e.state, ...sshFields(e.host) };
     case 'step-start':
       return { v, type: 'step', host: e.host.label, step: e.step.id, title: e.step.title, state: 'started' };
     case 'step-end':

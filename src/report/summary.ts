@@ -22,7 +22,7 @@ export function completionLine(result: StageResult): string {
 /** The table's "failed step or check" cell: the step, with the names of failed checks when there are any. */
 function failedColumn(h: HostResult): string {
   if (h.status === 'ok' || h.status === 'skipped') return '';
-  if (h.status === 'unreachable') return 'connect';
+  if (h.status === 'unreachable') return h.via ? `connect (bastion ${h.via.bastion})` : 'connect';
   const failedChecks = h.checks.filter((c) => c.status === 'fail').map((c) => c.name);
   const step = h.failedStep ?? '';
   if (failedChecks.length === 0) return step;
@@ -48,18 +48,41 @@ export function renderSummary(result: StageResult, opts: SummaryOptions): string
   const c = makeChalk(opts.color);
   const tailLines = opts.tailLines ?? 15;
   const out: string[] = [];
-  const headers = ['HOST', 'ROLE', 'STATUS', 'FAILED STEP OR CHECK', 'DURATION'];
-  const rows = result.hosts.map((h) => [h.host.label, h.host.role, h.status, truncate(failedColumn(h), 72), h.durationMs > 0 ? duration(h.durationMs) : '-']);
+  // The user column appears when an ssh_config gave hosts their own settings; without one the table is as before.
+  const showUser = result.hosts.some((h) => h.host.ssh !== undefined);
+  const headers = ['HOST', ...(showUser ? ['USER'] : []), 'ROLE', 'STATUS', 'FAILED STEP OR CHECK', 'DURATION'];
+  const statusCol = showUser ? 3 : 2;
+  const rows = result.hosts.map((h) => [
+    h.host.label,
+    ...(showUser ? [h.host.user] : []),
+    h.host.role,
+    h.status,
+    truncate(failedColumn(h), 72),
+    h.durationMs > 0 ? duration(h.durationMs) : '-',
+  ]);
   const widths = headers.map((hd, i) => Math.max(hd.length, ...rows.map((r) => r[i]!.length)));
   out.push(`[${result.stage}] summary (run ${result.runId}, ${duration(result.durationMs)})`);
   out.push(c.bold(headers.map((hd, i) => pad(hd, widths[i]!)).join('  ').trimEnd()));
   result.hosts.forEach((h, i) => {
     const r = rows[i]!;
-    const cells = r.map((cell, j) => (j === 2 ? paintStatus(c, h.status, pad(cell, widths[j]!)) : pad(cell, widths[j]!)));
+    const cells = r.map((cell, j) => (j === statusCol ? paintStatus(c, h.status, pad(cell, widths[j]!)) : pad(cell, widths[j]!)));
     out.push(cells.join('  ').trimEnd());
   });
 
-  const bad = result.hosts.filter((h) => h.status !== 'ok');
+  // Hosts that failed because of their bastion: the bastion is named once, with every host behind it.
+  const byBastion = new Map<string, HostResult[]>();
+  for (const h of result.hosts) {
+    if (h.status !== 'unreachable' || !h.via) continue;
+    const list = byBastion.get(h.via.bastion) ?? [];
+    list.push(h);
+    byBastion.set(h.via.bastion, list);
+  }
+  for (const [bastion, hosts] of byBastion) {
+    out.push('');
+    out.push(`${paintStatus(c, 'unreachable', `bastion ${bastion} unreachable`)}: ${hosts[0]!.via!.reason}`);
+    out.push(`  ${hosts.length} host${hosts.length === 1 ? '' : 's'} behind it could not be reached: ${hosts.map((h) => h.host.label).join(', ')}`);
+  }
+  const bad = result.hosts.filter((h) => h.status !== 'ok' && !(h.status === 'unreachable' && h.via));
   for (const h of bad) {
     out.push('');
     const where = h.failedStep ? ` at "${h.failedStep}"` : '';

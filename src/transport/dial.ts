@@ -10,6 +10,7 @@
  *   not — both AEAD, so no separate MAC pass. No compression: the bundle is already compressed.
  */
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod, AuthenticationType, ConnectConfig } from 'ssh2';
 import { InputError } from '../errors.js';
@@ -26,7 +27,20 @@ export type SshClient = InstanceType<typeof Client>;
 /** A connected, authenticated client and its socket (destroyed directly when the host stops answering). */
 export interface Dialed {
   client: SshClient;
-  sock: net.Socket;
+  sock: Duplex;
+}
+
+/** How a host with ssh_config settings is dialled (jump.ts); a plain host uses none of these. */
+export interface DialVia {
+  /** Where to dial (HostName). */
+  address: string;
+  /** The name its host key is checked under (HostKeyAlias, else the address dialled). */
+  keyName: string;
+  /** A stream to the host through a bastion, instead of a TCP connection. */
+  sock?: (deadline: number, signal?: AbortSignal) => Promise<Duplex>;
+  /** When the whole chain started: the timeout counts from there. */
+  deadline?: number;
+  agentForward?: boolean;
 }
 
 const KEX: NonNullable<NonNullable<ConnectConfig['algorithms']>['kex']> = [
@@ -70,10 +84,11 @@ export async function dial(
   knownHosts: KnownHosts,
   options: SshTransportOptions,
   signal?: AbortSignal,
+  via?: DialVia,
 ): Promise<Dialed> {
   if (signal?.aborted) throw abortReason(signal);
   const label = host.label;
-  if (!identity.key && !identity.agent) {
+  if (!identity.key && !identity.keys?.length && !identity.agent) {
     throw new ConnectError(
       'auth',
       label,
@@ -82,8 +97,9 @@ export async function dial(
     );
   }
   const started = Date.now();
-  const deadline = started + options.connectTimeoutMs;
-  const sock = await tcpConnect(options, host, deadline, signal);
+  const deadline = via?.deadline ?? started + options.connectTimeoutMs;
+  const sock: Duplex = via?.sock ? await via.sock(deadline, signal) : await tcpConnect(options, via ? { ...host, address: via.address } : host, deadline, signal);
+  const keyName = via?.keyName ?? host.address;
   // The peer may hang up while known_hosts is read, before ssh2 listens on the socket; ssh2 would then wait for a
   // handshake on a dead socket until the connect timeout. Remember it and fail at once instead.
   let closedEarly = false;
@@ -94,7 +110,7 @@ export async function dial(
   sock.on('error', onEarlyClose);
   let knownTypes: string[];
   try {
-    knownTypes = await knownHosts.knownKeyTypes(host.address, host.port);
+    knownTypes = await knownHosts.knownKeyTypes(keyName, host.port);
   } catch (err) {
     sock.destroy();
     throw new InputError(`cannot read known_hosts ${knownHosts.file}: ${(err as Error).message}`, knownHosts.file);
@@ -124,9 +140,12 @@ export async function dial(
     let serverMethods: string[] | undefined;
     const tried: string[] = [];
     let settled = false;
-    const methods: AnyAuthMethod[] = [];
-    if (identity.key) methods.push({ type: 'publickey', username: host.user, key: identity.key });
-    if (identity.agent) methods.push({ type: 'agent', username: host.user, agent: identity.agent });
+    // Every key in order, then the agent, as OpenSSH offers them; each named in an auth failure.
+    const methods: Array<AnyAuthMethod & { label: string }> = [];
+    const keys = identity.keys ?? (identity.key ? [{ key: identity.key, label: identity.keyLabel ?? 'key' }] : []);
+    for (const k of keys) methods.push({ type: 'publickey', username: host.user, key: k.key, label: `publickey with the ${k.label}` });
+    if (identity.agent) methods.push({ type: 'agent', username: host.user, agent: identity.agent, label: `ssh-agent (${identity.agent})` });
+    tried.push(...(identity.skipped ?? []));
 
     const cleanup = (): void => {
       clearTimeout(timer);
@@ -206,9 +225,11 @@ export async function dial(
       readyTimeout: remaining + 1000, // our own timer fires first, with the better message
       keepaliveInterval: options.keepaliveIntervalMs,
       keepaliveCountMax: options.keepaliveCountMax,
+      // Agent forwarding only for a host whose ssh_config says ForwardAgent yes.
+      ...(via?.agentForward && identity.agent ? { agent: identity.agent, agentForward: true } : {}),
       algorithms: { kex: KEX, serverHostKey: hostKeyAlgorithms(knownTypes), compress: ['none'] },
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-        knownHosts.verify(host.address, host.port, key).then(
+        knownHosts.verify(keyName, host.port, key).then(
           (v) => {
             verdict = v;
             verify(v.ok);
@@ -226,8 +247,9 @@ export async function dial(
           if (!m) return next(false);
           const serverType = m.type === 'agent' ? 'publickey' : m.type;
           if (methodsLeft && !methodsLeft.includes(serverType)) continue;
-          tried.push(m.type === 'agent' ? `ssh-agent (${identity.agent})` : `publickey with the ${identity.keyLabel ?? 'key'}`);
-          return next(m);
+          tried.push(m.label);
+          const { label: _label, ...method } = m;
+          return next(method as AnyAuthMethod);
         }
       },
     } as ConnectConfig);

@@ -13,6 +13,10 @@ export interface Identity {
   key?: ParsedKey;
   /** How the key is named in messages: type, fingerprint and file, never its contents. */
   keyLabel?: string;
+  /** Several keys, tried in order (ssh_config IdentityFile); replaces `key` when present. */
+  keys?: Array<{ key: ParsedKey; label: string }>;
+  /** Keys named but unusable (e.g. a missing file), listed as tried in an auth failure. */
+  skipped?: string[];
   agent?: string;
 }
 

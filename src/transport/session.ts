@@ -6,7 +6,7 @@
  * is 10, and an 11th channel fails with "open failed" instead of waiting. Beyond the limit work queues here, in the
  * one limiter of the transport (p-limit, as everywhere else in genconf).
  */
-import type net from 'node:net';
+import type { Duplex } from 'node:stream';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { SshClient } from './dial.js';
 import type { SshTransportOptions } from './options.js';
@@ -71,7 +71,7 @@ export class Session {
   constructor(
     readonly host: HostTarget,
     readonly client: SshClient,
-    private readonly sock: net.Socket,
+    private readonly sock: Duplex,
     readonly options: SshTransportOptions,
     onClosed: () => void,
   ) {

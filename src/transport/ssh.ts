@@ -8,8 +8,9 @@
  * (10:30:100) starts dropping connections beyond 10 pending ones, at random. Numbers behind the other choices are in
  * the parts and in the README's "Transport" section.
  */
-import type { Readable } from 'node:stream';
-import { dial } from './dial.js';
+import type { Duplex, Readable } from 'node:stream';
+import type { ClientChannel } from 'ssh2';
+import { dial, type DialVia } from './dial.js';
 import { ConnectError } from './errors.js';
 import { execCommand } from './exec.js';
 import { resolveIdentity, type Identity } from './identity.js';
@@ -19,6 +20,19 @@ import { Session } from './session.js';
 import { putFile, putStream } from './sftp.js';
 import { abortReason } from './timing.js';
 import type { Connection, ExecOptions, ExecResult, HostTarget, PutOptions, Transport } from './transport.js';
+import { JumpDialer } from './jump.js';
+
+export type { Identity } from './identity.js';
+
+/**
+ * Per-connection settings that differ from the transport's (a host with ssh_config settings, or a bastion): set by
+ * jump.ts, which resolves them; a plain host uses none.
+ */
+export interface DialOverrides extends DialVia {
+  identity: Identity;
+  options: SshTransportOptions;
+  knownHosts: KnownHosts;
+}
 
 export type { SshTransportOptions } from './options.js';
 export { hostKeyAlgorithms } from './dial.js';
@@ -30,6 +44,7 @@ export class SshTransport implements Transport {
   private readonly hostLocks = new Map<string, Promise<unknown>>();
   private readonly open = new Set<SshConnection>();
   private identityPromise: Promise<Identity> | undefined;
+  private jumpDialer: JumpDialer | undefined;
 
   constructor(readonly options: SshTransportOptions) {
     const max = options.maxChannels ?? 8;
@@ -47,10 +62,25 @@ export class SshTransport implements Transport {
   }
 
   connect(host: HostTarget, opts: { signal?: AbortSignal } = {}): Promise<Connection> {
+    // A host with ssh_config settings (its own keys, a bastion, …) is dialled by jump.ts, which calls dialWith().
+    if (host.ssh) {
+      this.jumpDialer ??= new JumpDialer(this);
+      return this.jumpDialer.connect(host, opts.signal);
+    }
+    return this.dialWith(host, undefined, opts.signal);
+  }
+
+  /** The run's own key and agent (ssh_key_path, SSH_AUTH_SOCK), for jump.ts. */
+  defaultIdentity(): Promise<Identity> {
+    return this.identity();
+  }
+
+  /** Open one connection with `over` settings (jump.ts) or the transport's own; one handshake per sshd at a time. */
+  dialWith(host: HostTarget, over: DialOverrides | undefined, signal?: AbortSignal): Promise<SshConnection> {
     // Serialise handshakes to the same sshd; connections to different hosts proceed in parallel.
-    const lockKey = `${host.address}:${host.port}`;
+    const lockKey = `${over?.sock ? 'via:' : ''}${over?.address ?? host.address}:${host.port}`;
     const prev = this.hostLocks.get(lockKey) ?? Promise.resolve();
-    const attempt = prev.then(() => this.openConnection(host, opts.signal));
+    const attempt = prev.then(() => this.openConnection(host, signal, over));
     const settled = attempt.catch(() => undefined);
     this.hostLocks.set(lockKey, settled);
     void settled.then(() => {
@@ -66,10 +96,11 @@ export class SshTransport implements Transport {
     return this.identityPromise;
   }
 
-  private async openConnection(host: HostTarget, signal?: AbortSignal): Promise<Connection> {
+  private async openConnection(host: HostTarget, signal?: AbortSignal, over?: DialOverrides): Promise<SshConnection> {
     if (signal?.aborted) throw abortReason(signal);
-    const identity = await this.identity();
-    if (!identity.key && !identity.agent) {
+    const identity = over?.identity ?? (await this.identity());
+    const options = over?.options ?? this.options;
+    if (!identity.key && !identity.keys?.length && !identity.agent) {
       throw new ConnectError(
         'auth',
         host.label,
@@ -77,15 +108,70 @@ export class SshTransport implements Transport {
         'set ssh_key_path in config.yaml, or start ssh-agent and set SSH_AUTH_SOCK',
       );
     }
-    const { client, sock } = await dial(host, identity, this.knownHosts, this.options, signal);
-    const conn: SshConnection = new SshConnection(new Session(host, client, sock, this.options, () => this.open.delete(conn)));
+    const { client, sock } = await dial(host, identity, over?.knownHosts ?? this.knownHosts, options, signal, over);
+    const conn: SshConnection = new SshConnection(new Session(host, client, sock, options, () => this.open.delete(conn)));
     this.open.add(conn);
     return conn;
   }
 }
 
-class SshConnection implements Connection {
+export class SshConnection implements Connection {
+  /** The bastion connection this one's traffic runs through (jump.ts), and how that bastion is named. */
+  private through: { conn: SshConnection; label: string } | undefined;
+
   constructor(private readonly session: Session) {}
+
+  /** Called once when the connection goes away, with why (at once if it already has). */
+  onClose(fn: (reason: string) => void): void {
+    if (this.session.closed) fn(this.session.lostReason ?? 'the connection was closed');
+    else this.session.client.once('close', () => fn(this.session.lostReason ?? 'the connection was closed'));
+  }
+
+  /** Why the connection was lost, once it was. */
+  get lostBecause(): string | undefined {
+    return this.session.closed ? (this.session.lostReason ?? 'the connection was closed') : undefined;
+  }
+
+  /** Record that this connection runs through `conn`, the connection to the bastion `label`. */
+  runsThrough(conn: SshConnection, label: string): void {
+    this.through = { conn, label };
+  }
+
+  /**
+   * When the bastion this connection runs through is gone: the first bastion of the chain that went, and why. The
+   * connection is then lost because of it, whatever its own error said.
+   */
+  lostVia(): { bastion: string; reason: string } | undefined {
+    const t = this.through;
+    if (!t || !t.conn.isClosed) return undefined;
+    return t.conn.lostVia() ?? { bastion: t.label, reason: `connection lost: ${t.conn.lostBecause ?? 'closed'}` };
+  }
+
+  /**
+   * A TCP stream to `host:port` opened by this connection's sshd (direct-tcpip): the `sock` of a connection to a host
+   * behind this one. It holds one channel slot until it closes, so a bastion never carries more streams than sshd
+   * allows sessions. Not openChannel(): its retry is for sessions; a refused forward (the host behind is down) is final.
+   */
+  async forwardOut(host: string, port: number, signal?: AbortSignal): Promise<Duplex> {
+    const s = this.session;
+    if (s.closed) throw new Error(s.lostReason ?? 'the connection was closed');
+    const release = await s.channels.acquire(signal);
+    return new Promise<Duplex>((resolve, reject) => {
+      try {
+        s.client.forwardOut('127.0.0.1', 0, host, port, (err: Error | undefined, ch: ClientChannel) => {
+          if (err) {
+            release();
+            return reject(err);
+          }
+          ch.once('close', release);
+          resolve(ch);
+        });
+      } catch (e) {
+        release();
+        reject(e as Error);
+      }
+    });
+  }
 
   get host(): HostTarget {
     return this.session.host;

@@ -7,6 +7,8 @@ import type { ChannelRefusedError, CommandCutOffError, ConnectFailureKind } from
 
 export type { ConnectFailureKind };
 
+import type { HostSsh } from './host-ssh.js';
+
 export interface HostTarget {
   /** IPv4 address or host name as listed in config.yaml. */
   address: string;
@@ -14,6 +16,8 @@ export interface HostTarget {
   user: string;
   /** How the host is named in logs and summaries, e.g. `10.0.0.1:22`. */
   label: string;
+  /** Settings from an ssh_config file (HostName, keys, ProxyJump, …); absent when none is used. */
+  ssh?: HostSsh;
 }
 
 export interface ExecOptions {

@@ -249,9 +249,9 @@ const cases: Case[] = [
   { name: 'ssh_host_overrides unknown host', set: { ssh_host_overrides: '{10.9.9.9: {port: 22}}' }, errors: { ssh_host_overrides: "'10.9.9.9' is not an address in master_list, agent_list or public_agent_list" } },
   { name: 'ssh_host_overrides bad port', set: { ssh_host_overrides: '{10.0.0.1: {port: 0}}' }, errors: { ssh_host_overrides: 'Override for 10.0.0.1: port must be between 1 and 65535 inclusive' } },
   { name: 'ssh_host_overrides port as text', set: { ssh_host_overrides: '{10.0.0.1: {port: "22"}}' }, errors: { ssh_host_overrides: "Override for 10.0.0.1: port must be an integer. Got a str: '22'" } },
-  { name: 'ssh_host_overrides unknown field', set: { ssh_host_overrides: '{10.0.0.1: {password: x}}' }, errors: { ssh_host_overrides: "Override for 10.0.0.1: unknown key 'password'; only port and user are allowed" } },
+  { name: 'ssh_host_overrides unknown field', set: { ssh_host_overrides: '{10.0.0.1: {password: x}}' }, errors: { ssh_host_overrides: "Override for 10.0.0.1: unknown key 'password'; only port, user and key_path are allowed" } },
   { name: 'ssh_host_overrides not a mapping', set: { ssh_host_overrides: '[1]' }, errors: { ssh_host_overrides: 'Must be a mapping of host address to {port, user}. Got a list' } },
-  { name: 'ssh_host_overrides entry not a mapping', set: { ssh_host_overrides: '{10.0.0.1: 2222}' }, errors: { ssh_host_overrides: 'Override for 10.0.0.1 must be a mapping with optional keys port and user. Got a int' } },
+  { name: 'ssh_host_overrides entry not a mapping', set: { ssh_host_overrides: '{10.0.0.1: 2222}' }, errors: { ssh_host_overrides: 'Override for 10.0.0.1 must be a mapping with optional keys port, user and key_path. Got a int' } },
   { name: 'ssh_host_overrides bad user', set: { ssh_host_overrides: '{10.0.0.1: {user: ""}}' }, errors: { ssh_host_overrides: "Override for 10.0.0.1: user must be a non-empty user name. Got ''" } },
   // values 1.11 crashed on
   { name: 'null value (1.11 crashed)', set: { dns_search: '' }, errors: { dns_search: 'Has no value (YAML null); give it a value, or remove the line to use the default' } },

@@ -30,6 +30,7 @@ export const RUNNER_ONLY_KEYS: readonly string[] = [
   'agent_list',
   'process_timeout',
   'public_agent_list',
+  'ssh_config_file',
   'ssh_host_overrides',
   'ssh_key_path',
   'ssh_parallelism',
