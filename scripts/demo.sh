@@ -9,6 +9,8 @@ rm -rf "$demo"
 mkdir -p "$demo"
 cp -R "$root/genconf-examples/$example/genconf" "$demo/genconf"
 node "$root/dist/scripts/example-artifacts.js" "$demo/artifacts"
+# --validate-config checks that ssh_key_path (genconf/ssh_key) exists: give the demo a throwaway key.
+node "$root/dist/scripts/lab.js" keygen "$demo/genconf/ssh_key"
 cd "$demo"
 echo "== bash dcos_generate_config.sh --validate-config   (in $demo)"
 bash "$root/dcos_generate_config.sh" --validate-config

@@ -26,6 +26,8 @@ describe('the bundled CLI through dcos_generate_config.sh', () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'genconf-bundle-'));
     try {
       fs.cpSync(path.join(REPO, 'genconf-examples/3-masters-static/genconf'), path.join(work, 'genconf'), { recursive: true });
+      // --validate-config checks that the SSH key file exists.
+      fs.writeFileSync(path.join(work, 'genconf/ssh_key'), 'placeholder\n', { mode: 0o600 });
       const version = run(work, '--version');
       expect(version.status).toBe(0);
       expect(JSON.parse(version.stdout)).toMatchObject({ dcos_version: '1.11.14-dev' });
