@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `npm run example-artifacts -- DIR`: writes the small example artifacts set that the examples, the README and the
  * tests use in place of the DC/OS artifacts the original carried in its Docker image:
@@ -214,7 +215,17 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+/** Run as a program (also through the installed bin, whose argv[1] is a symlink to this file)? */
+function isMain(): boolean {
+  if (!process.argv[1]) return false;
+  try {
+    return import.meta.url === pathToFileURL(fs.realpathSync(path.resolve(process.argv[1]))).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {

@@ -13,8 +13,10 @@
  *
  * Everything wrong is reported at once, naming each missing path, because fixing one problem per run is slow.
  */
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
 import { InputError } from '../errors.js';
 import { digestFile } from './digest.js';
@@ -47,8 +49,23 @@ export interface ArtifactSet {
   installer?: InstallerRecord;
 }
 
+/**
+ * How to write the example set from here: in a clone of the repository (src/ beside dist/) `npm run`; in an
+ * installed package its own bin, which is on the PATH with `genconf` (never `npx`, which would ask the registry).
+ */
+export function exampleArtifactsCommand(dir: string, from: string = fileURLToPath(import.meta.url)): string {
+  let d = path.dirname(from);
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(path.join(d, 'package.json'))) {
+      return existsSync(path.join(d, 'src', 'main.ts')) ? `npm run example-artifacts -- ${dir}` : `genconf-example-artifacts ${dir}`;
+    }
+    d = path.dirname(d);
+  }
+  return `genconf-example-artifacts ${dir}`;
+}
+
 export const EXAMPLE_ARTIFACTS_HINT = (dir: string): string =>
-  `point --artifacts at a DC/OS 1.11 artifacts directory, or write the small example set with: npm run example-artifacts -- ${dir}`;
+  `point --artifacts at a DC/OS 1.11 artifacts directory, or write the small example set with: ${exampleArtifactsCommand(dir)}`;
 
 export interface LoadArtifactsOptions {
   /** bootstrap_id from config.yaml, which wins over bootstrap.latest (as BOOTSTRAP_ID did in the original). */
