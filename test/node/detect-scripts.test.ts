@@ -192,6 +192,34 @@ esac
   });
 });
 
+describe('ip-detect/any-interface.sh: any interface name, any Linux', () => {
+  const fake = (name: string, body: string): void => fs.writeFileSync(path.join(dir, 'bin', name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+
+  test('the source address of the route, whatever the interface is called', () => {
+    for (const dev of ['eth0', 'ens5', 'enp0s3', 'bond0.100']) {
+      fake('ip', `[ "$*" = "-4 route get 8.8.8.8" ] || exit 1\necho "8.8.8.8 via 10.4.0.1 dev ${dev} src 10.4.0.17 uid 0"; echo "    cache"`);
+      const r = run('ip-detect/any-interface.sh', [], []);
+      expect(r.stdout).toBe('10.4.0.17\n');
+      expect(r.status).toBe(0);
+    }
+  });
+
+  test('without iproute2 (or without a route): the first non-loopback IPv4 address of hostname -I', () => {
+    fake('ip', 'exit 1');
+    fake('hostname', '[ "$1" = -I ] || exit 1\necho "127.0.1.1 fe80::1 172.16.3.9 10.9.9.9 "');
+    expect(run('ip-detect/any-interface.sh', [], []).stdout).toBe('172.16.3.9\n');
+  });
+
+  test('nothing found: exit 1, nothing on stdout, the reason on stderr', () => {
+    fake('ip', 'echo "8.8.8.8 dev eth0 src 999.1.1.1"');
+    fake('hostname', 'exit 1');
+    const r = run('ip-detect/any-interface.sh', [], []);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('set ROUTE_TARGET');
+  });
+});
+
 describe('shell files', () => {
   test('every shipped script, stand-in and stub is clean under shellcheck', (ctx) => {
     needTool('shellcheck', ctx);
