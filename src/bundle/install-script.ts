@@ -151,12 +151,54 @@ function bootstrapUrl(args: Arguments): string {
   return url;
 }
 
+/** bootstrap_url_mirrors (a JSON list, validated with the config) as base URLs, one a line, in the order given. */
+export function mirrorLines(args: Arguments): string {
+  const raw = args.bootstrap_url_mirrors ?? '[]';
+  let list: unknown;
+  try {
+    list = JSON.parse(raw);
+  } catch {
+    throw new InputError(`bootstrap_url_mirrors must be a JSON list of URLs, got ${JSON.stringify(raw)}`);
+  }
+  if (!Array.isArray(list)) throw new InputError(`bootstrap_url_mirrors must be a JSON list of URLs, got ${JSON.stringify(raw)}`);
+  return list
+    .map((m: unknown) => {
+      if (typeof m !== 'string' || !/^https?:\/\/[^\s"'`\\$;&|<>(){}]+$/.test(m) || m.endsWith('/')) {
+        throw new InputError(
+          `bootstrap_url_mirrors entry ${JSON.stringify(m)} cannot be used: each must be an http:// or https:// base URL without ` +
+            "blanks, quotes or shell characters, not ending in '/'",
+        );
+      }
+      return m;
+    })
+    .join('\n');
+}
+
+/**
+ * The proxy settings as the node writes them into environment files and a systemd drop-in: one word each, so no
+ * blanks, quotes, backslashes, `$` or control characters (a proxy URL never needs them; percent-encode otherwise).
+ */
+function proxyValues(args: Arguments): { use_proxy: string; http_proxy: string; https_proxy: string; no_proxy: string } {
+  if ((args.use_proxy ?? 'false') !== 'true') return { use_proxy: 'false', http_proxy: '', https_proxy: '', no_proxy: '' };
+  const word = (key: string): string => {
+    const v = need(args, key);
+    // eslint-disable-next-line no-control-regex
+    if (/[\s"'`\\$\x00-\x1f\x7f]/.test(v)) {
+      throw new InputError(`${key} ${JSON.stringify(v)} cannot be written to the nodes' environment files: no blanks, quotes, '\\', '$' or control characters`);
+    }
+    return v;
+  };
+  return { use_proxy: 'true', http_proxy: word('http_proxy'), https_proxy: word('https_proxy'), no_proxy: word('no_proxy_final') };
+}
+
 /** genconf/serve/dcos_install.sh for these finalized arguments and this bundle's artifacts. */
 export function renderInstallScript(args: Arguments, manifest: ArtifactManifest): string {
   checkManifestMatches(args, manifest);
   const values: Record<string, string> = {
     dcos_version: need(args, 'dcos_version'),
     bootstrap_url: bootstrapUrl(args),
+    mirrors: mirrorLines(args),
+    ...proxyValues(args),
     bootstrap_id: need(args, 'bootstrap_id'),
     cluster_package_list_id: need(args, 'cluster_package_list_id'),
     mesos_agent_work_dir: need(args, 'mesos_agent_work_dir'),

@@ -5,6 +5,7 @@
  */
 import { dcosKnownKeys } from './rules-dcos.js';
 import { SSH_KEYS } from './rules-ssh.js';
+import { GENCONF_OWN_KEYS } from './rules-genconf.js';
 
 /** Accepted silently: 1.11 configs carry them but open DC/OS never reads them (reference §2.5, §2.10, §1.2). */
 export const ACCEPTED_UNUSED_KEYS: readonly string[] = [
@@ -63,6 +64,7 @@ function load(): { known: Set<string>; suggestable: string[] } {
   if (!cache) {
     const own = dcosKnownKeys();
     SSH_KEYS.forEach((k) => own.add(k));
+    GENCONF_OWN_KEYS.forEach((k) => own.add(k));
     const known = new Set([...own, ...ACCEPTED_UNUSED_KEYS]);
     cache = { known, suggestable: [...known].sort() };
   }

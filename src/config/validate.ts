@@ -9,6 +9,7 @@ import { Resolver, type Entry, type TargetSpec } from './engine.js';
 import { isKnownKey, suggestKey } from './known-keys.js';
 import { BUILD_MUSTS, dcosEntries, DCOS_TARGET } from './rules-dcos.js';
 import { SSH_ENTRY, SSH_KEYS, SSH_TARGET } from './rules-ssh.js';
+import { GENCONF_OWN_ENTRY, GENCONF_OWN_TARGET } from './rules-genconf.js';
 import { stringifyValue } from './stringify.js';
 import type { Issue, Target, ValidationResult } from './types.js';
 import { loadConfigText } from './yaml11.js';
@@ -137,8 +138,8 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
   }
 
   const ssh = opts.target === 'ssh';
-  const entries: Entry[] = [...dcosEntries({ baseDir: opts.baseDir, genconfDir: opts.genconfDir }), ...(ssh ? [SSH_ENTRY] : [])];
-  const targets: TargetSpec[] = ssh ? [DCOS_TARGET, SSH_TARGET] : [DCOS_TARGET];
+  const entries: Entry[] = [...dcosEntries({ baseDir: opts.baseDir, genconfDir: opts.genconfDir }), GENCONF_OWN_ENTRY, ...(ssh ? [SSH_ENTRY] : [])];
+  const targets: TargetSpec[] = ssh ? [DCOS_TARGET, GENCONF_OWN_TARGET, SSH_TARGET] : [DCOS_TARGET, GENCONF_OWN_TARGET];
   const resolution = new Resolver(entries, user, targets).resolve();
 
   const ruleIssues: Issue[] = [];

@@ -5,6 +5,7 @@ import { END, renderKeyDocs, START } from '../../scripts/gen-key-docs.js';
 import { ACCEPTED_UNUSED_KEYS, knownKeys } from '../../src/config/known-keys.js';
 import { BUILD_MUSTS, dcosEntries } from '../../src/config/rules-dcos.js';
 import { SSH_ENTRY } from '../../src/config/rules-ssh.js';
+import { GENCONF_OWN_ENTRY } from '../../src/config/rules-genconf.js';
 import { loadSchema } from '../../src/config/schema.js';
 import type { Entry } from '../../src/config/engine.js';
 
@@ -18,7 +19,7 @@ function setters(): { defaults: Record<string, unknown>; musts: Set<string> } {
     Object.keys(e.must ?? {}).forEach((k) => musts.add(k));
     Object.values(e.conditional ?? {}).forEach((c) => Object.values(c).forEach(walk));
   };
-  [...dcosEntries({ baseDir: '/' }), SSH_ENTRY].forEach(walk);
+  [...dcosEntries({ baseDir: '/' }), SSH_ENTRY, GENCONF_OWN_ENTRY].forEach(walk);
   return { defaults, musts };
 }
 

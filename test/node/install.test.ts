@@ -86,16 +86,21 @@ function expectInstalled(sb: Sandbox, roles: string[]): void {
 
   const download = read(sb, '/etc/systemd/system/dcos-download.service');
   expect(download).toContain('ConditionPathExists=!/opt/mesosphere/active/');
+  // The unit copies the tarball into root's own directory (never /tmp), checks its SHA-256, and unpacks that copy.
   expect(download).toContain(
-    `-o /tmp/bootstrap.tar.xz file:///opt/dcos_install_tmp/bootstrap/${bundle.args.bootstrap_id}.bootstrap.tar.xz\n`,
+    `-o /var/lib/dcos/dcos-download/bootstrap.tar.xz file:///opt/dcos_install_tmp/bootstrap/${bundle.args.bootstrap_id}.bootstrap.tar.xz\n`,
   );
+  expect(download).toContain('ExecStartPre=/usr/bin/sha256sum --check --strict /var/lib/dcos/dcos-download/bootstrap.tar.xz.sha256\n');
+  expect(download).toContain('ExecStart=/usr/bin/tar -axf /var/lib/dcos/dcos-download/bootstrap.tar.xz -C /opt/mesosphere\n');
+  expect(download).not.toContain('/tmp/');
+  expect(fs.statSync(sb.hostPath('/var/lib/dcos/dcos-download')).mode & 0o777).toBe(0o700);
   expect(read(sb, '/etc/systemd/system/dcos-setup.service')).toContain('ExecStart=/opt/mesosphere/bin/pkgpanda setup --no-block-systemd\n');
   expect(read(sb, '/etc/systemd/system/dcos-link-env.service')).toContain(
     'ExecStart=/usr/bin/ln -sf /opt/mesosphere/bin/add_dcos_path.sh /etc/profile.d/dcos.sh\n',
   );
   expect(fs.readlinkSync(sb.hostPath('/etc/profile.d/dcos.sh'))).toBe('/opt/mesosphere/bin/add_dcos_path.sh');
   // The bootstrap tarball was removed after unpacking.
-  expect(fs.existsSync(sb.hostPath('/tmp/bootstrap.tar.xz'))).toBe(false);
+  expect(fs.existsSync(sb.hostPath('/var/lib/dcos/dcos-download/bootstrap.tar.xz'))).toBe(false);
 
   // The systemctl calls of the original, in its order (daemon-reload added first).
   const calls = read(sb, '/etc/systemd/.stub-calls').trim().split('\n');
@@ -246,7 +251,8 @@ describe('dcos_install.sh install path in a sandbox', { timeout: 240_000 }, () =
       await node(async (sb) => {
         const r = await sb.runAsync(['bash', SCRIPT, '-d', 'slave']);
         expect(r.status, r.stdout + r.stderr).toBe(0);
-        expect(read(sb, '/etc/mesosphere/setup-flags/repository-url')).toBe(`${url}\n`);
+        // Downloaded once into root's own repository; the node installs from there, never from the URL again.
+        expect(read(sb, '/etc/mesosphere/setup-flags/repository-url')).toBe('file:///var/lib/dcos/genconf-repo\n');
         expect(fs.readdirSync(sb.hostPath(`${OPT}/active`)).length).toBe(httpBundle.packageIds.length);
         // The verification downloads went to a temporary directory that is gone.
         expect(fs.readdirSync(sb.hostPath('/tmp')).filter((f) => f.startsWith('dcos-install.'))).toEqual([]);
@@ -256,7 +262,7 @@ describe('dcos_install.sh install path in a sandbox', { timeout: 240_000 }, () =
       await node(async (sb) => {
         const r = await sb.runAsync(['bash', SCRIPT, '-d', 'slave']);
         expect(r.status).toBe(1);
-        expect(r.stderr).toContain(`ERROR: artifact ${list} does not match the bundle manifest`);
+        expect(r.stderr).toContain(`ERROR: artifact ${list} from ${url}/${list} does not match the bundle manifest`);
         expect(fs.existsSync(sb.hostPath(OPT))).toBe(false);
       }, httpBundle.serveDir);
     } finally {

@@ -91,7 +91,7 @@ describe('renderInstallScript', () => {
     // The shared verification function is included once, in place of the include line.
     expect(s).not.toMatch(/^# @include /m);
     expect(s.match(/^verify_artifacts\(\) \{$/gm)).toHaveLength(1);
-    expect(s).toContain('verify_artifacts "install DC/OS"');
+    expect(s).toContain('fetch_artifacts "install DC/OS"');
   });
 
   test('docker credentials are embedded only when not DC/OS-owned and write_to_etc is true', () => {
@@ -123,7 +123,37 @@ describe('renderInstallScript', () => {
     }
     const s = renderInstallScript({ ...ARGS, bootstrap_url: 'http://x/dcos%20files' }, MANIFEST);
     expect(s).toContain("BOOTSTRAP_URL='http://x/dcos%20files'");
-    expect(s).toContain('local url=${BOOTSTRAP_URL//%/%%}');
+    expect(s).toContain('local url=${REPOSITORY_URL//%/%%}');
+  });
+
+  test('mirrors and proxy settings are rendered as shell words; unsafe ones are refused', () => {
+    const s = renderInstallScript(
+      {
+        ...ARGS,
+        bootstrap_url_mirrors: '["http://m1:8080", "https://cdn.example.com/dcos"]',
+        use_proxy: 'true',
+        http_proxy: 'http://proxy:3128',
+        https_proxy: 'http://proxy:3128',
+        no_proxy_final: '.mesos,localhost,10.0.0.0/8',
+      },
+      MANIFEST,
+    );
+    expect(s).toContain("MIRRORS='http://m1:8080\nhttps://cdn.example.com/dcos'");
+    expect(s).toContain("USE_PROXY='true'");
+    expect(s).toContain("HTTP_PROXY_URL='http://proxy:3128'");
+    expect(s).toContain("NO_PROXY_LIST='.mesos,localhost,10.0.0.0/8'");
+    // use_proxy false: nothing of the proxy keys reaches the node, even when they are set.
+    const off = renderInstallScript({ ...ARGS, use_proxy: 'false', http_proxy: 'http://p:1' }, MANIFEST);
+    expect(off).toContain("USE_PROXY='false'");
+    expect(off).toContain("HTTP_PROXY_URL=''");
+    expect(off).toContain("MIRRORS=''");
+    for (const bad of ['["ftp://m"]', '["http://m/"]', '["http://m/a b"]', '"http://m"', '[1]']) {
+      expect(() => renderInstallScript({ ...ARGS, bootstrap_url_mirrors: bad }, MANIFEST), bad).toThrow(/bootstrap_url_mirrors/);
+    }
+    for (const bad of ['http://p:1 x', 'http://p:1"', 'http://$p', 'http://p\n']) {
+      const a = { ...ARGS, use_proxy: 'true', http_proxy: bad, https_proxy: 'http://p:1', no_proxy_final: 'x' };
+      expect(() => renderInstallScript(a, MANIFEST), bad).toThrow(/http_proxy/);
+    }
   });
 
   test('refuses a manifest of another bundle, a missing argument and an unsafe manifest path', () => {

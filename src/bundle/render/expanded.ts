@@ -28,6 +28,8 @@ export const HIDDEN = '**HIDDEN**';
  */
 export const RUNNER_ONLY_KEYS: readonly string[] = [
   'agent_list',
+  // Read by dcos_install.sh only (fallback download URLs), like the SSH settings not part of 1.11's record.
+  'bootstrap_url_mirrors',
   'process_timeout',
   'public_agent_list',
   'ssh_config_file',

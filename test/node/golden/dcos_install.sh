@@ -28,12 +28,26 @@
 #   --preflight-only exits with the number of FAILs (at most 255); an install stops when there is any FAIL.
 #
 # Before installing anything, the SHA-256 and size of every artifact listed below (the bundle's manifest) are
-# checked against the files at the bootstrap URL; any mismatch refuses the install and names the file.
+# checked; any mismatch refuses the install and names the file. With a file:// bootstrap_url (the SSH push) the files
+# are checked where they are. With http(s):// each file is downloaded once into a directory of root's own
+# (/var/lib/dcos/genconf-repo), from bootstrap_url or else the mirrors, with retries and resumed downloads, and checked
+# there; the node then installs those very files. The dcos-download unit checks the bootstrap tarball's SHA-256
+# again, in its own root-only directory, before it unpacks anything.
+#
+# Proxy (use_proxy: true): the downloads go through http_proxy/https_proxy (no_proxy honoured), and the proxy
+# environment is written to /var/lib/dcos/environment.proxy on masters, /var/lib/dcos/mesos-slave-common on agents and
+# /etc/systemd/system/docker.service.d/http-proxy.conf on every node (mode 0600: a proxy URL may hold a password).
 set -o errexit -o nounset -o pipefail
 
 # ---- rendered values (shell-quoted by the renderer) -------------------------------------------------------------
 DCOS_VERSION='1.11.14-dev'
 BOOTSTRAP_URL='http://10.0.0.100:8080'
+# Fallback base URLs (bootstrap_url_mirrors), one a line, tried in order after bootstrap_url.
+MIRRORS=''
+USE_PROXY='false'
+HTTP_PROXY_URL=''
+HTTPS_PROXY_URL=''
+NO_PROXY_LIST=''
 BOOTSTRAP_ID='8e6cbbca55be54f7a09a5d2c82bf25f118041ab3'
 CLUSTER_PACKAGE_LIST_ID='617264554985e977324a10c0b51b8299380c895b'
 MESOS_AGENT_WORK_DIR='/var/lib/mesos/slave'
@@ -50,7 +64,7 @@ IP_DETECT_SCRIPT='#!/bin/sh
 echo 10.0.0.1
 '
 # One artifact a line: <sha256> <size in bytes> <path relative to the bootstrap URL>
-# shellcheck disable=SC2034 # read by verify_artifacts (templates/lib/verify-artifacts.sh, included below)
+# shellcheck disable=SC2034 # read by fetch_artifacts (templates/lib/fetch-artifacts.sh, included below)
 ARTIFACTS='cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc 34 bootstrap/8e6cbbca55be54f7a09a5d2c82bf25f118041ab3.active.json
 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa 4096 bootstrap/8e6cbbca55be54f7a09a5d2c82bf25f118041ab3.bootstrap.tar.xz
 dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd 120 package_lists/617264554985e977324a10c0b51b8299380c895b.package_list.json
@@ -61,6 +75,11 @@ ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff 4000 packages/p
 
 BOOTSTRAP_URL=${BOOTSTRAP_URL%/}
 SYSTEMD_DIR=/etc/systemd/system
+# Root's own directories (0700), never /tmp: the http(s) downloads, and the dcos-download unit's copy of the bootstrap.
+LOCAL_REPO=/var/lib/dcos/genconf-repo
+DOWNLOAD_DIR=/var/lib/dcos/dcos-download
+# Where the node installs from: bootstrap_url, or file://$LOCAL_REPO after an http(s) download (set by fetch_artifacts).
+REPOSITORY_URL=$BOOTSTRAP_URL
 
 usage() {
   echo "Usage: $0 [--disable-preflight|--preflight-only] [--no-block-dcos-setup] <roles>"
@@ -480,7 +499,17 @@ preflight_rc() {
   echo "$n"
 }
 
-# ---- artifact verification ----------------------------------------------------------------------------------------
+# ---- artifact download and verification ---------------------------------------------------------------------------
+# curl_proxy_env CMD...: runs CMD with the configured proxy environment (use_proxy: true), else as it is.
+curl_proxy_env() {
+  if [[ $USE_PROXY == true ]]; then
+    env http_proxy="$HTTP_PROXY_URL" https_proxy="$HTTPS_PROXY_URL" HTTPS_PROXY="$HTTPS_PROXY_URL" \
+      no_proxy="$NO_PROXY_LIST" NO_PROXY="$NO_PROXY_LIST" "$@"
+  else
+    "$@"
+  fi
+}
+
 # verify_artifacts WHAT: checks the SHA-256 and size of every artifact in $ARTIFACTS (lines of
 # "<sha256> <size> <path>") against the files at $BOOTSTRAP_URL before anything is installed. file:// is read in
 # place; http(s):// is downloaded into $WORK_DIR/artifacts first. Each bad file is named on stderr; if any is bad it
@@ -534,6 +563,132 @@ verify_artifacts() {
   fi
   echo "All ${n} artifacts match the bundle manifest"
 }
+# fetch_artifacts WHAT: makes every artifact of $ARTIFACTS (lines of "<sha256> <size> <path>") available, checked,
+# before anything is installed, and sets REPOSITORY_URL to where the node installs them from.
+#   file://     the files are checked in place (the SSH push put them there; only the SSH user, who has sudo, can
+#               write that directory) and REPOSITORY_URL is bootstrap_url, as in DC/OS 1.11;
+#   http(s)://  each file is downloaded ONCE into $LOCAL_REPO (root's own, mode 0700: never /tmp, where a local user
+#               could plant or swap a file), checked there, and REPOSITORY_URL is file://$LOCAL_REPO, so that the
+#               dcos-download unit and pkgpanda install exactly the files that were checked and download nothing.
+# A download tries bootstrap_url, then each mirror in order; on each, up to $DOWNLOAD_TRIES attempts with doubling
+# backoff on 5xx, 408, 429 and network errors, resuming the partial file with a Range request (curl -C -). A file that
+# does not match the manifest is removed and the next base URL is tried. When an artifact cannot be had from any base
+# URL, every URL tried is named with its HTTP status (or curl's error), and it refuses to WHAT and exits 1.
+# Needs: BOOTSTRAP_URL, MIRRORS (base URLs, one a line), ARTIFACTS, LOCAL_REPO, WORK_DIR, curl_proxy_env (the proxy
+# environment for curl, empty when use_proxy is false) and verify_artifacts (lib/verify-artifacts.sh).
+
+DOWNLOAD_TRIES=${DCOS_INSTALL_DOWNLOAD_TRIES:-4}
+DOWNLOAD_BACKOFF=${DCOS_INSTALL_DOWNLOAD_BACKOFF:-1}
+DOWNLOAD_MAX_BACKOFF=30
+
+# file_matches FILE SHA256 SIZE
+file_matches() {
+  [[ -f $1 ]] && [[ $(stat -c %s "$1") == "$3" ]] && [[ $(sha256sum "$1" | awk '{ print $1 }') == "$2" ]]
+}
+
+# describe_failure RC CODE: why one curl call failed, in words.
+describe_failure() {
+  local rc=$1 code=$2 why
+  if [[ $code != 000 ]]; then
+    echo "HTTP ${code}"
+    return
+  fi
+  why=$(tail -n 1 "$WORK_DIR/curl.err" 2>/dev/null | sed 's/^curl: ([0-9]*) //')
+  echo "no HTTP answer (curl exit ${rc}${why:+: ${why}})"
+}
+
+# download_one REL SHA SIZE DEST: 0 when DEST holds the checked file, else 1 with the reasons on stderr.
+download_one() {
+  local rel=$1 sha=$2 size=$3 dest=$4 part base url attempt rc code delay reasons=() actual actual_size
+  part=$dest.part
+  mkdir -p "$(dirname "$dest")"
+  while IFS= read -r base; do
+    [[ -n $base ]] || continue
+    url=${base%/}/$rel
+    delay=$DOWNLOAD_BACKOFF
+    for ((attempt = 1; attempt <= DOWNLOAD_TRIES; attempt++)); do
+      rc=0
+      # -C -: continue a partial file left by an earlier attempt (or an earlier run) with a Range request.
+      code=$(curl_proxy_env curl -sS -f -L --connect-timeout 10 -Y 1024 -y 60 -C - -o "$part" -w '%{http_code}' \
+        "$url" 2>"$WORK_DIR/curl.err") || rc=$?
+      [[ $code =~ ^[0-9]{3}$ ]] || code=000
+      if ((rc == 22)) && [[ $code == 416 ]] && [[ -f $part ]] && (($(stat -c %s "$part") >= size)); then
+        rc=0 # the partial file was already complete: nothing left to fetch
+      fi
+      if ((rc == 0)); then
+        if file_matches "$part" "$sha" "$size"; then
+          mv -f "$part" "$dest"
+          return 0
+        fi
+        actual_size=$(stat -c %s "$part" 2>/dev/null || echo 0)
+        actual=$(sha256sum "$part" 2>/dev/null | awk '{ print $1 }')
+        echo "ERROR: artifact ${rel} from ${url} does not match the bundle manifest: expected SHA-256 ${sha}" \
+          "(${size} bytes), found ${actual} (${actual_size} bytes); refusing it" >&2
+        rm -f "$part"
+        reasons+=("${url}: SHA-256 mismatch")
+        continue 2
+      fi
+      if ((rc == 33 || rc == 36)) || [[ $code == 416 ]]; then
+        # The server cannot continue this partial file: start it again from the first byte.
+        rm -f "$part"
+      fi
+      case $code in
+        5?? | 408 | 429 | 416 | 000) ;; # worth another attempt
+        *)
+          reasons+=("${url}: $(describe_failure "$rc" "$code")")
+          continue 2
+          ;;
+      esac
+      if ((attempt < DOWNLOAD_TRIES)); then
+        echo "Download of ${url} failed ($(describe_failure "$rc" "$code")); attempt $((attempt + 1)) of ${DOWNLOAD_TRIES} in ${delay} s" >&2
+        sleep "$delay"
+        delay=$((delay * 2 > DOWNLOAD_MAX_BACKOFF ? DOWNLOAD_MAX_BACKOFF : delay * 2))
+      else
+        reasons+=("${url}: $(describe_failure "$rc" "$code") after ${DOWNLOAD_TRIES} attempts")
+      fi
+    done
+  done < <(printf '%s\n%s\n' "$BOOTSTRAP_URL" "$MIRRORS")
+  echo "ERROR: could not download ${rel} from any base URL:" >&2
+  local r
+  for r in "${reasons[@]}"; do echo "  ${r}" >&2; done
+  return 1
+}
+
+fetch_artifacts() {
+  local what=$1 sha size rel bad=0 n=0 fetched=0
+  case $BOOTSTRAP_URL in
+    file://*)
+      verify_artifacts "$what"
+      REPOSITORY_URL=$BOOTSTRAP_URL
+      return
+      ;;
+    http://* | https://*) ;;
+    *)
+      echo "ERROR: unsupported bootstrap_url ${BOOTSTRAP_URL}: expected file://, http:// or https://" >&2
+      exit 1
+      ;;
+  esac
+  install -d -m 0700 -o root -g root "$LOCAL_REPO"
+  echo "Downloading the artifacts from ${BOOTSTRAP_URL}${MIRRORS:+ (mirrors: ${MIRRORS//$'\n'/ })} into ${LOCAL_REPO}"
+  while read -r sha size rel; do
+    [[ -n $sha ]] || continue
+    n=$((n + 1))
+    # A re-run keeps what an earlier run already downloaded and checked.
+    file_matches "$LOCAL_REPO/$rel" "$sha" "$size" && continue
+    if download_one "$rel" "$sha" "$size" "$LOCAL_REPO/$rel"; then
+      fetched=$((fetched + 1))
+    else
+      bad=$((bad + 1))
+    fi
+  done <<<"$ARTIFACTS"
+  if ((bad > 0)); then
+    echo "Refusing to ${what}: ${bad} of ${n} artifacts could not be downloaded and verified." \
+      "Check that genconf/serve is served at ${BOOTSTRAP_URL} (genconf --verify-bundle on the bootstrap node) and retry." >&2
+    exit 1
+  fi
+  echo "All ${n} artifacts match the bundle manifest (${fetched} downloaded, $((n - fetched)) already here)"
+  REPOSITORY_URL=file://$LOCAL_REPO
+}
 
 # ---- install -------------------------------------------------------------------------------------------------------
 # write_file PATH MODE CONTENT: written beside PATH, then renamed, so a node never sees half a file.
@@ -561,7 +716,7 @@ setup_roles() {
 
 configure_dcos() {
   echo "Configuring DC/OS"
-  write_file /etc/mesosphere/setup-flags/repository-url 0644 "${BOOTSTRAP_URL}"$'\n'
+  write_file /etc/mesosphere/setup-flags/repository-url 0644 "${REPOSITORY_URL}"$'\n'
   write_file /etc/mesosphere/setup-flags/cluster-package-list 0644 "${CLUSTER_PACKAGE_LIST_ID}"$'\n'
   write_file /etc/systemd/journald.conf.d/dcos.conf 0644 "[Journal]
 MaxLevelConsole=warning
@@ -572,11 +727,40 @@ RateLimitBurst=20000
   if [[ -n $DOCKER_CREDENTIALS ]]; then
     write_file /etc/mesosphere/docker_credentials 0600 "$DOCKER_CREDENTIALS"$'\n'
   fi
+  configure_proxy
+}
+
+# proxy_env_lines: the proxy settings as environment-file lines, in both spellings (tools read one or the other).
+proxy_env_lines() {
+  printf '%s\n' "http_proxy=${HTTP_PROXY_URL}" "https_proxy=${HTTPS_PROXY_URL}" "no_proxy=${NO_PROXY_LIST}" \
+    "HTTP_PROXY=${HTTP_PROXY_URL}" "HTTPS_PROXY=${HTTPS_PROXY_URL}" "NO_PROXY=${NO_PROXY_LIST}"
+}
+
+# With use_proxy: true, the proxy environment goes where each role's services read it, and to Docker (image pulls).
+configure_proxy() {
+  [[ $USE_PROXY == true ]] || return 0
+  echo "Writing the proxy settings"
+  if has_role master; then
+    write_file /var/lib/dcos/environment.proxy 0600 "$(proxy_env_lines)"$'\n'
+  fi
+  if is_agent; then
+    # The agent's own environment file may already hold other settings of the operator's: keep them.
+    local content kept=''
+    if [[ -f /var/lib/dcos/mesos-slave-common ]]; then
+      kept=$(grep -Ev '^(http_proxy|https_proxy|no_proxy|HTTP_PROXY|HTTPS_PROXY|NO_PROXY)=' /var/lib/dcos/mesos-slave-common || true)
+    fi
+    content=$(proxy_env_lines)
+    [[ -z $kept ]] || content=$kept$'\n'$content
+    write_file /var/lib/dcos/mesos-slave-common 0600 "$content"$'\n'
+  fi
+  write_file "$SYSTEMD_DIR/docker.service.d/http-proxy.conf" 0600 "[Service]
+Environment=\"HTTP_PROXY=${HTTP_PROXY_URL//%/%%}\" \"HTTPS_PROXY=${HTTPS_PROXY_URL//%/%%}\" \"NO_PROXY=${NO_PROXY_LIST//%/%%}\"
+"
 }
 
 write_units() {
   # systemd expands %-specifiers in unit files: a percent-encoded URL must reach curl unchanged.
-  local url=${BOOTSTRAP_URL//%/%%}
+  local url=${REPOSITORY_URL//%/%%}
   write_file "$SYSTEMD_DIR/dcos-link-env.service" 0644 "[Unit]
 Description=Pkgpanda: Link the DC/OS environment into login shells
 Before=dcos.target
@@ -587,6 +771,17 @@ StandardError=journal+console
 ExecStartPre=/usr/bin/mkdir -p /etc/profile.d
 ExecStart=/usr/bin/ln -sf /opt/mesosphere/bin/add_dcos_path.sh /etc/profile.d/dcos.sh
 "
+  # The unit copies the bootstrap tarball into its own root-only directory, checks its SHA-256 there and unpacks that
+  # very copy: whatever happens to the repository between the install's check and the unit's run, nothing unchecked
+  # is unpacked into /opt/mesosphere.
+  local bootstrap_sha
+  bootstrap_sha=$(awk -v p="bootstrap/${BOOTSTRAP_ID}.bootstrap.tar.xz" '$3 == p { print $1 }' <<<"$ARTIFACTS")
+  if [[ ! $bootstrap_sha =~ ^[0-9a-f]{64}$ ]]; then
+    echo "internal error: the manifest has no bootstrap/${BOOTSTRAP_ID}.bootstrap.tar.xz" >&2
+    exit 70
+  fi
+  install -d -m 0700 -o root -g root "$DOWNLOAD_DIR"
+  write_file "$DOWNLOAD_DIR/bootstrap.tar.xz.sha256" 0600 "${bootstrap_sha}  ${DOWNLOAD_DIR}/bootstrap.tar.xz"$'\n'
   write_file "$SYSTEMD_DIR/dcos-download.service" 0644 "[Unit]
 Description=Pkgpanda: Download DC/OS to this host.
 After=network-online.target
@@ -596,10 +791,12 @@ ConditionPathExists=!/opt/mesosphere/active/
 Type=oneshot
 StandardOutput=journal+console
 StandardError=journal+console
-ExecStartPre=/usr/bin/curl --keepalive-time 2 -fLsSv --retry 20 -Y 100000 -y 60 -o /tmp/bootstrap.tar.xz ${url}/bootstrap/${BOOTSTRAP_ID}.bootstrap.tar.xz
+ExecStartPre=/usr/bin/install -d -m 0700 ${DOWNLOAD_DIR}
+ExecStartPre=/usr/bin/curl --keepalive-time 2 -fLsSv --retry 20 -Y 100000 -y 60 -o ${DOWNLOAD_DIR}/bootstrap.tar.xz ${url}/bootstrap/${BOOTSTRAP_ID}.bootstrap.tar.xz
+ExecStartPre=/usr/bin/sha256sum --check --strict ${DOWNLOAD_DIR}/bootstrap.tar.xz.sha256
 ExecStartPre=/usr/bin/mkdir -p /opt/mesosphere
-ExecStart=/usr/bin/tar -axf /tmp/bootstrap.tar.xz -C /opt/mesosphere
-ExecStartPost=-/usr/bin/rm -f /tmp/bootstrap.tar.xz
+ExecStart=/usr/bin/tar -axf ${DOWNLOAD_DIR}/bootstrap.tar.xz -C /opt/mesosphere
+ExecStartPost=-/usr/bin/rm -f ${DOWNLOAD_DIR}/bootstrap.tar.xz
 "
   write_file "$SYSTEMD_DIR/dcos-setup.service" 0644 "[Unit]
 Description=Pkgpanda: Specialize DC/OS for this host.
@@ -650,7 +847,7 @@ main() {
       exit "$rc"
     fi
   fi
-  verify_artifacts "install DC/OS"
+  fetch_artifacts "install DC/OS"
   setup_directories
   setup_roles
   configure_dcos

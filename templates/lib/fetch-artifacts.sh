@@ -1,0 +1,139 @@
+# shellcheck shell=bash
+# fetch_artifacts WHAT: makes every artifact of $ARTIFACTS (lines of "<sha256> <size> <path>") available, checked,
+# before anything is installed, and sets REPOSITORY_URL to where the node installs them from.
+#   file://     the files are checked in place (the SSH push put them there; only the SSH user, who has sudo, can
+#               write that directory) and REPOSITORY_URL is bootstrap_url, as in DC/OS 1.11;
+#   http(s)://  each file is downloaded ONCE into $LOCAL_REPO (root's own, mode 0700: never /tmp, where a local user
+#               could plant or swap a file), checked there, and REPOSITORY_URL is file://$LOCAL_REPO, so that the
+#               dcos-download unit and pkgpanda install exactly the files that were checked and download nothing.
+# A download tries bootstrap_url, then each mirror in order; on each, up to $DOWNLOAD_TRIES attempts with doubling
+# backoff on 5xx, 408, 429 and network errors, resuming the partial file with a Range request (curl -C -). A file that
+# does not match the manifest is removed and the next base URL is tried. When an artifact cannot be had from any base
+# URL, every URL tried is named with its HTTP status (or curl's error), and it refuses to WHAT and exits 1.
+# Needs: BOOTSTRAP_URL, MIRRORS (base URLs, one a line), ARTIFACTS, LOCAL_REPO, WORK_DIR, curl_proxy_env (the proxy
+# environment for curl, empty when use_proxy is false) and verify_artifacts (lib/verify-artifacts.sh).
+
+DOWNLOAD_TRIES=${DCOS_INSTALL_DOWNLOAD_TRIES:-4}
+DOWNLOAD_BACKOFF=${DCOS_INSTALL_DOWNLOAD_BACKOFF:-1}
+DOWNLOAD_MAX_BACKOFF=30
+
+# file_matches FILE SHA256 SIZE
+file_matches() {
+  [[ -f $1 ]] && [[ $(stat -c %s "$1") == "$3" ]] && [[ $(sha256sum "$1" | awk '{ print $1 }') == "$2" ]]
+}
+
+# describe_failure RC CODE: why one curl call failed, in words.
+describe_failure() {
+  local rc=$1 code=$2 why
+  if ((rc == 22)); then
+    echo "HTTP ${code}"
+    return
+  fi
+  why=$(tail -n 1 "$WORK_DIR/curl.err" 2>/dev/null | sed 's/^curl: ([0-9]*) //')
+  if [[ $code == 000 ]]; then
+    echo "no HTTP answer (curl exit ${rc}${why:+: ${why}})"
+  else
+    echo "HTTP ${code}, then curl exit ${rc}${why:+: ${why}}"
+  fi
+}
+
+# retryable RC CODE: whether another attempt at the same URL may succeed (server errors, network errors, cut-off
+# transfers); a 404 or any other 4xx goes to the next base URL at once.
+retryable() {
+  local rc=$1 code=$2
+  case $rc in
+    22) [[ $code == 5?? || $code == 408 || $code == 429 || $code == 416 ]] ;;
+    5 | 6 | 7 | 16 | 18 | 28 | 33 | 35 | 36 | 52 | 55 | 56 | 92) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+# download_one REL SHA SIZE DEST: 0 when DEST holds the checked file, else 1 with the reasons on stderr.
+download_one() {
+  local rel=$1 sha=$2 size=$3 dest=$4 part base url attempt rc code delay reasons=() actual actual_size
+  part=$dest.part
+  mkdir -p "$(dirname "$dest")"
+  while IFS= read -r base; do
+    [[ -n $base ]] || continue
+    url=${base%/}/$rel
+    delay=$DOWNLOAD_BACKOFF
+    for ((attempt = 1; attempt <= DOWNLOAD_TRIES; attempt++)); do
+      rc=0
+      # -C -: continue a partial file left by an earlier attempt (or an earlier run) with a Range request.
+      code=$(curl_proxy_env curl -sS -f -L --connect-timeout 10 -Y 1024 -y 60 -C - -o "$part" -w '%{http_code}' \
+        "$url" 2>"$WORK_DIR/curl.err") || rc=$?
+      [[ $code =~ ^[0-9]{3}$ ]] || code=000
+      if ((rc == 22)) && [[ $code == 416 ]] && [[ -f $part ]] && (($(stat -c %s "$part") >= size)); then
+        rc=0 # the partial file was already complete: nothing left to fetch
+      fi
+      if ((rc == 0)); then
+        if file_matches "$part" "$sha" "$size"; then
+          mv -f "$part" "$dest"
+          return 0
+        fi
+        actual_size=$(stat -c %s "$part" 2>/dev/null || echo 0)
+        actual=$(sha256sum "$part" 2>/dev/null | awk '{ print $1 }')
+        echo "ERROR: artifact ${rel} from ${url} does not match the bundle manifest: expected SHA-256 ${sha}" \
+          "(${size} bytes), found ${actual} (${actual_size} bytes); refusing it" >&2
+        rm -f "$part"
+        reasons+=("${url}: SHA-256 mismatch")
+        continue 2
+      fi
+      if ((rc == 33 || rc == 36)) || [[ $code == 416 ]]; then
+        # The server cannot continue this partial file: start it again from the first byte.
+        rm -f "$part"
+      fi
+      if ! retryable "$rc" "$code"; then
+        reasons+=("${url}: $(describe_failure "$rc" "$code")")
+        continue 2
+      fi
+      if ((attempt < DOWNLOAD_TRIES)); then
+        echo "Download of ${url} failed ($(describe_failure "$rc" "$code")); attempt $((attempt + 1)) of ${DOWNLOAD_TRIES} in ${delay} s" >&2
+        sleep "$delay"
+        delay=$((delay * 2 > DOWNLOAD_MAX_BACKOFF ? DOWNLOAD_MAX_BACKOFF : delay * 2))
+      else
+        reasons+=("${url}: $(describe_failure "$rc" "$code") after ${DOWNLOAD_TRIES} attempts")
+      fi
+    done
+  done < <(printf '%s\n%s\n' "$BOOTSTRAP_URL" "$MIRRORS")
+  echo "ERROR: could not download ${rel} from any base URL:" >&2
+  local r
+  for r in "${reasons[@]}"; do echo "  ${r}" >&2; done
+  return 1
+}
+
+fetch_artifacts() {
+  local what=$1 sha size rel bad=0 n=0 fetched=0
+  case $BOOTSTRAP_URL in
+    file://*)
+      verify_artifacts "$what"
+      REPOSITORY_URL=$BOOTSTRAP_URL
+      return
+      ;;
+    http://* | https://*) ;;
+    *)
+      echo "ERROR: unsupported bootstrap_url ${BOOTSTRAP_URL}: expected file://, http:// or https://" >&2
+      exit 1
+      ;;
+  esac
+  install -d -m 0700 -o root -g root "$LOCAL_REPO"
+  echo "Downloading the artifacts from ${BOOTSTRAP_URL}${MIRRORS:+ (mirrors: ${MIRRORS//$'\n'/ })} into ${LOCAL_REPO}"
+  while read -r sha size rel; do
+    [[ -n $sha ]] || continue
+    n=$((n + 1))
+    # A re-run keeps what an earlier run already downloaded and checked.
+    file_matches "$LOCAL_REPO/$rel" "$sha" "$size" && continue
+    if download_one "$rel" "$sha" "$size" "$LOCAL_REPO/$rel"; then
+      fetched=$((fetched + 1))
+    else
+      bad=$((bad + 1))
+    fi
+  done <<<"$ARTIFACTS"
+  if ((bad > 0)); then
+    echo "Refusing to ${what}: ${bad} of ${n} artifacts could not be downloaded and verified." \
+      "Check that genconf/serve is served at ${BOOTSTRAP_URL} (genconf --verify-bundle on the bootstrap node) and retry." >&2
+    exit 1
+  fi
+  echo "All ${n} artifacts match the bundle manifest (${fetched} downloaded, $((n - fetched)) already here)"
+  REPOSITORY_URL=file://$LOCAL_REPO
+}
