@@ -29,6 +29,7 @@ const COMMANDS: Record<Action, () => Promise<Command>> = {
   'aws-cloudformation': async () => (await import('./commands/cloud.js')).run,
   'azure-arm': async () => (await import('./commands/cloud.js')).run,
   version: async () => (await import('./commands/version.js')).run,
+  serve: async () => (await import('./commands/serve.js')).run,
   'import-installer': async () => (await import('./commands/import-installer.js')).run,
 };
 

@@ -23,6 +23,7 @@ const ACTION_FLAGS: ReadonlyArray<readonly [flag: string, key: string, action: A
   ['--azure-arm', 'azureArm', 'azure-arm'],
   ['--version', 'version', 'version'],
   ['--import-installer', 'importInstaller', 'import-installer'],
+  ['--serve', 'serve', 'serve'],
 ];
 
 function intOption(name: string, min: number, max: number) {
@@ -87,6 +88,11 @@ export function buildProgram(programName: string): Commander {
     .option('--junit <file>', 'also write a JUnit XML report')
     .option('--continue-on-master-failure', 'deploy agents even if a master failed')
     .option('--dry-run', 'SSH actions: print every step for every host and touch nothing')
+    .option('--serve', 'serve genconf/serve with the system nginx in the foreground and print the per-role commands')
+    .addOption(new Option('--port <n>', '--serve: port to listen on (default: bootstrap_url\'s port, else 8080)').argParser(intOption('--port', 1, 65535)))
+    .option('--bind <addr>', '--serve: address to listen on (default 0.0.0.0)')
+    .option('--print-config', '--serve: print the nginx configuration and exit')
+    .option('--pull', '--deploy: each host downloads the bundle from bootstrap_url over HTTP instead of receiving it over SFTP')
     .option('--no-color', 'no colours in output')
     .option('--cli-telemetry-disabled', 'accepted for compatibility; this tool sends no telemetry')
     .option('--offline', 'accepted for compatibility; has no effect');
@@ -128,6 +134,10 @@ export function parseArgs(argv: readonly string[], cwd: string, env: NodeJS.Proc
           .filter((h) => h !== '')
       : undefined;
   if (hosts !== undefined && hosts.length === 0) throw new UsageError('--hosts needs at least one address');
+  for (const [key, flag] of [['port', '--port'], ['bind', '--bind'], ['printConfig', '--print-config']] as const) {
+    if (o[key] !== undefined && action !== 'serve') throw new UsageError(`${flag} goes with --serve`);
+  }
+  if (o.pull !== undefined && action !== 'deploy') throw new UsageError('--pull goes with --deploy');
   return {
     action,
     genconfDir,
@@ -150,6 +160,10 @@ export function parseArgs(argv: readonly string[], cwd: string, env: NodeJS.Proc
     junitFile: typeof o.junit === 'string' ? path.resolve(cwd, o.junit) : undefined,
     continueOnMasterFailure: o.continueOnMasterFailure === true,
     dryRun: o.dryRun === true,
+    ...(o.port !== undefined ? { servePort: o.port as number } : {}),
+    ...(typeof o.bind === 'string' ? { serveBind: o.bind } : {}),
+    printConfig: o.printConfig === true,
+    pull: o.pull === true,
     probe: o.probe === true,
     ...(typeof o.bundle === 'string' ? { bundleFile: path.resolve(cwd, o.bundle) } : {}),
     force: o.force === true,

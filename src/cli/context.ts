@@ -21,7 +21,8 @@ export type Action =
   | 'aws-cloudformation'
   | 'azure-arm'
   | 'version'
-  | 'import-installer';
+  | 'import-installer'
+  | 'serve';
 
 export type { HostKeyChecking };
 
@@ -59,6 +60,14 @@ export interface CliOptions {
   sshConfig?: string;
   /** Which of the flags that beat ssh_config were given on the command line. */
   sshFlagsGiven?: { connectTimeout: boolean; hostKeyChecking: boolean; knownHosts: boolean };
+  /** `--serve --port N` (default: bootstrap_url's port, else 8080). */
+  servePort?: number;
+  /** `--serve --bind ADDR` (default 0.0.0.0). */
+  serveBind?: string;
+  /** `--serve --print-config`: print nginx's configuration instead of running it. */
+  printConfig: boolean;
+  /** `--deploy --pull`: each host downloads the bundle over HTTP from bootstrap_url instead of receiving it over SFTP. */
+  pull: boolean;
   color: boolean;
   /** `--status --probe`: ask every host what it has (read-only). */
   probe: boolean;

@@ -26,6 +26,7 @@ import { ndjsonWriter } from '../report/ndjson.js';
 import { Progress } from '../report/progress.js';
 import { renderSummary } from '../report/summary.js';
 import { isStageName, STAGES } from '../stages/index.js';
+import { deployPull } from '../stages/deploy.js';
 import type { Stage } from '../stages/types.js';
 import type { Transport } from '../transport/transport.js';
 
@@ -56,7 +57,7 @@ async function mustExist(file: string, what: string, hint: string): Promise<void
 }
 
 /** The local files the stage sends, checked before any host is touched. */
-export async function stageFiles(stage: Stage, genconfDir: string, baseDir: string, args: Arguments): Promise<PlanFiles> {
+export async function stageFiles(stage: Stage, genconfDir: string, baseDir: string, args: Arguments, opts: { pull?: boolean } = {}): Promise<PlanFiles> {
   const serve = path.join(genconfDir, 'serve');
   const rel = path.relative(process.cwd(), serve) || serve;
   const runGenconf = `run --genconf first to build ${rel}`;
@@ -69,7 +70,10 @@ export async function stageFiles(stage: Stage, genconfDir: string, baseDir: stri
     case 'deploy': {
       const bundleTar = path.join(serve, 'dcos-install.tar');
       await mustExist(bundleTar, `${path.join(rel, 'dcos-install.tar')}`, runGenconf);
-      return { bundleTar, bundleSha256: await sha256File(bundleTar) };
+      const pushed = { bundleTar, bundleSha256: await sha256File(bundleTar) };
+      if (!opts.pull) return pushed;
+      const { pullFiles } = await import('../serve/pull.js');
+      return { ...pushed, ...(await pullFiles(serve, args.bootstrap_url)) };
     }
     case 'uninstall':
       return { uninstallScript: remoteScriptPath('uninstall.sh') };
@@ -175,7 +179,7 @@ export interface SshStageDeps {
 export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}): Promise<ExitCode> {
   const o = ctx.options;
   if (!isStageName(o.action)) throw new Error(`ssh-stage cannot run action ${o.action}`);
-  const stage = STAGES[o.action];
+  const stage = o.pull && o.action === 'deploy' ? deployPull : STAGES[o.action];
   // With --json, stdout carries only the NDJSON events; every human line goes to stderr.
   const human = o.json ? ctx.stderr : ctx.stdout;
 
@@ -188,7 +192,7 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
   if (validation.warnings.length > 0) ctx.stderr.write(formatIssuesHuman(validation, { color: colorFor(o, ctx.stderr) }).replace(/\n?$/, '\n'));
   const args = validation.args;
 
-  const files = await stageFiles(stage, o.genconfDir, o.baseDir, args);
+  const files = await stageFiles(stage, o.genconfDir, o.baseDir, args, { pull: o.pull });
   const retry = o.retryFailed ? retryLabelsFrom(await readRecord(o.genconfDir), stage.name, o.genconfDir) : undefined;
   const { readSshSettings, describeSshSettings } = await import('./ssh-settings.js');
   const sshSettings = readSshSettings(o, args);
@@ -204,7 +208,7 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
     human.write(retry !== undefined ? `[${stage.name}] every host succeeded in the last --${stage.name} run; nothing to retry.\n` : `[${stage.name}] no hosts to work on.\n`);
     return ExitCode.OK;
   }
-  if (stage.name === 'deploy' && args.bootstrap_url !== undefined && args.bootstrap_url.replace(/\/+$/, '') !== `file://${plan.stagingDir}`) {
+  if (stage.name === 'deploy' && !o.pull && args.bootstrap_url !== undefined && args.bootstrap_url.replace(/\/+$/, '') !== `file://${plan.stagingDir}`) {
     human.write(`[deploy] note: bootstrap_url is ${args.bootstrap_url}; nodes download DC/OS from there, not from the copied bundle.\n`);
   }
   for (const line of describeSshSettings(sshSettings, o.verbose)) human.write(`[${stage.name}] ${line}\n`);

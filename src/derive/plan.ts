@@ -33,6 +33,12 @@ export interface PlanFiles {
   /** genconf/serve/dcos-install.tar and its SHA-256 (hex), computed locally. */
   bundleTar?: string;
   bundleSha256?: string;
+  /**
+   * `--deploy --pull`: the http(s) base URL each host downloads dcos_install.sh from (bootstrap_url), and the script's
+   * SHA-256 computed locally from genconf/serve/dcos_install.sh. The script then pulls and checks every artifact.
+   */
+  pullUrl?: string;
+  installScriptSha256?: string;
   /** The ip-detect script the bundle ships. */
   ipDetect?: string;
   /** The fault-domain-detect script of the config, when it has one (preflight runs it on every host). */

@@ -70,7 +70,7 @@ async function install(role: string, fn: (sb: Sandbox, r: { status: number; stdo
 const artifactPaths = (): string[] => bundle.manifest.files.map((f) => f.path);
 const requestsFor = (rel: string) => nginx!.accessLog().filter((e) => e.path === `/${rel}`);
 
-describe('dcos_install.sh pulling from nginx', { timeout: 300_000 }, () => {
+describe('dcos_install.sh pulling from nginx', { timeout: 480_000 }, () => {
   test('each artifact is downloaded once into root-only storage, checked, and exactly that copy is installed', async (ctx) => {
     needSandbox(ctx);
     needNginx(ctx);

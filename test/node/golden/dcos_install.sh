@@ -589,12 +589,27 @@ file_matches() {
 # describe_failure RC CODE: why one curl call failed, in words.
 describe_failure() {
   local rc=$1 code=$2 why
-  if [[ $code != 000 ]]; then
+  if ((rc == 22)); then
     echo "HTTP ${code}"
     return
   fi
   why=$(tail -n 1 "$WORK_DIR/curl.err" 2>/dev/null | sed 's/^curl: ([0-9]*) //')
-  echo "no HTTP answer (curl exit ${rc}${why:+: ${why}})"
+  if [[ $code == 000 ]]; then
+    echo "no HTTP answer (curl exit ${rc}${why:+: ${why}})"
+  else
+    echo "HTTP ${code}, then curl exit ${rc}${why:+: ${why}}"
+  fi
+}
+
+# retryable RC CODE: whether another attempt at the same URL may succeed (server errors, network errors, cut-off
+# transfers); a 404 or any other 4xx goes to the next base URL at once.
+retryable() {
+  local rc=$1 code=$2
+  case $rc in
+    22) [[ $code == 5?? || $code == 408 || $code == 429 || $code == 416 ]] ;;
+    5 | 6 | 7 | 16 | 18 | 28 | 33 | 35 | 36 | 52 | 55 | 56 | 92) return 0 ;;
+    *) return 1 ;;
+  esac
 }
 
 # download_one REL SHA SIZE DEST: 0 when DEST holds the checked file, else 1 with the reasons on stderr.
@@ -632,13 +647,10 @@ download_one() {
         # The server cannot continue this partial file: start it again from the first byte.
         rm -f "$part"
       fi
-      case $code in
-        5?? | 408 | 429 | 416 | 000) ;; # worth another attempt
-        *)
-          reasons+=("${url}: $(describe_failure "$rc" "$code")")
-          continue 2
-          ;;
-      esac
+      if ! retryable "$rc" "$code"; then
+        reasons+=("${url}: $(describe_failure "$rc" "$code")")
+        continue 2
+      fi
       if ((attempt < DOWNLOAD_TRIES)); then
         echo "Download of ${url} failed ($(describe_failure "$rc" "$code")); attempt $((attempt + 1)) of ${DOWNLOAD_TRIES} in ${delay} s" >&2
         sleep "$delay"
