@@ -580,6 +580,8 @@ verify_artifacts() {
 DOWNLOAD_TRIES=${DCOS_INSTALL_DOWNLOAD_TRIES:-4}
 DOWNLOAD_BACKOFF=${DCOS_INSTALL_DOWNLOAD_BACKOFF:-1}
 DOWNLOAD_MAX_BACKOFF=30
+# Base URLs that gave no HTTP answer after every attempt: later artifacts skip them instead of waiting again.
+DEAD_BASES=' '
 
 # file_matches FILE SHA256 SIZE
 file_matches() {
@@ -620,6 +622,10 @@ download_one() {
   while IFS= read -r base; do
     [[ -n $base ]] || continue
     url=${base%/}/$rel
+    if [[ $DEAD_BASES == *" ${base} "* ]]; then
+      reasons+=("${url}: skipped (${base} gave no HTTP answer earlier in this run)")
+      continue
+    fi
     delay=$DOWNLOAD_BACKOFF
     for ((attempt = 1; attempt <= DOWNLOAD_TRIES; attempt++)); do
       rc=0
@@ -657,6 +663,7 @@ download_one() {
         delay=$((delay * 2 > DOWNLOAD_MAX_BACKOFF ? DOWNLOAD_MAX_BACKOFF : delay * 2))
       else
         reasons+=("${url}: $(describe_failure "$rc" "$code") after ${DOWNLOAD_TRIES} attempts")
+        [[ $code != 000 ]] || DEAD_BASES+="${base} "
       fi
     done
   done < <(printf '%s\n%s\n' "$BOOTSTRAP_URL" "$MIRRORS")
