@@ -31,10 +31,10 @@ export interface ImportBenchOptions {
   log: (line: string) => void;
 }
 
-export async function importSection(o: ImportBenchOptions, work: string): Promise<ImportComparison> {
+export async function importSection(o: ImportBenchOptions, work: string, bigFirst: boolean): Promise<ImportComparison> {
   const file = path.join(work, 'dcos_generate_config.sh');
   o.log(`import: writing a ${o.mib} MiB synthetic installer of random data (not measured)`);
-  const made = await writeLargeInstaller(file, o.mib * 1024 * 1024);
+  const made = await writeLargeInstaller(file, o.mib * 1024 * 1024, { bigFirst });
   const oursDir = path.join(work, 'ours-artifacts');
   const floorDir = path.join(work, 'floor');
   const sides = await sampleSides(
@@ -56,7 +56,7 @@ export async function importSection(o: ImportBenchOptions, work: string): Promis
         },
       },
     ],
-    { warmup: o.warmup, runs: o.runs, timeoutMs: 30 * 60_000, log: o.log, label: 'import' },
+    { warmup: o.warmup, runs: o.runs, timeoutMs: 30 * 60_000, log: o.log, label: `import${bigFirst ? ' (big layer spooled)' : ''}` },
   );
   await rm(oursDir, { recursive: true, force: true });
   await rm(floorDir, { recursive: true, force: true });
@@ -67,6 +67,7 @@ export async function importSection(o: ImportBenchOptions, work: string): Promis
   const oursMBps = mbps(ours?.wallMs.median);
   const floorMBps = mbps(floor?.wallMs.median);
   return {
+    case: bigFirst ? 'big layer arrives before its parent: spooled' : 'layers in parent-chain order: none spooled',
     installerBytes: made.size,
     packages: made.packages.length,
     sides: { ...(sides.ours ? { ours: sides.ours } : {}), ...(sides.floor ? { floor: sides.floor } : {}) },
@@ -78,7 +79,7 @@ export async function importSection(o: ImportBenchOptions, work: string): Promis
 
 export function importMethod(mib: number): string {
   return (
-    `Import: a ${mib} MiB synthetic installer (bench/lib/installer-gen.ts: script header, #EOF#, outer tar, classic docker-save image with a small base layer and one layer of 64 MiB random packages; manifest.json after the layers, so genconf spools them). ` +
+    `Import: a ${mib} MiB synthetic installer (bench/lib/installer-gen.ts: script header, #EOF#, outer tar, classic docker-save image with a small base layer and one layer of 64 MiB random packages, <dir>/VERSION and <dir>/json as docker writes them, manifest.json after the layers). Two cases: the big layer's directory sorts after the base's (genconf applies both as they stream past, from the parent chain) or before it (genconf spools it to a temporary file and applies it when the manifest arrives). ` +
     `genconf = \`node dist/cli/main.js --import-installer FILE --artifacts DIR\` (one pass, sha256 of every layer checked, whiteouts applied, consistency checks, atomic rename). ` +
     `floor = \`sed '1,/^#EOF#$/d' FILE | tar -x\`, \`tar -xf\` of the image tar, then \`tar -xf\` of each layer in manifest order (no digests, no whiteouts). MB/s = installer bytes / median wall (10^6 bytes). The installer is in the page cache for both sides.`
   );

@@ -466,7 +466,8 @@ async function main(argv: readonly string[]): Promise<number> {
     if (o.only.includes('scale')) await section('scale', () => scaleSection(o, work, singles));
     if (o.only.includes('import')) {
       await section('import', async () => {
-        imports.push(await importSection({ mib: o.importMiB, runs: o.quick ? 1 : Math.min(o.runs, 3), warmup: o.quick ? 0 : 1, cli: CLI, log }, work));
+        const io = { mib: o.importMiB, runs: o.quick ? 1 : Math.min(o.runs, 3), warmup: o.quick ? 0 : 1, cli: CLI, log };
+        for (const bigFirst of [false, true]) imports.push(await importSection(io, work, bigFirst));
       });
     }
   } finally {

@@ -52,8 +52,18 @@ export interface LargeInstaller {
   sha256: Record<string, string>;
 }
 
+export interface LargeOptions {
+  fileSize?: number;
+  /**
+   * Name the big layer's directory so that it sorts before the base layer's, as a hash may: it then arrives before
+   * its parent and has to wait in a spool file. By default it sorts after, and follows the parent chain.
+   */
+  bigFirst?: boolean;
+}
+
 /** Writes an installer of about `bytes` (packages of `fileSize` random bytes each) to `file`. */
-export async function writeLargeInstaller(file: string, bytes: number, fileSize = 64 * CHUNK): Promise<LargeInstaller> {
+export async function writeLargeInstaller(file: string, bytes: number, opts: LargeOptions = {}): Promise<LargeInstaller> {
+  const fileSize = opts.fileSize ?? 64 * CHUNK;
   const count = Math.max(1, Math.ceil(bytes / fileSize));
   const packages = Array.from({ length: count }, (_, i) => `pkg${i}--1`);
   const base = smallTar([
@@ -66,12 +76,15 @@ export async function writeLargeInstaller(file: string, bytes: number, fileSize 
   ]);
   const baseHex = createHash('sha256').update(base).digest('hex');
   const bigSize = count * (BLOCK + pad(fileSize)) + 2 * BLOCK;
-  const dirs = ['0aa0', '0bb0'].map((d) => d.repeat(16));
+  // As docker save: <dir>/VERSION, <dir>/json (id and parent), <dir>/layer.tar; base first in the manifest.
+  const dirs = ['0aa0', opts.bigFirst ? '0000' : '0bb0'].map((d) => d.repeat(16));
+  const v1 = dirs.map((d, i) => Buffer.from(JSON.stringify({ id: d, ...(i > 0 ? { parent: dirs[i - 1] } : {}) })));
+  const metaSize = v1.reduce((n, j) => n + 2 * BLOCK + BLOCK + pad(j.length), 0);
   const configText = (bigHex: string): string => JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${baseHex}`, `sha256:${bigHex}`] } });
   const manifestText = (configName: string): string => JSON.stringify([{ Config: configName, RepoTags: ['mesosphere/dcos-genconf:bench'], Layers: dirs.map((d) => `${d}/layer.tar`) }]);
   const configSize = Buffer.byteLength(configText('0'.repeat(64)));
   const manifestSize = Buffer.byteLength(manifestText(`${'0'.repeat(64)}.json`));
-  const innerSize = BLOCK + pad(base.length) + BLOCK + pad(bigSize) + BLOCK + pad(configSize) + BLOCK + pad(manifestSize) + 2 * BLOCK;
+  const innerSize = metaSize + BLOCK + pad(base.length) + BLOCK + pad(bigSize) + BLOCK + pad(configSize) + BLOCK + pad(manifestSize) + 2 * BLOCK;
   const imageName = `dcos-genconf.${LARGE_COMMIT.slice(0, 18)}-${LARGE_BOOTSTRAP_ID.slice(0, 18)}.tar`;
 
   const out = createWriteStream(file, { mode: 0o644 });
@@ -84,13 +97,25 @@ export async function writeLargeInstaller(file: string, bytes: number, fileSize 
 
   await write(Buffer.from('#!/usr/bin/env bash\n# variant: open\necho "a synthetic installer for tests" >&2\nexit 1\n#EOF#\n'));
   await write(header(imageName, innerSize));
-  // Inner tar: base layer, big layer, config, manifest.
-  await write(header(`${dirs[0]}/layer.tar`, base.length));
-  await write(base);
-  await zeros(pad(base.length) - base.length);
-  await write(header(`${dirs[1]}/layer.tar`, bigSize));
+  const small = async (name: string, data: Buffer): Promise<void> => {
+    await write(header(name, data.length));
+    await write(data);
+    await zeros(pad(data.length) - data.length);
+  };
+  const layerDir = async (i: number): Promise<void> => {
+    await small(`${dirs[i]}/VERSION`, Buffer.from('1.0'));
+    await small(`${dirs[i]}/json`, v1[i]!);
+  };
+  // Inner tar, sorted by name as docker writes it: the layer directories, config, manifest.
   const big = createHash('sha256');
   const sums: Record<string, string> = {};
+  const writeBase = async (): Promise<void> => {
+    await layerDir(0);
+    await small(`${dirs[0]}/layer.tar`, base);
+  };
+  if (!opts.bigFirst) await writeBase();
+  await layerDir(1);
+  await write(header(`${dirs[1]}/layer.tar`, bigSize));
   const bigWrite = async (b: Buffer): Promise<void> => {
     big.update(b);
     await write(b);
@@ -109,6 +134,7 @@ export async function writeLargeInstaller(file: string, bytes: number, fileSize 
   }
   await bigWrite(Buffer.alloc(2 * BLOCK));
   await zeros(pad(bigSize) - bigSize);
+  if (opts.bigFirst) await writeBase();
   const config = Buffer.from(configText(big.digest('hex')));
   const configName = `${createHash('sha256').update(config).digest('hex')}.json`;
   await write(header(configName, config.length));

@@ -126,7 +126,7 @@ export function renderMarkdown(r: BenchResults): string {
       table(
         ['installer', 'genconf wall', 'floor wall', 'genconf MB/s', 'floor MB/s', 'genconf / floor throughput', 'cpu genconf', 'cpu floor', 'peak RSS genconf', 'peak RSS floor'],
         r.imports.map((i) => [
-          `${(i.installerBytes / 2 ** 30).toFixed(2)} GiB, ${i.packages} packages`,
+          `${(i.installerBytes / 2 ** 30).toFixed(2)} GiB, ${i.packages} packages; ${i.case}`,
           wallCell(i.sides.ours),
           wallCell(i.sides.floor),
           i.oursMBps === null ? '–' : i.oursMBps.toFixed(0),

@@ -43,6 +43,8 @@ export interface SingleResult {
 
 /** --import-installer against the original's unpacking (sed | tar, then tar per layer), in the same run. */
 export interface ImportComparison {
+  /** Which layer order this row measured. */
+  case: string;
   installerBytes: number;
   packages: number;
   sides: Partial<Record<'ours' | 'floor', SideResult>>;

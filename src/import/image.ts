@@ -7,6 +7,12 @@
  * the next one to apply goes straight into the tree; any other is spooled to a file in the work directory (never
  * memory) and applied once its turn is known. Every layer's sha256 is computed while its bytes pass and checked
  * against the config's diff_ids.
+ *
+ * The classic layout says a little more before the manifest: each `<dir>/json` (sorted before its `layer.tar`)
+ * names the layer's parent. A layer whose parent is the layer applied last (or that has none, when nothing is
+ * applied yet) is next in the chain, so it is applied as it streams past instead of being spooled. When the
+ * manifest and config arrive, the layers applied that way must be exactly the first ones of the manifest, with the
+ * config's digests; anything else fails the import.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -52,6 +58,10 @@ export class ImageReader {
   private spoolCount = 0;
   private spooledLayers = 0;
   private readonly small = new Map<string, Buffer>();
+  /** Classic layout: layer dir → its parent's dir (null for the base), from `<dir>/json`. */
+  private readonly parents = new Map<string, string | null>();
+  /** Layers applied from the parent chain before the plan was known, with their digests, in order. */
+  private readonly chained: { member: string; sha256: string }[] = [];
   private readonly spooled = new Map<string, Spooled>();
 
   constructor(
@@ -77,13 +87,23 @@ export class ImageReader {
     if (isLayerish) {
       const want = this.plan?.[this.next];
       if (want !== undefined && want.member === name) {
-        await this.applyLayer(want, stream);
+        checkDigest(want, (await this.applyLayer(want, stream))!);
         await this.drainSpooled();
+      } else if (!this.plan && this.nextInChain(name)) {
+        const n = this.next + 1;
+        const sha256 = (await this.applyLayer({ n, member: name, gzip: false }, stream))!;
+        this.chained.push({ member: name, sha256 });
       } else {
         await this.spool(name, stream);
         await this.tryPlan();
         await this.drainSpooled();
       }
+      return;
+    }
+    const v1 = /^([^/]+)\/json$/.exec(name);
+    if (v1 && (header.size ?? 0) <= JSON_MAX) {
+      const doc = parseJson(await readAll(stream), name) as { parent?: unknown };
+      this.parents.set(v1[1]!, typeof doc?.parent === 'string' && doc.parent !== '' ? doc.parent : null);
       return;
     }
     if (!name.includes('/') && (name.endsWith('.json') || name === 'repositories' || name === 'oci-layout')) {
@@ -109,6 +129,16 @@ export class ImageReader {
     for (const s of this.spooled.values()) await unlink(s.file).catch(() => undefined);
     this.spooled.clear();
     return { layout: this.layout, layers: this.plan.length, spooled: this.spooledLayers };
+  }
+
+  /** Whether `<dir>/layer.tar` continues the chain of layers applied so far (known from `<dir>/json`). */
+  private nextInChain(name: string): boolean {
+    const m = /^([^/]+)\/layer\.tar$/.exec(name);
+    if (!m || !this.parents.has(m[1]!)) return false;
+    const parent = this.parents.get(m[1]!)!;
+    const last = this.chained.at(-1);
+    if (this.chained.length !== this.next) return false;
+    return last === undefined ? parent === null : parent === last.member.slice(0, -'/layer.tar'.length);
   }
 
   private async spool(name: string, stream: EntryStream): Promise<void> {
@@ -142,13 +172,15 @@ export class ImageReader {
       this.log(`layer ${want.n} of ${this.plan.length}: applying ${want.member} from its spool file`);
       this.spooledLayers += 1;
       // Its digest was taken while it was spooled (checked just above unless gzip): no second hash of the bytes.
-      await this.applyLayer(want, createReadStream(s.file, { highWaterMark: 1 << 20 }), !want.gzip);
+      const hex = await this.applyLayer(want, createReadStream(s.file, { highWaterMark: 1 << 20 }), !want.gzip);
+      if (hex !== undefined) checkDigest(want, hex);
       this.spooled.delete(want.member);
       await unlink(s.file);
     }
   }
 
-  private async applyLayer(layer: PlannedLayer, source: EntryStream, verified = false): Promise<void> {
+  /** Applies one layer to the tree; returns its sha256 unless `verified` (then it is not computed again). */
+  private async applyLayer(layer: Pick<PlannedLayer, 'n' | 'member' | 'gzip'>, source: EntryStream, verified = false): Promise<string | undefined> {
     const hash = createHash('sha256');
     const tap = new Transform({
       transform(chunk: Buffer, _e, cb) {
@@ -171,8 +203,8 @@ export class ImageReader {
       await feed.catch(() => undefined);
       throw err;
     }
-    if (!verified) checkDigest(layer, hash.digest('hex'));
     this.next += 1;
+    return verified ? undefined : hash.digest('hex');
   }
 
   private async tryPlan(): Promise<void> {
@@ -232,6 +264,13 @@ export class ImageReader {
       throw new ImportError(`image: the manifest lists ${layers.length} layers but config ${cfgName} has ${ids.length} diff_ids`);
     }
     this.plan = layers.map((l, i) => ({ n: i + 1, member: l.member, gzip: l.gzip, diffId: ids[i] as string }));
+    this.chained.forEach((c, i) => {
+      const p = this.plan![i];
+      if (p?.member !== c.member) {
+        throw new ImportError(`image: the layers' parent ids put ${c.member} at layer ${i + 1}, but manifest.json puts ${p?.member ?? 'nothing'} there`);
+      }
+      checkDigest(p, c.sha256);
+    });
     this.log(`image: ${this.layout} layout, ${layers.length} layers`);
   }
 

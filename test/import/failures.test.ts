@@ -72,6 +72,8 @@ describe('--import-installer refuses, exits 1 and leaves nothing behind', () => 
     await refused(await withLayers(layers, { badDiffId: 2 }), /^layer 2 checksum mismatch: .*layer\.tar hashes to sha256:[0-9a-f]{64} but the image config says sha256:/);
     await refused(await withLayers(layers, { badDiffId: 3, layout: 'oci' }), /^layer 3 checksum mismatch/);
     await refused(await withLayers(layers, { badDiffId: 1, manifestFirst: true }), /^layer 1 checksum mismatch/);
+    // Applied early from the parent chain, checked when the config arrives.
+    await refused(await withLayers(layers, { badDiffId: 2, dirs: ['a', 'b', 'c'].map((c) => c.repeat(64)) }), /^layer 2 checksum mismatch/);
   });
 
   it('no #EOF# line', async () => {

@@ -79,6 +79,8 @@ export interface InstallerSpec {
   /** Leave out the `#EOF#` line. */
   noEof?: boolean;
   imageName?: string;
+  /** Classic layout: the layer directory names (members are sorted by name, so these decide their order). */
+  dirs?: string[];
 }
 
 export function script(spec: Pick<InstallerSpec, 'scriptVariant' | 'noEof'>, variant = ''): string {
@@ -109,7 +111,7 @@ async function imageTar(spec: InstallerSpec): Promise<Buffer> {
   const members: Entry[] = [];
   let meta: Entry[];
   if ((spec.layout ?? 'docker-save') === 'docker-save') {
-    const dirs = spec.layers.map((l, i) => sha256(`${i}:${sha256(l)}`));
+    const dirs = spec.dirs ?? spec.layers.map((l, i) => sha256(`${i}:${sha256(l)}`));
     spec.layers.forEach((l, i) => {
       members.push({ name: `${dirs[i]}/VERSION`, data: '1.0' }, { name: `${dirs[i]}/json`, data: JSON.stringify({ id: dirs[i], ...(i > 0 ? { parent: dirs[i - 1] } : {}) }) }, { name: `${dirs[i]}/layer.tar`, data: l });
     });

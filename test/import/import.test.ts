@@ -136,7 +136,7 @@ describe('--import-installer: the merged /artifacts tree', () => {
       package_ids: ['c--2', 'dcos-net--abc_1', 'mesos--1.5.0'],
       gen_extra: [],
     });
-    expect(result.image).toEqual({ layout: 'docker-save', layers: 3, spooled: 3 });
+    expect(result.image).toMatchObject({ layout: 'docker-save', layers: 3 });
     expect(JSON.parse(await readFile(path.join(target, 'installer.json'), 'utf8'))).toEqual(result.record);
     // Nothing of the work directory is left beside the target.
     expect((await readdir(path.dirname(target))).sort()).toEqual(['artifacts', 'dcos_generate_config.sh']);
@@ -154,6 +154,19 @@ describe('--import-installer: the merged /artifacts tree', () => {
     expect(strip(await snapshot(oci.target))).toEqual(strip(classic));
     expect(strip(await snapshot(gz.target))).toEqual(strip(classic));
     expect(strip(await snapshot(first.target))).toEqual(strip(classic));
+  });
+
+  it('classic layout: layers that continue the parent chain of <dir>/json are applied as they stream past', async () => {
+    const classic = await snapshot((await importSpec({})).target);
+    const strip = (s: string[]): string[] => s.filter((l) => !l.startsWith('installer.json'));
+    // Directories sorted in chain order: each layer's parent was applied just before it, nothing waits.
+    const inOrder = await importSpec({ dirs: ['a', 'b', 'c'].map((c) => c.repeat(64)) });
+    expect(inOrder.result.image).toEqual({ layout: 'docker-save', layers: 3, spooled: 0 });
+    expect(strip(await snapshot(inOrder.target))).toEqual(strip(classic));
+    // Reversed: the two upper layers arrive before their parents and wait in spool files; the base goes straight in.
+    const reversed = await importSpec({ dirs: ['c', 'b', 'a'].map((c) => c.repeat(64)) });
+    expect(reversed.result.image).toEqual({ layout: 'docker-save', layers: 3, spooled: 2 });
+    expect(strip(await snapshot(reversed.target))).toEqual(strip(classic));
   });
 
   it('a whiteout of /artifacts itself empties the tree below it; gen_extra is kept and listed', async () => {
