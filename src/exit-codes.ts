@@ -6,6 +6,8 @@ export const ExitCode = {
   HOSTS_FAILED: 3,
   HOSTS_UNREACHABLE: 4,
   INTERNAL: 70,
+  /** The run succeeded but its standard output could not be written (closed pipe, full disk). */
+  OUTPUT_FAILED: 74,
   INTERRUPTED: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

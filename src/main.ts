@@ -9,6 +9,7 @@ import { HelpShown, parseArgs } from './cli/args.js';
 import type { Action, Command, CommandContext } from './cli/context.js';
 import { ExitCode } from './exit-codes.js';
 import { GenconfError } from './errors.js';
+import { flushed, outputExitCode, watchOutput } from './cli/output.js';
 
 /** Commands are loaded lazily so that `--validate-config` never pays for ssh2 or tar. */
 const COMMANDS: Record<Action, () => Promise<Command>> = {
@@ -42,6 +43,9 @@ export async function main(argv: readonly string[], cwd = process.cwd()): Promis
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A dropped terminal (the operator's SSH session to the bootstrap node) is handled like SIGTERM: stop starting
+  // work, clean up, write the state and the summary file. Node's default for SIGHUP is to die on the spot.
+  process.on('SIGHUP', onSignal);
   try {
     const options = parseArgs(argv, cwd);
     const ctx: CommandContext = {
@@ -59,6 +63,7 @@ export async function main(argv: readonly string[], cwd = process.cwd()): Promis
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
   }
 }
 
@@ -89,8 +94,16 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  const output = watchOutput();
   const code = await main(process.argv.slice(2));
-  // Let stdout drain (large --json documents on a pipe) before exiting.
   process.exitCode = code;
-  setImmediate(() => process.exit(code));
+  // Exit only once stdout and stderr are flushed: a pipe with a slow reader must still get the whole document.
+  // process.exit is still called afterwards, because a half-closed SSH socket must not keep the process alive.
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  const final = outputExitCode(code, output);
+  if (final !== code && !output.stderrFailed) {
+    process.stderr.write(`error: standard output could not be written (${output.stdoutError}); the run itself finished with exit ${code}\n`);
+    await flushed(process.stderr);
+  }
+  process.exit(final);
 }
