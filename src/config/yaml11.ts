@@ -87,19 +87,40 @@ class YamlShapeError extends Error {}
 
 const MAX_DEPTH = 500;
 
-function convert(node: unknown, doc: ReturnType<typeof parseDocument>, depth: number, seen: Set<unknown>): PyValue {
+/**
+ * How many values aliases (`*a`, `<<: *a`) may expand to in one document. Every alias is expanded into a full copy,
+ * so nested aliases grow exponentially: a 1 KB "billion laughs" file would take minutes and gigabytes. A real
+ * config.yaml reuses a handful of small values; this bound is far above that and keeps the worst case under a
+ * second. (The `yaml` package guards its own toJS() the same way with `maxAliasCount`; this layer builds the values
+ * itself, so it counts here.)
+ */
+export const MAX_ALIAS_EXPANSION = 10_000;
+
+/** Counts the values produced through aliases; shared by the whole document. */
+interface AliasBudget {
+  used: number;
+}
+
+class AliasBombError extends YamlShapeError {}
+
+function convert(node: unknown, doc: ReturnType<typeof parseDocument>, depth: number, seen: Set<unknown>, budget: AliasBudget, inAlias = false): PyValue {
   if (depth > MAX_DEPTH) throw new YamlShapeError(`nesting deeper than ${MAX_DEPTH} levels`);
+  if (inAlias && ++budget.used > MAX_ALIAS_EXPANSION) {
+    throw new AliasBombError(
+      `aliases expand to more than ${MAX_ALIAS_EXPANSION} values (nested aliases that multiply, an "alias bomb"); write the values out instead`,
+    );
+  }
   if (node === null || node === undefined) return null;
   if (isAlias(node)) {
     const target = (node as Alias).resolve(doc);
     if (target === undefined) throw new YamlShapeError(`unknown alias *${(node as Alias).source}`);
     if (seen.has(target)) throw new YamlShapeError('recursive alias (a value that contains itself)');
-    return convert(target, doc, depth + 1, seen);
+    return convert(target, doc, depth + 1, seen, budget, true);
   }
   if (isScalar(node)) return convertScalar(node as Scalar);
   if (isSeq(node)) {
     seen.add(node);
-    const out = node.items.map((item) => convert(item, doc, depth + 1, seen));
+    const out = node.items.map((item) => convert(item, doc, depth + 1, seen, budget, inAlias));
     seen.delete(node);
     return out;
   }
@@ -112,10 +133,10 @@ function convert(node: unknown, doc: ReturnType<typeof parseDocument>, depth: nu
       if (!isPair(pair)) continue;
       const keyNode = pair.key as Node | null;
       if (isScalar(keyNode) && keyNode.type === 'PLAIN' && keyNode.source === '<<' && !keyNode.tag) {
-        for (const [k, v] of mergeSources(pair.value, doc, depth, seen)) merged.push([k, v]);
+        for (const [k, v] of mergeSources(pair.value, doc, depth, seen, budget, inAlias)) merged.push([k, v]);
         continue;
       }
-      own.push([convert(keyNode, doc, depth + 1, seen), convert(pair.value, doc, depth + 1, seen)]);
+      own.push([convert(keyNode, doc, depth + 1, seen, budget, inAlias), convert(pair.value, doc, depth + 1, seen, budget, inAlias)]);
     }
     // PyYAML puts merged pairs first, so the mapping's own keys win.
     for (const [k, v] of [...merged, ...own]) {
@@ -128,8 +149,15 @@ function convert(node: unknown, doc: ReturnType<typeof parseDocument>, depth: nu
   throw new YamlShapeError('unsupported YAML node');
 }
 
-function mergeSources(value: unknown, doc: ReturnType<typeof parseDocument>, depth: number, seen: Set<unknown>): Array<[PyValue, PyValue]> {
-  const v = convert(value, doc, depth + 1, seen);
+function mergeSources(
+  value: unknown,
+  doc: ReturnType<typeof parseDocument>,
+  depth: number,
+  seen: Set<unknown>,
+  budget: AliasBudget,
+  inAlias: boolean,
+): Array<[PyValue, PyValue]> {
+  const v = convert(value, doc, depth + 1, seen, budget, inAlias);
   const dicts = Array.isArray(v) ? v : [v];
   const out: Array<[PyValue, PyValue]> = [];
   // Later mappings in a merge list lose to earlier ones.
@@ -228,6 +256,7 @@ export function loadConfigText(text: string): LoadResult {
   const problems: Array<{ key: string; message: string; line: number; column: number }> = [];
   const index = new Map<string, number>();
   const seen = new Set<unknown>([root]);
+  const budget: AliasBudget = { used: 0 };
   const lines = new Map<string, Array<[number, number]>>();
   const add = (key: string, value: PyValue, line: number, column: number, own = true): void => {
     const at = index.get(key);
@@ -250,14 +279,14 @@ export function loadConfigText(text: string): LoadResult {
     let keyValue: PyValue;
     try {
       if (isScalar(keyNode) && keyNode.type === 'PLAIN' && keyNode.source === '<<' && !keyNode.tag) {
-        for (const [k, v] of mergeSources(pair.value, doc, 0, seen)) {
+        for (const [k, v] of mergeSources(pair.value, doc, 0, seen, budget, false)) {
           if (typeof k === 'string') {
             if (!index.has(k)) add(k, v, pos.line, pos.col, false);
           } else problems.push({ key: String(k), message: 'Keys must be strings', line: pos.line, column: pos.col });
         }
         continue;
       }
-      keyValue = convert(keyNode, doc, 0, seen);
+      keyValue = convert(keyNode, doc, 0, seen, budget);
     } catch (err) {
       problems.push({ key: keyText(keyNode), message: `Invalid YAML: ${(err as Error).message}`, line: pos.line, column: pos.col });
       continue;
@@ -272,7 +301,7 @@ export function loadConfigText(text: string): LoadResult {
       continue;
     }
     try {
-      add(keyValue, convert(pair.value, doc, 1, seen), pos.line, pos.col);
+      add(keyValue, convert(pair.value, doc, 1, seen, budget), pos.line, pos.col);
     } catch (err) {
       if (!(err instanceof YamlShapeError)) throw err;
       problems.push({ key: keyValue, message: `Invalid YAML: ${err.message}`, line: pos.line, column: pos.col });
