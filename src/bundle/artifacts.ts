@@ -14,10 +14,11 @@
  * Everything wrong is reported at once, naming each missing path, because fixing one problem per run is slow.
  */
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { lstat, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
+import { INPUT_LIMITS, InputFileError, readInputFile } from '../config/input-file.js';
 import { InputError } from '../errors.js';
 import { digestFile } from './digest.js';
 import { isPackageIdError, packagePath, parsePackageId, type PackageId } from './package-id.js';
@@ -103,9 +104,12 @@ export async function loadArtifacts(dir: string, opts: LoadArtifactsOptions = {}
   }
 
   const readLatest = (rel: string): Promise<string | undefined> =>
-    readFile(path.join(dir, rel), 'utf8').then(
-      (s) => s.trim(),
-      () => undefined,
+    readInputFile(path.join(dir, rel), INPUT_LIMITS.artifactMeta).then(
+      (b) => b.toString('utf8').trim(),
+      (err: unknown) => {
+        if (err instanceof InputFileError && err.problem !== 'missing') problems.push(`${rel} ${err.reason}`);
+        return undefined;
+      },
     );
   const latest = installer?.bootstrap_id ?? (await readLatest('bootstrap.latest')) ?? (await readLatest(`bootstrap/${prefix}bootstrap.latest`));
   let bootstrapId = opts.bootstrapIdOverride ?? latest ?? completeBootstrap;
@@ -149,8 +153,10 @@ export async function loadArtifacts(dir: string, opts: LoadArtifactsOptions = {}
   const found = new Map<string, { size: number; mode: number }>();
   await Promise.all(
     wanted.map(async (rel) => {
-      const s = await stat(path.join(dir, rel)).catch(() => undefined);
+      // lstat: a link would be hard-linked into serve/ as a link, which a web server follows anywhere.
+      const s = await lstat(path.join(dir, rel)).catch(() => undefined);
       if (!s) problems.push(`missing ${rel}`);
+      else if (s.isSymbolicLink()) problems.push(`${rel} is a symbolic link; genconf serves only regular files: copy the file itself into the artifacts directory`);
       else if (!s.isFile()) problems.push(`${rel} is not a regular file`);
       else found.set(rel, { size: s.size, mode: s.mode & 0o7777 });
     }),
@@ -204,7 +210,13 @@ export async function loadArtifacts(dir: string, opts: LoadArtifactsOptions = {}
 }
 
 async function readInstallerRecord(dir: string, problems: string[]): Promise<InstallerRecord | undefined> {
-  const text = await readFile(path.join(dir, RECORD_NAME), 'utf8').catch(() => undefined);
+  const text = await readInputFile(path.join(dir, RECORD_NAME), INPUT_LIMITS.artifactMeta).then(
+    (b) => b.toString('utf8'),
+    (err: unknown) => {
+      if (err instanceof InputFileError && err.problem !== 'missing') problems.push(`${RECORD_NAME} ${err.reason}`);
+      return undefined;
+    },
+  );
   if (text === undefined) return undefined;
   let v: unknown;
   try {
@@ -224,9 +236,10 @@ async function readInstallerRecord(dir: string, problems: string[]): Promise<Ins
 async function readJson(dir: string, rel: string, problems: string[]): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(path.join(dir, rel), 'utf8');
+    text = (await readInputFile(path.join(dir, rel), INPUT_LIMITS.artifactMeta)).toString('utf8');
   } catch (err) {
-    problems.push((err as NodeJS.ErrnoException).code === 'ENOENT' ? `missing ${rel}` : `${rel}: cannot read: ${(err as Error).message}`);
+    if (err instanceof InputFileError) problems.push(err.problem === 'missing' ? `missing ${rel}` : `${rel} ${err.reason}`);
+    else problems.push(`${rel}: cannot read: ${(err as Error).message}`);
     return undefined;
   }
   try {

@@ -4,10 +4,11 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract } from 'tar-stream';
+import { formatLimit, INPUT_LIMITS, InputFileError, assertRegularFile, readInputFile } from '../config/input-file.js';
 import { InputError } from '../errors.js';
 import { digestFile } from './digest.js';
 import { INSTALL_TAR_NAME, parseSums, SUMS_NAME } from './install-tar.js';
@@ -44,23 +45,39 @@ export async function verifyBundle(target: string): Promise<VerifyReport[]> {
     if (await stat(tar).then((s) => s.isFile(), () => false)) reports.push(await verifyTar(tar));
     return reports;
   }
+  // A device (/dev/zero) or a FIFO would be read forever: only a regular file is taken as an archive.
+  try {
+    await assertRegularFile(target);
+  } catch (err) {
+    if (err instanceof InputFileError) throw new InputError(`${target} ${err.reason}`, target, 'give a serve directory or a dcos-install.tar');
+    throw err;
+  }
   return [await verifyTar(target)];
 }
 
 export async function verifyDir(dir: string): Promise<VerifyReport> {
   const sumsPath = path.join(dir, SUMS_NAME);
-  const text = await readFile(sumsPath, 'utf8').catch(() => undefined);
-  if (text === undefined) {
+  let text: string;
+  try {
+    text = (await readInputFile(sumsPath, INPUT_LIMITS.sums)).toString('utf8');
+  } catch (err) {
+    if (err instanceof InputFileError && err.problem !== 'missing') throw new InputError(`${sumsPath} ${err.reason}`, sumsPath);
     throw new InputError(`${dir} has no ${SUMS_NAME}: it is not a bundle written by this tool`, sumsPath, 'run --genconf to build it');
   }
   const sums = parseSumsOrThrow(text, sumsPath);
-  const present = new Set(await listFiles(dir));
+  const unsafe: VerifyProblem[] = [];
+  const present = new Set(await listFiles(dir, '', unsafe));
   // The manifest and the archive made from the tree are not part of the tree they describe.
   present.delete(SUMS_NAME);
   present.delete(INSTALL_TAR_NAME);
   const found = new Map<string, string>();
   for (const rel of [...sums.keys()].filter((p) => present.has(p))) found.set(rel, (await digestFile(path.join(dir, rel))).hex);
-  return { target: dir, form: 'dir', listed: sums.size, problems: compare(sums, found, present) };
+  // A link in the served tree is refused even when its target's digest matches: a web server would follow it
+  // anywhere on the machine.
+  const unsafePaths = new Set(unsafe.map((u) => u.path));
+  const problems = [...unsafe, ...compare(sums, found, present).filter((p) => !unsafePaths.has(p.path))];
+  problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { target: dir, form: 'dir', listed: sums.size, problems };
 }
 
 export async function verifyTar(file: string): Promise<VerifyReport> {
@@ -86,6 +103,9 @@ export async function verifyTar(file: string): Promise<VerifyReport> {
         continue;
       }
       if (name === SUMS_NAME) {
+        if (entry.header.size !== undefined && entry.header.size > INPUT_LIMITS.sums) {
+          throw new Error(`its ${SUMS_NAME} is larger than the limit of ${formatLimit(INPUT_LIMITS.sums)}`);
+        }
         const chunks: Buffer[] = [];
         for await (const c of entry as AsyncIterable<Buffer>) chunks.push(c);
         sumsText = Buffer.concat(chunks).toString('utf8');
@@ -125,13 +145,18 @@ function compare(sums: Map<string, string>, found: Map<string, string>, present:
   return problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** Every non-directory below `dir`, relative, `/`-separated. */
-async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+/**
+ * Every regular file below `dir`, relative, `/`-separated. Symbolic links (never followed) and other special files
+ * are reported as `unsafe` instead: genconf writes only regular files into serve/.
+ */
+async function listFiles(dir: string, prefix: string, unsafe: VerifyProblem[]): Promise<string[]> {
   const out: string[] = [];
   for (const d of await readdir(path.join(dir, prefix), { withFileTypes: true })) {
     const rel = prefix ? `${prefix}/${d.name}` : d.name;
-    if (d.isDirectory()) out.push(...(await listFiles(dir, rel)));
-    else out.push(rel);
+    if (d.isSymbolicLink()) unsafe.push({ kind: 'unsafe', path: rel, detail: 'a symbolic link; a web server would follow it out of the bundle' });
+    else if (d.isDirectory()) out.push(...(await listFiles(dir, rel, unsafe)));
+    else if (d.isFile()) out.push(rel);
+    else unsafe.push({ kind: 'unsafe', path: rel, detail: 'not a regular file' });
   }
   return out;
 }

@@ -3,8 +3,8 @@
  * the config package templates need (the `--genconf` target). Facts from reference §2–§3; each rule is a
  * small named function carrying the original's exact message.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { INPUT_LIMITS, InputFileError, readInputFileSync } from './input-file.js';
 import { check, RuleFailure, type Args, type Calc, type Entry, type Rule, type TargetSpec } from './engine.js';
 import {
   explodeIPv6,
@@ -290,16 +290,20 @@ export interface FileContext {
 function readScript(ctx: FileContext, filename: string): string {
   const pathCtx = { baseDir: ctx.baseDir, genconfDir: ctx.genconfDir ?? path.join(ctx.baseDir, 'genconf') };
   const full = resolveConfigFile(filename, pathCtx).full;
-  check(existsSync(full), () => `ip-detect script \`${filename}\` must exist: ${explainMissing(filename, pathCtx) ?? 'it could not be read'}`);
-  // The original crashed on a directory or unreadable/non-UTF-8 file; report it on the key instead.
+  // The original crashed on a directory or unreadable/non-UTF-8 file; report it on the key instead. Only a
+  // regular file within the script limit is read (a link to /dev/zero or a FIFO never ends otherwise).
   let text: string;
   try {
-    if (statSync(full).isDirectory()) throw new RuleFailure(`ip-detect script \`${filename}\` must be a file, not a directory`);
-    const bytes = readFileSync(full);
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = new TextDecoder('utf-8', { fatal: true }).decode(readInputFileSync(full, INPUT_LIMITS.script));
   } catch (err) {
-    if (err instanceof RuleFailure) throw err;
     if (err instanceof TypeError) throw new RuleFailure(`ip-detect script \`${filename}\` must be UTF-8 text`);
+    if (err instanceof InputFileError) {
+      if (err.problem === 'missing') {
+        throw new RuleFailure(`ip-detect script \`${filename}\` must exist: ${explainMissing(filename, pathCtx) ?? 'it could not be read'}`);
+      }
+      if (err.problem === 'directory') throw new RuleFailure(`ip-detect script \`${filename}\` must be a file, not a directory`);
+      throw new RuleFailure(`ip-detect script \`${filename}\` ${err.reason}`);
+    }
     throw new RuleFailure(`ip-detect script \`${filename}\` could not be read: ${(err as Error).message}`);
   }
   // Python's text mode turns \r\n and \r into \n (universal newlines).

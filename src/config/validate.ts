@@ -3,8 +3,8 @@
  * tool's fixes (clear errors where 1.11 crashed, unknown-key warnings, located messages). Never throws on
  * bad input: every problem becomes an Issue in the result.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { formatLimit, INPUT_LIMITS, InputFileError, readInputFileSync } from './input-file.js';
 import { Resolver, type Entry, type TargetSpec } from './engine.js';
 import { isKnownKey, suggestKey } from './known-keys.js';
 import { BUILD_MUSTS, dcosEntries, DCOS_TARGET } from './rules-dcos.js';
@@ -80,13 +80,17 @@ export function judgeConfigSync(opts: JudgeOptions): ValidationResult {
   const shown = displayPath(configPath);
   let text: string;
   try {
-    if (!existsSync(configPath)) {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(readInputFileSync(configPath, INPUT_LIMITS.config));
+  } catch (err) {
+    if (err instanceof InputFileError && err.problem === 'missing') {
       return fileIssue(shown, `No config file found at ${shown}. See the DC/OS documentation for the available configuration options.`);
     }
-    if (statSync(configPath).isDirectory()) return fileIssue(shown, `Failed to open config file at ${shown}: it is a directory`);
-    text = new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(configPath));
-  } catch (err) {
-    const why = err instanceof TypeError ? 'it is not UTF-8 text' : (err as Error).message;
+    const why =
+      err instanceof TypeError
+        ? 'it is not UTF-8 text'
+        : err instanceof InputFileError
+          ? `it ${err.reason}${err.problem === 'too-big' ? ` (config.yaml may hold at most ${formatLimit(INPUT_LIMITS.config)})` : ''}`
+          : (err as Error).message;
     return fileIssue(shown, `Failed to open config file at ${shown}: ${why}`);
   }
   return judgeConfigText(text, { ...opts, displayFile: shown });
@@ -167,7 +171,8 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
   const args: Record<string, string> = {};
   const drop = new Set<string>([...BUILD_MUSTS, 'bootstrap_id']);
   for (const [k, v] of resolution.values) if (!drop.has(k) && isKnownKey(k)) args[k] = v;
-  addRunnerArguments(args, user, opts);
+  const runnerProblem = addRunnerArguments(args, user, opts);
+  if (runnerProblem) return { valid: false, errors: [located(runnerProblem.key, runnerProblem.message)], warnings };
   return { valid: true, errors, warnings, args, userArgs: user };
 }
 
@@ -175,7 +180,7 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
  * Arguments beyond what 1.11's genconf target resolved: the SSH keys (validated only for the SSH target, taken
  * as given or defaulted for --genconf), the SSH key as an absolute path, and the fault-domain script text.
  */
-function addRunnerArguments(args: Record<string, string>, user: Record<string, string>, opts: JudgeOptions): void {
+function addRunnerArguments(args: Record<string, string>, user: Record<string, string>, opts: JudgeOptions): { key: string; message: string } | undefined {
   const defaults = SSH_ENTRY.default as Record<string, string>;
   for (const key of SSH_KEYS) {
     if (args[key] === undefined) {
@@ -186,7 +191,13 @@ function addRunnerArguments(args: Record<string, string>, user: Record<string, s
   const ctx = { baseDir: opts.baseDir, genconfDir: opts.genconfDir };
   args.ssh_key_path = path.resolve(resolveConfigFile(args.ssh_key_path ?? 'genconf/ssh_key', ctx).full);
   const fdFile = user.fault_domain_detect_filename ?? 'genconf/fault-domain-detect';
-  args.fault_domain_detect_contents = readOptional(resolveConfigFile(fdFile, ctx).full);
+  try {
+    args.fault_domain_detect_contents = readOptional(resolveConfigFile(fdFile, ctx).full);
+  } catch (err) {
+    const why = err instanceof InputFileError ? err.reason : err instanceof TypeError ? 'is not UTF-8 text' : (err as Error).message;
+    return { key: 'fault_domain_detect_filename', message: `fault-domain-detect script \`${fdFile}\` ${why}` };
+  }
+  return undefined;
 }
 
 /** Messages of calculated script keys belong to the file key the operator writes. */
@@ -220,13 +231,17 @@ function sshKeyIssue(user: Record<string, string>, opts: JudgeOptions): string |
   return `${which} must exist: ${why}; or set ssh_key_path to your private key`;
 }
 
+/** The optional fault-domain script: absent (or a directory, as 1.11 tolerated) is '', anything else must be a
+ * regular UTF-8 file within the script limit. */
 function readOptional(file: string): string {
+  let bytes: Buffer;
   try {
-    if (!existsSync(file) || statSync(file).isDirectory()) return '';
-    return readFileSync(file, 'utf8').replace(/\r\n?/g, '\n');
-  } catch {
-    return '';
+    bytes = readInputFileSync(file, INPUT_LIMITS.script);
+  } catch (err) {
+    if (err instanceof InputFileError && (err.problem === 'missing' || err.problem === 'directory')) return '';
+    throw err;
   }
+  return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/\r\n?/g, '\n');
 }
 
 /** Assign even a key named `__proto__` as a plain own property (config keys are operator text). */

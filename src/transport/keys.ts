@@ -6,10 +6,11 @@
  * Neither the passphrase nor key material ever reaches a message or a log.
  */
 import { createPrivateKey } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
+import { INPUT_LIMITS, InputFileError, readInputFile } from '../config/input-file.js';
 import { InputError, InterruptedError } from '../errors.js';
 import { fingerprint } from './known-hosts.js';
 
@@ -101,9 +102,10 @@ async function load(file: string, opts: LoadKeyOptions): Promise<LoadedKey> {
         `SSH key ${file} is readable by group/other (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}); restrict it with: chmod 600 '${file}'`,
       );
     }
-    data = await readFile(file);
+    data = await readInputFile(file, INPUT_LIMITS.sshKey);
   } catch (err) {
     if (err instanceof InputError) throw err;
+    if (err instanceof InputFileError && err.problem === 'too-big') throw new InputError(`ssh_key_path ${file} ${err.reason}`, file);
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable by this user' : (err as Error).message;
     throw new InputError(`ssh_key_path ${file} ${why}`, file, 'set ssh_key_path in config.yaml to the private key used to log in to the hosts');
