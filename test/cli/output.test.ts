@@ -35,6 +35,8 @@ describe.runIf(built || process.env.CI === 'true')('stdout that is a slow, close
     expect(built, 'run `npm run build` first').toBe(true);
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'genconf-output-'));
     fs.cpSync(path.join(REPO, 'genconf-examples/3-masters-static/genconf'), path.join(work, 'genconf'), { recursive: true });
+    // --validate-config checks that the SSH key config.yaml names exists; its content is not read.
+    fs.writeFileSync(path.join(work, 'genconf/ssh_key'), 'not read by --validate-config\n', { mode: 0o600 });
     // Enough unknown keys (each a warning in the --json document) to make the document far bigger than a pipe buffer.
     const extra = Array.from({ length: 1000 }, (_, i) => `unknown_key_number_${i}: v\n`).join('');
     fs.appendFileSync(path.join(work, 'genconf/config.yaml'), extra);
