@@ -5,7 +5,7 @@
  * Needs root and openssh-server, like the SSH test tier (the import section needs neither). Writes
  * bench/results/latest.{json,md}.
  *
- *   npm run bench [-- --quick] [-- --only=cli,preflight,deploy,scale,import] [-- --import-mib=1024] [-- --runs=N --sizes=10,50,100 --scale-hosts=1000]
+ *   npm run bench [-- --quick] [-- --only=cli,preflight,deploy,scale,import,jump] [-- --import-mib=1024] [-- --jump-hosts=50] [-- --runs=N --sizes=10,50,100 --scale-hosts=1000]
  *                 [-- --original-runs=N --original-deploy-all --merge --real-install]
  */
 import { spawnSync } from 'node:child_process';
@@ -19,8 +19,9 @@ import { fileURLToPath } from 'node:url';
 import { renderMarkdown } from './lib/markdown.js';
 import type { FloorPlan, OriginalPlan, PlanHost } from './lib/plan.js';
 import { deployFloor, deployOriginal, preflightFloor, preflightOriginal, type Common } from './lib/remote-work.js';
-import { deriveTargets, mergeResults, originalLowerBound, summaryOf, type BenchResults, type Comparison, type ImportComparison, type SingleResult } from './lib/results.js';
+import { deriveTargets, mergeResults, originalLowerBound, summaryOf, type BastionComparison, type BenchResults, type Comparison, type ImportComparison, type SingleResult } from './lib/results.js';
 import { importMethod, importSection } from './import-section.js';
+import { jumpSection } from './jump-section.js';
 import { sampleSides, type SideSpec } from './lib/sampler.js';
 import { buildBundle, installRoles, unpackBundle, useInstallStandIn, writeGenconfDir, writeSyntheticArtifacts } from './lib/workspace.js';
 import type { Lab } from '../test/lab/harness/index.js';
@@ -32,7 +33,7 @@ const FLOOR = path.join(DIST, 'bench', 'floor.js');
 const ORIGINAL = path.join(DIST, 'bench', 'original-mechanics.js');
 const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 const EXAMPLE = path.join(ROOT, 'genconf-examples', '3-masters-static');
-const SECTIONS = ['cli', 'preflight', 'deploy', 'scale', 'import'] as const;
+const SECTIONS = ['cli', 'preflight', 'deploy', 'scale', 'import', 'jump'] as const;
 type Section = (typeof SECTIONS)[number];
 const LAB_BLOCK = 10;
 const SCALE_BLOCK = 11;
@@ -58,6 +59,8 @@ interface Options {
   originalDeployAll: boolean;
   /** Size of the synthetic installer of the import section. */
   importMiB: number;
+  /** Hosts behind the bastion in the jump section. */
+  jumpHosts: number;
 }
 
 class BenchUsage extends Error {}
@@ -78,6 +81,7 @@ export function parseOptions(argv: readonly string[]): Options {
     originalRuns: quick ? 2 : 5,
     originalDeployAll: false,
     importMiB: 1024,
+    jumpHosts: quick ? 10 : 50,
   };
   const int = (v: string, name: string): number => {
     if (!/^\d+$/.test(v) || Number(v) < 1) throw new BenchUsage(`${name} needs a positive integer, got '${v}'`);
@@ -100,6 +104,7 @@ export function parseOptions(argv: readonly string[]): Options {
     else if (k === '--sizes') o.sizes = v.split(',').map((s) => int(s, k));
     else if (k === '--scale-hosts') o.scaleHosts = int(v, k);
     else if (k === '--import-mib') o.importMiB = int(v, k);
+    else if (k === '--jump-hosts') o.jumpHosts = int(v, k);
     else if (k === '--parallelism') o.parallelism = int(v, k);
     else if (k === '--scale-parallelism') o.scaleParallelism = int(v, k);
     else throw new BenchUsage(`unknown option ${a}`);
@@ -365,6 +370,23 @@ async function scaleSection(o: Options, work: string, singles: SingleResult[]): 
   }
 }
 
+async function jumpLab(o: Options, work: string, jumps: BastionComparison[]): Promise<void> {
+  const { startLab } = await loadHarness();
+  log(`bringing up ${o.jumpHosts + 1} lab hosts (a free block): a bastion and ${o.jumpHosts} behind it`);
+  const lab = await startLab({ count: o.jumpHosts + 1, nodeStubs: true });
+  try {
+    const root = path.join(work, 'jump');
+    const artifacts = path.join(root, 'artifacts');
+    const { writeExampleArtifacts } = await import('../scripts/example-artifacts.js');
+    await writeExampleArtifacts(artifacts);
+    await ensureHostsUp(lab, o.jumpHosts + 1);
+    jumps.push(await jumpSection({ hosts: o.jumpHosts, runs: o.runs, warmup: o.warmup, parallelism: o.parallelism, cli: CLI, log }, lab, root, artifacts));
+  } finally {
+    log('taking the jump lab down');
+    await lab.down();
+  }
+}
+
 // ------------------------------------------------------------------ main
 
 async function writeResults(results: BenchResults): Promise<string> {
@@ -395,6 +417,11 @@ function method(o: Options): string[] {
     `Scale: genconf --preflight on ${o.scaleHosts} lab hosts (block ${SCALE_BLOCK}), ssh_parallelism ${o.scaleParallelism}, one run; peak RSS is ru_maxrss of the genconf process.`,
     `CLI: \`genconf --validate-config\` and \`genconf --genconf\` in a copy of genconf-examples/3-masters-static with the example artifacts set.`,
     ...(o.only.includes('import') ? [importMethod(o.importMiB)] : []),
+    ...(o.only.includes('jump')
+      ? [
+          `Jump: genconf --preflight on ${o.jumpHosts} lab hosts through one bastion (one more lab host; an ssh_config with \`Host * !<bastion>\` / \`ProxyJump centos@<bastion>\`, given by --ssh-config) against the same hosts with --ssh-config none, interleaved, ssh_parallelism ${o.parallelism}. Bastion connections are counted in the bastion's sshd log.`,
+        ]
+      : []),
   ];
 }
 
@@ -429,6 +456,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const comparisons: Comparison[] = [];
   const singles: SingleResult[] = [];
   const imports: ImportComparison[] = [];
+  const jumps: BastionComparison[] = [];
   const sectionErrors: string[] = [];
   let md = '';
   // Results are rewritten after every section, so a run cut short still leaves what it measured.
@@ -446,6 +474,7 @@ async function main(argv: readonly string[]): Promise<number> {
       singles,
       targets: deriveTargets({ comparisons, singles }, Math.max(...o.sizes)),
       ...(imports.length > 0 ? { imports } : {}),
+      ...(jumps.length > 0 ? { jumps } : {}),
     };
     md = await writeResults(previous ? mergeResults(previous, results) : results);
   };
@@ -464,6 +493,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (o.only.includes('cli')) await section('cli', () => cliSection(o, work, singles));
     if (o.only.includes('preflight') || o.only.includes('deploy')) await section('preflight/deploy', () => labSections(o, work, comparisons, save));
     if (o.only.includes('scale')) await section('scale', () => scaleSection(o, work, singles));
+    if (o.only.includes('jump')) await section('jump', () => jumpLab(o, work, jumps));
     if (o.only.includes('import')) {
       await section('import', async () => {
         const io = { mib: o.importMiB, runs: o.quick ? 1 : Math.min(o.runs, 3), warmup: o.quick ? 0 : 1, cli: CLI, log };

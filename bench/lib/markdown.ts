@@ -140,6 +140,17 @@ export function renderMarkdown(r: BenchResults): string {
       ),
     );
   }
+  if (r.jumps && r.jumps.length > 0) {
+    out.push('');
+    out.push('## Preflight through a bastion (ProxyJump) against direct');
+    out.push('');
+    out.push(
+      table(
+        ['hosts', 'through the bastion', 'direct', 'jump / direct (goal ≤ 1.3×)', 'cpu jump', 'cpu direct', 'bastion connections per run'],
+        r.jumps.map((j) => [String(j.hosts), wallCell(j.jump), wallCell(j.direct), times(j.ratio), cpuCell(j.jump), cpuCell(j.direct), j.bastionConnectionsPerRun.toFixed(1)]),
+      ),
+    );
+  }
   if (r.method.length > 0) {
     out.push('');
     out.push('## What each side does');

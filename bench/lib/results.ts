@@ -55,6 +55,18 @@ export interface ImportComparison {
   throughputRatio: number | null;
 }
 
+/** Preflight through one bastion (ProxyJump) against the same hosts reached directly, in one run. */
+export interface BastionComparison {
+  hosts: number;
+  parallelism: number;
+  jump?: SideResult;
+  direct?: SideResult;
+  /** Median wall through the bastion / median wall direct: the goal is ≤ 1.3. */
+  ratio: number | null;
+  /** Connections genconf opened to the bastion per run, from the bastion's sshd log. */
+  bastionConnectionsPerRun: number;
+}
+
 export interface BenchResults {
   version: 1;
   startedAt: string;
@@ -77,6 +89,7 @@ export interface BenchResults {
   singles: SingleResult[];
   targets: JudgedTarget[];
   imports?: ImportComparison[];
+  jumps?: BastionComparison[];
 }
 
 export function summaryOf(r: SideResult | undefined): Summary | undefined {
@@ -159,5 +172,6 @@ export function mergeResults(previous: BenchResults, current: BenchResults): Ben
     singles,
     targets: deriveTargets({ comparisons, singles }, Math.max(...sizes)),
     ...((current.imports ?? previous.imports) ? { imports: current.imports ?? previous.imports } : {}),
+    ...((current.jumps ?? previous.jumps) ? { jumps: current.jumps ?? previous.jumps } : {}),
   };
 }

@@ -32,8 +32,22 @@ interface CliRun {
   stderr: string;
 }
 
-function iptables(args: string[]): void {
-  execFileSync('iptables', ['-w', ...args], { stdio: 'ignore' });
+function iptables(args: string[]): boolean {
+  try {
+    execFileSync('iptables', ['-w', ...args], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Remove the chain (also one a crashed earlier run left behind): a stale rule would break the next lab on the block. */
+function removeChain(chain: string): void {
+  while (iptables(['-D', 'OUTPUT', '-j', chain])) {
+    /* every jump */
+  }
+  iptables(['-F', chain]);
+  iptables(['-X', chain]);
 }
 
 describeLab('ssh_config and jump hosts on real sshd', () => {
@@ -144,19 +158,15 @@ describeLab('ssh_config and jump hosts on real sshd', () => {
     expect(await main(['--genconf', '--genconf-dir', genconf], work)).toBe(0);
 
     // The cluster and bastion B refuse root-owned connections, i.e. this process, but not sshd's forwarding.
-    iptables(['-N', chain]);
-    iptables(['-I', 'OUTPUT', '-j', chain]);
+    removeChain(chain);
+    process.once('exit', () => removeChain(chain));
+    expect(iptables(['-N', chain])).toBe(true);
+    expect(iptables(['-I', 'OUTPUT', '-j', chain])).toBe(true);
     for (const i of [2, 3, 4, 5, 6, 7]) iptables(['-A', chain, '-p', 'tcp', '-d', addr(i), '--dport', '22', '-m', 'owner', '--uid-owner', '0', '-j', 'REJECT', '--reject-with', 'tcp-reset']);
   }, LONG);
 
   afterAll(async () => {
-    try {
-      iptables(['-D', 'OUTPUT', '-j', chain]);
-      iptables(['-F', chain]);
-      iptables(['-X', chain]);
-    } catch {
-      /* not created */
-    }
+    if (chain) removeChain(chain);
     await lab?.down();
     if (work) await rm(work, { recursive: true, force: true });
   }, LONG);
@@ -218,6 +228,20 @@ describeLab('ssh_config and jump hosts on real sshd', () => {
     await transport.closeAll();
     // Four tunnels, two per connection.
     expect((await centosLogins(1)) - a0).toBe(2);
+  }, LONG);
+
+  it('an authentication failure through the bastion names every key tried, in order', async () => {
+    const cfg = loadSshConfig(path.join(genconf, 'ssh_config'));
+    const transport = new SshTransport({ connectTimeoutMs: 5000, keepaliveIntervalMs: 5000, keepaliveCountMax: 3, hostKeyChecking: 'strict', knownHostsFile: path.join(genconf, 'known_hosts') });
+    const r = resolveHostSsh(addr(4), { user: 'root', key_path: 'missing_key' }, { sshConfig: cfg, flags: {}, defaultUser: 'centos', defaultPort: 22, baseDir: work, home: os.homedir(), localUser: 'root' });
+    // Host 4's root takes the RSA key only: the ed25519 key is refused after the missing override key was skipped.
+    r.ssh.identityFiles.push(path.join(work, 'id_ed25519'));
+    const err = await transport.connect({ address: addr(4), port: 22, user: 'root', label: `${addr(4)}:22`, ssh: r.ssh }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    await transport.closeAll();
+    expect(err?.message).toMatch(/authentication failed for user 'root'; tried key .*missing_key \(unusable: does not exist\), then publickey with the ssh-ed25519 key SHA256:\S+ \(.*id_ed25519\)/);
   }, LONG);
 
   it('a bastion killed mid-run fails every host behind it as unreachable, naming the bastion once', async () => {
