@@ -16,7 +16,8 @@ import { GenconfError, InputError } from '../errors.js';
 import { exitCodeOf, type StageResult } from '../orchestrate/result.js';
 import { deploy } from '../stages/deploy.js';
 import { postflight } from '../stages/postflight.js';
-import { preflight, preflightAcrossHosts } from '../stages/preflight.js';
+import { preflight, preflightAcrossHosts, preflightSteps } from '../stages/preflight.js';
+import { runStage } from '../orchestrate/run-stage.js';
 import type { Stage } from '../stages/types.js';
 import { executeStage, makeTransport, preflightSupportFiles, type SshStageDeps } from './ssh-stage.js';
 
@@ -130,7 +131,17 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
         if (o.json) ctx.stdout.write(JSON.stringify({ v: 1, type: 'plan', action: 'add-nodes', stage: stage.name, parallelism: plan.parallelism, phases: dryRunPlan(stage, plan) }) + '\n');
         else human.write('\n' + renderDryRun(stage, plan));
       }
-      return ExitCode.OK;
+      if (files.faultDomainDetect === undefined) return ExitCode.OK;
+      // Where would the new hosts land? Only fault-domain-detect runs, on the new hosts only; nothing is installed.
+      const transport = await (deps.makeTransport ?? makeTransport)(ctx, args, human);
+      const detect: Stage = {
+        ...pre,
+        phases: [{ name: 'fault-domain', hosts: (p) => p.hosts, steps: (p, h) => preflightSteps(p, h).filter((s) => s.id === 'fault-domain') }],
+      };
+      const r = await runStage(detect, plan, { transport, signal: ctx.signal, connectTimeoutSec: o.connectTimeoutSec, continueOnMasterFailure: false });
+      human.write('\n' + [...domainNotes(r.hosts, localRegion), ...r.hosts.filter((h) => h.status !== 'ok').map((h) => `${h.host.label}: ${h.status}: ${h.reason ?? ''}`)].join('\n') + '\n');
+      human.write('[add-nodes] dry run: stopped before installing anything.\n');
+      return exitCodeOf(r);
     }
 
     const lock = await takeClusterLock(o.genconfDir, { action: 'add-nodes', warn: (m) => void ctx.stderr.write(`warning: ${m}\n`) });

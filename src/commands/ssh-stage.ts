@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { colorFor, isTty, type CommandContext } from '../cli/context.js';
 import { ExitCode } from '../exit-codes.js';
 import { configIdFromPackageInfo } from '../cluster/bundle.js';
+import { domainNotes } from '../cluster/fault-domain.js';
 import { takeClusterLock } from '../cluster/lock.js';
 import { applyStageResult, readRecord, retryLabelsFrom, writeRecord, type DeployedBundle } from '../cluster/record.js';
 import { resolveConfigFile } from '../config/paths.js';
@@ -229,7 +230,9 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
   try {
     const transport = await (deps.makeTransport ?? makeTransport)(ctx, args, human);
     const bundle = stage.name === 'deploy' ? await deployedBundle(o.genconfDir, files) : undefined;
-    const result = await executeStage(ctx, stage, plan, { transport, human, ...(bundle ? { bundle } : {}) });
+    // Preflight shows each host's fault domain (region, zone, remote or not) and the masters' zone warning.
+    const notes = stage.name === 'preflight' ? (r: StageResult) => domainNotes(r.hosts) : undefined;
+    const result = await executeStage(ctx, stage, plan, { transport, human, ...(bundle ? { bundle } : {}), ...(notes ? { notes } : {}) });
     return exitCodeOf(result);
   } finally {
     await lock.release();

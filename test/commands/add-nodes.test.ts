@@ -109,6 +109,20 @@ describe('--add-nodes', () => {
     expect((await readRecord(f.genconf))!.hosts['10.0.0.5:22']).toMatchObject({ region: 'west', zone: 'w1', remoteRegion: true });
   });
 
+  it('--dry-run with a fault-domain script shows each new host\'s region (running only the script, on new hosts only) and stops', async () => {
+    await writeFile(path.join(f.genconf, 'fault-domain-detect'), '#!/bin/sh\necho x\n', { mode: 0o755 });
+    await writeInstalled(f.genconf, [['10.0.0.1', 'master', { region: 'east', zone: 'e1' }], ['10.0.0.4', 'agent'], ['10.0.0.6', 'public_agent']]);
+    const t = new FakeTransport().onExec('fault-domain-detect', { exitCode: 0, stdout: fd('west', 'w9') }, '10.0.0.5');
+    const r = await f.cli((ctx) => addNodes(ctx, { makeTransport: async () => t }), ['--add-nodes', '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/10\.0\.0\.5:22\s+agent\s+region west, zone w9 {2}\(remote region\)/);
+    expect(r.stdout).toContain('stopped before installing anything');
+    expect(t.commands('10.0.0.5:22')).toHaveLength(1);
+    expect(new Set(t.calls.map((c) => c.host))).toEqual(new Set(['10.0.0.5:22']));
+    expect(await readRecord(f.genconf)).toMatchObject({ hosts: { '10.0.0.1:22': { installed: { configId: CONFIG_ID } } } });
+    expect((await readRecord(f.genconf))!.hosts['10.0.0.5:22']).toBeUndefined();
+  });
+
   it('a new host whose fault-domain-detect prints junk fails preflight with the output shown, and is not deployed', async () => {
     await writeFile(path.join(f.genconf, 'fault-domain-detect'), '#!/bin/sh\necho x\n', { mode: 0o755 });
     await writeInstalled(f.genconf, [['10.0.0.1', 'master'], ['10.0.0.4', 'agent'], ['10.0.0.6', 'public_agent']]);
