@@ -111,7 +111,7 @@ export function securityGroups(c: CloudInputs, s: SecurityInput): Resources {
     };
   };
   for (const [from, to, why] of ADMIN_PORTS) rule(SG.master, `Admin${from}`, from, to, s.adminLocation, why);
-  for (const [port, why] of INTERNAL_MASTER_PORTS) rule(SG.master, `Vpc${port}`, port, port, s.vpcCidr, `load balancer health checks: ${why}`);
+  for (const [port, why] of INTERNAL_MASTER_PORTS) rule(SG.master, `Vpc${port}`, port, port, s.vpcCidr, `internal load balancer traffic and health checks: ${why}`);
   for (const [from, to, why] of PUBLIC_AGENT_WORLD_PORTS) rule(SG.publicAgent, `World${from}`, from, to, '0.0.0.0/0', why);
   for (const [from, to, why] of PUBLIC_AGENT_ADMIN_PORTS) rule(SG.publicAgent, `Admin${from}`, from, to, s.adminLocation, why);
   return out;
@@ -178,10 +178,12 @@ export function balancers(c: CloudInputs, b: BalancerInput): Resources {
     };
   };
   const target = (lbName: string, tgName: string, port: number): void => {
-    out[tgName] = {
-      Type: 'AWS::ElasticLoadBalancingV2::TargetGroup',
-      Properties: { Port: port, Protocol: 'TCP', VpcId: b.vpcId, TargetType: 'instance', HealthCheckProtocol: 'TCP', Tags: tags(c.clusterName, tgName) },
-    };
+    const props: Record<string, Json> = { Port: port, Protocol: 'TCP', VpcId: b.vpcId, TargetType: 'instance', HealthCheckProtocol: 'TCP', Tags: tags(c.clusterName, tgName) };
+    // Masters use exhibitor_address too: with the client address kept, a master balanced to itself would see its own
+    // address as the source and the connection would hang (NLB hairpinning). Internal traffic then comes from the
+    // balancer's VPC addresses, which the master group admits on these ports.
+    if (lbName === 'InternalMasterLoadBalancer') props.TargetGroupAttributes = [{ Key: 'preserve_client_ip.enabled', Value: 'false' }];
+    out[tgName] = { Type: 'AWS::ElasticLoadBalancingV2::TargetGroup', Properties: props };
     out[`${tgName}Listener`] = {
       Type: 'AWS::ElasticLoadBalancingV2::Listener',
       Properties: { LoadBalancerArn: ref(lbName), Port: port, Protocol: 'TCP', DefaultActions: [{ Type: 'forward', TargetGroupArn: ref(tgName) }] },

@@ -178,7 +178,8 @@ export function armTemplate(c: CloudInputs): Obj {
     properties: {
       addressPrefix: prefix,
       networkSecurityGroup: { id: id('Microsoft.Network/networkSecurityGroups', v(nsgVar)) },
-      ...(name === 'publicAgents' ? {} : { natGateway: { id: id('Microsoft.Network/natGateways', v('natGateway')) } }),
+      // Outbound (bootstrap_url, registries) for every node: a Standard load balancer gives its pool none.
+      natGateway: { id: id('Microsoft.Network/natGateways', v('natGateway')) },
     },
   });
   const resources: Obj[] = [
