@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Command as Commander, CommanderError, Option } from 'commander';
+import { SSH_LIMITS, type IntLimit } from '../config/ssh-settings.js';
 import { UsageError } from '../errors.js';
 import type { Action, CliOptions, HostKeyChecking } from './context.js';
 
@@ -26,11 +27,12 @@ const ACTION_FLAGS: ReadonlyArray<readonly [flag: string, key: string, action: A
   ['--serve', 'serve', 'serve'],
 ];
 
-function intOption(name: string, min: number, max: number) {
+/** A whole-number flag; its range is declared in config/ssh-settings.ts SSH_LIMITS (ports share sshPort). */
+function intOption(name: string, { min, max }: IntLimit) {
   return (value: string): number => {
     if (!/^\d+$/.test(value)) throw new UsageError(`${name} must be an integer, got '${value}'`);
     const n = Number(value);
-    if (n < min || n > max) throw new UsageError(`${name} must be between ${min} and ${max}, got ${n}`);
+    if (n < min || (max !== null && n > max)) throw new UsageError(`${name} must be between ${min} and ${max}, got ${n}`);
     return n;
   };
 }
@@ -75,12 +77,12 @@ export function buildProgram(programName: string): Commander {
     .option('--artifacts <dir>', 'DC/OS artifacts directory (default: "artifacts" beside the genconf directory)')
     .option('--json', 'machine-readable output on stdout')
     .option('--strict', 'treat warnings (such as unknown keys) as errors')
-    .addOption(new Option('--parallelism <n>', 'hosts worked on at once (default: ssh_parallelism, 20)').argParser(intOption('--parallelism', 1, 1000)))
+    .addOption(new Option('--parallelism <n>', `hosts worked on at once (default: ssh_parallelism, ${SSH_LIMITS.sshParallelism.default})`).argParser(intOption('--parallelism', SSH_LIMITS.parallelismFlag)))
     .option('--hosts <addrs>', 'run the stage only on these hosts (comma-separated addresses)')
     .option('--retry-failed', 're-run the stage only on hosts that did not succeed last time')
-    .addOption(new Option('--timeout <seconds>', 'deadline for the whole run').argParser(intOption('--timeout', 1, 7 * 24 * 3600)))
-    .addOption(new Option('--connect-timeout <seconds>', 'SSH connect and handshake timeout').default(10).argParser(intOption('--connect-timeout', 1, 3600)))
-    .addOption(new Option('--postflight-timeout <seconds>', 'deadline of the postflight check loops').default(900).argParser(intOption('--postflight-timeout', 1, 24 * 3600)))
+    .addOption(new Option('--timeout <seconds>', 'deadline for the whole run').argParser(intOption('--timeout', SSH_LIMITS.runTimeoutSec)))
+    .addOption(new Option('--connect-timeout <seconds>', 'SSH connect and handshake timeout').default(SSH_LIMITS.connectTimeoutSec.default).argParser(intOption('--connect-timeout', SSH_LIMITS.connectTimeoutSec)))
+    .addOption(new Option('--postflight-timeout <seconds>', 'deadline of the postflight check loops').default(SSH_LIMITS.postflightTimeoutSec.default).argParser(intOption('--postflight-timeout', SSH_LIMITS.postflightTimeoutSec)))
     .addOption(new Option('--host-key-checking <mode>', 'verify SSH host keys against known_hosts').choices(['strict', 'accept-new', 'off']).default('accept-new'))
     .option('--known-hosts <file>', 'known_hosts file (default: <genconf-dir>/known_hosts)')
     .option('--ssh-config <file>', 'OpenSSH client config to read (default: <genconf-dir>/ssh_config if it exists; "none" turns it off)')
@@ -89,7 +91,7 @@ export function buildProgram(programName: string): Commander {
     .option('--continue-on-master-failure', 'deploy agents even if a master failed')
     .option('--dry-run', 'SSH actions: print every step for every host and touch nothing')
     .option('--serve', 'serve genconf/serve with the system nginx in the foreground and print the per-role commands')
-    .addOption(new Option('--port <n>', '--serve: port to listen on (default: bootstrap_url\'s port, else 8080)').argParser(intOption('--port', 1, 65535)))
+    .addOption(new Option('--port <n>', '--serve: port to listen on (default: bootstrap_url\'s port, else 8080)').argParser(intOption('--port', SSH_LIMITS.sshPort)))
     .option('--bind <addr>', '--serve: address to listen on (default 0.0.0.0)')
     .option('--print-config', '--serve: print the nginx configuration and exit')
     .option('--pull', '--deploy: each host downloads the bundle from bootstrap_url over HTTP instead of receiving it over SFTP')

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { ExitCode } from '../exit-codes.js';
+import type { SshFlags } from '../config/ssh-settings.js';
 import type { HostKeyChecking } from '../transport/known-hosts.js';
 
 /** The actions of the command line; exactly one per run (`genconf` when none is given). */
@@ -110,4 +111,9 @@ export function colorFor(options: Pick<CliOptions, 'color'>, stream: NodeJS.Writ
 
 export function isTty(stream: NodeJS.WritableStream): boolean {
   return (stream as { isTTY?: boolean }).isTTY === true;
+}
+
+/** The flags that override SSH keys of config.yaml for this run (applied in config/ssh-settings.ts). */
+export function sshFlags(o: CliOptions): SshFlags {
+  return { ...(o.parallelism !== undefined ? { parallelism: o.parallelism } : {}), postflightTimeoutSec: o.postflightTimeoutSec };
 }

@@ -4,7 +4,7 @@
  * or an archived dcos-install.tar); a bundle of another config_id is refused. Preflight, deploy and postflight run
  * on the new hosts only; a host that fails one stage does not enter the next. Existing hosts are not contacted.
  */
-import type { CommandContext } from '../cli/context.js';
+import { sshFlags, type CommandContext } from '../cli/context.js';
 import { ExitCode } from '../exit-codes.js';
 import { archivedBundle, serveBundle, type BundleInfo } from '../cluster/bundle.js';
 import { domainNotes } from '../cluster/fault-domain.js';
@@ -70,12 +70,13 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
   const o = ctx.options;
   const human = o.json ? ctx.stderr : ctx.stdout;
   const { judgeConfig } = await import('../config/validate.js');
-  const validation = await judgeConfig({ genconfDir: o.genconfDir, baseDir: o.baseDir, target: 'ssh', strict: o.strict });
+  const validation = await judgeConfig({ genconfDir: o.genconfDir, baseDir: o.baseDir, target: 'ssh', strict: o.strict, sshFlags: sshFlags(o) });
   if (!validation.valid || !validation.args) {
     const { reportInvalid } = await import('./genconf.js');
     return reportInvalid(ctx, validation);
   }
   const args: Arguments = validation.args;
+  const settings = validation.ssh!;
   const record = await readRecord(o.genconfDir);
   if (!record || record.configId === null) {
     throw new InputError(`no installed cluster is recorded in ${recordPath(o.genconfDir)}`, recordPath(o.genconfDir), 'install the cluster with --deploy first; --add-nodes adds agents to it');
@@ -89,7 +90,7 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
         'give the archived bundle the cluster was installed with (--bundle FILE); --add-nodes never regenerates one',
       );
     }
-    const all = planCluster(args, { ...(o.parallelism !== undefined ? { parallelism: o.parallelism } : {}) });
+    const all = planCluster(settings);
     const sel = selectNewHosts(all.allHosts, record);
     for (const s of sel.skipped) human.write(`[add-nodes] skipped ${s.host.label} (${s.host.role}): ${s.why}\n`);
     const markDelisted = async (): Promise<void> => {
@@ -113,10 +114,8 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
     const preFiles = await preflightSupportFiles(o.genconfDir, o.baseDir, args);
     const files: PlanFiles = { ...preFiles, installScript: bundle.installScript, bundleTar: bundle.tar, bundleSha256: bundle.sha256 };
     const planFor = (labels: readonly string[]) =>
-      planCluster(args, {
-        ...(o.parallelism !== undefined ? { parallelism: o.parallelism } : {}),
+      planCluster(settings, {
         only: labels,
-        postflightTimeoutSec: o.postflightTimeoutSec,
         files,
       });
     const plan = planFor(sel.add.map((h) => h.label));

@@ -6,7 +6,7 @@
  * record say its disk was not cleaned. Hosts the record shows decommissioned already are left alone.
  */
 import { readFile } from 'node:fs/promises';
-import type { CommandContext } from '../cli/context.js';
+import { sshFlags, type CommandContext } from '../cli/context.js';
 import { ExitCode } from '../exit-codes.js';
 import { takeClusterLock } from '../cluster/lock.js';
 import { readRecord, writeRecord } from '../cluster/record.js';
@@ -54,14 +54,15 @@ export async function run(ctx: CommandContext, deps: DecommissionDeps = {}): Pro
   const human = o.json ? ctx.stderr : ctx.stdout;
   if (!o.hosts) throw new UsageError('--decommission needs --hosts A,B: the agents to remove', 'give the agents\' addresses as config.yaml lists them');
   const { judgeConfig } = await import('../config/validate.js');
-  const validation = await judgeConfig({ genconfDir: o.genconfDir, baseDir: o.baseDir, target: 'ssh', strict: o.strict });
+  const validation = await judgeConfig({ genconfDir: o.genconfDir, baseDir: o.baseDir, target: 'ssh', strict: o.strict, sshFlags: sshFlags(o) });
   if (!validation.valid || !validation.args) {
     const { reportInvalid } = await import('./genconf.js');
     return reportInvalid(ctx, validation);
   }
   const args: Arguments = validation.args;
+  const settings = validation.ssh!;
   // planCluster refuses an address config.yaml does not list: no request is sent for it.
-  const plan = planCluster(args, { only: o.hosts, ...(o.parallelism !== undefined ? { parallelism: o.parallelism } : {}), files: await stageFiles(uninstall, o.genconfDir, o.baseDir, args) });
+  const plan = planCluster(settings, { only: o.hosts, files: await stageFiles(uninstall, o.genconfDir, o.baseDir, args) });
   const masters = plan.hosts.filter((h) => h.role === 'master');
   if (masters.length > 0) throw new UsageError(`--decommission removes agents, and ${masters.map((h) => h.label).join(', ')} ${masters.length === 1 ? 'is a master' : 'are masters'}`, 'DC/OS 1.11 masters are fixed at install');
   const record = await readRecord(o.genconfDir);
@@ -74,7 +75,7 @@ export async function run(ctx: CommandContext, deps: DecommissionDeps = {}): Pro
   }
   const masterUrl = o.masterUrl ?? `http://${plan.firstMaster!.address}:5050`;
   const token = await readToken(o.tokenFile, deps.env ?? process.env);
-  const todoPlan = planCluster(args, { only: todo.map((h) => h.label), parallelism: plan.parallelism, files: plan.files });
+  const todoPlan = planCluster(settings, { only: todo.map((h) => h.label), files: plan.files });
 
   if (o.dryRun) {
     const { renderDryRun } = await import('../orchestrate/dry-run.js');
@@ -106,7 +107,7 @@ export async function run(ctx: CommandContext, deps: DecommissionDeps = {}): Pro
     }
     if (found.length > 0) {
       const transport = await (deps.makeTransport ?? makeTransport)(ctx, args, human);
-      const removal = await executeStage(ctx, uninstall, planCluster(args, { only: found.map((f) => f.host.label), parallelism: plan.parallelism, files: plan.files }), { transport, human });
+      const removal = await executeStage(ctx, uninstall, planCluster(settings, { only: found.map((f) => f.host.label), files: plan.files }), { transport, human });
       for (const f of found) {
         const r = removal.hosts.find((x) => x.host.label === f.host.label);
         const cleaned = r?.status === 'ok';

@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { colorFor, isTty, type CommandContext } from '../cli/context.js';
+import { colorFor, isTty, sshFlags, type CommandContext } from '../cli/context.js';
 import { ExitCode } from '../exit-codes.js';
 import { configIdFromPackageInfo } from '../cluster/bundle.js';
 import { domainNotes } from '../cluster/fault-domain.js';
@@ -185,7 +185,7 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
   const human = o.json ? ctx.stderr : ctx.stdout;
 
   const [{ judgeConfig }, { formatIssuesHuman }] = await Promise.all([import('../config/validate.js'), import('../config/report.js')]);
-  const validation = await judgeConfig({ genconfDir: o.genconfDir, baseDir: o.baseDir, target: 'ssh', strict: o.strict, checkSshKey: true });
+  const validation = await judgeConfig({ genconfDir: o.genconfDir, baseDir: o.baseDir, target: 'ssh', strict: o.strict, checkSshKey: true, sshFlags: sshFlags(o) });
   if (!validation.valid || !validation.args) {
     const { reportInvalid } = await import('./genconf.js');
     return reportInvalid(ctx, validation);
@@ -197,12 +197,10 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
   const retry = o.retryFailed ? retryLabelsFrom(await readRecord(o.genconfDir), stage.name, o.genconfDir) : undefined;
   const { readSshSettings, describeSshSettings } = await import('./ssh-settings.js');
   const sshSettings = readSshSettings(o, args);
-  const plan = planCluster(args, {
+  const plan = planCluster(validation.ssh!, {
     ...(sshSettings.plan ? { ssh: sshSettings.plan } : {}),
-    ...(o.parallelism !== undefined ? { parallelism: o.parallelism } : {}),
     ...(o.hosts !== undefined ? { only: o.hosts } : {}),
     ...(retry !== undefined ? { retryLabels: retry } : {}),
-    postflightTimeoutSec: o.postflightTimeoutSec,
     files,
   });
   if (plan.hosts.length === 0) {

@@ -4,7 +4,8 @@
  * drift is found, 4 when hosts could not be reached and nothing else is wrong.
  */
 import type { CommandContext } from '../cli/context.js';
-import { colorFor } from '../cli/context.js';
+import { colorFor, sshFlags } from '../cli/context.js';
+import { DEFAULT_SSH_USER } from '../config/ssh-settings.js';
 import { ExitCode } from '../exit-codes.js';
 import { probeHosts, probeTargets, type ProbeReport } from '../cluster/probe.js';
 import { readRecord, recordPath, type ClusterRecord, type HostRecord } from '../cluster/record.js';
@@ -109,12 +110,12 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
   const record = await readRecord(o.genconfDir);
   const file = recordPath(o.genconfDir);
   const { judgeConfig } = await import('../config/validate.js');
-  const validation = await judgeConfig({ genconfDir: o.genconfDir, baseDir: o.baseDir, target: 'ssh', strict: false });
+  const validation = await judgeConfig({ genconfDir: o.genconfDir, baseDir: o.baseDir, target: 'ssh', strict: false, sshFlags: sshFlags(o) });
   let plan: ClusterPlan | undefined;
   let args: Arguments | undefined;
   if (validation.valid && validation.args) {
     args = validation.args;
-    plan = planCluster(args, { ...(o.parallelism !== undefined ? { parallelism: o.parallelism } : {}) });
+    plan = planCluster(validation.ssh!);
   } else if (o.probe) {
     const { reportInvalid } = await import('./genconf.js');
     return reportInvalid(ctx, validation);
@@ -127,7 +128,7 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
     const human = o.json ? ctx.stderr : ctx.stdout;
     const { makeTransport } = await import('./ssh-stage.js');
     const transport: Transport = await (deps.makeTransport ?? makeTransport)(ctx, args, human);
-    reports = await probeHosts(probeTargets(plan.allHosts, record, args.ssh_user ?? 'centos'), record, {
+    reports = await probeHosts(probeTargets(plan.allHosts, record, args.ssh_user ?? DEFAULT_SSH_USER), record, {
       transport,
       parallelism: plan.parallelism,
       timeoutMs: plan.processTimeoutMs,

@@ -6,6 +6,7 @@
 import { check, RuleFailure, type Args, type Entry, type Rule, type TargetSpec } from './engine.js';
 import { loadJson, pyInt, validateIntInRange, validateIpList, validateJsonList } from './checks.js';
 import { PyDict, pyRepr, pyTypeName } from '../pycompat/py.js';
+import { SSH_KEY_DEFAULTS, SSH_LIMITS } from './ssh-settings.js';
 
 /** Two lists must not share an address; the original used one message for every pair. */
 function compareLists(first: string, second: string): void {
@@ -18,7 +19,7 @@ function compareLists(first: string, second: string): void {
 function validateProcessTimeout(a: Args): void {
   const v = pyInt(a.process_timeout!);
   check(v !== null, `Must be an integer but got a str: ${a.process_timeout}`);
-  check(v >= 1n, 'Must be at least 1');
+  check(v >= BigInt(SSH_LIMITS.processTimeoutSec.min), `Must be at least ${SSH_LIMITS.processTimeoutSec.min}`);
 }
 
 /** ssh_host_overrides: {"<address in one of the lists>": {"port": 1..65535, "user": "name", "key_path": "file"}}. */
@@ -41,7 +42,8 @@ function validateSshHostOverrides(a: Args): void {
     if (spec.has('port')) {
       const port = spec.get('port')!;
       check(typeof port === 'bigint', `Override for ${host}: port must be an integer. Got a ${pyTypeName(port)}: ${pyRepr(port)}`);
-      check(port >= 1n && port <= 65535n, `Override for ${host}: port must be between 1 and 65535 inclusive`);
+      const { min, max } = SSH_LIMITS.sshPort;
+      check(port >= BigInt(min) && port <= BigInt(max), `Override for ${host}: port must be between ${min} and ${max} inclusive`);
     }
     if (spec.has('key_path')) {
       const key = spec.get('key_path')!;
@@ -65,8 +67,8 @@ export const SSH_RULES: readonly Rule[] = [
   rule('compare_lists(master_list, agent_list)', ['master_list', 'agent_list'], (a) => compareLists(a.master_list!, a.agent_list!)),
   rule('compare_lists(master_list, public_agent_list)', ['master_list', 'public_agent_list'], (a) => compareLists(a.master_list!, a.public_agent_list!)),
   rule('compare_lists(agent_list, public_agent_list)', ['agent_list', 'public_agent_list'], (a) => compareLists(a.agent_list!, a.public_agent_list!)),
-  rule('validate_ssh_port', ['ssh_port'], (a) => validateIntInRange(a.ssh_port!, 1, 65535)),
-  rule('validate_ssh_parallelism', ['ssh_parallelism'], (a) => validateIntInRange(a.ssh_parallelism!, 1, 100)),
+  rule('validate_ssh_port', ['ssh_port'], (a) => validateIntInRange(a.ssh_port!, SSH_LIMITS.sshPort.min, SSH_LIMITS.sshPort.max)),
+  rule('validate_ssh_parallelism', ['ssh_parallelism'], (a) => validateIntInRange(a.ssh_parallelism!, SSH_LIMITS.sshParallelism.min, SSH_LIMITS.sshParallelism.max)),
   rule('validate_process_timeout', ['process_timeout'], validateProcessTimeout),
   rule(
     'validate_ssh_host_overrides',
@@ -78,17 +80,7 @@ export const SSH_RULES: readonly Rule[] = [
 
 export const SSH_ENTRY: Entry = {
   validate: SSH_RULES,
-  default: {
-    ssh_user: 'centos',
-    ssh_key_path: 'genconf/ssh_key',
-    agent_list: '[]',
-    public_agent_list: '[]',
-    ssh_port: '22',
-    process_timeout: '120',
-    ssh_parallelism: '20',
-    ssh_host_overrides: '{}',
-    ssh_config_file: '',
-  },
+  default: SSH_KEY_DEFAULTS,
 };
 
 export const SSH_KEYS = [

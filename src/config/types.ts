@@ -1,4 +1,5 @@
 /** Shared shapes of the config pipeline: load → validate → finalized arguments. */
+import type { SshSettings } from './ssh-settings.js';
 
 /** 1-based position of a key in config.yaml. */
 export interface Position {
@@ -40,4 +41,6 @@ export interface ValidationResult {
    * Present only when `valid`.
    */
   userArgs?: Arguments;
+  /** The typed SSH settings (flags applied): present when `valid` and the target is `ssh`. */
+  ssh?: SshSettings;
 }

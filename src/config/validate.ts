@@ -10,6 +10,7 @@ import { isKnownKey, suggestKey } from './known-keys.js';
 import { BUILD_MUSTS, dcosEntries, DCOS_TARGET } from './rules-dcos.js';
 import { SSH_ENTRY, SSH_KEYS, SSH_TARGET } from './rules-ssh.js';
 import { GENCONF_OWN_ENTRY, GENCONF_OWN_TARGET } from './rules-genconf.js';
+import { sshSettings, type SshFlags } from './ssh-settings.js';
 import { stringifyValue } from './stringify.js';
 import type { Issue, Target, ValidationResult } from './types.js';
 import { loadConfigText } from './yaml11.js';
@@ -29,6 +30,8 @@ export interface JudgeOptions {
   checkSshKey?: boolean;
   /** SSH_AUTH_SOCK and friends: a missing default key is fine when an agent is there. */
   env?: NodeJS.ProcessEnv;
+  /** Flags that override SSH keys for this run (target `ssh`): applied in ssh-settings.ts. */
+  sshFlags?: SshFlags;
 }
 
 /** How the config file is named in messages: relative to the working directory, as the operator typed it. */
@@ -173,7 +176,7 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
   for (const [k, v] of resolution.values) if (!drop.has(k) && isKnownKey(k)) args[k] = v;
   const runnerProblem = addRunnerArguments(args, user, opts);
   if (runnerProblem) return { valid: false, errors: [located(runnerProblem.key, runnerProblem.message)], warnings };
-  return { valid: true, errors, warnings, args, userArgs: user };
+  return { valid: true, errors, warnings, args, userArgs: user, ...(ssh ? { ssh: sshSettings(args, opts.sshFlags) } : {}) };
 }
 
 /**

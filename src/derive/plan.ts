@@ -1,14 +1,14 @@
 /**
- * Finalized arguments → the cluster plan every SSH stage reads: hosts with roles and connection settings,
- * limits, remote paths and the local files a stage sends. Pure: no I/O, so stages and tests can rely on it.
+ * The run's SSH settings (config/ssh-settings.ts: typed, defaults and flags already applied) → the cluster plan
+ * every SSH stage reads: hosts with roles, labels and install roles, the selected subset, limits, remote paths and
+ * the local files a stage sends. Pure and default-free: no I/O, no fallback values of its own.
  */
+import type { Role, SshSettings } from '../config/ssh-settings.js';
 import type { HostTarget } from '../transport/transport.js';
-import type { Arguments } from '../config/types.js';
 import { UsageError } from '../errors.js';
-import { resolveHostSsh, type HostOverride, type ResolveContext } from '../transport/host-ssh.js';
+import { resolveHostSsh, type ResolveContext } from '../transport/host-ssh.js';
 
-/** A host's role as config.yaml names its list. */
-export type Role = 'master' | 'agent' | 'public_agent';
+export type { Role };
 /** The role argument of dcos_install.sh for that list. */
 export type InstallRole = 'master' | 'slave' | 'slave_public';
 
@@ -67,13 +67,10 @@ export interface ClusterPlan {
 }
 
 export interface PlanOptions {
-  /** `--parallelism`, overriding ssh_parallelism. */
-  parallelism?: number;
   /** `--hosts`: addresses (or address:port labels) to keep. */
   only?: readonly string[];
   /** `--retry-failed`: labels of hosts that did not succeed last time; undefined = no filter. */
   retryLabels?: ReadonlySet<string>;
-  postflightTimeoutSec?: number;
   files?: PlanFiles;
   /** An ssh_config file was read: resolve each host's user, port and SSH settings through it (host-ssh.ts). */
   ssh?: Omit<ResolveContext, 'defaultUser' | 'defaultPort'>;
@@ -81,70 +78,33 @@ export interface PlanOptions {
 
 export const STAGING_DIR = '/opt/dcos_install_tmp';
 
-function jsonList(args: Arguments, key: string): string[] {
-  const text = args[key];
-  if (text === undefined || text === '') return [];
-  const value: unknown = JSON.parse(text);
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
-    throw new TypeError(`finalized argument ${key} is not a JSON list of strings: ${text}`);
-  }
-  return value as string[];
-}
-
-function overrides(args: Arguments): Record<string, HostOverride> {
-  const text = args.ssh_host_overrides;
-  if (text === undefined || text === '' || text === 'null') return {};
-  const value = JSON.parse(text) as unknown;
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError(`finalized argument ssh_host_overrides is not a JSON object: ${text}`);
-  }
-  return value as Record<string, HostOverride>;
-}
-
-function intArg(args: Arguments, key: string, fallback: number): number {
-  const text = args[key];
-  if (text === undefined || text === '') return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new TypeError(`finalized argument ${key} is not a positive integer: ${text}`);
-  return n;
-}
-
 /** `10.0.0.1:22`, or `[::1]:22` for an address with colons. */
 export function hostLabel(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 /**
- * Build the plan. Validation has already accepted `args`; a malformed finalized value here is a bug (TypeError),
- * while a `--hosts` entry that names no host is the operator's mistake (UsageError).
+ * Build the plan. A `--hosts` entry that names no host is the operator's mistake (UsageError). With an ssh_config
+ * (`options.ssh`), each host's user, port and SSH settings are resolved through it (transport/host-ssh.ts), starting
+ * from the settings' values for that host.
  */
-export function planCluster(args: Arguments, options: PlanOptions = {}): ClusterPlan {
-  const defaultPort = intArg(args, 'ssh_port', 22);
-  const defaultUser = args.ssh_user ?? 'centos';
-  const perHost = overrides(args);
-  const lists: Array<[Role, string[]]> = [
-    ['master', jsonList(args, 'master_list')],
-    ['agent', jsonList(args, 'agent_list')],
-    ['public_agent', jsonList(args, 'public_agent_list')],
-  ];
-  const allHosts: PlannedHost[] = [];
-  for (const [role, addresses] of lists) {
-    for (const address of addresses) {
-      const o = perHost[address] ?? {};
-      const resolved = options.ssh ? resolveHostSsh(address, o, { ...options.ssh, defaultUser, defaultPort }) : undefined;
-      const port = resolved?.port ?? o.port ?? defaultPort;
-      allHosts.push({
-        address,
-        port,
-        user: resolved?.user ?? o.user ?? defaultUser,
-        label: hostLabel(address, port),
-        role,
-        installRole: INSTALL_ROLE[role],
-        index: allHosts.length,
-        ...(resolved ? { ssh: resolved.ssh } : {}),
-      });
-    }
-  }
+export function planCluster(settings: SshSettings, options: PlanOptions = {}): ClusterPlan {
+  const allHosts: PlannedHost[] = settings.hosts.map((h, index) => {
+    const resolved = options.ssh
+      ? resolveHostSsh(h.address, h.override, { ...options.ssh, defaultUser: settings.user, defaultPort: settings.port })
+      : undefined;
+    const port = resolved?.port ?? h.port;
+    return {
+      address: h.address,
+      port,
+      user: resolved?.user ?? h.user,
+      label: hostLabel(h.address, port),
+      role: h.role,
+      installRole: INSTALL_ROLE[h.role],
+      index,
+      ...(resolved ? { ssh: resolved.ssh } : {}),
+    };
+  });
 
   let hosts = allHosts;
   if (options.only !== undefined) {
@@ -168,9 +128,9 @@ export function planCluster(args: Arguments, options: PlanOptions = {}): Cluster
     hosts,
     allHosts,
     ...(firstMaster ? { firstMaster } : {}),
-    parallelism: options.parallelism ?? intArg(args, 'ssh_parallelism', 20),
-    processTimeoutMs: intArg(args, 'process_timeout', 120) * 1000,
-    postflightTimeoutMs: (options.postflightTimeoutSec ?? 900) * 1000,
+    parallelism: settings.parallelism,
+    processTimeoutMs: settings.processTimeoutMs,
+    postflightTimeoutMs: settings.postflightTimeoutMs,
     stagingDir: STAGING_DIR,
     files: { ...options.files },
   };

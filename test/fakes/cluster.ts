@@ -1,5 +1,6 @@
 /** Finalized-argument fixtures for orchestration tests: a small cluster with the DC/OS 1.11 key names. */
 import type { Arguments } from '../../src/config/types.js';
+import { sshSettings, type SshFlags } from '../../src/config/ssh-settings.js';
 import { planCluster, type ClusterPlan, type PlanOptions } from '../../src/derive/plan.js';
 
 export function clusterArgs(over: Record<string, string> = {}): Arguments {
@@ -27,8 +28,11 @@ export const FILES = {
   prereqsScript: '/t/remote/install-prereqs.sh',
 };
 
-export function clusterPlan(over: Record<string, string> = {}, options: PlanOptions = {}): ClusterPlan {
-  return planCluster(clusterArgs(over), { files: FILES, ...options });
+/** A plan as a command builds it: the arguments through ssh-settings.ts (with the flags), then the planner. */
+export function clusterPlan(over: Record<string, string> = {}, options: PlanOptions & SshFlags = {}): ClusterPlan {
+  const { parallelism, postflightTimeoutSec, ...planOptions } = options;
+  const flags = { ...(parallelism !== undefined ? { parallelism } : {}), ...(postflightTimeoutSec !== undefined ? { postflightTimeoutSec } : {}) };
+  return planCluster(sshSettings(clusterArgs(over), flags), { files: FILES, ...planOptions });
 }
 
 /** Hosts of `n` agents, for parallelism tests. */
