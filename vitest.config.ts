@@ -5,7 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 300_000,
-    // The lab tier shares one set of loopback sshd hosts; files must not race over them.
+    // Files run in parallel: each lab-tier file claims its own block of loopback sshd hosts (startLab without a
+    // fixed block), so they do not race over hosts.
     fileParallelism: true,
     pool: 'forks',
   },

@@ -1,5 +1,5 @@
 /**
- * The original installer's SSH mechanics (reference §6.1), for comparison: every step is one local /usr/bin/ssh or
+ * The original installer's SSH mechanics, for comparison: every step is one local /usr/bin/ssh or
  * /usr/bin/scp process with the original's options, `-tt` for ssh, env TERM=linux only, no connection reuse, and a
  * window of `parallelism` hosts (20 in the original) each holding its slot for all of its chains.
  *

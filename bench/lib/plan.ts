@@ -24,7 +24,7 @@ export type OriginalStep = { kind: 'ssh'; command: string } | { kind: 'scp'; loc
 export interface OriginalPlan extends PlanBase {
   /**
    * Chains run in order on each host; inside a chain the first failing step stops it, and the next chain (the
-   * cleanup) still runs, as reference §6.1 describes.
+   * cleanup) still runs, as the original did.
    */
   chains: OriginalStep[][];
 }

@@ -31,7 +31,7 @@ export function preflightFloor(c: Common, knownHostsFile: string, installScript:
   return { ...c, knownHostsFile, uploads: [], command: `${command}; rc=$?; sudo -n rm -rf --one-file-system ${D}; exit $rc`, stdinFile: installScript };
 }
 
-/** Preflight as the original ran it (§6.2), plus the ip-detect copy and run that genconf's preflight adds. */
+/** Preflight as the original ran it, plus the ip-detect copy and run that genconf's preflight adds. */
 export function preflightOriginal(c: Common, installScript: string, ipDetect: string): OriginalPlan {
   return {
     ...c,
@@ -80,7 +80,7 @@ export function filesByDir(dir: string): Map<string, string[]> {
 }
 
 /**
- * Deploy as the original ran it (§6.2): dcos_install.sh, then for each directory of the bundle a `mkdir -p` and
+ * Deploy as the original ran it: dcos_install.sh, then for each directory of the bundle a `mkdir -p` and
  * one scp per file (packages, bootstrap, package lists, and this bundle's checksums), then the install, then rm.
  */
 export function deployOriginal(c: Common, unpackedBundle: string): OriginalPlan {

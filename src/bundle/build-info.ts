@@ -6,8 +6,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** DC/OS release the templates reproduce (the 1.11 branch tip), used when the config does not say. */
-export const DEFAULT_DCOS_VERSION = '1.11.14-dev';
 export const DEFAULT_DCOS_VARIANT = 'open';
 
 let cached: string | undefined;

@@ -1,5 +1,5 @@
 /**
- * `--genconf`'s bundle writer: artifacts + finalized arguments → genconf/serve/ (reference §4), plus the
+ * `--genconf`'s bundle writer: artifacts + finalized arguments → genconf/serve/, plus the
  * deterministic dcos-install.tar and SHA256SUMS. The whole tree is built in a temp dir and swapped in at the end
  * (serve-dir.ts). Artifacts are hard-linked or copied by the kernel and hashed as streams: memory does not grow
  * with their size.
@@ -11,7 +11,8 @@ import { calculateCheckConfigContents } from '../config/check-config.js';
 import type { Arguments } from '../config/types.js';
 import { InterruptedError } from '../errors.js';
 import { loadArtifacts, type ArtifactRef, type ArtifactSet } from './artifacts.js';
-import { dcosImageCommit, DEFAULT_DCOS_VARIANT, DEFAULT_DCOS_VERSION } from './build-info.js';
+import { DCOS_VERSION } from '../dcos-version.js';
+import { dcosImageCommit, DEFAULT_DCOS_VARIANT } from './build-info.js';
 import { CHECK_BINS_DIR_ARG, CHECK_BINS_PACKAGE_NAME, checkBinsEntries, loadCheckBins, type CheckBins } from './check-bins.js';
 import { sha256Hex } from './digest.js';
 import { CONFIG_PACKAGE_NAMES, computeIds, TEMPLATE_FILENAMES, type BundleIds } from './ids.js';
@@ -159,7 +160,7 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
   const ctx: RenderContext = {
     bootstrapId: artifacts.bootstrapId,
     dcosImageCommit: args.dcos_image_commit!,
-    dcosVersion: args.dcos_version ?? DEFAULT_DCOS_VERSION,
+    dcosVersion: args.dcos_version ?? DCOS_VERSION,
     dcosVariant: args.dcos_variant ?? DEFAULT_DCOS_VARIANT,
     configId: ids.configId,
     clusterPackageListId: ids.clusterPackageListId,
@@ -220,7 +221,7 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
       putBytes('cluster-package-list.latest', 0o644, ids.clusterPackageListId),
     ]);
     for (const r of settled) if (r.status === 'rejected') throw r.reason;
-    // In the original's order (reference §4).
+    // In the original's order.
     log(`Cluster package list: ${listRel}`);
     for (const [p] of generated) log(`Package filename: ${packagePath(p)}`);
     checkAbort();

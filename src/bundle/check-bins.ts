@@ -1,5 +1,5 @@
 /**
- * Custom check binaries (`genconf/check_bins/`, reference §3): shipped as the package
+ * Custom check binaries (`genconf/check_bins/`): shipped as the package
  * `custom-check-bins--<dirhash>` whose files land on the check search path of every node.
  */
 import { readdir, stat } from 'node:fs/promises';

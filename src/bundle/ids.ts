@@ -1,5 +1,5 @@
 /**
- * The bundle's content ids (reference §3), computed with pkgpanda's hash_checkout so that the same inputs give
+ * The bundle's content ids, computed with pkgpanda's hash_checkout so that the same inputs give
  * the same ids on every run and machine, and any change gives new ones:
  *
  *   config_id               = hash_checkout({commit, template_filenames, argument_dict})

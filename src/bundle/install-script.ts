@@ -221,7 +221,7 @@ export function manifestPackageIds(manifest: ArtifactManifest): string[] {
 }
 
 /**
- * upgrade/<id>/dcos_node_upgrade.sh: moves a node from `fromVersion` to this bundle's DC/OS version (reference §5),
+ * upgrade/<id>/dcos_node_upgrade.sh: moves a node from `fromVersion` to this bundle's DC/OS version,
  * verifying every artifact first.
  */
 export function renderNodeUpgradeScript(args: Arguments, manifest: ArtifactManifest, fromVersion: string): string {

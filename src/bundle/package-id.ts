@@ -1,5 +1,5 @@
 /**
- * pkgpanda package ids (`<name>--<version>`), with the rules the nodes' pkgpanda enforces (reference §3):
+ * pkgpanda package ids (`<name>--<version>`), with the rules the nodes' pkgpanda enforces:
  * a bad id here would only fail later, on every node, so it is refused while the bundle is built.
  */
 

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { ExitCode } from '../exit-codes.js';
 import type { SshFlags } from '../config/ssh-settings.js';
 import type { HostKeyChecking } from '../transport/known-hosts.js';
@@ -98,11 +97,6 @@ export interface CommandContext {
 }
 
 export type Command = (ctx: CommandContext) => Promise<ExitCode>;
-
-/** Where a path written in config.yaml points: relative paths are relative to the directory containing genconf/. */
-export function resolveConfigPath(options: Pick<CliOptions, 'baseDir'>, p: string): string {
-  return path.resolve(options.baseDir, p);
-}
 
 /** Colours only when asked for (no --no-color, no NO_COLOR) and when `stream` is a terminal. */
 export function colorFor(options: Pick<CliOptions, 'color'>, stream: NodeJS.WritableStream): boolean {

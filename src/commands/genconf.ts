@@ -1,6 +1,6 @@
 /**
  * `--genconf` (the default action): judge config.yaml with the genconf rules, then build genconf/serve/.
- * Log lines follow the original's (reference §1.2, §4) on stderr; stdout carries the result, or one JSON
+ * Log lines follow the original's on stderr; stdout carries the result, or one JSON
  * document with --json.
  */
 import path from 'node:path';

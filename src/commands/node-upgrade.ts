@@ -1,5 +1,5 @@
 /**
- * `--generate-node-upgrade-script VER` (reference §5): a full genconf, plus
+ * `--generate-node-upgrade-script VER`: a full genconf, plus
  * serve/upgrade/<random hex>/dcos_node_upgrade.sh for nodes upgrading from VER.
  */
 import type { CommandContext } from '../cli/context.js';

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { CommandContext } from '../cli/context.js';
 import { ExitCode } from '../exit-codes.js';
-import { DCOS_VERSION } from '../config/rules-dcos.js';
+import { DCOS_VERSION } from '../dcos-version.js';
 
 /** package.json is two levels above src/commands and three above dist/src/commands. */
 function packageVersion(): string {

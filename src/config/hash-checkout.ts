@@ -1,6 +1,6 @@
 /**
- * pkgpanda's `hash_checkout`: the content hash behind config_id, cluster_package_list_id and bootstrap ids
- * (reference §3). Lists and dicts are order-independent, so the ids depend only on content.
+ * pkgpanda's `hash_checkout`: the content hash behind config_id, cluster_package_list_id and bootstrap ids.
+ * Lists and dicts are order-independent, so the ids depend only on content.
  *
  * Note the list rule, checked against the original's ids: the *items* are sorted (as Python's sorted() does),
  * then each is hashed and the hashes are joined with ',' in that order; the hashes themselves are not re-sorted.

@@ -7,7 +7,7 @@ import { dcosKnownKeys } from './rules-dcos.js';
 import { SSH_KEYS } from './rules-ssh.js';
 import { GENCONF_OWN_KEYS } from './rules-genconf.js';
 
-/** Accepted silently: 1.11 configs carry them but open DC/OS never reads them (reference §2.5, §2.10, §1.2). */
+/** Accepted silently: 1.11 configs carry them but open DC/OS never reads them. */
 export const ACCEPTED_UNUSED_KEYS: readonly string[] = [
   // SSH runner / docs
   'log_directory',

@@ -1,6 +1,6 @@
 /**
  * DC/OS 1.11 (branch tip) configuration: defaults, calculated (`must`) arguments, rules and the arguments
- * the config package templates need (the `--genconf` target). Facts from reference §2–§3; each rule is a
+ * the config package templates need (the `--genconf` target). Facts from DC/OS 1.11's gen/calc.py and gen/internals.py; each rule is a
  * small named function carrying the original's exact message.
  */
 import path from 'node:path';
@@ -28,8 +28,9 @@ import { calculateDcosOverlayNetworkJson, validateDcosOverlayNetwork, validateNe
 import { PyDict, pyJsonDumps, pyJsonLoads, pyStr, type PyValue } from '../pycompat/py.js';
 import { pyYamlDump } from '../pycompat/yaml-dump.js';
 import { explainMissing, resolveConfigFile } from './paths.js';
+import { DCOS_VERSION } from '../dcos-version.js';
 
-export const DCOS_VERSION = '1.11.14-dev';
+export { DCOS_VERSION };
 
 function calc(params: readonly string[], fn: (a: Args) => string): Calc {
   return { params, fn };

@@ -16,7 +16,7 @@ async function failure(p: Promise<unknown>): Promise<InputError> {
   throw new Error('expected loadArtifacts to fail');
 }
 
-describe('package ids (reference §3)', () => {
+describe('package ids', () => {
   it.each([
     ['mesos--1.5.0', 'mesos', '1.5.0'],
     ['dcos-config--setup_abc', 'dcos-config', 'setup_abc'],

@@ -26,7 +26,7 @@ async function tree(root: string, prefix = ''): Promise<string[]> {
 }
 
 describe('buildBundle', () => {
-  it('writes the serve tree of reference §4 plus SHA256SUMS and dcos-install.tar', async () => {
+  it('writes the serve tree of DC/OS 1.11 plus SHA256SUMS and dcos-install.tar', async () => {
     const { dir, opts } = await setup();
     const logs: string[] = [];
     const r = await buildBundle({ ...opts, log: (l) => logs.push(l) });

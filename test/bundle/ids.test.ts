@@ -12,7 +12,7 @@ const base: IdInputs = {
 };
 
 describe('computeIds', () => {
-  it('follows reference §3: config packages named from config_id, list id = hash_checkout(sorted list)', () => {
+  it('follows pkgpanda: config packages named from config_id, list id = hash_checkout(sorted list)', () => {
     const ids = computeIds(base);
     expect(ids.configId).toMatch(/^[0-9a-f]{40}$/);
     expect(ids.clusterPackages).toEqual([`dcos-config--setup_${ids.configId}`, `dcos-metadata--setup_${ids.configId}`, 'p--1']);

@@ -17,12 +17,12 @@ function run(cwd: string, ...args: string[]): { status: number | null; stdout: s
 }
 
 describe('the bundled CLI through dcos_generate_config.sh', () => {
+  // No silent pass when dist/ is missing: the test fails and says how to build it.
   it('is built (npm ci builds it; run `npm run build`)', () => {
-    if (!built && process.env.CI !== 'true') return;
-    expect(built).toBe(true);
+    expect(built, 'dist/cli/main.js is missing: run `npm run build`').toBe(true);
   });
 
-  it.runIf(built || process.env.CI === 'true')('--version, --validate-config --strict and --json on an example', () => {
+  it('--version, --validate-config --strict and --json on an example', () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'genconf-bundle-'));
     try {
       fs.cpSync(path.join(REPO, 'genconf-examples/3-masters-static/genconf'), path.join(work, 'genconf'), { recursive: true });

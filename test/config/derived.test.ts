@@ -1,5 +1,5 @@
 /**
- * Calculated arguments beyond the reference render: each derivation of reference §3 on inputs that change it.
+ * Calculated arguments beyond the reference render: each derivation of DC/OS 1.11's calculated arguments on inputs that change it.
  * The YAML-dumped texts were produced with PyYAML (fixtures/calc-cases.json).
  */
 import { readFileSync } from 'node:fs';

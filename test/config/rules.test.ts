@@ -1,5 +1,5 @@
 /**
- * Every rule of DC/OS 1.11 (reference §2), table-driven: the config change, the target, and exactly which
+ * Every rule of DC/OS 1.11, table-driven: the config change, the target, and exactly which
  * keys get which message (an empty map means valid). Messages are the original's, character for character.
  */
 import { describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ const TLS = "At least one of adminrouter_tls_1_0_enabled, adminrouter_tls_1_1_en
 const MHLB = { master_discovery: 'master_http_loadbalancer', exhibitor_storage_backend: 'zookeeper', exhibitor_zk_hosts: 'zk1:2181', exhibitor_zk_path: '/dcos', exhibitor_address: 'lb.example', num_masters: '3' };
 
 const cases: Case[] = [
-  // §2.2 core keys
+  // core keys
   { name: 'the base config is valid', set: {}, errors: {} },
   { name: 'cluster_name is required', set: { cluster_name: null }, errors: { cluster_name: MUST_SET('cluster_name') } },
   { name: "cluster_name '' is accepted", set: { cluster_name: "''" }, errors: {} },
@@ -91,7 +91,7 @@ const cases: Case[] = [
   },
   { name: 'SSH target needs master_list even for master_http_loadbalancer', set: { ...MHLB, master_list: null }, errors: { master_list: MUST_SET('master_list') } },
   { name: '--genconf does not need master_list for master_http_loadbalancer', set: { ...MHLB, master_list: null }, target: 'genconf', errors: {} },
-  // §2.3 exhibitor backends
+  // exhibitor backends
   { name: 'static backend needs static discovery: both keys', set: { master_discovery: 'master_http_loadbalancer', exhibitor_address: 'lb', num_masters: '3' }, errors: { master_discovery: STATIC_MHLB, exhibitor_storage_backend: STATIC_MHLB } },
   { name: 'zookeeper needs hosts and path', set: { exhibitor_storage_backend: 'zookeeper' }, errors: { exhibitor_zk_hosts: MUST_SET('exhibitor_zk_hosts'), exhibitor_zk_path: MUST_SET('exhibitor_zk_path') } },
   { name: 'zookeeper hosts must not be a zk:// URL', set: { exhibitor_storage_backend: 'zookeeper', exhibitor_zk_hosts: 'zk://a:2181', exhibitor_zk_path: '/x' }, errors: { exhibitor_zk_hosts: "Must be of the form `host:port,host:port', not start with zk://" } },
@@ -110,10 +110,10 @@ const cases: Case[] = [
   { name: 'azure needs account name and prefix (key defaults to empty)', set: { exhibitor_storage_backend: 'azure' }, errors: { exhibitor_azure_account_name: MUST_SET('exhibitor_azure_account_name'), exhibitor_azure_prefix: MUST_SET('exhibitor_azure_prefix') } },
   { name: 'shared_filesystem needs the config dir', set: { exhibitor_storage_backend: 'shared_filesystem' }, errors: { exhibitor_fs_config_dir: MUST_SET('exhibitor_fs_config_dir') } },
   { name: 'agent_only_group_no_exhibitor needs nothing', set: { exhibitor_storage_backend: 'agent_only_group_no_exhibitor' }, errors: {} },
-  // §2.4 master discovery
+  // master discovery
   { name: 'master_http_loadbalancer needs exhibitor_address', set: { ...MHLB, exhibitor_address: null }, target: 'genconf', errors: { exhibitor_address: MUST_SET('exhibitor_address') } },
   { name: 'master_http_loadbalancer with zookeeper is valid', set: MHLB, errors: {} },
-  // §2.6 proxy
+  // proxy
   {
     name: 'use_proxy without no_proxy: the JSON error on no_proxy_final',
     set: { use_proxy: 'true', http_proxy: 'http://p:3128', https_proxy: 'http://p:3128' },
@@ -128,7 +128,7 @@ const cases: Case[] = [
   { name: 'proxy complete', set: { use_proxy: 'true', http_proxy: 'http://p:3128', https_proxy: 'http://p:3128', no_proxy: '[.example.com, 10.0.0.0]' }, errors: {} },
   { name: 'lazy: proxy garbage with use_proxy false', set: { use_proxy: 'false', http_proxy: '[1]', no_proxy: 'x' }, errors: {} },
   { name: 'use_proxy one-of', set: { use_proxy: "'yes'" }, errors: { use_proxy: TF('yes') } },
-  // §2.7 DNS
+  // DNS
   { name: 'dns_search newline', set: { dns_search: '"a.com\\nb.com"' }, errors: { dns_search: 'Newlines are not allowed' } },
   { name: 'dns_search comma', set: { dns_search: '"a.com,b.com"' }, errors: { dns_search: 'Commas are not allowed' } },
   { name: 'dns_search 255 characters pass', set: { dns_search: 'a'.repeat(255) }, errors: {} },
@@ -144,9 +144,9 @@ const cases: Case[] = [
   { name: 'dns_forward_zones bad IP', set: { dns_forward_zones: '{a: [host.example]}' }, errors: { dns_forward_zones: 'Invalid "dns_forward_zones": host.example not a valid IP address' } },
   { name: 'dns_forward_zones bad port', set: { dns_forward_zones: '{a: ["1.1.1.1:99999"]}' }, errors: { dns_forward_zones: 'Must be between 1 and 65535 inclusive' } },
   { name: 'mesos_dns_ip_sources must be a JSON list', set: { mesos_dns_ip_sources: 'host' }, errors: { mesos_dns_ip_sources: "Must be a JSON formatted list, but couldn't be parsed the given value `host` as one because of: Expecting value: line 1 column 1 (char 0)" } },
-  // §2.8 fault domain
+  // fault domain
   { name: 'fault_domain_enabled cannot be set, even to false', set: { fault_domain_enabled: 'false' }, errors: { fault_domain_enabled: MUST_CALC('fault_domain_enabled') } },
-  // §2.9 booleans
+  // booleans
   ...[
     'oauth_enabled', 'oauth_available', 'telemetry_enabled', 'check_time', 'master_dns_bindall', 'mesos_dns_set_truncate_bit', 'enable_gpu_isolation',
     'gpus_are_scarce', 'enable_lb', 'enable_ipv6', 'dcos_overlay_enable', 'dcos_net_rest_enable', 'dcos_net_watchdog', 'dcos_net_cluster_identity',
@@ -168,7 +168,7 @@ const cases: Case[] = [
   { name: 'dcos_l4lb_enable_ipv6 not a boolean (rule over both keys)', set: { dcos_l4lb_enable_ipv6: "'yes'" }, errors: { enable_ipv6: TF('yes'), dcos_l4lb_enable_ipv6: TF('yes') } },
   { name: 'no TLS version: all three keys', set: { adminrouter_tls_1_2_enabled: 'false' }, errors: { adminrouter_tls_1_0_enabled: TLS, adminrouter_tls_1_1_enabled: TLS, adminrouter_tls_1_2_enabled: TLS } },
   { name: 'skip when an input failed: the TLS rule does not run', set: { adminrouter_tls_1_2_enabled: 'false', adminrouter_tls_1_0_enabled: "'no'" }, errors: { adminrouter_tls_1_0_enabled: TF('no') } },
-  // §2.10 Mesos / Docker / others
+  // Mesos / Docker / others
   { name: 'mesos_recovery_timeout garbage', set: { mesos_recovery_timeout: 'asdf' }, errors: { mesos_recovery_timeout: "Error parsing 'mesos_recovery_timeout' value: asdf." } },
   { name: 'mesos_recovery_timeout two dots', set: { mesos_recovery_timeout: '1.2.3hrs' }, errors: { mesos_recovery_timeout: 'Invalid decimal format.' } },
   { name: 'mesos_recovery_timeout too large', set: { mesos_recovery_timeout: '99999999999999999999999hrs' }, errors: { mesos_recovery_timeout: 'Value 99999999999999999999999 not in supported range.' } },
@@ -233,7 +233,7 @@ const cases: Case[] = [
   { name: 'no_proxy_final is calculated (when proxies are used)', set: { use_proxy: 'true', http_proxy: 'h', https_proxy: 'h', no_proxy: '[]', no_proxy_final: 'x' }, errors: { no_proxy_final: MUST_CALC('no_proxy_final') } },
   { name: 'lazy: no_proxy_final is not needed without a proxy', set: { no_proxy_final: 'x' }, errors: {} },
   { name: 'bootstrap_id may be overridden', set: { bootstrap_id: 'abc' }, errors: {} },
-  // §2.5 SSH keys (with this tool's fixes)
+  // SSH keys (with this tool's fixes)
   { name: 'ssh_port 65535 allowed (1.11: 32000)', set: { ssh_port: '65535' }, errors: {} },
   { name: 'ssh_port 0', set: { ssh_port: '0' }, errors: { ssh_port: 'Must be between 1 and 65535 inclusive' } },
   { name: 'ssh_port 65536', set: { ssh_port: '65536' }, errors: { ssh_port: 'Must be between 1 and 65535 inclusive' } },

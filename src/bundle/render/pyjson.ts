@@ -108,14 +108,6 @@ export function parseJson(text: string): JsonNode {
   return v;
 }
 
-export function jsonStr(v: string): JsonNode {
-  return { t: 'str', v };
-}
-
-export function jsonObj(entries: Array<[string, JsonNode]>): JsonNode {
-  return { t: 'obj', entries: new Map(entries) };
-}
-
 /** Python's `json.dumps(str)` with ensure_ascii: DEL and everything above it as a lowercase \\uXXXX escape. */
 export function pyJsonString(s: string): string {
   // JSON.stringify already escaped control characters and lone surrogates the way Python does.
