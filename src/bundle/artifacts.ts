@@ -99,7 +99,7 @@ export async function loadArtifacts(dir: string, opts: LoadArtifactsOptions = {}
       }
       if (!Array.isArray(c.packages) || !c.packages.every((p) => typeof p === 'string')) {
         problems.push(`${completeRel}: "packages" must be a list of package ids (strings)`);
-      } else ids = c.packages as string[];
+      } else ids = c.packages;
     }
   }
 

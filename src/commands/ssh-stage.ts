@@ -112,7 +112,7 @@ export async function preflightSupportFiles(genconfDir: string, baseDir: string,
 }
 
 export async function readLine(question: string, out: NodeJS.WritableStream): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: out as NodeJS.WriteStream, terminal: false });
+  const rl = createInterface({ input: process.stdin, output: out, terminal: false });
   try {
     out.write(question);
     return await new Promise<string>((resolve) => {

@@ -99,7 +99,7 @@ function jsonList(args: Arguments, key: string): string[] {
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
     throw new TypeError(`finalized argument ${key} is not a JSON list of strings: ${text}`);
   }
-  return value as string[];
+  return value;
 }
 
 function overrides(args: Arguments): Record<string, HostOverride> {

@@ -4,7 +4,7 @@
  * its style); the plain scalars are then typed here with PyYAML's own YAML 1.1 resolution rules, so that
  * unquoted `yes`/`off` are booleans, `1e5` stays a string, `017` is octal, `1:20` is sexagesimal, and so on.
  */
-import { Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit } from 'yaml';
 import type { Node } from 'yaml';
 import { PyDict, PyFloat, PyTimestamp, type PyValue } from '../pycompat/py.js';
 
@@ -112,12 +112,12 @@ function convert(node: unknown, doc: ReturnType<typeof parseDocument>, depth: nu
   }
   if (node === null || node === undefined) return null;
   if (isAlias(node)) {
-    const target = (node as Alias).resolve(doc);
-    if (target === undefined) throw new YamlShapeError(`unknown alias *${(node as Alias).source}`);
+    const target = node.resolve(doc);
+    if (target === undefined) throw new YamlShapeError(`unknown alias *${node.source}`);
     if (seen.has(target)) throw new YamlShapeError('recursive alias (a value that contains itself)');
     return convert(target, doc, depth + 1, seen, budget, true);
   }
-  if (isScalar(node)) return convertScalar(node as Scalar);
+  if (isScalar(node)) return convertScalar(node);
   if (isSeq(node)) {
     seen.add(node);
     const out = node.items.map((item) => convert(item, doc, depth + 1, seen, budget, inAlias));
@@ -362,7 +362,7 @@ function strayTab(text: string, doc: ReturnType<typeof parseDocument>): number |
 }
 
 function keyText(node: unknown): string {
-  if (isScalar(node)) return String((node as Scalar).source ?? (node as Scalar).value ?? '');
+  if (isScalar(node)) return String(node.source ?? node.value ?? '');
   return '?';
 }
 

@@ -247,6 +247,7 @@ function skipWs(s: string, i: number): number {
   return WS.lastIndex;
 }
 
+/** Python's StopIteration of the scanner: a position, caught one level up; not an Error (no stack to build). */
 class StopScan {
   constructor(readonly pos: number) {}
 }
@@ -268,6 +269,7 @@ export function pyJsonLoads(s: string): PyValue {
 
 function scanOnce(s: string, idx: number, depth: number): [PyValue, number] {
   if (depth > MAX_DEPTH) throw new PyJsonDecodeError('maximum recursion depth exceeded', s, idx);
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- a control-flow signal, see StopScan
   if (idx >= s.length) throw new StopScan(idx);
   const ch = s[idx];
   if (ch === '"') return scanString(s, idx + 1);
@@ -286,6 +288,7 @@ function scanOnce(s: string, idx: number, depth: number): [PyValue, number] {
   if (ch === 'N' && s.startsWith('NaN', idx)) return [new PyFloat(NaN), idx + 3];
   if (ch === 'I' && s.startsWith('Infinity', idx)) return [new PyFloat(Infinity), idx + 8];
   if (ch === '-' && s.startsWith('-Infinity', idx)) return [new PyFloat(-Infinity), idx + 9];
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- a control-flow signal, see StopScan
   throw new StopScan(idx);
 }
 

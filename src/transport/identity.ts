@@ -44,7 +44,7 @@ export async function resolveIdentity(o: SshTransportOptions): Promise<Identity>
     if (parsed instanceof Error && /no passphrase given/i.test(parsed.message)) {
       const pass = env[PASSPHRASE_ENV] || (o.prompt ? await o.prompt('Enter passphrase for the SSH key: ') : undefined);
       if (!pass) throw new InputError('the SSH key is encrypted and no passphrase is available', undefined, `set ${PASSPHRASE_ENV}`);
-      parsed = ssh2.utils.parseKey(pk, pass) as ParsedKey | ParsedKey[] | Error;
+      parsed = ssh2.utils.parseKey(pk, pass);
     }
     if (parsed instanceof Error) throw new InputError(`the SSH key cannot be used: ${parsed.message}`);
     const key = Array.isArray(parsed) ? parsed[0] : parsed;

@@ -119,7 +119,7 @@ export class Session {
               resolve(ch);
             });
           } catch (e) {
-            reject(e as Error);
+            reject(e instanceof Error ? e : new Error(String(e)));
           }
         });
       } catch (e) {

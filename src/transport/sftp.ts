@@ -230,7 +230,7 @@ function sftpCall<T>(fn: (cb: (err: Error | null | undefined, v?: T) => void) =>
     try {
       fn((err, v) => (err ? reject(err) : resolve(v as T)));
     } catch (e) {
-      reject(e);
+      reject(e instanceof Error ? e : new Error(String(e)));
     }
   });
 }

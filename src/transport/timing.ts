@@ -22,7 +22,7 @@ export function within<T>(ms: number, p: Promise<T>): Promise<T> {
       },
       (e: unknown) => {
         clearTimeout(t);
-        reject(e as Error);
+        reject(e instanceof Error ? e : new Error(String(e)));
       },
     );
   });

@@ -16,7 +16,7 @@ interface Case {
 const MUST_SET = (k: string): string => `Must set ${k}, no way to calculate value.`;
 const MUST_CALC = (k: string): string => `${k} must be calculated, but was explicitly set in the configuration. Remove it from the configuration.`;
 /** The original's message, then where this tool looked (the path differs per machine). */
-const MUST_EXIST = (p: string): string => expect.stringMatching(new RegExp(`^ip-detect script \`${p}\` must exist: looked for `)) as unknown as string;
+const MUST_EXIST = (p: string): string => expect.stringMatching(new RegExp(`^ip-detect script \`${p}\` must exist: looked for `)) as string;
 const TF = (got: string): string => `Must be one of 'true', 'false'. Got '${got}'.`;
 const BACKENDS = "'agent_only_group_no_exhibitor', 'aws_s3', 'shared_filesystem', 'static', 'zookeeper', 'azure'";
 const STATIC_MHLB =

@@ -102,7 +102,7 @@ describe('fault-domain-detect', () => {
       [AZURE, domain('azure', 'westeurope', '1')],
       [GCP, domain('gcp', 'us-central1', 'us-central1-f')],
     ] as const) {
-      const r = run('fault-domain-detect/auto.sh', [], responses as string[][]);
+      const r = run('fault-domain-detect/auto.sh', [], responses);
       expect(r.stderr).toBe('');
       expect(r.stdout).toBe(expected);
       expect(r.status).toBe(0);

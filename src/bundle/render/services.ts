@@ -233,7 +233,7 @@ export function checkRunnerConfig(a: Args): string {
 }
 
 function objEntries(n: JsonNode | undefined): Map<string, JsonNode> {
-  return n?.t === 'obj' ? n.entries : new Map();
+  return n?.t === 'obj' ? n.entries : new Map<string, JsonNode>();
 }
 
 type Endpoint = [port: string | number, uri: string, roles: string];

@@ -141,7 +141,7 @@ describeLab('lab harness', () => {
   it('reclaims the block of a lab whose process died', async () => {
     const block = 98; // a fixed block nobody else uses
     const dir = path.join(LAB_ROOT, `b${block}`);
-    const dead = spawnSync('true').pid!;
+    const dead = spawnSync('true').pid;
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'block'), `${block}\n`);
     writeFileSync(path.join(dir, 'owner'), `${dead} 1\n`);
