@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chooseSshConfig, describeSshSettings, readSshSettings } from '../../src/commands/ssh-settings.js';
 import { parseArgs } from '../../src/cli/args.js';
+import { sshSettings } from '../../src/config/ssh-settings.js';
 import { planCluster } from '../../src/derive/plan.js';
 import { InputError } from '../../src/errors.js';
 import { resolveHostSsh, type ResolveContext } from '../../src/transport/host-ssh.js';
@@ -146,7 +147,7 @@ describe('per-host resolution and precedence', () => {
 
   it('plans hosts through ssh_config, and exactly as before without one', async () => {
     const file = await config('Host 10.0.0.2\n  User core\n  Port 2200\n');
-    const args = { master_list: '["10.0.0.1"]', agent_list: '["10.0.0.2"]', public_agent_list: '[]', ssh_user: 'centos', ssh_port: '22', ssh_host_overrides: '{}' };
+    const args = sshSettings({ master_list: '["10.0.0.1"]', agent_list: '["10.0.0.2"]', public_agent_list: '[]', ssh_user: 'centos', ssh_port: '22', ssh_host_overrides: '{}' });
     const without = planCluster(args);
     expect(without.hosts.map((h) => [h.label, h.user, 'ssh' in h])).toEqual([
       ['10.0.0.1:22', 'centos', false],
