@@ -33,7 +33,7 @@ const FLOOR = path.join(DIST, 'bench', 'floor.js');
 const ORIGINAL = path.join(DIST, 'bench', 'original-mechanics.js');
 const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 const EXAMPLE = path.join(ROOT, 'genconf-examples', '3-masters-static');
-const SECTIONS = ['cli', 'preflight', 'deploy', 'scale', 'import', 'jump'] as const;
+const SECTIONS = ['cli', 'preflight', 'deploy', 'scale', 'import', 'jump', 'pull'] as const;
 type Section = (typeof SECTIONS)[number];
 const LAB_BLOCK = 10;
 const SCALE_BLOCK = 11;
@@ -69,7 +69,8 @@ export function parseOptions(argv: readonly string[]): Options {
   const quick = argv.includes('--quick');
   const o: Options = {
     quick,
-    only: [...SECTIONS],
+    // pull (push against pull on one set of hosts) runs only when asked for: --only=pull.
+    only: SECTIONS.filter((s) => s !== 'pull'),
     runs: quick ? 2 : 5,
     warmup: 1,
     sizes: quick ? [10] : [10, 50, 100],
@@ -316,6 +317,32 @@ async function deployRun(lab: Lab, s: StageWork, o: Options, n: number, earlier:
   return c;
 }
 
+/** Push (SFTP) against pull (nginx) at each size, on one lab of its own (an automatically claimed block). */
+async function pullSection(o: Options, work: string): Promise<void> {
+  const { pullRun, pullTable } = await import('./pull-section.js');
+  const { startLab } = await loadHarness();
+  const max = Math.max(...o.sizes);
+  log(`pull: bringing up ${max} lab hosts (node stand-ins)`);
+  const lab = await startLab({ count: max, nodeStubs: true });
+  const rows: Awaited<ReturnType<typeof pullRun>> = [];
+  try {
+    const artifacts = path.join(work, 'pull-artifacts');
+    log(`pull: writing a synthetic artifacts set: ${DEPLOY_PACKAGES} packages, ${DEPLOY_BYTES >> 20} MiB of random payload`);
+    await writeSyntheticArtifacts(artifacts, DEPLOY_PACKAGES, DEPLOY_BYTES);
+    for (const n of o.sizes) {
+      await ensureHostsUp(lab, n);
+      rows.push(...(await pullRun({ lab, cli: CLI, artifacts, work, parallelism: o.parallelism, reset: (k) => resetHosts(lab, k), log }, n)));
+      const table = pullTable(rows);
+      await writeFile(path.join(RESULTS_DIR, 'pull.json'), JSON.stringify({ date: new Date().toISOString(), machine: machine(), parallelism: o.parallelism, rows }, null, 2) + '\n');
+      await writeFile(path.join(RESULTS_DIR, 'pull.md'), `${table}\n`);
+      log(`pull:\n${table}`);
+    }
+    process.stdout.write(`${pullTable(rows)}\n`);
+  } finally {
+    await lab.down();
+  }
+}
+
 async function labSections(o: Options, work: string, comparisons: Comparison[], save: () => Promise<void>): Promise<void> {
   const { startLab } = await loadHarness();
   const max = Math.max(...o.sizes);
@@ -494,6 +521,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (o.only.includes('preflight') || o.only.includes('deploy')) await section('preflight/deploy', () => labSections(o, work, comparisons, save));
     if (o.only.includes('scale')) await section('scale', () => scaleSection(o, work, singles));
     if (o.only.includes('jump')) await section('jump', () => jumpLab(o, work, jumps));
+    if (o.only.includes('pull')) await section('pull', () => pullSection(o, work));
     if (o.only.includes('import')) {
       await section('import', async () => {
         const io = { mib: o.importMiB, runs: o.quick ? 1 : Math.min(o.runs, 3), warmup: o.quick ? 0 : 1, cli: CLI, log };
