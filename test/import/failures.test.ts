@@ -76,6 +76,13 @@ describe('--import-installer refuses, exits 1 and leaves nothing behind', () => 
     await refused(await withLayers(layers, { badDiffId: 2, dirs: ['a', 'b', 'c'].map((c) => c.repeat(64)) }), /^layer 2 checksum mismatch/);
   });
 
+  it('layer json parent ids that disagree with manifest.json', async () => {
+    const layers = [baseLayer(PKGS), [{ name: 'artifacts/extra', data: 'x' }], [{ name: 'artifacts/more', data: 'y' }]];
+    const [a, b, c] = ['a', 'b', 'c'].map((x) => x.repeat(64));
+    // c claims to sit on a, so it is applied second; the manifest says b is second.
+    await refused(await withLayers(layers, { dirs: [a!, b!, c!], parents: [null, c!, a!] }), `image: the layers' parent ids put ${c}/layer.tar at layer 2, but manifest.json puts ${b}/layer.tar there`);
+  });
+
   it('no #EOF# line', async () => {
     await refused(await simpleInstaller(PKGS, { noEof: true }), /^not a DC\/OS installer: no #EOF# line in .*dcos_generate_config\.sh$/);
   });

@@ -81,6 +81,8 @@ export interface InstallerSpec {
   imageName?: string;
   /** Classic layout: the layer directory names (members are sorted by name, so these decide their order). */
   dirs?: string[];
+  /** Classic layout: the parent each `<dir>/json` names, when it should not be the previous layer. */
+  parents?: (string | null)[];
 }
 
 export function script(spec: Pick<InstallerSpec, 'scriptVariant' | 'noEof'>, variant = ''): string {
@@ -112,8 +114,9 @@ async function imageTar(spec: InstallerSpec): Promise<Buffer> {
   let meta: Entry[];
   if ((spec.layout ?? 'docker-save') === 'docker-save') {
     const dirs = spec.dirs ?? spec.layers.map((l, i) => sha256(`${i}:${sha256(l)}`));
+    const parentOf = (i: number): string | null | undefined => (spec.parents ? spec.parents[i] : i > 0 ? dirs[i - 1] : null);
     spec.layers.forEach((l, i) => {
-      members.push({ name: `${dirs[i]}/VERSION`, data: '1.0' }, { name: `${dirs[i]}/json`, data: JSON.stringify({ id: dirs[i], ...(i > 0 ? { parent: dirs[i - 1] } : {}) }) }, { name: `${dirs[i]}/layer.tar`, data: l });
+      members.push({ name: `${dirs[i]}/VERSION`, data: '1.0' }, { name: `${dirs[i]}/json`, data: JSON.stringify({ id: dirs[i], ...(parentOf(i) ? { parent: parentOf(i) } : {}) }) }, { name: `${dirs[i]}/layer.tar`, data: l });
     });
     members.push({ name: `${configHex}.json`, data: config });
     meta = [
