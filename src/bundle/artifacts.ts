@@ -14,7 +14,7 @@
  * Everything wrong is reported at once, naming each missing path, because fixing one problem per run is slow.
  */
 import { existsSync } from 'node:fs';
-import { lstat, readFile, stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';

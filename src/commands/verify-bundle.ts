@@ -10,6 +10,12 @@ import type { VerifyProblem, VerifyReport } from '../bundle/verify.js';
 export async function run(ctx: CommandContext): Promise<ExitCode> {
   const { verifyBundle } = await import('../bundle/verify.js');
   const target = ctx.options.actionArg ? path.resolve(ctx.options.actionArg) : path.join(ctx.options.genconfDir, 'serve');
+  if (!ctx.options.actionArg) {
+    // A run killed in the middle of swapping serve/ leaves the previous tree aside: put it back before checking.
+    const { recoverServeDir } = await import('../bundle/serve-dir.js');
+    const restored = await recoverServeDir(ctx.options.genconfDir);
+    if (restored) ctx.stderr.write(`note: ${restored}\n`);
+  }
   const reports = await verifyBundle(target);
   const ok = reports.every((r) => r.problems.length === 0);
   if (ctx.options.json) {
