@@ -22,6 +22,20 @@ export const SECRET_KEYS: readonly string[] = [
 ];
 export const HIDDEN = '**HIDDEN**';
 /**
+ * Keys whose values are secrets on a node. 1.11 hid only SECRET_KEYS in the world-readable records and wrote the
+ * enterprise ones (accepted here, unused by open DC/OS) into them in clear. The file set stays 1.11's; any file of the
+ * config package that holds one of these values is written 0600 (root only) instead of 0644.
+ */
+export const NODE_SECRET_KEYS: readonly string[] = [
+  ...SECRET_KEYS,
+  'superuser_password_hash',
+  'zk_super_credentials',
+  'zk_master_credentials',
+  'zk_agent_credentials',
+  'license_key_contents',
+  'customer_key',
+];
+/**
  * Settings of the SSH runner that the validator hands over with the DC/OS arguments. DC/OS 1.11's genconf
  * never resolved them, so they are not part of the node's record (ssh_key_path would also leak a path of
  * the operator's machine).

@@ -8,27 +8,56 @@ import type { Arguments } from '../../config/types.js';
 import { Args } from './args.js';
 import { renderCore } from './core.js';
 import { renderDiscovery } from './discovery.js';
-import { renderExpanded } from './expanded.js';
+import { NODE_SECRET_KEYS, renderExpanded } from './expanded.js';
 import { renderMesos } from './mesos.js';
 import { renderMetadata } from './metadata.js';
 import { renderNetwork } from './network.js';
 import { renderNodeEnv } from './node-env.js';
 import { renderServices } from './services.js';
-import type { BundleEntry, RenderContext } from './types.js';
+import { MODE_SECRET, type BundleEntry, type RenderContext } from './types.js';
 
 export type { BundleEntry, RenderContext } from './types.js';
 
 export function renderConfigPackage(args: Arguments, userArgs: Arguments, ctx: RenderContext): BundleEntry[] {
   const a = new Args(args);
-  return sortedUnique([
-    ...renderCore(a),
-    ...renderMesos(a),
-    ...renderNetwork(a),
-    ...renderDiscovery(a),
-    ...renderServices(a),
-    ...renderNodeEnv(a),
-    ...renderExpanded(a, userArgs, ctx),
-  ]);
+  return restrictSecrets(
+    sortedUnique([
+      ...renderCore(a),
+      ...renderMesos(a),
+      ...renderNetwork(a),
+      ...renderDiscovery(a),
+      ...renderServices(a),
+      ...renderNodeEnv(a),
+      ...renderExpanded(a, userArgs, ctx),
+    ]),
+    [userArgs, args],
+  );
+}
+
+/**
+ * Every file that holds the value of a secret key (NODE_SECRET_KEYS) in clear becomes 0600: user.config.yaml and
+ * expanded.config.json carry each value the operator wrote, and other files may embed one.
+ */
+function restrictSecrets(entries: BundleEntry[], sources: Arguments[]): BundleEntry[] {
+  const secrets = new Set<string>();
+  for (const src of sources) {
+    for (const key of NODE_SECRET_KEYS) {
+      const v = Object.hasOwn(src, key) ? src[key] : undefined;
+      // Very short values would match by chance; a secret that short protects nothing anyway.
+      if (v === undefined || v.trim().length < 4) continue;
+      // As written, and as the JSON and YAML records spell it (escaped quotes; a multi-line value line by line).
+      secrets.add(v);
+      secrets.add(JSON.stringify(v).slice(1, -1));
+      for (const line of v.split('\n')) if (line.trim().length >= 8) secrets.add(line.trim());
+    }
+  }
+  if (secrets.size === 0) return entries;
+  return entries.map((e) => {
+    if ((e.mode & 0o077) === 0) return e;
+    const text = typeof e.content === 'string' ? e.content : e.content.toString('utf8');
+    for (const s of secrets) if (text.includes(s)) return { ...e, mode: (e.mode & 0o700) === 0o700 ? 0o700 : MODE_SECRET };
+    return e;
+  });
 }
 
 export function renderMetadataPackage(_args: Arguments, ctx: RenderContext): BundleEntry[] {
