@@ -151,6 +151,7 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
     args,
     digests,
     packageIds,
+    userArgs: opts.userArgs,
   });
   const finalArgs: Arguments = {
     ...args,

@@ -8,7 +8,9 @@
  *
  * argument_dict is every finalized argument except those computed from config_id itself, plus the SHA-256 of
  * every artifact: in the original the artifacts were fixed by the image commit; here they come from a directory
- * that can change under the same package ids.
+ * that can change under the same package ids. It also holds the hash of every key the operator wrote (userArgs),
+ * unknown and enterprise keys included: they land in the package (user.config.yaml), so a package whose bytes
+ * change must get a new id. (1.11 left them out, and a changed superuser_password_hash kept its config id.)
  */
 import type { Arguments } from '../config/types.js';
 import { hashCheckout } from '../config/hash-checkout.js';
@@ -38,6 +40,8 @@ export interface IdInputs {
   digests: Readonly<Record<string, string>>;
   /** Package ids from the artifacts (and custom-check-bins). */
   packageIds: readonly string[];
+  /** Every key config.yaml set, as written (stringified); part of the config package's content. */
+  userArgs?: Arguments;
 }
 
 export function computeIds(input: IdInputs): BundleIds {
@@ -46,6 +50,11 @@ export function computeIds(input: IdInputs): BundleIds {
   for (const [k, v] of Object.entries(input.args)) if (!ID_DERIVED_KEYS.includes(k)) argumentDict[k] = v;
   // A key no DC/OS argument uses, so it cannot collide with one.
   argumentDict['__artifact_digests'] = hashCheckout(input.digests);
+  if (input.userArgs !== undefined) {
+    const user = Object.create(null) as Record<string, string>;
+    for (const [k, v] of Object.entries(input.userArgs)) user[k] = v;
+    argumentDict['__user_arguments'] = hashCheckout(user);
+  }
   const configId = hashCheckout({ commit: input.commit, template_filenames: input.templateFilenames, argument_dict: argumentDict });
   const configPackageIds = CONFIG_PACKAGE_NAMES.map((n) => `${n}--setup_${configId}`);
   const clusterPackages = [...configPackageIds, ...input.packageIds].sort();

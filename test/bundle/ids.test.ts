@@ -52,3 +52,25 @@ describe('computeIds', () => {
     expect(computeIds({ ...base, templateFilenames: '[]' }).configId).not.toBe(id);
   });
 });
+
+describe('ids follow the config package content', () => {
+  it('a changed superuser_password_hash or unknown key (they land in user.config.yaml) changes both ids', async () => {
+    const { buildBundle } = await import('../../src/bundle/build.js');
+    const { fakeArgs, fakeRenderers, makeArtifacts, makeGenconf, tempDir } = await import('./helpers.js');
+    const pathMod = await import('node:path');
+    const build = async (extra: Record<string, string>) => {
+      const dir = await tempDir();
+      await makeArtifacts(pathMod.join(dir, 'artifacts'));
+      const genconfDir = await makeGenconf(dir);
+      const base = fakeArgs();
+      return buildBundle({ genconfDir, artifactsDir: pathMod.join(dir, 'artifacts'), args: base.args, userArgs: { ...base.userArgs, ...extra }, renderers: fakeRenderers });
+    };
+    const a = await build({ superuser_password_hash: '$6$one' });
+    const b = await build({ superuser_password_hash: '$6$two' });
+    const c = await build({ superuser_password_hash: '$6$one', some_unknown_key: 'x' });
+    const again = await build({ superuser_password_hash: '$6$one' });
+    expect(new Set([a.configId, b.configId, c.configId]).size).toBe(3);
+    expect(new Set([a.clusterPackageListId, b.clusterPackageListId, c.clusterPackageListId]).size).toBe(3);
+    expect(again.configId).toBe(a.configId);
+  });
+});
