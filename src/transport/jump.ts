@@ -74,8 +74,6 @@ function remainingUntil(deadline: number): number {
 export class JumpDialer {
   private readonly groups = new Map<string, PoolGroup>();
   private readonly knownHosts = new Map<string, KnownHosts>();
-  /** Connections opened per bastion (label), for tests and the benchmark. */
-  readonly bastionConnections = new Map<string, number>();
 
   constructor(private readonly transport: SshTransport) {}
 
@@ -281,7 +279,6 @@ export class JumpDialer {
     entry.opening = open().then(
       (conn) => {
         entry.conn = conn;
-        this.bastionConnections.set(hop.label, (this.bastionConnections.get(hop.label) ?? 0) + 1);
         conn.onClose((reason) => {
           const i = group.entries.indexOf(entry);
           if (i >= 0) group.entries.splice(i, 1);

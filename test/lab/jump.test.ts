@@ -6,7 +6,8 @@
  * proves the jump. The bastions are defined in an Included file; host 4 logs in as root with the RSA key only, from
  * ssh_config. Tests run in order.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { copyFile, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -147,7 +148,7 @@ describeLab('ssh_config and jump hosts on real sshd', () => {
         '  User centos',
         `  IdentityFile ${path.join(work, 'id_ed25519')}`,
         '  IdentitiesOnly yes',
-        '  ConnectTimeout 5',
+        '  ConnectTimeout 60', // generous: the lab shares a loaded machine; nothing here measures time
         '  ForwardX11 no',
         '',
       ].join('\n'),
@@ -209,7 +210,7 @@ describeLab('ssh_config and jump hosts on real sshd', () => {
     const file = path.join(genconf, 'ssh_config');
     const cfg = loadSshConfig(file);
     const transport = new SshTransport({
-      connectTimeoutMs: 5000,
+      connectTimeoutMs: 60_000,
       keepaliveIntervalMs: 5000,
       keepaliveCountMax: 3,
       hostKeyChecking: 'strict',
@@ -232,7 +233,7 @@ describeLab('ssh_config and jump hosts on real sshd', () => {
 
   it('an authentication failure through the bastion names every key tried, in order', async () => {
     const cfg = loadSshConfig(path.join(genconf, 'ssh_config'));
-    const transport = new SshTransport({ connectTimeoutMs: 5000, keepaliveIntervalMs: 5000, keepaliveCountMax: 3, hostKeyChecking: 'strict', knownHostsFile: path.join(genconf, 'known_hosts') });
+    const transport = new SshTransport({ connectTimeoutMs: 60_000, keepaliveIntervalMs: 5000, keepaliveCountMax: 3, hostKeyChecking: 'strict', knownHostsFile: path.join(genconf, 'known_hosts') });
     const r = resolveHostSsh(addr(4), { user: 'root', key_path: 'missing_key' }, { sshConfig: cfg, flags: {}, defaultUser: 'centos', defaultPort: 22, baseDir: work, home: os.homedir(), localUser: 'root' });
     // Host 4's root takes the RSA key only: the ed25519 key is refused after the missing override key was skipped.
     r.ssh.identityFiles.push(path.join(work, 'id_ed25519'));
@@ -242,6 +243,30 @@ describeLab('ssh_config and jump hosts on real sshd', () => {
     );
     await transport.closeAll();
     expect(err?.message).toMatch(/authentication failed for user 'root'; tried key .*missing_key \(unusable: does not exist\), then publickey with the ssh-ed25519 key SHA256:\S+ \(.*id_ed25519\)/);
+  }, LONG);
+
+  it('forwards the agent only to a host whose ssh_config says ForwardAgent yes', async () => {
+    const sock = path.join(work, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
+      const text = (await readFile(path.join(genconf, 'ssh_config'), 'utf8')).replace('Host *\n', `Host ${addr(6)}\n  ForwardAgent yes\n  IdentitiesOnly no\nHost *\n`);
+      await writeFile(path.join(work, 'fwd_ssh_config'), text);
+      const cfg = loadSshConfig(path.join(work, 'fwd_ssh_config'));
+      const transport = new SshTransport({ connectTimeoutMs: 60_000, keepaliveIntervalMs: 5000, keepaliveCountMax: 3, hostKeyChecking: 'strict', knownHostsFile: path.join(genconf, 'known_hosts'), agent: sock });
+      const seen: string[] = [];
+      for (const i of [3, 6]) {
+        const r = resolveHostSsh(addr(i), undefined, { sshConfig: cfg, flags: {}, defaultUser: 'centos', defaultPort: 22, baseDir: work, home: os.homedir(), localUser: 'root' });
+        const c = await transport.connect({ address: addr(i), port: 22, user: r.user, label: `${addr(i)}:22`, ssh: r.ssh });
+        seen.push((await c.exec('echo "${SSH_AUTH_SOCK:-none}"')).stdout.trim());
+        await c.close();
+      }
+      await transport.closeAll();
+      expect(seen[0]).toBe('none');
+      expect(seen[1]).toMatch(/^\/tmp\/ssh-/);
+    } finally {
+      agent.kill();
+    }
   }, LONG);
 
   it('a bastion killed mid-run fails every host behind it as unreachable, naming the bastion once', async () => {
