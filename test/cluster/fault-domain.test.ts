@@ -103,3 +103,14 @@ describe('the fault-domain runner, run here with bash', () => {
     expect(judgeFaultDomain(failing).message).toContain('exited 4: broken');
   });
 });
+
+describe('fault domains in NDJSON', () => {
+  it('host_result carries region, zone and remoteRegion when the host reported a fault domain', async () => {
+    const { hostResultRecord } = await import('../../src/report/ndjson.js');
+    const plan = clusterPlan();
+    const base = { status: 'ok' as const, steps: [], checks: [], durationMs: 1 };
+    expect(hostResultRecord({ ...base, host: plan.hosts[3]!, facts: { region: 'west', zone: 'w1', remoteRegion: 'true' } })).toMatchObject({ region: 'west', zone: 'w1', remoteRegion: true });
+    expect(hostResultRecord({ ...base, host: plan.hosts[0]!, facts: { region: 'east', zone: 'e1' } })).toMatchObject({ region: 'east', zone: 'e1', remoteRegion: false });
+    expect(hostResultRecord({ ...base, host: plan.hosts[0]!, facts: {} })).not.toHaveProperty('region');
+  });
+});

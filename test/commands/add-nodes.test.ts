@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { fileEntry, normalizeEntries, writeTarFile } from '../../src/bundle/tar.js';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run as addNodes } from '../../src/commands/add-nodes.js';
@@ -77,6 +78,14 @@ describe('--add-nodes', () => {
 
     await writeTarFile(entries('beef'), archive);
     await expect(f.cli((ctx) => addNodes(ctx, { makeTransport: async () => t }), ['--add-nodes', '--bundle', archive])).rejects.toThrow(/config_id beef, but the cluster was installed with config_id c0ffee/);
+  });
+
+  it('while another run holds the cluster lock, it says who and touches no host', async () => {
+    await writeInstalled(f.genconf, [['10.0.0.1', 'master'], ['10.0.0.4', 'agent']]);
+    await writeFile(path.join(f.genconf, 'cluster.lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: '2026-12-02T07:00:00Z', action: 'deploy' }));
+    const t = new FakeTransport();
+    await expect(f.cli((ctx) => addNodes(ctx, { makeTransport: async () => t }), ['--add-nodes'])).rejects.toThrow(`pid ${process.pid} on ${os.hostname()}, --deploy since 2026-12-02T07:00:00Z`);
+    expect(t.calls).toEqual([]);
   });
 
   it('needs a recorded installation', async () => {
