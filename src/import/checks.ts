@@ -64,7 +64,7 @@ export async function checkImported(tree: ImageTree, facts: Facts): Promise<Inst
   if (complete !== undefined) {
     const c = complete as { bootstrap?: unknown; packages?: unknown };
     if (!Array.isArray(c?.packages) || !c.packages.every((x) => typeof x === 'string')) problems.push(`/artifacts/${completeRel}: "packages" must be a list of package ids`);
-    else packageIds = c.packages as string[];
+    else packageIds = c.packages;
     if (typeof c?.bootstrap === 'string') completeBootstrap = c.bootstrap;
   }
   for (const id of packageIds) {

@@ -225,7 +225,7 @@ export class ImageReader {
     if ((doc as unknown[]).length > 1) this.log(`image: manifest.json lists ${(doc as unknown[]).length} images; using the first`);
     const cfg = await this.readJsonMember(normalizeEntryName(cfgName, 'manifest.json'));
     if (cfg === undefined) return; // the config comes later
-    const members = (layers as string[]).map((l) => normalizeEntryName(l, 'manifest.json'));
+    const members = (layers).map((l) => normalizeEntryName(l, 'manifest.json'));
     this.layout = members.some((m) => m.startsWith('blobs/')) ? 'oci' : 'docker-save';
     this.setPlan(members.map((m) => ({ member: m, gzip: false })), cfg, cfgName);
   }
