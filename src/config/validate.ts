@@ -121,8 +121,16 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
   };
 
   const user: Record<string, string> = {};
+  // A file that is not a config at all (config.yaml linked to /etc/shadow reads as a mapping of `user:hash:…` keys):
+  // no key is a configuration key. Refuse it as a whole and never repeat its lines back.
+  if (loaded.keys.length > 0 && !loaded.keys.some((k) => isKnownKey(k.key))) {
+    return fileIssue(
+      file,
+      `${file} is not a DC/OS configuration: none of its ${loaded.keys.length} keys is a configuration key (its text is not shown); is it the right file?`,
+    );
+  }
   for (const p of loaded.problems) {
-    errors.push({ key: p.key, message: p.message, file, line: p.line, column: p.column });
+    errors.push({ key: shownKey(p.key, p.line), message: p.message, file, line: p.line, column: p.column });
   }
   const failedKeys = new Set(loaded.problems.map((p) => p.key));
   let unknownSeen = 0;
@@ -138,6 +146,11 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
     if (!isKnownKey(key)) {
       // Suggestions cost a distance to every known key: only the first few unknown keys get one, so that a
       // config of 50,000 unknown keys stays linear.
+      // A key not shaped like any configuration key may be data (a hash, a token): it is never echoed back.
+      if (!KEY_SHAPE.test(key)) {
+        (opts.strict ? errors : warnings).push({ key: shownKey(key, line), message: 'Unknown key (not a configuration key name; its text is not shown); DC/OS 1.11 ignores it', file, line, column });
+        continue;
+      }
       const hint = unknownSeen++ < SUGGEST_FIRST ? suggestKey(key) : undefined;
       const message = `Unknown key '${key}'; DC/OS 1.11 ignores it${hint ? `. Did you mean '${hint}'?` : ''}`;
       (opts.strict ? errors : warnings).push(located(key, message));
@@ -245,6 +258,13 @@ function readOptional(file: string): string {
     throw err;
   }
   return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/\r\n?/g, '\n');
+}
+
+/** What a configuration key can look like; anything else is never echoed back. */
+const KEY_SHAPE = /^[A-Za-z0-9_.-]{1,128}$/;
+
+function shownKey(key: string, line: number): string {
+  return KEY_SHAPE.test(key) ? key : `(key at line ${line})`;
 }
 
 /** Assign even a key named `__proto__` as a plain own property (config keys are operator text). */
