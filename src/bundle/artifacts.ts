@@ -22,7 +22,7 @@ import { INPUT_LIMITS, InputFileError, readInputFile } from '../config/input-fil
 import { InputError } from '../errors.js';
 import { digestFile } from './digest.js';
 import { isPackageIdError, packagePath, parsePackageId, type PackageId } from './package-id.js';
-import { RECORD_NAME, recordProblems, variantPrefix, type InstallerRecord } from '../import/record.js';
+import { RECORD_NAME, recordProblems, variantPrefix, type InstallerRecord } from './installer-record.js';
 
 /** Package names the bundle writer generates itself; an artifacts set must not bring its own. */
 export const GENERATED_PACKAGE_NAMES: readonly string[] = ['dcos-config', 'dcos-metadata', 'custom-check-bins'];

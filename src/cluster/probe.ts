@@ -9,7 +9,7 @@ import pLimit from 'p-limit';
 import { hostLabel, INSTALL_ROLE, type PlannedHost, type Role } from '../derive/plan.js';
 import { command } from '../transport/quote.js';
 import type { Transport } from '../transport/transport.js';
-import { parseFaultDomain } from './fault-domain.js';
+import { parseFaultDomain } from '../stages/fault-domain.js';
 import type { ClusterRecord } from './record.js';
 
 export const PROBE_SCRIPT = [

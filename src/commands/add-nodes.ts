@@ -7,7 +7,7 @@
 import { sshFlags, type CommandContext } from '../cli/context.js';
 import { ExitCode } from '../exit-codes.js';
 import { archivedBundle, serveBundle, type BundleInfo } from '../cluster/bundle.js';
-import { domainNotes } from '../cluster/fault-domain.js';
+import { domainNotes } from '../stages/fault-domain.js';
 import { takeClusterLock } from '../cluster/lock.js';
 import { readRecord, recordPath, writeRecord, type ClusterRecord } from '../cluster/record.js';
 import type { Arguments } from '../config/types.js';

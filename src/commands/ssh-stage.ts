@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { colorFor, isTty, sshFlags, type CommandContext } from '../cli/context.js';
 import { ExitCode } from '../exit-codes.js';
 import { configIdFromPackageInfo } from '../cluster/bundle.js';
-import { domainNotes } from '../cluster/fault-domain.js';
+import { domainNotes } from '../stages/fault-domain.js';
 import { takeClusterLock } from '../cluster/lock.js';
 import { applyStageResult, readRecord, retryLabelsFrom, writeRecord, type DeployedBundle } from '../cluster/record.js';
 import { resolveConfigFile } from '../config/paths.js';

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { isPackageIdError, packagePath, parsePackageId } from '../bundle/package-id.js';
 import { ImportError } from './errors.js';
 import { calcVersion, scriptVariant, wrapperExports } from './header.js';
-import type { InstallerRecord } from './record.js';
-import { variantPrefix } from './record.js';
+import type { InstallerRecord } from '../bundle/installer-record.js';
+import { variantPrefix } from '../bundle/installer-record.js';
 import type { ImageTree } from './tree.js';
 
 const BOOTSTRAP_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;

@@ -16,7 +16,7 @@ import { checkImported } from './checks.js';
 import { ImportError } from './errors.js';
 import { InstallerSplitter } from './header.js';
 import { ImageReader, type ImageSummary } from './image.js';
-import { RECORD_NAME, type InstallerRecord } from './record.js';
+import { RECORD_NAME, type InstallerRecord } from '../bundle/installer-record.js';
 import { ImageTree } from './tree.js';
 
 const MIB = 1024 * 1024;

@@ -6,7 +6,7 @@
  */
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
 import { processTimeout, removeStagingDir, requireFile, SUDO } from './common.js';
-import { judgeDomains, judgeFaultDomain } from '../cluster/fault-domain.js';
+import { judgeDomains, judgeFaultDomain } from './fault-domain.js';
 import { judgeFramedPreflight } from './parse.js';
 import type { HostFacts, Stage, Step } from './types.js';
 

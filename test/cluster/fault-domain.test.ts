@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { domainNotes, judgeDomains, judgeFaultDomain, parseFaultDomain } from '../../src/cluster/fault-domain.js';
+import { domainNotes, judgeDomains, judgeFaultDomain, parseFaultDomain } from '../../src/stages/fault-domain.js';
 import { preflightAcrossHosts, preflightSteps } from '../../src/stages/preflight.js';
 import type { HostFacts } from '../../src/stages/types.js';
 import { clusterPlan, FILES } from '../fakes/cluster.js';

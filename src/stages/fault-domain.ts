@@ -5,7 +5,7 @@
  * in one region, the local region; masters should be spread over zones; an agent in another region is a
  * "remote region" agent. Pure: parsing and judging only; the preflight step and the probe run the script.
  */
-import type { HostFacts, Verdict } from '../stages/types.js';
+import type { HostFacts, Verdict } from './types.js';
 
 export interface FaultDomain {
   region: string;
