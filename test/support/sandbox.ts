@@ -212,7 +212,7 @@ export class Sandbox {
         try {
           resolve(result(code, signal, stdout, stderr));
         } catch (err) {
-          reject(err);
+          reject(err instanceof Error ? err : new Error(String(err)));
         }
       });
     });
