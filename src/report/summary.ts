@@ -44,6 +44,59 @@ export function withoutLabel(h: HostResult): string {
   return reason.startsWith(`${h.host.label}: `) ? reason.slice(h.host.label.length + 2) : reason;
 }
 
+/** At most this many host names in one list; the rest are counted. */
+const LIST_HOSTS = 10;
+
+function hostList(hosts: readonly HostResult[]): string {
+  const shown = hosts.slice(0, LIST_HOSTS).map((h) => h.host.label);
+  const more = hosts.length - shown.length;
+  return `${hosts.length === 1 ? 'on' : `${hosts.length} hosts:`} ${shown.join(', ')}${more > 0 ? `, … and ${more} more` : ''}`;
+}
+
+/** What makes two failures "the same": status, step, and the failed checks or else the reason. */
+function failureKey(h: HostResult): string {
+  const failedChecks = h.checks.filter((k) => k.status === 'fail' || k.status === 'unknown');
+  const what = failedChecks.length > 0 ? failedChecks.map((k) => `${k.name}\u0000${k.detail ?? ''}`).join('\u0001') : withoutLabel(h);
+  return `${h.status}\u0002${h.failedStep ?? ''}\u0002${what}`;
+}
+
+/** Groups of identical failures, in the order their first host appears. One pass: fine for 10,000 hosts. */
+export function groupFailures(hosts: readonly HostResult[]): HostResult[][] {
+  const groups = new Map<string, HostResult[]>();
+  for (const h of hosts) {
+    const key = failureKey(h);
+    const g = groups.get(key);
+    if (g) g.push(h);
+    else groups.set(key, [h]);
+  }
+  return [...groups.values()];
+}
+
+export function groupWarnings(hosts: readonly HostResult[]): Array<{ name: string; detail?: string; hosts: HostResult[] }> {
+  const groups = new Map<string, { name: string; detail?: string; hosts: HostResult[] }>();
+  for (const h of hosts) {
+    for (const k of h.checks) {
+      if (k.status !== 'warn') continue;
+      const key = `${k.name}\u0000${k.detail ?? ''}`;
+      const g = groups.get(key);
+      if (g) {
+        if (g.hosts[g.hosts.length - 1] !== h) g.hosts.push(h);
+      } else groups.set(key, { name: k.name, ...(k.detail ? { detail: k.detail } : {}), hosts: [h] });
+    }
+  }
+  return [...groups.values()];
+}
+
+/** `Hosts: 10 — 4 ok, 5 failed, 1 unreachable` (only the statuses that occur). */
+export function totalsLine(hosts: readonly HostResult[]): string {
+  const counts = new Map<string, number>();
+  for (const h of hosts) counts.set(h.status, (counts.get(h.status) ?? 0) + 1);
+  const order = ['ok', 'failed', 'unreachable', 'timed-out', 'skipped'];
+  const rank = (k: string): number => (order.includes(k) ? order.indexOf(k) : order.length);
+  const keys = [...counts.keys()].sort((a, b) => rank(a) - rank(b));
+  return `Hosts: ${hosts.length} — ${keys.map((k) => `${counts.get(k)} ${k}`).join(', ')}`;
+}
+
 export function renderSummary(result: StageResult, opts: SummaryOptions): string {
   const c = makeChalk(opts.color);
   const tailLines = opts.tailLines ?? 15;
@@ -82,12 +135,18 @@ export function renderSummary(result: StageResult, opts: SummaryOptions): string
     out.push(`${paintStatus(c, 'unreachable', `bastion ${bastion} unreachable`)}: ${hosts[0]!.via!.reason}`);
     out.push(`  ${hosts.length} host${hosts.length === 1 ? '' : 's'} behind it could not be reached: ${hosts.map((h) => h.host.label).join(', ')}`);
   }
+  // Hosts that failed the same way are one block: the failure once, then every host that had it.
   const bad = result.hosts.filter((h) => h.status !== 'ok' && !(h.status === 'unreachable' && h.via));
-  for (const h of bad) {
+  for (const group of groupFailures(bad)) {
+    const h = group[0]!;
     out.push('');
     const where = h.failedStep ? ` at "${h.failedStep}"` : '';
-    out.push(`${paintStatus(c, h.status, `${h.host.label} ${h.status}`)}${where}: ${withoutLabel(h)}`.trimEnd());
     const failedChecks = h.checks.filter((k) => k.status === 'fail' || k.status === 'unknown');
+    // With failed checks, the ✗ lines below are the reason; the sentence would repeat them.
+    const why = failedChecks.length > 0 ? `${failedChecks.length} check${failedChecks.length === 1 ? '' : 's'} failed` : withoutLabel(h);
+    const who = group.length === 1 ? `${h.host.label} ${h.status}` : `${group.length} hosts ${h.status}`;
+    out.push(`${paintStatus(c, h.status, who)}${where}: ${why}`.trimEnd());
+    if (group.length > 1) out.push(`  ${hostList(group)}`);
     for (const check of failedChecks) {
       const detail = check.detail ? `: ${check.detail.split('\n').join(' | ')}` : '';
       out.push(`  ${c.red('✗')} ${check.name}${truncate(detail, 400)}`);
@@ -95,10 +154,23 @@ export function renderSummary(result: StageResult, opts: SummaryOptions): string
     // Failed checks say what went wrong; the lines around them (mostly passing checks) are in the host's log.
     const tail = failedChecks.length > 0 ? [] : outputTail(h, tailLines);
     if (tail.length > 0) {
-      out.push(c.dim(`  last ${tail.length} line${tail.length === 1 ? '' : 's'} of output:`));
+      out.push(c.dim(`  last ${tail.length} line${tail.length === 1 ? '' : 's'} of output${group.length > 1 ? ` (${h.host.label})` : ''}:`));
       for (const line of tail) out.push(c.dim(`    ${line}`));
     }
   }
+  // Warnings (below the documented memory or CPU, clock state unknown) do not fail a host but must not be lost
+  // in the logs: each distinct one once, with the hosts that reported it.
+  const warnings = groupWarnings(result.hosts);
+  if (warnings.length > 0) {
+    out.push('');
+    out.push(c.yellow(`Warnings (${warnings.length}):`));
+    for (const w of warnings) {
+      out.push(`  ${c.yellow('!')} ${w.name}${w.detail ? `: ${truncate(w.detail.split('\n').join(' | '), 400)}` : ''}`);
+      out.push(`    ${hostList(w.hosts)}`);
+    }
+  }
+  out.push('');
+  out.push(totalsLine(result.hosts));
   out.push('');
   if (result.interrupted) out.push(c.yellow('Interrupted: no new work was started; cleanups ran on the hosts that had started.'));
   if (result.timedOut) out.push(c.yellow('The run\'s deadline (--timeout) passed before every host finished.'));

@@ -26,7 +26,9 @@ export function parsePreflightChecks(output: string): CheckResult[] {
     const line = raw.trim();
     let m = TRAILING_STATUS.exec(line);
     if (m) {
-      const detail = m[3]!.trim();
+      // The installer writes its detail as one parenthesised phrase; keep the phrase, so that messages that add
+      // their own parentheses never show `((…))`.
+      const detail = unwrapParens(m[3]!.trim());
       checks.push({ name: m[1]!.trim(), status: status(m[2]!), ...(detail ? { detail } : {}) });
       continue;
     }
@@ -34,6 +36,19 @@ export function parsePreflightChecks(output: string): CheckResult[] {
     if (m) checks.push({ name: m[2]!.trim(), status: status(m[1]!) });
   }
   return checks;
+}
+
+/** `(Docker is not running)` → `Docker is not running`; anything else as it is. */
+export function unwrapParens(text: string): string {
+  if (!text.startsWith('(') || !text.endsWith(')')) return text;
+  const inner = text.slice(1, -1);
+  // Only when the outer pair belongs together: `(a) or (b)` stays as it is.
+  let depth = 0;
+  for (const ch of inner) {
+    if (ch === '(') depth++;
+    else if (ch === ')' && --depth < 0) return text;
+  }
+  return depth === 0 ? inner : text;
 }
 
 /** Judge `dcos_install.sh --preflight-only`: its exit code is the number of failed checks. */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { exitCodeOf } from '../../src/orchestrate/result.js';
 import { completionLine, renderSummary } from '../../src/report/summary.js';
+import { judgePreflight } from '../../src/stages/parse.js';
+import type { HostResult, StageResult } from '../../src/orchestrate/result.js';
 import { mixedResult } from '../fakes/results.js';
 
 describe('renderSummary', () => {
@@ -31,8 +33,10 @@ describe('renderSummary', () => {
 
       10.0.0.5:22 interrupted at "Copy dcos-install.tar": interrupted during "Copy dcos-install.tar"
 
-      10.0.0.7:22 failed at "Run the preflight checks": ip-detect printed 10.0.0.1, but config.yaml lists this host as 10.0.0.7
+      10.0.0.7:22 failed at "Run the preflight checks": 1 check failed
         ✗ ip-detect: printed 10.0.0.1, listed 10.0.0.7
+
+      Hosts: 7 — 1 ok, 2 failed, 1 unreachable, 1 timed-out, 1 skipped, 1 interrupted
 
       Logs: /g/logs/20261125T090000Z-beef
       1 out of 7 hosts successfully completed install_dcos stage.
@@ -70,6 +74,58 @@ describe('renderSummary', () => {
     const r = { ...mixedResult(), interrupted: true };
     expect(renderSummary(r, { color: false })).toContain('Interrupted: no new work was started');
     expect(exitCodeOf(r)).toBe(130);
+  });
+});
+
+/** `n` hosts that failed preflight the same way (the installer's real output), plus one that passed with warnings. */
+function preflightRun(n: number): StageResult {
+  const base = mixedResult();
+  const template = base.hosts[0]!;
+  const stdout = [
+    'Checking if docker is running: FAIL (Docker is not running)',
+    'Checking if ipset is installed and in PATH: FAIL (not found)',
+    'Checking if master has at least 32 GB of memory: WARN (15.5 GB)',
+    'Checking if the clock is synchronized: WARN (unknown)',
+  ].join('\n');
+  const verdict = judgePreflight({ exitCode: 2, stdout, stderr: '' } as never);
+  const hosts: HostResult[] = [];
+  for (let i = 0; i < n; i++) {
+    const address = `10.1.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+    hosts.push({
+      ...template,
+      host: { ...template.host, address, label: `${address}:22` },
+      status: 'failed',
+      failedStep: 'Run the preflight checks',
+      reason: `${address}:22: ${verdict.message}`,
+      checks: verdict.checks!,
+    });
+  }
+  hosts.push({ ...template, host: { ...template.host, address: '10.2.0.1', label: '10.2.0.1:22' }, status: 'ok', checks: [{ name: 'Checking if master has at least 32 GB of memory', status: 'warn', detail: '15.5 GB' }] });
+  return { ...base, stage: 'preflight', summaryName: 'run_preflight', hosts };
+}
+
+describe('renderSummary: identical failures grouped, warnings shown', () => {
+  it('6 hosts failing the same checks: one block naming every host, each check once, no doubled parentheses', () => {
+    const text = renderSummary(preflightRun(6), { color: false });
+    expect(text).toContain('6 hosts failed at "Run the preflight checks": 2 checks failed\n  6 hosts: 10.1.0.1:22, 10.1.0.2:22, 10.1.0.3:22, 10.1.0.4:22, 10.1.0.5:22, 10.1.0.6:22\n');
+    expect(text.split('Docker is not running')).toHaveLength(2);
+    expect(text).toContain('  ✗ Checking if docker is running: Docker is not running\n');
+    expect(text).not.toContain('((');
+    expect(text).toContain('Hosts: 7 — 1 ok, 6 failed');
+  });
+
+  it('WARN results appear as warnings, each once with its hosts (also from hosts that passed)', () => {
+    const text = renderSummary(preflightRun(2), { color: false });
+    expect(text).toContain('Warnings (2):\n  ! Checking if master has at least 32 GB of memory: 15.5 GB\n    3 hosts: 10.1.0.1:22, 10.1.0.2:22, 10.2.0.1:22\n');
+    expect(text).toContain('  ! Checking if the clock is synchronized: unknown\n    2 hosts: 10.1.0.1:22, 10.1.0.2:22\n');
+  });
+
+  it('10,000 failing hosts: the failure block stays a few lines (host lists are cut), with the totals', () => {
+    const text = renderSummary(preflightRun(10_000), { color: false });
+    const block = text.slice(text.indexOf('10000 hosts failed'));
+    expect(block.split('\n').slice(0, 2).join('\n')).toMatch(/^10000 hosts failed at "Run the preflight checks": 2 checks failed\n {2}10000 hosts: 10\.1\.0\.1:22, .*, … and 9990 more$/);
+    expect(text.split('✗')).toHaveLength(3);
+    expect(text).toContain('Hosts: 10001 — 1 ok, 10000 failed');
   });
 });
 

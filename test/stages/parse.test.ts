@@ -15,10 +15,10 @@ const preflightOut = [
 describe('parsePreflightChecks', () => {
   it('reads every PASS/FAIL/WARN line into a named check, colours and carriage returns removed', () => {
     expect(parsePreflightChecks(preflightOut)).toEqual([
-      { name: 'Checking if DC/OS is already installed', status: 'pass', detail: '(Not installed)' },
+      { name: 'Checking if DC/OS is already installed', status: 'pass', detail: 'Not installed' },
       { name: 'Is SELinux disabled?', status: 'pass' },
       { name: 'Checking if docker is installed and in PATH', status: 'pass' },
-      { name: 'Checking docker version requirement (>= 1.6)', status: 'pass', detail: '(1.13.1)' },
+      { name: 'Checking docker version requirement (>= 1.6)', status: 'pass', detail: '1.13.1' },
       { name: 'Checking if port 5051 (required by mesos-agent) is in use', status: 'fail' },
       { name: 'Checking if ipset is installed and in PATH', status: 'warn', detail: 'not found in /usr/sbin' },
     ]);
