@@ -9,9 +9,10 @@ export function makeChalk(color: boolean): ChalkInstance {
 export function duration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
   const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  return `${m} min ${Math.round(s - m * 60)} s`;
+  if (s < 59.95) return `${s.toFixed(1)} s`;
+  // Round once, then split: 119.6 s is "2 min 0 s", never "1 min 60 s".
+  const total = Math.round(s);
+  return `${Math.floor(total / 60)} min ${total % 60} s`;
 }
 
 export function paintStatus(c: ChalkInstance, status: HostStatus, text: string = status): string {

@@ -5,6 +5,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { RunEvent } from '../orchestrate/events.js';
 import type { HostResult } from '../orchestrate/result.js';
+import { stillFailing } from '../stages/parse.js';
 import { withoutLabel } from './summary.js';
 import { duration, makeChalk, pad, paintStatus, truncate, visibleLength } from './format.js';
 
@@ -72,6 +73,29 @@ export class Progress {
     this.out.write(s);
   }
 
+  /** Partial stderr lines per host, and the failing checks last shown, for the postflight wait. */
+  private readonly partial = new Map<string, string>();
+  private readonly lastFailing = new Map<string, string>();
+
+  /** Postflight: which checks still fail, from the wait loop's frame lines; plain output only when it changes. */
+  private checkAttempts(label: string, title: string, chunk: string): void {
+    const text = (this.partial.get(label) ?? '') + chunk;
+    const lines = text.split('\n');
+    const rest = lines.pop()!;
+    // Keep an unfinished line only while it can still become a frame line.
+    if (rest.startsWith('@@genconf attempt '.slice(0, rest.length)) || rest.startsWith('@@genconf attempt ')) this.partial.set(label, rest.slice(0, 65_536));
+    else this.partial.delete(label);
+    for (const line of lines) {
+      const a = stillFailing(line);
+      if (!a) continue;
+      const names = a.failing.length > 0 ? a.failing.join(', ') : 'the check';
+      const msg = `${title}: still failing after ${duration(a.elapsedSec * 1000)}: ${names}`;
+      if (this.live) this.set(label, msg);
+      else if (this.lastFailing.get(label) !== names) this.plain(label, msg);
+      this.lastFailing.set(label, names);
+    }
+  }
+
   readonly listener = (e: RunEvent): void => {
     switch (e.type) {
       case 'run':
@@ -88,6 +112,9 @@ export class Progress {
       case 'step-start':
         if (this.live) this.set(e.host.label, e.step.title);
         else this.plain(e.host.label, `${e.step.title}`);
+        break;
+      case 'output':
+        if (e.stream === 'stderr' && (e.chunk.includes('@@genconf attempt ') || this.partial.has(e.host.label))) this.checkAttempts(e.host.label, e.step.title, e.chunk);
         break;
       case 'progress':
         if (this.live && e.total > 0) this.set(e.host.label, `${e.step.title} ${Math.floor((100 * e.sent) / e.total)}%`);

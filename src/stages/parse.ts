@@ -70,6 +70,48 @@ const DIAG_STATUS: Record<number, CheckResult['status']> = { 0: 'pass', 1: 'warn
  * `{"error": "…"}`. Anything that is not such JSON is a failed check carrying the raw output, never an exception.
  */
 export function judgeDiagnostics(what: string, outcome: CommandOutcome): Verdict {
+  const stderr = plainText(outcome.stderr);
+  if (outcome.exitCode === 127 && /dcos-diagnostics is not installed/.test(stderr)) {
+    const detail = 'dcos-diagnostics is not installed on this host: DC/OS is not installed here (run --deploy first)';
+    return { ok: false, message: `${what}: ${detail}`, checks: [{ name: what, status: 'fail', detail }] };
+  }
+  const verdict = judgeDiagnosticsOutput(what, outcome);
+  // The loop's real time spent: a timeout reports how long it really waited, not a configured number.
+  const waited = /^@@genconf waited (\d+) (\d+)$/m.exec(stderr);
+  if (!verdict.ok && waited && verdict.message) {
+    const attempts = Number(waited[2]);
+    verdict.message += ` (still failing after ${formatSeconds(Number(waited[1]))}, ${attempts} attempt${attempts === 1 ? '' : 's'})`;
+  }
+  return verdict;
+}
+
+/** `95 s`, `2 min 5 s`. */
+function formatSeconds(s: number): string {
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+}
+
+/** The failing check names in one `@@genconf attempt <elapsed> <json>` frame line, for the progress line. */
+export function stillFailing(line: string): { elapsedSec: number; failing: string[] } | undefined {
+  const m = /^@@genconf attempt (\d+) (.*)$/.exec(line.trim());
+  if (!m) return undefined;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(m[2]!);
+  } catch {
+    return { elapsedSec: Number(m[1]), failing: [] };
+  }
+  const checks = (doc as { checks?: unknown } | null)?.checks;
+  const failing: string[] = [];
+  if (checks !== null && typeof checks === 'object') {
+    for (const [name, c] of Object.entries(checks as Record<string, unknown>)) {
+      const st = (c as { status?: unknown } | null)?.status;
+      if (st !== 0 && st !== 1) failing.push(name);
+    }
+  }
+  return { elapsedSec: Number(m[1]), failing };
+}
+
+function judgeDiagnosticsOutput(what: string, outcome: CommandOutcome): Verdict {
   const text = plainText(outcome.stdout).trim();
   let doc: unknown;
   try {
@@ -78,7 +120,8 @@ export function judgeDiagnostics(what: string, outcome: CommandOutcome): Verdict
     doc = undefined;
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    const raw = text || plainText(outcome.stderr).trim() || '(no output)';
+    const stderr = plainText(outcome.stderr).split('\n').filter((l) => !isFrameLine(l)).join('\n').trim();
+    const raw = text || stderr || '(no output)';
     return {
       ok: false,
       message: `${what}: the check runner's output is not JSON (exit ${outcome.exitCode ?? 'none'})`,

@@ -7,12 +7,22 @@ import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
 import { judgeDiagnostics } from './parse.js';
 import type { ExecStep, Stage, StepTimeout } from './types.js';
 
+/** Exit status of the loop when the host has no dcos-diagnostics (DC/OS is not installed there). */
+export const NOT_INSTALLED_EXIT = 127;
+
 /**
  * Retry the check until it passes or the deadline passes; print the last run's stdout and exit with its status.
+ * A host without dcos-diagnostics fails at once (nothing to wait for). After each failing attempt a frame line
+ * `@@genconf attempt <elapsed s> <check JSON on one line>` goes to stderr (the progress line shows which checks
+ * still fail); at the end `@@genconf waited <elapsed s> <attempts>` gives the real time spent.
  * Static text: the deadline and the check name arrive as positional arguments, never spliced into the script.
  */
 export const CHECK_LOOP = [
-  'deadline=$((SECONDS + $1)); what=$2; err=$(mktemp); rc=1; out=',
+  'deadline=$((SECONDS + $1)); what=$2; err=$(mktemp); rc=1; out=; n=0',
+  'if [ ! -e /opt/mesosphere/bin/dcos-diagnostics ]; then',
+  '  echo "dcos-diagnostics is not installed (/opt/mesosphere/bin/dcos-diagnostics is missing)" >&2',
+  `  rm -f "$err"; exit ${NOT_INSTALLED_EXIT}`,
+  'fi',
   'run() {',
   '  if [ -x /opt/mesosphere/bin/dcos-shell ]; then',
   '    sudo -n /opt/mesosphere/bin/dcos-shell /opt/mesosphere/bin/dcos-diagnostics check "$what"',
@@ -21,11 +31,15 @@ export const CHECK_LOOP = [
   '  fi',
   '}',
   'while :; do',
+  '  n=$((n + 1))',
   '  if out=$(run 2>"$err"); then rc=0; break; else rc=$?; fi',
   '  [ "$SECONDS" -lt "$deadline" ] || break',
+  '  printf "@@genconf attempt %s %s\\n" "$SECONDS" "$(printf "%s" "$out" | tr "\\n" " ")" >&2',
   '  sleep 2',
   'done',
-  'printf "%s\\n" "$out"; cat "$err" >&2; rm -f "$err"; exit "$rc"',
+  'printf "%s\\n" "$out"; cat "$err" >&2; rm -f "$err"',
+  'printf "@@genconf waited %s %s\\n" "$SECONDS" "$n" >&2',
+  'exit "$rc"',
 ].join('\n');
 
 /** Margin of the local limit over the remote loop's own deadline, so that the loop normally reports first. */
