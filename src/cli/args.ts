@@ -30,7 +30,8 @@ const ACTION_FLAGS: ReadonlyArray<readonly [flag: string, key: string, action: A
 /** A whole-number flag; its range is declared in config/ssh-settings.ts SSH_LIMITS (ports share sshPort). */
 function intOption(name: string, { min, max }: IntLimit) {
   return (value: string): number => {
-    if (!/^\d+$/.test(value)) throw new UsageError(`${name} must be an integer, got '${value}'`);
+    if (/^-\d+$/.test(value)) throw new UsageError(`${name} must be between ${min} and ${max}, got ${value}`);
+    if (!/^\d+$/.test(value)) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got '${value}'`);
     const n = Number(value);
     if (n < min || (max !== null && n > max)) throw new UsageError(`${name} must be between ${min} and ${max}, got ${n}`);
     return n;
@@ -118,6 +119,10 @@ export function parseArgs(argv: readonly string[], cwd: string, env: NodeJS.Proc
   if (chosen.length > 1) {
     const [a, b] = chosen;
     throw new UsageError(`argument ${b![0]}: not allowed with argument ${a![0]}`, 'give one action at a time');
+  }
+  // --dry-run belongs to an SSH action; alone it would silently build the bundle.
+  if (chosen.length === 0 && o.dryRun === true) {
+    throw new UsageError('--dry-run needs an SSH action', 'add --preflight, --deploy, --postflight, --uninstall or --install-prereqs');
   }
   const action: Action = chosen[0]?.[2] ?? 'genconf';
   if (o.basic === true && o.advanced === true) throw new UsageError('argument --advanced: not allowed with argument --basic');

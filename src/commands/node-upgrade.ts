@@ -9,9 +9,10 @@ import { bundleJson, generate, reportInvalid } from './genconf.js';
 export async function run(ctx: CommandContext): Promise<ExitCode> {
   const from = ctx.options.actionArg?.trim();
   if (!from) {
-    // The original's message and exit status.
+    // The original's message; a missing argument is a usage error (exit 2), not an invalid config (1.11 said 1).
     ctx.stderr.write('Must provide the version of the cluster upgrading from\n');
-    return ExitCode.CONFIG_INVALID;
+    ctx.stderr.write('hint: give it after the flag, e.g. --generate-node-upgrade-script 1.10.0\n');
+    return ExitCode.USAGE;
   }
   const outcome = await generate(ctx, { upgradeFrom: from });
   if (!outcome.ok) return reportInvalid(ctx, outcome.validation);

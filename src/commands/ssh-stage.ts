@@ -187,6 +187,13 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
   const [{ judgeConfig }, { formatIssuesHuman }] = await Promise.all([import('../config/validate.js'), import('../config/report.js')]);
   const validation = await judgeConfig({ genconfDir: o.genconfDir, baseDir: o.baseDir, target: 'ssh', strict: o.strict, checkSshKey: true, sshFlags: sshFlags(o) });
   if (!validation.valid || !validation.args) {
+    if (o.json) {
+      // SSH actions print NDJSON on stdout (one record a line), also when they stop at the config.
+      const { issuesToJson } = await import('../config/report.js');
+      ctx.stdout.write(JSON.stringify({ v: 1, type: 'config', stage: stage.name, ...issuesToJson(validation) }) + '\n');
+      ctx.stderr.write(formatIssuesHuman(validation, { color: colorFor(o, ctx.stderr) }));
+      return ExitCode.CONFIG_INVALID;
+    }
     const { reportInvalid } = await import('./genconf.js');
     return reportInvalid(ctx, validation);
   }

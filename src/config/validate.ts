@@ -3,6 +3,7 @@
  * tool's fixes (clear errors where 1.11 crashed, unknown-key warnings, located messages). Never throws on
  * bad input: every problem becomes an Issue in the result.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { formatLimit, INPUT_LIMITS, InputFileError, readInputFileSync } from './input-file.js';
 import { Resolver, type Entry, type TargetSpec } from './engine.js';
@@ -86,7 +87,10 @@ export function judgeConfigSync(opts: JudgeOptions): ValidationResult {
     text = new TextDecoder('utf-8', { fatal: true }).decode(readInputFileSync(configPath, INPUT_LIMITS.config));
   } catch (err) {
     if (err instanceof InputFileError && err.problem === 'missing') {
-      return fileIssue(shown, `No config file found at ${shown}. See the DC/OS documentation for the available configuration options.`);
+      // Run from inside genconf/ (a config.yaml right here): say how to point at it.
+      const inside = path.resolve(opts.genconfDir) !== process.cwd() && existsSync(path.join(process.cwd(), 'config.yaml'));
+      const hint = inside ? ` There is a config.yaml in the current directory: run from its parent directory, or pass --genconf-dir .` : '';
+      return fileIssue(shown, `No config file found at ${shown}. See the DC/OS documentation for the available configuration options.${hint}`);
     }
     const why =
       err instanceof TypeError

@@ -27,3 +27,15 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--preflight', '--parallelism', 'x'], '/')).toThrowError(UsageError);
   });
 });
+
+describe('first-hour usage errors', () => {
+  it('--dry-run without an SSH action is a usage error, not a silent --genconf', () => {
+    expect(() => parseArgs(['--dry-run'], '/')).toThrowError(UsageError);
+    expect(() => parseArgs(['--dry-run'], '/')).toThrow('--dry-run needs an SSH action');
+    expect(parseArgs(['--dry-run', '--deploy'], '/').dryRun).toBe(true);
+  });
+  it('a negative --connect-timeout names the range, not "must be an integer"', () => {
+    expect(() => parseArgs(['--connect-timeout', '-1'], '/')).toThrow(/--connect-timeout must be between \d+ and \d+, got -1/);
+    expect(() => parseArgs(['--connect-timeout', 'ten'], '/')).toThrow(/--connect-timeout must be a whole number from \d+ to \d+, got 'ten'/);
+  });
+});

@@ -177,8 +177,8 @@ describe('--generate-node-upgrade-script', () => {
   it('needs the version upgraded from', async () => {
     const dir = await project();
     const r = await invoke(nodeUpgrade, ['--generate-node-upgrade-script'], dir);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toBe('Must provide the version of the cluster upgrading from\n');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('Must provide the version of the cluster upgrading from\nhint: give it after the flag, e.g. --generate-node-upgrade-script 1.10.0\n');
     expect(await readdir(path.join(dir, 'genconf'))).not.toContain('serve');
   });
 

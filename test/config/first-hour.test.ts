@@ -271,3 +271,18 @@ describe('issue 11 point 8: suggestions are bounded', () => {
     }
   });
 });
+
+describe('point 5: run from inside genconf/', () => {
+  it('no config.yaml at genconf/config.yaml, but one right here: the message says to use the parent or --genconf-dir .', async () => {
+    const { vi } = await import('vitest');
+    const { judgeConfigSync } = await import('../../src/config/validate.js');
+    const spy = vi.spyOn(process, 'cwd').mockReturnValue(P.genconf);
+    writeFileSync(path.join(P.genconf, 'config.yaml'), yamlOf({}));
+    try {
+      const r = judgeConfigSync({ genconfDir: path.join(P.genconf, 'genconf'), baseDir: P.genconf, target: 'genconf', strict: false });
+      expect(r.errors[0]!.message).toMatch(/^No config file found at genconf\/config\.yaml\. .*There is a config\.yaml in the current directory: run from its parent directory, or pass --genconf-dir \.$/);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});

@@ -60,6 +60,35 @@ describe('the SSH stage command', () => {
     expect(t.calls).toEqual([]);
   });
 
+  it('an invalid config with --json: one NDJSON record on stdout, the human lines on stderr', async () => {
+    await writeFile(path.join(genconf, 'config.yaml'), CONFIG.replace('ssh_user: centos', 'ssh_port: 70000\nssh_user: centos'));
+    const t = new FakeTransport();
+    const r = await cli(['--preflight', '--json'], t);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const rec = JSON.parse(lines[0]!) as { v: number; type: string; valid: boolean; errors: Array<{ key: string }> };
+    expect(rec).toMatchObject({ v: 1, type: 'config', stage: 'preflight', valid: false });
+    expect(rec.errors.map((e) => e.key)).toEqual(['ssh_port']);
+    expect(r.stderr).toContain('ssh_port: Must be between 1 and 65535 inclusive');
+    expect(t.calls).toEqual([]);
+  });
+
+  it('--dry-run shows the SSH key it would use', async () => {
+    const t = new FakeTransport();
+    const r = await cli(['--postflight', '--dry-run'], t);
+    expect(r.code).toBe(0);
+    // The scripted key is not a real key: the path is shown with why there is no fingerprint.
+    expect(r.stdout).toContain(`SSH key: ${path.join(genconf, 'ssh_key')} (fingerprint not shown: `);
+    const j = await cli(['--postflight', '--dry-run', '--json'], t);
+    expect((JSON.parse(j.stdout.trim()) as { sshKey: { path: string } }).sshKey.path).toBe(path.join(genconf, 'ssh_key'));
+    // A real key: its type and SHA256 fingerprint.
+    const ssh2 = (await import('ssh2')).default;
+    await writeFile(path.join(genconf, 'ssh_key'), (ssh2.utils.generateKeyPairSync('ed25519') as { private: string }).private, { mode: 0o600 });
+    const real = await cli(['--postflight', '--dry-run'], t);
+    expect(real.stdout).toMatch(/^SSH key: .*genconf\/ssh_key \(ssh-ed25519 SHA256:[A-Za-z0-9+/]+=*\)$/m);
+  });
+
   it('preflight without a built bundle says to run --genconf first', async () => {
     const t = new FakeTransport();
     const p = cli(['--preflight'], t);
