@@ -249,7 +249,7 @@ export async function dial(
           if (methodsLeft && !methodsLeft.includes(serverType)) continue;
           tried.push(m.label);
           const { label: _label, ...method } = m;
-          return next(method as AnyAuthMethod);
+          return next(method);
         }
       },
     } as ConnectConfig);

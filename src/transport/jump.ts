@@ -331,7 +331,7 @@ function withDeadline<T>(p: Promise<T>, deadline: number, dispose: (v: T) => voi
       },
       (e: unknown) => {
         clearTimeout(timer);
-        if (!done) reject(e as Error);
+        if (!done) reject(e instanceof Error ? e : new Error(String(e)));
       },
     );
   });

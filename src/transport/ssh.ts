@@ -168,7 +168,7 @@ export class SshConnection implements Connection {
         });
       } catch (e) {
         release();
-        reject(e as Error);
+        reject(e instanceof Error ? e : new Error(String(e)));
       }
     });
   }
