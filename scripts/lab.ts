@@ -198,7 +198,7 @@ function status(dir: string): void {
 
 /** A throwaway ed25519 key in OpenSSH format (the demo's genconf/ssh_key). */
 async function keygen(file: string): Promise<void> {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519') as { private: string; public: string };
+  const pair = ssh2.utils.generateKeyPairSync('ed25519');
   await writeFile(file, pair.private, { mode: 0o600 });
   await writeFile(`${file}.pub`, `${pair.public}\n`);
 }

@@ -30,7 +30,7 @@ describe('--status', () => {
     expect(r.stdout).toMatch(/10\.0\.0\.4:22\s+agent\s+yes\s+installed\s+c0ffee\s+west \(remote region\)\s+w1/);
     expect(r.stdout).toMatch(/10\.0\.0\.5:22\s+agent\s+yes\s+not installed/);
     const j = await f.cli((ctx) => status(ctx, { makeTransport: async () => t }), ['--status', '--json']);
-    const doc = JSON.parse(j.stdout);
+    const doc = JSON.parse(j.stdout) as { record: { configId: string }; hosts: { host: string }[] };
     expect(doc.record.configId).toBe(CONFIG_ID);
     expect(doc.hosts.find((h: { host: string }) => h.host === '10.0.0.4:22')).toMatchObject({ remoteRegion: true, state: 'installed' });
     expect(t.calls).toEqual([]);

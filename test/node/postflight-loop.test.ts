@@ -26,7 +26,7 @@ describe('postflight wait loop', { timeout: 120_000 }, () => {
       // Not a timing assertion on the product: the loop's own deadline is 900 s; it must not have been waited out.
       expect(Date.now() - started).toBeLessThan(60_000);
       expect(r.status).toBe(127);
-      const v = judgeDiagnostics('node-poststart', { exitCode: r.status, stdout: r.stdout, stderr: r.stderr } as never);
+      const v = judgeDiagnostics('node-poststart', { exitCode: r.status, stdout: r.stdout, stderr: r.stderr });
       expect(v.ok).toBe(false);
       expect(v.message).toBe('node-poststart: dcos-diagnostics is not installed on this host: DC/OS is not installed here (run --deploy first)');
     });
@@ -43,7 +43,7 @@ describe('postflight wait loop', { timeout: 120_000 }, () => {
         const waited = /^@@genconf waited (\d+) (\d+)$/m.exec(r.stderr);
         expect(waited).not.toBeNull();
         expect(Number(waited![2])).toBe(attempts.length + 1);
-        const v = judgeDiagnostics('node-poststart', { exitCode: r.status, stdout: r.stdout, stderr: r.stderr } as never);
+        const v = judgeDiagnostics('node-poststart', { exitCode: r.status, stdout: r.stdout, stderr: r.stderr });
         expect(v.message).toBe(`node-poststart: mesos_agent_registered not healthy (still failing after ${waited![1]} s, ${waited![2]} attempts)`);
         expect(v.checks).toContainEqual({ name: 'mesos_agent_registered', status: 'fail', detail: 'agent not registered with the master yet' });
 
