@@ -18,9 +18,9 @@ describe('reference render: 3 masters, static', () => {
       const args = r.args!;
       const mismatches = Object.keys(expected).filter((k) => args[k] !== expected[k]).map((k) => ({ key: k, ours: args[k], theirs: expected[k] }));
       expect(mismatches).toEqual([]);
-      // Nothing beyond what 1.11 resolved for this config, except the runner's keys, the download mirrors and the
+      // Nothing beyond what 1.11 resolved for this config, except the runner's keys (ssh_config_file among them), the download mirrors and the
       // fault-domain script.
-      const runnerKeys = ['agent_list', 'public_agent_list', 'ssh_user', 'ssh_port', 'ssh_key_path', 'ssh_parallelism', 'process_timeout', 'ssh_host_overrides', 'bootstrap_url_mirrors', 'fault_domain_detect_contents'];
+      const runnerKeys = ['agent_list', 'public_agent_list', 'ssh_user', 'ssh_port', 'ssh_key_path', 'ssh_parallelism', 'process_timeout', 'ssh_host_overrides', 'ssh_config_file', 'bootstrap_url_mirrors', 'fault_domain_detect_contents'];
       expect(Object.keys(args).filter((k) => !(k in expected)).sort()).toEqual([...runnerKeys].sort());
       expect(r.userArgs).toEqual({
         cluster_name: 'ref-a',

@@ -57,7 +57,7 @@ describe('postflight wait loop', { timeout: 120_000 }, () => {
         for (const chunk of [r.stderr.slice(0, cut), r.stderr.slice(cut)]) p.listener({ type: 'output', host, step, stream: 'stderr', chunk });
         const lines = ((out.read() as Buffer | null)?.toString() ?? '').trim().split('\n');
         expect(lines).toHaveLength(1);
-        expect(lines[0]).toMatch(new RegExp(`^${host.label.replace(/\./g, '\\.')} \\[postflight\\] Wait for the node checks: still failing after [\\d.]+ s: mesos_agent_registered$`));
+        expect(lines[0]).toMatch(new RegExp(`^${host.label.replace(/\./g, '\\.')} \\[postflight\\] Wait for the node checks: still failing after (?:\\d+ ms|[\\d.]+ s|\\d+ min(?: \\d+ s)?): mesos_agent_registered$`));
       },
       (sb) => {
         fs.mkdirSync(sb.hostPath('/opt/mesosphere/bin'), { recursive: true });

@@ -43,6 +43,7 @@ set -o errexit -o nounset -o pipefail
 DCOS_VERSION='1.11.14-dev'
 BOOTSTRAP_URL='http://10.0.0.100:8080'
 # Fallback base URLs (bootstrap_url_mirrors), one a line, tried in order after bootstrap_url.
+# shellcheck disable=SC2034 # read by fetch_artifacts (templates/lib/fetch-artifacts.sh, included below)
 MIRRORS=''
 USE_PROXY='false'
 HTTP_PROXY_URL=''
@@ -76,6 +77,7 @@ ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff 4000 packages/p
 BOOTSTRAP_URL=${BOOTSTRAP_URL%/}
 SYSTEMD_DIR=/etc/systemd/system
 # Root's own directories (0700), never /tmp: the http(s) downloads, and the dcos-download unit's copy of the bootstrap.
+# shellcheck disable=SC2034 # read by fetch_artifacts (templates/lib/fetch-artifacts.sh, included below)
 LOCAL_REPO=/var/lib/dcos/genconf-repo
 DOWNLOAD_DIR=/var/lib/dcos/dcos-download
 # Where the node installs from: bootstrap_url, or file://$LOCAL_REPO after an http(s) download (set by fetch_artifacts).
