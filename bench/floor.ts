@@ -47,7 +47,13 @@ function fastPut(sftp: SFTPWrapper, local: string, remote: string): Promise<void
   );
 }
 
-async function runHost(plan: FloorPlan, host: PlanHost, privateKey: Buffer, known: Map<string, string[]> | undefined, stdin: Buffer | undefined): Promise<string | null> {
+async function runHost(
+  plan: FloorPlan,
+  host: PlanHost,
+  privateKey: Buffer,
+  known: Map<string, string[]> | undefined,
+  stdin: Buffer | undefined,
+): Promise<string | null> {
   const conn = new Client();
   const ready = new Promise<void>((resolve, reject) => {
     conn.once('ready', resolve);
@@ -93,8 +99,13 @@ async function main(): Promise<number> {
   const privateKey = readFileSync(plan.keyPath);
   const known = plan.knownHostsFile ? loadKnownHosts(plan.knownHostsFile) : undefined;
   const stdin = plan.stdinFile ? readFileSync(plan.stdinFile) : undefined;
-  const one = async (h: PlanHost): Promise<{ host: string; err: string | null }> => ({ host: h.address, err: await runHost(plan, h, privateKey, known, stdin) });
-  const phases = plan.mastersFirst ? [plan.hosts.filter((h) => h.role === 'master'), plan.hosts.filter((h) => h.role !== 'master')] : [plan.hosts];
+  const one = async (h: PlanHost): Promise<{ host: string; err: string | null }> => ({
+    host: h.address,
+    err: await runHost(plan, h, privateKey, known, stdin),
+  });
+  const phases = plan.mastersFirst
+    ? [plan.hosts.filter((h) => h.role === 'master'), plan.hosts.filter((h) => h.role !== 'master')]
+    : [plan.hosts];
   const results: { host: string; err: string | null }[] = [];
   for (const hosts of phases) results.push(...(await pool(hosts, plan.parallelism, one)));
   const failed = results.filter((r) => r.err !== null);

@@ -56,12 +56,19 @@ export async function importSection(o: ImportBenchOptions, work: string, bigFirs
         },
       },
     ],
-    { warmup: o.warmup, runs: o.runs, timeoutMs: 30 * 60_000, log: o.log, label: `import${bigFirst ? ' (big layer spooled)' : ''}` },
+    {
+      warmup: o.warmup,
+      runs: o.runs,
+      timeoutMs: 30 * 60_000,
+      log: o.log,
+      label: `import${bigFirst ? ' (big layer spooled)' : ''}`,
+    },
   );
   await rm(oursDir, { recursive: true, force: true });
   await rm(floorDir, { recursive: true, force: true });
   await rm(file, { force: true });
-  const mbps = (wallMs: number | undefined): number | null => (wallMs === undefined ? null : made.size / 1e6 / (wallMs / 1000));
+  const mbps = (wallMs: number | undefined): number | null =>
+    wallMs === undefined ? null : made.size / 1e6 / (wallMs / 1000);
   const ours = sides.ours && 'summary' in sides.ours && sides.ours.summary.ok ? sides.ours.summary : undefined;
   const floor = sides.floor && 'summary' in sides.floor && sides.floor.summary.ok ? sides.floor.summary : undefined;
   const oursMBps = mbps(ours?.wallMs.median);

@@ -26,15 +26,40 @@ async function logins(lab: Lab, i: number): Promise<number> {
 }
 
 /** `lab` has hosts.length ≥ o.hosts + 1: host 1 is the bastion, hosts 2.. the cluster. */
-export async function jumpSection(o: JumpBenchOptions, lab: Lab, work: string, artifacts: string): Promise<BastionComparison> {
+export async function jumpSection(
+  o: JumpBenchOptions,
+  lab: Lab,
+  work: string,
+  artifacts: string,
+): Promise<BastionComparison> {
   const bastion = lab.hosts[0]!;
   const cluster = lab.hosts.slice(1, o.hosts + 1);
-  const genconf = await writeGenconfDir(work, { hosts: cluster, user: lab.sudoUser, keyFile: lab.keys.ed25519, knownHostsFile: lab.knownHostsFile, parallelism: o.parallelism });
+  const genconf = await writeGenconfDir(work, {
+    hosts: cluster,
+    user: lab.sudoUser,
+    keyFile: lab.keys.ed25519,
+    knownHostsFile: lab.knownHostsFile,
+    parallelism: o.parallelism,
+  });
   o.log(`jump: building the bundle with genconf --genconf (not measured)`);
   buildBundle(o.cli, work, genconf, artifacts);
   const sshConfig = path.join(work, 'jump_ssh_config');
-  await writeFile(sshConfig, [`Host * !${bastion.address}`, `  ProxyJump ${lab.sudoUser}@${bastion.address}:${bastion.port}`, ''].join('\n'));
-  const argv = (cfg: string): string[] => [process.execPath, o.cli, '--preflight', '--genconf-dir', genconf, '--host-key-checking', 'strict', '--no-color', '--ssh-config', cfg];
+  await writeFile(
+    sshConfig,
+    [`Host * !${bastion.address}`, `  ProxyJump ${lab.sudoUser}@${bastion.address}:${bastion.port}`, ''].join('\n'),
+  );
+  const argv = (cfg: string): string[] => [
+    process.execPath,
+    o.cli,
+    '--preflight',
+    '--genconf-dir',
+    genconf,
+    '--host-key-checking',
+    'strict',
+    '--no-color',
+    '--ssh-config',
+    cfg,
+  ];
   const before = await logins(lab, 1);
   const sides = await sampleSides(
     [
@@ -47,7 +72,10 @@ export async function jumpSection(o: JumpBenchOptions, lab: Lab, work: string, a
   const perRun = ((await logins(lab, 1)) - before) / jumpRuns;
   const jump = sides.ours;
   const direct = sides.floor;
-  const ratio = jump && 'summary' in jump && direct && 'summary' in direct ? jump.summary.wallMs.median / direct.summary.wallMs.median : null;
+  const ratio =
+    jump && 'summary' in jump && direct && 'summary' in direct
+      ? jump.summary.wallMs.median / direct.summary.wallMs.median
+      : null;
   return {
     hosts: o.hosts,
     parallelism: o.parallelism,

@@ -21,9 +21,30 @@ const COMMON_OPTIONS: readonly string[] = [
 
 export function stepArgv(plan: OriginalPlan, host: PlanHost, step: OriginalStep): [string, string[]] {
   if (step.kind === 'ssh') {
-    return ['/usr/bin/ssh', [...COMMON_OPTIONS, `-p${host.port}`, '-i', plan.keyPath, '-tt', `${plan.user}@${host.address}`, withRole(step.command, host)]];
+    return [
+      '/usr/bin/ssh',
+      [
+        ...COMMON_OPTIONS,
+        `-p${host.port}`,
+        '-i',
+        plan.keyPath,
+        '-tt',
+        `${plan.user}@${host.address}`,
+        withRole(step.command, host),
+      ],
+    ];
   }
-  return ['/usr/bin/scp', [...COMMON_OPTIONS, `-P${host.port}`, '-i', plan.keyPath, step.local, `${plan.user}@${host.address}:${step.remote}`]];
+  return [
+    '/usr/bin/scp',
+    [
+      ...COMMON_OPTIONS,
+      `-P${host.port}`,
+      '-i',
+      plan.keyPath,
+      step.local,
+      `${plan.user}@${host.address}:${step.remote}`,
+    ],
+  ];
 }
 
 interface StepResult {

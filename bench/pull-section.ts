@@ -74,7 +74,10 @@ async function freePort(): Promise<number> {
 async function downloadOnly(script: string): Promise<void> {
   const text = await readFile(script, 'utf8');
   if (!/\nmain\n$/.test(text)) throw new Error(`${script} does not end with 'main'`);
-  await writeFile(script, text.replace(/\nmain\n$/, '\nfetch_artifacts "bench"\necho "bench: every artifact downloaded and verified"\n'));
+  await writeFile(
+    script,
+    text.replace(/\nmain\n$/, '\nfetch_artifacts "bench"\necho "bench: every artifact downloaded and verified"\n'),
+  );
 }
 
 function accessBytes(file: string): number {
@@ -86,7 +89,13 @@ function accessBytes(file: string): number {
 export async function pullRun(ctx: PullContext, n: number): Promise<PullRow[]> {
   const hosts = ctx.lab.hosts.slice(0, n);
   const rows: PullRow[] = [];
-  const common = { hosts, user: ctx.lab.sudoUser, keyFile: ctx.lab.keys.ed25519, knownHostsFile: ctx.lab.knownHostsFile, parallelism: ctx.parallelism };
+  const common = {
+    hosts,
+    user: ctx.lab.sudoUser,
+    keyFile: ctx.lab.keys.ed25519,
+    knownHostsFile: ctx.lab.knownHostsFile,
+    parallelism: ctx.parallelism,
+  };
 
   // Push: the same deploy the deploy section measures.
   const pushWork = path.join(ctx.work, `pull-n${n}`, 'push');
@@ -97,8 +106,28 @@ export async function pullRun(ctx: PullContext, n: number): Promise<PullRow[]> {
   await useInstallStandIn(tar);
   await ctx.reset(n);
   ctx.log(`pull n=${n}: push (SFTP)`);
-  const push = await measure([process.execPath, ctx.cli, '--deploy', '--genconf-dir', pushGenconf, '--host-key-checking', 'strict', '--no-color'], { cwd: pushWork, timeoutMs: 30 * 60_000 });
-  rows.push({ hosts: n, side: 'push (SFTP)', wallS: push.wallMs / 1000, genconfCpuS: push.cpuMs / 1000, serverCpuS: 0, bytesSent: (await stat(tar)).size * n, exitCode: push.exitCode });
+  const push = await measure(
+    [
+      process.execPath,
+      ctx.cli,
+      '--deploy',
+      '--genconf-dir',
+      pushGenconf,
+      '--host-key-checking',
+      'strict',
+      '--no-color',
+    ],
+    { cwd: pushWork, timeoutMs: 30 * 60_000 },
+  );
+  rows.push({
+    hosts: n,
+    side: 'push (SFTP)',
+    wallS: push.wallMs / 1000,
+    genconfCpuS: push.cpuMs / 1000,
+    serverCpuS: 0,
+    bytesSent: (await stat(tar)).size * n,
+    exitCode: push.exitCode,
+  });
   if (push.exitCode !== 0) ctx.log(`push failed: ${push.stdout.slice(-2000)}`);
 
   // Pull: an http bootstrap_url served by nginx with genconf's configuration.
@@ -107,23 +136,51 @@ export async function pullRun(ctx: PullContext, n: number): Promise<PullRow[]> {
   await mkdir(pullWork, { recursive: true });
   const pullGenconf = await writeGenconfDir(pullWork, common);
   const cfg = path.join(pullGenconf, 'config.yaml');
-  await writeFile(cfg, (await readFile(cfg, 'utf8')).replace(/^bootstrap_url: .*$/m, `bootstrap_url: http://127.0.0.1:${port}`));
+  await writeFile(
+    cfg,
+    (await readFile(cfg, 'utf8')).replace(/^bootstrap_url: .*$/m, `bootstrap_url: http://127.0.0.1:${port}`),
+  );
   buildBundle(ctx.cli, pullWork, pullGenconf, ctx.artifacts);
   await downloadOnly(path.join(pullGenconf, 'serve', 'dcos_install.sh'));
   const state = path.join(pullGenconf, 'nginx');
   await mkdir(path.join(state, 'tmp'), { recursive: true });
   const conf = path.join(state, 'nginx.conf');
-  await writeFile(conf, renderNginxConf({ root: path.join(pullGenconf, 'serve'), bind: '127.0.0.1', port, stateDir: state, user: 'root' }));
+  await writeFile(
+    conf,
+    renderNginxConf({ root: path.join(pullGenconf, 'serve'), bind: '127.0.0.1', port, stateDir: state, user: 'root' }),
+  );
   const nginx = spawn('/usr/sbin/nginx', ['-e', path.join(state, 'error.log'), '-c', conf], { stdio: 'ignore' });
   try {
-    for (let i = 0; i < 500 && !existsSync(path.join(state, 'nginx.pid')); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 500 && !existsSync(path.join(state, 'nginx.pid')); i++)
+      await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 200));
     await ctx.reset(n);
     ctx.log(`pull n=${n}: pull (nginx)`);
     const cpu0 = nginxCpuS(nginx.pid!);
-    const pull = await measure([process.execPath, ctx.cli, '--deploy', '--pull', '--genconf-dir', pullGenconf, '--host-key-checking', 'strict', '--no-color'], { cwd: pullWork, timeoutMs: 30 * 60_000 });
+    const pull = await measure(
+      [
+        process.execPath,
+        ctx.cli,
+        '--deploy',
+        '--pull',
+        '--genconf-dir',
+        pullGenconf,
+        '--host-key-checking',
+        'strict',
+        '--no-color',
+      ],
+      { cwd: pullWork, timeoutMs: 30 * 60_000 },
+    );
     const cpu1 = nginxCpuS(nginx.pid!);
-    rows.push({ hosts: n, side: 'pull (nginx)', wallS: pull.wallMs / 1000, genconfCpuS: pull.cpuMs / 1000, serverCpuS: cpu1 - cpu0, bytesSent: accessBytes(path.join(state, 'access.log')), exitCode: pull.exitCode });
+    rows.push({
+      hosts: n,
+      side: 'pull (nginx)',
+      wallS: pull.wallMs / 1000,
+      genconfCpuS: pull.cpuMs / 1000,
+      serverCpuS: cpu1 - cpu0,
+      bytesSent: accessBytes(path.join(state, 'access.log')),
+      exitCode: pull.exitCode,
+    });
     if (pull.exitCode !== 0) ctx.log(`pull failed: ${pull.stdout.slice(-2000)}`);
   } finally {
     nginx.kill('SIGQUIT');
@@ -135,7 +192,10 @@ export async function pullRun(ctx: PullContext, n: number): Promise<PullRow[]> {
 }
 
 export function pullTable(rows: readonly PullRow[]): string {
-  const lines = ['| hosts | side | wall s | genconf CPU s | nginx CPU s | bootstrap CPU s | CPU s per node | payload sent MB | exit |', '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];
+  const lines = [
+    '| hosts | side | wall s | genconf CPU s | nginx CPU s | bootstrap CPU s | CPU s per node | payload sent MB | exit |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
   for (const r of rows) {
     const total = r.genconfCpuS + r.serverCpuS;
     lines.push(

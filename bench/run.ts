@@ -19,11 +19,28 @@ import { fileURLToPath } from 'node:url';
 import { renderMarkdown } from './lib/markdown.js';
 import type { FloorPlan, OriginalPlan, PlanHost } from './lib/plan.js';
 import { deployFloor, deployOriginal, preflightFloor, preflightOriginal, type Common } from './lib/remote-work.js';
-import { deriveTargets, mergeResults, originalLowerBound, summaryOf, type BastionComparison, type BenchResults, type Comparison, type ImportComparison, type SingleResult } from './lib/results.js';
+import {
+  deriveTargets,
+  mergeResults,
+  originalLowerBound,
+  summaryOf,
+  type BastionComparison,
+  type BenchResults,
+  type Comparison,
+  type ImportComparison,
+  type SingleResult,
+} from './lib/results.js';
 import { importMethod, importSection } from './import-section.js';
 import { jumpSection } from './jump-section.js';
 import { sampleSides, type SideSpec } from './lib/sampler.js';
-import { buildBundle, installRoles, unpackBundle, useInstallStandIn, writeGenconfDir, writeSyntheticArtifacts } from './lib/workspace.js';
+import {
+  buildBundle,
+  installRoles,
+  unpackBundle,
+  useInstallStandIn,
+  writeGenconfDir,
+  writeSyntheticArtifacts,
+} from './lib/workspace.js';
 import type { Lab } from '../test/lab/harness/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -97,7 +114,8 @@ export function parseOptions(argv: readonly string[]): Options {
     else if (k === '--only') {
       const want = v.split(',').filter(Boolean);
       const bad = want.filter((s) => !(SECTIONS as readonly string[]).includes(s));
-      if (bad.length > 0 || want.length === 0) throw new BenchUsage(`--only takes a comma list of ${SECTIONS.join(', ')}; got '${v}'`);
+      if (bad.length > 0 || want.length === 0)
+        throw new BenchUsage(`--only takes a comma list of ${SECTIONS.join(', ')}; got '${v}'`);
       o.only = want as Section[];
     } else if (k === '--runs') o.runs = int(v, k);
     else if (k === '--original-runs') o.originalRuns = int(v, k);
@@ -131,18 +149,26 @@ function executable(file: string): boolean {
  * stand-ins and its delay proxy next to itself, so put those beside the compiled copy before loading it.
  */
 async function loadHarness(): Promise<typeof import('../test/lab/harness/index.js')> {
-  await cp(path.join(ROOT, 'test', 'support', 'stubs'), path.join(DIST, 'test', 'support', 'stubs'), { recursive: true, preserveTimestamps: true });
-  await cp(path.join(ROOT, 'test', 'lab', 'harness', 'delay-proxy.mjs'), path.join(DIST, 'test', 'lab', 'harness', 'delay-proxy.mjs'));
+  await cp(path.join(ROOT, 'test', 'support', 'stubs'), path.join(DIST, 'test', 'support', 'stubs'), {
+    recursive: true,
+    preserveTimestamps: true,
+  });
+  await cp(
+    path.join(ROOT, 'test', 'lab', 'harness', 'delay-proxy.mjs'),
+    path.join(DIST, 'test', 'lab', 'harness', 'delay-proxy.mjs'),
+  );
   return import('../test/lab/harness/index.js');
 }
 
 async function prerequisites(o: Options): Promise<string[]> {
   const missing: string[] = [];
-  for (const f of [CLI, FLOOR, ORIGINAL]) if (!existsSync(f)) missing.push(`${path.relative(ROOT, f)} (run npm run build)`);
+  for (const f of [CLI, FLOOR, ORIGINAL])
+    if (!existsSync(f)) missing.push(`${path.relative(ROOT, f)} (run npm run build)`);
   if (!executable('/usr/bin/time')) missing.push('/usr/bin/time (apt-get install time)');
   const needsLab = o.only.some((s) => s !== 'cli' && s !== 'import');
   if (needsLab) {
-    for (const f of ['/usr/bin/ssh', '/usr/bin/scp']) if (!executable(f)) missing.push(`${f} (apt-get install openssh-client)`);
+    for (const f of ['/usr/bin/ssh', '/usr/bin/scp'])
+      if (!executable(f)) missing.push(`${f} (apt-get install openssh-client)`);
     if (spawnSync('xz', ['--version']).status !== 0) missing.push('xz (apt-get install xz-utils)');
     if (process.getuid?.() !== 0) {
       // Checked before the harness is loaded: it needs root even to put its node stand-ins in place.
@@ -231,7 +257,8 @@ const node = (script: string, ...args: string[]): string[] => [process.execPath,
 
 async function cliSection(o: Options, work: string, singles: SingleResult[]): Promise<void> {
   if (!existsSync(path.join(EXAMPLE, 'genconf', 'config.yaml'))) {
-    for (const name of ['validate-config', 'genconf']) singles.push({ name, result: { error: `${path.relative(ROOT, EXAMPLE)} is missing` } });
+    for (const name of ['validate-config', 'genconf'])
+      singles.push({ name, result: { error: `${path.relative(ROOT, EXAMPLE)} is missing` } });
     return;
   }
   const dir = path.join(work, 'cli');
@@ -239,13 +266,23 @@ async function cliSection(o: Options, work: string, singles: SingleResult[]): Pr
   const { writeExampleArtifacts } = await import('../scripts/example-artifacts.js');
   await writeExampleArtifacts(path.join(dir, 'artifacts'));
   // --validate-config checks that ssh_key_path names a file (it does not read it).
-  await writeFile(path.join(dir, 'genconf', 'ssh_key'), 'placeholder: validation only checks that the key file exists\n', { mode: 0o600 });
+  await writeFile(
+    path.join(dir, 'genconf', 'ssh_key'),
+    'placeholder: validation only checks that the key file exists\n',
+    { mode: 0o600 },
+  );
   const runs = Math.max(o.runs, 5);
   for (const [name, flag] of [
     ['validate-config', '--validate-config'],
     ['genconf', '--genconf'],
   ] as const) {
-    const r = await sampleSides([{ side: 'ours', argv: node(CLI, flag, '--no-color'), cwd: dir }], { warmup: o.warmup, runs, timeoutMs: 60_000, log, label: name });
+    const r = await sampleSides([{ side: 'ours', argv: node(CLI, flag, '--no-color'), cwd: dir }], {
+      warmup: o.warmup,
+      runs,
+      timeoutMs: 60_000,
+      log,
+      label: name,
+    });
     singles.push({ name, result: r.ours! });
   }
 }
@@ -258,15 +295,34 @@ interface StageWork {
   knownHosts: string;
 }
 
-async function prepareSize(lab: Lab, n: number, o: Options, root: string, artifacts: string, parallelism: number): Promise<StageWork> {
+async function prepareSize(
+  lab: Lab,
+  n: number,
+  o: Options,
+  root: string,
+  artifacts: string,
+  parallelism: number,
+): Promise<StageWork> {
   const work = path.join(root, `n${n}`);
   await mkdir(work, { recursive: true });
   const labHosts = lab.hosts.slice(0, n);
-  const genconf = await writeGenconfDir(work, { hosts: labHosts, user: lab.sudoUser, keyFile: lab.keys.ed25519, knownHostsFile: lab.knownHostsFile, parallelism });
+  const genconf = await writeGenconfDir(work, {
+    hosts: labHosts,
+    user: lab.sudoUser,
+    keyFile: lab.keys.ed25519,
+    knownHostsFile: lab.knownHostsFile,
+    parallelism,
+  });
   log(`n=${n}: building the bundle with genconf --genconf (not measured)`);
   buildBundle(CLI, work, genconf, artifacts);
   const hosts = installRoles(labHosts).map(({ host, role }) => ({ address: host.address, port: host.port, role }));
-  return { work, genconf, hosts, knownHosts: path.join(genconf, 'known_hosts'), common: { hosts, user: lab.sudoUser, keyPath: path.join(genconf, 'ssh_key'), parallelism } };
+  return {
+    work,
+    genconf,
+    hosts,
+    knownHosts: path.join(genconf, 'known_hosts'),
+    common: { hosts, user: lab.sudoUser, keyPath: path.join(genconf, 'ssh_key'), parallelism },
+  };
 }
 
 function oursArgv(s: StageWork, stage: 'preflight' | 'deploy'): string[] {
@@ -276,25 +332,53 @@ function oursArgv(s: StageWork, stage: 'preflight' | 'deploy'): string[] {
 async function preflightRun(s: StageWork, o: Options, n: number): Promise<Comparison> {
   const serve = path.join(s.genconf, 'serve');
   const installScript = path.join(serve, 'dcos_install.sh');
-  const ipDetect = existsSync(path.join(serve, 'detect_ip')) ? path.join(serve, 'detect_ip') : path.join(s.genconf, 'ip-detect');
-  const floorPlan = await writePlan(path.join(s.work, 'floor-preflight.json'), preflightFloor(s.common, s.knownHosts, installScript, ipDetect));
-  const origPlan = await writePlan(path.join(s.work, 'original-preflight.json'), preflightOriginal(s.common, installScript, ipDetect));
+  const ipDetect = existsSync(path.join(serve, 'detect_ip'))
+    ? path.join(serve, 'detect_ip')
+    : path.join(s.genconf, 'ip-detect');
+  const floorPlan = await writePlan(
+    path.join(s.work, 'floor-preflight.json'),
+    preflightFloor(s.common, s.knownHosts, installScript, ipDetect),
+  );
+  const origPlan = await writePlan(
+    path.join(s.work, 'original-preflight.json'),
+    preflightOriginal(s.common, installScript, ipDetect),
+  );
   const sides: SideSpec[] = [
     { side: 'ours', argv: oursArgv(s, 'preflight'), cwd: s.work },
     { side: 'floor', argv: node(FLOOR, floorPlan), cwd: s.work },
-    { side: 'original', argv: node(ORIGINAL, origPlan), cwd: s.work, ...(n > 10 && o.originalRuns < o.runs ? { runs: o.originalRuns, warmup: 0 } : {}) },
+    {
+      side: 'original',
+      argv: node(ORIGINAL, origPlan),
+      cwd: s.work,
+      ...(n > 10 && o.originalRuns < o.runs ? { runs: o.originalRuns, warmup: 0 } : {}),
+    },
   ];
-  const r = await sampleSides(sides, { warmup: o.warmup, runs: o.runs, timeoutMs: 30 * 60_000, log, label: `preflight n=${n}` });
+  const r = await sampleSides(sides, {
+    warmup: o.warmup,
+    runs: o.runs,
+    timeoutMs: 30 * 60_000,
+    log,
+    label: `preflight n=${n}`,
+  });
   return { stage: 'preflight', hosts: n, sides: r };
 }
 
-async function deployRun(lab: Lab, s: StageWork, o: Options, n: number, earlier: readonly Comparison[]): Promise<Comparison> {
+async function deployRun(
+  lab: Lab,
+  s: StageWork,
+  o: Options,
+  n: number,
+  earlier: readonly Comparison[],
+): Promise<Comparison> {
   const tar = path.join(s.genconf, 'serve', 'dcos-install.tar');
   if (!o.realInstall) await useInstallStandIn(tar);
   const unpacked = path.join(s.work, 'unpacked');
   await mkdir(unpacked, { recursive: true });
   unpackBundle(tar, unpacked);
-  const floorPlan = await writePlan(path.join(s.work, 'floor-deploy.json'), deployFloor(s.common, s.knownHosts, tar, await sha256File(tar)));
+  const floorPlan = await writePlan(
+    path.join(s.work, 'floor-deploy.json'),
+    deployFloor(s.common, s.knownHosts, tar, await sha256File(tar)),
+  );
   const origPlan = await writePlan(path.join(s.work, 'original-deploy.json'), deployOriginal(s.common, unpacked));
   const reset = (): Promise<void> => resetHosts(lab, n);
   // The original's mechanics start ~110 ssh/scp processes per host for 50 packages: minutes at 10 hosts, over an
@@ -302,18 +386,27 @@ async function deployRun(lab: Lab, s: StageWork, o: Options, n: number, earlier:
   // get a lower bound from that run.
   const smallest = Math.min(...o.sizes);
   const origBudget: Partial<SideSpec> =
-    n === smallest || o.originalDeployAll ? { warmup: 0, runs: 1 } : { skip: `too slow to run here (about ${n * 110} ssh/scp processes)` };
+    n === smallest || o.originalDeployAll
+      ? { warmup: 0, runs: 1 }
+      : { skip: `too slow to run here (about ${n * 110} ssh/scp processes)` };
   const sides: SideSpec[] = [
     { side: 'ours', argv: oursArgv(s, 'deploy'), cwd: s.work, reset },
     { side: 'floor', argv: node(FLOOR, floorPlan), cwd: s.work, reset },
     { side: 'original', argv: node(ORIGINAL, origPlan), cwd: s.work, reset, ...origBudget },
   ];
-  const r = await sampleSides(sides, { warmup: o.warmup, runs: o.runs, timeoutMs: 60 * 60_000, log, label: `deploy n=${n}` });
+  const r = await sampleSides(sides, {
+    warmup: o.warmup,
+    runs: o.runs,
+    timeoutMs: 60 * 60_000,
+    log,
+    label: `deploy n=${n}`,
+  });
   await reset();
   const c: Comparison = { stage: 'deploy', hosts: n, sides: r };
   const base = earlier.find((e) => e.stage === 'deploy' && e.hosts === smallest);
   const baseOriginal = base ? summaryOf(base.sides.original) : undefined;
-  if (n !== smallest && baseOriginal) c.originalLowerBound = originalLowerBound(baseOriginal, smallest, n, os.cpus().length);
+  if (n !== smallest && baseOriginal)
+    c.originalLowerBound = originalLowerBound(baseOriginal, smallest, n, os.cpus().length);
   return c;
 }
 
@@ -327,13 +420,27 @@ async function pullSection(o: Options, work: string): Promise<void> {
   const rows: Awaited<ReturnType<typeof pullRun>> = [];
   try {
     const artifacts = path.join(work, 'pull-artifacts');
-    log(`pull: writing a synthetic artifacts set: ${DEPLOY_PACKAGES} packages, ${DEPLOY_BYTES >> 20} MiB of random payload`);
+    log(
+      `pull: writing a synthetic artifacts set: ${DEPLOY_PACKAGES} packages, ${DEPLOY_BYTES >> 20} MiB of random payload`,
+    );
     await writeSyntheticArtifacts(artifacts, DEPLOY_PACKAGES, DEPLOY_BYTES);
     for (const n of o.sizes) {
       await ensureHostsUp(lab, n);
-      rows.push(...(await pullRun({ lab, cli: CLI, artifacts, work, parallelism: o.parallelism, reset: (k) => resetHosts(lab, k), log }, n)));
+      rows.push(
+        ...(await pullRun(
+          { lab, cli: CLI, artifacts, work, parallelism: o.parallelism, reset: (k) => resetHosts(lab, k), log },
+          n,
+        )),
+      );
       const table = pullTable(rows);
-      await writeFile(path.join(RESULTS_DIR, 'pull.json'), JSON.stringify({ date: new Date().toISOString(), machine: machine(), parallelism: o.parallelism, rows }, null, 2) + '\n');
+      await writeFile(
+        path.join(RESULTS_DIR, 'pull.json'),
+        JSON.stringify(
+          { date: new Date().toISOString(), machine: machine(), parallelism: o.parallelism, rows },
+          null,
+          2,
+        ) + '\n',
+      );
       await writeFile(path.join(RESULTS_DIR, 'pull.md'), `${table}\n`);
       log(`pull:\n${table}`);
     }
@@ -343,7 +450,12 @@ async function pullSection(o: Options, work: string): Promise<void> {
   }
 }
 
-async function labSections(o: Options, work: string, comparisons: Comparison[], save: () => Promise<void>): Promise<void> {
+async function labSections(
+  o: Options,
+  work: string,
+  comparisons: Comparison[],
+  save: () => Promise<void>,
+): Promise<void> {
   const { startLab } = await loadHarness();
   const max = Math.max(...o.sizes);
   log(`bringing up ${max} lab hosts (block ${LAB_BLOCK}, node stand-ins)`);
@@ -351,7 +463,9 @@ async function labSections(o: Options, work: string, comparisons: Comparison[], 
   try {
     const artifacts = path.join(work, 'artifacts');
     if (o.only.includes('deploy')) {
-      log(`writing a synthetic artifacts set: ${DEPLOY_PACKAGES} packages, ${DEPLOY_BYTES >> 20} MiB of random payload`);
+      log(
+        `writing a synthetic artifacts set: ${DEPLOY_PACKAGES} packages, ${DEPLOY_BYTES >> 20} MiB of random payload`,
+      );
       await writeSyntheticArtifacts(artifacts, DEPLOY_PACKAGES, DEPLOY_BYTES);
     } else {
       // Preflight sends dcos_install.sh and ip-detect only: the small example set builds the same script faster.
@@ -389,7 +503,13 @@ async function scaleSection(o: Options, work: string, singles: SingleResult[]): 
     await writeExampleArtifacts(artifacts);
     const s = await prepareSize(lab, o.scaleHosts, o, root, artifacts, o.scaleParallelism);
     await ensureHostsUp(lab, o.scaleHosts);
-    const r = await sampleSides([{ side: 'ours', argv: oursArgv(s, 'preflight'), cwd: s.work }], { warmup: 0, runs: 1, timeoutMs: 60 * 60_000, log, label: `scale n=${o.scaleHosts}` });
+    const r = await sampleSides([{ side: 'ours', argv: oursArgv(s, 'preflight'), cwd: s.work }], {
+      warmup: 0,
+      runs: 1,
+      timeoutMs: 60 * 60_000,
+      log,
+      label: `scale n=${o.scaleHosts}`,
+    });
     singles.push({ name: 'scale-preflight', hosts: o.scaleHosts, result: r.ours! });
   } finally {
     log('taking the scale lab down');
@@ -407,7 +527,14 @@ async function jumpLab(o: Options, work: string, jumps: BastionComparison[]): Pr
     const { writeExampleArtifacts } = await import('../scripts/example-artifacts.js');
     await writeExampleArtifacts(artifacts);
     await ensureHostsUp(lab, o.jumpHosts + 1);
-    jumps.push(await jumpSection({ hosts: o.jumpHosts, runs: o.runs, warmup: o.warmup, parallelism: o.parallelism, cli: CLI, log }, lab, root, artifacts));
+    jumps.push(
+      await jumpSection(
+        { hosts: o.jumpHosts, runs: o.runs, warmup: o.warmup, parallelism: o.parallelism, cli: CLI, log },
+        lab,
+        root,
+        artifacts,
+      ),
+    );
   } finally {
     log('taking the jump lab down');
     await lab.down();
@@ -458,7 +585,9 @@ async function main(argv: readonly string[]): Promise<number> {
     o = parseOptions(argv);
   } catch (err) {
     if (err instanceof BenchUsage) {
-      process.stderr.write(`bench: ${err.message}\nusage: npm run bench -- [--quick] [--only=${SECTIONS.join(',')}] [--runs=N] [--sizes=10,50,100] [--scale-hosts=N] [--parallelism=N] [--original-runs=N] [--real-install] [--merge]\n`);
+      process.stderr.write(
+        `bench: ${err.message}\nusage: npm run bench -- [--quick] [--only=${SECTIONS.join(',')}] [--runs=N] [--sizes=10,50,100] [--scale-hosts=N] [--parallelism=N] [--original-runs=N] [--real-install] [--merge]\n`,
+      );
       return 2;
     }
     throw err;
@@ -488,14 +617,25 @@ async function main(argv: readonly string[]): Promise<number> {
   let md = '';
   // Results are rewritten after every section, so a run cut short still leaves what it measured.
   const previousFile = path.join(RESULTS_DIR, 'latest.json');
-  const previous = o.merge && existsSync(previousFile) ? (JSON.parse(await readFile(previousFile, 'utf8')) as BenchResults) : undefined;
+  const previous =
+    o.merge && existsSync(previousFile)
+      ? (JSON.parse(await readFile(previousFile, 'utf8')) as BenchResults)
+      : undefined;
   const save = async (): Promise<void> => {
     const results: BenchResults = {
       version: 1,
       startedAt,
       finishedAt: new Date().toISOString(),
       machine: { ...machine(), loadAvgAtStart: loadAtStart },
-      options: { quick: o.quick, only: o.only, runs: o.runs, warmup: o.warmup, sizes: o.sizes, scaleHosts: o.scaleHosts, parallelism: o.parallelism },
+      options: {
+        quick: o.quick,
+        only: o.only,
+        runs: o.runs,
+        warmup: o.warmup,
+        sizes: o.sizes,
+        scaleHosts: o.scaleHosts,
+        parallelism: o.parallelism,
+      },
       method: [...method(o), ...sectionErrors.map((e) => `Section failed: ${e}`)],
       comparisons,
       singles,
@@ -518,13 +658,20 @@ async function main(argv: readonly string[]): Promise<number> {
   };
   try {
     if (o.only.includes('cli')) await section('cli', () => cliSection(o, work, singles));
-    if (o.only.includes('preflight') || o.only.includes('deploy')) await section('preflight/deploy', () => labSections(o, work, comparisons, save));
+    if (o.only.includes('preflight') || o.only.includes('deploy'))
+      await section('preflight/deploy', () => labSections(o, work, comparisons, save));
     if (o.only.includes('scale')) await section('scale', () => scaleSection(o, work, singles));
     if (o.only.includes('jump')) await section('jump', () => jumpLab(o, work, jumps));
     if (o.only.includes('pull')) await section('pull', () => pullSection(o, work));
     if (o.only.includes('import')) {
       await section('import', async () => {
-        const io = { mib: o.importMiB, runs: o.quick ? 1 : Math.min(o.runs, 3), warmup: o.quick ? 0 : 1, cli: CLI, log };
+        const io = {
+          mib: o.importMiB,
+          runs: o.quick ? 1 : Math.min(o.runs, 3),
+          warmup: o.quick ? 0 : 1,
+          cli: CLI,
+          log,
+        };
         for (const bigFirst of [false, true]) imports.push(await importSection(io, work, bigFirst));
       });
     }
@@ -534,7 +681,9 @@ async function main(argv: readonly string[]): Promise<number> {
   process.stdout.write(md);
   log(`wrote ${path.relative(process.cwd(), path.join(RESULTS_DIR, 'latest.json'))} and latest.md`);
   // A side skipped on purpose (the original's deploy above the smallest size) is reported, not a failure of the run.
-  const unmeasured = [...comparisons.flatMap((c) => Object.values(c.sides)), ...singles.map((s) => s.result)].filter((r) => r && 'error' in r && r.skipped !== true);
+  const unmeasured = [...comparisons.flatMap((c) => Object.values(c.sides)), ...singles.map((s) => s.result)].filter(
+    (r) => r && 'error' in r && r.skipped !== true,
+  );
   return unmeasured.length > 0 || sectionErrors.length > 0 ? 1 : 0;
 }
 

@@ -14,7 +14,9 @@ await build({
   target: 'node20',
   external: ['ssh2', 'cpu-features'],
   // CommonJS dependencies call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __genconfRequire } from 'node:module'; const require = __genconfRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __genconfRequire } from 'node:module'; const require = __genconfRequire(import.meta.url);",
+  },
   sourcemap: true,
   logLevel: 'warning',
 });

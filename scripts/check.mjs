@@ -1,5 +1,5 @@
 // `npm run check`: the project's one test command (README "Testing", and what .ci/run runs). Typecheck of the sources
-// and of the tests, eslint with type information, then the tests; extra arguments go to vitest. Every step runs even
+// and of the tests, eslint with type information, prettier --check, then the tests; extra arguments go to vitest. Every step runs even
 // when an earlier one failed, so one run shows everything that is wrong; the exit status is non-zero if any failed.
 // With GENCONF_CHECK_REPORT=<file>, the names of the failed steps are written there as JSON (.ci/run counts them).
 import { spawnSync } from 'node:child_process';
@@ -10,6 +10,7 @@ const steps = [
   ['typecheck (src)', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
   ['typecheck (tests)', 'npx', ['tsc', '-p', 'tsconfig.test.json', '--noEmit']],
   ['lint', 'npx', ['eslint', '.']],
+  ['format', 'npx', ['prettier', '--check', '.']],
   ['test', 'npx', ['vitest', 'run', ...process.argv.slice(2)]],
 ];
 

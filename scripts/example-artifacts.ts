@@ -76,7 +76,12 @@ function packageEntries(root: string, prefix = ''): TarEntry[] {
         out.push({ name: `${prefix}${r}/`, type: 'directory', mode: 0o755 });
         walk(r);
       } else if (st.isFile()) {
-        out.push({ name: `${prefix}${r}`, type: 'file', mode: fileMode(r), content: fs.readFileSync(path.join(root, r)) });
+        out.push({
+          name: `${prefix}${r}`,
+          type: 'file',
+          mode: fileMode(r),
+          content: fs.readFileSync(path.join(root, r)),
+        });
       } else {
         throw new Error(`unexpected file type in the example payload: ${path.join(root, r)}`);
       }
@@ -116,7 +121,9 @@ export async function tarXz(entries: readonly TarEntry[]): Promise<Buffer> {
 }
 
 /** Builds every artifact in memory: relative path → bytes. */
-export async function buildExampleArtifacts(payload = payloadDir()): Promise<{ result: ExampleArtifacts; contents: Map<string, Buffer> }> {
+export async function buildExampleArtifacts(
+  payload = payloadDir(),
+): Promise<{ result: ExampleArtifacts; contents: Map<string, Buffer> }> {
   const packageIds = fs
     .readdirSync(payload)
     .filter((n) => fs.statSync(path.join(payload, n)).isDirectory())
@@ -166,7 +173,9 @@ function replaceable(dir: string): boolean {
 export async function writeExampleArtifacts(dir: string): Promise<ExampleArtifacts> {
   const target = path.resolve(dir);
   if (!replaceable(target)) {
-    throw new UsageFailure(`${dir} exists and is not an artifacts directory (no complete/complete.latest.json); refusing to replace it`);
+    throw new UsageFailure(
+      `${dir} exists and is not an artifacts directory (no complete/complete.latest.json); refusing to replace it`,
+    );
   }
   const { result, contents } = await buildExampleArtifacts();
   fs.mkdirSync(path.dirname(target), { recursive: true });

@@ -43,12 +43,14 @@ export function renderKeyDocs(schema: ConfigSchema): string {
   const required = new Set(schema.required);
   const keys = Object.keys(schema.properties).sort();
   const unusedText = 'Accepted for compatibility';
-  const settable = keys.filter((k) => !schema.properties[k]!.readOnly && !String(schema.properties[k]!.description ?? '').startsWith(unusedText));
+  const settable = keys.filter(
+    (k) => !schema.properties[k]!.readOnly && !String(schema.properties[k]!.description ?? '').startsWith(unusedText),
+  );
   const calculated = keys.filter((k) => schema.properties[k]!.readOnly);
   const unused = keys.filter((k) => String(schema.properties[k]!.description ?? '').startsWith(unusedText));
   const lines: string[] = [
     'Generated from [`schema/config.schema.json`](schema/config.schema.json) by `node dist/scripts/gen-key-docs.js --write`; do not edit by hand.',
-    'Values may be written as YAML types or as strings (DC/OS 1.11 turned every value into a string first: `true` → `\'true\'`, lists → JSON).',
+    "Values may be written as YAML types or as strings (DC/OS 1.11 turned every value into a string first: `true` → `'true'`, lists → JSON).",
     '',
     `### Keys you set (${settable.length})`,
     '',

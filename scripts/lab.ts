@@ -53,11 +53,17 @@ function fail(message: string, code = 1): never {
 export function roles(count: number): string[] {
   const masters = count >= 7 ? 5 : count >= 5 ? 3 : 1;
   const publics = count >= 3 ? 1 : 0;
-  return Array.from({ length: count }, (_, i) => (i < masters ? 'master' : i < count - publics ? 'agent' : 'public_agent'));
+  return Array.from({ length: count }, (_, i) =>
+    i < masters ? 'master' : i < count - publics ? 'agent' : 'public_agent',
+  );
 }
 
 export function labConfig(hosts: ReadonlyArray<{ address: string; role: string }>, sudoUser: string): string {
-  const list = (role: string): string => `[${hosts.filter((h) => h.role === role).map((h) => h.address).join(', ')}]`;
+  const list = (role: string): string =>
+    `[${hosts
+      .filter((h) => h.role === role)
+      .map((h) => h.address)
+      .join(', ')}]`;
   return [
     '# Written by `npm run lab -- up`: local test hosts on loopback addresses (see README, "Try it on local test hosts").',
     'cluster_name: lab',
@@ -75,7 +81,8 @@ export function labConfig(hosts: ReadonlyArray<{ address: string; role: string }
   ].join('\n');
 }
 
-const IP_DETECT = "#!/bin/sh\n# A lab host's own address, from the identity file the lab harness writes on every host.\ncat /etc/genconf-lab/ip\n";
+const IP_DETECT =
+  "#!/bin/sh\n# A lab host's own address, from the identity file the lab harness writes on every host.\ncat /etc/genconf-lab/ip\n";
 
 function record(dir: string): LabRecord | undefined {
   const file = path.join(dir, 'lab.json');
@@ -101,7 +108,10 @@ async function loadHarness(): Promise<typeof import('../test/lab/harness/index.j
     fail('the lab needs a clone of the repository, built (npm ci or npm run build)');
   }
   await cp(stubs, path.join(DIST, 'test', 'support', 'stubs'), { recursive: true, preserveTimestamps: true });
-  await copyFile(path.join(ROOT, 'test', 'lab', 'harness', 'delay-proxy.mjs'), path.join(DIST, 'test', 'lab', 'harness', 'delay-proxy.mjs'));
+  await copyFile(
+    path.join(ROOT, 'test', 'lab', 'harness', 'delay-proxy.mjs'),
+    path.join(DIST, 'test', 'lab', 'harness', 'delay-proxy.mjs'),
+  );
   return import('../test/lab/harness/index.js');
 }
 
@@ -136,21 +146,29 @@ async function hold(count: number, dir: string): Promise<void> {
 }
 
 async function up(count: number, dir: string): Promise<void> {
-  if (process.getuid?.() !== 0) fail('the lab needs root (it starts sshd hosts in private mount namespaces); run it with sudo');
+  if (process.getuid?.() !== 0)
+    fail('the lab needs root (it starts sshd hosts in private mount namespaces); run it with sudo');
   const { labPrerequisites } = await loadHarness();
   const pre = labPrerequisites();
-  if (!pre.ok) fail(`missing: ${pre.missing.join(', ')} (Debian 12: apt-get install -y openssh-server sudo iptables xz-utils)`);
+  if (!pre.ok)
+    fail(`missing: ${pre.missing.join(', ')} (Debian 12: apt-get install -y openssh-server sudo iptables xz-utils)`);
   const old = record(dir);
-  if (old && alive(old.pid)) fail(`a lab is already up in ${dir} (process ${old.pid}); run \`npm run lab -- down\` first`);
+  if (old && alive(old.pid))
+    fail(`a lab is already up in ${dir} (process ${old.pid}); run \`npm run lab -- down\` first`);
   await mkdir(dir, { recursive: true });
   await rm(path.join(dir, 'lab.json'), { force: true });
   const logFile = path.join(dir, 'lab.log');
   const { openSync } = await import('node:fs');
   const log = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '__hold', String(count), dir], { detached: true, stdio: ['ignore', log, log] });
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '__hold', String(count), dir], {
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
   child.unref();
   const started = Date.now();
-  process.stderr.write(`Starting ${count} local test host${count === 1 ? '' : 's'} (sshd on 127.x.y.z loopback addresses)...\n`);
+  process.stderr.write(
+    `Starting ${count} local test host${count === 1 ? '' : 's'} (sshd on 127.x.y.z loopback addresses)...\n`,
+  );
   for (;;) {
     const rec = record(dir);
     if (rec && rec.pid === child.pid) {
@@ -164,7 +182,8 @@ async function up(count: number, dir: string): Promise<void> {
       );
       return;
     }
-    if (child.pid === undefined || !alive(child.pid)) fail(`the lab did not start; see ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+    if (child.pid === undefined || !alive(child.pid))
+      fail(`the lab did not start; see ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
     if (Date.now() - started > READY_TIMEOUT_MS) {
       process.kill(child.pid, 'SIGTERM');
       fail(`the lab did not come up within ${READY_TIMEOUT_MS / 1000} s; see ${logFile}`);
@@ -184,7 +203,9 @@ async function down(dir: string): Promise<void> {
   const started = Date.now();
   while (alive(rec.pid) && Date.now() - started < 60_000) await sleep(200);
   if (alive(rec.pid)) fail(`process ${rec.pid} did not stop within 60 s`);
-  process.stdout.write(`Lab down: ${rec.hosts.length} host${rec.hosts.length === 1 ? '' : 's'} stopped. ${dir} is kept (logs, bundle); remove it when done.\n`);
+  process.stdout.write(
+    `Lab down: ${rec.hosts.length} host${rec.hosts.length === 1 ? '' : 's'} stopped. ${dir} is kept (logs, bundle); remove it when done.\n`,
+  );
 }
 
 function status(dir: string): void {
@@ -193,7 +214,9 @@ function status(dir: string): void {
     process.stdout.write(`No lab is up in ${dir}.\n`);
     return;
   }
-  process.stdout.write(`Lab up (process ${rec.pid}, block ${rec.block}):\n${rec.hosts.map((h) => `  ${h.address.padEnd(16)} ${h.role}`).join('\n')}\n`);
+  process.stdout.write(
+    `Lab up (process ${rec.pid}, block ${rec.block}):\n${rec.hosts.map((h) => `  ${h.address.padEnd(16)} ${h.role}`).join('\n')}\n`,
+  );
 }
 
 /** A throwaway ed25519 key in OpenSSH format (the demo's genconf/ssh_key). */
@@ -231,5 +254,7 @@ async function mainLab(argv: string[]): Promise<void> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  mainLab(process.argv.slice(2)).catch((err: unknown) => fail(err instanceof Error ? (err.stack ?? err.message) : String(err)));
+  mainLab(process.argv.slice(2)).catch((err: unknown) =>
+    fail(err instanceof Error ? (err.stack ?? err.message) : String(err)),
+  );
 }

@@ -79,7 +79,9 @@ function reportError(err: unknown, interrupted: boolean): number {
     return ExitCode.INTERRUPTED;
   }
   const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  process.stderr.write(`internal error: this is a bug in dcos-genconf, please report it with the output below.\n${stack}\n`);
+  process.stderr.write(
+    `internal error: this is a bug in dcos-genconf, please report it with the output below.\n${stack}\n`,
+  );
   return ExitCode.INTERNAL;
 }
 
@@ -102,7 +104,9 @@ if (isEntryPoint()) {
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   const final = outputExitCode(code, output);
   if (final !== code && !output.stderrFailed) {
-    process.stderr.write(`error: standard output could not be written (${output.stdoutError}); the run itself finished with exit ${code}\n`);
+    process.stderr.write(
+      `error: standard output could not be written (${output.stdoutError}); the run itself finished with exit ${code}\n`,
+    );
     await flushed(process.stderr);
   }
   process.exit(final);

@@ -62,17 +62,31 @@ export interface LargeOptions {
 }
 
 /** Writes an installer of about `bytes` (packages of `fileSize` random bytes each) to `file`. */
-export async function writeLargeInstaller(file: string, bytes: number, opts: LargeOptions = {}): Promise<LargeInstaller> {
+export async function writeLargeInstaller(
+  file: string,
+  bytes: number,
+  opts: LargeOptions = {},
+): Promise<LargeInstaller> {
   const fileSize = opts.fileSize ?? 64 * CHUNK;
   const count = Math.max(1, Math.ceil(bytes / fileSize));
   const packages = Array.from({ length: count }, (_, i) => `pkg${i}--1`);
   const base = smallTar([
-    { name: 'installer_internal_wrapper', mode: 0o755, data: `#!/bin/bash\nexport DCOS_IMAGE_COMMIT=${LARGE_COMMIT}\nexport BOOTSTRAP_ID=${LARGE_BOOTSTRAP_ID}\nexport BOOTSTRAP_VARIANT=\n` },
-    { name: 'opt/mesosphere/lib/python3.6/site-packages/gen/calc.py', data: "entry = {'must': {'dcos_version': '1.11.7'}}\n" },
+    {
+      name: 'installer_internal_wrapper',
+      mode: 0o755,
+      data: `#!/bin/bash\nexport DCOS_IMAGE_COMMIT=${LARGE_COMMIT}\nexport BOOTSTRAP_ID=${LARGE_BOOTSTRAP_ID}\nexport BOOTSTRAP_VARIANT=\n`,
+    },
+    {
+      name: 'opt/mesosphere/lib/python3.6/site-packages/gen/calc.py',
+      data: "entry = {'must': {'dcos_version': '1.11.7'}}\n",
+    },
     { name: `artifacts/bootstrap/${LARGE_BOOTSTRAP_ID}.bootstrap.tar.xz`, data: 'bootstrap stand-in' },
     { name: `artifacts/bootstrap/${LARGE_BOOTSTRAP_ID}.active.json`, data: JSON.stringify(packages) },
     { name: 'artifacts/bootstrap/bootstrap.latest', data: LARGE_BOOTSTRAP_ID },
-    { name: 'artifacts/complete/complete.latest.json', data: JSON.stringify({ bootstrap: LARGE_BOOTSTRAP_ID, packages }) },
+    {
+      name: 'artifacts/complete/complete.latest.json',
+      data: JSON.stringify({ bootstrap: LARGE_BOOTSTRAP_ID, packages }),
+    },
   ]);
   const baseHex = createHash('sha256').update(base).digest('hex');
   const bigSize = count * (BLOCK + pad(fileSize)) + 2 * BLOCK;
@@ -80,11 +94,29 @@ export async function writeLargeInstaller(file: string, bytes: number, opts: Lar
   const dirs = ['0aa0', opts.bigFirst ? '0000' : '0bb0'].map((d) => d.repeat(16));
   const v1 = dirs.map((d, i) => Buffer.from(JSON.stringify({ id: d, ...(i > 0 ? { parent: dirs[i - 1] } : {}) })));
   const metaSize = v1.reduce((n, j) => n + 2 * BLOCK + BLOCK + pad(j.length), 0);
-  const configText = (bigHex: string): string => JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${baseHex}`, `sha256:${bigHex}`] } });
-  const manifestText = (configName: string): string => JSON.stringify([{ Config: configName, RepoTags: ['mesosphere/dcos-genconf:bench'], Layers: dirs.map((d) => `${d}/layer.tar`) }]);
+  const configText = (bigHex: string): string =>
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: [`sha256:${baseHex}`, `sha256:${bigHex}`] },
+    });
+  const manifestText = (configName: string): string =>
+    JSON.stringify([
+      { Config: configName, RepoTags: ['mesosphere/dcos-genconf:bench'], Layers: dirs.map((d) => `${d}/layer.tar`) },
+    ]);
   const configSize = Buffer.byteLength(configText('0'.repeat(64)));
   const manifestSize = Buffer.byteLength(manifestText(`${'0'.repeat(64)}.json`));
-  const innerSize = metaSize + BLOCK + pad(base.length) + BLOCK + pad(bigSize) + BLOCK + pad(configSize) + BLOCK + pad(manifestSize) + 2 * BLOCK;
+  const innerSize =
+    metaSize +
+    BLOCK +
+    pad(base.length) +
+    BLOCK +
+    pad(bigSize) +
+    BLOCK +
+    pad(configSize) +
+    BLOCK +
+    pad(manifestSize) +
+    2 * BLOCK;
   const imageName = `dcos-genconf.${LARGE_COMMIT.slice(0, 18)}-${LARGE_BOOTSTRAP_ID.slice(0, 18)}.tar`;
 
   const out = createWriteStream(file, { mode: 0o644 });
@@ -95,7 +127,9 @@ export async function writeLargeInstaller(file: string, bytes: number, opts: Lar
   };
   const zeros = (n: number): Promise<void> => (n > 0 ? write(Buffer.alloc(n)) : Promise.resolve());
 
-  await write(Buffer.from('#!/usr/bin/env bash\n# variant: open\necho "a synthetic installer for tests" >&2\nexit 1\n#EOF#\n'));
+  await write(
+    Buffer.from('#!/usr/bin/env bash\n# variant: open\necho "a synthetic installer for tests" >&2\nexit 1\n#EOF#\n'),
+  );
   await write(header(imageName, innerSize));
   const small = async (name: string, data: Buffer): Promise<void> => {
     await write(header(name, data.length));

@@ -91,7 +91,11 @@ export function renderMarkdown(r: BenchResults): string {
           return [
             c.stage,
             String(c.hosts),
-            ...SIDES.map((s) => (s === 'original' && q.originalEstimated ? `${c.originalLowerBound!.basis} (not run: ${wallCell(c.sides[s]).replace(/^not measured: /, '')})` : wallCell(c.sides[s]))),
+            ...SIDES.map((s) =>
+              s === 'original' && q.originalEstimated
+                ? `${c.originalLowerBound!.basis} (not run: ${wallCell(c.sides[s]).replace(/^not measured: /, '')})`
+                : wallCell(c.sides[s]),
+            ),
             times(q.oursOverFloor),
             q.originalEstimated ? `≥ ${times(q.originalOverOurs)} (est.)` : times(q.originalOverOurs),
             ...SIDES.map((s) => cpuCell(c.sides[s])),
@@ -124,7 +128,18 @@ export function renderMarkdown(r: BenchResults): string {
     out.push('');
     out.push(
       table(
-        ['installer', 'genconf wall', 'floor wall', 'genconf MB/s', 'floor MB/s', 'genconf / floor throughput', 'cpu genconf', 'cpu floor', 'peak RSS genconf', 'peak RSS floor'],
+        [
+          'installer',
+          'genconf wall',
+          'floor wall',
+          'genconf MB/s',
+          'floor MB/s',
+          'genconf / floor throughput',
+          'cpu genconf',
+          'cpu floor',
+          'peak RSS genconf',
+          'peak RSS floor',
+        ],
         r.imports.map((i) => [
           `${(i.installerBytes / 2 ** 30).toFixed(2)} GiB, ${i.packages} packages; ${i.case}`,
           wallCell(i.sides.ours),
@@ -146,8 +161,24 @@ export function renderMarkdown(r: BenchResults): string {
     out.push('');
     out.push(
       table(
-        ['hosts', 'through the bastion', 'direct', 'jump / direct (goal ≤ 1.3×)', 'cpu jump', 'cpu direct', 'bastion connections per run'],
-        r.jumps.map((j) => [String(j.hosts), wallCell(j.jump), wallCell(j.direct), times(j.ratio), cpuCell(j.jump), cpuCell(j.direct), j.bastionConnectionsPerRun.toFixed(1)]),
+        [
+          'hosts',
+          'through the bastion',
+          'direct',
+          'jump / direct (goal ≤ 1.3×)',
+          'cpu jump',
+          'cpu direct',
+          'bastion connections per run',
+        ],
+        r.jumps.map((j) => [
+          String(j.hosts),
+          wallCell(j.jump),
+          wallCell(j.direct),
+          times(j.ratio),
+          cpuCell(j.jump),
+          cpuCell(j.direct),
+          j.bastionConnectionsPerRun.toFixed(1),
+        ]),
       ),
     );
   }

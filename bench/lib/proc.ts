@@ -48,34 +48,36 @@ export async function measure(argv: readonly string[], opts: RunOptions = {}): P
   const keep = opts.keepChars ?? 4000;
   try {
     const t0 = process.hrtime.bigint();
-    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      // detached: its own process group, so a timeout can kill the whole tree.
-      const child = spawn(TIME_BIN, ['-f', FORMAT, '-o', timeFile, ...argv], {
-        cwd: opts.cwd,
-        env: opts.env ?? process.env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      });
-      let out = '';
-      let err = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (out = tail(out + d, keep)));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (err = tail(err + d, keep)));
-      let timer: NodeJS.Timeout | undefined;
-      if (opts.timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          try {
-            process.kill(-child.pid!, 'SIGKILL');
-          } catch {
-            /* already gone */
-          }
-        }, opts.timeoutMs);
-      }
-      child.on('error', reject);
-      child.on('close', (c) => {
-        if (timer) clearTimeout(timer);
-        resolve({ code: c, stdout: out, stderr: err });
-      });
-    });
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+      (resolve, reject) => {
+        // detached: its own process group, so a timeout can kill the whole tree.
+        const child = spawn(TIME_BIN, ['-f', FORMAT, '-o', timeFile, ...argv], {
+          cwd: opts.cwd,
+          env: opts.env ?? process.env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          detached: true,
+        });
+        let out = '';
+        let err = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (out = tail(out + d, keep)));
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (err = tail(err + d, keep)));
+        let timer: NodeJS.Timeout | undefined;
+        if (opts.timeoutMs !== undefined) {
+          timer = setTimeout(() => {
+            try {
+              process.kill(-child.pid!, 'SIGKILL');
+            } catch {
+              /* already gone */
+            }
+          }, opts.timeoutMs);
+        }
+        child.on('error', reject);
+        child.on('close', (c) => {
+          if (timer) clearTimeout(timer);
+          resolve({ code: c, stdout: out, stderr: err });
+        });
+      },
+    );
     const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
     let cpuMs = NaN;
     let maxRssKiB = NaN;

@@ -28,7 +28,13 @@ export function preflightFloor(c: Common, knownHostsFile: string, installScript:
     `printf %s ${ipB64} | base64 -d > ${D}/ip-detect && cat > ${D}/dcos_install.sh && chmod 755 ${D}/ip-detect ${D}/dcos_install.sh`,
     `sudo -n ${D}/ip-detect && sudo -n bash ${D}/dcos_install.sh --preflight-only {role}`,
   ].join(' && ');
-  return { ...c, knownHostsFile, uploads: [], command: `${command}; rc=$?; sudo -n rm -rf --one-file-system ${D}; exit $rc`, stdinFile: installScript };
+  return {
+    ...c,
+    knownHostsFile,
+    uploads: [],
+    command: `${command}; rc=$?; sudo -n rm -rf --one-file-system ${D}; exit $rc`,
+    stdinFile: installScript,
+  };
 }
 
 /** Preflight as the original ran it, plus the ip-detect copy and run that genconf's preflight adds. */

@@ -27,7 +27,12 @@ export interface Comparison {
 }
 
 /** Lower bound of the original's wall time at `hosts` from its median client CPU at `fromHosts`, over `cpus` cores. */
-export function originalLowerBound(from: Summary, fromHosts: number, hosts: number, cpus: number): { wallMs: number; basis: string } {
+export function originalLowerBound(
+  from: Summary,
+  fromHosts: number,
+  hosts: number,
+  cpus: number,
+): { wallMs: number; basis: string } {
   const wallMs = (from.cpuMs.median * hosts) / fromHosts / cpus;
   return {
     wallMs,
@@ -82,7 +87,15 @@ export interface BenchResults {
     loadAvg: number[];
     loadAvgAtStart?: number[];
   };
-  options: { quick: boolean; only: string[]; runs: number; warmup: number; sizes: number[]; scaleHosts: number; parallelism: number };
+  options: {
+    quick: boolean;
+    only: string[];
+    runs: number;
+    warmup: number;
+    sizes: number[];
+    scaleHosts: number;
+    parallelism: number;
+  };
   /** What each stage's sides do on the hosts, in words: the README and the markdown repeat it. */
   method: string[];
   comparisons: Comparison[];
@@ -120,7 +133,11 @@ export function ratiosOf(c: Comparison): Ratios {
   };
 }
 
-function find(results: Pick<BenchResults, 'comparisons'>, stage: Comparison['stage'], hosts: number): Comparison | undefined {
+function find(
+  results: Pick<BenchResults, 'comparisons'>,
+  stage: Comparison['stage'],
+  hosts: number,
+): Comparison | undefined {
   return results.comparisons.find((c) => c.stage === stage && c.hosts === hosts);
 }
 
@@ -129,7 +146,10 @@ function single(results: Pick<BenchResults, 'singles'>, name: string): SingleRes
 }
 
 /** The targets of issue 6 (and the bench lines of issues 3 and 4), judged on what this run measured. */
-export function deriveTargets(results: Pick<BenchResults, 'comparisons' | 'singles'>, targetHosts = 100): JudgedTarget[] {
+export function deriveTargets(
+  results: Pick<BenchResults, 'comparisons' | 'singles'>,
+  targetHosts = 100,
+): JudgedTarget[] {
   const pre = find(results, 'preflight', targetHosts);
   const dep = find(results, 'deploy', targetHosts);
   const preR = pre ? ratiosOf(pre) : undefined;
@@ -139,13 +159,62 @@ export function deriveTargets(results: Pick<BenchResults, 'comparisons' | 'singl
   const validate = summaryOf(single(results, 'validate-config')?.result);
   const genconf = summaryOf(single(results, 'genconf')?.result);
   return [
-    { id: 'preflight-floor', description: `preflight N=${targetHosts}: genconf / ssh2 floor`, kind: 'max' as const, bound: 1.5, unit: '×', measured: preR?.oursOverFloor ?? null },
-    { id: 'preflight-original', description: `preflight N=${targetHosts}: original's mechanics / genconf${preR?.originalEstimated ? ' (original: lower bound, not run)' : ''}`, kind: 'min' as const, bound: 5, unit: '×', measured: preR?.originalOverOurs ?? null },
-    { id: 'deploy-floor', description: `deploy N=${targetHosts}: genconf / ssh2 SFTP floor`, kind: 'max' as const, bound: 1.3, unit: '×', measured: depR?.oursOverFloor ?? null },
-    { id: 'deploy-original', description: `deploy N=${targetHosts}: original's mechanics / genconf${depR?.originalEstimated ? ' (original: lower bound, not run)' : ''}`, kind: 'min' as const, bound: 5, unit: '×', measured: depR?.originalOverOurs ?? null },
-    { id: 'scale-rss', description: `preflight on ${scale?.hosts ?? 1000} hosts: peak RSS of genconf`, kind: 'max' as const, bound: 400, unit: 'MiB', measured: scaleSummary ? scaleSummary.maxRssKiB.max / 1024 : null },
-    { id: 'validate-wall', description: '--validate-config, 3-master example, whole process', kind: 'max' as const, bound: 300, unit: 'ms', measured: validate?.wallMs.median ?? null },
-    { id: 'genconf-wall', description: '--genconf, 3-master example + small artifacts, whole process', kind: 'max' as const, bound: 1000, unit: 'ms', measured: genconf?.wallMs.median ?? null },
+    {
+      id: 'preflight-floor',
+      description: `preflight N=${targetHosts}: genconf / ssh2 floor`,
+      kind: 'max' as const,
+      bound: 1.5,
+      unit: '×',
+      measured: preR?.oursOverFloor ?? null,
+    },
+    {
+      id: 'preflight-original',
+      description: `preflight N=${targetHosts}: original's mechanics / genconf${preR?.originalEstimated ? ' (original: lower bound, not run)' : ''}`,
+      kind: 'min' as const,
+      bound: 5,
+      unit: '×',
+      measured: preR?.originalOverOurs ?? null,
+    },
+    {
+      id: 'deploy-floor',
+      description: `deploy N=${targetHosts}: genconf / ssh2 SFTP floor`,
+      kind: 'max' as const,
+      bound: 1.3,
+      unit: '×',
+      measured: depR?.oursOverFloor ?? null,
+    },
+    {
+      id: 'deploy-original',
+      description: `deploy N=${targetHosts}: original's mechanics / genconf${depR?.originalEstimated ? ' (original: lower bound, not run)' : ''}`,
+      kind: 'min' as const,
+      bound: 5,
+      unit: '×',
+      measured: depR?.originalOverOurs ?? null,
+    },
+    {
+      id: 'scale-rss',
+      description: `preflight on ${scale?.hosts ?? 1000} hosts: peak RSS of genconf`,
+      kind: 'max' as const,
+      bound: 400,
+      unit: 'MiB',
+      measured: scaleSummary ? scaleSummary.maxRssKiB.max / 1024 : null,
+    },
+    {
+      id: 'validate-wall',
+      description: '--validate-config, 3-master example, whole process',
+      kind: 'max' as const,
+      bound: 300,
+      unit: 'ms',
+      measured: validate?.wallMs.median ?? null,
+    },
+    {
+      id: 'genconf-wall',
+      description: '--genconf, 3-master example + small artifacts, whole process',
+      kind: 'max' as const,
+      bound: 1000,
+      unit: 'ms',
+      measured: genconf?.wallMs.median ?? null,
+    },
   ].map(judge);
 }
 
@@ -160,14 +229,22 @@ export function mergeResults(previous: BenchResults, current: BenchResults): Ben
   const keptComparisons = previous.comparisons.filter((c) => !fresh.has(key(c)));
   const keptSingles = previous.singles.filter((s) => !freshSingles.has(s.name));
   const kept = [...keptComparisons.map((c) => `${c.stage} N=${c.hosts}`), ...keptSingles.map((s) => s.name)];
-  const comparisons = [...keptComparisons, ...current.comparisons].sort((a, b) => a.stage.localeCompare(b.stage) || a.hosts - b.hosts);
+  const comparisons = [...keptComparisons, ...current.comparisons].sort(
+    (a, b) => a.stage.localeCompare(b.stage) || a.hosts - b.hosts,
+  );
   const singles = [...keptSingles, ...current.singles];
   const sizes = [...new Set([...previous.options.sizes, ...current.options.sizes])].sort((a, b) => a - b);
   return {
     ...current,
     startedAt: previous.startedAt < current.startedAt ? previous.startedAt : current.startedAt,
     options: { ...current.options, sizes },
-    method: kept.length > 0 ? [...current.method, `Merged: ${kept.join(', ')} come from the run started ${previous.startedAt}; the rest was re-run from ${current.startedAt}.`] : current.method,
+    method:
+      kept.length > 0
+        ? [
+            ...current.method,
+            `Merged: ${kept.join(', ')} come from the run started ${previous.startedAt}; the rest was re-run from ${current.startedAt}.`,
+          ]
+        : current.method,
     comparisons,
     singles,
     targets: deriveTargets({ comparisons, singles }, Math.max(...sizes)),

@@ -35,7 +35,10 @@ function failure(m: Measured): string {
   return `exit ${m.exitCode ?? 'killed (timeout)'}${text ? `: ${text.slice(-400)}` : ''}`;
 }
 
-export async function sampleSides(specs: readonly SideSpec[], o: SampleOptions): Promise<Partial<Record<Side, SideResult>>> {
+export async function sampleSides(
+  specs: readonly SideSpec[],
+  o: SampleOptions,
+): Promise<Partial<Record<Side, SideResult>>> {
   const samples = new Map<Side, Sample[]>(specs.map((s) => [s.side, []]));
   const broken = new Map<Side, string>(specs.filter((s) => s.skip !== undefined).map((s) => [s.side, s.skip!]));
   // Round r is a warm-up round while r < o.warmup; a side with fewer warm-ups skips the first rounds.
@@ -50,7 +53,9 @@ export async function sampleSides(specs: readonly SideSpec[], o: SampleOptions):
       await spec.reset?.();
       const m = await measure(spec.argv, { cwd: spec.cwd, timeoutMs: o.timeoutMs });
       const tag = warm ? 'warm-up' : `run ${round - o.warmup + 1}/${wanted}`;
-      o.log(`${o.label} ${spec.side} ${tag}: ${(m.wallMs / 1000).toFixed(3)} s wall, ${(m.cpuMs / 1000).toFixed(2)} s cpu, ${(m.maxRssKiB / 1024).toFixed(0)} MiB, exit ${m.exitCode}`);
+      o.log(
+        `${o.label} ${spec.side} ${tag}: ${(m.wallMs / 1000).toFixed(3)} s wall, ${(m.cpuMs / 1000).toFixed(2)} s cpu, ${(m.maxRssKiB / 1024).toFixed(0)} MiB, exit ${m.exitCode}`,
+      );
       if (m.exitCode !== 0) {
         // A side that fails is not comparable; stop spending time on it and say why.
         broken.set(spec.side, failure(m));
@@ -63,7 +68,14 @@ export async function sampleSides(specs: readonly SideSpec[], o: SampleOptions):
   for (const spec of specs) {
     const err = broken.get(spec.side);
     const got = samples.get(spec.side)!;
-    out[spec.side] = spec.skip !== undefined ? { error: spec.skip, skipped: true } : err !== undefined ? { error: err } : got.length > 0 ? { summary: summarize(got) } : { error: 'no counted runs' };
+    out[spec.side] =
+      spec.skip !== undefined
+        ? { error: spec.skip, skipped: true }
+        : err !== undefined
+          ? { error: err }
+          : got.length > 0
+            ? { summary: summarize(got) }
+            : { error: 'no counted runs' };
   }
   return out;
 }

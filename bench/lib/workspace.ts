@@ -15,14 +15,22 @@ export interface BenchHost {
 }
 
 /** Roles as genconf assigns them from the lists below: 3 masters (1 under 3 hosts), one public agent from 5 hosts. */
-export function assignRoles<T extends BenchHost>(hosts: readonly T[]): { masters: T[]; agents: T[]; publicAgents: T[] } {
+export function assignRoles<T extends BenchHost>(
+  hosts: readonly T[],
+): { masters: T[]; agents: T[]; publicAgents: T[] } {
   const m = hosts.length >= 3 ? 3 : 1;
   const p = hosts.length >= 5 ? 1 : 0;
-  return { masters: hosts.slice(0, m), agents: hosts.slice(m, hosts.length - p), publicAgents: hosts.slice(hosts.length - p) };
+  return {
+    masters: hosts.slice(0, m),
+    agents: hosts.slice(m, hosts.length - p),
+    publicAgents: hosts.slice(hosts.length - p),
+  };
 }
 
 /** dcos_install.sh's role argument for each host, in list order. */
-export function installRoles<T extends BenchHost>(hosts: readonly T[]): { host: T; role: 'master' | 'slave' | 'slave_public' }[] {
+export function installRoles<T extends BenchHost>(
+  hosts: readonly T[],
+): { host: T; role: 'master' | 'slave' | 'slave_public' }[] {
   const r = assignRoles(hosts);
   return [
     ...r.masters.map((host) => ({ host, role: 'master' as const })),
@@ -47,7 +55,10 @@ export async function writeSyntheticArtifacts(dir: string, packages: number, tot
       const name = `bench-payload-${String(i).padStart(2, '0')}`;
       const root = path.join(payload, `${name}--1.0.0`);
       await mkdir(path.join(root, 'lib'), { recursive: true });
-      await writeFile(path.join(root, 'pkginfo.json'), JSON.stringify({ requires: [], environment: {} }, null, 2) + '\n');
+      await writeFile(
+        path.join(root, 'pkginfo.json'),
+        JSON.stringify({ requires: [], environment: {} }, null, 2) + '\n',
+      );
       await writeFile(path.join(root, 'lib', `${name}.bin`), randomBytes(each));
     }
     const { contents } = await buildExampleArtifacts(payload);
@@ -63,7 +74,8 @@ export async function writeSyntheticArtifacts(dir: string, packages: number, tot
   }
 }
 
-export const IP_DETECT = "#!/bin/sh\n# The lab host's own address, from the harness's identity file.\ncat /etc/genconf-lab/ip\n";
+export const IP_DETECT =
+  "#!/bin/sh\n# The lab host's own address, from the harness's identity file.\ncat /etc/genconf-lab/ip\n";
 
 export interface GenconfDirOptions {
   hosts: readonly BenchHost[];
@@ -98,18 +110,28 @@ export async function writeGenconfDir(work: string, o: GenconfDirOptions): Promi
     ssh_parallelism: String(o.parallelism),
     process_timeout: '600',
   };
-  await writeFile(path.join(genconf, 'config.yaml'), Object.entries(lines).map(([k, v]) => `${k}: ${v}\n`).join(''));
+  await writeFile(
+    path.join(genconf, 'config.yaml'),
+    Object.entries(lines)
+      .map(([k, v]) => `${k}: ${v}\n`)
+      .join(''),
+  );
   return genconf;
 }
 
 /** Runs `genconf --genconf` once (not measured); throws with its output when it fails. */
 export function buildBundle(cli: string, work: string, genconf: string, artifacts: string): void {
-  const r = spawnSync(process.execPath, [cli, '--genconf', '--genconf-dir', genconf, '--artifacts', artifacts, '--no-color'], {
-    cwd: work,
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
-  if (r.status !== 0) throw new Error(`genconf --genconf failed (exit ${r.status}): ${(r.stderr || r.stdout).slice(-2000)}`);
+  const r = spawnSync(
+    process.execPath,
+    [cli, '--genconf', '--genconf-dir', genconf, '--artifacts', artifacts, '--no-color'],
+    {
+      cwd: work,
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    },
+  );
+  if (r.status !== 0)
+    throw new Error(`genconf --genconf failed (exit ${r.status}): ${(r.stderr || r.stdout).slice(-2000)}`);
 }
 
 /** Unpacks the bundle tar into DIR: the original's mechanics copy these files one by one. */
@@ -141,11 +163,16 @@ export async function useInstallStandIn(tarFile: string): Promise<void> {
     const sum = createHash('sha256').update(INSTALL_STAND_IN).digest('hex');
     const sums = await readFile(path.join(dir, 'SHA256SUMS'), 'utf8');
     const updated = sums.replace(/^[0-9a-f]{64}( +\*?dcos_install\.sh)$/m, `${sum}$1`);
-    if (updated === sums && !sums.includes(`${sum}  dcos_install.sh`)) throw new Error('SHA256SUMS of the bundle does not list dcos_install.sh');
+    if (updated === sums && !sums.includes(`${sum}  dcos_install.sh`))
+      throw new Error('SHA256SUMS of the bundle does not list dcos_install.sh');
     await writeFile(path.join(dir, 'SHA256SUMS'), updated);
     const top = (await readdir(dir)).sort();
     const tmp = `${tarFile}.tmp-${process.pid}`;
-    const r = spawnSync('tar', ['-cf', tmp, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-C', dir, ...top], { encoding: 'utf8' });
+    const r = spawnSync(
+      'tar',
+      ['-cf', tmp, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-C', dir, ...top],
+      { encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`tar -cf failed: ${r.stderr}`);
     await rename(tmp, tarFile);
   } finally {

@@ -58,7 +58,9 @@ export function exampleArtifactsCommand(dir: string, from: string = fileURLToPat
   let d = path.dirname(from);
   for (let i = 0; i < 6; i++) {
     if (existsSync(path.join(d, 'package.json'))) {
-      return existsSync(path.join(d, 'src', 'main.ts')) ? `npm run example-artifacts -- ${dir}` : `genconf-example-artifacts ${dir}`;
+      return existsSync(path.join(d, 'src', 'main.ts'))
+        ? `npm run example-artifacts -- ${dir}`
+        : `genconf-example-artifacts ${dir}`;
     }
     d = path.dirname(d);
   }
@@ -111,13 +113,18 @@ export async function loadArtifacts(dir: string, opts: LoadArtifactsOptions = {}
         return undefined;
       },
     );
-  const latest = installer?.bootstrap_id ?? (await readLatest('bootstrap.latest')) ?? (await readLatest(`bootstrap/${prefix}bootstrap.latest`));
+  const latest =
+    installer?.bootstrap_id ??
+    (await readLatest('bootstrap.latest')) ??
+    (await readLatest(`bootstrap/${prefix}bootstrap.latest`));
   let bootstrapId = opts.bootstrapIdOverride ?? latest ?? completeBootstrap;
   if (opts.bootstrapIdOverride === undefined) {
     if (latest === undefined && completeBootstrap === undefined) {
       problems.push('missing bootstrap.latest (a file holding the bootstrap id)');
     } else if (latest !== undefined && completeBootstrap !== undefined && latest !== completeBootstrap) {
-      problems.push(`bootstrap.latest says '${latest}' but ${completeRel} says '${completeBootstrap}': they must agree`);
+      problems.push(
+        `bootstrap.latest says '${latest}' but ${completeRel} says '${completeBootstrap}': they must agree`,
+      );
     }
   }
   if (bootstrapId !== undefined && !BOOTSTRAP_ID_RE.test(bootstrapId)) {
@@ -139,7 +146,9 @@ export async function loadArtifacts(dir: string, opts: LoadArtifactsOptions = {}
     }
     const other = seenNames.get(p.name);
     if (other !== undefined) {
-      problems.push(`${completeRel}: package name '${p.name}' is listed twice ('${other}' and '${id}'); a cluster runs one version of each`);
+      problems.push(
+        `${completeRel}: package name '${p.name}' is listed twice ('${other}' and '${id}'); a cluster runs one version of each`,
+      );
       continue;
     }
     seenNames.set(p.name, id);
@@ -148,7 +157,8 @@ export async function loadArtifacts(dir: string, opts: LoadArtifactsOptions = {}
   packages.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
   const wanted: string[] = [];
-  if (bootstrapId !== undefined) wanted.push(`bootstrap/${bootstrapId}.bootstrap.tar.xz`, `bootstrap/${bootstrapId}.active.json`);
+  if (bootstrapId !== undefined)
+    wanted.push(`bootstrap/${bootstrapId}.bootstrap.tar.xz`, `bootstrap/${bootstrapId}.active.json`);
   for (const p of packages) wanted.push(packagePath(p));
   const found = new Map<string, { size: number; mode: number }>();
   await Promise.all(
@@ -156,7 +166,10 @@ export async function loadArtifacts(dir: string, opts: LoadArtifactsOptions = {}
       // lstat: a link would be hard-linked into serve/ as a link, which a web server follows anywhere.
       const s = await lstat(path.join(dir, rel)).catch(() => undefined);
       if (!s) problems.push(`missing ${rel}`);
-      else if (s.isSymbolicLink()) problems.push(`${rel} is a symbolic link; genconf serves only regular files: copy the file itself into the artifacts directory`);
+      else if (s.isSymbolicLink())
+        problems.push(
+          `${rel} is a symbolic link; genconf serves only regular files: copy the file itself into the artifacts directory`,
+        );
       else if (!s.isFile()) problems.push(`${rel} is not a regular file`);
       else found.set(rel, { size: s.size, mode: s.mode & 0o7777 });
     }),
@@ -238,7 +251,8 @@ async function readJson(dir: string, rel: string, problems: string[]): Promise<u
   try {
     text = (await readInputFile(path.join(dir, rel), INPUT_LIMITS.artifactMeta)).toString('utf8');
   } catch (err) {
-    if (err instanceof InputFileError) problems.push(err.problem === 'missing' ? `missing ${rel}` : `${rel} ${err.reason}`);
+    if (err instanceof InputFileError)
+      problems.push(err.problem === 'missing' ? `missing ${rel}` : `${rel} ${err.reason}`);
     else problems.push(`${rel}: cannot read: ${(err as Error).message}`);
     return undefined;
   }

@@ -13,7 +13,13 @@ import { InterruptedError } from '../errors.js';
 import { loadArtifacts, type ArtifactRef, type ArtifactSet } from './artifacts.js';
 import { DCOS_VERSION } from '../dcos-version.js';
 import { dcosImageCommit, DEFAULT_DCOS_VARIANT } from './build-info.js';
-import { CHECK_BINS_DIR_ARG, CHECK_BINS_PACKAGE_NAME, checkBinsEntries, loadCheckBins, type CheckBins } from './check-bins.js';
+import {
+  CHECK_BINS_DIR_ARG,
+  CHECK_BINS_PACKAGE_NAME,
+  checkBinsEntries,
+  loadCheckBins,
+  type CheckBins,
+} from './check-bins.js';
 import { sha256Hex } from './digest.js';
 import { CONFIG_PACKAGE_NAMES, computeIds, TEMPLATE_FILENAMES, type BundleIds } from './ids.js';
 import { formatSums, INSTALL_TAR_NAME, SUMS_NAME, writeInstallTar, type ServedFile } from './install-tar.js';
@@ -60,7 +66,11 @@ export interface BuildResult {
  * Validation leaves these blank (the user may not set them). With check bins, the check search path gains the
  * package's directory, so the checks config derived from it is recomputed too.
  */
-export function bundleArguments(args: Arguments, artifacts: ArtifactSet, checkBins: CheckBins | undefined): Record<string, string> {
+export function bundleArguments(
+  args: Arguments,
+  artifacts: ArtifactSet,
+  checkBins: CheckBins | undefined,
+): Record<string, string> {
   const packageIds = artifacts.packages.map((p) => p.id);
   if (checkBins) packageIds.push(checkBins.packageId);
   // From an imported installer, the facts its wrapper exported, as the original took them from its environment.
@@ -118,7 +128,8 @@ export function relativizeProjectPaths(args: Arguments, baseDir: string): Record
 export function toTarEntries(rendered: readonly RenderedEntry[]): TarEntry[] {
   return rendered.map((e): TarEntry => {
     const mode = typeof e.mode === 'number' ? e.mode : parseInt(e.mode, 8);
-    if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw new Error(`bad mode ${String(e.mode)} for ${e.path}`);
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777)
+      throw new Error(`bad mode ${String(e.mode)} for ${e.path}`);
     const name = e.path.replace(/^\/+/, '').replace(/^\.\//, '');
     if (name.endsWith('/')) return { name, type: 'directory', mode };
     const data = Buffer.isBuffer(e.content) ? e.content : Buffer.from(e.content, 'utf8');
@@ -143,7 +154,8 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
 
   const args = bundleArguments(relativizeProjectPaths(opts.args, path.dirname(opts.genconfDir)), artifacts, checkBins);
   const digests: Record<string, string> = {};
-  for (const ref of [artifacts.bootstrap, artifacts.activeJson, ...artifacts.packages.map((p) => p.file)]) digests[ref.rel] = ref.sha256;
+  for (const ref of [artifacts.bootstrap, artifacts.activeJson, ...artifacts.packages.map((p) => p.file)])
+    digests[ref.rel] = ref.sha256;
   const packageIds = JSON.parse(args.package_ids!) as string[];
   const ids: BundleIds = computeIds({
     commit: args.dcos_image_commit!,
@@ -206,7 +218,10 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
 
     // The generated packages compress in their own xz processes while the artifacts are linked in. Every task is
     // awaited before failing, so nothing still writes into the temp dir when it is removed.
-    const generated: [PackageId, TarEntry[]][] = ids.configPackageIds.map((id, i) => [parsePackageId(id) as PackageId, i === 0 ? configEntries : metadataEntries]);
+    const generated: [PackageId, TarEntry[]][] = ids.configPackageIds.map((id, i) => [
+      parsePackageId(id) as PackageId,
+      i === 0 ? configEntries : metadataEntries,
+    ]);
     if (checkBins) generated.push([parsePackageId(checkBins.packageId) as PackageId, checkBinsEntries(checkBins)]);
     const listRel = `package_lists/${ids.clusterPackageListId}.package_list.json`;
     const settled = await Promise.allSettled([
@@ -236,17 +251,20 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
     await putBytes('cluster-package-info.json', 0o644, infoText);
 
     const byPath = new Map(files.map((f) => [f.path, f]));
-    const manifestPaths = [artifacts.bootstrap.rel, artifacts.activeJson.rel, listRel, ...ids.clusterPackages.map((id) => packagePath(parsePackageId(id) as PackageId))];
+    const manifestPaths = [
+      artifacts.bootstrap.rel,
+      artifacts.activeJson.rel,
+      listRel,
+      ...ids.clusterPackages.map((id) => packagePath(parsePackageId(id) as PackageId)),
+    ];
     const manifest: ArtifactManifest = {
       bootstrapId: artifacts.bootstrapId,
       clusterPackageListId: ids.clusterPackageListId,
-      files: manifestPaths
-        .sort()
-        .map((p) => {
-          const f = byPath.get(p);
-          if (!f) throw new Error(`manifest: ${p} was not written`);
-          return { path: p, sha256: f.sha256, size: f.size };
-        }),
+      files: manifestPaths.sort().map((p) => {
+        const f = byPath.get(p);
+        if (!f) throw new Error(`manifest: ${p} was not written`);
+        return { path: p, sha256: f.sha256, size: f.size };
+      }),
     };
     await putBytes('dcos_install.sh', 0o755, opts.renderers.renderInstallScript(finalArgs, manifest));
 
@@ -255,7 +273,10 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
       // Unguessable, as the original's uuid4 hex: the URL is the only thing that names the script.
       const rel = `upgrade/${randomBytes(16).toString('hex')}/dcos_node_upgrade.sh`;
       await putBytes(rel, 0o755, opts.renderers.renderNodeUpgradeScript(finalArgs, manifest, opts.upgradeFrom));
-      upgrade = { path: path.join(work.serveDir, rel), url: `${(finalArgs.bootstrap_url ?? '').replace(/\/+$/, '')}/${rel}` };
+      upgrade = {
+        path: path.join(work.serveDir, rel),
+        url: `${(finalArgs.bootstrap_url ?? '').replace(/\/+$/, '')}/${rel}`,
+      };
     }
     checkAbort();
 
@@ -265,10 +286,12 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
     const sums = formatSums(files);
     await writeFile(path.join(root, SUMS_NAME), sums, { mode: 0o644 });
     await chmod(path.join(root, SUMS_NAME), 0o644);
-    const tar = await writeInstallTar(root, files, sums, path.join(root, INSTALL_TAR_NAME), opts.signal).catch((err: unknown) => {
-      checkAbort(); // an abort surfaces as AbortError from the pipeline: report it as the interruption it is
-      throw err;
-    });
+    const tar = await writeInstallTar(root, files, sums, path.join(root, INSTALL_TAR_NAME), opts.signal).catch(
+      (err: unknown) => {
+        checkAbort(); // an abort surfaces as AbortError from the pipeline: report it as the interruption it is
+        throw err;
+      },
+    );
     await chmod(path.join(root, INSTALL_TAR_NAME), 0o644);
     checkAbort();
 

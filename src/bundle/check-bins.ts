@@ -34,7 +34,8 @@ export async function loadCheckBins(genconfDir: string): Promise<CheckBins | und
     const abs = path.join(dir, name);
     const s = await stat(abs);
     if (!s.isFile()) throw new InputError(`${shown} must not contain any subdirectories (found ${name})`, abs);
-    if (name === 'pkginfo.json') throw new InputError(`${shown} must not contain a file named pkginfo.json: the package needs that name`, abs);
+    if (name === 'pkginfo.json')
+      throw new InputError(`${shown} must not contain a file named pkginfo.json: the package needs that name`, abs);
     files.push({ name, abs, size: s.size });
     digests.push((await digestFile(abs, 'sha1')).hex);
   }
@@ -45,7 +46,12 @@ export async function loadCheckBins(genconfDir: string): Promise<CheckBins | und
 /** Package members: every check binary executable at the package root, plus an empty pkginfo.json. */
 export function checkBinsEntries(bins: CheckBins): TarEntry[] {
   return [
-    ...bins.files.map((f): TarEntry => ({ name: f.name, type: 'file', mode: 0o755, source: { kind: 'file', path: f.abs, size: f.size } })),
+    ...bins.files.map((f): TarEntry => ({
+      name: f.name,
+      type: 'file',
+      mode: 0o755,
+      source: { kind: 'file', path: f.abs, size: f.size },
+    })),
     { name: 'pkginfo.json', type: 'file', mode: 0o644, source: { kind: 'bytes', data: Buffer.from('{}') } },
   ];
 }

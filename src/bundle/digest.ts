@@ -8,11 +8,18 @@ export interface FileDigest {
   size: number;
 }
 
-export async function digestFile(file: string, algorithm: 'sha256' | 'sha1' = 'sha256', signal?: AbortSignal): Promise<FileDigest> {
+export async function digestFile(
+  file: string,
+  algorithm: 'sha256' | 'sha1' = 'sha256',
+  signal?: AbortSignal,
+): Promise<FileDigest> {
   const hash = createHash(algorithm);
   let size = 0;
   // 1 MiB reads: fewer syscalls than the 64 KiB default, still a constant amount of memory.
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20, ...(signal ? { signal } : {}) }) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(file, {
+    highWaterMark: 1 << 20,
+    ...(signal ? { signal } : {}),
+  }) as AsyncIterable<Buffer>) {
     hash.update(chunk);
     size += chunk.length;
   }

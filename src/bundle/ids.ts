@@ -17,10 +17,21 @@ import { hashCheckout } from '../config/hash-checkout.js';
 
 export const CONFIG_PACKAGE_NAMES: readonly string[] = ['dcos-config', 'dcos-metadata'];
 /** The original's template list; stored in the arguments as it was, so expanded.config.json keeps its shape. */
-export const TEMPLATE_FILENAMES: readonly string[] = ['dcos-config.yaml', 'cloud-config.yaml', 'dcos-metadata.yaml', 'dcos-services.yaml'];
+export const TEMPLATE_FILENAMES: readonly string[] = [
+  'dcos-config.yaml',
+  'cloud-config.yaml',
+  'dcos-metadata.yaml',
+  'dcos-services.yaml',
+];
 
 /** Arguments that are outputs of config_id, so cannot be inputs to it. */
-export const ID_DERIVED_KEYS: readonly string[] = ['config_id', 'cluster_packages', 'cluster_package_list_id', 'expanded_config', 'expanded_config_full'];
+export const ID_DERIVED_KEYS: readonly string[] = [
+  'config_id',
+  'cluster_packages',
+  'cluster_package_list_id',
+  'expanded_config',
+  'expanded_config_full',
+];
 
 export interface BundleIds {
   configId: string;
@@ -55,7 +66,11 @@ export function computeIds(input: IdInputs): BundleIds {
     for (const [k, v] of Object.entries(input.userArgs)) user[k] = v;
     argumentDict['__user_arguments'] = hashCheckout(user);
   }
-  const configId = hashCheckout({ commit: input.commit, template_filenames: input.templateFilenames, argument_dict: argumentDict });
+  const configId = hashCheckout({
+    commit: input.commit,
+    template_filenames: input.templateFilenames,
+    argument_dict: argumentDict,
+  });
   const configPackageIds = CONFIG_PACKAGE_NAMES.map((n) => `${n}--setup_${configId}`);
   const clusterPackages = [...configPackageIds, ...input.packageIds].sort();
   return { configId, configPackageIds, clusterPackages, clusterPackageListId: hashCheckout(clusterPackages) };

@@ -42,7 +42,8 @@ export function readTemplate(name: string): string {
   const dir = templatesDir();
   const text = fs.readFileSync(path.join(dir, name), 'utf8');
   return text.replace(INCLUDE, (_line, rel: string) => {
-    if (!/^lib\/[A-Za-z0-9._-]+\.sh$/.test(rel)) throw new Error(`template ${name}: bad include ${rel} (only lib/<file>.sh)`);
+    if (!/^lib\/[A-Za-z0-9._-]+\.sh$/.test(rel))
+      throw new Error(`template ${name}: bad include ${rel} (only lib/<file>.sh)`);
     const lib = fs.readFileSync(path.join(dir, rel), 'utf8').replace(/^# shellcheck shell=\S+\n/, '');
     if (/^# @include /m.test(lib)) throw new Error(`template ${rel}: includes may not nest`);
     return lib.endsWith('\n') ? lib : `${lib}\n`;
@@ -59,7 +60,11 @@ export function shellQuote(value: string): string {
  * Substitutes every `@@name@@` in `template` with the shell-quoted `values[name]`. Throws when the template uses a
  * name that has no value, when a value is never used, or when a malformed placeholder is present.
  */
-export function renderTemplate(template: string, values: Readonly<Record<string, string>>, templateName: string): string {
+export function renderTemplate(
+  template: string,
+  values: Readonly<Record<string, string>>,
+  templateName: string,
+): string {
   for (const m of template.matchAll(LOOSE_PLACEHOLDER)) {
     if (!/^@@[a-z0-9_]+@@$/.test(m[0])) {
       throw new Error(`template ${templateName}: malformed placeholder ${m[0]} (use @@lower_case_name@@)`);
@@ -108,7 +113,9 @@ const SAFE_PATH = /^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9@._+:/-]+$/;
 
 /** The manifest as the scripts embed it: `<sha256> <size> <path>` a line, sorted by path. */
 export function manifestLines(manifest: ArtifactManifest, keep: (path: string) => boolean = () => true): string {
-  const files = manifest.files.filter((f) => keep(f.path)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const files = manifest.files
+    .filter((f) => keep(f.path))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const f of files) {
     if (!SHA256.test(f.sha256)) throw new Error(`manifest entry ${f.path}: sha256 is not 64 lower-case hex digits`);
     if (!Number.isSafeInteger(f.size) || f.size < 0) throw new Error(`manifest entry ${f.path}: bad size ${f.size}`);
@@ -120,7 +127,9 @@ export function manifestLines(manifest: ArtifactManifest, keep: (path: string) =
 /** The manifest must describe the same bundle as the arguments, or the node would verify the wrong files. */
 function checkManifestMatches(args: Arguments, manifest: ArtifactManifest): void {
   if (manifest.bootstrapId !== need(args, 'bootstrap_id')) {
-    throw new Error(`manifest bootstrap id ${manifest.bootstrapId} differs from bootstrap_id ${need(args, 'bootstrap_id')}`);
+    throw new Error(
+      `manifest bootstrap id ${manifest.bootstrapId} differs from bootstrap_id ${need(args, 'bootstrap_id')}`,
+    );
   }
   if (manifest.clusterPackageListId !== need(args, 'cluster_package_list_id')) {
     throw new Error(
@@ -160,7 +169,8 @@ export function mirrorLines(args: Arguments): string {
   } catch {
     throw new InputError(`bootstrap_url_mirrors must be a JSON list of URLs, got ${JSON.stringify(raw)}`);
   }
-  if (!Array.isArray(list)) throw new InputError(`bootstrap_url_mirrors must be a JSON list of URLs, got ${JSON.stringify(raw)}`);
+  if (!Array.isArray(list))
+    throw new InputError(`bootstrap_url_mirrors must be a JSON list of URLs, got ${JSON.stringify(raw)}`);
   return list
     .map((m: unknown) => {
       if (typeof m !== 'string' || !/^https?:\/\/[^\s"'`\\$;&|<>(){}]+$/.test(m) || m.endsWith('/')) {
@@ -178,17 +188,30 @@ export function mirrorLines(args: Arguments): string {
  * The proxy settings as the node writes them into environment files and a systemd drop-in: one word each, so no
  * blanks, quotes, backslashes, `$` or control characters (a proxy URL never needs them; percent-encode otherwise).
  */
-function proxyValues(args: Arguments): { use_proxy: string; http_proxy: string; https_proxy: string; no_proxy: string } {
-  if ((args.use_proxy ?? 'false') !== 'true') return { use_proxy: 'false', http_proxy: '', https_proxy: '', no_proxy: '' };
+function proxyValues(args: Arguments): {
+  use_proxy: string;
+  http_proxy: string;
+  https_proxy: string;
+  no_proxy: string;
+} {
+  if ((args.use_proxy ?? 'false') !== 'true')
+    return { use_proxy: 'false', http_proxy: '', https_proxy: '', no_proxy: '' };
   const word = (key: string): string => {
     const v = need(args, key);
     // eslint-disable-next-line no-control-regex
     if (/[\s"'`\\$\x00-\x1f\x7f]/.test(v)) {
-      throw new InputError(`${key} ${JSON.stringify(v)} cannot be written to the nodes' environment files: no blanks, quotes, '\\', '$' or control characters`);
+      throw new InputError(
+        `${key} ${JSON.stringify(v)} cannot be written to the nodes' environment files: no blanks, quotes, '\\', '$' or control characters`,
+      );
     }
     return v;
   };
-  return { use_proxy: 'true', http_proxy: word('http_proxy'), https_proxy: word('https_proxy'), no_proxy: word('no_proxy_final') };
+  return {
+    use_proxy: 'true',
+    http_proxy: word('http_proxy'),
+    https_proxy: word('https_proxy'),
+    no_proxy: word('no_proxy_final'),
+  };
 }
 
 /** genconf/serve/dcos_install.sh for these finalized arguments and this bundle's artifacts. */

@@ -33,7 +33,8 @@ export function parseSums(text: string): Map<string, string> {
   text.split('\n').forEach((line, i) => {
     if (line === '') return;
     const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
-    if (!m) throw new Error(`${SUMS_NAME} line ${i + 1} is not '<sha256>  <path>': ${JSON.stringify(line.slice(0, 80))}`);
+    if (!m)
+      throw new Error(`${SUMS_NAME} line ${i + 1} is not '<sha256>  <path>': ${JSON.stringify(line.slice(0, 80))}`);
     sums.set(m[2]!, m[1]!);
   });
   return sums;
@@ -58,6 +59,11 @@ export async function writeInstallTar(
   }));
   entries.push({ name: SUMS_NAME, type: 'file', mode: 0o644, source: { kind: 'bytes', data: Buffer.from(sumsText) } });
   const tap = hashTap();
-  await pipeline(tarStream(normalizeEntries(entries)), tap.stream, createWriteStream(dest, { mode: 0o644 }), signal ? { signal } : {});
+  await pipeline(
+    tarStream(normalizeEntries(entries)),
+    tap.stream,
+    createWriteStream(dest, { mode: 0o644 }),
+    signal ? { signal } : {},
+  );
   return tap.result();
 }

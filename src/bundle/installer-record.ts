@@ -33,12 +33,21 @@ export function recordProblems(v: unknown): string[] {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return [`${RECORD_NAME}: must be a JSON object`];
   const r = v as Record<string, unknown>;
   const problems: string[] = [];
-  for (const k of ['installer', 'image', 'variant', 'bootstrap_variant', 'bootstrap_id', 'dcos_image_commit'] as const) {
+  for (const k of [
+    'installer',
+    'image',
+    'variant',
+    'bootstrap_variant',
+    'bootstrap_id',
+    'dcos_image_commit',
+  ] as const) {
     if (typeof r[k] !== 'string') problems.push(`${RECORD_NAME}: "${k}" must be a string`);
   }
-  if (r.dcos_version !== null && typeof r.dcos_version !== 'string') problems.push(`${RECORD_NAME}: "dcos_version" must be a string or null`);
+  if (r.dcos_version !== null && typeof r.dcos_version !== 'string')
+    problems.push(`${RECORD_NAME}: "dcos_version" must be a string or null`);
   for (const k of ['package_ids', 'gen_extra'] as const) {
-    if (!Array.isArray(r[k]) || !(r[k] as unknown[]).every((x) => typeof x === 'string')) problems.push(`${RECORD_NAME}: "${k}" must be a list of strings`);
+    if (!Array.isArray(r[k]) || !(r[k] as unknown[]).every((x) => typeof x === 'string'))
+      problems.push(`${RECORD_NAME}: "${k}" must be a list of strings`);
   }
   return problems;
 }

@@ -111,14 +111,22 @@ export async function beginServeWork(genconfDir: string): Promise<ServeWork> {
  */
 async function restorePrevious(genconfDir: string): Promise<string | undefined> {
   const serveDir = path.join(genconfDir, 'serve');
-  if (await lstat(serveDir).then(() => true, () => false)) return undefined;
+  if (
+    await lstat(serveDir).then(
+      () => true,
+      () => false,
+    )
+  )
+    return undefined;
   const names = (await readdir(genconfDir)).filter((n) => {
     const m = OLD_RE.exec(n);
     return m !== null && Number(m[1]) !== process.pid && !alive(Number(m[1]));
   });
   if (names.length === 0) return undefined;
   // Several would mean several killed runs; the newest one held the tree that was serve/ last.
-  const withTimes = await Promise.all(names.map(async (n) => ({ n, t: (await lstat(path.join(genconfDir, n))).ctimeMs })));
+  const withTimes = await Promise.all(
+    names.map(async (n) => ({ n, t: (await lstat(path.join(genconfDir, n))).ctimeMs })),
+  );
   withTimes.sort((a, b) => b.t - a.t);
   await rename(path.join(genconfDir, withTimes[0]!.n), serveDir);
   return withTimes[0]!.n;
@@ -137,7 +145,9 @@ export async function recoverServeDir(genconfDir: string): Promise<string | unde
   }
   try {
     const restored = await restorePrevious(genconfDir);
-    return restored === undefined ? undefined : `restored ${path.join(genconfDir, 'serve')} from ${restored}, left by a run that was killed while swapping it`;
+    return restored === undefined
+      ? undefined
+      : `restored ${path.join(genconfDir, 'serve')} from ${restored}, left by a run that was killed while swapping it`;
   } finally {
     await unlink(lockPath).catch(() => undefined);
   }
@@ -168,7 +178,10 @@ async function takeLock(lockPath: string): Promise<void> {
           );
         }
         if (!readable) {
-          const age = await lstat(lockPath).then((s) => Date.now() - s.mtimeMs, () => Infinity);
+          const age = await lstat(lockPath).then(
+            (s) => Date.now() - s.mtimeMs,
+            () => Infinity,
+          );
           if (age < UNREADABLE_LOCK_MAX_AGE_MS) {
             throw new GenconfError(
               `the lock ${lockPath} exists but names no process; another run may hold it`,

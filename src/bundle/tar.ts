@@ -24,7 +24,12 @@ export interface TarEntry {
 }
 
 export function fileEntry(name: string, mode: number, content: string | Buffer): TarEntry {
-  return { name, type: 'file', mode, source: { kind: 'bytes', data: Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8') } };
+  return {
+    name,
+    type: 'file',
+    mode,
+    source: { kind: 'bytes', data: Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8') },
+  };
 }
 
 /**
@@ -70,10 +75,15 @@ export function tarStream(entries: readonly TarEntry[]): Readable {
         await new Promise<void>((resolve, reject) => pack.entry(header, (err) => (err ? reject(err) : resolve())));
       } else if (e.source?.kind === 'bytes') {
         const data = e.source.data;
-        await new Promise<void>((resolve, reject) => pack.entry(header, data, (err) => (err ? reject(err) : resolve())));
+        await new Promise<void>((resolve, reject) =>
+          pack.entry(header, data, (err) => (err ? reject(err) : resolve())),
+        );
       } else if (e.source?.kind === 'file') {
         const sink = pack.entry(header);
-        await pipeline(createReadStream(e.source.path, { highWaterMark: 1 << 20 }), sink as unknown as NodeJS.WritableStream);
+        await pipeline(
+          createReadStream(e.source.path, { highWaterMark: 1 << 20 }),
+          sink as unknown as NodeJS.WritableStream,
+        );
       }
     }
     pack.finalize();
@@ -97,7 +107,10 @@ export async function writeTarFile(entries: readonly TarEntry[], dest: string): 
  * A pkgpanda package: tar rooted at `./` (as `tar -C dir .` makes it), xz-compressed. Returns the SHA-256 and size
  * of the file written, hashed on the way to disk.
  */
-export async function writePackage(entries: readonly TarEntry[], dest: string): Promise<{ sha256: string; size: number }> {
+export async function writePackage(
+  entries: readonly TarEntry[],
+  dest: string,
+): Promise<{ sha256: string; size: number }> {
   const rooted = entries.map((e) => ({ ...e, name: `./${e.name.replace(/^\.\//, '')}` }));
   return xzToFile(tarStream(normalizeEntries(rooted, 0o755, './')), dest);
 }

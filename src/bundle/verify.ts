@@ -38,18 +38,30 @@ export interface VerifyReport {
 /** A path: a serve dir (checked, then its dcos-install.tar if present) or a tarball. */
 export async function verifyBundle(target: string): Promise<VerifyReport[]> {
   const st = await stat(target).catch(() => undefined);
-  if (!st) throw new InputError(`${target} does not exist`, target, 'give a serve directory or a dcos-install.tar (default: genconf/serve)');
+  if (!st)
+    throw new InputError(
+      `${target} does not exist`,
+      target,
+      'give a serve directory or a dcos-install.tar (default: genconf/serve)',
+    );
   if (st.isDirectory()) {
     const reports = [await verifyDir(target)];
     const tar = path.join(target, INSTALL_TAR_NAME);
-    if (await stat(tar).then((s) => s.isFile(), () => false)) reports.push(await verifyTar(tar));
+    if (
+      await stat(tar).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+    )
+      reports.push(await verifyTar(tar));
     return reports;
   }
   // A device (/dev/zero) or a FIFO would be read forever: only a regular file is taken as an archive.
   try {
     await assertRegularFile(target);
   } catch (err) {
-    if (err instanceof InputFileError) throw new InputError(`${target} ${err.reason}`, target, 'give a serve directory or a dcos-install.tar');
+    if (err instanceof InputFileError)
+      throw new InputError(`${target} ${err.reason}`, target, 'give a serve directory or a dcos-install.tar');
     throw err;
   }
   return [await verifyTar(target)];
@@ -61,8 +73,13 @@ export async function verifyDir(dir: string): Promise<VerifyReport> {
   try {
     text = (await readInputFile(sumsPath, INPUT_LIMITS.sums)).toString('utf8');
   } catch (err) {
-    if (err instanceof InputFileError && err.problem !== 'missing') throw new InputError(`${sumsPath} ${err.reason}`, sumsPath);
-    throw new InputError(`${dir} has no ${SUMS_NAME}: it is not a bundle written by this tool`, sumsPath, 'run --genconf to build it');
+    if (err instanceof InputFileError && err.problem !== 'missing')
+      throw new InputError(`${sumsPath} ${err.reason}`, sumsPath);
+    throw new InputError(
+      `${dir} has no ${SUMS_NAME}: it is not a bundle written by this tool`,
+      sumsPath,
+      'run --genconf to build it',
+    );
   }
   const sums = parseSumsOrThrow(text, sumsPath);
   const unsafe: VerifyProblem[] = [];
@@ -71,7 +88,8 @@ export async function verifyDir(dir: string): Promise<VerifyReport> {
   present.delete(SUMS_NAME);
   present.delete(INSTALL_TAR_NAME);
   const found = new Map<string, string>();
-  for (const rel of [...sums.keys()].filter((p) => present.has(p))) found.set(rel, (await digestFile(path.join(dir, rel))).hex);
+  for (const rel of [...sums.keys()].filter((p) => present.has(p)))
+    found.set(rel, (await digestFile(path.join(dir, rel))).hex);
   // A link in the served tree is refused even when its target's digest matches: a web server would follow it
   // anywhere on the machine.
   const unsafePaths = new Set(unsafe.map((u) => u.path));
@@ -120,9 +138,12 @@ export async function verifyTar(file: string): Promise<VerifyReport> {
     reading.catch(() => undefined);
     throw new InputError(`${file} is not a readable tar archive: ${(err as Error).message}`, file);
   }
-  if (sumsText === undefined) throw new InputError(`${file} contains no ${SUMS_NAME}: it is not a bundle written by this tool`, file);
+  if (sumsText === undefined)
+    throw new InputError(`${file} contains no ${SUMS_NAME}: it is not a bundle written by this tool`, file);
   const sums = parseSumsOrThrow(sumsText, `${file}:${SUMS_NAME}`);
-  const problems = [...unsafe, ...compare(sums, found, new Set(found.keys()))].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const problems = [...unsafe, ...compare(sums, found, new Set(found.keys()))].sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+  );
   return { target: file, form: 'tar', listed: sums.size, problems };
 }
 
@@ -153,7 +174,12 @@ async function listFiles(dir: string, prefix: string, unsafe: VerifyProblem[]): 
   const out: string[] = [];
   for (const d of await readdir(path.join(dir, prefix), { withFileTypes: true })) {
     const rel = prefix ? `${prefix}/${d.name}` : d.name;
-    if (d.isSymbolicLink()) unsafe.push({ kind: 'unsafe', path: rel, detail: 'a symbolic link; a web server would follow it out of the bundle' });
+    if (d.isSymbolicLink())
+      unsafe.push({
+        kind: 'unsafe',
+        path: rel,
+        detail: 'a symbolic link; a web server would follow it out of the bundle',
+      });
     else if (d.isDirectory()) out.push(...(await listFiles(dir, rel, unsafe)));
     else if (d.isFile()) out.push(rel);
     else unsafe.push({ kind: 'unsafe', path: rel, detail: 'not a regular file' });

@@ -16,7 +16,11 @@ export const XZ_ARGV: readonly string[] = ['-T1', '-6', '-c'];
  * Compress `input` into `dest` (created or truncated), returning the SHA-256 and size of what was written.
  * Rejects with a clear error when xz is missing.
  */
-export async function xzToFile(input: Readable, dest: string, xzBinary = 'xz'): Promise<{ sha256: string; size: number }> {
+export async function xzToFile(
+  input: Readable,
+  dest: string,
+  xzBinary = 'xz',
+): Promise<{ sha256: string; size: number }> {
   const child = spawn(xzBinary, [...XZ_ARGV], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');

@@ -31,9 +31,11 @@ const ACTION_FLAGS: ReadonlyArray<readonly [flag: string, key: string, action: A
 function intOption(name: string, { min, max }: IntLimit) {
   return (value: string): number => {
     if (/^-\d+$/.test(value)) throw new UsageError(`${name} must be between ${min} and ${max}, got ${value}`);
-    if (!/^\d+$/.test(value)) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got '${value}'`);
+    if (!/^\d+$/.test(value))
+      throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got '${value}'`);
     const n = Number(value);
-    if (n < min || (max !== null && n > max)) throw new UsageError(`${name} must be between ${min} and ${max}, got ${n}`);
+    if (n < min || (max !== null && n > max))
+      throw new UsageError(`${name} must be between ${min} and ${max}, got ${n}`);
     return n;
   };
 }
@@ -55,7 +57,10 @@ export function buildProgram(programName: string): Commander {
     .option('--install-prereqs', 'install the DC/OS prerequisites on every host (CentOS/RHEL 7)')
     .option('--uninstall', 'remove DC/OS from every host (asks for confirmation)')
     .option('--hash-password [password]', 'print the SHA-512 crypt hash of a password (prompts when omitted)')
-    .option('--generate-node-upgrade-script [version]', 'write serve/upgrade/<id>/dcos_node_upgrade.sh for upgrading from VERSION')
+    .option(
+      '--generate-node-upgrade-script [version]',
+      'write serve/upgrade/<id>/dcos_node_upgrade.sh for upgrading from VERSION',
+    )
     .option('--verify-bundle [path]', 'check dcos-install.tar or a serve directory against its SHA256SUMS')
     .option('--version', 'print the tool version and the DC/OS version as JSON')
     .option('--status', 'print the cluster record (genconf/cluster.json); with --probe, what each host really has')
@@ -64,7 +69,10 @@ export function buildProgram(programName: string): Commander {
     .option('--decommission', 'remove the agents given with --hosts from the cluster (asks for confirmation)')
     .option('--probe', '--status: connect read-only to every host and report what is installed and any drift')
     .option('--bundle <file>', '--add-nodes: install this archived dcos-install.tar instead of genconf/serve')
-    .option('--force', '--decommission: mark hosts unreachable over SSH gone anyway (their disks are not cleaned); --import-installer: replace an existing artifacts directory')
+    .option(
+      '--force',
+      '--decommission: mark hosts unreachable over SSH gone anyway (their disks are not cleaned); --import-installer: replace an existing artifacts directory',
+    )
     .option('--master-url <url>', '--decommission: the Mesos master (default http://<first master>:5050)')
     .option('--dcos-token-file <file>', '--decommission: file holding the DC/OS ACS token (default: $DCOS_ACS_TOKEN)')
     .option('--import-installer <file>', 'unpack the official dcos_generate_config.sh into the artifacts directory')
@@ -72,30 +80,64 @@ export function buildProgram(programName: string): Commander {
     .option('--azure-arm', 'build the bundle and write an Azure Resource Manager template (nothing is uploaded)')
     .option('--basic', '--aws-cloudformation: one template with a new VPC (the default)')
     .option('--advanced', '--aws-cloudformation: zen, infrastructure, master and agent templates for an existing VPC')
-    .option('--out <dir>', 'cloud templates: output directory (default: <genconf-dir>/cloudformation or <genconf-dir>/arm)')
+    .option(
+      '--out <dir>',
+      'cloud templates: output directory (default: <genconf-dir>/cloudformation or <genconf-dir>/arm)',
+    )
     .option('-v, --verbose', 'more output')
     .option('--genconf-dir <dir>', 'the genconf directory', 'genconf')
     .option('--artifacts <dir>', 'DC/OS artifacts directory (default: "artifacts" beside the genconf directory)')
     .option('--json', 'machine-readable output on stdout')
     .option('--strict', 'treat warnings (such as unknown keys) as errors')
-    .addOption(new Option('--parallelism <n>', `hosts worked on at once (default: ssh_parallelism, ${SSH_LIMITS.sshParallelism.default})`).argParser(intOption('--parallelism', SSH_LIMITS.parallelismFlag)))
+    .addOption(
+      new Option(
+        '--parallelism <n>',
+        `hosts worked on at once (default: ssh_parallelism, ${SSH_LIMITS.sshParallelism.default})`,
+      ).argParser(intOption('--parallelism', SSH_LIMITS.parallelismFlag)),
+    )
     .option('--hosts <addrs>', 'run the stage only on these hosts (comma-separated addresses)')
     .option('--retry-failed', 're-run the stage only on hosts that did not succeed last time')
-    .addOption(new Option('--timeout <seconds>', 'deadline for the whole run').argParser(intOption('--timeout', SSH_LIMITS.runTimeoutSec)))
-    .addOption(new Option('--connect-timeout <seconds>', 'SSH connect and handshake timeout').default(SSH_LIMITS.connectTimeoutSec.default).argParser(intOption('--connect-timeout', SSH_LIMITS.connectTimeoutSec)))
-    .addOption(new Option('--postflight-timeout <seconds>', 'deadline of the postflight check loops').default(SSH_LIMITS.postflightTimeoutSec.default).argParser(intOption('--postflight-timeout', SSH_LIMITS.postflightTimeoutSec)))
-    .addOption(new Option('--host-key-checking <mode>', 'verify SSH host keys against known_hosts').choices(['strict', 'accept-new', 'off']).default('accept-new'))
+    .addOption(
+      new Option('--timeout <seconds>', 'deadline for the whole run').argParser(
+        intOption('--timeout', SSH_LIMITS.runTimeoutSec),
+      ),
+    )
+    .addOption(
+      new Option('--connect-timeout <seconds>', 'SSH connect and handshake timeout')
+        .default(SSH_LIMITS.connectTimeoutSec.default)
+        .argParser(intOption('--connect-timeout', SSH_LIMITS.connectTimeoutSec)),
+    )
+    .addOption(
+      new Option('--postflight-timeout <seconds>', 'deadline of the postflight check loops')
+        .default(SSH_LIMITS.postflightTimeoutSec.default)
+        .argParser(intOption('--postflight-timeout', SSH_LIMITS.postflightTimeoutSec)),
+    )
+    .addOption(
+      new Option('--host-key-checking <mode>', 'verify SSH host keys against known_hosts')
+        .choices(['strict', 'accept-new', 'off'])
+        .default('accept-new'),
+    )
     .option('--known-hosts <file>', 'known_hosts file (default: <genconf-dir>/known_hosts)')
-    .option('--ssh-config <file>', 'OpenSSH client config to read (default: <genconf-dir>/ssh_config if it exists; "none" turns it off)')
+    .option(
+      '--ssh-config <file>',
+      'OpenSSH client config to read (default: <genconf-dir>/ssh_config if it exists; "none" turns it off)',
+    )
     .option('-y, --yes', 'do not ask for confirmation (uninstall)')
     .option('--junit <file>', 'also write a JUnit XML report')
     .option('--continue-on-master-failure', 'deploy agents even if a master failed')
     .option('--dry-run', 'SSH actions: print every step for every host and touch nothing')
     .option('--serve', 'serve genconf/serve with the system nginx in the foreground and print the per-role commands')
-    .addOption(new Option('--port <n>', '--serve: port to listen on (default: bootstrap_url\'s port, else 8080)').argParser(intOption('--port', SSH_LIMITS.sshPort)))
+    .addOption(
+      new Option('--port <n>', "--serve: port to listen on (default: bootstrap_url's port, else 8080)").argParser(
+        intOption('--port', SSH_LIMITS.sshPort),
+      ),
+    )
     .option('--bind <addr>', '--serve: address to listen on (default 0.0.0.0)')
     .option('--print-config', '--serve: print the nginx configuration and exit')
-    .option('--pull', '--deploy: each host downloads the bundle from bootstrap_url over HTTP instead of receiving it over SFTP')
+    .option(
+      '--pull',
+      '--deploy: each host downloads the bundle from bootstrap_url over HTTP instead of receiving it over SFTP',
+    )
     .option('--no-color', 'no colours in output')
     .option('--cli-telemetry-disabled', 'accepted for compatibility; this tool sends no telemetry')
     .option('--offline', 'accepted for compatibility; has no effect');
@@ -122,13 +164,23 @@ export function parseArgs(argv: readonly string[], cwd: string, env: NodeJS.Proc
   }
   // --dry-run belongs to an SSH action; alone it would silently build the bundle.
   if (chosen.length === 0 && o.dryRun === true) {
-    throw new UsageError('--dry-run needs an SSH action', 'add --preflight, --deploy, --postflight, --uninstall or --install-prereqs');
+    throw new UsageError(
+      '--dry-run needs an SSH action',
+      'add --preflight, --deploy, --postflight, --uninstall or --install-prereqs',
+    );
   }
   const action: Action = chosen[0]?.[2] ?? 'genconf';
-  if (o.basic === true && o.advanced === true) throw new UsageError('argument --advanced: not allowed with argument --basic');
+  if (o.basic === true && o.advanced === true)
+    throw new UsageError('argument --advanced: not allowed with argument --basic');
   const cloudFlavour = o.advanced === true ? 'advanced' : o.basic === true ? 'basic' : undefined;
-  if ((cloudFlavour !== undefined || o.out !== undefined) && action !== 'aws-cloudformation' && action !== 'azure-arm') {
-    throw new UsageError(`${cloudFlavour !== undefined ? `--${cloudFlavour}` : '--out'} needs --aws-cloudformation or --azure-arm`);
+  if (
+    (cloudFlavour !== undefined || o.out !== undefined) &&
+    action !== 'aws-cloudformation' &&
+    action !== 'azure-arm'
+  ) {
+    throw new UsageError(
+      `${cloudFlavour !== undefined ? `--${cloudFlavour}` : '--out'} needs --aws-cloudformation or --azure-arm`,
+    );
   }
   const actionValue = chosen[0] ? o[chosen[0][1]] : undefined;
   const genconfDir = path.resolve(cwd, String(o.genconfDir));
@@ -141,7 +193,11 @@ export function parseArgs(argv: readonly string[], cwd: string, env: NodeJS.Proc
           .filter((h) => h !== '')
       : undefined;
   if (hosts !== undefined && hosts.length === 0) throw new UsageError('--hosts needs at least one address');
-  for (const [key, flag] of [['port', '--port'], ['bind', '--bind'], ['printConfig', '--print-config']] as const) {
+  for (const [key, flag] of [
+    ['port', '--port'],
+    ['bind', '--bind'],
+    ['printConfig', '--print-config'],
+  ] as const) {
     if (o[key] !== undefined && action !== 'serve') throw new UsageError(`${flag} goes with --serve`);
   }
   if (o.pull !== undefined && action !== 'deploy') throw new UsageError('--pull goes with --deploy');
@@ -176,7 +232,12 @@ export function parseArgs(argv: readonly string[], cwd: string, env: NodeJS.Proc
     force: o.force === true,
     ...(typeof o.masterUrl === 'string' ? { masterUrl: o.masterUrl } : {}),
     ...(typeof o.dcosTokenFile === 'string' ? { tokenFile: path.resolve(cwd, o.dcosTokenFile) } : {}),
-    ...(typeof o.sshConfig === 'string' ? { sshConfig: o.sshConfig === 'none' ? 'none' : path.resolve(cwd, o.sshConfig.replace(/^~(?=\/|$)/, env.HOME ?? '~')) } : {}),
+    ...(typeof o.sshConfig === 'string'
+      ? {
+          sshConfig:
+            o.sshConfig === 'none' ? 'none' : path.resolve(cwd, o.sshConfig.replace(/^~(?=\/|$)/, env.HOME ?? '~')),
+        }
+      : {}),
     // Flags beat ssh_config only when given; their defaults do not.
     sshFlagsGiven: {
       connectTimeout: program.getOptionValueSource('connectTimeout') === 'cli',
@@ -184,7 +245,9 @@ export function parseArgs(argv: readonly string[], cwd: string, env: NodeJS.Proc
       knownHosts: typeof o.knownHosts === 'string',
     },
     color: o.color !== false && env.NO_COLOR === undefined,
-    ...(action === 'import-installer' && typeof actionValue === 'string' ? { installerFile: path.resolve(cwd, actionValue) } : {}),
+    ...(action === 'import-installer' && typeof actionValue === 'string'
+      ? { installerFile: path.resolve(cwd, actionValue) }
+      : {}),
     ...(cloudFlavour !== undefined ? { cloudFlavour } : {}),
     ...(typeof o.out === 'string' ? { outDir: path.resolve(cwd, o.out) } : {}),
   };

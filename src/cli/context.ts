@@ -109,5 +109,8 @@ export function isTty(stream: NodeJS.WritableStream): boolean {
 
 /** The flags that override SSH keys of config.yaml for this run (applied in config/ssh-settings.ts). */
 export function sshFlags(o: CliOptions): SshFlags {
-  return { ...(o.parallelism !== undefined ? { parallelism: o.parallelism } : {}), postflightTimeoutSec: o.postflightTimeoutSec };
+  return {
+    ...(o.parallelism !== undefined ? { parallelism: o.parallelism } : {}),
+    postflightTimeoutSec: o.postflightTimeoutSec,
+  };
 }

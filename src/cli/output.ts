@@ -13,7 +13,10 @@ export interface OutputState {
 }
 
 /** Install error listeners on process.stdout and process.stderr (without one, a write error is an uncaught crash). */
-export function watchOutput(stdout: NodeJS.WriteStream = process.stdout, stderr: NodeJS.WriteStream = process.stderr): OutputState {
+export function watchOutput(
+  stdout: NodeJS.WriteStream = process.stdout,
+  stderr: NodeJS.WriteStream = process.stderr,
+): OutputState {
   const state: OutputState = { stderrFailed: false };
   stdout.on('error', (err: NodeJS.ErrnoException) => {
     state.stdoutError ??= err.code ?? err.message;
@@ -34,7 +37,9 @@ export function outputExitCode(code: number, state: OutputState): number {
 }
 
 /** Resolves once everything written to `stream` so far has been handed to the OS (or the stream failed). */
-export function flushed(stream: NodeJS.WritableStream & { destroyed?: boolean; writableLength?: number }): Promise<void> {
+export function flushed(
+  stream: NodeJS.WritableStream & { destroyed?: boolean; writableLength?: number },
+): Promise<void> {
   if (stream.destroyed === true) return Promise.resolve();
   return new Promise((resolve) => {
     try {

@@ -39,20 +39,32 @@ export function cloudInputs(
 
   const url = get('bootstrap_url');
   if (!/^https?:\/\/[^\s/]+/.test(url)) {
-    bad('bootstrap_url', `Cloud nodes download the bundle themselves: bootstrap_url must be an http:// or https:// URL where you publish genconf/serve/ (an S3 bucket or any web server), got '${url}'`);
+    bad(
+      'bootstrap_url',
+      `Cloud nodes download the bundle themselves: bootstrap_url must be an http:// or https:// URL where you publish genconf/serve/ (an S3 bucket or any web server), got '${url}'`,
+    );
   }
   if (get('master_discovery') !== 'master_http_loadbalancer') {
-    bad('master_discovery', "Cloud templates start masters in a scaling group whose addresses are not known in advance: use 'master_http_loadbalancer' with exhibitor_address and num_masters");
+    bad(
+      'master_discovery',
+      "Cloud templates start masters in a scaling group whose addresses are not known in advance: use 'master_http_loadbalancer' with exhibitor_address and num_masters",
+    );
   }
   const n = Number(get('num_masters'));
   if (![1, 3, 5].includes(n)) bad('num_masters', `Cloud templates make 1, 3 or 5 masters, got '${get('num_masters')}'`);
 
   const address = get('exhibitor_address');
   if (provider === 'aws' && !DNS_NAME.test(address)) {
-    bad('exhibitor_address', `On AWS the template makes a private DNS zone for the internal master load balancer: exhibitor_address must be a DNS name with at least two labels (e.g. masters.${safeLabel(get('cluster_name'))}.internal), got '${address}'`);
+    bad(
+      'exhibitor_address',
+      `On AWS the template makes a private DNS zone for the internal master load balancer: exhibitor_address must be a DNS name with at least two labels (e.g. masters.${safeLabel(get('cluster_name'))}.internal), got '${address}'`,
+    );
   }
   if (provider === 'azure' && !(IPV4.test(address) && azureUsable(address))) {
-    bad('exhibitor_address', `On Azure the internal master load balancer gets exhibitor_address as its static private IP: it must be an IPv4 address whose last number is 4..254 (Azure reserves the others), got '${address}'`);
+    bad(
+      'exhibitor_address',
+      `On Azure the internal master load balancer gets exhibitor_address as its static private IP: it must be an IPv4 address whose last number is 4..254 (Azure reserves the others), got '${address}'`,
+    );
   }
 
   const backend = exhibitorBackend(provider, args, bad);
@@ -71,12 +83,19 @@ export function cloudInputs(
   };
 }
 
-function exhibitorBackend(provider: CloudProvider, args: Arguments, bad: (k: string, m: string) => void): ExhibitorBackend | undefined {
+function exhibitorBackend(
+  provider: CloudProvider,
+  args: Arguments,
+  bad: (k: string, m: string) => void,
+): ExhibitorBackend | undefined {
   const kind = args.exhibitor_storage_backend ?? '';
   if (kind === 'zookeeper') return { kind, hosts: args.exhibitor_zk_hosts ?? '', path: args.exhibitor_zk_path ?? '' };
   if (provider === 'aws' && kind === 'aws_s3') {
     if (args.exhibitor_explicit_keys === 'true') {
-      bad('exhibitor_explicit_keys', 'The AWS templates give the masters an instance role for the Exhibitor bucket; set exhibitor_explicit_keys: false and remove the keys (no credentials belong in a bundle that nodes download)');
+      bad(
+        'exhibitor_explicit_keys',
+        'The AWS templates give the masters an instance role for the Exhibitor bucket; set exhibitor_explicit_keys: false and remove the keys (no credentials belong in a bundle that nodes download)',
+      );
       return undefined;
     }
     return { kind, bucket: args.s3_bucket ?? '', prefix: args.s3_prefix ?? '', region: args.aws_region ?? '' };
@@ -85,7 +104,10 @@ function exhibitorBackend(provider: CloudProvider, args: Arguments, bad: (k: str
     return { kind, accountName: args.exhibitor_azure_account_name ?? '', prefix: args.exhibitor_azure_prefix ?? '' };
   }
   const allowed = provider === 'aws' ? "'aws_s3' or 'zookeeper'" : "'azure' or 'zookeeper'";
-  bad('exhibitor_storage_backend', `Masters in a scaling group need shared Exhibitor storage: use ${allowed}, got '${kind}'`);
+  bad(
+    'exhibitor_storage_backend',
+    `Masters in a scaling group need shared Exhibitor storage: use ${allowed}, got '${kind}'`,
+  );
   return undefined;
 }
 
@@ -95,7 +117,10 @@ function azureUsable(ip: string): boolean {
 }
 
 function safeLabel(s: string): string {
-  const l = s.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  const l = s
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return l === '' ? 'dcos' : l.slice(0, 40);
 }
 
@@ -103,7 +128,9 @@ function safeLabel(s: string): string {
 export function locateProblems(problems: Issue[], configText: string, file: string): Issue[] {
   const lines = configText.split(/\r\n?|\n/);
   return problems.map((p) => {
-    const i = lines.findIndex((l) => l.startsWith(`${p.key}:`) || l.startsWith(`'${p.key}':`) || l.startsWith(`"${p.key}":`));
+    const i = lines.findIndex(
+      (l) => l.startsWith(`${p.key}:`) || l.startsWith(`'${p.key}':`) || l.startsWith(`"${p.key}":`),
+    );
     return i < 0 ? { ...p, file } : { ...p, file, line: i + 1, column: 1 };
   });
 }

@@ -6,11 +6,18 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 
-export async function writeTemplates(outDir: string, files: ReadonlyArray<readonly [name: string, text: string]>): Promise<string[]> {
+export async function writeTemplates(
+  outDir: string,
+  files: ReadonlyArray<readonly [name: string, text: string]>,
+): Promise<string[]> {
   try {
     await fs.mkdir(outDir, { recursive: true });
   } catch (err) {
-    throw new InputError(`cannot create the output directory ${outDir}: ${(err as Error).message}`, outDir, 'choose another --out');
+    throw new InputError(
+      `cannot create the output directory ${outDir}: ${(err as Error).message}`,
+      outDir,
+      'choose another --out',
+    );
   }
   const temps: string[] = [];
   try {

@@ -43,7 +43,12 @@ export function configIdFromPackageInfo(text: string, where: string): string {
   }
   const id = (doc as { 'dcos-config'?: { id?: unknown } } | null)?.['dcos-config']?.id;
   const m = typeof id === 'string' ? /^dcos-config--setup_([0-9a-f]+)$/.exec(id) : null;
-  if (!m) throw new InputError(`${where} has no "dcos-config" package id of the form dcos-config--setup_<config_id>`, where, 'give a dcos-install.tar written by --genconf');
+  if (!m)
+    throw new InputError(
+      `${where} has no "dcos-config" package id of the form dcos-config--setup_<config_id>`,
+      where,
+      'give a dcos-install.tar written by --genconf',
+    );
   return m[1]!;
 }
 
@@ -57,7 +62,13 @@ export async function serveBundle(genconfDir: string): Promise<BundleInfo> {
   const infoFile = path.join(serve, 'cluster-package-info.json');
   const info = await readFile(infoFile, 'utf8').catch(() => undefined);
   if (info === undefined) throw new InputError(`${infoFile} does not exist`, infoFile, hint);
-  return { tar, sha256: await sha256File(tar), configId: configIdFromPackageInfo(info, infoFile), installScript: path.join(serve, 'dcos_install.sh'), dispose: async () => undefined };
+  return {
+    tar,
+    sha256: await sha256File(tar),
+    configId: configIdFromPackageInfo(info, infoFile),
+    installScript: path.join(serve, 'dcos_install.sh'),
+    dispose: async () => undefined,
+  };
 }
 
 /** An archived dcos-install.tar: its config_id and dcos_install.sh are read out of it (nothing else is unpacked). */
@@ -82,16 +93,30 @@ export async function archivedBundle(file: string): Promise<BundleInfo> {
     await reading;
   } catch (err) {
     reading.catch(() => undefined);
-    throw new InputError(`${file} is not a readable tar archive: ${(err as Error).message}`, file, 'give the dcos-install.tar that --genconf or --export-bundle wrote');
+    throw new InputError(
+      `${file} is not a readable tar archive: ${(err as Error).message}`,
+      file,
+      'give the dcos-install.tar that --genconf or --export-bundle wrote',
+    );
   }
   for (const name of wanted) {
-    if (!got.has(name)) throw new InputError(`${file} has no ${name}: it is not a dcos-install.tar written by this tool`, file);
+    if (!got.has(name))
+      throw new InputError(`${file} has no ${name}: it is not a dcos-install.tar written by this tool`, file);
   }
-  const configId = configIdFromPackageInfo(got.get('cluster-package-info.json')!.toString('utf8'), `${file}:cluster-package-info.json`);
+  const configId = configIdFromPackageInfo(
+    got.get('cluster-package-info.json')!.toString('utf8'),
+    `${file}:cluster-package-info.json`,
+  );
   const dir = await mkdtemp(path.join(os.tmpdir(), 'genconf-bundle-'));
   const installScript = path.join(dir, 'dcos_install.sh');
   await writeFile(installScript, got.get('dcos_install.sh')!, { mode: 0o700 });
-  return { tar: path.resolve(file), sha256: await sha256File(file), configId, installScript, dispose: () => rm(dir, { recursive: true, force: true }) };
+  return {
+    tar: path.resolve(file),
+    sha256: await sha256File(file),
+    configId,
+    installScript,
+    dispose: () => rm(dir, { recursive: true, force: true }),
+  };
 }
 
 /**
@@ -99,13 +124,21 @@ export async function archivedBundle(file: string): Promise<BundleInfo> {
  * FILE is never half-written). The archive is deterministic (sorted members, owner 0, mtime 0): the same serve tree
  * always gives the same bytes and the same SHA-256.
  */
-export async function exportBundle(genconfDir: string, dest: string): Promise<{ sha256: string; size: number; configId: string }> {
+export async function exportBundle(
+  genconfDir: string,
+  dest: string,
+): Promise<{ sha256: string; size: number; configId: string }> {
   const bundle = await serveBundle(genconfDir);
   const tmp = `${dest}.${process.pid}.tmp`;
   try {
     await copyFile(bundle.tar, tmp);
     const sha256 = await sha256File(tmp);
-    if (sha256 !== bundle.sha256) throw new InputError(`${bundle.tar} changed while it was copied`, bundle.tar, 'run --export-bundle again when no --genconf is running');
+    if (sha256 !== bundle.sha256)
+      throw new InputError(
+        `${bundle.tar} changed while it was copied`,
+        bundle.tar,
+        'run --export-bundle again when no --genconf is running',
+      );
     await rename(tmp, dest);
     return { sha256, size: (await stat(dest)).size, configId: bundle.configId };
   } catch (err) {

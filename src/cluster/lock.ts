@@ -36,8 +36,19 @@ function alive(pid: number): boolean {
 function parseOwner(text: string): LockOwner | undefined {
   try {
     const o = JSON.parse(text) as Partial<LockOwner>;
-    if (typeof o.pid === 'number' && Number.isInteger(o.pid) && o.pid > 0 && typeof o.host === 'string' && typeof o.startedAt === 'string') {
-      return { pid: o.pid, host: o.host, startedAt: o.startedAt, action: typeof o.action === 'string' ? o.action : '?' };
+    if (
+      typeof o.pid === 'number' &&
+      Number.isInteger(o.pid) &&
+      o.pid > 0 &&
+      typeof o.host === 'string' &&
+      typeof o.startedAt === 'string'
+    ) {
+      return {
+        pid: o.pid,
+        host: o.host,
+        startedAt: o.startedAt,
+        action: typeof o.action === 'string' ? o.action : '?',
+      };
     }
   } catch {
     // fall through: not ours, or damaged
@@ -56,7 +67,12 @@ export interface LockOptions {
 
 export async function takeClusterLock(genconfDir: string, opts: LockOptions): Promise<ClusterLock> {
   const file = path.join(genconfDir, LOCK_NAME);
-  const me: LockOwner = { pid: opts.pid ?? process.pid, host: opts.hostname ?? os.hostname(), startedAt: new Date().toISOString(), action: opts.action };
+  const me: LockOwner = {
+    pid: opts.pid ?? process.pid,
+    host: opts.hostname ?? os.hostname(),
+    startedAt: new Date().toISOString(),
+    action: opts.action,
+  };
   const isAlive = opts.isAlive ?? alive;
   const tmp = `${file}.${me.pid}.${Math.random().toString(16).slice(2)}.tmp`;
   await writeFile(tmp, JSON.stringify(me) + '\n', { mode: 0o644 });
@@ -71,7 +87,8 @@ export async function takeClusterLock(genconfDir: string, opts: LockOptions): Pr
             if (released) return;
             released = true;
             const now = parseOwner(await readFile(file, 'utf8').catch(() => ''));
-            if (now && now.pid === me.pid && now.host === me.host && now.startedAt === me.startedAt) await unlink(file).catch(() => undefined);
+            if (now && now.pid === me.pid && now.host === me.host && now.startedAt === me.startedAt)
+              await unlink(file).catch(() => undefined);
           },
         };
       } catch (err) {
@@ -81,7 +98,11 @@ export async function takeClusterLock(genconfDir: string, opts: LockOptions): Pr
       if (text === undefined) continue; // released meanwhile: try again
       const owner = parseOwner(text);
       if (!owner) {
-        throw new GenconfError(`${file} exists but is not a lock this tool can read`, undefined, `if no other genconf run is working on this cluster, remove ${file}`);
+        throw new GenconfError(
+          `${file} exists but is not a lock this tool can read`,
+          undefined,
+          `if no other genconf run is working on this cluster, remove ${file}`,
+        );
       }
       if (owner.host !== me.host || isAlive(owner.pid)) {
         throw new GenconfError(
@@ -90,7 +111,9 @@ export async function takeClusterLock(genconfDir: string, opts: LockOptions): Pr
           `wait for it to finish; if that run is gone, remove ${file}`,
         );
       }
-      opts.warn(`taking over the stale cluster lock of pid ${owner.pid} on ${owner.host} (--${owner.action} since ${owner.startedAt}): that process is gone`);
+      opts.warn(
+        `taking over the stale cluster lock of pid ${owner.pid} on ${owner.host} (--${owner.action} since ${owner.startedAt}): that process is gone`,
+      );
       // Only remove the lock we judged: if another run took it over meanwhile, its content differs and we retry.
       const again = await readFile(file, 'utf8').catch(() => undefined);
       if (again === text) await unlink(file).catch(() => undefined);

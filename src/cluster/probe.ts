@@ -89,39 +89,68 @@ export function judgeDrift(t: ProbeTarget, f: Findings, record: ClusterRecord | 
   const clusterId = record?.configId ?? null;
   const installed = isInstalled(f);
   if (!t.listed) {
-    if (installed) drift.push(`DC/OS is installed (config_id ${f.configId ?? 'unknown'}) but the host is no longer listed in config.yaml`);
+    if (installed)
+      drift.push(
+        `DC/OS is installed (config_id ${f.configId ?? 'unknown'}) but the host is no longer listed in config.yaml`,
+      );
     return drift;
   }
   if (!installed) {
     if (rec?.decommissioned) return drift;
-    if (rec?.installed) drift.push(`the record says DC/OS was installed (config_id ${rec.installed.configId ?? 'unknown'}) but nothing is installed`);
+    if (rec?.installed)
+      drift.push(
+        `the record says DC/OS was installed (config_id ${rec.installed.configId ?? 'unknown'}) but nothing is installed`,
+      );
     else drift.push('listed in config.yaml but nothing is installed (--add-nodes installs it)');
     return drift;
   }
-  if (clusterId !== null && f.configId !== clusterId) drift.push(`installed with config_id ${f.configId ?? 'unknown'}, the cluster's is ${clusterId}`);
+  if (clusterId !== null && f.configId !== clusterId)
+    drift.push(`installed with config_id ${f.configId ?? 'unknown'}, the cluster's is ${clusterId}`);
   const want = INSTALL_ROLE[t.host.role];
-  if (!f.roles.includes(want)) drift.push(`role file says ${f.roles.join(', ') || 'nothing'}, config.yaml lists it as ${t.host.role} (${want})`);
-  if (!rec?.installed) drift.push(rec?.decommissioned ? 'decommissioned in the record, but DC/OS is installed' : 'DC/OS is installed but the record does not show this tool installing it');
+  if (!f.roles.includes(want))
+    drift.push(`role file says ${f.roles.join(', ') || 'nothing'}, config.yaml lists it as ${t.host.role} (${want})`);
+  if (!rec?.installed)
+    drift.push(
+      rec?.decommissioned
+        ? 'decommissioned in the record, but DC/OS is installed'
+        : 'DC/OS is installed but the record does not show this tool installing it',
+    );
   const down = f.units.filter((u) => !u.active).map((u) => u.name);
   if (down.length > 0) drift.push(`DC/OS units not active: ${down.join(', ')}`);
   return drift;
 }
 
 /** The hosts to probe: every listed host, and every host the record knows that is no longer listed. */
-export function probeTargets(allHosts: readonly PlannedHost[], record: ClusterRecord | undefined, user: string): ProbeTarget[] {
+export function probeTargets(
+  allHosts: readonly PlannedHost[],
+  record: ClusterRecord | undefined,
+  user: string,
+): ProbeTarget[] {
   const targets: ProbeTarget[] = allHosts.map((h) => ({ host: h, listed: true }));
   const listed = new Set(allHosts.map((h) => h.label));
   for (const [label, h] of Object.entries(record?.hosts ?? {})) {
     if (listed.has(label)) continue;
     targets.push({
-      host: { address: h.address, port: h.port, user, label: hostLabel(h.address, h.port), role: h.role, installRole: INSTALL_ROLE[h.role], index: targets.length },
+      host: {
+        address: h.address,
+        port: h.port,
+        user,
+        label: hostLabel(h.address, h.port),
+        role: h.role,
+        installRole: INSTALL_ROLE[h.role],
+        index: targets.length,
+      },
       listed: false,
     });
   }
   return targets;
 }
 
-export async function probeHosts(targets: readonly ProbeTarget[], record: ClusterRecord | undefined, opts: { transport: Transport; parallelism: number; timeoutMs: number; signal?: AbortSignal }): Promise<ProbeReport[]> {
+export async function probeHosts(
+  targets: readonly ProbeTarget[],
+  record: ClusterRecord | undefined,
+  opts: { transport: Transport; parallelism: number; timeoutMs: number; signal?: AbortSignal },
+): Promise<ProbeReport[]> {
   const limit = pLimit(opts.parallelism);
   return Promise.all(
     targets.map((t) =>
@@ -134,8 +163,19 @@ export async function probeHosts(targets: readonly ProbeTarget[], record: Cluste
           return { ...base, reachable: false, error: (err as Error).message, drift: [] };
         }
         try {
-          const r = await conn.exec(command(PROBE_ARGV), { timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
-          if (r.exitCode !== 0) return { ...base, reachable: true, error: r.timedOut ? `the probe timed out after ${opts.timeoutMs / 1000} s` : `the probe exited ${r.exitCode ?? 'without a status'}: ${r.stderr.trim().slice(0, 300)}`, drift: [] };
+          const r = await conn.exec(command(PROBE_ARGV), {
+            timeoutMs: opts.timeoutMs,
+            ...(opts.signal ? { signal: opts.signal } : {}),
+          });
+          if (r.exitCode !== 0)
+            return {
+              ...base,
+              reachable: true,
+              error: r.timedOut
+                ? `the probe timed out after ${opts.timeoutMs / 1000} s`
+                : `the probe exited ${r.exitCode ?? 'without a status'}: ${r.stderr.trim().slice(0, 300)}`,
+              drift: [],
+            };
           const findings = parseFindings(r.stdout);
           return { ...base, reachable: true, findings, drift: judgeDrift(t, findings, record) };
         } finally {

@@ -61,7 +61,14 @@ export function recordPath(genconfDir: string): string {
 }
 
 export function emptyRecord(): ClusterRecord {
-  return { format: RECORD_FORMAT, version: RECORD_VERSION, updatedAt: new Date(0).toISOString(), configId: null, bundleSha256: null, hosts: {} };
+  return {
+    format: RECORD_FORMAT,
+    version: RECORD_VERSION,
+    updatedAt: new Date(0).toISOString(),
+    configId: null,
+    bundleSha256: null,
+    hosts: {},
+  };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -72,7 +79,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function recordProblem(doc: unknown): string | undefined {
   if (!isObject(doc)) return '(top level): not a JSON object';
   if (doc.format !== RECORD_FORMAT) return `format: expected "${RECORD_FORMAT}"`;
-  if (doc.version !== RECORD_VERSION) return `version: ${JSON.stringify(doc.version)} is not a version this tool reads (it reads ${RECORD_VERSION})`;
+  if (doc.version !== RECORD_VERSION)
+    return `version: ${JSON.stringify(doc.version)} is not a version this tool reads (it reads ${RECORD_VERSION})`;
   for (const k of ['configId', 'bundleSha256'] as const) {
     if (doc[k] !== null && typeof doc[k] !== 'string') return `${k}: expected a string or null`;
   }
@@ -81,10 +89,12 @@ export function recordProblem(doc: unknown): string | undefined {
     if (!isObject(h)) return `hosts.${label}: expected an object`;
     if (typeof h.address !== 'string') return `hosts.${label}.address: expected a string`;
     if (typeof h.port !== 'number') return `hosts.${label}.port: expected a number`;
-    if (h.role !== 'master' && h.role !== 'agent' && h.role !== 'public_agent') return `hosts.${label}.role: expected master, agent or public_agent`;
+    if (h.role !== 'master' && h.role !== 'agent' && h.role !== 'public_agent')
+      return `hosts.${label}.role: expected master, agent or public_agent`;
     if (!isObject(h.stages)) return `hosts.${label}.stages: expected an object`;
     for (const [stage, s] of Object.entries(h.stages)) {
-      if (!isObject(s) || typeof s.status !== 'string') return `hosts.${label}.stages.${stage}.status: expected a string`;
+      if (!isObject(s) || typeof s.status !== 'string')
+        return `hosts.${label}.stages.${stage}.status: expected a string`;
     }
   }
   return undefined;
@@ -101,7 +111,8 @@ export async function readRecord(genconfDir: string): Promise<ClusterRecord | un
     throw err;
   }
   const hint = `restore it from a backup, or move it aside to start a new record (--status --probe shows what is installed)`;
-  if (text.length > MAX_RECORD_BYTES) throw new InputError(`${file} is larger than ${MAX_RECORD_BYTES} bytes: not a cluster record`, file, hint);
+  if (text.length > MAX_RECORD_BYTES)
+    throw new InputError(`${file} is larger than ${MAX_RECORD_BYTES} bytes: not a cluster record`, file, hint);
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -127,7 +138,10 @@ export async function writeRecord(genconfDir: string, record: ClusterRecord): Pr
 }
 
 /** The record entry for a host, created (with no stages) when the record has none. */
-export function hostEntry(record: ClusterRecord, host: Pick<PlannedHost, 'label' | 'address' | 'port' | 'role'>): HostRecord {
+export function hostEntry(
+  record: ClusterRecord,
+  host: Pick<PlannedHost, 'label' | 'address' | 'port' | 'role'>,
+): HostRecord {
   let h = record.hosts[host.label];
   if (!h) {
     h = { address: host.address, port: host.port, role: host.role, stages: {} };
@@ -148,12 +162,22 @@ export interface DeployedBundle {
  * installed with the bundle it received; uninstall success marks it not installed. Facts of a preflight (region,
  * zone) are copied onto the host.
  */
-export function applyStageResult(previous: ClusterRecord | undefined, result: StageResult, finishedAt: string, bundle?: DeployedBundle): ClusterRecord {
+export function applyStageResult(
+  previous: ClusterRecord | undefined,
+  result: StageResult,
+  finishedAt: string,
+  bundle?: DeployedBundle,
+): ClusterRecord {
   const record: ClusterRecord = structuredClone(previous ?? emptyRecord());
   record.updatedAt = finishedAt;
   for (const r of result.hosts) {
     const h = hostEntry(record, r.host);
-    h.stages[result.stage] = { status: r.status, runId: result.runId, finishedAt, ...(r.reason !== undefined ? { reason: r.reason } : {}) };
+    h.stages[result.stage] = {
+      status: r.status,
+      runId: result.runId,
+      finishedAt,
+      ...(r.reason !== undefined ? { reason: r.reason } : {}),
+    };
     if (r.facts.region !== undefined) h.region = r.facts.region;
     if (r.facts.zone !== undefined) h.zone = r.facts.zone;
     if (r.facts.remoteRegion !== undefined) h.remoteRegion = r.facts.remoteRegion === 'true';
@@ -176,7 +200,10 @@ export function applyStageResult(previous: ClusterRecord | undefined, result: St
 export function retryLabelsFrom(record: ClusterRecord | undefined, stage: string, genconfDir: string): Set<string> {
   const ran = Object.entries(record?.hosts ?? {}).filter(([, h]) => h.stages[stage] !== undefined);
   if (ran.length === 0) {
-    throw new UsageError(`--retry-failed: no earlier --${stage} run is recorded in ${recordPath(genconfDir)}`, `run --${stage} without --retry-failed first`);
+    throw new UsageError(
+      `--retry-failed: no earlier --${stage} run is recorded in ${recordPath(genconfDir)}`,
+      `run --${stage} without --retry-failed first`,
+    );
   }
   return new Set(ran.filter(([, h]) => h.stages[stage]!.status !== 'ok').map(([label]) => label));
 }

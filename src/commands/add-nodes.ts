@@ -33,16 +33,23 @@ export interface Selection {
 export function selectNewHosts(allHosts: readonly PlannedHost[], record: ClusterRecord): Selection {
   const sel: Selection = { add: [], skipped: [], delisted: [] };
   const listed = new Set(allHosts.map((h) => h.label));
-  for (const [label, h] of Object.entries(record.hosts)) if (h.decommissioned && !listed.has(label)) sel.delisted.push(label);
+  for (const [label, h] of Object.entries(record.hosts))
+    if (h.decommissioned && !listed.has(label)) sel.delisted.push(label);
   for (const host of allHosts) {
     const rec = record.hosts[host.label];
     if (rec?.installed) continue;
     if (rec?.decommissioned && rec.decommissioned.delisted !== true) {
-      sel.skipped.push({ host, why: `decommissioned at ${rec.decommissioned.at}; to add it again, remove it from config.yaml, run --add-nodes once, then list it again` });
+      sel.skipped.push({
+        host,
+        why: `decommissioned at ${rec.decommissioned.at}; to add it again, remove it from config.yaml, run --add-nodes once, then list it again`,
+      });
       continue;
     }
     if (host.role === 'master') {
-      sel.skipped.push({ host, why: 'a master is not added to a running cluster (DC/OS 1.11 masters are fixed at install); use --deploy' });
+      sel.skipped.push({
+        host,
+        why: 'a master is not added to a running cluster (DC/OS 1.11 masters are fixed at install); use --deploy',
+      });
       continue;
     }
     sel.add.push(host);
@@ -53,14 +60,16 @@ export function selectNewHosts(allHosts: readonly PlannedHost[], record: Cluster
 /** The masters' region, from the record (the most common one among masters). */
 export function recordedLocalRegion(record: ClusterRecord): string | undefined {
   const count = new Map<string, number>();
-  for (const h of Object.values(record.hosts)) if (h.role === 'master' && h.region !== undefined) count.set(h.region, (count.get(h.region) ?? 0) + 1);
+  for (const h of Object.values(record.hosts))
+    if (h.role === 'master' && h.region !== undefined) count.set(h.region, (count.get(h.region) ?? 0) + 1);
   let best: string | undefined;
   for (const [r, n] of count) if (best === undefined || n > count.get(best)!) best = r;
   return best;
 }
 
 function worst(codes: number[]): ExitCode {
-  for (const c of [ExitCode.INTERRUPTED, ExitCode.HOSTS_FAILED, ExitCode.HOSTS_UNREACHABLE]) if (codes.includes(c)) return c;
+  for (const c of [ExitCode.INTERRUPTED, ExitCode.HOSTS_FAILED, ExitCode.HOSTS_UNREACHABLE])
+    if (codes.includes(c)) return c;
   return ExitCode.OK;
 }
 
@@ -70,7 +79,13 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
   const o = ctx.options;
   const human = o.json ? ctx.stderr : ctx.stdout;
   const { judgeConfig } = await import('../config/validate.js');
-  const validation = await judgeConfig({ genconfDir: o.genconfDir, baseDir: o.baseDir, target: 'ssh', strict: o.strict, sshFlags: sshFlags(o) });
+  const validation = await judgeConfig({
+    genconfDir: o.genconfDir,
+    baseDir: o.baseDir,
+    target: 'ssh',
+    strict: o.strict,
+    sshFlags: sshFlags(o),
+  });
   if (!validation.valid || !validation.args) {
     const { reportInvalid } = await import('./genconf.js');
     return reportInvalid(ctx, validation);
@@ -79,7 +94,11 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
   const settings = validation.ssh!;
   const record = await readRecord(o.genconfDir);
   if (!record || record.configId === null) {
-    throw new InputError(`no installed cluster is recorded in ${recordPath(o.genconfDir)}`, recordPath(o.genconfDir), 'install the cluster with --deploy first; --add-nodes adds agents to it');
+    throw new InputError(
+      `no installed cluster is recorded in ${recordPath(o.genconfDir)}`,
+      recordPath(o.genconfDir),
+      'install the cluster with --deploy first; --add-nodes adds agents to it',
+    );
   }
   const bundle: BundleInfo = o.bundleFile ? await archivedBundle(o.bundleFile) : await serveBundle(o.genconfDir);
   try {
@@ -107,12 +126,20 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
     };
     if (sel.add.length === 0) {
       if (!o.dryRun) await markDelisted();
-      human.write(`[add-nodes] 0 added: every agent config.yaml lists is installed (config_id ${record.configId}); no host was contacted.\n`);
-      if (o.json) ctx.stdout.write(JSON.stringify({ v: 1, type: 'add-nodes', added: [], configId: record.configId }) + '\n');
+      human.write(
+        `[add-nodes] 0 added: every agent config.yaml lists is installed (config_id ${record.configId}); no host was contacted.\n`,
+      );
+      if (o.json)
+        ctx.stdout.write(JSON.stringify({ v: 1, type: 'add-nodes', added: [], configId: record.configId }) + '\n');
       return ExitCode.OK;
     }
     const preFiles = await preflightSupportFiles(o.genconfDir, o.baseDir, args);
-    const files: PlanFiles = { ...preFiles, installScript: bundle.installScript, bundleTar: bundle.tar, bundleSha256: bundle.sha256 };
+    const files: PlanFiles = {
+      ...preFiles,
+      installScript: bundle.installScript,
+      bundleTar: bundle.tar,
+      bundleSha256: bundle.sha256,
+    };
     const planFor = (labels: readonly string[]) =>
       planCluster(settings, {
         only: labels,
@@ -121,13 +148,25 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
     const plan = planFor(sel.add.map((h) => h.label));
     const localRegion = recordedLocalRegion(record);
     const pre: Stage = { ...preflight, judgeAcrossHosts: preflightAcrossHosts(localRegion) };
-    human.write(`[add-nodes] ${plan.hosts.length} new host${plan.hosts.length === 1 ? '' : 's'} with config_id ${bundle.configId} from ${bundle.tar} (sha256 ${bundle.sha256}):\n`);
+    human.write(
+      `[add-nodes] ${plan.hosts.length} new host${plan.hosts.length === 1 ? '' : 's'} with config_id ${bundle.configId} from ${bundle.tar} (sha256 ${bundle.sha256}):\n`,
+    );
     for (const h of plan.hosts) human.write(`  ${h.label} (${h.role})\n`);
 
     if (o.dryRun) {
       const { dryRunPlan, renderDryRun } = await import('../orchestrate/dry-run.js');
       for (const stage of [pre, deploy, postflight]) {
-        if (o.json) ctx.stdout.write(JSON.stringify({ v: 1, type: 'plan', action: 'add-nodes', stage: stage.name, parallelism: plan.parallelism, phases: dryRunPlan(stage, plan) }) + '\n');
+        if (o.json)
+          ctx.stdout.write(
+            JSON.stringify({
+              v: 1,
+              type: 'plan',
+              action: 'add-nodes',
+              stage: stage.name,
+              parallelism: plan.parallelism,
+              phases: dryRunPlan(stage, plan),
+            }) + '\n',
+          );
         else human.write('\n' + renderDryRun(stage, plan));
       }
       if (files.faultDomainDetect === undefined) return ExitCode.OK;
@@ -135,31 +174,64 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
       const transport = await (deps.makeTransport ?? makeTransport)(ctx, args, human);
       const detect: Stage = {
         ...pre,
-        phases: [{ name: 'fault-domain', hosts: (p) => p.hosts, steps: (p, h) => preflightSteps(p, h).filter((s) => s.id === 'fault-domain') }],
+        phases: [
+          {
+            name: 'fault-domain',
+            hosts: (p) => p.hosts,
+            steps: (p, h) => preflightSteps(p, h).filter((s) => s.id === 'fault-domain'),
+          },
+        ],
       };
-      const r = await runStage(detect, plan, { transport, signal: ctx.signal, connectTimeoutSec: o.connectTimeoutSec, continueOnMasterFailure: false });
-      human.write('\n' + [...domainNotes(r.hosts, localRegion), ...r.hosts.filter((h) => h.status !== 'ok').map((h) => `${h.host.label}: ${h.status}: ${h.reason ?? ''}`)].join('\n') + '\n');
+      const r = await runStage(detect, plan, {
+        transport,
+        signal: ctx.signal,
+        connectTimeoutSec: o.connectTimeoutSec,
+        continueOnMasterFailure: false,
+      });
+      human.write(
+        '\n' +
+          [
+            ...domainNotes(r.hosts, localRegion),
+            ...r.hosts.filter((h) => h.status !== 'ok').map((h) => `${h.host.label}: ${h.status}: ${h.reason ?? ''}`),
+          ].join('\n') +
+          '\n',
+      );
       human.write('[add-nodes] dry run: stopped before installing anything.\n');
       return exitCodeOf(r);
     }
 
-    const lock = await takeClusterLock(o.genconfDir, { action: 'add-nodes', warn: (m) => void ctx.stderr.write(`warning: ${m}\n`) });
+    const lock = await takeClusterLock(o.genconfDir, {
+      action: 'add-nodes',
+      warn: (m) => void ctx.stderr.write(`warning: ${m}\n`),
+    });
     try {
       await markDelisted();
       const transport = await (deps.makeTransport ?? makeTransport)(ctx, args, human);
       const codes: number[] = [];
-      const preResult = await executeStage(ctx, pre, plan, { transport, human, notes: (r) => domainNotes(r.hosts, localRegion) });
+      const preResult = await executeStage(ctx, pre, plan, {
+        transport,
+        human,
+        notes: (r) => domainNotes(r.hosts, localRegion),
+      });
       codes.push(exitCodeOf(preResult));
       let added: string[] = [];
       const passed = okLabels(preResult);
       if (passed.length > 0 && !ctx.signal.aborted) {
-        const dep = await executeStage(ctx, deploy, planFor(passed), { transport, human, bundle: { configId: bundle.configId, bundleSha256: bundle.sha256 } });
+        const dep = await executeStage(ctx, deploy, planFor(passed), {
+          transport,
+          human,
+          bundle: { configId: bundle.configId, bundleSha256: bundle.sha256 },
+        });
         codes.push(exitCodeOf(dep));
         added = okLabels(dep);
-        if (added.length > 0 && !ctx.signal.aborted) codes.push(exitCodeOf(await executeStage(ctx, postflight, planFor(added), { transport, human })));
+        if (added.length > 0 && !ctx.signal.aborted)
+          codes.push(exitCodeOf(await executeStage(ctx, postflight, planFor(added), { transport, human })));
       }
-      human.write(`[add-nodes] ${added.length} added${added.length > 0 ? `: ${added.join(', ')}` : ''}; ${plan.hosts.length - added.length} not added.\n`);
-      if (o.json) ctx.stdout.write(JSON.stringify({ v: 1, type: 'add-nodes', added, configId: bundle.configId }) + '\n');
+      human.write(
+        `[add-nodes] ${added.length} added${added.length > 0 ? `: ${added.join(', ')}` : ''}; ${plan.hosts.length - added.length} not added.\n`,
+      );
+      if (o.json)
+        ctx.stdout.write(JSON.stringify({ v: 1, type: 'add-nodes', added, configId: bundle.configId }) + '\n');
       return worst(codes);
     } finally {
       await lock.release();

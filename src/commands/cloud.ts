@@ -17,7 +17,11 @@ import { generate, reportInvalid } from './genconf.js';
 export type TemplateFiles = Array<readonly [name: string, text: string]>;
 
 /** The templates of one provider/flavour, as file name → JSON text. */
-export async function cloudTemplateFiles(provider: CloudProvider, advanced: boolean, c: CloudInputs): Promise<TemplateFiles> {
+export async function cloudTemplateFiles(
+  provider: CloudProvider,
+  advanced: boolean,
+  c: CloudInputs,
+): Promise<TemplateFiles> {
   const text = (o: unknown): string => `${JSON.stringify(o, null, 2)}\n`;
   if (provider === 'azure') {
     const { armTemplate } = await import('../cloud/azure/arm.js');
@@ -68,8 +72,13 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const result = cloudInputs(provider, outcome.args, { installSha256: install.sha256, configId: b.configId });
   if (!result.ok) throw new Error('cloud inputs changed between the config check and the build');
 
-  err(provider === 'aws' ? '====> EXECUTING AWS CLOUD FORMATION TEMPLATE GENERATION' : '====> EXECUTING AZURE RESOURCE MANAGER TEMPLATE GENERATION');
-  if (defaulted) err(`fault-domain-detect: none configured; the nodes use templates/fault-domain-detect/${provider}.sh`);
+  err(
+    provider === 'aws'
+      ? '====> EXECUTING AWS CLOUD FORMATION TEMPLATE GENERATION'
+      : '====> EXECUTING AZURE RESOURCE MANAGER TEMPLATE GENERATION',
+  );
+  if (defaulted)
+    err(`fault-domain-detect: none configured; the nodes use templates/fault-domain-detect/${provider}.sh`);
   const files = await cloudTemplateFiles(provider, advanced, result.inputs);
   const written = await writeTemplates(outDir, files);
   const summary = {
@@ -86,7 +95,9 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   } else {
     for (const f of written) ctx.stdout.write(`Template: ${path.relative(process.cwd(), f) || f}\n`);
     ctx.stdout.write(`dcos_install.sh sha256 ${install.sha256} (every node checks it)\n`);
-    ctx.stdout.write(`Publish ${path.relative(process.cwd(), b.serveDir) || b.serveDir}/ at ${result.inputs.bootstrapUrl} before creating the stack; nothing was uploaded.\n`);
+    ctx.stdout.write(
+      `Publish ${path.relative(process.cwd(), b.serveDir) || b.serveDir}/ at ${result.inputs.bootstrapUrl} before creating the stack; nothing was uploaded.\n`,
+    );
   }
   return ExitCode.OK;
 }

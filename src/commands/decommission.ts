@@ -30,11 +30,18 @@ export async function readToken(tokenFile: string | undefined, env: NodeJS.Proce
     try {
       text = await readFile(tokenFile, 'utf8');
     } catch (err) {
-      throw new InputError(`--dcos-token-file ${tokenFile} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, tokenFile);
+      throw new InputError(
+        `--dcos-token-file ${tokenFile} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        tokenFile,
+      );
     }
     const token = text.trim();
     if (token === '' || token.length > MAX_TOKEN_BYTES || /\s/.test(token)) {
-      throw new InputError(`--dcos-token-file ${tokenFile} does not hold one token (empty, too long or several words)`, tokenFile, 'write the output of `dcos config show core.dcos_acs_token` to it');
+      throw new InputError(
+        `--dcos-token-file ${tokenFile} does not hold one token (empty, too long or several words)`,
+        tokenFile,
+        'write the output of `dcos config show core.dcos_acs_token` to it',
+      );
     }
     return token;
   }
@@ -52,9 +59,19 @@ interface Outcome {
 export async function run(ctx: CommandContext, deps: DecommissionDeps = {}): Promise<ExitCode> {
   const o = ctx.options;
   const human = o.json ? ctx.stderr : ctx.stdout;
-  if (!o.hosts) throw new UsageError('--decommission needs --hosts A,B: the agents to remove', 'give the agents\' addresses as config.yaml lists them');
+  if (!o.hosts)
+    throw new UsageError(
+      '--decommission needs --hosts A,B: the agents to remove',
+      "give the agents' addresses as config.yaml lists them",
+    );
   const { judgeConfig } = await import('../config/validate.js');
-  const validation = await judgeConfig({ genconfDir: o.genconfDir, baseDir: o.baseDir, target: 'ssh', strict: o.strict, sshFlags: sshFlags(o) });
+  const validation = await judgeConfig({
+    genconfDir: o.genconfDir,
+    baseDir: o.baseDir,
+    target: 'ssh',
+    strict: o.strict,
+    sshFlags: sshFlags(o),
+  });
   if (!validation.valid || !validation.args) {
     const { reportInvalid } = await import('./genconf.js');
     return reportInvalid(ctx, validation);
@@ -62,13 +79,23 @@ export async function run(ctx: CommandContext, deps: DecommissionDeps = {}): Pro
   const args: Arguments = validation.args;
   const settings = validation.ssh!;
   // planCluster refuses an address config.yaml does not list: no request is sent for it.
-  const plan = planCluster(settings, { only: o.hosts, files: await stageFiles(uninstall, o.genconfDir, o.baseDir, args) });
+  const plan = planCluster(settings, {
+    only: o.hosts,
+    files: await stageFiles(uninstall, o.genconfDir, o.baseDir, args),
+  });
   const masters = plan.hosts.filter((h) => h.role === 'master');
-  if (masters.length > 0) throw new UsageError(`--decommission removes agents, and ${masters.map((h) => h.label).join(', ')} ${masters.length === 1 ? 'is a master' : 'are masters'}`, 'DC/OS 1.11 masters are fixed at install');
+  if (masters.length > 0)
+    throw new UsageError(
+      `--decommission removes agents, and ${masters.map((h) => h.label).join(', ')} ${masters.length === 1 ? 'is a master' : 'are masters'}`,
+      'DC/OS 1.11 masters are fixed at install',
+    );
   const record = await readRecord(o.genconfDir);
   const done = plan.hosts.filter((h) => record?.hosts[h.label]?.decommissioned);
   const todo = plan.hosts.filter((h) => !record?.hosts[h.label]?.decommissioned);
-  for (const h of done) human.write(`[decommission] ${h.label}: already decommissioned at ${record!.hosts[h.label]!.decommissioned!.at}; nothing to do\n`);
+  for (const h of done)
+    human.write(
+      `[decommission] ${h.label}: already decommissioned at ${record!.hosts[h.label]!.decommissioned!.at}; nothing to do\n`,
+    );
   if (todo.length === 0) {
     human.write('[decommission] nothing to change.\n');
     return ExitCode.OK;
@@ -79,14 +106,25 @@ export async function run(ctx: CommandContext, deps: DecommissionDeps = {}): Pro
 
   if (o.dryRun) {
     const { renderDryRun } = await import('../orchestrate/dry-run.js');
-    human.write(`[decommission] dry run: nothing is touched, no request is sent. Master: ${masterUrl}/api/v1${token ? ' (with the ACS token)' : ''}\n`);
-    for (const h of todo) human.write(`  ${h.label}: 1. GET_AGENTS, match hostname or address ${h.address}; 2. remove DC/OS over SSH (below); 3. MARK_AGENT_GONE with its agent id\n`);
+    human.write(
+      `[decommission] dry run: nothing is touched, no request is sent. Master: ${masterUrl}/api/v1${token ? ' (with the ACS token)' : ''}\n`,
+    );
+    for (const h of todo)
+      human.write(
+        `  ${h.label}: 1. GET_AGENTS, match hostname or address ${h.address}; 2. remove DC/OS over SSH (below); 3. MARK_AGENT_GONE with its agent id\n`,
+      );
     human.write('\n' + renderDryRun(uninstall, todoPlan));
     return ExitCode.OK;
   }
   if (!o.yes) {
-    if (!ctx.interactive) throw new UsageError('--decommission removes DC/OS from agents and marks them gone, and needs confirmation', 'pass --yes to confirm on a non-interactive run');
-    human.write(`This stops and removes DC/OS on ${todo.length} agent${todo.length === 1 ? '' : 's'} and marks ${todo.length === 1 ? 'it' : 'them'} gone in Mesos (tasks there are lost for good):\n`);
+    if (!ctx.interactive)
+      throw new UsageError(
+        '--decommission removes DC/OS from agents and marks them gone, and needs confirmation',
+        'pass --yes to confirm on a non-interactive run',
+      );
+    human.write(
+      `This stops and removes DC/OS on ${todo.length} agent${todo.length === 1 ? '' : 's'} and marks ${todo.length === 1 ? 'it' : 'them'} gone in Mesos (tasks there are lost for good):\n`,
+    );
     for (const h of todo) human.write(`  ${h.label} (${h.role})\n`);
     if ((await readLine("Type 'yes' to continue: ", human)).trim() !== 'yes') {
       human.write('Decommission cancelled; no host was touched.\n');
@@ -94,7 +132,10 @@ export async function run(ctx: CommandContext, deps: DecommissionDeps = {}): Pro
     }
   }
 
-  const lock = await takeClusterLock(o.genconfDir, { action: 'decommission', warn: (m) => void ctx.stderr.write(`warning: ${m}\n`) });
+  const lock = await takeClusterLock(o.genconfDir, {
+    action: 'decommission',
+    warn: (m) => void ctx.stderr.write(`warning: ${m}\n`),
+  });
   try {
     const client = new OperatorClient({ baseUrl: masterUrl, ...(token !== undefined ? { token } : {}) });
     const agents = await client.getAgents();
@@ -103,16 +144,29 @@ export async function run(ctx: CommandContext, deps: DecommissionDeps = {}): Pro
     for (const h of todo) {
       const a = findAgent(agents, h.address);
       if (a) found.push({ host: h, agentId: a.id });
-      else outcomes.push({ host: h, result: 'failed', why: `not a known agent: the master lists no agent with hostname or address ${h.address}; nothing was done` });
+      else
+        outcomes.push({
+          host: h,
+          result: 'failed',
+          why: `not a known agent: the master lists no agent with hostname or address ${h.address}; nothing was done`,
+        });
     }
     if (found.length > 0) {
       const transport = await (deps.makeTransport ?? makeTransport)(ctx, args, human);
-      const removal = await executeStage(ctx, uninstall, planCluster(settings, { only: found.map((f) => f.host.label), files: plan.files }), { transport, human });
+      const removal = await executeStage(
+        ctx,
+        uninstall,
+        planCluster(settings, { only: found.map((f) => f.host.label), files: plan.files }),
+        { transport, human },
+      );
       for (const f of found) {
         const r = removal.hosts.find((x) => x.host.label === f.host.label);
         const cleaned = r?.status === 'ok';
         if (!cleaned && !(r?.status === 'unreachable' && o.force)) {
-          const why = r?.status === 'unreachable' ? `unreachable over SSH (${r.reason ?? ''}); not marked gone (--force marks it gone without cleaning its disk)` : `DC/OS was not removed (${r?.status ?? 'not run'}: ${r?.reason ?? ''}); not marked gone`;
+          const why =
+            r?.status === 'unreachable'
+              ? `unreachable over SSH (${r.reason ?? ''}); not marked gone (--force marks it gone without cleaning its disk)`
+              : `DC/OS was not removed (${r?.status ?? 'not run'}: ${r?.reason ?? ''}); not marked gone`;
           outcomes.push({ host: f.host, result: 'failed', agentId: f.agentId, why });
           continue;
         }
@@ -120,12 +174,26 @@ export async function run(ctx: CommandContext, deps: DecommissionDeps = {}): Pro
           await client.markAgentGone(f.agentId);
         } catch (err) {
           if (!(err instanceof OperatorError)) throw err;
-          outcomes.push({ host: f.host, result: 'failed', agentId: f.agentId, why: `MARK_AGENT_GONE failed: ${err.message}` });
+          outcomes.push({
+            host: f.host,
+            result: 'failed',
+            agentId: f.agentId,
+            why: `MARK_AGENT_GONE failed: ${err.message}`,
+          });
           continue;
         }
-        outcomes.push({ host: f.host, result: cleaned ? 'decommissioned' : 'decommissioned, disk not cleaned', agentId: f.agentId });
+        outcomes.push({
+          host: f.host,
+          result: cleaned ? 'decommissioned' : 'decommissioned, disk not cleaned',
+          agentId: f.agentId,
+        });
         const rec = (await readRecord(o.genconfDir))!;
-        const entry = rec.hosts[f.host.label] ?? { address: f.host.address, port: f.host.port, role: f.host.role, stages: {} };
+        const entry = rec.hosts[f.host.label] ?? {
+          address: f.host.address,
+          port: f.host.port,
+          role: f.host.role,
+          stages: {},
+        };
         delete entry.installed;
         entry.decommissioned = { at: new Date().toISOString(), agentId: f.agentId, diskCleaned: cleaned };
         rec.hosts[f.host.label] = entry;
@@ -134,10 +202,25 @@ export async function run(ctx: CommandContext, deps: DecommissionDeps = {}): Pro
       }
     }
     human.write('\n[decommission] summary\n');
-    for (const x of outcomes) human.write(`  ${x.host.label}  ${x.result}${x.agentId ? `  (agent ${x.agentId})` : ''}${x.why ? `: ${x.why}` : ''}\n`);
+    for (const x of outcomes)
+      human.write(
+        `  ${x.host.label}  ${x.result}${x.agentId ? `  (agent ${x.agentId})` : ''}${x.why ? `: ${x.why}` : ''}\n`,
+      );
     const ok = outcomes.filter((x) => x.result !== 'failed').length;
     human.write(`${ok} out of ${outcomes.length} agents decommissioned.\n`);
-    if (o.json) ctx.stdout.write(JSON.stringify({ v: 1, type: 'decommission', hosts: outcomes.map((x) => ({ host: x.host.label, result: x.result, agentId: x.agentId ?? null, ...(x.why ? { reason: x.why } : {}) })) }) + '\n');
+    if (o.json)
+      ctx.stdout.write(
+        JSON.stringify({
+          v: 1,
+          type: 'decommission',
+          hosts: outcomes.map((x) => ({
+            host: x.host.label,
+            result: x.result,
+            agentId: x.agentId ?? null,
+            ...(x.why ? { reason: x.why } : {}),
+          })),
+        }) + '\n',
+      );
     return ok === outcomes.length ? ExitCode.OK : ExitCode.HOSTS_FAILED;
   } finally {
     await lock.release();

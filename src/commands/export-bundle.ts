@@ -14,10 +14,13 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   if (!o.actionArg) throw new UsageError('--export-bundle needs a file name', 'e.g. --export-bundle dcos-install.tar');
   const dest = path.resolve(o.actionArg);
   const r = await exportBundle(o.genconfDir, dest);
-  if (o.json) ctx.stdout.write(JSON.stringify({ file: dest, sha256: r.sha256, size: r.size, configId: r.configId }) + '\n');
+  if (o.json)
+    ctx.stdout.write(JSON.stringify({ file: dest, sha256: r.sha256, size: r.size, configId: r.configId }) + '\n');
   else {
     ctx.stdout.write(`${r.sha256}  ${dest}\n`);
-    ctx.stdout.write(`config_id ${r.configId}, ${r.size} bytes. On a new node: tar -xf ${path.basename(dest)} && sudo bash dcos_install.sh slave (or slave_public)\n`);
+    ctx.stdout.write(
+      `config_id ${r.configId}, ${r.size} bytes. On a new node: tar -xf ${path.basename(dest)} && sudo bash dcos_install.sh slave (or slave_public)\n`,
+    );
   }
   return ExitCode.OK;
 }

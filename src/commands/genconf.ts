@@ -19,7 +19,8 @@ export interface GenerateOptions {
 }
 
 /** Outcome of a generation: the bundle, or the judged config when it was invalid. */
-export type GenerateOutcome = { ok: true; bundle: BuildResult; args: Arguments } | { ok: false; validation: ValidationResult };
+export type GenerateOutcome =
+  { ok: true; bundle: BuildResult; args: Arguments } | { ok: false; validation: ValidationResult };
 
 /** Judge, report problems, build. Shared with --generate-node-upgrade-script, which is genconf plus one script. */
 export async function generate(ctx: CommandContext, opts: GenerateOptions = {}): Promise<GenerateOutcome> {
@@ -30,16 +31,26 @@ export async function generate(ctx: CommandContext, opts: GenerateOptions = {}):
   // The bundle modules load while the config is judged.
   const bundleModules = Promise.all([import('../bundle/build.js'), import('../bundle/load-renderers.js')]);
   bundleModules.catch(() => undefined);
-  const [{ judgeConfig }, { formatIssuesHuman }] = await Promise.all([import('../config/validate.js'), import('../config/report.js')]);
-  const validation = await judgeConfig({ genconfDir: options.genconfDir, baseDir: options.baseDir, target: 'genconf', strict: options.strict });
+  const [{ judgeConfig }, { formatIssuesHuman }] = await Promise.all([
+    import('../config/validate.js'),
+    import('../config/report.js'),
+  ]);
+  const validation = await judgeConfig({
+    genconfDir: options.genconfDir,
+    baseDir: options.baseDir,
+    target: 'genconf',
+    strict: options.strict,
+  });
   if (!validation.valid || !validation.args || !validation.userArgs) return { ok: false, validation };
   let args = validation.args;
   if (opts.prepare) {
     const prepared = opts.prepare(args);
-    if ('problems' in prepared) return { ok: false, validation: { valid: false, errors: prepared.problems, warnings: validation.warnings } };
+    if ('problems' in prepared)
+      return { ok: false, validation: { valid: false, errors: prepared.problems, warnings: validation.warnings } };
     args = prepared.args;
   }
-  if (validation.warnings.length > 0) ctx.stderr.write(ensureNewline(formatIssuesHuman(validation, { color: colorFor(options, ctx.stderr) })));
+  if (validation.warnings.length > 0)
+    ctx.stderr.write(ensureNewline(formatIssuesHuman(validation, { color: colorFor(options, ctx.stderr) })));
 
   const [{ buildBundle }, { renderers }] = await bundleModules;
   const bundle = await buildBundle({
@@ -84,7 +95,12 @@ export function bundleJson(b: BuildResult): Record<string, unknown> {
     cluster_packages: b.clusterPackages,
     serve_dir: b.serveDir,
     tarball: b.tarball,
-    files: b.files.map((f) => ({ path: f.path, mode: f.mode.toString(8).padStart(4, '0'), sha256: f.sha256, size: f.size })),
+    files: b.files.map((f) => ({
+      path: f.path,
+      mode: f.mode.toString(8).padStart(4, '0'),
+      sha256: f.sha256,
+      size: f.size,
+    })),
     ...(b.upgrade ? { upgrade_script: b.upgrade } : {}),
   };
 }

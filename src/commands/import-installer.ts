@@ -13,7 +13,11 @@ import { ImportProgress } from '../import/progress.js';
 export async function run(ctx: CommandContext): Promise<ExitCode> {
   const { options } = ctx;
   const file = options.installerFile;
-  if (file === undefined) throw new UsageError('--import-installer needs the installer file', 'e.g. --import-installer dcos_generate_config.sh');
+  if (file === undefined)
+    throw new UsageError(
+      '--import-installer needs the installer file',
+      'e.g. --import-installer dcos_generate_config.sh',
+    );
   const progress = new ImportProgress(ctx.stderr, isTty(ctx.stderr));
   progress.note(`import: reading ${file} into ${options.artifactsDir}`);
   let result: ImportResult;

@@ -13,7 +13,14 @@ import type { CommandContext } from '../cli/context.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { GenconfError, InputError } from '../errors.js';
 import { renderNginxConf } from '../serve/nginx-conf.js';
-import { defaultPort, findNginx, NGINX_INSTALL_HINT, roleCommands, scriptBootstrapUrl, serveInfo } from '../serve/serve.js';
+import {
+  defaultPort,
+  findNginx,
+  NGINX_INSTALL_HINT,
+  roleCommands,
+  scriptBootstrapUrl,
+  serveInfo,
+} from '../serve/serve.js';
 
 /** Bound on nginx's graceful stop after Ctrl-C: open downloads are cut after this. */
 const STOP_GRACE_MS = 10_000;
@@ -45,7 +52,11 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const serveDir = path.join(o.genconfDir, 'serve');
   const scriptFile = path.join(serveDir, 'dcos_install.sh');
   if (!existsSync(scriptFile)) {
-    throw new InputError(`${path.relative(process.cwd(), scriptFile) || scriptFile} does not exist`, scriptFile, 'run --genconf first to build genconf/serve');
+    throw new InputError(
+      `${path.relative(process.cwd(), scriptFile) || scriptFile} does not exist`,
+      scriptFile,
+      'run --genconf first to build genconf/serve',
+    );
   }
   const port = o.servePort ?? defaultPort(scriptBootstrapUrl(readFileSync(scriptFile, 'utf8')));
   const bind = o.serveBind ?? '0.0.0.0';
@@ -58,7 +69,8 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   }
 
   const nginx = findNginx();
-  if (nginx === undefined) throw new GenconfError('nginx is not installed', ExitCode.CONFIG_INVALID, NGINX_INSTALL_HINT);
+  if (nginx === undefined)
+    throw new GenconfError('nginx is not installed', ExitCode.CONFIG_INVALID, NGINX_INSTALL_HINT);
   mkdirSync(path.join(stateDir, 'tmp'), { recursive: true, mode: 0o755 });
   const confFile = path.join(stateDir, 'nginx.conf');
   const { writeFileSync } = await import('node:fs');
@@ -66,11 +78,16 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const errorLog = path.join(stateDir, 'error.log');
   const test = spawnSync(nginx, ['-t', '-q', '-e', errorLog, '-c', confFile], { encoding: 'utf8', timeout: 30_000 });
   if (test.status !== 0) {
-    throw new GenconfError(`nginx rejected the generated configuration ${confFile}:\n${(test.stderr || test.stdout).trim()}`, ExitCode.CONFIG_INVALID);
+    throw new GenconfError(
+      `nginx rejected the generated configuration ${confFile}:\n${(test.stderr || test.stdout).trim()}`,
+      ExitCode.CONFIG_INVALID,
+    );
   }
 
   const child = spawn(nginx, ['-e', errorLog, '-c', confFile], { stdio: ['ignore', 'inherit', 'inherit'] });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ? null : code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ? null : code)),
+  );
   let exitCode: number | null | undefined;
   void exited.then((c) => (exitCode = c));
   const onAbort = (): void => {
@@ -89,17 +106,24 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
       const human = o.json ? ctx.stderr : ctx.stdout;
       const accessLog = path.join(stateDir, 'access.log');
       if (o.json) {
-        ctx.stdout.write(`${JSON.stringify({ v: 1, type: 'serving', root: serveDir, bind, port, accessLog, scriptSha256: info.scriptSha256, commands: roleCommands(info) })}\n`);
+        ctx.stdout.write(
+          `${JSON.stringify({ v: 1, type: 'serving', root: serveDir, bind, port, accessLog, scriptSha256: info.scriptSha256, commands: roleCommands(info) })}\n`,
+        );
       }
       human.write(`Serving ${serveDir} on ${bind}:${port} with ${nginx} (access log ${accessLog}). Ctrl-C stops it.\n`);
       if (info.warning) ctx.stderr.write(`warning: ${info.warning}\n`);
-      human.write(`On each node, as a user with sudo (dcos_install.sh sha256 ${info.scriptSha256}; it checks every artifact's):\n`);
+      human.write(
+        `On each node, as a user with sudo (dcos_install.sh sha256 ${info.scriptSha256}; it checks every artifact's):\n`,
+      );
       for (const c of roleCommands(info)) human.write(`  ${c.role.padEnd(12)} ${c.command}\n`);
     }
     const code = await exited;
     if (ctx.signal.aborted) return ExitCode.OK; // main turns an interrupted run into 130
     const log = existsSync(errorLog) ? readFileSync(errorLog, 'utf8').trim().split('\n').slice(-5).join('\n') : '';
-    throw new GenconfError(`nginx stopped on its own (exit ${code ?? 'by a signal'})${log ? `:\n${log}` : ''}`, ExitCode.CONFIG_INVALID);
+    throw new GenconfError(
+      `nginx stopped on its own (exit ${code ?? 'by a signal'})${log ? `:\n${log}` : ''}`,
+      ExitCode.CONFIG_INVALID,
+    );
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

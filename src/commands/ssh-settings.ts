@@ -20,9 +20,18 @@ export interface ChosenSshConfig {
   source: string;
 }
 
-export function chooseSshConfig(o: Pick<CliOptions, 'sshConfig' | 'genconfDir' | 'baseDir'>, args: Arguments, home = os.homedir()): ChosenSshConfig {
+export function chooseSshConfig(
+  o: Pick<CliOptions, 'sshConfig' | 'genconfDir' | 'baseDir'>,
+  args: Arguments,
+  home = os.homedir(),
+): ChosenSshConfig {
   const must = (file: string, source: string): ChosenSshConfig => {
-    if (!existsSync(file)) throw new InputError(`the ssh_config file named by ${source} does not exist: ${file}`, file, 'give an existing file, or none');
+    if (!existsSync(file))
+      throw new InputError(
+        `the ssh_config file named by ${source} does not exist: ${file}`,
+        file,
+        'give an existing file, or none',
+      );
     return { file, source };
   };
   if (o.sshConfig === 'none') return { source: '--ssh-config none' };
@@ -73,13 +82,17 @@ export function readSshSettings(o: CliOptions, args: Arguments, home = os.homedi
 
 /** The header line: which file, and (with -v) the keys it has that this tool ignores. */
 export function describeSshSettings(s: SshSettings, verbose: boolean, cwd = process.cwd()): string[] {
-  if (!s.loaded) return s.chosen.source.startsWith('--ssh-config') || s.chosen.source.startsWith('ssh_config_file') ? [`ssh_config: none (${s.chosen.source})`] : [];
+  if (!s.loaded)
+    return s.chosen.source.startsWith('--ssh-config') || s.chosen.source.startsWith('ssh_config_file')
+      ? [`ssh_config: none (${s.chosen.source})`]
+      : [];
   const rel = (p: string): string => {
     const r = path.relative(cwd, p);
     return r.startsWith('..') ? p : r;
   };
   const more = s.loaded.files.length > 1 ? ` (+ Included ${s.loaded.files.slice(1).map(rel).join(', ')})` : '';
   const lines = [`ssh_config: ${rel(s.loaded.file)}${more}, from ${s.chosen.source}`];
-  if (verbose && s.loaded.ignored.length > 0) lines.push(`ssh_config: keys ignored (genconf does not use them): ${s.loaded.ignored.join(', ')}`);
+  if (verbose && s.loaded.ignored.length > 0)
+    lines.push(`ssh_config: keys ignored (genconf does not use them): ${s.loaded.ignored.join(', ')}`);
   return lines;
 }

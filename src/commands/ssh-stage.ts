@@ -58,7 +58,13 @@ async function mustExist(file: string, what: string, hint: string): Promise<void
 }
 
 /** The local files the stage sends, checked before any host is touched. */
-export async function stageFiles(stage: Stage, genconfDir: string, baseDir: string, args: Arguments, opts: { pull?: boolean } = {}): Promise<PlanFiles> {
+export async function stageFiles(
+  stage: Stage,
+  genconfDir: string,
+  baseDir: string,
+  args: Arguments,
+  opts: { pull?: boolean } = {},
+): Promise<PlanFiles> {
   const serve = path.join(genconfDir, 'serve');
   const rel = path.relative(process.cwd(), serve) || serve;
   const runGenconf = `run --genconf first to build ${rel}`;
@@ -86,7 +92,9 @@ export async function stageFiles(stage: Stage, genconfDir: string, baseDir: stri
 }
 
 /** Which key the run would use, for --dry-run: its path and, when it opens without a passphrase, its fingerprint. */
-async function describeSshKey(keyPath: string | undefined): Promise<{ path?: string; fingerprint?: string; text: string }> {
+async function describeSshKey(
+  keyPath: string | undefined,
+): Promise<{ path?: string; fingerprint?: string; text: string }> {
   const agent = process.env.SSH_AUTH_SOCK ? `the ssh-agent at ${process.env.SSH_AUTH_SOCK}` : undefined;
   if (keyPath === undefined || !existsSync(keyPath)) return { text: agent ?? 'none' };
   const { loadPrivateKey } = await import('../transport/keys.js');
@@ -102,13 +110,24 @@ async function describeSshKey(keyPath: string | undefined): Promise<{ path?: str
 export async function preflightSupportFiles(genconfDir: string, baseDir: string, args: Arguments): Promise<PlanFiles> {
   // The bundle's own ip-detect when the serve tree carries one, else the script config.yaml names.
   const inServe = path.join(genconfDir, 'serve', 'detect_ip');
-  const configured = path.resolve(resolveConfigFile(args.ip_detect_filename ?? 'genconf/ip-detect', { genconfDir, baseDir }).full);
+  const configured = path.resolve(
+    resolveConfigFile(args.ip_detect_filename ?? 'genconf/ip-detect', { genconfDir, baseDir }).full,
+  );
   const ipDetect = existsSync(inServe) ? inServe : configured;
   await mustExist(ipDetect, 'the ip-detect script', 'set ip_detect_filename in config.yaml or write genconf/ip-detect');
   // The fault-domain script travels in the bundle's dcos-config package; config_id covers its contents, so the
   // configured file is the one the bundle carries.
-  const faultDomainDetect = args.fault_domain_detect_contents ? path.resolve(resolveConfigFile(args.fault_domain_detect_filename ?? 'genconf/fault-domain-detect', { genconfDir, baseDir }).full) : undefined;
-  return { preflightScript: remoteScriptPath('preflight.sh'), ipDetect, ...(faultDomainDetect && existsSync(faultDomainDetect) ? { faultDomainDetect } : {}) };
+  const faultDomainDetect = args.fault_domain_detect_contents
+    ? path.resolve(
+        resolveConfigFile(args.fault_domain_detect_filename ?? 'genconf/fault-domain-detect', { genconfDir, baseDir })
+          .full,
+      )
+    : undefined;
+  return {
+    preflightScript: remoteScriptPath('preflight.sh'),
+    ipDetect,
+    ...(faultDomainDetect && existsSync(faultDomainDetect) ? { faultDomainDetect } : {}),
+  };
 }
 
 export async function readLine(question: string, out: NodeJS.WritableStream): Promise<string> {
@@ -128,10 +147,17 @@ export async function readLine(question: string, out: NodeJS.WritableStream): Pr
 async function confirmUninstall(ctx: CommandContext, plan: ClusterPlan, out: NodeJS.WritableStream): Promise<boolean> {
   if (ctx.options.yes) return true;
   if (!ctx.interactive) {
-    throw new UsageError('--uninstall removes DC/OS from every host and needs confirmation', 'pass --yes to confirm on a non-interactive run');
+    throw new UsageError(
+      '--uninstall removes DC/OS from every host and needs confirmation',
+      'pass --yes to confirm on a non-interactive run',
+    );
   }
-  out.write(`This stops DC/OS and removes /opt/mesosphere, /etc/mesosphere, /var/lib/dcos, /etc/systemd/system/dcos*,\n`);
-  out.write(`/etc/profile.d/dcos.sh and ${plan.stagingDir} from ${plan.hosts.length} host${plan.hosts.length === 1 ? '' : 's'}:\n`);
+  out.write(
+    `This stops DC/OS and removes /opt/mesosphere, /etc/mesosphere, /var/lib/dcos, /etc/systemd/system/dcos*,\n`,
+  );
+  out.write(
+    `/etc/profile.d/dcos.sh and ${plan.stagingDir} from ${plan.hosts.length} host${plan.hosts.length === 1 ? '' : 's'}:\n`,
+  );
   for (const h of plan.hosts) out.write(`  ${h.label} (${h.role})\n`);
   const answer = await readLine("Type 'yes' to continue: ", out);
   return answer.trim() === 'yes';
@@ -141,8 +167,15 @@ async function confirmUninstall(ctx: CommandContext, plan: ClusterPlan, out: Nod
  * The key is loaded (and its passphrase asked for, or read from GENCONF_SSH_KEY_PASSPHRASE) once, before any host
  * is touched: a wrong passphrase is one clear error, not a column of unreachable hosts.
  */
-export async function makeTransport(ctx: CommandContext, args: Arguments, human: NodeJS.WritableStream): Promise<Transport> {
-  const [{ SshTransport }, { agentSocket, loadPrivateKey, terminalPrompt }] = await Promise.all([import('../transport/ssh.js'), import('../transport/keys.js')]);
+export async function makeTransport(
+  ctx: CommandContext,
+  args: Arguments,
+  human: NodeJS.WritableStream,
+): Promise<Transport> {
+  const [{ SshTransport }, { agentSocket, loadPrivateKey, terminalPrompt }] = await Promise.all([
+    import('../transport/ssh.js'),
+    import('../transport/keys.js'),
+  ]);
   const o = ctx.options;
   const agent = agentSocket();
   const keyPath = args.ssh_key_path ? path.resolve(o.baseDir, args.ssh_key_path) : undefined;
@@ -184,8 +217,18 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
   // With --json, stdout carries only the NDJSON events; every human line goes to stderr.
   const human = o.json ? ctx.stderr : ctx.stdout;
 
-  const [{ judgeConfig }, { formatIssuesHuman }] = await Promise.all([import('../config/validate.js'), import('../config/report.js')]);
-  const validation = await judgeConfig({ genconfDir: o.genconfDir, baseDir: o.baseDir, target: 'ssh', strict: o.strict, checkSshKey: true, sshFlags: sshFlags(o) });
+  const [{ judgeConfig }, { formatIssuesHuman }] = await Promise.all([
+    import('../config/validate.js'),
+    import('../config/report.js'),
+  ]);
+  const validation = await judgeConfig({
+    genconfDir: o.genconfDir,
+    baseDir: o.baseDir,
+    target: 'ssh',
+    strict: o.strict,
+    checkSshKey: true,
+    sshFlags: sshFlags(o),
+  });
   if (!validation.valid || !validation.args) {
     if (o.json) {
       // SSH actions print NDJSON on stdout (one record a line), also when they stop at the config.
@@ -197,7 +240,8 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
     const { reportInvalid } = await import('./genconf.js');
     return reportInvalid(ctx, validation);
   }
-  if (validation.warnings.length > 0) ctx.stderr.write(formatIssuesHuman(validation, { color: colorFor(o, ctx.stderr) }).replace(/\n?$/, '\n'));
+  if (validation.warnings.length > 0)
+    ctx.stderr.write(formatIssuesHuman(validation, { color: colorFor(o, ctx.stderr) }).replace(/\n?$/, '\n'));
   const args = validation.args;
 
   const files = await stageFiles(stage, o.genconfDir, o.baseDir, args, { pull: o.pull });
@@ -211,18 +255,40 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
     files,
   });
   if (plan.hosts.length === 0) {
-    human.write(retry !== undefined ? `[${stage.name}] every host succeeded in the last --${stage.name} run; nothing to retry.\n` : `[${stage.name}] no hosts to work on.\n`);
+    human.write(
+      retry !== undefined
+        ? `[${stage.name}] every host succeeded in the last --${stage.name} run; nothing to retry.\n`
+        : `[${stage.name}] no hosts to work on.\n`,
+    );
     return ExitCode.OK;
   }
-  if (stage.name === 'deploy' && !o.pull && args.bootstrap_url !== undefined && args.bootstrap_url.replace(/\/+$/, '') !== `file://${plan.stagingDir}`) {
-    human.write(`[deploy] note: bootstrap_url is ${args.bootstrap_url}; nodes download DC/OS from there, not from the copied bundle.\n`);
+  if (
+    stage.name === 'deploy' &&
+    !o.pull &&
+    args.bootstrap_url !== undefined &&
+    args.bootstrap_url.replace(/\/+$/, '') !== `file://${plan.stagingDir}`
+  ) {
+    human.write(
+      `[deploy] note: bootstrap_url is ${args.bootstrap_url}; nodes download DC/OS from there, not from the copied bundle.\n`,
+    );
   }
   for (const line of describeSshSettings(sshSettings, o.verbose)) human.write(`[${stage.name}] ${line}\n`);
   if (o.dryRun) {
     const { dryRunPlan, renderDryRun } = await import('../orchestrate/dry-run.js');
     const sshKey = await describeSshKey(args.ssh_key_path);
     const sshConfig = sshSettings.loaded ? { sshConfig: sshSettings.loaded.file } : {};
-    if (o.json) ctx.stdout.write(JSON.stringify({ v: 1, type: 'plan', stage: stage.name, parallelism: plan.parallelism, sshKey, ...sshConfig, phases: dryRunPlan(stage, plan) }) + '\n');
+    if (o.json)
+      ctx.stdout.write(
+        JSON.stringify({
+          v: 1,
+          type: 'plan',
+          stage: stage.name,
+          parallelism: plan.parallelism,
+          sshKey,
+          ...sshConfig,
+          phases: dryRunPlan(stage, plan),
+        }) + '\n',
+      );
     else human.write(renderDryRun(stage, plan).replace('\n', `\nSSH key: ${sshKey.text}\n`));
     return ExitCode.OK;
   }
@@ -231,13 +297,21 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
     return ExitCode.USAGE;
   }
 
-  const lock = await takeClusterLock(o.genconfDir, { action: stage.name, warn: (m) => void ctx.stderr.write(`warning: ${m}\n`) });
+  const lock = await takeClusterLock(o.genconfDir, {
+    action: stage.name,
+    warn: (m) => void ctx.stderr.write(`warning: ${m}\n`),
+  });
   try {
     const transport = await (deps.makeTransport ?? makeTransport)(ctx, args, human);
     const bundle = stage.name === 'deploy' ? await deployedBundle(o.genconfDir, files) : undefined;
     // Preflight shows each host's fault domain (region, zone, remote or not) and the masters' zone warning.
     const notes = stage.name === 'preflight' ? (r: StageResult) => domainNotes(r.hosts) : undefined;
-    const result = await executeStage(ctx, stage, plan, { transport, human, ...(bundle ? { bundle } : {}), ...(notes ? { notes } : {}) });
+    const result = await executeStage(ctx, stage, plan, {
+      transport,
+      human,
+      ...(bundle ? { bundle } : {}),
+      ...(notes ? { notes } : {}),
+    });
     return exitCodeOf(result);
   } finally {
     await lock.release();
@@ -248,7 +322,10 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
 async function deployedBundle(genconfDir: string, files: PlanFiles): Promise<DeployedBundle> {
   const infoFile = path.join(genconfDir, 'serve', 'cluster-package-info.json');
   const info = await readFile(infoFile, 'utf8').catch(() => undefined);
-  return { configId: info === undefined ? null : configIdFromPackageInfo(info, infoFile), bundleSha256: files.bundleSha256 ?? null };
+  return {
+    configId: info === undefined ? null : configIdFromPackageInfo(info, infoFile),
+    bundleSha256: files.bundleSha256 ?? null,
+  };
 }
 
 export interface ExecuteOptions {
@@ -265,7 +342,12 @@ export interface ExecuteOptions {
  * Run one stage over the plan's hosts with the reporters (per-host logs, progress, NDJSON under --json), fold the
  * result into the cluster record, write JUnit when asked and print the summary. The caller holds the cluster lock.
  */
-export async function executeStage(ctx: CommandContext, stage: Stage, plan: ClusterPlan, x: ExecuteOptions): Promise<StageResult> {
+export async function executeStage(
+  ctx: CommandContext,
+  stage: Stage,
+  plan: ClusterPlan,
+  x: ExecuteOptions,
+): Promise<StageResult> {
   const o = ctx.options;
   const human = x.human;
   const color = colorFor(o, human);
@@ -292,7 +374,10 @@ export async function executeStage(ctx: CommandContext, stage: Stage, plan: Clus
     listener: (e) => listeners.forEach((l) => l(e)),
   });
   await logs.close();
-  await writeRecord(o.genconfDir, applyStageResult(await readRecord(o.genconfDir), result, new Date().toISOString(), x.bundle));
+  await writeRecord(
+    o.genconfDir,
+    applyStageResult(await readRecord(o.genconfDir), result, new Date().toISOString(), x.bundle),
+  );
   if (o.junitFile) await writeJUnit(o.junitFile, result);
   const summary = renderSummary(result, { color, logDir: logs.dir });
   const notes = x.notes?.(result) ?? [];

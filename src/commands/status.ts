@@ -35,7 +35,9 @@ function hostState(h: HostRecord | undefined): string {
 }
 
 function lastRun(h: HostRecord | undefined): string | null {
-  const runs = Object.entries(h?.stages ?? {}).sort(([, a], [, b]) => (a.finishedAt < b.finishedAt ? -1 : a.finishedAt > b.finishedAt ? 1 : 0));
+  const runs = Object.entries(h?.stages ?? {}).sort(([, a], [, b]) =>
+    a.finishedAt < b.finishedAt ? -1 : a.finishedAt > b.finishedAt ? 1 : 0,
+  );
   const last = runs.at(-1);
   return last ? `${last[0]} ${last[1].status} ${last[1].finishedAt}` : null;
 }
@@ -59,24 +61,42 @@ export function statusRows(record: ClusterRecord | undefined, plan: ClusterPlan 
     seen.add(h.label);
     rows.push(row(h.label, h.role, true, record?.hosts[h.label]));
   }
-  for (const [label, h] of Object.entries(record?.hosts ?? {})) if (!seen.has(label)) rows.push(row(label, h.role, plan === undefined, h));
+  for (const [label, h] of Object.entries(record?.hosts ?? {}))
+    if (!seen.has(label)) rows.push(row(label, h.role, plan === undefined, h));
   return rows;
 }
 
 export function renderTable(headers: string[], rows: string[][]): string[] {
   const widths = headers.map((hd, i) => Math.max(hd.length, ...rows.map((r) => r[i]!.length)));
-  return [headers, ...rows].map((r) => r.map((cell, i) => pad(cell, widths[i]!)).join('  ').trimEnd());
+  return [headers, ...rows].map((r) =>
+    r
+      .map((cell, i) => pad(cell, widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 export function renderStatus(record: ClusterRecord | undefined, rows: StatusRow[], file: string): string {
   const out: string[] = [];
   if (!record) out.push(`No cluster record yet (${file}): no SSH action has run from this genconf directory.`);
-  else out.push(`Cluster record ${file} (updated ${record.updatedAt}): config_id ${record.configId ?? '-'}, bundle sha256 ${record.bundleSha256 ?? '-'}`);
+  else
+    out.push(
+      `Cluster record ${file} (updated ${record.updatedAt}): config_id ${record.configId ?? '-'}, bundle sha256 ${record.bundleSha256 ?? '-'}`,
+    );
   out.push('');
   out.push(
     ...renderTable(
       ['HOST', 'ROLE', 'LISTED', 'STATE', 'CONFIG_ID', 'REGION', 'ZONE', 'LAST RUN'],
-      rows.map((r) => [r.host, r.role, r.listed ? 'yes' : 'no', r.state, r.configId ?? '-', r.region === null ? '-' : r.remoteRegion ? `${r.region} (remote region)` : r.region, r.zone ?? '-', r.lastRun ?? '-']),
+      rows.map((r) => [
+        r.host,
+        r.role,
+        r.listed ? 'yes' : 'no',
+        r.state,
+        r.configId ?? '-',
+        r.region === null ? '-' : r.remoteRegion ? `${r.region} (remote region)` : r.region,
+        r.zone ?? '-',
+        r.lastRun ?? '-',
+      ]),
     ),
   );
   return out.join('\n') + '\n';
@@ -90,8 +110,22 @@ export function renderProbe(reports: ProbeReport[], color: boolean): string {
       ['HOST', 'ROLE', 'LISTED', 'REACHED', 'ROLE FILES', 'INSTALLED CONFIG_ID', 'UNITS', 'REGION', 'ZONE'],
       reports.map((r) => {
         const f = r.findings;
-        const units = f ? (f.units.length === 0 ? '-' : `${f.units.filter((u) => u.active).length}/${f.units.length} active`) : '-';
-        return [r.label, r.role, r.listed ? 'yes' : 'no', r.reachable ? (r.error ? 'error' : 'yes') : 'no', f ? f.roles.join(',') || '-' : '-', f?.configId ?? '-', units, f?.region ?? '-', f?.zone ?? '-'];
+        const units = f
+          ? f.units.length === 0
+            ? '-'
+            : `${f.units.filter((u) => u.active).length}/${f.units.length} active`
+          : '-';
+        return [
+          r.label,
+          r.role,
+          r.listed ? 'yes' : 'no',
+          r.reachable ? (r.error ? 'error' : 'yes') : 'no',
+          f ? f.roles.join(',') || '-' : '-',
+          f?.configId ?? '-',
+          units,
+          f?.region ?? '-',
+          f?.zone ?? '-',
+        ];
       }),
     ),
   );
@@ -110,7 +144,13 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
   const record = await readRecord(o.genconfDir);
   const file = recordPath(o.genconfDir);
   const { judgeConfig } = await import('../config/validate.js');
-  const validation = await judgeConfig({ genconfDir: o.genconfDir, baseDir: o.baseDir, target: 'ssh', strict: false, sshFlags: sshFlags(o) });
+  const validation = await judgeConfig({
+    genconfDir: o.genconfDir,
+    baseDir: o.baseDir,
+    target: 'ssh',
+    strict: false,
+    sshFlags: sshFlags(o),
+  });
   let plan: ClusterPlan | undefined;
   let args: Arguments | undefined;
   if (validation.valid && validation.args) {
@@ -136,7 +176,9 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
     });
   }
   if (o.json) {
-    ctx.stdout.write(JSON.stringify({ record: record ?? null, hosts: rows, ...(reports ? { probe: reports } : {}) }, null, 2) + '\n');
+    ctx.stdout.write(
+      JSON.stringify({ record: record ?? null, hosts: rows, ...(reports ? { probe: reports } : {}) }, null, 2) + '\n',
+    );
   } else {
     ctx.stdout.write(renderStatus(record, rows, file));
     if (reports) ctx.stdout.write(renderProbe(reports, colorFor(o, ctx.stdout)));

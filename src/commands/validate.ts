@@ -11,7 +11,13 @@ import { judgeConfig } from '../config/validate.js';
 export async function run(ctx: CommandContext): Promise<ExitCode> {
   const { options } = ctx;
   if (!options.json) ctx.stderr.write('====> VALIDATING CONFIGURATION\n');
-  const result = await judgeConfig({ genconfDir: options.genconfDir, baseDir: options.baseDir, target: 'ssh', strict: options.strict, checkSshKey: true });
+  const result = await judgeConfig({
+    genconfDir: options.genconfDir,
+    baseDir: options.baseDir,
+    target: 'ssh',
+    strict: options.strict,
+    checkSshKey: true,
+  });
   if (options.json) ctx.stdout.write(`${JSON.stringify(issuesToJson(result), null, 2)}\n`);
   else ctx.stderr.write(formatIssuesHuman(result, { color: colorFor(options, ctx.stderr) }));
   return result.valid ? ExitCode.OK : ExitCode.CONFIG_INVALID;

@@ -9,7 +9,9 @@ import type { VerifyProblem, VerifyReport } from '../bundle/verify.js';
 
 export async function run(ctx: CommandContext): Promise<ExitCode> {
   const { verifyBundle } = await import('../bundle/verify.js');
-  const target = ctx.options.actionArg ? path.resolve(ctx.options.actionArg) : path.join(ctx.options.genconfDir, 'serve');
+  const target = ctx.options.actionArg
+    ? path.resolve(ctx.options.actionArg)
+    : path.join(ctx.options.genconfDir, 'serve');
   if (!ctx.options.actionArg) {
     // A run killed in the middle of swapping serve/ leaves the previous tree aside: put it back before checking.
     const { recoverServeDir } = await import('../bundle/serve-dir.js');

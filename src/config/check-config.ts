@@ -26,7 +26,13 @@ function builtinChecks(checkTime: boolean): Array<[string, CheckDef]> {
       'components_master',
       {
         description: 'All DC/OS components are healthy.',
-        cmd: [DCOS_CHECKS, '--role', 'master', 'components', '--exclude=dcos-checks-poststart.timer,dcos-checks-poststart.service'],
+        cmd: [
+          DCOS_CHECKS,
+          '--role',
+          'master',
+          'components',
+          '--exclude=dcos-checks-poststart.timer,dcos-checks-poststart.service',
+        ],
         timeout: NORMAL,
         roles: ['master'],
       },
@@ -35,15 +41,27 @@ function builtinChecks(checkTime: boolean): Array<[string, CheckDef]> {
       'components_agent',
       {
         description: 'All DC/OS components are healthy',
-        cmd: [DCOS_CHECKS, '--role', 'agent', 'components', '--port', '61001', '--exclude=dcos-checks-poststart.service,dcos-checks-poststart.timer'],
+        cmd: [
+          DCOS_CHECKS,
+          '--role',
+          'agent',
+          'components',
+          '--port',
+          '61001',
+          '--exclude=dcos-checks-poststart.service,dcos-checks-poststart.timer',
+        ],
         timeout: NORMAL,
         roles: ['agent'],
       },
     ],
-    ...(['xz', 'tar', 'curl', 'unzip'] as const).map(
-      (tool): [string, CheckDef] => [tool, { description: `The ${tool} utility is available`, cmd: [DCOS_CHECKS, 'executable', tool], timeout: INSTANT }],
-    ),
-    ['ip_detect_script', { description: 'The IP detect script produces valid output', cmd: [DCOS_CHECKS, 'ip'], timeout: NORMAL }],
+    ...(['xz', 'tar', 'curl', 'unzip'] as const).map((tool): [string, CheckDef] => [
+      tool,
+      { description: `The ${tool} utility is available`, cmd: [DCOS_CHECKS, 'executable', tool], timeout: INSTANT },
+    ]),
+    [
+      'ip_detect_script',
+      { description: 'The IP detect script produces valid output', cmd: [DCOS_CHECKS, 'ip'], timeout: NORMAL },
+    ],
     [
       'mesos_master_replog_synchronized',
       {
@@ -62,9 +80,20 @@ function builtinChecks(checkTime: boolean): Array<[string, CheckDef]> {
         roles: ['agent'],
       },
     ],
-    ['journald_dir_permissions', { description: 'Journald directory has the right owners and permissions', cmd: [DCOS_CHECKS, 'journald'], timeout: INSTANT }],
+    [
+      'journald_dir_permissions',
+      {
+        description: 'Journald directory has the right owners and permissions',
+        cmd: [DCOS_CHECKS, 'journald'],
+        timeout: INSTANT,
+      },
+    ],
   ];
-  if (checkTime) checks.push(['clock_sync', { description: 'System clock is in sync.', cmd: [DCOS_CHECKS, 'time'], timeout: INSTANT }]);
+  if (checkTime)
+    checks.push([
+      'clock_sync',
+      { description: 'System clock is in sync.', cmd: [DCOS_CHECKS, 'time'], timeout: INSTANT },
+    ]);
   return checks;
 }
 
@@ -93,7 +122,10 @@ function buildCheckConfig(checkTime: string): string {
   const nodeChecks = new PyDict();
   nodeChecks.set('checks', checksDict);
   nodeChecks.set('prestart', []);
-  nodeChecks.set('poststart', checks.map(([n]) => n));
+  nodeChecks.set(
+    'poststart',
+    checks.map(([n]) => n),
+  );
   const root = new PyDict();
   root.set('node_checks', nodeChecks);
   return pyJsonDumps(root);
@@ -115,16 +147,21 @@ function checkName(name: PyValue, path: string[]): void {
 function checkDef(def: PyValue, path: string[], allowRoles: boolean): void {
   if (!(def instanceof PyDict)) fail(path, `${pyRepr(def)} should be instance of 'dict'`);
   const allowed = ['description', 'cmd', 'timeout', ...(allowRoles ? ['roles'] : [])];
-  for (const k of def.keys()) if (typeof k !== 'string' || !allowed.includes(k)) fail(path, `Wrong key ${pyRepr(k)} in ${pyRepr(def)}`);
+  for (const k of def.keys())
+    if (typeof k !== 'string' || !allowed.includes(k)) fail(path, `Wrong key ${pyRepr(k)} in ${pyRepr(def)}`);
   for (const k of ['description', 'cmd', 'timeout']) if (!def.has(k)) fail(path, `Missing key: '${k}'`);
   const description = def.get('description')!;
-  if (typeof description !== 'string') fail([...path, 'description'], `${pyRepr(description)} should be instance of 'str'`);
+  if (typeof description !== 'string')
+    fail([...path, 'description'], `${pyRepr(description)} should be instance of 'str'`);
   const cmd = def.get('cmd')!;
   if (!Array.isArray(cmd)) fail([...path, 'cmd'], `${pyRepr(cmd)} should be instance of 'list'`);
   for (const c of cmd) if (typeof c !== 'string') fail([...path, 'cmd'], `${pyRepr(c)} should be instance of 'str'`);
   const timeout = def.get('timeout')!;
   if (typeof timeout !== 'string' || !TIMEOUT.test(timeout)) {
-    fail([...path, 'timeout'], `Timeout must be a string containing an integer or float followed by a unit: ${TIMEOUT_UNITS.join(', ')}`);
+    fail(
+      [...path, 'timeout'],
+      `Timeout must be a string containing an integer or float followed by a unit: ${TIMEOUT_UNITS.join(', ')}`,
+    );
   }
   if (def.has('roles')) {
     const roles = def.get('roles')!;
@@ -152,7 +189,8 @@ export function validateCheckConfig(value: string): void {
 
 function checkConfigShape(value: string): PyDict {
   const obj = validateJsonDictionary(value);
-  for (const k of obj.keys()) if (k !== 'cluster_checks' && k !== 'node_checks') fail([], `Wrong key ${pyRepr(k)} in ${pyRepr(obj)}`);
+  for (const k of obj.keys())
+    if (k !== 'cluster_checks' && k !== 'node_checks') fail([], `Wrong key ${pyRepr(k)} in ${pyRepr(obj)}`);
   if (obj.has('cluster_checks')) {
     const cc = obj.get('cluster_checks')!;
     if (!(cc instanceof PyDict)) fail(['cluster_checks'], `${pyRepr(cc)} should be instance of 'dict'`);
@@ -165,7 +203,8 @@ function checkConfigShape(value: string): PyDict {
     const nc = obj.get('node_checks')!;
     if (!(nc instanceof PyDict)) fail(['node_checks'], `${pyRepr(nc)} should be instance of 'dict'`);
     for (const k of nc.keys()) {
-      if (k !== 'checks' && k !== 'prestart' && k !== 'poststart') fail(['node_checks'], `Wrong key ${pyRepr(k)} in ${pyRepr(nc)}`);
+      if (k !== 'checks' && k !== 'prestart' && k !== 'poststart')
+        fail(['node_checks'], `Wrong key ${pyRepr(k)} in ${pyRepr(nc)}`);
     }
     if (!nc.has('checks')) fail(['node_checks'], "Missing key: 'checks'");
     const checks = nc.get('checks')!;
@@ -176,7 +215,10 @@ function checkConfigShape(value: string): PyDict {
     }
     const pre = nc.has('prestart') ? checkNameList(nc.get('prestart')!, ['node_checks', 'prestart']) : undefined;
     const post = nc.has('poststart') ? checkNameList(nc.get('poststart')!, ['node_checks', 'poststart']) : undefined;
-    check(pre !== undefined || post !== undefined, 'At least one of prestart or poststart must be defined in node_checks');
+    check(
+      pre !== undefined || post !== undefined,
+      'At least one of prestart or poststart must be defined in node_checks',
+    );
     const referenced = new Set([...(pre ?? []), ...(post ?? [])]);
     const defined = new Set(checks.keys() as string[]);
     check(
@@ -226,7 +268,12 @@ function list(c: PyDict, key: string): PyValue[] {
 const contentsCache = new Map<string, string>();
 
 /** The user's checks merged with the built-in ones (built-in wins), plus the environment, YAML-dumped. */
-export function calculateCheckConfigContents(checkConfig: string, customChecks: string, checkSearchPath: string, checkLdLibraryPath: string): string {
+export function calculateCheckConfigContents(
+  checkConfig: string,
+  customChecks: string,
+  checkSearchPath: string,
+  checkLdLibraryPath: string,
+): string {
   const key = [checkConfig, customChecks, checkSearchPath, checkLdLibraryPath].join('\0');
   let out = contentsCache.get(key);
   if (out === undefined) {
@@ -237,7 +284,12 @@ export function calculateCheckConfigContents(checkConfig: string, customChecks: 
   return out;
 }
 
-function mergedContents(checkConfig: string, customChecks: string, checkSearchPath: string, checkLdLibraryPath: string): string {
+function mergedContents(
+  checkConfig: string,
+  customChecks: string,
+  checkSearchPath: string,
+  checkLdLibraryPath: string,
+): string {
   const dcos = pyJsonLoads(checkConfig) as PyDict;
   const user = pyJsonLoads(customChecks) as PyDict;
   const mergeDicts = (a: PyDict, b: PyDict): PyDict => {

@@ -39,7 +39,8 @@ export function loadJson(value: string, onError: (pythonMessage: string) => stri
 export function validateJsonList(value: string): string[] {
   const items = loadJson(
     value,
-    (why) => `Must be a JSON formatted list, but couldn't be parsed the given value \`${value}\` as one because of: ${why}`,
+    (why) =>
+      `Must be a JSON formatted list, but couldn't be parsed the given value \`${value}\` as one because of: ${why}`,
   );
   check(Array.isArray(items), `Must be a JSON list. Got a ${pyTypeName(items)}`);
   const nonStr = items.filter((x) => typeof x !== 'string');
@@ -54,7 +55,10 @@ export function checkDuplicates(items: readonly string[]): void {
   const counts = new Map<string, number>();
   for (const i of items) counts.set(i, (counts.get(i) ?? 0) + 1);
   const dups = [...counts].filter(([, n]) => n > 1);
-  check(dups.length === 0, `List cannot contain duplicates: ${dups.map(([k, n]) => `${k} appears ${n} times`).join(', ')}`);
+  check(
+    dups.length === 0,
+    `List cannot contain duplicates: ${dups.map(([k, n]) => `${k} appears ${n} times`).join(', ')}`,
+  );
 }
 
 const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])';
@@ -192,7 +196,7 @@ function v4MaskToPrefix(mask: string): number | null {
   if (m === null) return null;
   for (let p = 0; p <= 32; p++) {
     const net = p === 0 ? 0 : (0xffffffff << (32 - p)) >>> 0;
-    if (m === net || m === (~net >>> 0)) return p;
+    if (m === net || m === ~net >>> 0) return p;
   }
   return null;
 }

@@ -87,8 +87,13 @@ export class Resolver {
   private readonly unset: string[] = [];
   private readonly values = new Map<string, string>();
 
-  constructor(entries: readonly Entry[], user: Args, private readonly targets: readonly TargetSpec[]) {
-    for (const [name, value] of Object.entries(user)) this.addSetter({ name, value, optional: false, user: true, conditions: [] });
+  constructor(
+    entries: readonly Entry[],
+    user: Args,
+    private readonly targets: readonly TargetSpec[],
+  ) {
+    for (const [name, value] of Object.entries(user))
+      this.addSetter({ name, value, optional: false, user: true, conditions: [] });
     const multiByParams = new Map<string, Rule[]>();
     for (const entry of entries) this.addEntry(entry, [], multiByParams);
     // Rules over the same set of keys share one slot in the original: the first failing one wins.
@@ -111,7 +116,11 @@ export class Resolver {
     this.setters.set(s.name, list);
   }
 
-  private addEntry(entry: Entry, conditions: ReadonlyArray<readonly [string, string]>, multiByParams: Map<string, Rule[]>): void {
+  private addEntry(
+    entry: Entry,
+    conditions: ReadonlyArray<readonly [string, string]>,
+    multiByParams: Map<string, Rule[]>,
+  ): void {
     for (const rule of entry.validate ?? []) {
       if (rule.params.length === 1) {
         const name = rule.params[0]!;
@@ -125,10 +134,13 @@ export class Resolver {
         multiByParams.set(id, list);
       }
     }
-    for (const [name, value] of Object.entries(entry.must ?? {})) this.addSetter({ name, value, optional: false, user: false, conditions });
-    for (const [name, value] of Object.entries(entry.default ?? {})) this.addSetter({ name, value, optional: true, user: false, conditions });
+    for (const [name, value] of Object.entries(entry.must ?? {}))
+      this.addSetter({ name, value, optional: false, user: false, conditions });
+    for (const [name, value] of Object.entries(entry.default ?? {}))
+      this.addSetter({ name, value, optional: true, user: false, conditions });
     for (const [name, cases] of Object.entries(entry.conditional ?? {})) {
-      for (const [value, sub] of Object.entries(cases)) this.addEntry(sub, [...conditions, [name, value]], multiByParams);
+      for (const [value, sub] of Object.entries(cases))
+        this.addEntry(sub, [...conditions, [name, value]], multiByParams);
     }
   }
 
@@ -214,7 +226,9 @@ export class Resolver {
     }
     if (feasible.length > 1) feasible = feasible.filter((s) => !s.optional);
     if (feasible.length === 2 && feasible.some((s) => s.user)) {
-      throw new RuleFailure(`${name} must be calculated, but was explicitly set in the configuration. Remove it from the configuration.`);
+      throw new RuleFailure(
+        `${name} must be calculated, but was explicitly set in the configuration. Remove it from the configuration.`,
+      );
     }
     if (feasible.length !== 1) throw new Error(`internal error: ${feasible.length} ways to set ${name}`);
     const setter = feasible[0]!;

@@ -44,7 +44,13 @@ export class InputFileError extends Error {
 // O_NONBLOCK: opening a FIFO with no writer must not block; the type check below then refuses it.
 const FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
 
-function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+function kindOf(st: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+}): string {
   if (st.isFIFO()) return 'a FIFO';
   if (st.isCharacterDevice()) return 'a character device';
   if (st.isBlockDevice()) return 'a block device';
@@ -61,7 +67,8 @@ function classifyOpenError(file: string, err: unknown): InputFileError {
 
 function checkStat(file: string, st: import('node:fs').Stats, limit: number): void {
   if (st.isDirectory()) throw new InputFileError('directory', file, 'is a directory, not a file');
-  if (!st.isFile()) throw new InputFileError('not-regular', file, `is ${kindOf(st)}, not a regular file; only regular files are read`);
+  if (!st.isFile())
+    throw new InputFileError('not-regular', file, `is ${kindOf(st)}, not a regular file; only regular files are read`);
   if (st.size > limit) throw tooBig(file, limit, st.size);
 }
 

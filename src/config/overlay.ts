@@ -21,7 +21,10 @@ function intOf(v: PyValue): bigint | null {
 export function validateDcosOverlayNetwork(value: string): void {
   const network = loadOverlay(value);
   // The original indexed into whatever JSON it got; anything but an object crashed it. Say so instead.
-  check(network instanceof PyDict, `Must be a JSON object with "overlays", "vtep_mac_oui" and "vtep_subnet". Got: ${value}`);
+  check(
+    network instanceof PyDict,
+    `Must be a JSON object with "overlays", "vtep_mac_oui" and "vtep_subnet". Got: ${value}`,
+  );
   check(network.has('overlays'), () => `Missing "overlays" in overlay configuration ${pyRepr(network)}`);
   const overlays = network.get('overlays')!;
   check(Array.isArray(overlays), () => `"overlays" must be a list of overlay definitions: ${pyRepr(overlays)}`);
@@ -32,7 +35,10 @@ export function validateDcosOverlayNetwork(value: string): void {
     const name = overlay.get('name')!;
     check(typeof name === 'string', () => `Overlay name must be a string: ${pyRepr(name)}`);
     check([...name].length <= 13, `Overlay name cannot exceed 13 characters:${name}`);
-    check(overlay.has('subnet') || overlay.has('subnet6'), () => `Missing "subnet" or "subnet6" in overlay configuration:${pyRepr(overlay)}`);
+    check(
+      overlay.has('subnet') || overlay.has('subnet6'),
+      () => `Missing "subnet" or "subnet6" in overlay configuration:${pyRepr(overlay)}`,
+    );
     check(network.has('vtep_mac_oui'), () => `Missing "vtep_mac_oui" in overlay configuration ${pyRepr(network)}`);
     const mtu = network.has('vtep_mtu') ? network.get('vtep_mtu')! : 1500n;
     const mtuInt = intOf(mtu);
@@ -50,12 +56,19 @@ export function validateDcosOverlayNetwork(value: string): void {
       const vtep6 = network.get('vtep_subnet6')!;
       check(isIpNetwork(vtep6), `Incorrect value for vtep_subnet6: ${pyStr(vtep6)}. Only IPv6 values are allowed`);
       const subnet6 = overlay.get('subnet6')!;
-      check(isIpNetwork(subnet6), `Incorrect value for overlay subnet6 ${pyStr(subnet6)}. Only IPv6 values are allowed`);
+      check(
+        isIpNetwork(subnet6),
+        `Incorrect value for overlay subnet6 ${pyStr(subnet6)}. Only IPv6 values are allowed`,
+      );
     }
     if (overlay.has('enabled')) {
       const enabled = overlay.get('enabled')!;
       // Python: `x in [True, False]` also admits 1, 0 and 1.0.
-      const ok = typeof enabled === 'boolean' || enabled === 0n || enabled === 1n || (enabled instanceof PyFloat && (enabled.value === 0 || enabled.value === 1));
+      const ok =
+        typeof enabled === 'boolean' ||
+        enabled === 0n ||
+        enabled === 1n ||
+        (enabled instanceof PyFloat && (enabled.value === 0 || enabled.value === 1));
       if (!ok) throw new RuleFailure(`Must be one of 'True', 'False'. Got '${pyStr(enabled)}'.`);
     }
   }
@@ -74,5 +87,8 @@ export function validateNetworkDefaultName(defaultName: string, dcosOverlayNetwo
   const network = loadOverlay(dcosOverlayNetwork);
   const overlays = network instanceof PyDict ? network.get('overlays') : undefined;
   const names = Array.isArray(overlays) ? overlays.map((o) => (o instanceof PyDict ? o.get('name') : undefined)) : [];
-  check(names.includes(defaultName), `Default overlay network name does not reference a defined overlay network: ${defaultName}`);
+  check(
+    names.includes(defaultName),
+    `Default overlay network name does not reference a defined overlay network: ${defaultName}`,
+  );
 }

@@ -45,7 +45,9 @@ export function resolveConfigFile(written: string, ctx: PathContext): ResolvedPa
     return { full: ctx.genconfDir + '/' + rest.join('/'), inGenconf: true };
   }
   if (parts[i] === MOUNT && i + 1 === parts.length) return { full: ctx.genconfDir, inGenconf: true };
-  const full = path.isAbsolute(written) ? written : path.join(ctx.baseDir, written) + (written.endsWith('/') ? '/' : '');
+  const full = path.isAbsolute(written)
+    ? written
+    : path.join(ctx.baseDir, written) + (written.endsWith('/') ? '/' : '');
   return { full, inGenconf: false };
 }
 

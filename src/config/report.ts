@@ -27,7 +27,8 @@ export function formatIssuesHuman(result: ValidationResult, opts: { color: boole
   const paint = (code: string, s: string): string => (opts.color ? `${code}${s}${RESET}` : s);
   const lines: string[] = [];
   for (const e of result.errors) lines.push(`${location(e)}${paint(BOLD, e.key)}: ${e.message}`);
-  for (const w of result.warnings) lines.push(`${location(w)}${paint(YELLOW, 'warning:')} ${paint(BOLD, w.key)}: ${w.message}`);
+  for (const w of result.warnings)
+    lines.push(`${location(w)}${paint(YELLOW, 'warning:')} ${paint(BOLD, w.key)}: ${w.message}`);
   const counts = `${plural(result.errors.length, 'error')}, ${plural(result.warnings.length, 'warning')}`;
   lines.push(result.valid ? `configuration is valid (${counts})` : paint(RED, `configuration is invalid: ${counts}`));
   return lines.join('\n') + '\n';

@@ -23,7 +23,12 @@ import {
   validateTrueFalse,
   validIPv4,
 } from './checks.js';
-import { calculateCheckConfig, calculateCheckConfigContents, validateCheckConfig, validateCustomChecks } from './check-config.js';
+import {
+  calculateCheckConfig,
+  calculateCheckConfigContents,
+  validateCheckConfig,
+  validateCustomChecks,
+} from './check-config.js';
 import { calculateDcosOverlayNetworkJson, validateDcosOverlayNetwork, validateNetworkDefaultName } from './overlay.js';
 import { PyDict, pyJsonDumps, pyJsonLoads, pyStr, type PyValue } from '../pycompat/py.js';
 import { pyYamlDump } from '../pycompat/yaml-dump.js';
@@ -76,9 +81,11 @@ function validateDnsSearch(a: Args): void {
 }
 
 /** Python's str.split(): whitespace includes the ASCII separators \x1c-\x1f and U+0085. */
-const PY_WHITESPACE = new Set([...' \t\n\v\f\r\u001c\u001d\u001e\u001f\u0085\u00a0\u1680\u2028\u2029\u202f\u205f\u3000'].concat(
-  Array.from({ length: 11 }, (_, i) => String.fromCharCode(0x2000 + i)),
-));
+const PY_WHITESPACE = new Set(
+  [...' \t\n\v\f\r\u001c\u001d\u001e\u001f\u0085\u00a0\u1680\u2028\u2029\u202f\u205f\u3000'].concat(
+    Array.from({ length: 11 }, (_, i) => String.fromCharCode(0x2000 + i)),
+  ),
+);
 
 function pySplit(s: string): string[] {
   const out: string[] = [];
@@ -141,7 +148,10 @@ function validateDcosUcrDefaultBridgeSubnet(a: Args): void {
 function validateDcosL4lbEnableIpv6(a: Args): void {
   validateTrueFalse(a.dcos_l4lb_enable_ipv6!);
   if (a.enable_ipv6 === 'false') {
-    check(a.dcos_l4lb_enable_ipv6 === 'false', 'When enable_ipv6 is false, dcos_l4lb_enable_ipv6 must be false as well');
+    check(
+      a.dcos_l4lb_enable_ipv6 === 'false',
+      'When enable_ipv6 is false, dcos_l4lb_enable_ipv6 must be false as well',
+    );
   }
 }
 
@@ -158,7 +168,9 @@ function validateExhibitorStorageMasterDiscovery(a: Args): void {
 }
 
 function validateAdminrouterTlsVersionPresent(a: Args): void {
-  const enabled = [a.adminrouter_tls_1_0_enabled, a.adminrouter_tls_1_1_enabled, a.adminrouter_tls_1_2_enabled].filter((f) => f === 'true');
+  const enabled = [a.adminrouter_tls_1_0_enabled, a.adminrouter_tls_1_1_enabled, a.adminrouter_tls_1_2_enabled].filter(
+    (f) => f === 'true',
+  );
   check(
     enabled.length > 0,
     "At least one of adminrouter_tls_1_0_enabled, adminrouter_tls_1_1_enabled and adminrouter_tls_1_2_enabled must be set to 'true'.",
@@ -169,7 +181,9 @@ function validateMesosMaxCompletedTasksPerFramework(a: Args): void {
   if (a.has_mesos_max_completed_tasks_per_framework === 'true') {
     const v = a.mesos_max_completed_tasks_per_framework!;
     if (pyInt(v) === null) {
-      throw new RuleFailure(`Error parsing 'mesos_max_completed_tasks_per_framework' parameter as an integer: ${pyIntLiteralError(v)}`);
+      throw new RuleFailure(
+        `Error parsing 'mesos_max_completed_tasks_per_framework' parameter as an integer: ${pyIntLiteralError(v)}`,
+      );
     }
   }
 }
@@ -200,7 +214,9 @@ function digitValue(d: string): number {
 }
 
 function validateDcosL4lbIp(key: string, v6: boolean): Rule {
-  return rule(`validate_${key}`, [key], (a) => (v6 ? validateIPv6Addresses([a[key]!]) : validateIPv4Addresses([a[key]!])));
+  return rule(`validate_${key}`, [key], (a) =>
+    v6 ? validateIPv6Addresses([a[key]!]) : validateIPv4Addresses([a[key]!]),
+  );
 }
 
 export const DCOS_RULES: readonly Rule[] = [
@@ -210,20 +226,36 @@ export const DCOS_RULES: readonly Rule[] = [
   rule('validate_dns_search', ['dns_search'], validateDnsSearch),
   rule('validate_master_list', ['master_list'], (a) => void validateIpList(a.master_list!)),
   rule('validate_resolvers', ['resolvers'], (a) => validateIpPortList(a.resolvers!)),
-  rule('validate_dns_bind_ip_blacklist', ['dns_bind_ip_blacklist'], (a) => void validateIpList(a.dns_bind_ip_blacklist!)),
+  rule(
+    'validate_dns_bind_ip_blacklist',
+    ['dns_bind_ip_blacklist'],
+    (a) => void validateIpList(a.dns_bind_ip_blacklist!),
+  ),
   rule('validate_dns_forward_zones', ['dns_forward_zones'], validateDnsForwardZones),
   rule('validate_zk_hosts', ['exhibitor_zk_hosts'], validateZkHosts),
   rule('validate_zk_path', ['exhibitor_zk_path'], validateZkPath),
   trueFalse('oauth_enabled'),
   trueFalse('oauth_available'),
-  rule('validate_mesos_dns_ip_sources', ['mesos_dns_ip_sources'], (a) => void validateJsonList(a.mesos_dns_ip_sources!)),
+  rule(
+    'validate_mesos_dns_ip_sources',
+    ['mesos_dns_ip_sources'],
+    (a) => void validateJsonList(a.mesos_dns_ip_sources!),
+  ),
   trueFalse('mesos_dns_set_truncate_bit'),
   rule('validate_mesos_log_retention_mb', ['mesos_log_retention_mb'], validateMesosLogRetentionMb),
   trueFalse('telemetry_enabled'),
   trueFalse('master_dns_bindall'),
-  rule('validate_dcos_overlay_network', ['dcos_overlay_network'], (a) => validateDcosOverlayNetwork(a.dcos_overlay_network!)),
-  rule('validate_dcos_overlay_network(json)', ['dcos_overlay_network_json'], (a) => validateDcosOverlayNetwork(a.dcos_overlay_network_json!)),
-  rule('validate_dcos_ucr_default_bridge_subnet', ['dcos_ucr_default_bridge_subnet'], validateDcosUcrDefaultBridgeSubnet),
+  rule('validate_dcos_overlay_network', ['dcos_overlay_network'], (a) =>
+    validateDcosOverlayNetwork(a.dcos_overlay_network!),
+  ),
+  rule('validate_dcos_overlay_network(json)', ['dcos_overlay_network_json'], (a) =>
+    validateDcosOverlayNetwork(a.dcos_overlay_network_json!),
+  ),
+  rule(
+    'validate_dcos_ucr_default_bridge_subnet',
+    ['dcos_ucr_default_bridge_subnet'],
+    validateDcosUcrDefaultBridgeSubnet,
+  ),
   trueFalse('dcos_net_cluster_identity'),
   trueFalse('dcos_net_rest_enable'),
   trueFalse('dcos_net_watchdog'),
@@ -232,7 +264,9 @@ export const DCOS_RULES: readonly Rule[] = [
   ),
   trueFalse('dcos_overlay_enable'),
   rule('validate_dcos_overlay_mtu', ['dcos_overlay_mtu'], (a) => validateIntInRange(a.dcos_overlay_mtu!, 552, null)),
-  rule('validate_dcos_overlay_config_attempts', ['dcos_overlay_config_attempts'], (a) => validateIntInRange(a.dcos_overlay_config_attempts!, 0, 10)),
+  rule('validate_dcos_overlay_config_attempts', ['dcos_overlay_config_attempts'], (a) =>
+    validateIntInRange(a.dcos_overlay_config_attempts!, 0, 10),
+  ),
   trueFalse('dcos_remove_dockercfg_enable'),
   rule('validate_rexray_config', ['rexray_config'], (a) => void validateJsonDictionary(a.rexray_config!)),
   trueFalse('check_time'),
@@ -246,8 +280,16 @@ export const DCOS_RULES: readonly Rule[] = [
   trueFalse('cluster_docker_credentials_dcos_owned'),
   trueFalse('cluster_docker_credentials_enabled'),
   trueFalse('cluster_docker_credentials_write_to_etc'),
-  rule('validate_cluster_docker_credentials', ['cluster_docker_credentials'], (a) => void validateJsonDictionary(a.cluster_docker_credentials!)),
-  rule('validate_exhibitor_storage_master_discovery', ['master_discovery', 'exhibitor_storage_backend'], validateExhibitorStorageMasterDiscovery),
+  rule(
+    'validate_cluster_docker_credentials',
+    ['cluster_docker_credentials'],
+    (a) => void validateJsonDictionary(a.cluster_docker_credentials!),
+  ),
+  rule(
+    'validate_exhibitor_storage_master_discovery',
+    ['master_discovery', 'exhibitor_storage_backend'],
+    validateExhibitorStorageMasterDiscovery,
+  ),
   trueFalse('exhibitor_admin_password_enabled'),
   trueFalse('enable_lb'),
   trueFalse('enable_ipv6'),
@@ -268,7 +310,9 @@ export const DCOS_RULES: readonly Rule[] = [
   rule('validate_mesos_recovery_timeout', ['mesos_recovery_timeout'], validateMesosRecoveryTimeout),
   rule('validate_check_config', ['check_config'], (a) => void validateCheckConfig(a.check_config!)),
   rule('validate_check_config(custom_checks)', ['custom_checks'], (a) => void validateCheckConfig(a.custom_checks!)),
-  rule('validate_custom_checks', ['custom_checks', 'check_config'], (a) => validateCustomChecks(a.custom_checks!, a.check_config!)),
+  rule('validate_custom_checks', ['custom_checks', 'check_config'], (a) =>
+    validateCustomChecks(a.custom_checks!, a.check_config!),
+  ),
   trueFalse('fault_domain_enabled'),
   absolutePath('mesos_master_work_dir'),
   absolutePath('mesos_agent_work_dir'),
@@ -300,9 +344,12 @@ function readScript(ctx: FileContext, filename: string): string {
     if (err instanceof TypeError) throw new RuleFailure(`ip-detect script \`${filename}\` must be UTF-8 text`);
     if (err instanceof InputFileError) {
       if (err.problem === 'missing') {
-        throw new RuleFailure(`ip-detect script \`${filename}\` must exist: ${explainMissing(filename, pathCtx) ?? 'it could not be read'}`);
+        throw new RuleFailure(
+          `ip-detect script \`${filename}\` must exist: ${explainMissing(filename, pathCtx) ?? 'it could not be read'}`,
+        );
       }
-      if (err.problem === 'directory') throw new RuleFailure(`ip-detect script \`${filename}\` must be a file, not a directory`);
+      if (err.problem === 'directory')
+        throw new RuleFailure(`ip-detect script \`${filename}\` must be a file, not a directory`);
       throw new RuleFailure(`ip-detect script \`${filename}\` ${err.reason}`);
     }
     throw new RuleFailure(`ip-detect script \`${filename}\` could not be read: ${(err as Error).message}`);
@@ -328,7 +375,8 @@ const DEFAULT_OVERLAY = pyJsonDumps(
   ),
 );
 
-const DEFAULT_REXRAY = '{"rexray": {"loglevel": "info", "modules": {"default-docker": {"disabled": true}}, "service": "vfs"}}';
+const DEFAULT_REXRAY =
+  '{"rexray": {"loglevel": "info", "modules": {"default-docker": {"disabled": true}}, "service": "vfs"}}';
 const AWS_REXRAY =
   '{"rexray": {"loglevel": "info", "service": "ebs"}, "libstorage": {"server": {"tasks": {"logTimeout": "5m"}}, ' +
   '"integration": {"volume": {"operations": {"unmount": {"ignoreusedcount": true}}}}}}';
@@ -443,7 +491,9 @@ export function dcosEntries(ctx: FileContext): Entry[] {
       rexray_config: DEFAULT_REXRAY,
       enable_gpu_isolation: 'true',
       cluster_docker_registry_url: '',
-      cluster_docker_credentials_dcos_owned: calc(['cluster_docker_credentials'], (a) => (a.cluster_docker_credentials === '{}' ? 'false' : 'true')),
+      cluster_docker_credentials_dcos_owned: calc(['cluster_docker_credentials'], (a) =>
+        a.cluster_docker_credentials === '{}' ? 'false' : 'true',
+      ),
       cluster_docker_credentials_write_to_etc: 'false',
       cluster_docker_credentials_enabled: 'false',
       cluster_docker_credentials: '{}',
@@ -467,7 +517,9 @@ export function dcosEntries(ctx: FileContext): Entry[] {
       mesos_dns_resolvers_str: calc(['resolvers'], (a) =>
         (pyJsonLoads(a.resolvers!) as PyValue[]).length > 0 ? `"resolvers": ${a.resolvers}` : '"externalOn": false',
       ),
-      mesos_log_retention_count: calc(['mesos_log_retention_mb'], (a) => calculateMesosLogRetentionCount(a.mesos_log_retention_mb!)),
+      mesos_log_retention_count: calc(['mesos_log_retention_mb'], (a) =>
+        calculateMesosLogRetentionCount(a.mesos_log_retention_mb!),
+      ),
       mesos_log_directory_max_files: calc(['mesos_log_retention_mb'], (a) =>
         (25n + BigInt(calculateMesosLogRetentionCount(a.mesos_log_retention_mb!))).toString(),
       ),
@@ -476,7 +528,9 @@ export function dcosEntries(ctx: FileContext): Entry[] {
       marathon_port: '8080',
       dcos_version: DCOS_VERSION,
       dcos_variant: 'open',
-      dcos_gen_resolvconf_search_str: calc(['dns_search'], (a) => (a.dns_search!.length > 0 ? `SEARCH=${a.dns_search}` : '')),
+      dcos_gen_resolvconf_search_str: calc(['dns_search'], (a) =>
+        a.dns_search!.length > 0 ? `SEARCH=${a.dns_search}` : '',
+      ),
       curly_pound: '{#',
       exhibitor_static_ensemble: calc(['master_list'], (a) =>
         [...(pyJsonLoads(a.master_list!) as string[])]
@@ -484,58 +538,102 @@ export function dcosEntries(ctx: FileContext): Entry[] {
           .map((m, i) => `${i + 1}:${m}`)
           .join(','),
       ),
-      exhibitor_admin_password_enabled: calc(['exhibitor_admin_password'], (a) => (a.exhibitor_admin_password ? 'true' : 'false')),
+      exhibitor_admin_password_enabled: calc(['exhibitor_admin_password'], (a) =>
+        a.exhibitor_admin_password ? 'true' : 'false',
+      ),
       ui_branding: 'false',
       ui_external_links: 'false',
       ui_networking: 'false',
       ui_organization: 'false',
       ui_telemetry_metadata: '{"openBuild": true}',
       dcos_l4lb_forward_metrics: 'false',
-      dcos_l4lb_min_named_ip_erltuple: calc(['dcos_l4lb_min_named_ip'], (a) => `{${a.dcos_l4lb_min_named_ip!.replaceAll('.', ',')}}`),
-      dcos_l4lb_max_named_ip_erltuple: calc(['dcos_l4lb_max_named_ip'], (a) => `{${a.dcos_l4lb_max_named_ip!.replaceAll('.', ',')}}`),
-      dcos_l4lb_min_named_ip6_erltuple: calc(['dcos_l4lb_min_named_ip6'], (a) => ip6ToErltuple(a.dcos_l4lb_min_named_ip6!)),
-      dcos_l4lb_max_named_ip6_erltuple: calc(['dcos_l4lb_max_named_ip6'], (a) => ip6ToErltuple(a.dcos_l4lb_max_named_ip6!)),
-      mesos_isolation: calc(['enable_gpu_isolation'], (a) => MESOS_ISOLATION + (a.enable_gpu_isolation === 'true' ? ',cgroups/devices,gpu/nvidia' : '')),
+      dcos_l4lb_min_named_ip_erltuple: calc(
+        ['dcos_l4lb_min_named_ip'],
+        (a) => `{${a.dcos_l4lb_min_named_ip!.replaceAll('.', ',')}}`,
+      ),
+      dcos_l4lb_max_named_ip_erltuple: calc(
+        ['dcos_l4lb_max_named_ip'],
+        (a) => `{${a.dcos_l4lb_max_named_ip!.replaceAll('.', ',')}}`,
+      ),
+      dcos_l4lb_min_named_ip6_erltuple: calc(['dcos_l4lb_min_named_ip6'], (a) =>
+        ip6ToErltuple(a.dcos_l4lb_min_named_ip6!),
+      ),
+      dcos_l4lb_max_named_ip6_erltuple: calc(['dcos_l4lb_max_named_ip6'], (a) =>
+        ip6ToErltuple(a.dcos_l4lb_max_named_ip6!),
+      ),
+      mesos_isolation: calc(
+        ['enable_gpu_isolation'],
+        (a) => MESOS_ISOLATION + (a.enable_gpu_isolation === 'true' ? ',cgroups/devices,gpu/nvidia' : ''),
+      ),
       has_mesos_max_completed_tasks_per_framework: calc(['mesos_max_completed_tasks_per_framework'], (a) =>
         setOrNot(a.mesos_max_completed_tasks_per_framework!),
       ),
-      mesos_hooks: calc(['dcos_remove_dockercfg_enable'], (a) => (a.dcos_remove_dockercfg_enable === 'true' ? 'com_mesosphere_dcos_RemoverHook' : '')),
+      mesos_hooks: calc(['dcos_remove_dockercfg_enable'], (a) =>
+        a.dcos_remove_dockercfg_enable === 'true' ? 'com_mesosphere_dcos_RemoverHook' : '',
+      ),
       use_mesos_hooks: calc(['mesos_hooks'], (a) => (a.mesos_hooks === '' ? 'false' : 'true')),
       rexray_config_contents: calc(['rexray_config'], (a) => pyYamlDump(pyYamlDump(pyJsonLoads(a.rexray_config!)))),
       no_proxy_final: calc(['no_proxy'], (a) =>
-        ['.mesos,.thisdcos.directory,.dcos.directory,.zk,127.0.0.1,localhost', ...validateJsonList(a.no_proxy!)].join(','),
+        ['.mesos,.thisdcos.directory,.dcos.directory,.zk,127.0.0.1,localhost', ...validateJsonList(a.no_proxy!)].join(
+          ',',
+        ),
       ),
       cluster_docker_credentials_path: calc(['cluster_docker_credentials_dcos_owned'], (a) =>
-        a.cluster_docker_credentials_dcos_owned === 'true' ? '/opt/mesosphere/etc/docker_credentials' : '/etc/mesosphere/docker_credentials',
+        a.cluster_docker_credentials_dcos_owned === 'true'
+          ? '/opt/mesosphere/etc/docker_credentials'
+          : '/etc/mesosphere/docker_credentials',
       ),
-      cluster_docker_registry_enabled: calc(['cluster_docker_registry_url'], (a) => (a.cluster_docker_registry_url === '' ? 'false' : 'true')),
-      has_master_external_loadbalancer: calc(['master_external_loadbalancer'], (a) => setOrNot(a.master_external_loadbalancer!)),
+      cluster_docker_registry_enabled: calc(['cluster_docker_registry_url'], (a) =>
+        a.cluster_docker_registry_url === '' ? 'false' : 'true',
+      ),
+      has_master_external_loadbalancer: calc(['master_external_loadbalancer'], (a) =>
+        setOrNot(a.master_external_loadbalancer!),
+      ),
       profile_symlink_source: '/opt/mesosphere/bin/add_dcos_path.sh',
       profile_symlink_target: '/etc/profile.d/dcos.sh',
-      profile_symlink_target_dir: calc(['profile_symlink_target'], (a) => path.posix.dirname(a.profile_symlink_target!)),
-      fair_sharing_excluded_resource_names: calc(['gpus_are_scarce'], (a) => (a.gpus_are_scarce === 'true' ? 'gpus' : '')),
-      check_config_contents: calc(['check_config', 'custom_checks', 'check_search_path', 'check_ld_library_path'], (a) =>
-        calculateCheckConfigContents(a.check_config!, a.custom_checks!, a.check_search_path!, a.check_ld_library_path!),
+      profile_symlink_target_dir: calc(['profile_symlink_target'], (a) =>
+        path.posix.dirname(a.profile_symlink_target!),
+      ),
+      fair_sharing_excluded_resource_names: calc(['gpus_are_scarce'], (a) =>
+        a.gpus_are_scarce === 'true' ? 'gpus' : '',
+      ),
+      check_config_contents: calc(
+        ['check_config', 'custom_checks', 'check_search_path', 'check_ld_library_path'],
+        (a) =>
+          calculateCheckConfigContents(
+            a.check_config!,
+            a.custom_checks!,
+            a.check_search_path!,
+            a.check_ld_library_path!,
+          ),
       ),
       check_ld_library_path: '/opt/mesosphere/lib',
       check_search_path: '/opt/mesosphere/bin:/usr/bin:/bin:/sbin',
-      adminrouter_tls_version_override: calc(['adminrouter_tls_1_0_enabled', 'adminrouter_tls_1_1_enabled', 'adminrouter_tls_1_2_enabled'], (a) =>
-        [
-          a.adminrouter_tls_1_0_enabled === 'true' ? 'TLSv1' : '',
-          a.adminrouter_tls_1_1_enabled === 'true' ? 'TLSv1.1' : '',
-          a.adminrouter_tls_1_2_enabled === 'true' ? 'TLSv1.2' : '',
-        ]
-          .filter((x) => x)
-          .join(' '),
+      adminrouter_tls_version_override: calc(
+        ['adminrouter_tls_1_0_enabled', 'adminrouter_tls_1_1_enabled', 'adminrouter_tls_1_2_enabled'],
+        (a) =>
+          [
+            a.adminrouter_tls_1_0_enabled === 'true' ? 'TLSv1' : '',
+            a.adminrouter_tls_1_1_enabled === 'true' ? 'TLSv1.1' : '',
+            a.adminrouter_tls_1_2_enabled === 'true' ? 'TLSv1.2' : '',
+          ]
+            .filter((x) => x)
+            .join(' '),
       ),
-      adminrouter_tls_cipher_override: calc(['adminrouter_tls_cipher_suite'], (a) => (a.adminrouter_tls_cipher_suite !== '' ? 'true' : 'false')),
+      adminrouter_tls_cipher_override: calc(['adminrouter_tls_cipher_suite'], (a) =>
+        a.adminrouter_tls_cipher_suite !== '' ? 'true' : 'false',
+      ),
       licensing_enabled: 'false',
       ...Object.fromEntries(BUILD_MUSTS.map((k) => [k, ''])),
     },
     conditional: {
       master_discovery: {
         master_http_loadbalancer: {},
-        static: { must: { num_masters: calc(['master_list'], (a) => String((pyJsonLoads(a.master_list!) as PyValue[]).length)) } },
+        static: {
+          must: {
+            num_masters: calc(['master_list'], (a) => String((pyJsonLoads(a.master_list!) as PyValue[]).length)),
+          },
+        },
       },
       rexray_config_preset: { '': {}, aws: { must: { rexray_config: AWS_REXRAY } } },
     },
@@ -701,7 +799,10 @@ export const DCOS_TARGET: TargetSpec = {
         ['shared_filesystem', { variables: ['exhibitor_fs_config_dir'] }],
         ['static', { variables: ['exhibitor_static_ensemble'] }],
         ['zookeeper', { variables: ['exhibitor_zk_hosts', 'exhibitor_zk_path'] }],
-        ['azure', { variables: ['exhibitor_azure_account_name', 'exhibitor_azure_prefix', 'exhibitor_azure_account_key'] }],
+        [
+          'azure',
+          { variables: ['exhibitor_azure_account_name', 'exhibitor_azure_prefix', 'exhibitor_azure_account_key'] },
+        ],
       ],
     ],
     [

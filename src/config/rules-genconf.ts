@@ -11,14 +11,23 @@ const BASE_URL = /^https?:\/\/[^\s"'`\\$;&|<>(){}]+$/;
 function validateMirrors(value: string): void {
   const items = validateJsonList(value);
   for (const m of items) {
-    check(BASE_URL.test(m), `${m} is not an http:// or https:// URL without blanks, quotes or shell characters (percent-encode them)`);
+    check(
+      BASE_URL.test(m),
+      `${m} is not an http:// or https:// URL without blanks, quotes or shell characters (percent-encode them)`,
+    );
     check(!m.endsWith('/'), `${m}: Must not end in a '/'`);
   }
   check(new Set(items).size === items.length, 'List must not contain the same URL twice');
 }
 
 export const GENCONF_OWN_ENTRY: Entry = {
-  validate: [{ name: 'validate_bootstrap_url_mirrors', params: ['bootstrap_url_mirrors'], check: (a) => validateMirrors(a.bootstrap_url_mirrors!) }],
+  validate: [
+    {
+      name: 'validate_bootstrap_url_mirrors',
+      params: ['bootstrap_url_mirrors'],
+      check: (a) => validateMirrors(a.bootstrap_url_mirrors!),
+    },
+  ],
   default: { bootstrap_url_mirrors: '[]' },
 };
 

@@ -25,7 +25,10 @@ function validateProcessTimeout(a: Args): void {
 /** ssh_host_overrides: {"<address in one of the lists>": {"port": 1..65535, "user": "name", "key_path": "file"}}. */
 function validateSshHostOverrides(a: Args): void {
   const raw = a.ssh_host_overrides!;
-  const loaded = loadJson(raw, (why) => `Must be a mapping of host address to {port, user}, but could not be read as JSON: ${why}`);
+  const loaded = loadJson(
+    raw,
+    (why) => `Must be a mapping of host address to {port, user}, but could not be read as JSON: ${why}`,
+  );
   check(loaded instanceof PyDict, `Must be a mapping of host address to {port, user}. Got a ${pyTypeName(loaded)}`);
   const known = new Set<string>();
   for (const list of ['master_list', 'agent_list', 'public_agent_list']) {
@@ -36,22 +39,44 @@ function validateSshHostOverrides(a: Args): void {
     }
   }
   for (const [host, spec] of loaded.entries) {
-    check(typeof host === 'string' && known.has(host), `${pyRepr(host)} is not an address in master_list, agent_list or public_agent_list`);
-    check(spec instanceof PyDict, `Override for ${host} must be a mapping with optional keys port, user and key_path. Got a ${pyTypeName(spec)}`);
-    for (const k of spec.keys()) check(k === 'port' || k === 'user' || k === 'key_path', `Override for ${host}: unknown key ${pyRepr(k)}; only port, user and key_path are allowed`);
+    check(
+      typeof host === 'string' && known.has(host),
+      `${pyRepr(host)} is not an address in master_list, agent_list or public_agent_list`,
+    );
+    check(
+      spec instanceof PyDict,
+      `Override for ${host} must be a mapping with optional keys port, user and key_path. Got a ${pyTypeName(spec)}`,
+    );
+    for (const k of spec.keys())
+      check(
+        k === 'port' || k === 'user' || k === 'key_path',
+        `Override for ${host}: unknown key ${pyRepr(k)}; only port, user and key_path are allowed`,
+      );
     if (spec.has('port')) {
       const port = spec.get('port')!;
-      check(typeof port === 'bigint', `Override for ${host}: port must be an integer. Got a ${pyTypeName(port)}: ${pyRepr(port)}`);
+      check(
+        typeof port === 'bigint',
+        `Override for ${host}: port must be an integer. Got a ${pyTypeName(port)}: ${pyRepr(port)}`,
+      );
       const { min, max } = SSH_LIMITS.sshPort;
-      check(port >= BigInt(min) && port <= BigInt(max), `Override for ${host}: port must be between ${min} and ${max} inclusive`);
+      check(
+        port >= BigInt(min) && port <= BigInt(max),
+        `Override for ${host}: port must be between ${min} and ${max} inclusive`,
+      );
     }
     if (spec.has('key_path')) {
       const key = spec.get('key_path')!;
-      check(typeof key === 'string' && key.trim() !== '', `Override for ${host}: key_path must be a path to a private key file. Got ${pyRepr(key)}`);
+      check(
+        typeof key === 'string' && key.trim() !== '',
+        `Override for ${host}: key_path must be a path to a private key file. Got ${pyRepr(key)}`,
+      );
     }
     if (spec.has('user')) {
       const user = spec.get('user')!;
-      check(typeof user === 'string' && /^[A-Za-z0-9._][A-Za-z0-9._-]*$/.test(user), `Override for ${host}: user must be a non-empty user name. Got ${pyRepr(user)}`);
+      check(
+        typeof user === 'string' && /^[A-Za-z0-9._][A-Za-z0-9._-]*$/.test(user),
+        `Override for ${host}: user must be a non-empty user name. Got ${pyRepr(user)}`,
+      );
     }
   }
 }
@@ -64,11 +89,21 @@ export const SSH_RULES: readonly Rule[] = [
   rule('validate_agent_list', ['agent_list'], (a) => void validateIpList(a.agent_list!)),
   rule('validate_public_agent_list', ['public_agent_list'], (a) => void validateIpList(a.public_agent_list!)),
   rule('validate_master_list', ['master_list'], (a) => void validateIpList(a.master_list!)),
-  rule('compare_lists(master_list, agent_list)', ['master_list', 'agent_list'], (a) => compareLists(a.master_list!, a.agent_list!)),
-  rule('compare_lists(master_list, public_agent_list)', ['master_list', 'public_agent_list'], (a) => compareLists(a.master_list!, a.public_agent_list!)),
-  rule('compare_lists(agent_list, public_agent_list)', ['agent_list', 'public_agent_list'], (a) => compareLists(a.agent_list!, a.public_agent_list!)),
-  rule('validate_ssh_port', ['ssh_port'], (a) => validateIntInRange(a.ssh_port!, SSH_LIMITS.sshPort.min, SSH_LIMITS.sshPort.max)),
-  rule('validate_ssh_parallelism', ['ssh_parallelism'], (a) => validateIntInRange(a.ssh_parallelism!, SSH_LIMITS.sshParallelism.min, SSH_LIMITS.sshParallelism.max)),
+  rule('compare_lists(master_list, agent_list)', ['master_list', 'agent_list'], (a) =>
+    compareLists(a.master_list!, a.agent_list!),
+  ),
+  rule('compare_lists(master_list, public_agent_list)', ['master_list', 'public_agent_list'], (a) =>
+    compareLists(a.master_list!, a.public_agent_list!),
+  ),
+  rule('compare_lists(agent_list, public_agent_list)', ['agent_list', 'public_agent_list'], (a) =>
+    compareLists(a.agent_list!, a.public_agent_list!),
+  ),
+  rule('validate_ssh_port', ['ssh_port'], (a) =>
+    validateIntInRange(a.ssh_port!, SSH_LIMITS.sshPort.min, SSH_LIMITS.sshPort.max),
+  ),
+  rule('validate_ssh_parallelism', ['ssh_parallelism'], (a) =>
+    validateIntInRange(a.ssh_parallelism!, SSH_LIMITS.sshParallelism.min, SSH_LIMITS.sshParallelism.max),
+  ),
   rule('validate_process_timeout', ['process_timeout'], validateProcessTimeout),
   rule(
     'validate_ssh_host_overrides',

@@ -32,7 +32,9 @@ export function loadSchema(): ConfigSchema {
   return schemaCache;
 }
 
-type Validate = ((data: unknown) => boolean) & { errors?: Array<{ instancePath: string; keyword: string; message?: string }> | null };
+type Validate = ((data: unknown) => boolean) & {
+  errors?: Array<{ instancePath: string; keyword: string; message?: string }> | null;
+};
 let validator: Validate | undefined;
 
 async function compiled(): Promise<Validate> {
@@ -62,13 +64,20 @@ export async function schemaProblems(doc: Record<string, unknown>): Promise<Map<
   if (!validate(doc)) {
     for (const e of validate.errors ?? []) {
       if (e.keyword === 'additionalProperties' || e.keyword === 'required' || e.instancePath === '') continue;
-      const key = decodeURIComponent(e.instancePath.split('/')[1] ?? '').replace(/~1/g, '/').replace(/~0/g, '~');
+      const key = decodeURIComponent(e.instancePath.split('/')[1] ?? '')
+        .replace(/~1/g, '/')
+        .replace(/~0/g, '~');
       const path = e.instancePath.split('/').slice(2).join('/');
-      const text = e.keyword === 'not' && path === '' ? 'is calculated by DC/OS; remove it' : `${path ? `${path} ` : ''}${e.message ?? e.keyword}`;
+      const text =
+        e.keyword === 'not' && path === ''
+          ? 'is calculated by DC/OS; remove it'
+          : `${path ? `${path} ` : ''}${e.message ?? e.keyword}`;
       const list = out.get(key) ?? [];
       if (!list.includes(text)) list.push(text);
       out.set(key, list);
     }
   }
-  return new Map([...out].map(([k, msgs]) => [k, `Does not match schema/config.schema.json (--strict): ${msgs.join('; ')}`]));
+  return new Map(
+    [...out].map(([k, msgs]) => [k, `Does not match schema/config.schema.json (--strict): ${msgs.join('; ')}`]),
+  );
 }

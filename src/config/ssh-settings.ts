@@ -116,7 +116,8 @@ function intArg(args: Arguments, key: string, limit: IntLimit): number {
   const text = args[key];
   if (text === undefined || text === '') return limit.default;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < limit.min) throw new TypeError(`finalized argument ${key} is not an integer >= ${limit.min}: ${text}`);
+  if (!Number.isInteger(n) || n < limit.min)
+    throw new TypeError(`finalized argument ${key} is not an integer >= ${limit.min}: ${text}`);
   return n;
 }
 

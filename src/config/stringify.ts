@@ -3,7 +3,15 @@
  * int → decimal, list/dict → Python `json.dumps` text (", " and ": " separators, non-ASCII escaped),
  * str as is. Where the original crashed (null, float, dates, …) we return a clear message for the key instead.
  */
-import { PyDict, PyFloat, PyJsonTypeError, pyFloatRepr, pyJsonDumps, PyTimestamp, type PyValue } from '../pycompat/py.js';
+import {
+  PyDict,
+  PyFloat,
+  PyJsonTypeError,
+  pyFloatRepr,
+  pyJsonDumps,
+  PyTimestamp,
+  type PyValue,
+} from '../pycompat/py.js';
 
 export type Stringified = { ok: true; value: string } | { ok: false; message: string };
 
@@ -29,7 +37,10 @@ export function stringifyValue(value: PyValue): Stringified {
       return { ok: true, value: pyJsonDumps(value) };
     } catch (err) {
       if (!(err instanceof PyJsonTypeError)) throw err;
-      return { ok: false, message: `Cannot be turned into JSON: ${err.message.replace('datetime', 'date (quote it)')}` };
+      return {
+        ok: false,
+        message: `Cannot be turned into JSON: ${err.message.replace('datetime', 'date (quote it)')}`,
+      };
     }
   }
   return { ok: false, message: 'Unsupported value type' };

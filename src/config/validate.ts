@@ -60,9 +60,14 @@ export async function judgeConfig(opts: JudgeOptions): Promise<ValidationResult>
 }
 
 /** The document judgeConfigSync last loaded, kept for the --strict schema pass (which is async: ajv loads lazily). */
-let lastDocument: { values: Record<string, unknown>; file: string; positions: Map<string, { line: number; column: number }> } | undefined;
+let lastDocument:
+  | { values: Record<string, unknown>; file: string; positions: Map<string, { line: number; column: number }> }
+  | undefined;
 
-async function addSchemaProblems(result: ValidationResult, doc: NonNullable<typeof lastDocument>): Promise<ValidationResult> {
+async function addSchemaProblems(
+  result: ValidationResult,
+  doc: NonNullable<typeof lastDocument>,
+): Promise<ValidationResult> {
   const { schemaProblems } = await import('./schema.js');
   const problems = await schemaProblems(doc.values);
   const blamed = new Set([...result.errors, ...result.warnings].map((i) => i.key));
@@ -88,9 +93,15 @@ export function judgeConfigSync(opts: JudgeOptions): ValidationResult {
   } catch (err) {
     if (err instanceof InputFileError && err.problem === 'missing') {
       // Run from inside genconf/ (a config.yaml right here): say how to point at it.
-      const inside = path.resolve(opts.genconfDir) !== process.cwd() && existsSync(path.join(process.cwd(), 'config.yaml'));
-      const hint = inside ? ` There is a config.yaml in the current directory: run from its parent directory, or pass --genconf-dir .` : '';
-      return fileIssue(shown, `No config file found at ${shown}. See the DC/OS documentation for the available configuration options.${hint}`);
+      const inside =
+        path.resolve(opts.genconfDir) !== process.cwd() && existsSync(path.join(process.cwd(), 'config.yaml'));
+      const hint = inside
+        ? ` There is a config.yaml in the current directory: run from its parent directory, or pass --genconf-dir .`
+        : '';
+      return fileIssue(
+        shown,
+        `No config file found at ${shown}. See the DC/OS documentation for the available configuration options.${hint}`,
+      );
     }
     const why =
       err instanceof TypeError
@@ -152,7 +163,13 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
       // config of 50,000 unknown keys stays linear.
       // A key not shaped like any configuration key may be data (a hash, a token): it is never echoed back.
       if (!KEY_SHAPE.test(key)) {
-        (opts.strict ? errors : warnings).push({ key: shownKey(key, line), message: 'Unknown key (not a configuration key name; its text is not shown); DC/OS 1.11 ignores it', file, line, column });
+        (opts.strict ? errors : warnings).push({
+          key: shownKey(key, line),
+          message: 'Unknown key (not a configuration key name; its text is not shown); DC/OS 1.11 ignores it',
+          file,
+          line,
+          column,
+        });
         continue;
       }
       const hint = unknownSeen++ < SUGGEST_FIRST ? suggestKey(key) : undefined;
@@ -162,7 +179,11 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
   }
 
   const ssh = opts.target === 'ssh';
-  const entries: Entry[] = [...dcosEntries({ baseDir: opts.baseDir, genconfDir: opts.genconfDir }), GENCONF_OWN_ENTRY, ...(ssh ? [SSH_ENTRY] : [])];
+  const entries: Entry[] = [
+    ...dcosEntries({ baseDir: opts.baseDir, genconfDir: opts.genconfDir }),
+    GENCONF_OWN_ENTRY,
+    ...(ssh ? [SSH_ENTRY] : []),
+  ];
   const targets: TargetSpec[] = ssh ? [DCOS_TARGET, GENCONF_OWN_TARGET, SSH_TARGET] : [DCOS_TARGET, GENCONF_OWN_TARGET];
   const resolution = new Resolver(entries, user, targets).resolve();
 
@@ -174,13 +195,17 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
     const blamed = owner !== undefined && !(key in user) ? owner : key;
     ruleIssues.push(located(blamed, message));
   }
-  const sshKey = opts.target === 'ssh' && opts.checkSshKey === true && !failedKeys.has('ssh_key_path') ? sshKeyIssue(user, opts) : undefined;
+  const sshKey =
+    opts.target === 'ssh' && opts.checkSshKey === true && !failedKeys.has('ssh_key_path')
+      ? sshKeyIssue(user, opts)
+      : undefined;
   if (sshKey !== undefined) ruleIssues.push(located('ssh_key_path', sshKey));
   const faultDomain = faultDomainIssue(user, opts);
   if (faultDomain !== undefined) ruleIssues.push(located('fault_domain_detect_filename', faultDomain));
   for (const w of typeIssues(loaded.keys)) (opts.strict ? errors : warnings).push(located(w.key, w.message));
   for (const key of resolution.unset) {
-    if (!failedKeys.has(key) && !resolution.messages.has(key)) ruleIssues.push(located(key, `Must set ${key}, no way to calculate value.`));
+    if (!failedKeys.has(key) && !resolution.messages.has(key))
+      ruleIssues.push(located(key, `Must set ${key}, no way to calculate value.`));
   }
   errors.push(...ruleIssues);
   sortByPosition(errors);
@@ -193,14 +218,25 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
   for (const [k, v] of resolution.values) if (!drop.has(k) && isKnownKey(k)) args[k] = v;
   const runnerProblem = addRunnerArguments(args, user, opts);
   if (runnerProblem) return { valid: false, errors: [located(runnerProblem.key, runnerProblem.message)], warnings };
-  return { valid: true, errors, warnings, args, userArgs: user, ...(ssh ? { ssh: sshSettings(args, opts.sshFlags) } : {}) };
+  return {
+    valid: true,
+    errors,
+    warnings,
+    args,
+    userArgs: user,
+    ...(ssh ? { ssh: sshSettings(args, opts.sshFlags) } : {}),
+  };
 }
 
 /**
  * Arguments beyond what 1.11's genconf target resolved: the SSH keys (validated only for the SSH target, taken
  * as given or defaulted for --genconf), the SSH key as an absolute path, and the fault-domain script text.
  */
-function addRunnerArguments(args: Record<string, string>, user: Record<string, string>, opts: JudgeOptions): { key: string; message: string } | undefined {
+function addRunnerArguments(
+  args: Record<string, string>,
+  user: Record<string, string>,
+  opts: JudgeOptions,
+): { key: string; message: string } | undefined {
   const defaults = SSH_ENTRY.default as Record<string, string>;
   for (const key of SSH_KEYS) {
     if (args[key] === undefined) {
@@ -214,7 +250,12 @@ function addRunnerArguments(args: Record<string, string>, user: Record<string, s
   try {
     args.fault_domain_detect_contents = readOptional(resolveConfigFile(fdFile, ctx).full);
   } catch (err) {
-    const why = err instanceof InputFileError ? err.reason : err instanceof TypeError ? 'is not UTF-8 text' : (err as Error).message;
+    const why =
+      err instanceof InputFileError
+        ? err.reason
+        : err instanceof TypeError
+          ? 'is not UTF-8 text'
+          : (err as Error).message;
     return { key: 'fault_domain_detect_filename', message: `fault-domain-detect script \`${fdFile}\` ${why}` };
   }
   return undefined;
@@ -234,7 +275,9 @@ function faultDomainIssue(user: Record<string, string>, opts: JudgeOptions): str
   const written = user.fault_domain_detect_filename;
   if (written === undefined) return undefined;
   const why = explainMissing(written, { baseDir: opts.baseDir, genconfDir: opts.genconfDir });
-  return why === undefined ? undefined : `fault domain script \`${written}\` must exist: ${why}; remove the key to build without a fault domain`;
+  return why === undefined
+    ? undefined
+    : `fault domain script \`${written}\` must exist: ${why}; remove the key to build without a fault domain`;
 }
 
 /**

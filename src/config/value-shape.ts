@@ -20,7 +20,8 @@ function typesOf(spec: Record<string, unknown>): string[] {
   else if (Array.isArray(t)) out.push(...t.filter((x): x is string => typeof x === 'string'));
   for (const alt of ['oneOf', 'anyOf'] as const) {
     const list = spec[alt];
-    if (Array.isArray(list)) for (const s of list) if (s && typeof s === 'object') out.push(...typesOf(s as Record<string, unknown>));
+    if (Array.isArray(list))
+      for (const s of list) if (s && typeof s === 'object') out.push(...typesOf(s as Record<string, unknown>));
   }
   return out;
 }
@@ -38,7 +39,9 @@ function scalarOnlyKeys(): Set<string> {
 }
 
 /** One issue per key that holds a list or a mapping where a single value belongs. */
-export function typeIssues(keys: ReadonlyArray<{ key: string; value: PyValue }>): Array<{ key: string; message: string }> {
+export function typeIssues(
+  keys: ReadonlyArray<{ key: string; value: PyValue }>,
+): Array<{ key: string; message: string }> {
   const scalar = scalarOnlyKeys();
   const out: Array<{ key: string; message: string }> = [];
   for (const { key, value } of keys) {
@@ -47,13 +50,15 @@ export function typeIssues(keys: ReadonlyArray<{ key: string; value: PyValue }>)
     if (!scalar.has(key)) continue;
     let text: string;
     if (SECRET.test(key)) text = list ? 'of the list' : 'of the mapping';
-    else try {
-      text = pyJsonDumps(value);
-    } catch {
-      text = list ? 'a list' : 'a mapping';
-    }
+    else
+      try {
+        text = pyJsonDumps(value);
+      } catch {
+        text = list ? 'a list' : 'a mapping';
+      }
     if (text.length > 80) text = `${text.slice(0, 77)}...`;
-    const example = list && value.length > 0 && typeof value[0] === 'string' ? ` (for example \`${key}: ${value[0]}\`)` : '';
+    const example =
+      list && value.length > 0 && typeof value[0] === 'string' ? ` (for example \`${key}: ${value[0]}\`)` : '';
     out.push({
       key,
       message:

@@ -22,7 +22,8 @@ export type LoadResult =
 const BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
 const FLOAT =
   /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
-const INT = /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
+const INT =
+  /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
 const NULL = /^(?:~|null|Null|NULL|)$/;
 const TIMESTAMP =
   /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/;
@@ -103,7 +104,14 @@ interface AliasBudget {
 
 class AliasBombError extends YamlShapeError {}
 
-function convert(node: unknown, doc: ReturnType<typeof parseDocument>, depth: number, seen: Set<unknown>, budget: AliasBudget, inAlias = false): PyValue {
+function convert(
+  node: unknown,
+  doc: ReturnType<typeof parseDocument>,
+  depth: number,
+  seen: Set<unknown>,
+  budget: AliasBudget,
+  inAlias = false,
+): PyValue {
   if (depth > MAX_DEPTH) throw new YamlShapeError(`nesting deeper than ${MAX_DEPTH} levels`);
   if (inAlias && ++budget.used > MAX_ALIAS_EXPANSION) {
     throw new AliasBombError(
@@ -136,11 +144,15 @@ function convert(node: unknown, doc: ReturnType<typeof parseDocument>, depth: nu
         for (const [k, v] of mergeSources(pair.value, doc, depth, seen, budget, inAlias)) merged.push([k, v]);
         continue;
       }
-      own.push([convert(keyNode, doc, depth + 1, seen, budget, inAlias), convert(pair.value, doc, depth + 1, seen, budget, inAlias)]);
+      own.push([
+        convert(keyNode, doc, depth + 1, seen, budget, inAlias),
+        convert(pair.value, doc, depth + 1, seen, budget, inAlias),
+      ]);
     }
     // PyYAML puts merged pairs first, so the mapping's own keys win.
     for (const [k, v] of [...merged, ...own]) {
-      if (Array.isArray(k) || k instanceof PyDict) throw new YamlShapeError('a mapping key cannot be a list or a mapping');
+      if (Array.isArray(k) || k instanceof PyDict)
+        throw new YamlShapeError('a mapping key cannot be a list or a mapping');
       dict.set(k, v);
     }
     seen.delete(node);
@@ -194,7 +206,8 @@ function convertScalar(node: Scalar): PyValue {
     }
   }
   // PyYAML resolves a plain `=` to the `value` tag, which it has no constructor for.
-  if (node.type === 'PLAIN' && tag !== '!' && text === '=') throw new YamlShapeError("could not determine a constructor for the tag 'tag:yaml.org,2002:value'");
+  if (node.type === 'PLAIN' && tag !== '!' && text === '=')
+    throw new YamlShapeError("could not determine a constructor for the tag 'tag:yaml.org,2002:value'");
   if (node.type === 'PLAIN' && tag !== '!') return resolvePlain(text);
   return text;
 }
@@ -211,36 +224,70 @@ export function loadConfigText(text: string): LoadResult {
     const line = before.split('\n').length;
     const column = bad.index - before.lastIndexOf('\n');
     const code = bad[0].codePointAt(0)!.toString(16).padStart(4, '0');
-    return { ok: false, message: `Invalid YAML: unacceptable character #x${code}: special characters are not allowed`, line, column };
+    return {
+      ok: false,
+      message: `Invalid YAML: unacceptable character #x${code}: special characters are not allowed`,
+      line,
+      column,
+    };
   }
   const lineCounter = new LineCounter();
   let doc: ReturnType<typeof parseDocument>;
   try {
-    doc = parseDocument(text, { version: '1.1', schema: 'failsafe', lineCounter, uniqueKeys: false, prettyErrors: false, keepSourceTokens: false });
+    doc = parseDocument(text, {
+      version: '1.1',
+      schema: 'failsafe',
+      lineCounter,
+      uniqueKeys: false,
+      prettyErrors: false,
+      keepSourceTokens: false,
+    });
   } catch (err) {
     return { ok: false, message: `Invalid YAML: ${err instanceof Error ? err.message : String(err)}` };
   }
   // PyYAML takes `#` right after a closing quote or bracket as a comment; `yaml` composes the same document
   // but complains, so that complaint alone is not an error here.
-  const firstError = doc.errors.find((e) => !e.message.startsWith('Comments must be separated from other tokens by white space'));
+  const firstError = doc.errors.find(
+    (e) => !e.message.startsWith('Comments must be separated from other tokens by white space'),
+  );
   if (firstError) {
     const pos = firstError.linePos?.[0] ?? lineCounter.linePos(firstError.pos[0]);
-    return { ok: false, message: `Invalid YAML: ${firstError.message.split('\n')[0]}`, line: pos?.line, column: pos?.col };
+    return {
+      ok: false,
+      message: `Invalid YAML: ${firstError.message.split('\n')[0]}`,
+      line: pos?.line,
+      column: pos?.col,
+    };
   }
   const tagWarning = doc.warnings.find((w) => /tag/i.test(w.message));
   if (tagWarning) {
     const pos = tagWarning.linePos?.[0] ?? lineCounter.linePos(tagWarning.pos[0]);
-    return { ok: false, message: `Invalid YAML: ${tagWarning.message.split('\n')[0]}`, line: pos?.line, column: pos?.col };
+    return {
+      ok: false,
+      message: `Invalid YAML: ${tagWarning.message.split('\n')[0]}`,
+      line: pos?.line,
+      column: pos?.col,
+    };
   }
   const tab = strayTab(text, doc);
   if (tab !== undefined) {
     const pos = lineCounter.linePos(tab);
-    return { ok: false, message: "Invalid YAML: found character '\\t' that cannot start any token", line: pos.line, column: pos.col };
+    return {
+      ok: false,
+      message: "Invalid YAML: found character '\\t' that cannot start any token",
+      line: pos.line,
+      column: pos.col,
+    };
   }
   const root = doc.contents;
-  const isEmptyScalar = root === null || (isScalar(root) && root.type === 'PLAIN' && (root.source ?? '') === '' && !root.tag);
+  const isEmptyScalar =
+    root === null || (isScalar(root) && root.type === 'PLAIN' && (root.source ?? '') === '' && !root.tag);
   if (isEmptyScalar) {
-    return { ok: false, message: 'The file is empty; it must be a mapping of configuration keys to values (for example `cluster_name: my-cluster`)' };
+    return {
+      ok: false,
+      message:
+        'The file is empty; it must be a mapping of configuration keys to values (for example `cluster_name: my-cluster`)',
+    };
   }
   if (!isMap(root)) {
     const pos = root.range ? lineCounter.linePos(root.range[0]) : undefined;
@@ -288,7 +335,12 @@ export function loadConfigText(text: string): LoadResult {
       }
       keyValue = convert(keyNode, doc, 0, seen, budget);
     } catch (err) {
-      problems.push({ key: keyText(keyNode), message: `Invalid YAML: ${(err as Error).message}`, line: pos.line, column: pos.col });
+      problems.push({
+        key: keyText(keyNode),
+        message: `Invalid YAML: ${(err as Error).message}`,
+        line: pos.line,
+        column: pos.col,
+      });
       continue;
     }
     if (typeof keyValue !== 'string') {
@@ -315,7 +367,9 @@ export function loadConfigText(text: string): LoadResult {
  * A key written twice: PyYAML (and so 1.11) silently kept the last value, even the one the operator did not
  * mean. Here it is an error, located at every line that sets the key, whatever the rule set or --strict.
  */
-function duplicateProblems(lines: Map<string, Array<[number, number]>>): Array<{ key: string; message: string; line: number; column: number }> {
+function duplicateProblems(
+  lines: Map<string, Array<[number, number]>>,
+): Array<{ key: string; message: string; line: number; column: number }> {
   const out: Array<{ key: string; message: string; line: number; column: number }> = [];
   for (const [key, where] of lines) {
     if (where.length < 2) continue;

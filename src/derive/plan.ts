@@ -91,7 +91,11 @@ export function hostLabel(address: string, port: number): string {
 export function planCluster(settings: SshSettings, options: PlanOptions = {}): ClusterPlan {
   const allHosts: PlannedHost[] = settings.hosts.map((h, index) => {
     const resolved = options.ssh
-      ? resolveHostSsh(h.address, h.override, { ...options.ssh, defaultUser: settings.user, defaultPort: settings.port })
+      ? resolveHostSsh(h.address, h.override, {
+          ...options.ssh,
+          defaultUser: settings.user,
+          defaultPort: settings.port,
+        })
       : undefined;
     const port = resolved?.port ?? h.port;
     return {

@@ -70,7 +70,11 @@ export class InstallerSplitter extends Transform {
 }
 
 function noEof(file: string, where: string): ImportError {
-  return new ImportError(`not a DC/OS installer: no #EOF# line in ${where}${file}`, file, 'pass the official dcos_generate_config.sh (a bash script with the image appended after #EOF#)');
+  return new ImportError(
+    `not a DC/OS installer: no #EOF# line in ${where}${file}`,
+    file,
+    'pass the official dcos_generate_config.sh (a bash script with the image appended after #EOF#)',
+  );
 }
 
 /** Facts the script states: `# variant: <v>` on its second line. */
@@ -87,7 +91,11 @@ export function wrapperExports(text: string): Map<string, string> {
     const m = /^\s*export\s+([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
     if (!m) continue;
     let v = m[2]!.trim();
-    if ((v.startsWith('"') && v.endsWith('"') && v.length >= 2) || (v.startsWith("'") && v.endsWith("'") && v.length >= 2)) v = v.slice(1, -1);
+    if (
+      (v.startsWith('"') && v.endsWith('"') && v.length >= 2) ||
+      (v.startsWith("'") && v.endsWith("'") && v.length >= 2)
+    )
+      v = v.slice(1, -1);
     out.set(m[1]!, v);
   }
   return out;

@@ -156,7 +156,11 @@ export class ImageReader {
         cb(null, chunk);
       },
     });
-    await pipeline(stream as unknown as NodeJS.ReadableStream, tap, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+    await pipeline(
+      stream as unknown as NodeJS.ReadableStream,
+      tap,
+      createWriteStream(file, { flags: 'wx', mode: 0o600 }),
+    );
     const sha256 = hash.digest('hex');
     // A blob is named by its digest: a mismatch is corruption, reported by layer number when it is a layer.
     this.spooled.set(name, { file, sha256, size });
@@ -180,7 +184,11 @@ export class ImageReader {
   }
 
   /** Applies one layer to the tree; returns its sha256 unless `verified` (then it is not computed again). */
-  private async applyLayer(layer: Pick<PlannedLayer, 'n' | 'member' | 'gzip'>, source: EntryStream, verified = false): Promise<string | undefined> {
+  private async applyLayer(
+    layer: Pick<PlannedLayer, 'n' | 'member' | 'gzip'>,
+    source: EntryStream,
+    verified = false,
+  ): Promise<string | undefined> {
     const hash = createHash('sha256');
     const tap = new Transform({
       transform(chunk: Buffer, _e, cb) {
@@ -191,7 +199,11 @@ export class ImageReader {
     const where = `layer ${layer.n} (${layer.member})`;
     const extract = tarExtract();
     const stages: NodeJS.ReadWriteStream[] = [...(layer.gzip ? [createGunzip()] : []), ...(verified ? [] : [tap])];
-    const feed = pipeline([source as unknown as NodeJS.ReadableStream, ...stages, extract as unknown as NodeJS.WritableStream]);
+    const feed = pipeline([
+      source as unknown as NodeJS.ReadableStream,
+      ...stages,
+      extract as unknown as NodeJS.WritableStream,
+    ]);
     feed.catch(() => undefined);
     this.tree.beginLayer();
     try {
@@ -222,12 +234,17 @@ export class ImageReader {
     if (typeof cfgName !== 'string' || !Array.isArray(layers) || !layers.every((l) => typeof l === 'string')) {
       throw new ImportError('image: manifest.json is not a docker-save manifest ([{"Config": ..., "Layers": [...]}])');
     }
-    if ((doc as unknown[]).length > 1) this.log(`image: manifest.json lists ${(doc as unknown[]).length} images; using the first`);
+    if ((doc as unknown[]).length > 1)
+      this.log(`image: manifest.json lists ${(doc as unknown[]).length} images; using the first`);
     const cfg = await this.readJsonMember(normalizeEntryName(cfgName, 'manifest.json'));
     if (cfg === undefined) return; // the config comes later
-    const members = (layers).map((l) => normalizeEntryName(l, 'manifest.json'));
+    const members = layers.map((l) => normalizeEntryName(l, 'manifest.json'));
     this.layout = members.some((m) => m.startsWith('blobs/')) ? 'oci' : 'docker-save';
-    this.setPlan(members.map((m) => ({ member: m, gzip: false })), cfg, cfgName);
+    this.setPlan(
+      members.map((m) => ({ member: m, gzip: false })),
+      cfg,
+      cfgName,
+    );
   }
 
   private async planFromOciIndex(doc: unknown): Promise<void> {
@@ -239,17 +256,20 @@ export class ImageReader {
       const digest = m?.manifests?.[0]?.digest;
       if (typeof digest !== 'string') throw new ImportError('image: index.json names no image manifest');
       manifest = await this.readJsonMember(blobPath(digest));
-      if (manifest === undefined) throw new ImportError(`image: the manifest blob ${digest} named by index.json is missing`);
+      if (manifest === undefined)
+        throw new ImportError(`image: the manifest blob ${digest} named by index.json is missing`);
     }
     const m = manifest as { config?: { digest?: unknown }; layers?: { digest?: unknown; mediaType?: unknown }[] };
-    if (typeof m?.config?.digest !== 'string' || !Array.isArray(m.layers)) throw new ImportError('image: the OCI image manifest has no config or layers');
+    if (typeof m?.config?.digest !== 'string' || !Array.isArray(m.layers))
+      throw new ImportError('image: the OCI image manifest has no config or layers');
     const cfg = await this.readJsonMember(blobPath(m.config.digest));
     if (cfg === undefined) throw new ImportError(`image: the config blob ${m.config.digest} is missing`);
     this.layout = 'oci';
     const layers = m.layers.map((l) => {
       if (typeof l.digest !== 'string') throw new ImportError('image: an OCI layer has no digest');
       const type = typeof l.mediaType === 'string' ? l.mediaType : '';
-      if (/zstd/.test(type)) throw new ImportError(`image: layer ${l.digest} is zstd-compressed, which this import does not read`);
+      if (/zstd/.test(type))
+        throw new ImportError(`image: layer ${l.digest} is zstd-compressed, which this import does not read`);
       return { member: blobPath(l.digest), gzip: /gzip/.test(type) };
     });
     this.setPlan(layers, cfg, m.config.digest);
@@ -261,13 +281,17 @@ export class ImageReader {
       throw new ImportError(`image: config ${cfgName} has no rootfs.diff_ids list of sha256 digests`);
     }
     if (ids.length !== layers.length) {
-      throw new ImportError(`image: the manifest lists ${layers.length} layers but config ${cfgName} has ${ids.length} diff_ids`);
+      throw new ImportError(
+        `image: the manifest lists ${layers.length} layers but config ${cfgName} has ${ids.length} diff_ids`,
+      );
     }
     this.plan = layers.map((l, i) => ({ n: i + 1, member: l.member, gzip: l.gzip, diffId: ids[i] as string }));
     this.chained.forEach((c, i) => {
       const p = this.plan![i];
       if (p?.member !== c.member) {
-        throw new ImportError(`image: the layers' parent ids put ${c.member} at layer ${i + 1}, but manifest.json puts ${p?.member ?? 'nothing'} there`);
+        throw new ImportError(
+          `image: the layers' parent ids put ${c.member} at layer ${i + 1}, but manifest.json puts ${p?.member ?? 'nothing'} there`,
+        );
       }
       checkDigest(p, c.sha256);
     });
@@ -290,7 +314,9 @@ export class ImageReader {
 
 function checkDigest(layer: PlannedLayer, hex: string): void {
   if (`sha256:${hex}` !== layer.diffId) {
-    throw new ImportError(`layer ${layer.n} checksum mismatch: ${layer.member} hashes to sha256:${hex} but the image config says ${layer.diffId}`);
+    throw new ImportError(
+      `layer ${layer.n} checksum mismatch: ${layer.member} hashes to sha256:${hex} but the image config says ${layer.diffId}`,
+    );
   }
 }
 

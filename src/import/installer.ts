@@ -43,7 +43,10 @@ export interface ImportResult {
 export async function importInstaller(opts: ImportOptions): Promise<ImportResult> {
   const log = opts.log ?? (() => undefined);
   const st = await stat(opts.file).catch((err: NodeJS.ErrnoException) => {
-    throw new ImportError(`cannot read installer ${opts.file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`, opts.file);
+    throw new ImportError(
+      `cannot read installer ${opts.file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`,
+      opts.file,
+    );
   });
   if (!st.isFile()) throw new ImportError(`installer ${opts.file} is not a file`, opts.file);
   const targetExists = await stat(opts.target).then(
@@ -51,7 +54,11 @@ export async function importInstaller(opts: ImportOptions): Promise<ImportResult
     () => false,
   );
   if (targetExists && !opts.force) {
-    throw new ImportError(`artifacts directory ${opts.target} already exists`, opts.target, 'pass --force to replace it (atomically, once the import succeeded)');
+    throw new ImportError(
+      `artifacts directory ${opts.target} already exists`,
+      opts.target,
+      'pass --force to replace it (atomically, once the import succeeded)',
+    );
   }
   const parent = path.dirname(opts.target);
   await mkdir(parent, { recursive: true });
@@ -72,7 +79,12 @@ export async function importInstaller(opts: ImportOptions): Promise<ImportResult
       throw explain(err, splitter, opts, parent);
     }
     await tree.checkLinks();
-    const record = await checkImported(tree, { installerName: path.basename(opts.file), imageName, layout: image.layout, script: splitter.scriptText });
+    const record = await checkImported(tree, {
+      installerName: path.basename(opts.file),
+      imageName,
+      layout: image.layout,
+      script: splitter.scriptText,
+    });
     await writeFile(path.join(out, RECORD_NAME), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o644 });
     await tree.finish();
     if (opts.signal?.aborted) throw new InterruptedError();
@@ -107,11 +119,19 @@ async function readInstaller(
       const h = entry.header as typeof entry.header & { byteOffset?: number };
       lastEnd = (h.byteOffset ?? 0) + Math.ceil((h.size ?? 0) / 512) * 512;
       const name = entry.header.name.replace(/^(\.\/)+/, '');
-      if (imageName === undefined && (entry.header.type === 'file' || entry.header.type === 'contiguous-file') && name.endsWith('.tar') && !name.includes('/')) {
+      if (
+        imageName === undefined &&
+        (entry.header.type === 'file' || entry.header.type === 'contiguous-file') &&
+        name.endsWith('.tar') &&
+        !name.includes('/')
+      ) {
         imageName = name;
         log(`image: reading ${name}`);
         const inner = tarExtract();
-        const innerFeed = pipeline(entry as unknown as NodeJS.ReadableStream, inner as unknown as NodeJS.WritableStream);
+        const innerFeed = pipeline(
+          entry as unknown as NodeJS.ReadableStream,
+          inner as unknown as NodeJS.WritableStream,
+        );
         innerFeed.catch(() => undefined);
         try {
           for await (const member of inner) await reader.member(member.header, member);
@@ -138,7 +158,8 @@ async function readInstaller(
     throw feedErr instanceof GenconfError || isEndOfData(feedErr) ? feedErr : err;
   }
   if (!splitter.payloadComplete(lastEnd)) throw new Truncated();
-  if (imageName === undefined) throw new ImportError(`not a DC/OS installer: no image tar after the #EOF# line of ${file}`);
+  if (imageName === undefined)
+    throw new ImportError(`not a DC/OS installer: no image tar after the #EOF# line of ${file}`);
   return { image: await reader.finish(), imageName };
 }
 
@@ -163,7 +184,10 @@ function explain(err: unknown, splitter: InstallerSplitter, opts: ImportOptions,
       'download the installer again (compare its size and checksum with the published ones)',
     );
   }
-  return new ImportError(`${opts.file}: corrupt installer at about byte ${splitter.bytesIn}: ${(err as Error).message}`, opts.file);
+  return new ImportError(
+    `${opts.file}: corrupt installer at about byte ${splitter.bytesIn}: ${(err as Error).message}`,
+    opts.file,
+  );
 }
 
 function explainFs(err: unknown, parent: string): unknown {

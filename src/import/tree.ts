@@ -35,7 +35,8 @@ const MAX_NODES = 1_000_000;
 export function normalizeEntryName(raw: string, where: string): string {
   if (raw.startsWith('/')) throw new ImportError(`${where}: entry '${raw}' has an absolute path; refusing it`);
   const parts = raw.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) throw new ImportError(`${where}: entry '${raw}' climbs out of the tree with '..'; refusing it`);
+  if (parts.includes('..'))
+    throw new ImportError(`${where}: entry '${raw}' climbs out of the tree with '..'; refusing it`);
   return parts.join('/');
 }
 
@@ -59,7 +60,8 @@ export class ImageTree {
 
   /** Where an image path in a kept tree lives on disk. */
   diskPath(imagePath: string): string {
-    if (imagePath === 'artifacts' || imagePath === 'gen_extra') return imagePath === 'artifacts' ? this.root : path.join(this.root, 'gen_extra');
+    if (imagePath === 'artifacts' || imagePath === 'gen_extra')
+      return imagePath === 'artifacts' ? this.root : path.join(this.root, 'gen_extra');
     if (imagePath.startsWith('artifacts/')) return path.join(this.root, imagePath.slice('artifacts/'.length));
     return path.join(this.root, imagePath);
   }
@@ -74,7 +76,10 @@ export class ImageTree {
 
   /** Files of a kept tree (image paths, sorted). */
   files(root: 'artifacts' | 'gen_extra'): string[] {
-    return [...this.nodes].filter(([p, k]) => k !== 'dir' && under(p, root)).map(([p]) => p).sort();
+    return [...this.nodes]
+      .filter(([p, k]) => k !== 'dir' && under(p, root))
+      .map(([p]) => p)
+      .sort();
   }
 
   beginLayer(): void {
@@ -95,7 +100,8 @@ export class ImageTree {
       const kept = keptRoot(p);
       if (kept === undefined) {
         if (isSpecial(p) && header.type === 'file') {
-          if ((header.size ?? 0) > SPECIAL_MAX) throw new ImportError(`${where}: ${p} is larger than ${SPECIAL_MAX} bytes`);
+          if ((header.size ?? 0) > SPECIAL_MAX)
+            throw new ImportError(`${where}: ${p} is larger than ${SPECIAL_MAX} bytes`);
           consumed = true;
           this.specials.set(p, await readAll(stream));
           this.markWritten(p);
@@ -104,7 +110,10 @@ export class ImageTree {
         }
         return;
       }
-      if (p.startsWith('artifacts/') && RESERVED_NAMES.some((r) => p === `artifacts/${r}` || p.startsWith(`artifacts/${r}/`))) {
+      if (
+        p.startsWith('artifacts/') &&
+        RESERVED_NAMES.some((r) => p === `artifacts/${r}` || p.startsWith(`artifacts/${r}/`))
+      ) {
         throw new ImportError(`${where}: the image has /${p}, a name the import writes itself; refusing it`);
       }
       consumed = true;
@@ -115,12 +124,14 @@ export class ImageTree {
   }
 
   private async write(p: string, kept: string, h: Header, stream: EntryStream, where: string): Promise<void> {
-    if (this.nodes.size >= MAX_NODES) throw new ImportError(`${where}: more than ${MAX_NODES} entries under /artifacts; refusing it`);
+    if (this.nodes.size >= MAX_NODES)
+      throw new ImportError(`${where}: more than ${MAX_NODES} entries under /artifacts; refusing it`);
     await this.ensureParents(p, kept, where);
     const disk = this.diskPath(p);
     const mode = (h.mode ?? 0o644) & 0o7777;
     const existing = this.nodes.get(p);
-    if (p === kept && h.type !== 'directory') throw new ImportError(`${where}: /${p} is not a directory in the image; refusing it`);
+    if (p === kept && h.type !== 'directory')
+      throw new ImportError(`${where}: /${p} is not a directory in the image; refusing it`);
     switch (h.type) {
       case 'directory': {
         if (existing !== undefined && existing !== 'dir') await this.removeNode(p);
@@ -134,7 +145,10 @@ export class ImageTree {
       case 'contiguous-file': {
         if (existing !== undefined) await this.removeNode(p);
         this.nodes.set(p, 'file');
-        await pipeline(stream as unknown as NodeJS.ReadableStream, createWriteStream(disk, { flags: 'wx', mode: 0o600 }));
+        await pipeline(
+          stream as unknown as NodeJS.ReadableStream,
+          createWriteStream(disk, { flags: 'wx', mode: 0o600 }),
+        );
         await chmod(disk, mode); // after writing: a read-only mode must not stop us, and the umask must not decide
         break;
       }
@@ -145,7 +159,8 @@ export class ImageTree {
           throw new ImportError(`${where}: link /${p} points to '${target}', outside the tree; refusing it`);
         }
         const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(p), target));
-        if (resolved !== kept && !under(resolved, kept)) throw new ImportError(`${where}: link /${p} points to '${target}', outside the tree; refusing it`);
+        if (resolved !== kept && !under(resolved, kept))
+          throw new ImportError(`${where}: link /${p} points to '${target}', outside the tree; refusing it`);
         if (existing !== undefined) await this.removeNode(p);
         await symlink(target, disk);
         this.nodes.set(p, 'symlink');
@@ -154,8 +169,10 @@ export class ImageTree {
       case 'link': {
         stream.resume();
         const target = normalizeEntryName(h.linkname ?? '', where);
-        if (!under(target, kept)) throw new ImportError(`${where}: hard link /${p} points to '/${target}', outside the tree; refusing it`);
-        if (this.nodes.get(target) !== 'file') throw new ImportError(`${where}: hard link /${p} points to '/${target}', which is not a file in the image`);
+        if (!under(target, kept))
+          throw new ImportError(`${where}: hard link /${p} points to '/${target}', outside the tree; refusing it`);
+        if (this.nodes.get(target) !== 'file')
+          throw new ImportError(`${where}: hard link /${p} points to '/${target}', which is not a file in the image`);
         if (existing !== undefined) await this.removeNode(p);
         await link(this.diskPath(target), disk);
         this.nodes.set(p, 'file');
@@ -163,7 +180,9 @@ export class ImageTree {
       }
       default:
         stream.resume();
-        throw new ImportError(`${where}: /${p} is a ${h.type ?? 'unknown'} entry; artifacts hold only files, directories and links`);
+        throw new ImportError(
+          `${where}: /${p} is a ${h.type ?? 'unknown'} entry; artifacts hold only files, directories and links`,
+        );
     }
     this.markWritten(p);
   }
@@ -181,7 +200,8 @@ export class ImageTree {
       if (!under(a, kept) && a !== kept) continue;
       const k = this.nodes.get(a);
       if (k === 'dir') continue;
-      if (k === 'symlink') throw new ImportError(`${where}: /${p} would be written through the link /${a}; refusing it`);
+      if (k === 'symlink')
+        throw new ImportError(`${where}: /${p} would be written through the link /${a}; refusing it`);
       if (k === 'file') await this.removeNode(a);
       if (a === kept && kept === 'artifacts') {
         // The output root itself exists already.
@@ -221,7 +241,8 @@ export class ImageTree {
 
   private async whiteout(target: string): Promise<void> {
     if (this.keep.has(target)) return; // a whiteout hides lower layers only
-    for (const s of [...this.specials.keys()]) if ((s === target || under(s, target)) && !this.written.has(s)) this.specials.delete(s);
+    for (const s of [...this.specials.keys()])
+      if ((s === target || under(s, target)) && !this.written.has(s)) this.specials.delete(s);
     for (const r of KEPT_ROOTS) {
       if (under(r, target)) await this.removeNode(r); // a whole parent of a kept tree goes, e.g. `.wh.artifacts`
     }
@@ -231,7 +252,9 @@ export class ImageTree {
   private async opaque(dir: string): Promise<void> {
     for (const s of [...this.specials.keys()]) if (under(s, dir) && !this.written.has(s)) this.specials.delete(s);
     // Shallowest first, so removing a directory takes its subtree with it once.
-    const victims = [...this.nodes.keys()].filter((q) => under(q, dir) && !this.keep.has(q)).sort((a, b) => a.length - b.length);
+    const victims = [...this.nodes.keys()]
+      .filter((q) => under(q, dir) && !this.keep.has(q))
+      .sort((a, b) => a.length - b.length);
     for (const q of victims) if (this.nodes.has(q)) await this.removeNode(q);
   }
 

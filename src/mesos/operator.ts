@@ -43,9 +43,14 @@ export function apiUrl(baseUrl: string): URL {
   try {
     u = new URL(baseUrl);
   } catch {
-    throw new GenconfError(`--master-url ${baseUrl} is not a URL`, ExitCode.USAGE, 'e.g. http://10.0.0.1:5050 or https://10.0.0.1/mesos');
+    throw new GenconfError(
+      `--master-url ${baseUrl} is not a URL`,
+      ExitCode.USAGE,
+      'e.g. http://10.0.0.1:5050 or https://10.0.0.1/mesos',
+    );
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new GenconfError(`--master-url ${baseUrl}: only http and https are supported`, ExitCode.USAGE);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new GenconfError(`--master-url ${baseUrl}: only http and https are supported`, ExitCode.USAGE);
   u.pathname = `${u.pathname.replace(/\/+$/, '')}/api/v1`;
   u.search = '';
   u.hash = '';
@@ -86,7 +91,13 @@ function post(url: URL, body: string, token: string | undefined, timeoutMs: numb
           }
           chunks.push(c);
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, ...(typeof res.headers.location === 'string' ? { location: res.headers.location } : {}), body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            ...(typeof res.headers.location === 'string' ? { location: res.headers.location } : {}),
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
         res.on('error', reject);
       },
     );
@@ -114,7 +125,11 @@ export class OperatorClient {
       try {
         a = await post(url, body, this.opts.token, this.timeoutMs);
       } catch (err) {
-        throw new OperatorError(`${String(call.type)} to ${url.origin}${url.pathname} failed: ${(err as Error).message}`, undefined, 'check --master-url and that the master is reachable from here');
+        throw new OperatorError(
+          `${String(call.type)} to ${url.origin}${url.pathname} failed: ${(err as Error).message}`,
+          undefined,
+          'check --master-url and that the master is reachable from here',
+        );
       }
       if (a.status >= 200 && a.status < 300) {
         this.url = url;
@@ -128,10 +143,24 @@ export class OperatorClient {
       const detail = a.body.trim().slice(0, 300);
       const where = `${url.origin}${url.pathname}`;
       if (a.status === 401 || a.status === 403) {
-        throw new OperatorError(`${where} refused ${String(call.type)} (${a.status}${a.status === 401 ? ' Unauthorized' : ' Forbidden'})`, a.status, this.opts.token === undefined ? 'give an ACS token with --dcos-token-file FILE or DCOS_ACS_TOKEN' : 'the ACS token was refused: log in again (dcos auth login) and pass the new token');
+        throw new OperatorError(
+          `${where} refused ${String(call.type)} (${a.status}${a.status === 401 ? ' Unauthorized' : ' Forbidden'})`,
+          a.status,
+          this.opts.token === undefined
+            ? 'give an ACS token with --dcos-token-file FILE or DCOS_ACS_TOKEN'
+            : 'the ACS token was refused: log in again (dcos auth login) and pass the new token',
+        );
       }
-      if (a.status === 503) throw new OperatorError(`${where}: no leading master (503)${detail ? `: ${detail}` : ''}`, a.status, 'wait for the masters to elect a leader and run again');
-      throw new OperatorError(`${where} answered ${String(call.type)} with ${a.status}${detail ? `: ${detail}` : ''}`, a.status);
+      if (a.status === 503)
+        throw new OperatorError(
+          `${where}: no leading master (503)${detail ? `: ${detail}` : ''}`,
+          a.status,
+          'wait for the masters to elect a leader and run again',
+        );
+      throw new OperatorError(
+        `${where} answered ${String(call.type)} with ${a.status}${detail ? `: ${detail}` : ''}`,
+        a.status,
+      );
     }
     throw new OperatorError(`${String(call.type)}: more than ${MAX_REDIRECTS} redirects from ${this.url.origin}`);
   }
@@ -164,5 +193,8 @@ export class OperatorClient {
 
 /** The agent registered for `address`: by hostname, or by the address in its pid (`slave(1)@<address>:5051`). */
 export function findAgent(agents: readonly MesosAgent[], address: string): MesosAgent | undefined {
-  return agents.find((a) => a.hostname === address) ?? agents.find((a) => a.pid !== undefined && a.pid.replace(/^[^@]*@/, '').replace(/:\d+$/, '') === address);
+  return (
+    agents.find((a) => a.hostname === address) ??
+    agents.find((a) => a.pid !== undefined && a.pid.replace(/^[^@]*@/, '').replace(/:\d+$/, '') === address)
+  );
 }

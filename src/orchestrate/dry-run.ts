@@ -60,11 +60,20 @@ function stepRecord(step: Step): DryRunStep {
     id: step.id,
     title: step.title,
     cleanup,
-    ...(cleanup ? { cleanupWhen: step.cleanup === 'after-abort' ? ('after-abort' as const) : ('always' as const) } : {}),
+    ...(cleanup
+      ? { cleanupWhen: step.cleanup === 'after-abort' ? ('after-abort' as const) : ('always' as const) }
+      : {}),
     timeout: { seconds: step.timeout.ms / 1000, option: step.timeout.option },
   };
   if (step.kind === 'put') {
-    return { ...base, put: { local: step.local, remote: step.remote, ...(step.mode !== undefined ? { mode: step.mode.toString(8).padStart(4, '0') } : {}) } };
+    return {
+      ...base,
+      put: {
+        local: step.local,
+        remote: step.remote,
+        ...(step.mode !== undefined ? { mode: step.mode.toString(8).padStart(4, '0') } : {}),
+      },
+    };
   }
   return { ...base, command: command(step.argv), ...(step.stdin !== undefined ? { stdin: step.stdin } : {}) };
 }
@@ -76,7 +85,13 @@ export function dryRunPlan(stage: Stage, plan: ClusterPlan): DryRunPhase[] {
       ...(phase.condition !== undefined ? { condition: phase.condition } : {}),
       hosts: phase.hosts(plan).map((h) => {
         const ssh = sshRecord(h);
-        return { host: h.label, role: h.role, user: h.user, ...(ssh ? { ssh } : {}), steps: phase.steps(plan, h).map(stepRecord) };
+        return {
+          host: h.label,
+          role: h.role,
+          user: h.user,
+          ...(ssh ? { ssh } : {}),
+          steps: phase.steps(plan, h).map(stepRecord),
+        };
       }),
     }))
     .filter((p) => p.hosts.length > 0);
@@ -87,7 +102,9 @@ export function renderDryRun(stage: Stage, plan: ClusterPlan, cwd = process.cwd(
     const r = path.relative(cwd, p);
     return r.startsWith('..') ? p : r;
   };
-  const out: string[] = [`[${stage.name}] dry run: nothing is touched. ${plan.hosts.length} host${plan.hosts.length === 1 ? '' : 's'}, ${plan.parallelism} at a time.`];
+  const out: string[] = [
+    `[${stage.name}] dry run: nothing is touched. ${plan.hosts.length} host${plan.hosts.length === 1 ? '' : 's'}, ${plan.parallelism} at a time.`,
+  ];
   for (const phase of dryRunPlan(stage, plan)) {
     if (stage.phases.length > 1) out.push('', `phase ${phase.phase}${phase.condition ? `, ${phase.condition}` : ''}:`);
     for (const h of phase.hosts) {

@@ -37,8 +37,13 @@ function tail(s: string): string {
 }
 
 export function newRunId(date = new Date()): string {
-  const stamp = date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${stamp}-${Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0')}`;
+  const stamp = date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${Math.floor(Math.random() * 0xffff)
+    .toString(16)
+    .padStart(4, '0')}`;
 }
 
 /** Why the run stops starting work: the operator interrupted it, or its deadline passed. */
@@ -71,7 +76,9 @@ function cutOffMessage(r: ExecResult): string {
 /** A connect failure caused by a bastion (transport/jump.ts BastionError): which one, and why. */
 function bastionOf(err: unknown): { bastion: string; reason: string } | undefined {
   const e = err as { via?: unknown; viaReason?: unknown } | null;
-  return typeof e?.via === 'string' && typeof e.viaReason === 'string' ? { bastion: e.via, reason: e.viaReason } : undefined;
+  return typeof e?.via === 'string' && typeof e.viaReason === 'string'
+    ? { bastion: e.via, reason: e.viaReason }
+    : undefined;
 }
 
 export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions): Promise<StageResult> {
@@ -84,7 +91,9 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
     const key = `${part.encoding ?? 'raw'}:${part.file}`;
     let bytes = stdinParts.get(key);
     if (!bytes) {
-      bytes = readStdin(part.file).then((b) => (part.encoding === 'base64-line' ? Buffer.from(b.toString('base64') + '\n') : b));
+      bytes = readStdin(part.file).then((b) =>
+        part.encoding === 'base64-line' ? Buffer.from(b.toString('base64') + '\n') : b,
+      );
       stdinParts.set(key, bytes);
     }
     return bytes;
@@ -130,7 +139,11 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
 
   const stopStatus = (): { status: HostStatus; reason: (what: string) => string } =>
     cause?.kind === 'deadline'
-      ? { status: 'timed-out', reason: (what) => `the run's deadline passed ${what} (raise --timeout, now ${cause?.kind === 'deadline' ? seconds(cause.ms) : '?'})` }
+      ? {
+          status: 'timed-out',
+          reason: (what) =>
+            `the run's deadline passed ${what} (raise --timeout, now ${cause?.kind === 'deadline' ? seconds(cause.ms) : '?'})`,
+        }
       : { status: 'interrupted', reason: (what) => `interrupted ${what}` };
 
   const fail = (s: HostState, status: HostStatus, step: Step | undefined, reason: string): void => {
@@ -150,13 +163,23 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
     let stdout = '';
     let stderr = '';
     const done = (r: Omit<StepResult, keyof typeof base | 'durationMs' | 'stdoutTail' | 'stderrTail'>): StepResult => {
-      const result: StepResult = { ...base, ...r, durationMs: now() - t0, stdoutTail: tail(stdout), stderrTail: tail(stderr) };
+      const result: StepResult = {
+        ...base,
+        ...r,
+        durationMs: now() - t0,
+        stdoutTail: tail(stdout),
+        stderrTail: tail(stderr),
+      };
       emit({ type: 'step-end', host, step, result });
       return result;
     };
     const stopped = (): StepResult => {
       const st = stopStatus();
-      return done({ status: st.status === 'timed-out' ? 'timed-out' : 'interrupted', exitCode: null, message: st.reason(`during "${step.title}"`) });
+      return done({
+        status: st.status === 'timed-out' ? 'timed-out' : 'interrupted',
+        exitCode: null,
+        message: st.reason(`during "${step.title}"`),
+      });
     };
 
     if (step.kind === 'put') {
@@ -296,16 +319,25 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
         const r = await runStep(conn, host, step, stop.signal);
         record(s, r);
         // The host's connection ran through a bastion that went away: the host is unreachable because of it.
-        const via = r.status !== 'ok' ? (conn as { lostVia?: () => { bastion: string; reason: string } | undefined }).lostVia?.() : undefined;
+        const via =
+          r.status !== 'ok'
+            ? (conn as { lostVia?: () => { bastion: string; reason: string } | undefined }).lostVia?.()
+            : undefined;
         if (via && s.result.status === 'ok') {
           fail(s, 'unreachable', step, r.message ?? `${step.title} failed`);
           s.result.via = via;
           broken = true;
           break;
         }
-        if (r.status === 'timed-out' || r.status === 'interrupted' || (r.status === 'failed' && r.exitCode === null)) unfinished = true;
+        if (r.status === 'timed-out' || r.status === 'interrupted' || (r.status === 'failed' && r.exitCode === null))
+          unfinished = true;
         if (r.status !== 'ok') {
-          fail(s, r.status === 'timed-out' ? 'timed-out' : r.status === 'interrupted' ? 'interrupted' : 'failed', step, r.message ?? `${step.title} failed`);
+          fail(
+            s,
+            r.status === 'timed-out' ? 'timed-out' : r.status === 'interrupted' ? 'interrupted' : 'failed',
+            step,
+            r.message ?? `${step.title} failed`,
+          );
           if (r.status !== 'failed' || step.continueOnFailure !== true) broken = true;
         }
       }
@@ -314,7 +346,8 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
         if (step.cleanup === 'after-abort' && !unfinished) continue;
         const r = await runStep(conn, host, step, new AbortController().signal);
         record(s, r);
-        if (r.status !== 'ok') fail(s, r.status === 'timed-out' ? 'timed-out' : 'failed', step, r.message ?? `${step.title} failed`);
+        if (r.status !== 'ok')
+          fail(s, r.status === 'timed-out' ? 'timed-out' : 'failed', step, r.message ?? `${step.title} failed`);
       }
     } finally {
       s.endedAt = now();
@@ -344,8 +377,14 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
         for (const host of hosts) await runHost(phase, phaseIndex, host);
         continue;
       }
-      const failedLabels = new Set([...states.values()].filter((s) => s.result.status !== 'ok').map((s) => s.result.host.label));
-      const gated = phase.gate?.({ failedLabels, plan, continueOnMasterFailure: opts.continueOnMasterFailure === true });
+      const failedLabels = new Set(
+        [...states.values()].filter((s) => s.result.status !== 'ok').map((s) => s.result.host.label),
+      );
+      const gated = phase.gate?.({
+        failedLabels,
+        plan,
+        continueOnMasterFailure: opts.continueOnMasterFailure === true,
+      });
       if (gated !== undefined) {
         for (const host of hosts) {
           const s = stateOf(host);
@@ -368,7 +407,11 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
   }
 
   if (stage.judgeAcrossHosts) {
-    const facts = [...states.values()].map((s) => ({ label: s.result.host.label, ok: s.result.status === 'ok', facts: s.result.facts }));
+    const facts = [...states.values()].map((s) => ({
+      label: s.result.host.label,
+      ok: s.result.status === 'ok',
+      facts: s.result.facts,
+    }));
     for (const [label, f] of stage.judgeAcrossHosts(facts)) {
       const s = states.get(label);
       if (!s) continue;
@@ -388,7 +431,15 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
     if (s) return s.result;
     // A host no phase ever reached (the run stopped first).
     const st = stopStatus();
-    return { host: h, status: 'skipped' as const, reason: st.reason('before this host started'), steps: [], checks: [], facts: {}, durationMs: 0 };
+    return {
+      host: h,
+      status: 'skipped' as const,
+      reason: st.reason('before this host started'),
+      steps: [],
+      checks: [],
+      facts: {},
+      durationMs: 0,
+    };
   });
   for (const r of hosts) emit({ type: 'host-result', result: r });
   const result: StageResult = {

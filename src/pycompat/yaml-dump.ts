@@ -28,7 +28,14 @@ export interface Analysis {
 export function analyzeScalar(scalar: string): Analysis {
   const chars = [...scalar];
   if (chars.length === 0) {
-    return { empty: true, multiline: false, allowFlowPlain: false, allowBlockPlain: true, allowSingleQuoted: true, allowBlock: false };
+    return {
+      empty: true,
+      multiline: false,
+      allowFlowPlain: false,
+      allowBlockPlain: true,
+      allowSingleQuoted: true,
+      allowBlock: false,
+    };
   }
   let blockIndicators = false;
   let flowIndicators = false;
@@ -48,7 +55,7 @@ export function analyzeScalar(scalar: string): Analysis {
   let followedByWhitespace = chars.length === 1 || WHITESPACE_OR_END.includes(chars[1]!);
   let previousSpace = false;
   let previousBreak = false;
-  for (let index = 0; index < chars.length; ) {
+  for (let index = 0; index < chars.length;) {
     const ch = chars[index]!;
     if (index === 0) {
       if ('#,[]{}&*!|>\'"%@`'.includes(ch)) {
@@ -264,7 +271,8 @@ class Emitter {
       const ch = end < t.length ? t[end]! : null;
       if (spaces) {
         if (ch === null || ch !== ' ') {
-          if (start + 1 === end && this.column > BEST_WIDTH && split && start !== 0 && end !== t.length) this.writeIndent();
+          if (start + 1 === end && this.column > BEST_WIDTH && split && start !== 0 && end !== t.length)
+            this.writeIndent();
           else this.write(t.slice(start, end).join(''));
           start = end;
         }
@@ -315,7 +323,13 @@ class Emitter {
           start = end + 1;
         }
       }
-      if (end > 0 && end < t.length - 1 && (ch === ' ' || start >= end) && this.column + (end - start) > BEST_WIDTH && split) {
+      if (
+        end > 0 &&
+        end < t.length - 1 &&
+        (ch === ' ' || start >= end) &&
+        this.column + (end - start) > BEST_WIDTH &&
+        split
+      ) {
         const data = t.slice(start, end).join('') + '\\';
         if (start < end) start = end;
         this.write(data);
@@ -364,7 +378,12 @@ class Emitter {
     const a = analyzeScalar(ev.value);
     const split = !this.simpleKeyContext;
     let style: '' | "'" | '"' | '|' = '"';
-    if (this.requested === undefined && ev.plainImplicit && !(this.simpleKeyContext && (a.empty || a.multiline)) && a.allowBlockPlain) {
+    if (
+      this.requested === undefined &&
+      ev.plainImplicit &&
+      !(this.simpleKeyContext && (a.empty || a.multiline)) &&
+      a.allowBlockPlain
+    ) {
       style = '';
     } else if (this.requested === '|' && !this.simpleKeyContext && a.allowBlock) {
       style = '|';

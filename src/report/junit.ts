@@ -4,13 +4,15 @@ import type { StageResult } from '../orchestrate/result.js';
 import { plainText } from '../stages/parse.js';
 
 function xml(s: string): string {
-  return plainText(s)
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
+  return (
+    plainText(s)
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+  );
 }
 
 const secs = (ms: number): string => (ms / 1000).toFixed(3);
@@ -25,10 +27,19 @@ export function renderJUnit(result: StageResult): string {
   lines.push(`<testsuites name="dcos-genconf" ${attrs}>`);
   lines.push(`  <testsuite name="${xml(result.stage)}" ${attrs} timestamp="${xml(result.startedAt)}">`);
   for (const h of result.hosts) {
-    lines.push(`    <testcase classname="${xml(result.stage)}" name="${xml(`${h.host.label} (${h.host.role})`)}" time="${secs(h.durationMs)}">`);
+    lines.push(
+      `    <testcase classname="${xml(result.stage)}" name="${xml(`${h.host.label} (${h.host.role})`)}" time="${secs(h.durationMs)}">`,
+    );
     const message = xml(h.failedStep ? `${h.failedStep}: ${h.reason ?? ''}` : (h.reason ?? ''));
     const step = h.steps.find((s) => s.id === h.failedStepId);
-    const body = step ? xml([step.stdoutTail, step.stderrTail].map((t) => t.trimEnd()).filter((t) => t !== '').join('\n')) : '';
+    const body = step
+      ? xml(
+          [step.stdoutTail, step.stderrTail]
+            .map((t) => t.trimEnd())
+            .filter((t) => t !== '')
+            .join('\n'),
+        )
+      : '';
     if (h.status === 'failed' || h.status === 'timed-out') {
       lines.push(`      <failure type="${h.status}" message="${message}">${body}</failure>`);
     } else if (h.status === 'unreachable' || h.status === 'interrupted') {
@@ -36,7 +47,9 @@ export function renderJUnit(result: StageResult): string {
     } else if (h.status === 'skipped') {
       lines.push(`      <skipped message="${message}"/>`);
     }
-    const checks = h.checks.map((c) => `${c.status.toUpperCase()} ${c.name}${c.detail ? `: ${c.detail}` : ''}`).join('\n');
+    const checks = h.checks
+      .map((c) => `${c.status.toUpperCase()} ${c.name}${c.detail ? `: ${c.detail}` : ''}`)
+      .join('\n');
     if (checks) lines.push(`      <system-out>${xml(checks)}</system-out>`);
     lines.push('    </testcase>');
   }

@@ -41,7 +41,8 @@ export class HostLogs {
     switch (e.type) {
       case 'step-start': {
         const f = this.files(e.host.label);
-        const what = e.step.kind === 'put' ? `put ${e.step.local} -> ${e.step.remote}` : `$ ${e.command ?? e.step.argv.join(' ')}`;
+        const what =
+          e.step.kind === 'put' ? `put ${e.step.local} -> ${e.step.remote}` : `$ ${e.command ?? e.step.argv.join(' ')}`;
         const header = `=== ${stamp} ${e.step.title}\n${what}\n`;
         f.out.write(header);
         f.err.write(header);

@@ -32,9 +32,18 @@ export function hostResultRecord(r: HostResult): Record<string, unknown> {
     ...(r.via ? { via: r.via } : {}),
     ...(r.failedStep !== undefined ? { failedStep: r.failedStep, failedStepId: r.failedStepId } : {}),
     ...(r.reason !== undefined ? { reason: r.reason } : {}),
-    ...(r.facts.region !== undefined ? { region: r.facts.region, zone: r.facts.zone ?? null, remoteRegion: r.facts.remoteRegion === 'true' } : {}),
+    ...(r.facts.region !== undefined
+      ? { region: r.facts.region, zone: r.facts.zone ?? null, remoteRegion: r.facts.remoteRegion === 'true' }
+      : {}),
     checks: r.checks,
-    steps: r.steps.map((s) => ({ id: s.id, title: s.title, status: s.status, exitCode: s.exitCode, durationMs: s.durationMs, ...(s.message ? { message: s.message } : {}) })),
+    steps: r.steps.map((s) => ({
+      id: s.id,
+      title: s.title,
+      status: s.status,
+      exitCode: s.exitCode,
+      durationMs: s.durationMs,
+      ...(s.message ? { message: s.message } : {}),
+    })),
     durationMs: r.durationMs,
   };
 }

@@ -83,7 +83,8 @@ export class Progress {
     const lines = text.split('\n');
     const rest = lines.pop()!;
     // Keep an unfinished line only while it can still become a frame line.
-    if (rest.startsWith('@@genconf attempt '.slice(0, rest.length)) || rest.startsWith('@@genconf attempt ')) this.partial.set(label, rest.slice(0, 65_536));
+    if (rest.startsWith('@@genconf attempt '.slice(0, rest.length)) || rest.startsWith('@@genconf attempt '))
+      this.partial.set(label, rest.slice(0, 65_536));
     else this.partial.delete(label);
     for (const line of lines) {
       const a = stillFailing(line);
@@ -102,7 +103,10 @@ export class Progress {
         for (const h of e.hosts) this.lines.set(h.label, { label: h.label, role: h.role, text: 'waiting' });
         this.width = Math.max(4, ...e.hosts.map((h) => h.label.length));
         if (this.live && this.opts.rows !== undefined && e.hosts.length > this.opts.rows - 3) this.live = false;
-        if (!this.live) this.out.write(`[${this.opts.stage}] ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}, ${e.parallelism} at a time (run ${e.runId})\n`);
+        if (!this.live)
+          this.out.write(
+            `[${this.opts.stage}] ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}, ${e.parallelism} at a time (run ${e.runId})\n`,
+          );
         else this.draw();
         break;
       case 'host':
@@ -114,10 +118,12 @@ export class Progress {
         else this.plain(e.host.label, `${e.step.title}`);
         break;
       case 'output':
-        if (e.stream === 'stderr' && (e.chunk.includes('@@genconf attempt ') || this.partial.has(e.host.label))) this.checkAttempts(e.host.label, e.step.title, e.chunk);
+        if (e.stream === 'stderr' && (e.chunk.includes('@@genconf attempt ') || this.partial.has(e.host.label)))
+          this.checkAttempts(e.host.label, e.step.title, e.chunk);
         break;
       case 'progress':
-        if (this.live && e.total > 0) this.set(e.host.label, `${e.step.title} ${Math.floor((100 * e.sent) / e.total)}%`);
+        if (this.live && e.total > 0)
+          this.set(e.host.label, `${e.step.title} ${Math.floor((100 * e.sent) / e.total)}%`);
         break;
       case 'step-end':
         // The host's line at the end says why it failed; each step's outcome only with --verbose.
@@ -128,7 +134,8 @@ export class Progress {
         break;
       case 'host-done': {
         const r = e.result;
-        const text = r.status === 'ok' ? duration(r.durationMs) : `${r.failedStep ? `${r.failedStep}: ` : ''}${withoutLabel(r)}`;
+        const text =
+          r.status === 'ok' ? duration(r.durationMs) : `${r.failedStep ? `${r.failedStep}: ` : ''}${withoutLabel(r)}`;
         if (this.live) {
           const l = this.lines.get(r.host.label);
           if (l) l.done = r;

@@ -30,7 +30,9 @@ function failedColumn(h: HostResult): string {
 }
 
 function outputTail(h: HostResult, lines: number): string[] {
-  const step = h.steps.find((s) => s.id === h.failedStepId && s.status !== 'ok') ?? [...h.steps].reverse().find((s) => s.status !== 'ok');
+  const step =
+    h.steps.find((s) => s.id === h.failedStepId && s.status !== 'ok') ??
+    [...h.steps].reverse().find((s) => s.status !== 'ok');
   if (!step) return [];
   const text = plainText([step.stdoutTail, step.stderrTail].filter((t) => t.trim() !== '').join('\n'));
   // Frame lines are for the parser (templates/remote/preflight.sh), not for the operator.
@@ -56,7 +58,10 @@ function hostList(hosts: readonly HostResult[]): string {
 /** What makes two failures "the same": status, step, and the failed checks or else the reason. */
 function failureKey(h: HostResult): string {
   const failedChecks = h.checks.filter((k) => k.status === 'fail' || k.status === 'unknown');
-  const what = failedChecks.length > 0 ? failedChecks.map((k) => `${k.name}\u0000${k.detail ?? ''}`).join('\u0001') : withoutLabel(h);
+  const what =
+    failedChecks.length > 0
+      ? failedChecks.map((k) => `${k.name}\u0000${k.detail ?? ''}`).join('\u0001')
+      : withoutLabel(h);
   return `${h.status}\u0002${h.failedStep ?? ''}\u0002${what}`;
 }
 
@@ -72,7 +77,9 @@ export function groupFailures(hosts: readonly HostResult[]): HostResult[][] {
   return [...groups.values()];
 }
 
-export function groupWarnings(hosts: readonly HostResult[]): Array<{ name: string; detail?: string; hosts: HostResult[] }> {
+export function groupWarnings(
+  hosts: readonly HostResult[],
+): Array<{ name: string; detail?: string; hosts: HostResult[] }> {
   const groups = new Map<string, { name: string; detail?: string; hosts: HostResult[] }>();
   for (const h of hosts) {
     for (const k of h.checks) {
@@ -115,10 +122,19 @@ export function renderSummary(result: StageResult, opts: SummaryOptions): string
   ]);
   const widths = headers.map((hd, i) => Math.max(hd.length, ...rows.map((r) => r[i]!.length)));
   out.push(`[${result.stage}] summary (run ${result.runId}, ${duration(result.durationMs)})`);
-  out.push(c.bold(headers.map((hd, i) => pad(hd, widths[i]!)).join('  ').trimEnd()));
+  out.push(
+    c.bold(
+      headers
+        .map((hd, i) => pad(hd, widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    ),
+  );
   result.hosts.forEach((h, i) => {
     const r = rows[i]!;
-    const cells = r.map((cell, j) => (j === statusCol ? paintStatus(c, h.status, pad(cell, widths[j]!)) : pad(cell, widths[j]!)));
+    const cells = r.map((cell, j) =>
+      j === statusCol ? paintStatus(c, h.status, pad(cell, widths[j]!)) : pad(cell, widths[j]!),
+    );
     out.push(cells.join('  ').trimEnd());
   });
 
@@ -133,7 +149,9 @@ export function renderSummary(result: StageResult, opts: SummaryOptions): string
   for (const [bastion, hosts] of byBastion) {
     out.push('');
     out.push(`${paintStatus(c, 'unreachable', `bastion ${bastion} unreachable`)}: ${hosts[0]!.via!.reason}`);
-    out.push(`  ${hosts.length} host${hosts.length === 1 ? '' : 's'} behind it could not be reached: ${hosts.map((h) => h.host.label).join(', ')}`);
+    out.push(
+      `  ${hosts.length} host${hosts.length === 1 ? '' : 's'} behind it could not be reached: ${hosts.map((h) => h.host.label).join(', ')}`,
+    );
   }
   // Hosts that failed the same way are one block: the failure once, then every host that had it.
   const bad = result.hosts.filter((h) => h.status !== 'ok' && !(h.status === 'unreachable' && h.via));
@@ -143,7 +161,10 @@ export function renderSummary(result: StageResult, opts: SummaryOptions): string
     const where = h.failedStep ? ` at "${h.failedStep}"` : '';
     const failedChecks = h.checks.filter((k) => k.status === 'fail' || k.status === 'unknown');
     // With failed checks, the ✗ lines below are the reason; the sentence would repeat them.
-    const why = failedChecks.length > 0 ? `${failedChecks.length} check${failedChecks.length === 1 ? '' : 's'} failed` : withoutLabel(h);
+    const why =
+      failedChecks.length > 0
+        ? `${failedChecks.length} check${failedChecks.length === 1 ? '' : 's'} failed`
+        : withoutLabel(h);
     const who = group.length === 1 ? `${h.host.label} ${h.status}` : `${group.length} hosts ${h.status}`;
     out.push(`${paintStatus(c, h.status, who)}${where}: ${why}`.trimEnd());
     if (group.length > 1) out.push(`  ${hostList(group)}`);
@@ -154,7 +175,11 @@ export function renderSummary(result: StageResult, opts: SummaryOptions): string
     // Failed checks say what went wrong; the lines around them (mostly passing checks) are in the host's log.
     const tail = failedChecks.length > 0 ? [] : outputTail(h, tailLines);
     if (tail.length > 0) {
-      out.push(c.dim(`  last ${tail.length} line${tail.length === 1 ? '' : 's'} of output${group.length > 1 ? ` (${h.host.label})` : ''}:`));
+      out.push(
+        c.dim(
+          `  last ${tail.length} line${tail.length === 1 ? '' : 's'} of output${group.length > 1 ? ` (${h.host.label})` : ''}:`,
+        ),
+      );
       for (const line of tail) out.push(c.dim(`    ${line}`));
     }
   }
@@ -172,8 +197,9 @@ export function renderSummary(result: StageResult, opts: SummaryOptions): string
   out.push('');
   out.push(totalsLine(result.hosts));
   out.push('');
-  if (result.interrupted) out.push(c.yellow('Interrupted: no new work was started; cleanups ran on the hosts that had started.'));
-  if (result.timedOut) out.push(c.yellow('The run\'s deadline (--timeout) passed before every host finished.'));
+  if (result.interrupted)
+    out.push(c.yellow('Interrupted: no new work was started; cleanups ran on the hosts that had started.'));
+  if (result.timedOut) out.push(c.yellow("The run's deadline (--timeout) passed before every host finished."));
   if (opts.logDir) out.push(`Logs: ${opts.logDir}`);
   const line = completionLine(result);
   out.push(exitCodeOf(result) === 0 ? c.green(line) : line);

@@ -29,7 +29,8 @@ export const ACCESS_LOG_FORMAT =
 /** A path or address as one nginx token: double-quoted, refusing what nginx quoting cannot carry. */
 function token(value: string, what: string): string {
   // eslint-disable-next-line no-control-regex
-  if (/["\\$;{}\x00-\x1f\x7f]/.test(value)) throw new Error(`${what} ${JSON.stringify(value)} cannot be written into an nginx configuration`);
+  if (/["\\$;{}\x00-\x1f\x7f]/.test(value))
+    throw new Error(`${what} ${JSON.stringify(value)} cannot be written into an nginx configuration`);
   return `"${value}"`;
 }
 

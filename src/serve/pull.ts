@@ -14,7 +14,11 @@ const MAX_SCRIPT_BYTES = 16 * 1024 * 1024;
 const FETCH_TIMEOUT_MS = 15_000;
 
 /** GET url: status and body (bounded in size and time). */
-export function fetchBounded(url: string, maxBytes = MAX_SCRIPT_BYTES, timeoutMs = FETCH_TIMEOUT_MS): Promise<{ status: number; body: Buffer }> {
+export function fetchBounded(
+  url: string,
+  maxBytes = MAX_SCRIPT_BYTES,
+  timeoutMs = FETCH_TIMEOUT_MS,
+): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const get = url.startsWith('https:') ? https.get : http.get;
     const req = get(url, { timeout: timeoutMs }, (res) => {
@@ -36,7 +40,10 @@ export function fetchBounded(url: string, maxBytes = MAX_SCRIPT_BYTES, timeoutMs
   });
 }
 
-export async function pullFiles(serveDir: string, bootstrapUrl: string | undefined): Promise<{ pullUrl: string; installScriptSha256: string }> {
+export async function pullFiles(
+  serveDir: string,
+  bootstrapUrl: string | undefined,
+): Promise<{ pullUrl: string; installScriptSha256: string }> {
   if (bootstrapUrl === undefined || !/^https?:\/\//.test(bootstrapUrl)) {
     throw new InputError(
       `--pull needs an http:// or https:// bootstrap_url; config.yaml has ${bootstrapUrl ?? 'none'}`,
@@ -52,10 +59,18 @@ export async function pullFiles(serveDir: string, bootstrapUrl: string | undefin
   try {
     got = await fetchBounded(url);
   } catch (err) {
-    throw new InputError(`--pull: cannot fetch ${url} from this machine: ${(err as Error).message}`, undefined, 'start genconf --serve (or your web server) and check bootstrap_url');
+    throw new InputError(
+      `--pull: cannot fetch ${url} from this machine: ${(err as Error).message}`,
+      undefined,
+      'start genconf --serve (or your web server) and check bootstrap_url',
+    );
   }
   if (got.status !== 200) {
-    throw new InputError(`--pull: ${url} answered HTTP ${got.status}`, undefined, 'serve genconf/serve at bootstrap_url (genconf --serve) and retry');
+    throw new InputError(
+      `--pull: ${url} answered HTTP ${got.status}`,
+      undefined,
+      'serve genconf/serve at bootstrap_url (genconf --serve) and retry',
+    );
   }
   const served = sha256Hex(got.body);
   if (served !== sha) {

@@ -50,7 +50,8 @@ export function defaultPort(bootstrapUrl: string | undefined): number {
 
 /** An address nodes can reach when nginx listens on every address: the first non-internal IPv4. */
 export function reachableAddress(bind: string): string {
-  if (bind !== '0.0.0.0' && bind !== '::' && bind !== '[::]') return bind.includes(':') && !bind.startsWith('[') ? `[${bind}]` : bind;
+  if (bind !== '0.0.0.0' && bind !== '::' && bind !== '[::]')
+    return bind.includes(':') && !bind.startsWith('[') ? `[${bind}]` : bind;
   for (const addrs of Object.values(os.networkInterfaces())) {
     for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }

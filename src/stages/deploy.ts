@@ -8,8 +8,14 @@ import { makeStagingDir, processTimeout, putInStaging, removeStagingDir, require
 import { plainText } from './parse.js';
 import type { CommandOutcome, Stage, Step, Verdict } from './types.js';
 
-export function judgeSha256(expected: string, outcome: CommandOutcome, what = 'dcos-install.tar', why = 'the copy is damaged, run --deploy again'): Verdict {
-  if (outcome.exitCode !== 0) return { ok: false, message: `sha256sum exited ${outcome.exitCode ?? 'without a status'}` };
+export function judgeSha256(
+  expected: string,
+  outcome: CommandOutcome,
+  what = 'dcos-install.tar',
+  why = 'the copy is damaged, run --deploy again',
+): Verdict {
+  if (outcome.exitCode !== 0)
+    return { ok: false, message: `sha256sum exited ${outcome.exitCode ?? 'without a status'}` };
   const got = plainText(outcome.stdout).trim().split(/\s+/)[0] ?? '';
   if (got.toLowerCase() === expected.toLowerCase()) return { ok: true };
   return { ok: false, message: `${what} arrived with SHA-256 ${got || '(none)'}, expected ${expected}: ${why}` };
@@ -64,7 +70,19 @@ export function pullDeploySteps(plan: ClusterPlan, host: PlannedHost): Step[] {
       kind: 'exec',
       id: 'fetch-script',
       title: 'Download dcos_install.sh from bootstrap_url',
-      argv: ['curl', '-fsSL', '--retry', '5', '--retry-delay', '1', '--connect-timeout', '10', '-o', script, `${base}/dcos_install.sh`],
+      argv: [
+        'curl',
+        '-fsSL',
+        '--retry',
+        '5',
+        '--retry-delay',
+        '1',
+        '--connect-timeout',
+        '10',
+        '-o',
+        script,
+        `${base}/dcos_install.sh`,
+      ],
       timeout: processTimeout(plan),
     },
     {
@@ -72,7 +90,13 @@ export function pullDeploySteps(plan: ClusterPlan, host: PlannedHost): Step[] {
       id: 'verify-script',
       title: 'Verify the SHA-256 of dcos_install.sh on the node',
       argv: ['sha256sum', script],
-      judge: (o) => judgeSha256(sha, o, `dcos_install.sh from ${base}`, 'the server does not serve this genconf/serve (run --genconf and serve it again)'),
+      judge: (o) =>
+        judgeSha256(
+          sha,
+          o,
+          `dcos_install.sh from ${base}`,
+          'the server does not serve this genconf/serve (run --genconf and serve it again)',
+        ),
       timeout: processTimeout(plan),
     },
     {

@@ -25,7 +25,8 @@ function nameOf(v: unknown): string | undefined {
 /** Parse what the script printed; returns the domain or why the output is not what Mesos accepts. */
 export function parseFaultDomain(stdout: string): FaultDomain | { error: string } {
   const text = stdout.trim();
-  if (text === '') return { error: 'printed nothing (expected {"fault_domain": {"region": {"name": …}, "zone": {"name": …}}})' };
+  if (text === '')
+    return { error: 'printed nothing (expected {"fault_domain": {"region": {"name": …}, "zone": {"name": …}}})' };
   if (text.length > MAX_OUTPUT) return { error: `printed more than ${MAX_OUTPUT} bytes` };
   let doc: unknown;
   try {
@@ -34,11 +35,15 @@ export function parseFaultDomain(stdout: string): FaultDomain | { error: string 
     return { error: 'did not print JSON (expected {"fault_domain": {"region": {"name": …}, "zone": {"name": …}}})' };
   }
   const fd = (doc as { fault_domain?: unknown } | null)?.fault_domain;
-  if (typeof fd !== 'object' || fd === null || Array.isArray(fd)) return { error: 'printed JSON without a "fault_domain" object' };
+  if (typeof fd !== 'object' || fd === null || Array.isArray(fd))
+    return { error: 'printed JSON without a "fault_domain" object' };
   const region = (fd as { region?: unknown }).region;
   const zone = (fd as { zone?: unknown }).zone;
   if (zone === undefined && typeof region === 'object' && region !== null && 'zone' in region) {
-    return { error: 'nests "zone" inside "region"; they must be side by side: {"fault_domain": {"region": {"name": …}, "zone": {"name": …}}}' };
+    return {
+      error:
+        'nests "zone" inside "region"; they must be side by side: {"fault_domain": {"region": {"name": …}, "zone": {"name": …}}}',
+    };
   }
   const r = nameOf(region);
   if (r === undefined) return { error: 'has no "region": {"name": "<non-empty string>"} in "fault_domain"' };
@@ -56,13 +61,25 @@ export function judgeFaultDomain(outcome: { exitCode: number | null; stdout: str
     return out === '' ? '(no output)' : out.length > 300 ? `${out.slice(0, 300)}…` : out;
   };
   if (outcome.exitCode !== 0) {
-    return { ok: false, message: `fault-domain-detect exited ${outcome.exitCode ?? 'without a status'}: ${shown()}`, checks: [{ name: 'fault-domain-detect', status: 'fail', detail: shown() }] };
+    return {
+      ok: false,
+      message: `fault-domain-detect exited ${outcome.exitCode ?? 'without a status'}: ${shown()}`,
+      checks: [{ name: 'fault-domain-detect', status: 'fail', detail: shown() }],
+    };
   }
   const fd = parseFaultDomain(outcome.stdout);
   if ('error' in fd) {
-    return { ok: false, message: `fault-domain-detect ${fd.error}; it printed: ${shown()}`, checks: [{ name: 'fault-domain-detect', status: 'fail', detail: `${fd.error}; output: ${shown()}` }] };
+    return {
+      ok: false,
+      message: `fault-domain-detect ${fd.error}; it printed: ${shown()}`,
+      checks: [{ name: 'fault-domain-detect', status: 'fail', detail: `${fd.error}; output: ${shown()}` }],
+    };
   }
-  return { ok: true, facts: { region: fd.region, zone: fd.zone }, checks: [{ name: 'fault-domain-detect', status: 'pass', detail: `region ${fd.region}, zone ${fd.zone}` }] };
+  return {
+    ok: true,
+    facts: { region: fd.region, zone: fd.zone },
+    checks: [{ name: 'fault-domain-detect', status: 'pass', detail: `region ${fd.region}, zone ${fd.zone}` }],
+  };
 }
 
 export interface DomainHost extends HostFacts {
@@ -91,16 +108,24 @@ export function judgeDomains(hosts: readonly DomainHost[], step: string, knownLo
   const count = new Map<string, number>();
   for (const m of masters) count.set(m.facts.region!, (count.get(m.facts.region!) ?? 0) + 1);
   let localRegion: string | undefined = knownLocalRegion;
-  if (localRegion === undefined) for (const m of masters) if (localRegion === undefined || count.get(m.facts.region!)! > count.get(localRegion)!) localRegion = m.facts.region!;
+  if (localRegion === undefined)
+    for (const m of masters)
+      if (localRegion === undefined || count.get(m.facts.region!)! > count.get(localRegion)!)
+        localRegion = m.facts.region!;
   if (localRegion === undefined) return { failures, remote, warnings };
   for (const m of masters) {
     if (m.facts.region !== localRegion) {
-      failures.set(m.label, { step, message: `master in region ${m.facts.region}, but the masters' region is ${localRegion}: every master must be in the local region` });
+      failures.set(m.label, {
+        step,
+        message: `master in region ${m.facts.region}, but the masters' region is ${localRegion}: every master must be in the local region`,
+      });
     }
   }
   const zones = new Set(masters.map((m) => m.facts.zone));
   if (masters.length > 1 && zones.size === 1) {
-    warnings.push(`all ${masters.length} masters are in zone ${[...zones][0]}: losing that zone loses the cluster; spread masters over zones`);
+    warnings.push(
+      `all ${masters.length} masters are in zone ${[...zones][0]}: losing that zone loses the cluster; spread masters over zones`,
+    );
   }
   for (const h of hosts) {
     if (h.role !== 'master' && h.facts.region !== undefined && h.facts.region !== localRegion) remote.add(h.label);
@@ -109,7 +134,10 @@ export function judgeDomains(hosts: readonly DomainHost[], step: string, knownLo
 }
 
 /** Summary lines for a run whose hosts reported fault domains: each host's region and zone, and the warnings. */
-export function domainNotes(hosts: ReadonlyArray<{ host: { label: string; role: string }; facts: Record<string, string> }>, knownLocalRegion?: string): string[] {
+export function domainNotes(
+  hosts: ReadonlyArray<{ host: { label: string; role: string }; facts: Record<string, string> }>,
+  knownLocalRegion?: string,
+): string[] {
   const withDomain = hosts.filter((h) => h.facts.region !== undefined);
   if (withDomain.length === 0) return [];
   const d = judgeDomains(
@@ -121,7 +149,9 @@ export function domainNotes(hosts: ReadonlyArray<{ host: { label: string; role: 
   const lines = [`Fault domains${d.localRegion ? ` (local region ${d.localRegion})` : ''}:`];
   for (const h of withDomain) {
     const remote = h.facts.remoteRegion === 'true' || d.remote.has(h.host.label);
-    lines.push(`  ${h.host.label.padEnd(width)}  ${h.host.role.padEnd(12)}  region ${h.facts.region}, zone ${h.facts.zone ?? '?'}${remote ? '  (remote region)' : ''}`);
+    lines.push(
+      `  ${h.host.label.padEnd(width)}  ${h.host.role.padEnd(12)}  region ${h.facts.region}, zone ${h.facts.zone ?? '?'}${remote ? '  (remote region)' : ''}`,
+    );
   }
   for (const w of d.warnings) lines.push(`warning: ${w}`);
   return lines;

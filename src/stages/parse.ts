@@ -120,7 +120,11 @@ function judgeDiagnosticsOutput(what: string, outcome: CommandOutcome): Verdict 
     doc = undefined;
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    const stderr = plainText(outcome.stderr).split('\n').filter((l) => !isFrameLine(l)).join('\n').trim();
+    const stderr = plainText(outcome.stderr)
+      .split('\n')
+      .filter((l) => !isFrameLine(l))
+      .join('\n')
+      .trim();
     const raw = text || stderr || '(no output)';
     return {
       ok: false,
@@ -158,11 +162,20 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 export function judgeIpDetect(listed: string, outcome: CommandOutcome): Verdict {
   const printed = plainText(outcome.stdout).trim();
   if (outcome.exitCode !== 0) {
-    return { ok: false, message: `ip-detect exited ${outcome.exitCode ?? 'without a status'}`, checks: [{ name: 'ip-detect', status: 'fail', detail: printed || plainText(outcome.stderr).trim() }] };
+    return {
+      ok: false,
+      message: `ip-detect exited ${outcome.exitCode ?? 'without a status'}`,
+      checks: [{ name: 'ip-detect', status: 'fail', detail: printed || plainText(outcome.stderr).trim() }],
+    };
   }
   if (!IPV4.test(printed)) {
-    const shown = printed === '' ? 'nothing' : JSON.stringify(printed.length > 80 ? printed.slice(0, 80) + '…' : printed);
-    return { ok: false, message: `ip-detect printed ${shown}, not one IPv4 address`, checks: [{ name: 'ip-detect', status: 'fail', detail: printed }] };
+    const shown =
+      printed === '' ? 'nothing' : JSON.stringify(printed.length > 80 ? printed.slice(0, 80) + '…' : printed);
+    return {
+      ok: false,
+      message: `ip-detect printed ${shown}, not one IPv4 address`,
+      checks: [{ name: 'ip-detect', status: 'fail', detail: printed }],
+    };
   }
   if (printed !== listed) {
     return {
@@ -221,13 +234,23 @@ export function splitFramedPreflight(stdout: string, stderr: string): FramedPref
 export function judgeFramedPreflight(listed: string, outcome: CommandOutcome): Verdict {
   const framed = splitFramedPreflight(outcome.stdout, outcome.stderr);
   if (!framed.ipDetect) {
-    const why = plainText(outcome.stderr).trim().split('\n').filter(Boolean).at(-1) ?? plainText(outcome.stdout).trim().split('\n').at(-1) ?? '';
-    return { ok: false, message: `the preflight could not start (exit ${outcome.exitCode ?? 'without a status'})${why ? `: ${why}` : ''}` };
+    const why =
+      plainText(outcome.stderr).trim().split('\n').filter(Boolean).at(-1) ??
+      plainText(outcome.stdout).trim().split('\n').at(-1) ??
+      '';
+    return {
+      ok: false,
+      message: `the preflight could not start (exit ${outcome.exitCode ?? 'without a status'})${why ? `: ${why}` : ''}`,
+    };
   }
   const ip = judgeIpDetect(listed, framed.ipDetect);
   const pf = framed.preflight
     ? framed.preflight.exitCode === null
-      ? { ok: false, message: 'the preflight checks ended without a status', checks: parsePreflightChecks(framed.preflight.stdout + '\n' + framed.preflight.stderr) }
+      ? {
+          ok: false,
+          message: 'the preflight checks ended without a status',
+          checks: parsePreflightChecks(framed.preflight.stdout + '\n' + framed.preflight.stderr),
+        }
       : judgePreflight(framed.preflight)
     : { ok: false, message: 'the preflight checks did not start after ip-detect' };
   const messages = [ip, pf].filter((v) => !v.ok && v.message !== undefined).map((v) => v.message!);

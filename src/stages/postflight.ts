@@ -49,7 +49,10 @@ function loopMargin(ms: number): number {
 
 export function checkStep(plan: ClusterPlan, what: 'node-poststart' | 'cluster'): ExecStep {
   const seconds = Math.max(1, Math.round(plan.postflightTimeoutMs / 1000));
-  const timeout: StepTimeout = { ms: plan.postflightTimeoutMs + loopMargin(plan.postflightTimeoutMs), option: '--postflight-timeout' };
+  const timeout: StepTimeout = {
+    ms: plan.postflightTimeoutMs + loopMargin(plan.postflightTimeoutMs),
+    option: '--postflight-timeout',
+  };
   return {
     kind: 'exec',
     id: what === 'cluster' ? 'check-cluster' : 'check-node',

@@ -97,12 +97,15 @@ export function duplicateAddresses(hosts: HostFacts[]): Map<string, { step: stri
  * remote (the judgement adds `remoteRegion: 'true'` to their facts). `localRegion`, when given, is the region the
  * cluster record holds for the masters (an --add-nodes run sees no master).
  */
-export function preflightAcrossHosts(localRegion?: string): (hosts: HostFacts[]) => Map<string, { step: string; message: string; check?: string }> {
+export function preflightAcrossHosts(
+  localRegion?: string,
+): (hosts: HostFacts[]) => Map<string, { step: string; message: string; check?: string }> {
   return (hosts) => {
     const failures = duplicateAddresses(hosts);
     const withRole = hosts.filter((h) => h.facts.role !== undefined).map((h) => ({ ...h, role: h.facts.role! }));
     const d = judgeDomains(withRole, FAULT_DOMAIN_TITLE, localRegion);
-    for (const [label, f] of d.failures) if (!failures.has(label)) failures.set(label, { ...f, check: 'masters in the local region' });
+    for (const [label, f] of d.failures)
+      if (!failures.has(label)) failures.set(label, { ...f, check: 'masters in the local region' });
     for (const h of hosts) if (d.remote.has(h.label)) h.facts.remoteRegion = 'true';
     return failures;
   };

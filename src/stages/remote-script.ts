@@ -37,14 +37,24 @@ export function judgePrereqs(o: CommandOutcome): Verdict {
   const problem = checks.find((c) => c.status === 'fail');
   return {
     ok: false,
-    message: problem ? problem.name.replace(/^unsupported /, 'unsupported distribution: ').replace(/^error /, '') : `the prerequisites script exited ${o.exitCode ?? 'without a status'}`,
+    message: problem
+      ? problem.name.replace(/^unsupported /, 'unsupported distribution: ').replace(/^error /, '')
+      : `the prerequisites script exited ${o.exitCode ?? 'without a status'}`,
     checks,
   };
 }
 
 function scriptStep(plan: ClusterPlan, id: string, title: string, file: string, judge: ExecStep['judge']): ExecStep {
   // `bash -s` reads the script from stdin: nothing is left on the node, and no staging directory is needed.
-  return { kind: 'exec', id, title, argv: [...SUDO, 'bash', '-s'], stdin: [{ file }], judge, timeout: processTimeout(plan) };
+  return {
+    kind: 'exec',
+    id,
+    title,
+    argv: [...SUDO, 'bash', '-s'],
+    stdin: [{ file }],
+    judge,
+    timeout: processTimeout(plan),
+  };
 }
 
 export const uninstall: Stage = {
@@ -55,7 +65,15 @@ export const uninstall: Stage = {
     {
       name: 'uninstall',
       hosts: (plan) => plan.hosts,
-      steps: (plan) => [scriptStep(plan, 'uninstall', 'Stop and remove DC/OS', requireFile(plan.files.uninstallScript, 'uninstall script'), judgeUninstall)],
+      steps: (plan) => [
+        scriptStep(
+          plan,
+          'uninstall',
+          'Stop and remove DC/OS',
+          requireFile(plan.files.uninstallScript, 'uninstall script'),
+          judgeUninstall,
+        ),
+      ],
     },
   ],
 };
@@ -69,7 +87,13 @@ export const installPrereqs: Stage = {
       name: 'install-prereqs',
       hosts: (plan) => plan.hosts,
       steps: (plan) => [
-        scriptStep(plan, 'install-prereqs', 'Install the prerequisites', requireFile(plan.files.prereqsScript, 'install-prereqs script'), judgePrereqs),
+        scriptStep(
+          plan,
+          'install-prereqs',
+          'Install the prerequisites',
+          requireFile(plan.files.prereqsScript, 'install-prereqs script'),
+          judgePrereqs,
+        ),
       ],
     },
   ],

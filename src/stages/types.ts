@@ -90,7 +90,11 @@ export interface Phase {
    */
   /** The gate in words, for --dry-run. */
   condition?: string;
-  gate?: (ctx: { failedLabels: ReadonlySet<string>; plan: ClusterPlan; continueOnMasterFailure: boolean }) => string | undefined;
+  gate?: (ctx: {
+    failedLabels: ReadonlySet<string>;
+    plan: ClusterPlan;
+    continueOnMasterFailure: boolean;
+  }) => string | undefined;
 }
 
 /** Host outcome fed to a stage's cross-host judgement. */

@@ -56,7 +56,14 @@ const KEX: NonNullable<NonNullable<ConnectConfig['algorithms']>['kex']> = [
   'diffie-hellman-group14-sha1',
 ];
 
-type HostKeyAlgo = 'ssh-ed25519' | 'ecdsa-sha2-nistp256' | 'ecdsa-sha2-nistp384' | 'ecdsa-sha2-nistp521' | 'rsa-sha2-512' | 'rsa-sha2-256' | 'ssh-rsa';
+type HostKeyAlgo =
+  | 'ssh-ed25519'
+  | 'ecdsa-sha2-nistp256'
+  | 'ecdsa-sha2-nistp384'
+  | 'ecdsa-sha2-nistp521'
+  | 'rsa-sha2-512'
+  | 'rsa-sha2-256'
+  | 'ssh-rsa';
 const HOST_KEY_ALGOS: HostKeyAlgo[] = [
   'ssh-ed25519',
   'ecdsa-sha2-nistp256',
@@ -70,7 +77,9 @@ const HOST_KEY_ALGOS: HostKeyAlgo[] = [
 /** Offer the key types known_hosts already lists for the host first, so the server presents a key we can check. */
 export function hostKeyAlgorithms(knownTypes: readonly string[]): HostKeyAlgo[] {
   const first = knownTypes.flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]));
-  return [...new Set([...first.filter((t): t is HostKeyAlgo => (HOST_KEY_ALGOS as string[]).includes(t)), ...HOST_KEY_ALGOS])];
+  return [
+    ...new Set([...first.filter((t): t is HostKeyAlgo => (HOST_KEY_ALGOS as string[]).includes(t)), ...HOST_KEY_ALGOS]),
+  ];
 }
 
 /**
@@ -98,7 +107,9 @@ export async function dial(
   }
   const started = Date.now();
   const deadline = via?.deadline ?? started + options.connectTimeoutMs;
-  const sock: Duplex = via?.sock ? await via.sock(deadline, signal) : await tcpConnect(options, via ? { ...host, address: via.address } : host, deadline, signal);
+  const sock: Duplex = via?.sock
+    ? await via.sock(deadline, signal)
+    : await tcpConnect(options, via ? { ...host, address: via.address } : host, deadline, signal);
   const keyName = via?.keyName ?? host.address;
   // The peer may hang up while known_hosts is read, before ssh2 listens on the socket; ssh2 would then wait for a
   // handshake on a dead socket until the connect timeout. Remember it and fail at once instead.
@@ -143,8 +154,15 @@ export async function dial(
     // Every key in order, then the agent, as OpenSSH offers them; each named in an auth failure.
     const methods: Array<AnyAuthMethod & { label: string }> = [];
     const keys = identity.keys ?? (identity.key ? [{ key: identity.key, label: identity.keyLabel ?? 'key' }] : []);
-    for (const k of keys) methods.push({ type: 'publickey', username: host.user, key: k.key, label: `publickey with the ${k.label}` });
-    if (identity.agent) methods.push({ type: 'agent', username: host.user, agent: identity.agent, label: `ssh-agent (${identity.agent})` });
+    for (const k of keys)
+      methods.push({ type: 'publickey', username: host.user, key: k.key, label: `publickey with the ${k.label}` });
+    if (identity.agent)
+      methods.push({
+        type: 'agent',
+        username: host.user,
+        agent: identity.agent,
+        label: `ssh-agent (${identity.agent})`,
+      });
     tried.push(...(identity.skipped ?? []));
 
     const cleanup = (): void => {
@@ -161,7 +179,10 @@ export async function dial(
       sock.destroy();
       reject(err);
     };
-    const timer = setTimeout(() => fail(timeoutError(options, host, verdict ? 'SSH authentication' : 'SSH handshake')), remaining);
+    const timer = setTimeout(
+      () => fail(timeoutError(options, host, verdict ? 'SSH authentication' : 'SSH handshake')),
+      remaining,
+    );
     const onAbort = (): void => fail(abortReason(signal!));
     signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -179,9 +200,16 @@ export async function dial(
         if (i >= 0) tried[i] = `${tried[i]} (unusable: ${err.message})`;
         return;
       }
-      if (verdict && !verdict.ok) return fail(new ConnectError(verdict.kind, label, `${label}: ${verdict.message}`, verdict.hint));
+      if (verdict && !verdict.ok)
+        return fail(new ConnectError(verdict.kind, label, `${label}: ${verdict.message}`, verdict.hint));
       if (hostKeyError) {
-        return fail(new ConnectError('network', label, `${label}: cannot record the host key in ${knownHosts.file}: ${hostKeyError.message}`));
+        return fail(
+          new ConnectError(
+            'network',
+            label,
+            `${label}: cannot record the host key in ${knownHosts.file}: ${hostKeyError.message}`,
+          ),
+        );
       }
       if (err.level === 'client-authentication') {
         const accepts = serverMethods ? serverMethods.join(', ') : 'unknown';
@@ -240,7 +268,11 @@ export async function dial(
           },
         );
       },
-      authHandler: (methodsLeft: AuthenticationType[] | null, _partial: boolean | null, next: (m: AnyAuthMethod | false) => void) => {
+      authHandler: (
+        methodsLeft: AuthenticationType[] | null,
+        _partial: boolean | null,
+        next: (m: AnyAuthMethod | false) => void,
+      ) => {
         if (methodsLeft) serverMethods = methodsLeft;
         for (;;) {
           const m = methods.shift();
@@ -266,7 +298,12 @@ function timeoutError(options: SshTransportOptions, host: HostTarget, step: stri
   );
 }
 
-function tcpConnect(options: SshTransportOptions, host: HostTarget, deadline: number, signal?: AbortSignal): Promise<net.Socket> {
+function tcpConnect(
+  options: SshTransportOptions,
+  host: HostTarget,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<net.Socket> {
   const label = host.label;
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host: host.address, port: host.port });
@@ -302,7 +339,10 @@ function tcpConnect(options: SshTransportOptions, host: HostTarget, deadline: nu
       finish(new ConnectError(kind, label, `${label}: ${what[kind] ?? err.message}`, hint[kind]));
     };
     const onAbort = (): void => finish(abortReason(signal!));
-    const timer = setTimeout(() => finish(timeoutError(options, host, 'TCP connect')), Math.max(0, deadline - Date.now()));
+    const timer = setTimeout(
+      () => finish(timeoutError(options, host, 'TCP connect')),
+      Math.max(0, deadline - Date.now()),
+    );
     sock.once('connect', () => finish());
     sock.on('error', onError);
     if (signal?.aborted) onAbort();

@@ -15,7 +15,8 @@
 import { ExitCode } from '../exit-codes.js';
 import { GenconfError } from '../errors.js';
 
-export type ConnectFailureKind = 'refused' | 'timeout' | 'auth' | 'host-key-changed' | 'host-key-unknown' | 'dns' | 'network';
+export type ConnectFailureKind =
+  'refused' | 'timeout' | 'auth' | 'host-key-changed' | 'host-key-unknown' | 'dns' | 'network';
 
 /** Base of every failure that the transport reports about a host. */
 export abstract class TransportError extends GenconfError {
@@ -59,7 +60,12 @@ export class CommandCutOffError extends TransportError {
 /** The host refused to open a session channel for the command (sshd's MaxSessions, or a policy). */
 export class ChannelRefusedError extends TransportError {
   constructor(host: string, message: string) {
-    super(host, message, ExitCode.HOSTS_FAILED, 'the host refuses new SSH sessions: check sshd MaxSessions and its logs');
+    super(
+      host,
+      message,
+      ExitCode.HOSTS_FAILED,
+      'the host refuses new SSH sessions: check sshd MaxSessions and its logs',
+    );
   }
 }
 
@@ -88,7 +94,12 @@ export class TransferStalledError extends TransferError {
     readonly stallMs: number,
     message: string,
   ) {
-    super(host, remotePath, message, 'the host or the network stalled; raise the transfer stall timeout if the link is just very slow');
+    super(
+      host,
+      remotePath,
+      message,
+      'the host or the network stalled; raise the transfer stall timeout if the link is just very slow',
+    );
   }
 }
 

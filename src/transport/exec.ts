@@ -44,7 +44,10 @@ export function execCommand(session: Session, command: string, opts: ExecOptions
   const out = new Tail(max);
   const err = new Tail(max);
   let timedOut = false;
-  const result = (exitCode: number | null, extra: { signal?: string; failure?: CommandCutOffError | ChannelRefusedError } = {}): ExecResult => ({
+  const result = (
+    exitCode: number | null,
+    extra: { signal?: string; failure?: CommandCutOffError | ChannelRefusedError } = {},
+  ): ExecResult => ({
     exitCode,
     timedOut,
     stdout: out.value(),
@@ -53,7 +56,8 @@ export function execCommand(session: Session, command: string, opts: ExecOptions
     ...(extra.signal ? { signal: extra.signal } : {}),
     ...(extra.failure ? { error: extra.failure.message, failure: extra.failure } : {}),
   });
-  if (session.closed) return Promise.resolve(result(null, cutOff('connection-lost', session.goneMessage('before the command started'))));
+  if (session.closed)
+    return Promise.resolve(result(null, cutOff('connection-lost', session.goneMessage('before the command started'))));
   const token = randomBytes(8).toString('hex');
 
   return session.channels.acquire(opts.signal).then(
@@ -115,10 +119,12 @@ export function execCommand(session: Session, command: string, opts: ExecOptions
 
         // Listeners go on inside the open callback itself: ssh2 parses a whole TCP read at once, so a quick
         // command's exit status and close can be emitted right after the callback, before any promise resolves.
-        session.openChannel<ClientChannel>(
-          (cb) => session.client.exec(wrapCommand(command, token), cb),
-          (ch) => onChannel(undefined, ch),
-        ).catch((e: Error) => onChannel(e));
+        session
+          .openChannel<ClientChannel>(
+            (cb) => session.client.exec(wrapCommand(command, token), cb),
+            (ch) => onChannel(undefined, ch),
+          )
+          .catch((e: Error) => onChannel(e));
         const onChannel = (e: Error | undefined, ch?: ClientChannel): void => {
           if (e || !ch) {
             release();
@@ -203,14 +209,16 @@ function killRemote(session: Session, token: string): void {
     session.host.user === 'root'
       ? script
       : `${script}\n[ "$(id -u)" = 0 ] || sudo -n sh -c ${shellQuote(script)} 2>/dev/null; true`;
-  session.openChannel<ClientChannel>(
-    (cb) => session.client.exec(full, cb),
-    (ch) => {
-      ch.on('data', () => undefined);
-      ch.stderr.on('data', () => undefined);
-      ch.end();
-    },
-  ).catch(() => undefined);
+  session
+    .openChannel<ClientChannel>(
+      (cb) => session.client.exec(full, cb),
+      (ch) => {
+        ch.on('data', () => undefined);
+        ch.stderr.on('data', () => undefined);
+        ch.end();
+      },
+    )
+    .catch(() => undefined);
 }
 
 /**

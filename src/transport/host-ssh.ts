@@ -12,7 +12,13 @@
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import type { HostKeyChecking } from './known-hosts.js';
-import { expandTokens, lookupSshConfig, parseJumpSpec, type LoadedSshConfig, type SshConfigHost } from './ssh-config.js';
+import {
+  expandTokens,
+  lookupSshConfig,
+  parseJumpSpec,
+  type LoadedSshConfig,
+  type SshConfigHost,
+} from './ssh-config.js';
 
 /** Where a value came from, shown by --dry-run. */
 export type SettingSource = 'flag' | 'ssh_host_overrides' | 'ssh_config' | 'config.yaml';
@@ -82,12 +88,20 @@ export interface ResolveContext {
 
 const MAX_CHAIN = 8;
 
-function expandAll(files: string[], vars: { hostName: string; original: string; port: number; user: string }, ctx: ResolveContext): string[] {
+function expandAll(
+  files: string[],
+  vars: { hostName: string; original: string; port: number; user: string },
+  ctx: ResolveContext,
+): string[] {
   const t = { ...vars, remoteUser: vars.user, localUser: ctx.localUser, home: ctx.home };
   return files.map((f) => path.resolve(ctx.home, expandTokens(f, t, 'IdentityFile', ctx.sshConfig.file)));
 }
 
-function knownHosts(c: SshConfigHost, vars: { hostName: string; original: string; port: number; user: string }, ctx: ResolveContext): string | undefined {
+function knownHosts(
+  c: SshConfigHost,
+  vars: { hostName: string; original: string; port: number; user: string },
+  ctx: ResolveContext,
+): string | undefined {
   if (c.userKnownHostsFile === undefined) return undefined;
   const t = { ...vars, remoteUser: vars.user, localUser: ctx.localUser, home: ctx.home };
   return path.resolve(ctx.home, expandTokens(c.userKnownHostsFile, t, 'UserKnownHostsFile', ctx.sshConfig.file));
@@ -100,7 +114,11 @@ function hopLabel(address: string, port: number): string {
 /** Resolve a ProxyJump value into hops; a first hop's own ProxyJump is followed, as ssh -J does. */
 function resolveChain(value: string, ctx: ResolveContext, depth: number, forHost: string): JumpHop[] {
   if (value.toLowerCase() === 'none') return [];
-  if (depth > MAX_CHAIN) throw new InputError(`ProxyJump for ${forHost} goes through more than ${MAX_CHAIN} bastions (a loop?)`, ctx.sshConfig.file);
+  if (depth > MAX_CHAIN)
+    throw new InputError(
+      `ProxyJump for ${forHost} goes through more than ${MAX_CHAIN} bastions (a loop?)`,
+      ctx.sshConfig.file,
+    );
   const hops: JumpHop[] = [];
   value.split(',').forEach((spec, i) => {
     const p = parseJumpSpec(spec);
@@ -108,7 +126,15 @@ function resolveChain(value: string, ctx: ResolveContext, depth: number, forHost
     const c = lookupSshConfig(ctx.sshConfig, p.host, p.user);
     const user = p.user ?? c.user ?? ctx.defaultUser;
     const port = p.port ?? c.port ?? ctx.defaultPort;
-    const address = c.hostName !== undefined ? expandTokens(c.hostName, { hostName: p.host, original: p.host, port, remoteUser: user, localUser: ctx.localUser, home: ctx.home }, 'HostName', ctx.sshConfig.file) : p.host;
+    const address =
+      c.hostName !== undefined
+        ? expandTokens(
+            c.hostName,
+            { hostName: p.host, original: p.host, port, remoteUser: user, localUser: ctx.localUser, home: ctx.home },
+            'HostName',
+            ctx.sshConfig.file,
+          )
+        : p.host;
     const vars = { hostName: address, original: p.host, port, user };
     if (i === 0 && c.proxyJump !== undefined) hops.push(...resolveChain(c.proxyJump, ctx, depth + 1, p.host));
     const kh = ctx.flags.knownHostsFile ?? knownHosts(c, vars, ctx);
@@ -133,7 +159,11 @@ function resolveChain(value: string, ctx: ResolveContext, depth: number, forHost
  * The user, port and SSH settings of one host listed in config.yaml as `address`. `override` is its
  * ssh_host_overrides entry, if any.
  */
-export function resolveHostSsh(address: string, override: HostOverride | undefined, ctx: ResolveContext): { user: string; port: number; ssh: HostSsh } {
+export function resolveHostSsh(
+  address: string,
+  override: HostOverride | undefined,
+  ctx: ResolveContext,
+): { user: string; port: number; ssh: HostSsh } {
   const o = override ?? {};
   const c = lookupSshConfig(ctx.sshConfig, address, o.user);
   const sources: HostSsh['sources'] = {};
@@ -143,7 +173,12 @@ export function resolveHostSsh(address: string, override: HostOverride | undefin
   sources.port = o.port !== undefined ? 'ssh_host_overrides' : c.port !== undefined ? 'ssh_config' : 'config.yaml';
   const hostName =
     c.hostName !== undefined
-      ? expandTokens(c.hostName, { hostName: address, original: address, port, remoteUser: user, localUser: ctx.localUser, home: ctx.home }, 'HostName', ctx.sshConfig.file)
+      ? expandTokens(
+          c.hostName,
+          { hostName: address, original: address, port, remoteUser: user, localUser: ctx.localUser, home: ctx.home },
+          'HostName',
+          ctx.sshConfig.file,
+        )
       : address;
   const vars = { hostName, original: address, port, user };
   let identityFiles: string[] = [];
@@ -167,7 +202,9 @@ export function resolveHostSsh(address: string, override: HostOverride | undefin
     forwardAgent: c.forwardAgent ?? false,
     sources,
     ...(timeout !== undefined ? { connectTimeoutMs: timeout * 1000 } : {}),
-    ...(c.serverAliveIntervalSec !== undefined && c.serverAliveIntervalSec > 0 ? { keepaliveIntervalMs: c.serverAliveIntervalSec * 1000 } : {}),
+    ...(c.serverAliveIntervalSec !== undefined && c.serverAliveIntervalSec > 0
+      ? { keepaliveIntervalMs: c.serverAliveIntervalSec * 1000 }
+      : {}),
     ...(c.serverAliveCountMax !== undefined ? { keepaliveCountMax: c.serverAliveCountMax } : {}),
     ...(checking !== undefined ? { hostKeyChecking: checking } : {}),
     ...(kh !== undefined ? { knownHostsFile: kh } : {}),

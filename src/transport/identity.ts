@@ -43,7 +43,12 @@ export async function resolveIdentity(o: SshTransportOptions): Promise<Identity>
     let parsed = ssh2.utils.parseKey(pk, o.passphrase) as ParsedKey | ParsedKey[] | Error;
     if (parsed instanceof Error && /no passphrase given/i.test(parsed.message)) {
       const pass = env[PASSPHRASE_ENV] || (o.prompt ? await o.prompt('Enter passphrase for the SSH key: ') : undefined);
-      if (!pass) throw new InputError('the SSH key is encrypted and no passphrase is available', undefined, `set ${PASSPHRASE_ENV}`);
+      if (!pass)
+        throw new InputError(
+          'the SSH key is encrypted and no passphrase is available',
+          undefined,
+          `set ${PASSPHRASE_ENV}`,
+        );
       parsed = ssh2.utils.parseKey(pk, pass);
     }
     if (parsed instanceof Error) throw new InputError(`the SSH key cannot be used: ${parsed.message}`);

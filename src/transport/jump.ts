@@ -106,7 +106,10 @@ export class JumpDialer {
     const skipped: string[] = [];
     for (const file of files) {
       try {
-        const k = await loadPrivateKey(file, { ...(this.options.env ? { env: this.options.env } : {}), ...(this.options.prompt ? { prompt: this.options.prompt } : {}) });
+        const k = await loadPrivateKey(file, {
+          ...(this.options.env ? { env: this.options.env } : {}),
+          ...(this.options.prompt ? { prompt: this.options.prompt } : {}),
+        });
         keys.push({ key: k.parsed, label: `${k.type} key ${k.fingerprint} (${k.path})` });
       } catch (err) {
         skipped.push(`key ${file} (unusable: ${(err as Error).message.replace(/^ssh_key_path \S+ /, '')})`);
@@ -115,7 +118,9 @@ export class JumpDialer {
     return { keys, skipped, ...(agent !== undefined ? { agent } : {}) };
   }
 
-  private optionsFor(ssh: Pick<HostSsh, 'connectTimeoutMs' | 'keepaliveIntervalMs' | 'keepaliveCountMax'>): SshTransportOptions {
+  private optionsFor(
+    ssh: Pick<HostSsh, 'connectTimeoutMs' | 'keepaliveIntervalMs' | 'keepaliveCountMax'>,
+  ): SshTransportOptions {
     return {
       ...this.options,
       ...(ssh.connectTimeoutMs !== undefined ? { connectTimeoutMs: ssh.connectTimeoutMs } : {}),
@@ -153,7 +158,10 @@ export class JumpDialer {
       // The handshake broke because the bastion went away under it: that is the bastion's failure, not the host's.
       await settle();
       if (through?.isClosed && !(err instanceof BastionError)) {
-        const f = through.lostVia() ?? { bastion: bastion.label, reason: `connection lost: ${through.lostBecause ?? 'closed'}` };
+        const f = through.lostVia() ?? {
+          bastion: bastion.label,
+          reason: `connection lost: ${through.lostBecause ?? 'closed'}`,
+        };
         throw this.bastionError(bastion, host.label, { kind: 'network', via: f.bastion, reason: f.reason });
       }
       throw err;
@@ -203,9 +211,20 @@ export class JumpDialer {
       } catch (err) {
         this.release(group, entry);
         await settle();
-        if (conn.isClosed) throw this.bastionError(hop, forHost, { kind: 'network', via: hop.label, reason: `connection lost: ${conn.lostBecause ?? 'closed'}`, conn });
+        if (conn.isClosed)
+          throw this.bastionError(hop, forHost, {
+            kind: 'network',
+            via: hop.label,
+            reason: `connection lost: ${conn.lostBecause ?? 'closed'}`,
+            conn,
+          });
         if ((err as Error).message === DEADLINE) {
-          throw new ConnectError('timeout', forHost, `${forHost}: the bastion ${hop.label} did not open a connection to ${dst}:${port} in time`, 'raise --connect-timeout (or ConnectTimeout), or check the host from the bastion');
+          throw new ConnectError(
+            'timeout',
+            forHost,
+            `${forHost}: the bastion ${hop.label} did not open a connection to ${dst}:${port} in time`,
+            'raise --connect-timeout (or ConnectTimeout), or check the host from the bastion',
+          );
         }
         throw new ConnectError(
           'refused',
@@ -238,10 +257,20 @@ export class JumpDialer {
     }, IDLE_CLOSE_MS);
   }
 
-  private openEntry(chain: readonly JumpHop[], group: PoolGroup, deadline: number, signal: AbortSignal | undefined, forHost: string): PoolEntry {
+  private openEntry(
+    chain: readonly JumpHop[],
+    group: PoolGroup,
+    deadline: number,
+    signal: AbortSignal | undefined,
+    forHost: string,
+  ): PoolEntry {
     const hop = chain[chain.length - 1]!;
     const before = chain.slice(0, -1);
-    const entry: PoolEntry = { reserved: 0, retired: false, opening: Promise.resolve(undefined as unknown as SshConnection) };
+    const entry: PoolEntry = {
+      reserved: 0,
+      retired: false,
+      opening: Promise.resolve(undefined as unknown as SshConnection),
+    };
     let through: SshConnection | undefined;
     const prev = before[before.length - 1];
     const open = async (): Promise<SshConnection> => {
@@ -270,7 +299,10 @@ export class JumpDialer {
       } catch (err) {
         await settle();
         if (through?.isClosed && prev && !(err instanceof BastionError)) {
-          const f = through.lostVia() ?? { bastion: prev.label, reason: `connection lost: ${through.lostBecause ?? 'closed'}` };
+          const f = through.lostVia() ?? {
+            bastion: prev.label,
+            reason: `connection lost: ${through.lostBecause ?? 'closed'}`,
+          };
           throw new BastionError('network', forHost, f.reason, f.bastion, f.reason);
         }
         throw err;
@@ -282,7 +314,8 @@ export class JumpDialer {
         conn.onClose((reason) => {
           const i = group.entries.indexOf(entry);
           if (i >= 0) group.entries.splice(i, 1);
-          if (!entry.retired && !signal?.aborted) group.failed ??= { kind: 'network', via: hop.label, reason: `connection lost: ${reason}`, conn };
+          if (!entry.retired && !signal?.aborted)
+            group.failed ??= { kind: 'network', via: hop.label, reason: `connection lost: ${reason}`, conn };
         });
         return conn;
       },
@@ -309,7 +342,14 @@ export class JumpDialer {
     const earlier = failure.conn?.lostVia();
     const f = earlier ? { ...failure, via: earlier.bastion, reason: earlier.reason } : failure;
     const path = f.via === hop.label ? `the bastion ${hop.label}` : `the bastion ${f.via} (on the way to ${hop.label})`;
-    return new BastionError(f.kind, forHost, `${forHost}: unreachable through ${path}: ${f.reason}`, f.via, f.reason, f.hint);
+    return new BastionError(
+      f.kind,
+      forHost,
+      `${forHost}: unreachable through ${path}: ${f.reason}`,
+      f.via,
+      f.reason,
+      f.hint,
+    );
   }
 }
 

@@ -64,7 +64,8 @@ function isEncryptedError(err: Error): boolean {
 function parse(data: Buffer, passphrase?: string): ParsedKey | Error {
   const r = ssh2.utils.parseKey(data, passphrase) as ParsedKey | ParsedKey[] | Error;
   if (Array.isArray(r)) return r[0] ?? new Error('no key in file');
-  if (r instanceof Error && /BEGIN (ENCRYPTED )?PRIVATE KEY/.test(data.toString('latin1'))) return fromPkcs8(data, passphrase);
+  if (r instanceof Error && /BEGIN (ENCRYPTED )?PRIVATE KEY/.test(data.toString('latin1')))
+    return fromPkcs8(data, passphrase);
   return r;
 }
 
@@ -79,7 +80,9 @@ function fromPkcs8(data: Buffer, passphrase?: string): ParsedKey | Error {
     const key = createPrivateKey({ key: data, format: 'pem', ...(passphrase ? { passphrase } : {}) });
     const type = key.asymmetricKeyType;
     if (type !== 'rsa' && type !== 'ec') {
-      return new Error(`PKCS#8 ${type} keys are not supported; convert the key to OpenSSH format with: ssh-keygen -p -f <file>`);
+      return new Error(
+        `PKCS#8 ${type} keys are not supported; convert the key to OpenSSH format with: ssh-keygen -p -f <file>`,
+      );
     }
     const pem = key.export({ format: 'pem', type: type === 'rsa' ? 'pkcs1' : 'sec1' });
     const r = ssh2.utils.parseKey(pem) as ParsedKey | ParsedKey[] | Error;
@@ -105,10 +108,20 @@ async function load(file: string, opts: LoadKeyOptions): Promise<LoadedKey> {
     data = await readInputFile(file, INPUT_LIMITS.sshKey);
   } catch (err) {
     if (err instanceof InputError) throw err;
-    if (err instanceof InputFileError && err.problem === 'too-big') throw new InputError(`ssh_key_path ${file} ${err.reason}`, file);
+    if (err instanceof InputFileError && err.problem === 'too-big')
+      throw new InputError(`ssh_key_path ${file} ${err.reason}`, file);
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable by this user' : (err as Error).message;
-    throw new InputError(`ssh_key_path ${file} ${why}`, file, 'set ssh_key_path in config.yaml to the private key used to log in to the hosts');
+    const why =
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EACCES'
+          ? 'is not readable by this user'
+          : (err as Error).message;
+    throw new InputError(
+      `ssh_key_path ${file} ${why}`,
+      file,
+      'set ssh_key_path in config.yaml to the private key used to log in to the hosts',
+    );
   }
 
   let parsed = parse(data);
@@ -130,12 +143,19 @@ async function load(file: string, opts: LoadKeyOptions): Promise<LoadedKey> {
         passphrase = await opts.prompt(`Enter passphrase for SSH key ${file}: `);
       } catch (err) {
         if (err instanceof InterruptedError) throw err;
-        throw new InputError(`SSH key ${file} is encrypted and reading its passphrase failed: ${(err as Error).message}`, file);
+        throw new InputError(
+          `SSH key ${file} is encrypted and reading its passphrase failed: ${(err as Error).message}`,
+          file,
+        );
       }
     }
     parsed = parse(data, passphrase);
     if (parsed instanceof Error) {
-      throw new InputError(`SSH key ${file}: the passphrase from ${source} does not decrypt it`, file, `check ${PASSPHRASE_ENV} or the passphrase typed`);
+      throw new InputError(
+        `SSH key ${file}: the passphrase from ${source} does not decrypt it`,
+        file,
+        `check ${PASSPHRASE_ENV} or the passphrase typed`,
+      );
     }
   }
   if (parsed instanceof Error) {
@@ -152,7 +172,14 @@ async function load(file: string, opts: LoadKeyOptions): Promise<LoadedKey> {
       file.endsWith('.pub') ? `use ${file.slice(0, -4)}` : undefined,
     );
   }
-  return { path: file, parsed, type: parsed.type, fingerprint: fingerprint(parsed.getPublicSSH()), encrypted, warnings };
+  return {
+    path: file,
+    parsed,
+    type: parsed.type,
+    fingerprint: fingerprint(parsed.getPublicSSH()),
+    encrypted,
+    warnings,
+  };
 }
 
 /** The ssh-agent socket from SSH_AUTH_SOCK, if set. */

@@ -76,7 +76,10 @@ const globCache = new Map<string, RegExp>();
 function globToRegExp(pattern: string): RegExp {
   let re = globCache.get(pattern);
   if (!re) {
-    const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    const body = pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
     re = new RegExp(`^${body}$`, 'i');
     globCache.set(pattern, re);
   }
@@ -221,7 +224,10 @@ export class KnownHosts {
   async knownKeyTypes(host: string, port: number): Promise<string[]> {
     if (this.mode === 'off') return [];
     const name = knownHostsName(host, port);
-    const types = (await this.load()).forHost(name).filter((e) => !e.marker).map((e) => e.keyType);
+    const types = (await this.load())
+      .forHost(name)
+      .filter((e) => !e.marker)
+      .map((e) => e.keyType);
     return [...new Set(types)];
   }
 

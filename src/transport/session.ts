@@ -108,7 +108,10 @@ export class Session {
    * channels end at once, opens pipelined right behind the closes can still find all MaxSessions slots taken.
    * That refusal (ssh2 gives it a numeric `reason`) is transient; anything else fails at once.
    */
-  async openChannel<T>(open: (cb: (err: Error | undefined, ch: T) => void) => void, attach: (ch: T) => void): Promise<T> {
+  async openChannel<T>(
+    open: (cb: (err: Error | undefined, ch: T) => void) => void,
+    attach: (ch: T) => void,
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await new Promise<T>((resolve, reject) => {
@@ -123,7 +126,8 @@ export class Session {
           }
         });
       } catch (e) {
-        const transient = /Channel open failure/.test((e as Error).message) && typeof (e as { reason?: unknown }).reason === 'number';
+        const transient =
+          /Channel open failure/.test((e as Error).message) && typeof (e as { reason?: unknown }).reason === 'number';
         if (!transient || attempt >= 50 || this.closed) throw e;
         await new Promise((r) => setTimeout(r, Math.min(200, 5 * 2 ** Math.min(attempt, 6))));
       }

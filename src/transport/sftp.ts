@@ -35,7 +35,9 @@ async function remoteStatus(sftp: SFTPWrapper, remoteFile: string, err: Error): 
   try {
     const fs = await within(
       2000,
-      sftpCall<{ f_bavail: number | bigint; f_favail: number | bigint }>((cb) => sftp.ext_openssh_statvfs(path.posix.dirname(remoteFile), cb)),
+      sftpCall<{ f_bavail: number | bigint; f_favail: number | bigint }>((cb) =>
+        sftp.ext_openssh_statvfs(path.posix.dirname(remoteFile), cb),
+      ),
     );
     if (Number(fs.f_bavail) === 0) return 'No space left on device';
     if (Number(fs.f_favail) === 0) return 'No space left on device (no free inodes)';
@@ -46,8 +48,14 @@ async function remoteStatus(sftp: SFTPWrapper, remoteFile: string, err: Error): 
 }
 
 /** Open an SFTP session (one channel slot), run `fn`, close it. */
-async function withSftp<T>(session: Session, remotePath: string, signal: AbortSignal | undefined, fn: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
-  if (session.closed) throw new TransferFailedError(session.host.label, remotePath, session.goneMessage('before the upload'));
+async function withSftp<T>(
+  session: Session,
+  remotePath: string,
+  signal: AbortSignal | undefined,
+  fn: (sftp: SFTPWrapper) => Promise<T>,
+): Promise<T> {
+  if (session.closed)
+    throw new TransferFailedError(session.host.label, remotePath, session.goneMessage('before the upload'));
   let release: () => void;
   try {
     release = await session.channels.acquire(signal);
@@ -57,16 +65,23 @@ async function withSftp<T>(session: Session, remotePath: string, signal: AbortSi
   let sftp: SFTPWrapper | undefined;
   try {
     sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
-      session.openChannel<SFTPWrapper>(
-        (cb) => session.client.sftp(cb),
-        (s) => s.once('close', release),
-      ).then(resolve, (e: Error) =>
-        reject(
+      session
+        .openChannel<SFTPWrapper>(
+          (cb) => session.client.sftp(cb),
+          (s) => s.once('close', release),
+        )
+        .then(resolve, (e: Error) =>
+          reject(
             session.closed
               ? new TransferFailedError(session.host.label, remotePath, session.goneMessage('before the upload'))
-              : new TransferFailedError(session.host.label, remotePath, `${session.host.label}: cannot open SFTP: ${e.message}`, e.message),
+              : new TransferFailedError(
+                  session.host.label,
+                  remotePath,
+                  `${session.host.label}: cannot open SFTP: ${e.message}`,
+                  e.message,
+                ),
           ),
-      );
+        );
     });
     return await fn(sftp);
   } finally {
@@ -75,7 +90,12 @@ async function withSftp<T>(session: Session, remotePath: string, signal: AbortSi
   }
 }
 
-export async function putFile(session: Session, localPath: string, remotePath: string, opts: PutOptions = {}): Promise<void> {
+export async function putFile(
+  session: Session,
+  localPath: string,
+  remotePath: string,
+  opts: PutOptions = {},
+): Promise<void> {
   const size = (await stat(localPath)).size;
   const tmp = `${remotePath}.genconf-part-${randomBytes(4).toString('hex')}`;
   await withSftp(session, remotePath, opts.signal, async (sftp) => {
@@ -94,7 +114,11 @@ export async function putFile(session: Session, localPath: string, remotePath: s
       return () => sftp.end();
     }).catch(async (e) => {
       // Tidy up only when the host still answers: after a stall or a lost connection this would wait forever.
-      if (!(e instanceof TransferStalledError) && !session.closed) await within(2000, sftpCall<void>((cb) => sftp.unlink(tmp, cb))).catch(() => undefined);
+      if (!(e instanceof TransferStalledError) && !session.closed)
+        await within(
+          2000,
+          sftpCall<void>((cb) => sftp.unlink(tmp, cb)),
+        ).catch(() => undefined);
       throw e;
     });
     await finishUpload(session, sftp, tmp, remotePath, opts.mode);
@@ -135,7 +159,11 @@ export async function putStream(
       };
     }).catch(async (e) => {
       // Tidy up only when the host still answers: after a stall or a lost connection this would wait forever.
-      if (!(e instanceof TransferStalledError) && !session.closed) await within(2000, sftpCall<void>((cb) => sftp.unlink(tmp, cb))).catch(() => undefined);
+      if (!(e instanceof TransferStalledError) && !session.closed)
+        await within(
+          2000,
+          sftpCall<void>((cb) => sftp.unlink(tmp, cb)),
+        ).catch(() => undefined);
       throw e;
     });
     await finishUpload(session, sftp, tmp, remotePath, opts.mode);
@@ -179,13 +207,24 @@ function watch(
         resolve();
       }
     };
-    const ticker = setInterval(() => {
-      if (Date.now() - last > stallMs) {
-        end(new TransferStalledError(label, remotePath, stallMs, `${label}: upload of ${remotePath} made no progress for ${secs(stallMs)}`));
-      }
-    }, Math.max(50, Math.min(1000, stallMs / 4)));
+    const ticker = setInterval(
+      () => {
+        if (Date.now() - last > stallMs) {
+          end(
+            new TransferStalledError(
+              label,
+              remotePath,
+              stallMs,
+              `${label}: upload of ${remotePath} made no progress for ${secs(stallMs)}`,
+            ),
+          );
+        }
+      },
+      Math.max(50, Math.min(1000, stallMs / 4)),
+    );
     const onAbort = (): void => end(opts.signal?.reason instanceof Error ? opts.signal.reason : new InterruptedError());
-    const onLost = (reason: string): void => end(new TransferFailedError(label, remotePath, session.lostMessage(reason, `while uploading ${remotePath}`)));
+    const onLost = (reason: string): void =>
+      end(new TransferFailedError(label, remotePath, session.lostMessage(reason, `while uploading ${remotePath}`)));
     if (opts.signal?.aborted) return onAbort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     session.onLost.add(onLost);
@@ -198,14 +237,27 @@ function watch(
         if (!err) return end();
         // Ask the host why before the session is torn down: the status alone is often only "Failure".
         void remoteStatus(sftp, tmp, err).then((status) =>
-          end(new TransferFailedError(label, remotePath, `${label}: upload of ${remotePath} failed: ${status ?? err.message}`, status)),
+          end(
+            new TransferFailedError(
+              label,
+              remotePath,
+              `${label}: upload of ${remotePath} failed: ${status ?? err.message}`,
+              status,
+            ),
+          ),
         );
       },
     );
   });
 }
 
-async function finishUpload(session: Session, sftp: SFTPWrapper, tmp: string, remotePath: string, mode: number | undefined): Promise<void> {
+async function finishUpload(
+  session: Session,
+  sftp: SFTPWrapper,
+  tmp: string,
+  remotePath: string,
+  mode: number | undefined,
+): Promise<void> {
   const label = session.host.label;
   try {
     // The mode given at open is filtered by sshd's umask; set it explicitly.
@@ -221,7 +273,12 @@ async function finishUpload(session: Session, sftp: SFTPWrapper, tmp: string, re
   } catch (e) {
     await sftpCall<void>((cb) => sftp.unlink(tmp, cb)).catch(() => undefined);
     const status = await remoteStatus(sftp, tmp, e as Error);
-    throw new TransferFailedError(label, remotePath, `${label}: cannot put ${remotePath} in place: ${status ?? (e as Error).message}`, status);
+    throw new TransferFailedError(
+      label,
+      remotePath,
+      `${label}: cannot put ${remotePath} in place: ${status ?? (e as Error).message}`,
+      status,
+    );
   }
 }
 

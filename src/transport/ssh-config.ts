@@ -28,7 +28,9 @@ export const HONOURED_KEYS = [
   'HostKeyAlias',
   'ForwardAgent',
 ] as const;
-const CANONICAL = new Map<string, string>([...HONOURED_KEYS, 'ProxyCommand', 'Host', 'Match'].map((k) => [k.toLowerCase(), k]));
+const CANONICAL = new Map<string, string>(
+  [...HONOURED_KEYS, 'ProxyCommand', 'Host', 'Match'].map((k) => [k.toLowerCase(), k]),
+);
 
 /** Bounds: a config is a small text file; anything beyond these is a mistake (or a loop of Includes). */
 const MAX_FILE_BYTES = 1 << 20;
@@ -90,8 +92,14 @@ function globFiles(pattern: string): string[] {
   const dir = path.dirname(pattern);
   const base = path.basename(pattern);
   if (!/[*?[]/.test(base)) return statIsFile(pattern) ? [pattern] : [];
-  if (/[*?[]/.test(dir)) throw new Error(`wildcards are supported in the file name only, not in the directory: ${pattern}`);
-  const re = new RegExp(`^${base.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  if (/[*?[]/.test(dir))
+    throw new Error(`wildcards are supported in the file name only, not in the directory: ${pattern}`);
+  const re = new RegExp(
+    `^${base
+      .replace(/[.+^${}()|\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -118,9 +126,17 @@ function readBounded(file: string): string {
   try {
     size = statSync(file).size;
   } catch (err) {
-    throw new InputError(`cannot read the ssh_config file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, file);
+    throw new InputError(
+      `cannot read the ssh_config file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      file,
+    );
   }
-  if (size > MAX_FILE_BYTES) throw new InputError(`the ssh_config file ${file} is larger than 1 MiB`, file, 'point --ssh-config at the client config file itself');
+  if (size > MAX_FILE_BYTES)
+    throw new InputError(
+      `the ssh_config file ${file} is larger than 1 MiB`,
+      file,
+      'point --ssh-config at the client config file itself',
+    );
   return readFileSync(file, 'utf8');
 }
 
@@ -129,8 +145,10 @@ function readBounded(file: string): string {
  * a file Included from inside a Host/Match block, where a further Host or Match line cannot be represented.
  */
 function readLines(file: string, ctx: ReadContext, depth: number, inSection: string | undefined): Line[] {
-  if (depth > MAX_INCLUDE_DEPTH) throw new InputError(`Include nested more than ${MAX_INCLUDE_DEPTH} deep at ${file} (a loop?)`, file);
-  if (ctx.files.length >= MAX_FILES) throw new InputError(`more than ${MAX_FILES} ssh_config files through Include`, file);
+  if (depth > MAX_INCLUDE_DEPTH)
+    throw new InputError(`Include nested more than ${MAX_INCLUDE_DEPTH} deep at ${file} (a loop?)`, file);
+  if (ctx.files.length >= MAX_FILES)
+    throw new InputError(`more than ${MAX_FILES} ssh_config files through Include`, file);
   ctx.files.push(file);
   const parsed = SSHConfig.parse(readBounded(file));
   let lineNo = 1;
@@ -146,7 +164,9 @@ function readLines(file: string, ctx: ReadContext, depth: number, inSection: str
       if (line.param.toLowerCase() === 'include') {
         const patterns = valueText(line.value).split(/\s+/).filter(Boolean);
         for (const pattern of patterns) {
-          const full = path.isAbsolute(expandTilde(pattern, ctx.home)) ? expandTilde(pattern, ctx.home) : path.join(ctx.home, '.ssh', pattern);
+          const full = path.isAbsolute(expandTilde(pattern, ctx.home))
+            ? expandTilde(pattern, ctx.home)
+            : path.join(ctx.home, '.ssh', pattern);
           let matched: string[];
           try {
             matched = globFiles(full);
@@ -194,7 +214,12 @@ function readLines(file: string, ctx: ReadContext, depth: number, inSection: str
 function checkMatch(line: Line & { criteria: Record<string, unknown> }, at: string, file: string): void {
   const known = new Set(['all', 'host', 'originalhost', 'user', 'localuser', 'exec', 'final', 'canonical']);
   for (const k of Object.keys(line.criteria)) {
-    if (!known.has(k.toLowerCase())) throw new InputError(`${at}: Match ${k} is not supported`, file, 'use Host patterns, or Match host/user/originalhost/localuser');
+    if (!known.has(k.toLowerCase()))
+      throw new InputError(
+        `${at}: Match ${k} is not supported`,
+        file,
+        'use Host patterns, or Match host/user/originalhost/localuser',
+      );
   }
 }
 
@@ -205,7 +230,8 @@ function checkValue(key: string, value: string, at: string, file: string): void 
     throw new InputError(`${at}: ${key} ${value}: ${what}`, file, hint);
   };
   const int = (min: number, max: number): void => {
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) bad(`must be an integer from ${min} to ${max}`);
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
+      bad(`must be an integer from ${min} to ${max}`);
   };
   switch (key) {
     case 'Port':
@@ -220,7 +246,8 @@ function checkValue(key: string, value: string, at: string, file: string): void 
       if (!YES_NO.test(value)) bad('must be yes or no');
       return;
     case 'ForwardAgent':
-      if (!YES_NO.test(value)) bad('must be yes or no', 'an agent socket path here is not supported; set SSH_AUTH_SOCK instead');
+      if (!YES_NO.test(value))
+        bad('must be yes or no', 'an agent socket path here is not supported; set SSH_AUTH_SOCK instead');
       return;
     case 'StrictHostKeyChecking':
       if (!/^(yes|no|ask|off|accept-new)$/i.test(value)) bad('must be yes, accept-new, no, off or ask');
@@ -269,7 +296,9 @@ export function loadSshConfig(file: string, opts: { home?: string } = {}): Loade
  * reads it. `user` is the user already decided by a higher-precedence source, for `Match user`.
  */
 export function lookupSshConfig(loaded: LoadedSshConfig, host: string, user?: string): SshConfigHost {
-  const raw = loaded.config.compute(user !== undefined ? { Host: host, User: user } : { Host: host }, { matchExec: false });
+  const raw = loaded.config.compute(user !== undefined ? { Host: host, User: user } : { Host: host }, {
+    matchExec: false,
+  });
   const one = (k: string): string | undefined => {
     const v = raw[k];
     if (v === undefined) return undefined;
@@ -298,7 +327,16 @@ export function lookupSshConfig(loaded: LoadedSshConfig, host: string, user?: st
     ['connectTimeoutSec', n('ConnectTimeout')],
     ['serverAliveIntervalSec', n('ServerAliveInterval')],
     ['serverAliveCountMax', n('ServerAliveCountMax')],
-    ['strictHostKeyChecking', strict === undefined ? undefined : strict === 'accept-new' ? 'accept-new' : strict === 'no' || strict === 'off' ? 'off' : 'strict'],
+    [
+      'strictHostKeyChecking',
+      strict === undefined
+        ? undefined
+        : strict === 'accept-new'
+          ? 'accept-new'
+          : strict === 'no' || strict === 'off'
+            ? 'off'
+            : 'strict',
+    ],
     ['userKnownHostsFile', one('UserKnownHostsFile')],
     ['hostKeyAlias', one('HostKeyAlias')],
     ['forwardAgent', yes('ForwardAgent')],
@@ -340,7 +378,11 @@ export function expandTokens(value: string, t: TokenValues, key: string, file: s
       case 'd':
         return t.home;
       default:
-        throw new InputError(`${file}: ${key} ${value}: the token %${c ?? ''} is not supported`, file, 'supported tokens: %h %n %p %r %u %d %%');
+        throw new InputError(
+          `${file}: ${key} ${value}: the token %${c ?? ''} is not supported`,
+          file,
+          'supported tokens: %h %n %p %r %u %d %%',
+        );
     }
   });
   return expandTilde(expanded, t.home);

@@ -109,7 +109,9 @@ export class SshTransport implements Transport {
       );
     }
     const { client, sock } = await dial(host, identity, over?.knownHosts ?? this.knownHosts, options, signal, over);
-    const conn: SshConnection = new SshConnection(new Session(host, client, sock, options, () => this.open.delete(conn)));
+    const conn: SshConnection = new SshConnection(
+      new Session(host, client, sock, options, () => this.open.delete(conn)),
+    );
     this.open.add(conn);
     return conn;
   }

@@ -1,11 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { cell, renderMarkdown, table } from '../../bench/lib/markdown.js';
 import { parseTimeOutput } from '../../bench/lib/proc.js';
-import { deriveTargets, mergeResults, originalLowerBound, ratiosOf, type BenchResults, type Comparison } from '../../bench/lib/results.js';
+import {
+  deriveTargets,
+  mergeResults,
+  originalLowerBound,
+  ratiosOf,
+  type BenchResults,
+  type Comparison,
+} from '../../bench/lib/results.js';
 import { judge, median, range, ratio, summarize, type Sample } from '../../bench/lib/stats.js';
 import { assignRoles } from '../../bench/lib/workspace.js';
 
-const s = (wallMs: number, cpuMs = wallMs / 2, exitCode: number | null = 0, maxRssKiB = 50 * 1024): Sample => ({ wallMs, cpuMs, maxRssKiB, exitCode });
+const s = (wallMs: number, cpuMs = wallMs / 2, exitCode: number | null = 0, maxRssKiB = 50 * 1024): Sample => ({
+  wallMs,
+  cpuMs,
+  maxRssKiB,
+  exitCode,
+});
 
 describe('statistics', () => {
   it('takes the median of odd and even counts without reordering the input', () => {
@@ -41,7 +53,13 @@ describe('statistics', () => {
   });
 });
 
-function comparison(stage: 'preflight' | 'deploy', hosts: number, ours: number, floor: number, original: number): Comparison {
+function comparison(
+  stage: 'preflight' | 'deploy',
+  hosts: number,
+  ours: number,
+  floor: number,
+  original: number,
+): Comparison {
   return {
     stage,
     hosts,
@@ -81,7 +99,10 @@ describe('ratios and targets', () => {
     expect(q.originalOverOurs).toBe(35);
     expect(q.originalEstimated).toBe(true);
     const t = deriveTargets({ comparisons: [c], singles: [] });
-    expect(t.find((x) => x.id === 'deploy-original')).toMatchObject({ verdict: 'PASS', description: expect.stringContaining('lower bound') });
+    expect(t.find((x) => x.id === 'deploy-original')).toMatchObject({
+      verdict: 'PASS',
+      description: expect.stringContaining('lower bound'),
+    });
   });
 
   it('derives every target, PASS/MISS/N/A, at the requested size', () => {
@@ -120,7 +141,15 @@ describe('markdown', () => {
       version: 1,
       startedAt: '2026-01-01T00:00:00Z',
       finishedAt: '2026-01-01T00:10:00Z',
-      machine: { cpus: 2, cpuModel: 'cpu', memGiB: 24, node: 'v20', openssh: 'OpenSSH_9.2p1', kernel: '6', loadAvg: [0.1, 0.2, 0.3] },
+      machine: {
+        cpus: 2,
+        cpuModel: 'cpu',
+        memGiB: 24,
+        node: 'v20',
+        openssh: 'OpenSSH_9.2p1',
+        kernel: '6',
+        loadAvg: [0.1, 0.2, 0.3],
+      },
       options: { quick: true, only: ['preflight'], runs: 2, warmup: 1, sizes: [10], scaleHosts: 100, parallelism: 20 },
       method: ['floor does X'],
       comparisons,
@@ -128,7 +157,9 @@ describe('markdown', () => {
       targets: deriveTargets({ comparisons, singles }, 10),
     };
     const md = renderMarkdown(r);
-    expect(md).toContain('| preflight | 10 | 1.500 s [1.50–1.50] | 1.000 s [1.00–1.00] | not measured: exit 1: FAIL host | 1.50× | – |');
+    expect(md).toContain(
+      '| preflight | 10 | 1.500 s [1.50–1.50] | 1.000 s [1.00–1.00] | not measured: exit 1: FAIL host | 1.50× | – |',
+    );
     expect(md).toContain('| preflight N=10: genconf / ssh2 floor | ≤ 1.5× | 1.50× | PASS |');
     expect(md).toContain("| preflight N=10: original's mechanics / genconf | ≥ 5× | – | N/A |");
     expect(md).toContain('| --validate-config, 3-master example, whole process | ≤ 300 ms | 120 ms | PASS |');
@@ -139,7 +170,10 @@ describe('markdown', () => {
 
 describe('helpers', () => {
   it('parses /usr/bin/time output after a non-zero status line', () => {
-    expect(parseTimeOutput('Command exited with non-zero status 3\nBENCHTIME 1.25 0.50 51200\n')).toEqual({ cpuMs: 1750, maxRssKiB: 51200 });
+    expect(parseTimeOutput('Command exited with non-zero status 3\nBENCHTIME 1.25 0.50 51200\n')).toEqual({
+      cpuMs: 1750,
+      maxRssKiB: 51200,
+    });
     expect(() => parseTimeOutput('garbage')).toThrow();
   });
 
@@ -167,7 +201,11 @@ describe('merge', () => {
   });
 
   it('replaces re-run sizes, keeps the rest, says so, and judges targets on the union', () => {
-    const old = base('2026-01-01T00:00:00Z', [comparison('preflight', 10, 1, 1, 1), comparison('preflight', 100, 9, 1, 1)], [10, 100]);
+    const old = base(
+      '2026-01-01T00:00:00Z',
+      [comparison('preflight', 10, 1, 1, 1), comparison('preflight', 100, 9, 1, 1)],
+      [10, 100],
+    );
     const now = base('2026-01-01T01:00:00Z', [comparison('preflight', 100, 1200, 1000, 30_000)], [100]);
     const m = mergeResults(old, now);
     expect(m.comparisons.map((c) => [c.hosts, ratiosOf(c).oursOverFloor])).toEqual([

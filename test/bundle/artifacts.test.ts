@@ -83,7 +83,10 @@ describe('loadArtifacts', () => {
     await makeArtifacts(dir);
     await writeFile(
       path.join(dir, 'complete', 'complete.latest.json'),
-      JSON.stringify({ bootstrap: 'other', packages: ['mesos--1.5.0', 'mesos--1.6.0', 'bad', 'x--1-2', 'dcos-config--setup_1'] }),
+      JSON.stringify({
+        bootstrap: 'other',
+        packages: ['mesos--1.5.0', 'mesos--1.6.0', 'bad', 'x--1-2', 'dcos-config--setup_1'],
+      }),
     );
     const err = await failure(loadArtifacts(dir));
     expect(err.message).toContain("package id 'bad' must contain exactly one '--'");

@@ -12,7 +12,10 @@ async function setup(ipDetect?: string): Promise<{ dir: string; opts: BuildOptio
   await makeArtifacts(path.join(dir, 'artifacts'));
   const genconfDir = await makeGenconf(dir);
   const { args, userArgs } = fakeArgs(ipDetect);
-  return { dir, opts: { genconfDir, artifactsDir: path.join(dir, 'artifacts'), args, userArgs, renderers: fakeRenderers } };
+  return {
+    dir,
+    opts: { genconfDir, artifactsDir: path.join(dir, 'artifacts'), args, userArgs, renderers: fakeRenderers },
+  };
 }
 
 async function tree(root: string, prefix = ''): Promise<string[]> {
@@ -67,7 +70,9 @@ describe('buildBundle', () => {
       `["dcos-config--setup_${id}", "dcos-metadata--setup_${id}", "dcos-net--abc_1", "mesos--1.5.0"]`,
     );
     const info = await readFile(path.join(serve, 'cluster-package-info.json'), 'utf8');
-    expect(info).toContain(`{\n  "dcos-config":{\n    "filename":"packages/dcos-config/dcos-config--setup_${id}.tar.xz",\n    "id":"dcos-config--setup_${id}"\n  },`);
+    expect(info).toContain(
+      `{\n  "dcos-config":{\n    "filename":"packages/dcos-config/dcos-config--setup_${id}.tar.xz",\n    "id":"dcos-config--setup_${id}"\n  },`,
+    );
     expect(JSON.parse(info)).toEqual(r.clusterPackageInfo);
     expect(await readFile(path.join(opts.genconfDir, 'cluster_packages.json'), 'utf8')).toBe(info);
     expect((await stat(path.join(serve, 'dcos_install.sh'))).mode & 0o777).toBe(0o755);
@@ -77,7 +82,12 @@ describe('buildBundle', () => {
     expect(check.status).toBe(0);
     // The install script got a manifest covering every artifact a node fetches.
     const script = await readFile(path.join(serve, 'dcos_install.sh'), 'utf8');
-    for (const p of [`bootstrap/${b}.bootstrap.tar.xz`, `package_lists/${r.clusterPackageListId}.package_list.json`, 'packages/mesos/mesos--1.5.0.tar.xz', `packages/dcos-config/dcos-config--setup_${id}.tar.xz`]) {
+    for (const p of [
+      `bootstrap/${b}.bootstrap.tar.xz`,
+      `package_lists/${r.clusterPackageListId}.package_list.json`,
+      'packages/mesos/mesos--1.5.0.tar.xz',
+      `packages/dcos-config/dcos-config--setup_${id}.tar.xz`,
+    ]) {
       expect(script).toContain(`  ${p}`);
     }
     void dir;
@@ -100,7 +110,9 @@ describe('buildBundle', () => {
   it('archives every file with uid/gid 0, mtime 0 and explicit modes, SHA256SUMS inside', async () => {
     const { opts } = await setup();
     const r = await buildBundle(opts);
-    const listing = spawnSync('tar', ['--numeric-owner', '--full-time', '-tvf', r.tarball.path], { encoding: 'utf8' }).stdout.trim().split('\n');
+    const listing = spawnSync('tar', ['--numeric-owner', '--full-time', '-tvf', r.tarball.path], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n');
     expect(listing.length).toBe(r.files.length + 1 + 7); // files, SHA256SUMS, 7 directories
     for (const line of listing) {
       const [mode, owner, , date, time, name] = line.split(/\s+/);
@@ -133,12 +145,21 @@ describe('buildBundle', () => {
     const a = await setup('#!/bin/sh\necho 10.0.0.1\n');
     const r1 = await buildBundle(a.opts);
     await writeFile(path.join(r1.serveDir, 'stray-file'), 'x');
-    const r2 = await buildBundle({ ...a.opts, args: { ...a.opts.args, ip_detect_contents: '#!/bin/sh\necho 10.0.0.9\n' } });
+    const r2 = await buildBundle({
+      ...a.opts,
+      args: { ...a.opts.args, ip_detect_contents: '#!/bin/sh\necho 10.0.0.9\n' },
+    });
     expect(r2.configId).not.toBe(r1.configId);
     expect((await readdir(a.opts.genconfDir)).sort()).toEqual(['cluster_packages.json', 'ip-detect', 'serve']);
-    expect(await readdir(path.join(r2.serveDir, 'packages', 'dcos-config'))).toEqual([`dcos-config--setup_${r2.configId}.tar.xz`]);
-    expect(await readdir(path.join(r2.serveDir, 'packages', 'dcos-metadata'))).toEqual([`dcos-metadata--setup_${r2.configId}.tar.xz`]);
-    expect(await readdir(path.join(r2.serveDir, 'package_lists'))).toEqual([`${r2.clusterPackageListId}.package_list.json`]);
+    expect(await readdir(path.join(r2.serveDir, 'packages', 'dcos-config'))).toEqual([
+      `dcos-config--setup_${r2.configId}.tar.xz`,
+    ]);
+    expect(await readdir(path.join(r2.serveDir, 'packages', 'dcos-metadata'))).toEqual([
+      `dcos-metadata--setup_${r2.configId}.tar.xz`,
+    ]);
+    expect(await readdir(path.join(r2.serveDir, 'package_lists'))).toEqual([
+      `${r2.clusterPackageListId}.package_list.json`,
+    ]);
     expect(await readdir(r2.serveDir)).not.toContain('stray-file');
   });
 
@@ -176,7 +197,9 @@ describe('buildBundle', () => {
     });
     await expect(p).rejects.toBeInstanceOf(InterruptedError);
     expect(await readdir(a.opts.genconfDir)).not.toContain(`.serve.tmp-${process.pid}`);
-    expect(await readdir(path.join(r1.serveDir, 'packages', 'dcos-config'))).toEqual([`dcos-config--setup_${r1.configId}.tar.xz`]);
+    expect(await readdir(path.join(r1.serveDir, 'packages', 'dcos-config'))).toEqual([
+      `dcos-config--setup_${r1.configId}.tar.xz`,
+    ]);
   });
 
   it('stops while hashing the artifacts when already interrupted, writing nothing', async () => {
@@ -205,7 +228,9 @@ describe('buildBundle', () => {
     expect(served.mode & 0o777).toBe(0o644);
     expect((await stat(art)).mode & 0o777).toBe(0o600);
     const linked = await stat(path.join(r.serveDir, 'packages', 'dcos-net', 'dcos-net--abc_1.tar.xz'));
-    expect(linked.ino).toBe((await stat(path.join(a.opts.artifactsDir, 'packages', 'dcos-net', 'dcos-net--abc_1.tar.xz'))).ino);
+    expect(linked.ino).toBe(
+      (await stat(path.join(a.opts.artifactsDir, 'packages', 'dcos-net', 'dcos-net--abc_1.tar.xz'))).ino,
+    );
   });
 
   it('ships genconf/check_bins as custom-check-bins--<dirhash> with executable files', async () => {
@@ -221,7 +246,11 @@ describe('buildBundle', () => {
     const digests = [sha1('#!/bin/sh\nexit 0\n'), sha1('#!/bin/sh\nexit 1\n')].sort().join('');
     expect(pkg).toBe(`custom-check-bins--${sha1(digests)}`);
     expect(logs).toContain(`Package filename: packages/custom-check-bins/${pkg}.tar.xz`);
-    const listing = spawnSync('tar', ['-tvJf', path.join(r.serveDir, 'packages', 'custom-check-bins', `${pkg}.tar.xz`)], { encoding: 'utf8' }).stdout;
+    const listing = spawnSync(
+      'tar',
+      ['-tvJf', path.join(r.serveDir, 'packages', 'custom-check-bins', `${pkg}.tar.xz`)],
+      { encoding: 'utf8' },
+    ).stdout;
     expect(listing).toMatch(/-rwxr-xr-x 0\/0 .* \.\/check_a\n/);
     expect(listing).toMatch(/-rw-r--r-- 0\/0 .* \.\/pkginfo.json\n/);
     await mkdir(path.join(a.opts.genconfDir, 'check_bins', 'sub'));
@@ -273,7 +302,8 @@ describe('bundleArguments', () => {
       custom_check_bins_package_id: '',
       check_search_path: base.check_search_path,
       check_config_contents: 'from validation',
-      template_filenames: '[\n  "dcos-config.yaml",\n  "cloud-config.yaml",\n  "dcos-metadata.yaml",\n  "dcos-services.yaml"\n]',
+      template_filenames:
+        '[\n  "dcos-config.yaml",\n  "cloud-config.yaml",\n  "dcos-metadata.yaml",\n  "dcos-services.yaml"\n]',
       config_package_names: '[\n  "dcos-config",\n  "dcos-metadata"\n]',
     });
     expect(plain.dcos_image_commit).toMatch(/^dcos-genconf-\d+\.\d+\.\d+/);
@@ -301,10 +331,12 @@ describe('buildBundle under a strict umask', () => {
       const walk = async (rel: string): Promise<void> => {
         const st = await stat(path.join(r.serveDir, rel));
         modes.push(`${(st.mode & 0o777).toString(8)} ${rel}`);
-        if (st.isDirectory()) for (const n of await readdir(path.join(r.serveDir, rel))) await walk(rel === '.' ? n : `${rel}/${n}`);
+        if (st.isDirectory())
+          for (const n of await readdir(path.join(r.serveDir, rel))) await walk(rel === '.' ? n : `${rel}/${n}`);
       };
       await walk('.');
-      for (const m of modes) expect(m).toMatch(/^(755 (\.|bootstrap|packages(\/[^/]+)?|package_lists|dcos_install\.sh)|644 .*)$/);
+      for (const m of modes)
+        expect(m).toMatch(/^(755 (\.|bootstrap|packages(\/[^/]+)?|package_lists|dcos_install\.sh)|644 .*)$/);
     } finally {
       process.umask(old);
     }
@@ -314,9 +346,17 @@ describe('buildBundle under a strict umask', () => {
 describe('relativizeProjectPaths', () => {
   it('stores the runner SSH key path relative to the project dir, and leaves node paths alone', async () => {
     const { relativizeProjectPaths } = await import('../../src/bundle/build.js');
-    const args = { ssh_key_path: '/var/proj/genconf/ssh_key', mesos_agent_work_dir: '/var/proj/x', other: '/var/proj/genconf/ssh_key' };
+    const args = {
+      ssh_key_path: '/var/proj/genconf/ssh_key',
+      mesos_agent_work_dir: '/var/proj/x',
+      other: '/var/proj/genconf/ssh_key',
+    };
     expect(relativizeProjectPaths(args, '/var/proj')).toEqual({ ...args, ssh_key_path: 'genconf/ssh_key' });
-    expect(relativizeProjectPaths({ ssh_key_path: '/home/me/.ssh/id' }, '/var/proj')).toEqual({ ssh_key_path: '/home/me/.ssh/id' });
-    expect(relativizeProjectPaths({ ssh_key_path: 'genconf/ssh_key' }, '/var/proj')).toEqual({ ssh_key_path: 'genconf/ssh_key' });
+    expect(relativizeProjectPaths({ ssh_key_path: '/home/me/.ssh/id' }, '/var/proj')).toEqual({
+      ssh_key_path: '/home/me/.ssh/id',
+    });
+    expect(relativizeProjectPaths({ ssh_key_path: 'genconf/ssh_key' }, '/var/proj')).toEqual({
+      ssh_key_path: 'genconf/ssh_key',
+    });
   });
 });

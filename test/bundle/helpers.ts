@@ -19,23 +19,35 @@ export interface ArtifactSpec {
 }
 
 /** Writes an artifacts dir: real .tar.xz bootstrap and packages, bootstrap.latest, complete.latest.json. */
-export async function makeArtifacts(dir: string, spec: ArtifactSpec = {}): Promise<{ bootstrapId: string; packages: string[] }> {
+export async function makeArtifacts(
+  dir: string,
+  spec: ArtifactSpec = {},
+): Promise<{ bootstrapId: string; packages: string[] }> {
   const bootstrapId = spec.bootstrapId ?? '0123456789abcdef0123456789abcdef01234567';
   const packages = spec.packages ?? ['mesos--1.5.0', 'dcos-net--abc_1'];
   await mkdir(path.join(dir, 'bootstrap'), { recursive: true });
   await mkdir(path.join(dir, 'complete'), { recursive: true });
   await writePackage(
-    [fileEntry('bin/pkgpanda', 0o755, '#!/bin/sh\necho pkgpanda stand-in\n'), fileEntry('active.buildinfo.full.json', 0o644, '{}')],
+    [
+      fileEntry('bin/pkgpanda', 0o755, '#!/bin/sh\necho pkgpanda stand-in\n'),
+      fileEntry('active.buildinfo.full.json', 0o644, '{}'),
+    ],
     path.join(dir, 'bootstrap', `${bootstrapId}.bootstrap.tar.xz`),
   );
   await writeFile(path.join(dir, 'bootstrap', `${bootstrapId}.active.json`), JSON.stringify(packages));
   await writeFile(path.join(dir, 'bootstrap.latest'), bootstrapId);
-  await writeFile(path.join(dir, 'complete', 'complete.latest.json'), JSON.stringify({ bootstrap: bootstrapId, packages }));
+  await writeFile(
+    path.join(dir, 'complete', 'complete.latest.json'),
+    JSON.stringify({ bootstrap: bootstrapId, packages }),
+  );
   for (const id of packages) {
     const name = id.split('--')[0]!;
     await mkdir(path.join(dir, 'packages', name), { recursive: true });
     await writePackage(
-      [fileEntry('pkginfo.json', 0o644, '{}'), fileEntry(`bin/${name}`, 0o755, `#!/bin/sh\necho ${id} ${spec.salt ?? ''}\n`)],
+      [
+        fileEntry('pkginfo.json', 0o644, '{}'),
+        fileEntry(`bin/${name}`, 0o755, `#!/bin/sh\necho ${id} ${spec.salt ?? ''}\n`),
+      ],
       path.join(dir, 'packages', name, `${id}.tar.xz`),
     );
   }
@@ -55,7 +67,13 @@ export function fakeArgs(ipDetect = '#!/bin/sh\necho 10.0.0.1\n'): { args: Argum
   const userArgs = { cluster_name: 'test', bootstrap_url: 'http://10.0.0.100:8080', master_list: '["10.0.0.1"]' };
   return {
     userArgs,
-    args: { ...userArgs, ip_detect_contents: ipDetect, dcos_version: '1.11.14-dev', dcos_variant: 'open', num_masters: '1' },
+    args: {
+      ...userArgs,
+      ip_detect_contents: ipDetect,
+      dcos_version: '1.11.14-dev',
+      dcos_variant: 'open',
+      num_masters: '1',
+    },
   };
 }
 
@@ -65,14 +83,25 @@ export const fakeRenderers: Renderers = {
     return [
       { path: '/pkginfo.json', mode: '0644', content: '{"environment":{}}' },
       { path: '/bin/detect_ip', mode: 0o755, content: args.ip_detect_contents ?? '' },
-      { path: '/etc/user.config.yaml', mode: 0o644, content: Object.keys(userArgs).sort().map((k) => `${k}: ${userArgs[k]}\n`).join('') },
+      {
+        path: '/etc/user.config.yaml',
+        mode: 0o644,
+        content: Object.keys(userArgs)
+          .sort()
+          .map((k) => `${k}: ${userArgs[k]}\n`)
+          .join(''),
+      },
       { path: '/etc/user.config.full.yaml', mode: 0o600, content: 'secret: x\n' },
       { path: '/etc_master/cluster', mode: 0o644, content: `${ctx.clusterPackageListId}\n` },
     ];
   },
   renderMetadataPackage(_args: Arguments, ctx: RenderContext): RenderedEntry[] {
     return [
-      { path: '/pkginfo.json', mode: 0o644, content: JSON.stringify({ environment: { DCOS_VERSION: ctx.dcosVersion } }) },
+      {
+        path: '/pkginfo.json',
+        mode: 0o644,
+        content: JSON.stringify({ environment: { DCOS_VERSION: ctx.dcosVersion } }),
+      },
       { path: '/etc/dcos-version.json', mode: 0o644, content: JSON.stringify({ 'bootstrap-id': ctx.bootstrapId }) },
     ];
   },

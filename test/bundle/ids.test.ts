@@ -15,7 +15,11 @@ describe('computeIds', () => {
   it('follows pkgpanda: config packages named from config_id, list id = hash_checkout(sorted list)', () => {
     const ids = computeIds(base);
     expect(ids.configId).toMatch(/^[0-9a-f]{40}$/);
-    expect(ids.clusterPackages).toEqual([`dcos-config--setup_${ids.configId}`, `dcos-metadata--setup_${ids.configId}`, 'p--1']);
+    expect(ids.clusterPackages).toEqual([
+      `dcos-config--setup_${ids.configId}`,
+      `dcos-metadata--setup_${ids.configId}`,
+      'p--1',
+    ]);
     expect(ids.clusterPackageListId).toBe(hashCheckout(ids.clusterPackages));
   });
 
@@ -39,7 +43,16 @@ describe('computeIds', () => {
   it('changes with any argument, artifact digest, commit or template list', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string({ minLength: 1 }), fc.constant('__proto__')), fc.string(), (key, value) => {
-        fc.pre(!['cluster_packages', 'cluster_package_list_id', 'config_id', 'expanded_config', 'expanded_config_full', '__artifact_digests'].includes(key));
+        fc.pre(
+          ![
+            'cluster_packages',
+            'cluster_package_list_id',
+            'config_id',
+            'expanded_config',
+            'expanded_config_full',
+            '__artifact_digests',
+          ].includes(key),
+        );
         fc.pre(base.args[key] !== value);
         const args = Object.assign(Object.create(null) as Record<string, string>, base.args);
         Object.defineProperty(args, key, { value, enumerable: true });
@@ -63,7 +76,13 @@ describe('ids follow the config package content', () => {
       await makeArtifacts(pathMod.join(dir, 'artifacts'));
       const genconfDir = await makeGenconf(dir);
       const base = fakeArgs();
-      return buildBundle({ genconfDir, artifactsDir: pathMod.join(dir, 'artifacts'), args: base.args, userArgs: { ...base.userArgs, ...extra }, renderers: fakeRenderers });
+      return buildBundle({
+        genconfDir,
+        artifactsDir: pathMod.join(dir, 'artifacts'),
+        args: base.args,
+        userArgs: { ...base.userArgs, ...extra },
+        renderers: fakeRenderers,
+      });
     };
     const a = await build({ superuser_password_hash: '$6$one' });
     const b = await build({ superuser_password_hash: '$6$two' });

@@ -19,7 +19,10 @@ async function setup(): Promise<{ dir: string; opts: BuildOptions }> {
   const dir = await tempDir();
   await makeArtifacts(path.join(dir, 'artifacts'));
   const genconfDir = await makeGenconf(dir);
-  return { dir, opts: { genconfDir, artifactsDir: path.join(dir, 'artifacts'), ...fakeArgs(), renderers: fakeRenderers } };
+  return {
+    dir,
+    opts: { genconfDir, artifactsDir: path.join(dir, 'artifacts'), ...fakeArgs(), renderers: fakeRenderers },
+  };
 }
 
 /**
@@ -50,7 +53,15 @@ describe('a kill -9 between the two renames of the serve/ swap', () => {
     expect(existsSync(r1.serveDir)).toBe(false);
     expect(await readdir(opts.genconfDir)).toContain(`.serve.old-${pid}`);
     // A run that fails after taking the lock must still leave the restored tree, not nothing.
-    const failing = { ...opts, renderers: { ...fakeRenderers, renderInstallScript: () => { throw new Error('template exploded'); } } };
+    const failing = {
+      ...opts,
+      renderers: {
+        ...fakeRenderers,
+        renderInstallScript: () => {
+          throw new Error('template exploded');
+        },
+      },
+    };
     await expect(buildBundle(failing)).rejects.toThrow('template exploded');
     expect(existsSync(path.join(r1.serveDir, 'SHA256SUMS'))).toBe(true);
     expect((await readdir(opts.genconfDir)).filter((n) => n.startsWith('.serve'))).toEqual([]);
@@ -66,7 +77,13 @@ describe('a kill -9 between the two renames of the serve/ swap', () => {
     stderr.on('data', (c: Buffer) => err.push(c));
     const out: Buffer[] = [];
     stdout.on('data', (c: Buffer) => out.push(c));
-    const ctx = { options: parseArgs(['--verify-bundle'], dir, {}), signal: new AbortController().signal, stdout, stderr, interactive: false };
+    const ctx = {
+      options: parseArgs(['--verify-bundle'], dir, {}),
+      signal: new AbortController().signal,
+      stdout,
+      stderr,
+      interactive: false,
+    };
     expect(await verifyBundleCommand(ctx)).toBe(0);
     expect(Buffer.concat(err).toString()).toMatch(/note: restored .*serve from \.serve\.old-\d+/);
     expect(Buffer.concat(out).toString()).toContain(': OK (directory');
@@ -74,7 +91,7 @@ describe('a kill -9 between the two renames of the serve/ swap', () => {
 });
 
 describe('the serve lock', () => {
-  it('an empty lock file is held (another run may be writing it), not taken as a dead run\'s', async () => {
+  it("an empty lock file is held (another run may be writing it), not taken as a dead run's", async () => {
     const { opts } = await setup();
     await mkdir(opts.genconfDir, { recursive: true });
     await writeFile(path.join(opts.genconfDir, '.serve.lock'), '');

@@ -59,7 +59,9 @@ describe('--verify-bundle on a tree with links', () => {
     symlinkSync(outside, served);
     await writeFile(path.join(dir, 'unused'), '');
     const report = await verifyDir(r.serveDir);
-    expect(report.problems).toEqual([expect.objectContaining({ kind: 'unsafe', path: 'packages/mesos/mesos--1.5.0.tar.xz' })]);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ kind: 'unsafe', path: 'packages/mesos/mesos--1.5.0.tar.xz' }),
+    ]);
     expect(report.problems[0]!.detail).toContain('symbolic link');
   });
 });

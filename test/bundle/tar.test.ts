@@ -32,7 +32,17 @@ async function members(tarFile: string, xz = false): Promise<Member[]> {
     const chunks: Buffer[] = [];
     for await (const c of e as AsyncIterable<Buffer>) chunks.push(c);
     const h = e.header;
-    out.push({ name: h.name, type: h.type, mode: h.mode, uid: h.uid, gid: h.gid, uname: h.uname, gname: h.gname, mtime: h.mtime.getTime(), content: Buffer.concat(chunks).toString() });
+    out.push({
+      name: h.name,
+      type: h.type,
+      mode: h.mode,
+      uid: h.uid,
+      gid: h.gid,
+      uname: h.uname,
+      gname: h.gname,
+      mtime: h.mtime.getTime(),
+      content: Buffer.concat(chunks).toString(),
+    });
   }
   await done;
   return out;
@@ -55,7 +65,12 @@ describe('deterministic tar', () => {
     await writeTarFile(
       normalizeEntries([
         fileEntry('z/script.sh', 0o755, '#!/bin/sh\n'),
-        { name: 'data/big.bin', type: 'file', mode: 0o644, source: { kind: 'file', path: src, size: 3 * 1024 * 1024 + 7 } },
+        {
+          name: 'data/big.bin',
+          type: 'file',
+          mode: 0o644,
+          source: { kind: 'file', path: src, size: 3 * 1024 * 1024 + 7 },
+        },
       ]),
       dest,
     );
@@ -75,12 +90,23 @@ describe('deterministic tar', () => {
 
   it('makes pkgpanda packages rooted at ./ that tar -xJ reads, byte-identical on every run', async () => {
     const dir = await tempDir();
-    const entries = [fileEntry('etc/a.json', 0o644, '{}'), fileEntry('bin/x', 0o755, 'x'), fileEntry('etc/secret', 0o600, 's')];
+    const entries = [
+      fileEntry('etc/a.json', 0o644, '{}'),
+      fileEntry('bin/x', 0o755, 'x'),
+      fileEntry('etc/secret', 0o600, 's'),
+    ];
     await writePackage(entries, path.join(dir, 'one.tar.xz'));
     await writePackage([...entries].reverse(), path.join(dir, 'two.tar.xz'));
     expect(await readFile(path.join(dir, 'one.tar.xz'))).toEqual(await readFile(path.join(dir, 'two.tar.xz')));
     const m = await members(path.join(dir, 'one.tar.xz'), true);
-    expect(m.map((x) => `${x.mode.toString(8)} ${x.name}`)).toEqual(['755 ./', '755 ./bin/', '755 ./bin/x', '755 ./etc/', '644 ./etc/a.json', '600 ./etc/secret']);
+    expect(m.map((x) => `${x.mode.toString(8)} ${x.name}`)).toEqual([
+      '755 ./',
+      '755 ./bin/',
+      '755 ./bin/x',
+      '755 ./etc/',
+      '644 ./etc/a.json',
+      '600 ./etc/secret',
+    ]);
     const r = spawnSync('tar', ['-xJf', path.join(dir, 'one.tar.xz'), '-C', dir]);
     expect(r.status).toBe(0);
     expect(await readFile(path.join(dir, 'etc/a.json'), 'utf8')).toBe('{}');
@@ -101,6 +127,8 @@ describe('deterministic tar', () => {
     const dir = await tempDir();
     const p = xzToFile(Readable.from([Buffer.from('abc')]), path.join(dir, 'x.xz'), 'xz-not-installed-here');
     await expect(p).rejects.toBeInstanceOf(GenconfError);
-    await expect(xzToFile(new PassThrough().end('abc'), path.join(dir, 'y.xz'), 'xz-not-installed-here')).rejects.toThrow(/'xz-not-installed-here' program was not found/);
+    await expect(
+      xzToFile(new PassThrough().end('abc'), path.join(dir, 'y.xz'), 'xz-not-installed-here'),
+    ).rejects.toThrow(/'xz-not-installed-here' program was not found/);
   });
 });

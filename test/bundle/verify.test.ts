@@ -11,7 +11,12 @@ async function bundle(): Promise<BuildResult & { dir: string }> {
   const dir = await tempDir();
   await makeArtifacts(path.join(dir, 'artifacts'));
   const genconfDir = await makeGenconf(dir);
-  const r = await buildBundle({ genconfDir, artifactsDir: path.join(dir, 'artifacts'), ...fakeArgs(), renderers: fakeRenderers });
+  const r = await buildBundle({
+    genconfDir,
+    artifactsDir: path.join(dir, 'artifacts'),
+    ...fakeArgs(),
+    renderers: fakeRenderers,
+  });
   return { ...r, dir };
 }
 
@@ -54,7 +59,10 @@ describe('verifyBundle', () => {
     await rm(path.join(copy, 'dcos_install.sh'));
     await writeFile(path.join(copy, 'packages', 'intruder.sh'), 'x');
     const r = await verifyDir(copy);
-    expect(r.problems.map((p) => `${p.kind} ${p.path}`)).toEqual(['missing dcos_install.sh', 'extra packages/intruder.sh']);
+    expect(r.problems.map((p) => `${p.kind} ${p.path}`)).toEqual([
+      'missing dcos_install.sh',
+      'extra packages/intruder.sh',
+    ]);
   });
 
   it('refuses a corrupted artifact inside dcos-install.tar', async () => {
@@ -76,8 +84,12 @@ describe('verifyBundle', () => {
     copyTree(b.serveDir, dir);
     // Re-pack without dcos_install.sh, but with the original SHA256SUMS.
     const names = b.files.map((f) => f.path).filter((p) => p !== 'dcos_install.sh');
-    expect(spawnSync('tar', ['-cf', path.join(b.dir, 'partial.tar'), 'SHA256SUMS', ...names], { cwd: dir }).status).toBe(0);
-    expect((await verifyTar(path.join(b.dir, 'partial.tar'))).problems.map((p) => `${p.kind} ${p.path}`)).toEqual(['missing dcos_install.sh']);
+    expect(
+      spawnSync('tar', ['-cf', path.join(b.dir, 'partial.tar'), 'SHA256SUMS', ...names], { cwd: dir }).status,
+    ).toBe(0);
+    expect((await verifyTar(path.join(b.dir, 'partial.tar'))).problems.map((p) => `${p.kind} ${p.path}`)).toEqual([
+      'missing dcos_install.sh',
+    ]);
     const cut = path.join(b.dir, 'cut.tar');
     await writeFile(cut, await readFile(b.tarball.path));
     await truncate(cut, 1500);
@@ -91,7 +103,9 @@ describe('verifyBundle', () => {
     expect(spawnSync('ln', ['-s', '/etc', path.join(dir, 'evil')]).status).toBe(0);
     expect(spawnSync('tar', ['-cf', path.join(b.dir, 'links.tar'), '.'], { cwd: dir }).status).toBe(0);
     const r = await verifyTar(path.join(b.dir, 'links.tar'));
-    expect(r.problems.filter((p) => p.kind === 'unsafe')).toEqual([{ kind: 'unsafe', path: 'evil', detail: 'a symlink member' }]);
+    expect(r.problems.filter((p) => p.kind === 'unsafe')).toEqual([
+      { kind: 'unsafe', path: 'evil', detail: 'a symlink member' },
+    ]);
   });
 
   it('says when there is no SHA256SUMS or no such path', async () => {

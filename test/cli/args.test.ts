@@ -13,7 +13,9 @@ describe('parseArgs', () => {
   });
   it('rejects two actions at once as a usage error', () => {
     expect(() => parseArgs(['--preflight', '--deploy'], '/')).toThrowError(UsageError);
-    expect(() => parseArgs(['--preflight', '--deploy'], '/')).toThrow(/--deploy: not allowed with argument --preflight/);
+    expect(() => parseArgs(['--preflight', '--deploy'], '/')).toThrow(
+      /--deploy: not allowed with argument --preflight/,
+    );
   });
   it('rejects unknown flags', () => {
     expect(() => parseArgs(['--bogus'], '/')).toThrowError(UsageError);
@@ -35,7 +37,11 @@ describe('first-hour usage errors', () => {
     expect(parseArgs(['--dry-run', '--deploy'], '/').dryRun).toBe(true);
   });
   it('a negative --connect-timeout names the range, not "must be an integer"', () => {
-    expect(() => parseArgs(['--connect-timeout', '-1'], '/')).toThrow(/--connect-timeout must be between \d+ and \d+, got -1/);
-    expect(() => parseArgs(['--connect-timeout', 'ten'], '/')).toThrow(/--connect-timeout must be a whole number from \d+ to \d+, got 'ten'/);
+    expect(() => parseArgs(['--connect-timeout', '-1'], '/')).toThrow(
+      /--connect-timeout must be between \d+ and \d+, got -1/,
+    );
+    expect(() => parseArgs(['--connect-timeout', 'ten'], '/')).toThrow(
+      /--connect-timeout must be a whole number from \d+ to \d+, got 'ten'/,
+    );
   });
 });

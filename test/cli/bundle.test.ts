@@ -25,7 +25,9 @@ describe('the bundled CLI through dcos_generate_config.sh', () => {
   it('--version, --validate-config --strict and --json on an example', () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'genconf-bundle-'));
     try {
-      fs.cpSync(path.join(REPO, 'genconf-examples/3-masters-static/genconf'), path.join(work, 'genconf'), { recursive: true });
+      fs.cpSync(path.join(REPO, 'genconf-examples/3-masters-static/genconf'), path.join(work, 'genconf'), {
+        recursive: true,
+      });
       // --validate-config checks that the SSH key file exists.
       fs.writeFileSync(path.join(work, 'genconf/ssh_key'), 'placeholder\n', { mode: 0o600 });
       const version = run(work, '--version');

@@ -34,13 +34,19 @@ describe.runIf(built || process.env.CI === 'true')('stdout that is a slow, close
   beforeAll(() => {
     expect(built, 'run `npm run build` first').toBe(true);
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'genconf-output-'));
-    fs.cpSync(path.join(REPO, 'genconf-examples/3-masters-static/genconf'), path.join(work, 'genconf'), { recursive: true });
+    fs.cpSync(path.join(REPO, 'genconf-examples/3-masters-static/genconf'), path.join(work, 'genconf'), {
+      recursive: true,
+    });
     // --validate-config checks that the SSH key config.yaml names exists; its content is not read.
     fs.writeFileSync(path.join(work, 'genconf/ssh_key'), 'not read by --validate-config\n', { mode: 0o600 });
     // Enough unknown keys (each a warning in the --json document) to make the document far bigger than a pipe buffer.
     const extra = Array.from({ length: 1000 }, (_, i) => `unknown_key_number_${i}: v\n`).join('');
     fs.appendFileSync(path.join(work, 'genconf/config.yaml'), extra);
-    const full = spawnSync('node', [CLI, '--validate-config', '--json'], { cwd: work, encoding: 'utf8', maxBuffer: 64 << 20 });
+    const full = spawnSync('node', [CLI, '--validate-config', '--json'], {
+      cwd: work,
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
     expect(full.status).toBe(0);
     expectedBytes = Buffer.byteLength(full.stdout);
     expect(expectedBytes).toBeGreaterThan(150_000);
@@ -80,7 +86,10 @@ describe.runIf(built || process.env.CI === 'true')('stdout that is a slow, close
     const closed = pipeline(work, '--version', '(exec 0<&-; true)');
     expect(closed.stderr).not.toContain('    at ');
     expect([0, 74]).toContain(closed.cliStatus);
-    const full = spawnSync('bash', ['-c', `node ${JSON.stringify(CLI)} --validate-config --json > /dev/full`], { cwd: work, encoding: 'utf8' });
+    const full = spawnSync('bash', ['-c', `node ${JSON.stringify(CLI)} --validate-config --json > /dev/full`], {
+      cwd: work,
+      encoding: 'utf8',
+    });
     expect(full.stderr).toContain('standard output could not be written (ENOSPC)');
     expect(full.stderr).not.toContain('    at ');
     expect(full.status).toBe(74);

@@ -22,22 +22,39 @@ describe('Azure Resource Manager template', () => {
   it('custom data of each scale set is the node script for its role; masters = num_masters', async () => {
     const c = await exampleInputs('cloud-azure', 'azure');
     const t = copy(armTemplate(c)) as { variables: Record<string, string>; resources: Obj[] };
-    for (const [v, role] of [['mastersScript', 'master'], ['agentsScript', 'slave'], ['publicAgentsScript', 'slave_public']] as const) {
+    for (const [v, role] of [
+      ['mastersScript', 'master'],
+      ['agentsScript', 'slave'],
+      ['publicAgentsScript', 'slave_public'],
+    ] as const) {
       expect(t.variables[v]).toBe(renderNodeScript({ bootstrapUrl: c.bootstrapUrl, installSha256: FIXED_SHA, role }));
     }
-    const sets = t.resources.filter((r) => r.type === 'Microsoft.Compute/virtualMachineScaleSets') as Array<{ name: string; sku: { capacity: unknown } }>;
+    const sets = t.resources.filter((r) => r.type === 'Microsoft.Compute/virtualMachineScaleSets') as Array<{
+      name: string;
+      sku: { capacity: unknown };
+    }>;
     expect(sets.map((s) => [s.name, s.sku.capacity])).toEqual([
       ["[variables('masters')]", 3],
       ["[variables('agents')]", "[parameters('agentCount')]"],
       ["[variables('publicAgents')]", "[parameters('publicAgentCount')]"],
     ]);
-    expect(text(t)).toContain("\"customData\": \"[base64(variables('mastersScript'))]\"");
+    expect(text(t)).toContain('"customData": "[base64(variables(\'mastersScript\'))]"');
   });
 
   it('the internal master balancer sits at exhibitor_address inside the masters subnet', async () => {
     const c = await exampleInputs('cloud-azure', 'azure');
-    expect(azureNetwork('10.32.0.10')).toEqual({ vnet: '10.32.0.0/16', masters: '10.32.0.0/24', agents: '10.32.16.0/20', publicAgents: '10.32.32.0/20' });
-    expect(azureNetwork('10.1.20.9')).toEqual({ vnet: '10.1.0.0/16', masters: '10.1.20.0/24', agents: '10.1.0.0/20', publicAgents: '10.1.32.0/20' });
+    expect(azureNetwork('10.32.0.10')).toEqual({
+      vnet: '10.32.0.0/16',
+      masters: '10.32.0.0/24',
+      agents: '10.32.16.0/20',
+      publicAgents: '10.32.32.0/20',
+    });
+    expect(azureNetwork('10.1.20.9')).toEqual({
+      vnet: '10.1.0.0/16',
+      masters: '10.1.20.0/24',
+      agents: '10.1.0.0/20',
+      publicAgents: '10.1.32.0/20',
+    });
     const s = text(armTemplate(c));
     expect(s).toContain('"privateIPAddress": "10.32.0.10"');
   });
@@ -63,7 +80,10 @@ describe('Azure Resource Manager template', () => {
       "parameters('nope') is not declared",
       "parameter 'unused' is never used",
       'resources[0]: Microsoft.Network/networkSecurityGroups apiVersion 2015-01-01, the list has 2023-09-01',
-      "resources[4]: dependsOn: no resource Microsoft.Network/natGateways named variables('natIp')".replace(': dependsOn', '.dependsOn'),
+      "resources[4]: dependsOn: no resource Microsoft.Network/natGateways named variables('natIp')".replace(
+        ': dependsOn',
+        '.dependsOn',
+      ),
     ]);
   });
 });

@@ -51,7 +51,9 @@ export function loadSpec(): Spec {
   const require = createRequire(import.meta.url);
   const pkgFile = require.resolve('@aws-cdk/aws-service-spec/package.json');
   const version = (JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { version: string }).version;
-  const db = JSON.parse(zlib.gunzipSync(fs.readFileSync(pkgFile.replace(/package\.json$/, 'db.json.gz'))).toString('utf8')) as {
+  const db = JSON.parse(
+    zlib.gunzipSync(fs.readFileSync(pkgFile.replace(/package\.json$/, 'db.json.gz'))).toString('utf8'),
+  ) as {
     schema: { resource: { entities: SpecResource[] }; typeDefinition: { entities: SpecTypeDef[] } };
   };
   loaded = {
@@ -62,9 +64,28 @@ export function loadSpec(): Spec {
   return loaded;
 }
 
-const PSEUDO = new Set(['AWS::AccountId', 'AWS::NoValue', 'AWS::NotificationARNs', 'AWS::Partition', 'AWS::Region', 'AWS::StackId', 'AWS::StackName', 'AWS::URLSuffix']);
-const PARAM_TYPES = /^(String|Number|List<Number>|CommaDelimitedList|AWS::EC2::[A-Za-z:]+|List<AWS::EC2::[A-Za-z:]+>|AWS::SSM::Parameter::(Name|Value<.+>))$/;
-const TOP_KEYS = new Set(['AWSTemplateFormatVersion', 'Description', 'Metadata', 'Parameters', 'Mappings', 'Conditions', 'Resources', 'Outputs']);
+const PSEUDO = new Set([
+  'AWS::AccountId',
+  'AWS::NoValue',
+  'AWS::NotificationARNs',
+  'AWS::Partition',
+  'AWS::Region',
+  'AWS::StackId',
+  'AWS::StackName',
+  'AWS::URLSuffix',
+]);
+const PARAM_TYPES =
+  /^(String|Number|List<Number>|CommaDelimitedList|AWS::EC2::[A-Za-z:]+|List<AWS::EC2::[A-Za-z:]+>|AWS::SSM::Parameter::(Name|Value<.+>))$/;
+const TOP_KEYS = new Set([
+  'AWSTemplateFormatVersion',
+  'Description',
+  'Metadata',
+  'Parameters',
+  'Mappings',
+  'Conditions',
+  'Resources',
+  'Outputs',
+]);
 const LIST_ATTRIBUTES = new Set(['SecurityGroups']);
 
 const isObj = (v: Json | undefined): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -106,7 +127,8 @@ export function checkTemplate(name: string, input: object, childInput: Record<st
     if (fn === 'Ref') {
       const target = String(v.Ref);
       used.add(target);
-      if (!(target in params) && !(target in resources) && !PSEUDO.has(target)) bad(where, `Ref to unknown '${target}'`);
+      if (!(target in params) && !(target in resources) && !PSEUDO.has(target))
+        bad(where, `Ref to unknown '${target}'`);
       return;
     }
     if (fn === 'Fn::GetAtt') {
@@ -116,7 +138,7 @@ export function checkTemplate(name: string, input: object, childInput: Record<st
     }
     if (fn === 'Fn::Sub') {
       const text = Array.isArray(v['Fn::Sub']) ? String(v['Fn::Sub'][0]) : String(v['Fn::Sub']);
-      const vars = Array.isArray(v['Fn::Sub']) && isObj(v['Fn::Sub'][1]) ? (v['Fn::Sub'][1]) : {};
+      const vars = Array.isArray(v['Fn::Sub']) && isObj(v['Fn::Sub'][1]) ? v['Fn::Sub'][1] : {};
       for (const m of text.matchAll(/\$\{([^!}][^}]*)\}/g)) {
         const ref = m[1]!;
         if (ref in vars) continue;
@@ -124,7 +146,8 @@ export function checkTemplate(name: string, input: object, childInput: Record<st
         if (dot > 0) checkGetAtt(where, ref.slice(0, dot), ref.slice(dot + 1));
         else {
           used.add(ref);
-          if (!(ref in params) && !(ref in resources) && !PSEUDO.has(ref)) bad(where, `Fn::Sub variable \${${ref}} names nothing`);
+          if (!(ref in params) && !(ref in resources) && !PSEUDO.has(ref))
+            bad(where, `Fn::Sub variable \${${ref}} names nothing`);
         }
       }
       Object.values(vars).forEach((x) => checkRefs(where, x));
@@ -166,7 +189,8 @@ export function checkTemplate(name: string, input: object, childInput: Record<st
     if (fn !== undefined) {
       const list = yieldsList(v as Obj);
       if (t.type === 'array' && !list) bad(where, `expects a list, ${fn} gives a single value`);
-      if (t.type !== 'array' && t.type !== 'json' && t.type !== 'union' && list) bad(where, `expects a ${t.type}, ${fn} gives a list`);
+      if (t.type !== 'array' && t.type !== 'json' && t.type !== 'union' && list)
+        bad(where, `expects a ${t.type}, ${fn} gives a list`);
       return;
     }
     switch (t.type) {
@@ -246,8 +270,11 @@ export function checkTemplate(name: string, input: object, childInput: Record<st
     checkProps(`${where}.Properties`, s.properties, props, type);
     checkRefs(`${where}.Properties`, props);
     const deps = r.DependsOn === undefined ? [] : Array.isArray(r.DependsOn) ? r.DependsOn : [r.DependsOn];
-    for (const d of deps) if (typeof d !== 'string' || !(d in resources)) bad(`${where}.DependsOn`, `names unknown resource '${String(d)}'`);
-    if (r.Condition !== undefined && !(String(r.Condition) in conditions)) bad(`${where}.Condition`, `unknown condition '${String(r.Condition)}'`);
+    for (const d of deps)
+      if (typeof d !== 'string' || !(d in resources))
+        bad(`${where}.DependsOn`, `names unknown resource '${String(d)}'`);
+    if (r.Condition !== undefined && !(String(r.Condition) in conditions))
+      bad(`${where}.Condition`, `unknown condition '${String(r.Condition)}'`);
     if (type === 'AWS::CloudFormation::Stack') checkNested(where, props);
   }
   for (const [id, c] of Object.entries(conditions)) checkRefs(`Conditions.${id}`, c);
@@ -268,8 +295,10 @@ export function checkTemplate(name: string, input: object, childInput: Record<st
     if (!child) return bad(where, `nested template ${url} was not given to the checker`);
     const childParams = (isObj(child.Parameters) ? child.Parameters : {}) as Record<string, Obj>;
     const given = isObj(props.Parameters) ? props.Parameters : {};
-    for (const k of Object.keys(given)) if (!(k in childParams)) bad(`${where}.Parameters.${k}`, `${url} has no parameter '${k}'`);
-    for (const [k, p] of Object.entries(childParams)) if (p.Default === undefined && !(k in given)) bad(`${where}.Parameters`, `${url} needs '${k}'`);
+    for (const k of Object.keys(given))
+      if (!(k in childParams)) bad(`${where}.Parameters.${k}`, `${url} has no parameter '${k}'`);
+    for (const [k, p] of Object.entries(childParams))
+      if (p.Default === undefined && !(k in given)) bad(`${where}.Parameters`, `${url} needs '${k}'`);
   }
   return problems;
 }
@@ -277,8 +306,10 @@ export function checkTemplate(name: string, input: object, childInput: Record<st
 function checkDefault(where: string, p: Obj, bad: (w: string, m: string) => void): void {
   if (p.Default === undefined) return;
   const d = p.Default;
-  if (Array.isArray(p.AllowedValues) && !p.AllowedValues.includes(d)) bad(where, `Default ${JSON.stringify(d)} is not among AllowedValues`);
-  if (typeof p.AllowedPattern === 'string' && !new RegExp(p.AllowedPattern).test(String(d))) bad(where, `Default ${JSON.stringify(d)} does not match AllowedPattern`);
+  if (Array.isArray(p.AllowedValues) && !p.AllowedValues.includes(d))
+    bad(where, `Default ${JSON.stringify(d)} is not among AllowedValues`);
+  if (typeof p.AllowedPattern === 'string' && !new RegExp(p.AllowedPattern).test(String(d)))
+    bad(where, `Default ${JSON.stringify(d)} does not match AllowedPattern`);
   if (p.Type === 'Number') {
     const n = Number(d);
     if (!Number.isFinite(n)) bad(where, 'Default is not a number');

@@ -12,7 +12,10 @@ export const GOLDEN = path.join(REPO, 'test/golden/cloud');
 export const FIXED_SHA = 'a'.repeat(64);
 export const FIXED_CONFIG_ID = 'c'.repeat(40);
 
-export async function exampleInputs(example: 'cloud-aws' | 'cloud-azure', provider: CloudProvider): Promise<CloudInputs> {
+export async function exampleInputs(
+  example: 'cloud-aws' | 'cloud-azure',
+  provider: CloudProvider,
+): Promise<CloudInputs> {
   const dir = path.join(REPO, 'genconf-examples', example);
   const r = await judgeConfig({ genconfDir: path.join(dir, 'genconf'), baseDir: dir, target: 'genconf', strict: true });
   expect(r.errors).toEqual([]);
@@ -33,4 +36,10 @@ export function golden(name: string, text: string): void {
 }
 
 /** Every value a config marks secret, or that looks like a cloud credential, must stay out of templates. */
-export const CREDENTIAL_PATTERNS = [/AKIA[0-9A-Z]{16}/, /aws_secret_access_key/i, /exhibitor_azure_account_key/i, /AccountKey=/i, /BEGIN [A-Z ]*PRIVATE KEY/];
+export const CREDENTIAL_PATTERNS = [
+  /AKIA[0-9A-Z]{16}/,
+  /aws_secret_access_key/i,
+  /exhibitor_azure_account_key/i,
+  /AccountKey=/i,
+  /BEGIN [A-Z ]*PRIVATE KEY/,
+];

@@ -29,19 +29,37 @@ describe('the cluster lock', () => {
 
   it('takes over a stale lock (its process is gone) with a warning', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'lock-'));
-    await writeFile(path.join(dir, LOCK_NAME), JSON.stringify({ pid: 999999, host: 'here', startedAt: '2026-01-01T00:00:00Z', action: 'deploy' }));
+    await writeFile(
+      path.join(dir, LOCK_NAME),
+      JSON.stringify({ pid: 999999, host: 'here', startedAt: '2026-01-01T00:00:00Z', action: 'deploy' }),
+    );
     const warnings: string[] = [];
-    const lock = await takeClusterLock(dir, { action: 'preflight', hostname: 'here', isAlive: () => false, warn: (m) => warnings.push(m) });
+    const lock = await takeClusterLock(dir, {
+      action: 'preflight',
+      hostname: 'here',
+      isAlive: () => false,
+      warn: (m) => warnings.push(m),
+    });
     expect(warnings).toEqual([expect.stringContaining('stale cluster lock of pid 999999 on here')]);
-    expect(JSON.parse(await readFile(path.join(dir, LOCK_NAME), 'utf8'))).toMatchObject({ host: 'here', action: 'preflight' });
+    expect(JSON.parse(await readFile(path.join(dir, LOCK_NAME), 'utf8'))).toMatchObject({
+      host: 'here',
+      action: 'preflight',
+    });
     await lock.release();
   });
 
   it('never judges a lock from another machine stale, and refuses an unreadable lock', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'lock-'));
-    await writeFile(path.join(dir, LOCK_NAME), JSON.stringify({ pid: 999999, host: 'elsewhere', startedAt: 'x', action: 'deploy' }));
-    await expect(takeClusterLock(dir, { action: 'deploy', hostname: 'here', isAlive: () => false, warn: () => undefined })).rejects.toThrow(/pid 999999 on elsewhere/);
+    await writeFile(
+      path.join(dir, LOCK_NAME),
+      JSON.stringify({ pid: 999999, host: 'elsewhere', startedAt: 'x', action: 'deploy' }),
+    );
+    await expect(
+      takeClusterLock(dir, { action: 'deploy', hostname: 'here', isAlive: () => false, warn: () => undefined }),
+    ).rejects.toThrow(/pid 999999 on elsewhere/);
     await writeFile(path.join(dir, LOCK_NAME), 'garbage');
-    await expect(takeClusterLock(dir, { action: 'deploy', warn: () => undefined })).rejects.toThrow(/not a lock this tool can read/);
+    await expect(takeClusterLock(dir, { action: 'deploy', warn: () => undefined })).rejects.toThrow(
+      /not a lock this tool can read/,
+    );
   });
 });

@@ -21,7 +21,13 @@ async function invoke(argv: string[], cwd: string): Promise<{ code: number; stdo
   const err: Buffer[] = [];
   stdout.on('data', (c: Buffer) => out.push(c));
   stderr.on('data', (c: Buffer) => err.push(c));
-  const ctx: CommandContext = { options: parseArgs(argv, cwd, {}), signal: new AbortController().signal, stdout, stderr, interactive: false };
+  const ctx: CommandContext = {
+    options: parseArgs(argv, cwd, {}),
+    signal: new AbortController().signal,
+    stdout,
+    stderr,
+    interactive: false,
+  };
   const code = await cloud(ctx);
   return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }
@@ -44,7 +50,13 @@ describe('--aws-cloudformation / --azure-arm', { timeout: 60_000 }, () => {
     const installSha = sha256(path.join(dir, 'genconf/serve/dcos_install.sh'));
     expect(summary.dcos_install_sha256).toBe(installSha);
     expect(summary.flavour).toBe('advanced');
-    expect(fs.readdirSync(path.join(dir, 'tpl')).sort()).toEqual(['infra.json', 'master.json', 'private-agent.json', 'public-agent.json', 'zen.json']);
+    expect(fs.readdirSync(path.join(dir, 'tpl')).sort()).toEqual([
+      'infra.json',
+      'master.json',
+      'private-agent.json',
+      'public-agent.json',
+      'zen.json',
+    ]);
     const master = fs.readFileSync(path.join(dir, 'tpl/master.json'), 'utf8');
     expect(master).toContain(`INSTALL_SHA256=${installSha}\\n`);
     expect(r.stderr).toContain('====> EXECUTING AWS CLOUD FORMATION TEMPLATE GENERATION');
@@ -74,7 +86,9 @@ describe('--aws-cloudformation / --azure-arm', { timeout: 60_000 }, () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/genconf\/config\.yaml:\d+:1: bootstrap_url: Cloud nodes download the bundle themselves/);
     expect(r.stderr).toMatch(/master_discovery: Cloud templates start masters in a scaling group/);
-    expect(r.stderr).toMatch(/exhibitor_storage_backend: Masters in a scaling group need shared Exhibitor storage: use 'aws_s3' or 'zookeeper', got 'static'/);
+    expect(r.stderr).toMatch(
+      /exhibitor_storage_backend: Masters in a scaling group need shared Exhibitor storage: use 'aws_s3' or 'zookeeper', got 'static'/,
+    );
     expect(fs.existsSync(path.join(dir, 'genconf/serve'))).toBe(false);
     expect(fs.existsSync(path.join(dir, 'genconf/cloudformation'))).toBe(false);
   });
@@ -82,7 +96,15 @@ describe('--aws-cloudformation / --azure-arm', { timeout: 60_000 }, () => {
   it('exhibitor keys in config.yaml are refused for AWS (the masters get an instance role)', async () => {
     const dir = await project('cloud-aws');
     const file = path.join(dir, 'genconf/config.yaml');
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('exhibitor_explicit_keys: false', 'exhibitor_explicit_keys: true\naws_access_key_id: AKIAEXAMPLEEXAMPLE12\naws_secret_access_key: secret'));
+    fs.writeFileSync(
+      file,
+      fs
+        .readFileSync(file, 'utf8')
+        .replace(
+          'exhibitor_explicit_keys: false',
+          'exhibitor_explicit_keys: true\naws_access_key_id: AKIAEXAMPLEEXAMPLE12\naws_secret_access_key: secret',
+        ),
+    );
     const r = await invoke(['--aws-cloudformation', '--no-color'], dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('exhibitor_explicit_keys: The AWS templates give the masters an instance role');
@@ -92,7 +114,9 @@ describe('--aws-cloudformation / --azure-arm', { timeout: 60_000 }, () => {
   it('flag misuse is a usage error', async () => {
     const dir = await project('cloud-azure');
     expect(() => parseArgs(['--out', 'x'], dir, {})).toThrow(UsageError);
-    expect(() => parseArgs(['--aws-cloudformation', '--basic', '--advanced'], dir, {})).toThrow(/--advanced: not allowed with argument --basic/);
+    expect(() => parseArgs(['--aws-cloudformation', '--basic', '--advanced'], dir, {})).toThrow(
+      /--advanced: not allowed with argument --basic/,
+    );
     expect(() => parseArgs(['--aws-cloudformation', '--azure-arm'], dir, {})).toThrow(UsageError);
     await expect(invoke(['--azure-arm', '--advanced'], dir)).rejects.toThrow(/applies to --aws-cloudformation only/);
   });

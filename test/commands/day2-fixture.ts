@@ -30,11 +30,20 @@ export interface Fixture {
   work: string;
   genconf: string;
   cleanup(): Promise<void>;
-  cli(run: (ctx: CommandContext) => Promise<number>, argv: string[], opts?: { interactive?: boolean; env?: NodeJS.ProcessEnv }): Promise<{ code: number; stdout: string; stderr: string }>;
+  cli(
+    run: (ctx: CommandContext) => Promise<number>,
+    argv: string[],
+    opts?: { interactive?: boolean; env?: NodeJS.ProcessEnv },
+  ): Promise<{ code: number; stdout: string; stderr: string }>;
 }
 
 export function packageInfo(configId: string): string {
-  return JSON.stringify({ 'dcos-config': { filename: `packages/dcos-config/dcos-config--setup_${configId}.tar.xz`, id: `dcos-config--setup_${configId}` } });
+  return JSON.stringify({
+    'dcos-config': {
+      filename: `packages/dcos-config/dcos-config--setup_${configId}.tar.xz`,
+      id: `dcos-config--setup_${configId}`,
+    },
+  });
 }
 
 export async function makeFixture(config = CONFIG): Promise<Fixture> {
@@ -60,7 +69,13 @@ export async function makeFixture(config = CONFIG): Promise<Fixture> {
       stdout.on('data', (c: Buffer) => out.push(c));
       stderr.on('data', (c: Buffer) => err.push(c));
       const options = parseArgs(['--genconf-dir', genconf, '--no-color', ...argv], work, {});
-      const ctx: CommandContext = { options, signal: new AbortController().signal, stdout, stderr, interactive: opts.interactive ?? false };
+      const ctx: CommandContext = {
+        options,
+        signal: new AbortController().signal,
+        stdout,
+        stderr,
+        interactive: opts.interactive ?? false,
+      };
       const code = await run(ctx);
       return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
     },
@@ -68,8 +83,18 @@ export async function makeFixture(config = CONFIG): Promise<Fixture> {
 }
 
 /** The record of a cluster installed with CONFIG_ID on the given hosts. */
-export async function writeInstalled(genconf: string, installed: Array<[address: string, role: 'master' | 'agent' | 'public_agent', extra?: Record<string, unknown>]>): Promise<ClusterRecord> {
-  const record: ClusterRecord = { format: 'dcos-genconf-cluster-record', version: 1, updatedAt: 't0', configId: CONFIG_ID, bundleSha256: SHA, hosts: {} };
+export async function writeInstalled(
+  genconf: string,
+  installed: Array<[address: string, role: 'master' | 'agent' | 'public_agent', extra?: Record<string, unknown>]>,
+): Promise<ClusterRecord> {
+  const record: ClusterRecord = {
+    format: 'dcos-genconf-cluster-record',
+    version: 1,
+    updatedAt: 't0',
+    configId: CONFIG_ID,
+    bundleSha256: SHA,
+    hosts: {},
+  };
   for (const [address, role, extra] of installed) {
     record.hosts[`${address}:22`] = {
       address,
@@ -96,10 +121,18 @@ export function scriptInstall(t: FakeTransport, host: string, opts: { faultDomai
     .onExec(words('rm -rf --one-file-system /opt/dcos_install_tmp'), {}, host)
     .onExec(words('install -d -o centos'), {}, host)
     .onPut('/opt/dcos_install_tmp/dcos-install.tar', {}, host)
-    .onExec(words('sha256sum /opt/dcos_install_tmp/dcos-install.tar'), (_c) => ({ stdout: `${SHA}  /opt/dcos_install_tmp/dcos-install.tar\n` }), host)
+    .onExec(
+      words('sha256sum /opt/dcos_install_tmp/dcos-install.tar'),
+      (_c) => ({ stdout: `${SHA}  /opt/dcos_install_tmp/dcos-install.tar\n` }),
+      host,
+    )
     .onExec(words('tar -xf /opt/dcos_install_tmp/dcos-install.tar'), {}, host)
     .onExec(words('bash /opt/dcos_install_tmp/dcos_install.sh'), {}, host)
-    .onExec('dcos-diagnostics', { exitCode: 0, stdout: JSON.stringify({ status: 0, checks: { xz: { status: 0, output: '' } } }) }, host);
+    .onExec(
+      'dcos-diagnostics',
+      { exitCode: 0, stdout: JSON.stringify({ status: 0, checks: { xz: { status: 0, output: '' } } }) },
+      host,
+    );
   if (opts.faultDomain !== undefined) t.onExec('fault-domain-detect', { exitCode: 0, stdout: opts.faultDomain }, host);
   return t;
 }

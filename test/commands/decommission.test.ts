@@ -13,7 +13,12 @@ let f: Fixture;
 let mesos: MesosStandin;
 beforeEach(async () => {
   f = await makeFixture();
-  await writeInstalled(f.genconf, [['10.0.0.1', 'master'], ['10.0.0.4', 'agent'], ['10.0.0.5', 'agent'], ['10.0.0.6', 'public_agent']]);
+  await writeInstalled(f.genconf, [
+    ['10.0.0.1', 'master'],
+    ['10.0.0.4', 'agent'],
+    ['10.0.0.5', 'agent'],
+    ['10.0.0.6', 'public_agent'],
+  ]);
   await writeFile(path.join(f.genconf, 'token'), `${TOKEN}\n`, { mode: 0o600 });
   mesos = await startMesosStandin({
     masters: 2,
@@ -32,8 +37,16 @@ afterEach(async () => {
 });
 
 const UNINSTALLED = { exitCode: 0, stdout: 'STOPPED dcos.target\nREMOVED /opt/mesosphere\n' };
-const decom = (t: FakeTransport) => (ctx: Parameters<typeof decommission>[0]) => decommission(ctx, { makeTransport: async () => t, env: {} });
-const base = () => ['--decommission', '--master-url', mesos.urls[0]!, '--dcos-token-file', path.join(f.genconf, 'token'), '--yes'];
+const decom = (t: FakeTransport) => (ctx: Parameters<typeof decommission>[0]) =>
+  decommission(ctx, { makeTransport: async () => t, env: {} });
+const base = () => [
+  '--decommission',
+  '--master-url',
+  mesos.urls[0]!,
+  '--dcos-token-file',
+  path.join(f.genconf, 'token'),
+  '--yes',
+];
 
 async function everything(dir: string): Promise<string> {
   const out: string[] = [];
@@ -54,7 +67,10 @@ describe('--decommission', () => {
       [1, 'GET_AGENTS', 200],
       [1, 'MARK_AGENT_GONE', 200],
     ]);
-    expect(mesos.requests[2]!.body).toEqual({ type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'S4' } } });
+    expect(mesos.requests[2]!.body).toEqual({
+      type: 'MARK_AGENT_GONE',
+      mark_agent_gone: { agent_id: { value: 'S4' } },
+    });
     expect(mesos.requests.every((q) => q.authorization === `token=${TOKEN}`)).toBe(true);
     expect(mesos.gone).toEqual(['S4']);
     // Only the decommissioned host saw SSH.
@@ -104,7 +120,10 @@ describe('--decommission', () => {
     expect(forced.code).toBe(0);
     expect(forced.stdout).toContain('10.0.0.5:22  decommissioned, disk not cleaned  (agent S5)');
     expect(mesos.gone).toEqual(['S5']);
-    expect((await readRecord(f.genconf))!.hosts['10.0.0.5:22']!.decommissioned).toMatchObject({ agentId: 'S5', diskCleaned: false });
+    expect((await readRecord(f.genconf))!.hosts['10.0.0.5:22']!.decommissioned).toMatchObject({
+      agentId: 'S5',
+      diskCleaned: false,
+    });
   });
 
   it('without the token the master answers 401 and nothing is removed', async () => {
@@ -118,7 +137,9 @@ describe('--decommission', () => {
   it('needs --yes (or a typed yes); --dry-run prints the plan and sends nothing', async () => {
     const t = new FakeTransport();
     const noYes = base().filter((a) => a !== '--yes');
-    await expect(f.cli(decom(t), [...noYes, '--hosts', '10.0.0.4'])).rejects.toMatchObject({ hint: expect.stringContaining('--yes') });
+    await expect(f.cli(decom(t), [...noYes, '--hosts', '10.0.0.4'])).rejects.toMatchObject({
+      hint: expect.stringContaining('--yes'),
+    });
     const dry = await f.cli(decom(t), [...noYes, '--hosts', '10.0.0.4,10.0.0.6', '--dry-run']);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('10.0.0.4:22: 1. GET_AGENTS');

@@ -40,7 +40,13 @@ async function invoke(command: (ctx: CommandContext) => Promise<number>, argv: s
   const err: Buffer[] = [];
   stdout.on('data', (c: Buffer) => out.push(c));
   stderr.on('data', (c: Buffer) => err.push(c));
-  const ctx: CommandContext = { options: parseArgs(argv, cwd, {}), signal: new AbortController().signal, stdout, stderr, interactive: false };
+  const ctx: CommandContext = {
+    options: parseArgs(argv, cwd, {}),
+    signal: new AbortController().signal,
+    stdout,
+    stderr,
+    interactive: false,
+  };
   const code = await command(ctx);
   return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }
@@ -74,14 +80,32 @@ describe('--genconf', () => {
     const listing = spawnSync('tar', ['--numeric-owner', '-tvJf', pkg], { encoding: 'utf8' }).stdout;
     expect(listing).toMatch(/-rwxr-xr-x 0\/0 .* \.\/bin\/detect_ip\n/);
     expect(listing).toMatch(/-rw------- 0\/0 .* \.\/etc\/user\.config\.full\.yaml\n/);
-    expect(spawnSync('tar', ['-xOJf', pkg, './bin/detect_ip'], { encoding: 'utf8' }).stdout).toBe('#!/bin/sh\necho 10.0.0.1\n');
-    const meta = spawnSync('tar', ['-xOJf', path.join(serve, 'packages', 'dcos-metadata', `dcos-metadata--setup_${configId}.tar.xz`), './etc/dcos-version.json'], {
-      encoding: 'utf8',
-    }).stdout;
-    expect(JSON.parse(meta)).toMatchObject({ 'bootstrap-id': '0123456789abcdef0123456789abcdef01234567', 'dcos-image-commit': expect.stringMatching(/^dcos-genconf-/) });
+    expect(spawnSync('tar', ['-xOJf', pkg, './bin/detect_ip'], { encoding: 'utf8' }).stdout).toBe(
+      '#!/bin/sh\necho 10.0.0.1\n',
+    );
+    const meta = spawnSync(
+      'tar',
+      [
+        '-xOJf',
+        path.join(serve, 'packages', 'dcos-metadata', `dcos-metadata--setup_${configId}.tar.xz`),
+        './etc/dcos-version.json',
+      ],
+      {
+        encoding: 'utf8',
+      },
+    ).stdout;
+    expect(JSON.parse(meta)).toMatchObject({
+      'bootstrap-id': '0123456789abcdef0123456789abcdef01234567',
+      'dcos-image-commit': expect.stringMatching(/^dcos-genconf-/),
+    });
     expect(spawnSync('bash', ['-n', path.join(serve, 'dcos_install.sh')]).status).toBe(0);
     expect(spawnSync('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], { cwd: serve }).status).toBe(0);
-    expect((await readdir(path.join(dir, 'genconf'))).sort()).toEqual(['cluster_packages.json', 'config.yaml', 'ip-detect', 'serve']);
+    expect((await readdir(path.join(dir, 'genconf'))).sort()).toEqual([
+      'cluster_packages.json',
+      'config.yaml',
+      'ip-detect',
+      'serve',
+    ]);
   });
 
   it('gives a byte-identical dcos-install.tar on a second run', async () => {
@@ -95,8 +119,14 @@ describe('--genconf', () => {
   it('gives the same ids and bytes for the same inputs in another directory', async () => {
     const a = await project();
     const b = await project();
-    const ra = JSON.parse((await invoke(genconf, ['--json'], a)).stdout) as { config_id: string; files: { path: string; sha256: string }[] };
-    const rb = JSON.parse((await invoke(genconf, ['--json'], b)).stdout) as { config_id: string; files: { path: string; sha256: string }[] };
+    const ra = JSON.parse((await invoke(genconf, ['--json'], a)).stdout) as {
+      config_id: string;
+      files: { path: string; sha256: string }[];
+    };
+    const rb = JSON.parse((await invoke(genconf, ['--json'], b)).stdout) as {
+      config_id: string;
+      files: { path: string; sha256: string }[];
+    };
     // A path of the project dir inside the arguments would make both differ: name the file that differs.
     const differing = ra.files.filter((f, i) => rb.files[i]?.sha256 !== f.sha256).map((f) => f.path);
     expect(differing).toEqual([]);
@@ -109,7 +139,9 @@ describe('--genconf', () => {
     await writeFile(path.join(dir, 'genconf', 'ip-detect'), '#!/bin/sh\necho 10.0.0.2\n');
     const two = JSON.parse((await invoke(genconf, ['--json'], dir)).stdout) as { config_id: string };
     expect(two.config_id).not.toBe(one.config_id);
-    expect(await readdir(path.join(dir, 'genconf', 'serve', 'packages', 'dcos-config'))).toEqual([`dcos-config--setup_${two.config_id}.tar.xz`]);
+    expect(await readdir(path.join(dir, 'genconf', 'serve', 'packages', 'dcos-config'))).toEqual([
+      `dcos-config--setup_${two.config_id}.tar.xz`,
+    ]);
   });
 
   it('prints one JSON document with --json', async () => {
@@ -155,18 +187,35 @@ describe('--genconf', () => {
     await expect(failed).rejects.toBeInstanceOf(InputError);
     await expect(failed).rejects.toThrow('missing packages/mesos/mesos--1.5.0.tar.xz');
     expect((await readFile(path.join(dir, 'genconf', 'serve', 'dcos-install.tar'))).equals(before)).toBe(true);
-    expect((await readdir(path.join(dir, 'genconf'))).sort()).toEqual(['cluster_packages.json', 'config.yaml', 'ip-detect', 'serve']);
+    expect((await readdir(path.join(dir, 'genconf'))).sort()).toEqual([
+      'cluster_packages.json',
+      'config.yaml',
+      'ip-detect',
+      'serve',
+    ]);
   });
 
   it('puts genconf/check_bins on the checks search path', async () => {
     const dir = await project();
     await mkdir(path.join(dir, 'genconf', 'check_bins'));
     await writeFile(path.join(dir, 'genconf', 'check_bins', 'my_check'), '#!/bin/sh\nexit 0\n');
-    const doc = JSON.parse((await invoke(genconf, ['--json'], dir)).stdout) as { config_id: string; files: { path: string }[] };
+    const doc = JSON.parse((await invoke(genconf, ['--json'], dir)).stdout) as {
+      config_id: string;
+      files: { path: string }[];
+    };
     const bins = doc.files.find((f) => f.path.startsWith('packages/custom-check-bins/'))!.path;
     const id = path.basename(bins, '.tar.xz');
-    const pkg = path.join(dir, 'genconf', 'serve', 'packages', 'dcos-config', `dcos-config--setup_${doc.config_id}.tar.xz`);
-    const expanded = JSON.parse(spawnSync('tar', ['-xOJf', pkg, './etc/expanded.config.json'], { encoding: 'utf8' }).stdout) as Record<string, string>;
+    const pkg = path.join(
+      dir,
+      'genconf',
+      'serve',
+      'packages',
+      'dcos-config',
+      `dcos-config--setup_${doc.config_id}.tar.xz`,
+    );
+    const expanded = JSON.parse(
+      spawnSync('tar', ['-xOJf', pkg, './etc/expanded.config.json'], { encoding: 'utf8' }).stdout,
+    ) as Record<string, string>;
     expect(expanded.custom_check_bins_provided).toBe('true');
     expect(expanded.check_search_path).toBe(`/opt/mesosphere/bin:/usr/bin:/bin:/sbin:/opt/mesosphere/packages/${id}`);
     expect(expanded.package_ids).toContain(id);
@@ -178,7 +227,9 @@ describe('--generate-node-upgrade-script', () => {
     const dir = await project();
     const r = await invoke(nodeUpgrade, ['--generate-node-upgrade-script'], dir);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('Must provide the version of the cluster upgrading from\nhint: give it after the flag, e.g. --generate-node-upgrade-script 1.10.0\n');
+    expect(r.stderr).toBe(
+      'Must provide the version of the cluster upgrading from\nhint: give it after the flag, e.g. --generate-node-upgrade-script 1.10.0\n',
+    );
     expect(await readdir(path.join(dir, 'genconf'))).not.toContain('serve');
   });
 
@@ -186,11 +237,16 @@ describe('--generate-node-upgrade-script', () => {
     const dir = await project();
     const r = await invoke(nodeUpgrade, ['--generate-node-upgrade-script', '1.10.5'], dir);
     expect(r.code).toBe(0);
-    const m = /^Node upgrade script URL: http:\/\/10\.0\.0\.100:8080\/(upgrade\/[0-9a-f]{32}\/dcos_node_upgrade\.sh)\n$/.exec(r.stdout);
+    const m =
+      /^Node upgrade script URL: http:\/\/10\.0\.0\.100:8080\/(upgrade\/[0-9a-f]{32}\/dcos_node_upgrade\.sh)\n$/.exec(
+        r.stdout,
+      );
     expect(m).not.toBeNull();
     const script = path.join(dir, 'genconf', 'serve', m![1]!);
     expect(spawnSync('bash', ['-n', script]).status).toBe(0);
     expect(await readFile(script, 'utf8')).toContain('1.10.5');
-    expect(spawnSync('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], { cwd: path.join(dir, 'genconf', 'serve') }).status).toBe(0);
+    expect(
+      spawnSync('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], { cwd: path.join(dir, 'genconf', 'serve') }).status,
+    ).toBe(0);
   });
 });

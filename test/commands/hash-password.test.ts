@@ -8,11 +8,31 @@ import { main } from '../../src/main.js';
 describe('sha512Crypt', () => {
   // The first is the specification's own example; the others come from glibc's crypt(3).
   it.each([
-    ['Hello world!', 'saltstring', 5000, '$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1'],
-    ['Hello world!', 'saltstringsaltstring', 10000, '$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/UrjmM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v.'],
+    [
+      'Hello world!',
+      'saltstring',
+      5000,
+      '$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1',
+    ],
+    [
+      'Hello world!',
+      'saltstringsaltstring',
+      10000,
+      '$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/UrjmM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v.',
+    ],
     ['', 'abc', 5000, '$6$abc$mJP3a6FyA8uCnzRtlnNypPwjnvpi5TP9qOrInzrfDmwxUQG38PkpCPdqfTb8JQfAngapMxeim4AZ..hSdRRzD.'],
-    ['pässwörd', '0123456789abcdef', 5000, '$6$0123456789abcdef$SbYrq9vmP3mhdocMu6pAC/f.xWxY2daFD3BB.LQwWeU2vm9Kk529r2RRD35SLt1PrlKfEVlyiymFPnfNDWfx6.'],
-    ['x'.repeat(100), 'saltsaltsaltsalt', 5000, '$6$saltsaltsaltsalt$.1EZzog1wcpq5JIvV/WT92D.QlINyy6tvU1yafc6nBj5ZGWbzJr6R8/b3LyvPLfO6XPaCrkn5TU0aah/u95/F.'],
+    [
+      'pässwörd',
+      '0123456789abcdef',
+      5000,
+      '$6$0123456789abcdef$SbYrq9vmP3mhdocMu6pAC/f.xWxY2daFD3BB.LQwWeU2vm9Kk529r2RRD35SLt1PrlKfEVlyiymFPnfNDWfx6.',
+    ],
+    [
+      'x'.repeat(100),
+      'saltsaltsaltsalt',
+      5000,
+      '$6$saltsaltsaltsalt$.1EZzog1wcpq5JIvV/WT92D.QlINyy6tvU1yafc6nBj5ZGWbzJr6R8/b3LyvPLfO6XPaCrkn5TU0aah/u95/F.',
+    ],
   ])('%j with salt %s (%i rounds)', (pw, salt, rounds, expected) => {
     expect(sha512Crypt(pw, salt, rounds)).toBe(expected);
   });

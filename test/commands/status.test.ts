@@ -21,7 +21,10 @@ const found = (o: { roles?: string; config?: string; units?: string; fd?: string
 
 describe('--status', () => {
   it('prints the record as a table, and as JSON with --json, touching no host', async () => {
-    await writeInstalled(f.genconf, [['10.0.0.1', 'master', { region: 'east', zone: 'e1' }], ['10.0.0.4', 'agent', { region: 'west', zone: 'w1', remoteRegion: true }]]);
+    await writeInstalled(f.genconf, [
+      ['10.0.0.1', 'master', { region: 'east', zone: 'e1' }],
+      ['10.0.0.4', 'agent', { region: 'west', zone: 'w1', remoteRegion: true }],
+    ]);
     const t = new FakeTransport();
     const r = await f.cli((ctx) => status(ctx, { makeTransport: async () => t }), ['--status']);
     expect(r.code).toBe(0);
@@ -32,27 +35,53 @@ describe('--status', () => {
     const j = await f.cli((ctx) => status(ctx, { makeTransport: async () => t }), ['--status', '--json']);
     const doc = JSON.parse(j.stdout) as { record: { configId: string }; hosts: { host: string }[] };
     expect(doc.record.configId).toBe(CONFIG_ID);
-    expect(doc.hosts.find((h: { host: string }) => h.host === '10.0.0.4:22')).toMatchObject({ remoteRegion: true, state: 'installed' });
+    expect(doc.hosts.find((h: { host: string }) => h.host === '10.0.0.4:22')).toMatchObject({
+      remoteRegion: true,
+      state: 'installed',
+    });
     expect(t.calls).toEqual([]);
   });
 
   it('--probe runs one read-only command per host and names every drift', async () => {
     // Recorded: 10.0.0.1 master, 10.0.0.4 agent and 10.0.0.9 (no longer in config.yaml) installed.
-    await writeInstalled(f.genconf, [['10.0.0.1', 'master'], ['10.0.0.4', 'agent'], ['10.0.0.9', 'agent']]);
+    await writeInstalled(f.genconf, [
+      ['10.0.0.1', 'master'],
+      ['10.0.0.4', 'agent'],
+      ['10.0.0.9', 'agent'],
+    ]);
     const t = new FakeTransport()
-      .onExec(probeCommand, found({ roles: 'master', config: CONFIG_ID, units: 'dcos-mesos-master.service:active', fd: '{"fault_domain":{"region":{"name":"east"},"zone":{"name":"e1"}}}' }), '10.0.0.1')
+      .onExec(
+        probeCommand,
+        found({
+          roles: 'master',
+          config: CONFIG_ID,
+          units: 'dcos-mesos-master.service:active',
+          fd: '{"fault_domain":{"region":{"name":"east"},"zone":{"name":"e1"}}}',
+        }),
+        '10.0.0.1',
+      )
       // Installed by hand with another config.
-      .onExec(probeCommand, found({ roles: 'slave', config: 'beef', units: 'dcos-mesos-slave.service:active' }), '10.0.0.4')
+      .onExec(
+        probeCommand,
+        found({ roles: 'slave', config: 'beef', units: 'dcos-mesos-slave.service:active' }),
+        '10.0.0.4',
+      )
       // Listed, never installed.
       .onExec(probeCommand, found({}), '10.0.0.5')
       .onExec(probeCommand, found({}), '10.0.0.6')
       // Removed from the config, still installed.
-      .onExec(probeCommand, found({ roles: 'slave', config: CONFIG_ID, units: 'dcos-mesos-slave.service:inactive' }), '10.0.0.9');
+      .onExec(
+        probeCommand,
+        found({ roles: 'slave', config: CONFIG_ID, units: 'dcos-mesos-slave.service:inactive' }),
+        '10.0.0.9',
+      );
     const r = await f.cli((ctx) => status(ctx, { makeTransport: async () => t }), ['--status', '--probe']);
     expect(r.code).toBe(3);
     expect(r.stdout).toContain(`10.0.0.4:22: drift: installed with config_id beef, the cluster's is ${CONFIG_ID}`);
     expect(r.stdout).toContain('10.0.0.5:22: drift: listed in config.yaml but nothing is installed');
-    expect(r.stdout).toContain('10.0.0.9:22: drift: DC/OS is installed (config_id c0ffee) but the host is no longer listed in config.yaml');
+    expect(r.stdout).toContain(
+      '10.0.0.9:22: drift: DC/OS is installed (config_id c0ffee) but the host is no longer listed in config.yaml',
+    );
     expect(r.stdout).not.toContain('10.0.0.1:22: drift');
     expect(r.stdout).toMatch(/10\.0\.0\.1:22\s+master\s+yes\s+yes\s+master\s+c0ffee\s+1\/1 active\s+east\s+e1/);
     for (const h of ['10.0.0.1:22', '10.0.0.4:22', '10.0.0.5:22', '10.0.0.6:22', '10.0.0.9:22']) {
@@ -64,7 +93,11 @@ describe('--status', () => {
   it('the probe command writes nothing: no sudo, no redirection into a file, no mkdir/rm/touch', () => {
     const script = PROBE_ARGV[2]!;
     expect(script).not.toMatch(/sudo|mkdir|\brm\b|touch|tee|>\s*[^&/]|>\s*\/(?!dev\/null)/);
-    expect(parseFindings('roles=slave \nconfig=/opt/mesosphere/packages/dcos-config--setup_abc123\nunits=a.service:active b.service:inactive \n')).toEqual({
+    expect(
+      parseFindings(
+        'roles=slave \nconfig=/opt/mesosphere/packages/dcos-config--setup_abc123\nunits=a.service:active b.service:inactive \n',
+      ),
+    ).toEqual({
       roles: ['slave'],
       configId: 'abc123',
       configPackage: 'dcos-config--setup_abc123',
@@ -76,7 +109,12 @@ describe('--status', () => {
   });
 
   it('an unreachable host is reported, not a crash (exit 4 when nothing else is wrong)', async () => {
-    await writeInstalled(f.genconf, [['10.0.0.1', 'master'], ['10.0.0.4', 'agent'], ['10.0.0.5', 'agent'], ['10.0.0.6', 'public_agent']]);
+    await writeInstalled(f.genconf, [
+      ['10.0.0.1', 'master'],
+      ['10.0.0.4', 'agent'],
+      ['10.0.0.5', 'agent'],
+      ['10.0.0.6', 'public_agent'],
+    ]);
     const t = new FakeTransport()
       .onExec(probeCommand, found({ roles: 'master', config: CONFIG_ID }), '10.0.0.1')
       .onExec(probeCommand, found({ roles: 'slave', config: CONFIG_ID }), '10.0.0.4')

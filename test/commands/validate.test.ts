@@ -50,7 +50,9 @@ describe('--validate-config', () => {
     }
     const lines = err.trim().split('\n');
     expect(lines).toContain(`genconf/config.yaml:${NEXT}:1: ssh_parallelism: Must be between 1 and 100 inclusive`);
-    expect(lines).toContain(`genconf/config.yaml:${NEXT + 1}:1: master_dns_bindall: Must be one of 'true', 'false'. Got 'maybe'.`);
+    expect(lines).toContain(
+      `genconf/config.yaml:${NEXT + 1}:1: master_dns_bindall: Must be one of 'true', 'false'. Got 'maybe'.`,
+    );
     expect(lines.at(-1)).toBe('configuration is invalid: 2 errors, 0 warnings');
   });
 
@@ -65,14 +67,23 @@ describe('--validate-config', () => {
   it('a missing file the operator named is blamed on that key, at its line', async () => {
     const dir = workdir('ip_detect_filename: /genconf/missing\n');
     expect(await main(['--validate-config'], dir)).toBe(1);
-    expect(err).toMatch(new RegExp(`genconf/config.yaml:${NEXT}:1: ip_detect_filename: ip-detect script \`/genconf/missing\` must exist: looked for `));
+    expect(err).toMatch(
+      new RegExp(
+        `genconf/config.yaml:${NEXT}:1: ip_detect_filename: ip-detect script \`/genconf/missing\` must exist: looked for `,
+      ),
+    );
   });
 
   it('--json: a problem without a location has no line/column', async () => {
     const dir = workdir();
     unlinkSync(path.join(dir, 'genconf', 'ip-detect'));
     expect(await main(['--validate-config', '--json'], dir)).toBe(1);
-    expect(JSON.parse(out).errors).toEqual([{ key: 'ip_detect_filename', message: expect.stringMatching(/^ip-detect script `genconf\/ip-detect` must exist/) }]);
+    expect(JSON.parse(out).errors).toEqual([
+      {
+        key: 'ip_detect_filename',
+        message: expect.stringMatching(/^ip-detect script `genconf\/ip-detect` must exist/),
+      },
+    ]);
   });
 
   it('a missing ssh_key_path fails --validate-config at its line', async () => {
@@ -101,7 +112,12 @@ describe('--validate-config', () => {
     out = '';
     expect(await main(['--validate-config', '--strict', '--json'], dir)).toBe(1);
     expect(JSON.parse(out).errors).toEqual([
-      { key: 'exhibitor_zk_path', message: 'Does not match schema/config.schema.json (--strict): must match pattern "^/"', line: NEXT, column: 1 },
+      {
+        key: 'exhibitor_zk_path',
+        message: 'Does not match schema/config.schema.json (--strict): must match pattern "^/"',
+        line: NEXT,
+        column: 1,
+      },
     ]);
   });
 
@@ -127,6 +143,8 @@ describe('--validate-config', () => {
 describe('--version', () => {
   it('prints the tool and DC/OS versions as sorted, pretty JSON', async () => {
     expect(await main(['--version'], '/')).toBe(0);
-    expect(out).toBe(`{\n  "dcos_version": "1.11.14-dev",\n  "variant": "",\n  "version": "${(await import('../../package.json', { with: { type: 'json' } })).default.version}"\n}\n`);
+    expect(out).toBe(
+      `{\n  "dcos_version": "1.11.14-dev",\n  "variant": "",\n  "version": "${(await import('../../package.json', { with: { type: 'json' } })).default.version}"\n}\n`,
+    );
   });
 });

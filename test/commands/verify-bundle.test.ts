@@ -27,7 +27,12 @@ async function served(): Promise<{ dir: string; serve: string }> {
   const dir = await tempDir();
   await makeArtifacts(path.join(dir, 'artifacts'));
   const genconfDir = await makeGenconf(dir);
-  const r = await buildBundle({ genconfDir, artifactsDir: path.join(dir, 'artifacts'), ...fakeArgs(), renderers: fakeRenderers });
+  const r = await buildBundle({
+    genconfDir,
+    artifactsDir: path.join(dir, 'artifacts'),
+    ...fakeArgs(),
+    renderers: fakeRenderers,
+  });
   return { dir, serve: r.serveDir };
 }
 
@@ -36,7 +41,11 @@ describe('--verify-bundle', () => {
     const { dir, serve } = await served();
     const { ctx, out } = context(['--verify-bundle'], dir);
     expect(await run(ctx)).toBe(0);
-    expect(out()).toMatch(new RegExp(`^${serve}: OK \\(directory, \\d+ files match SHA256SUMS\\)\n${serve}/dcos-install.tar: OK \\(archive, \\d+ files match SHA256SUMS\\)\n$`));
+    expect(out()).toMatch(
+      new RegExp(
+        `^${serve}: OK \\(directory, \\d+ files match SHA256SUMS\\)\n${serve}/dcos-install.tar: OK \\(archive, \\d+ files match SHA256SUMS\\)\n$`,
+      ),
+    );
   });
 
   it('prints one line per problem and exits 1 for a corrupted tar given as PATH', async () => {
@@ -49,7 +58,9 @@ describe('--verify-bundle', () => {
     expect(await run(ctx)).toBe(1);
     const lines = out().trim().split('\n');
     expect(lines).toEqual([
-      expect.stringMatching(/bad\.tar: CHANGED bootstrap\.latest \(sha256 [0-9a-f]{64}, SHA256SUMS says [0-9a-f]{64}\)$/),
+      expect.stringMatching(
+        /bad\.tar: CHANGED bootstrap\.latest \(sha256 [0-9a-f]{64}, SHA256SUMS says [0-9a-f]{64}\)$/,
+      ),
       expect.stringMatching(/bad\.tar: EXTRA dcos-install\.tar \(present, not listed in SHA256SUMS\)$/),
       expect.stringMatching(/bad\.tar: FAILED \(archive, 2 problems, \d+ files listed in SHA256SUMS\)$/),
     ]);
@@ -62,7 +73,10 @@ describe('--verify-bundle', () => {
     await appendFile(path.join(copy, 'dcos_install.sh'), '# tampered\n');
     const { ctx, out } = context(['--verify-bundle', copy, '--json'], dir);
     expect(await run(ctx)).toBe(1);
-    const doc = JSON.parse(out()) as { ok: boolean; reports: { form: string; problems: { kind: string; path: string }[] }[] };
+    const doc = JSON.parse(out()) as {
+      ok: boolean;
+      reports: { form: string; problems: { kind: string; path: string }[] }[];
+    };
     expect(doc.ok).toBe(false);
     expect(doc.reports.map((r) => [r.form, r.problems.map((p) => `${p.kind} ${p.path}`)])).toEqual([
       ['dir', ['changed dcos_install.sh']],

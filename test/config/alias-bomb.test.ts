@@ -9,7 +9,12 @@ import { judge, yamlOf } from './helpers.js';
 /** level0: &l0 [x, x, ...]; level1: &l1 [*l0, *l0, ...]; ... each level `width` times the one before. */
 function listBomb(levels: number, width = 9): string {
   const lines = [`l0: &l0 [${Array(width).fill('"lol"').join(', ')}]`];
-  for (let i = 1; i < levels; i++) lines.push(`l${i}: &l${i} [${Array(width).fill(`*l${i - 1}`).join(', ')}]`);
+  for (let i = 1; i < levels; i++)
+    lines.push(
+      `l${i}: &l${i} [${Array(width)
+        .fill(`*l${i - 1}`)
+        .join(', ')}]`,
+    );
   return lines.join('\n') + '\n';
 }
 

@@ -10,7 +10,9 @@ const examples = readdirSync(root).filter((d) => statSync(path.join(root, d)).is
 
 describe('genconf-examples', () => {
   it('has the required examples', () => {
-    expect(examples).toEqual(expect.arrayContaining(['3-masters-static', '1-master', 'zookeeper-lb', 'proxy', 'multi-region']));
+    expect(examples).toEqual(
+      expect.arrayContaining(['3-masters-static', '1-master', 'zookeeper-lb', 'proxy', 'multi-region']),
+    );
   });
   for (const ex of examples) {
     const dir = path.join(root, ex);
@@ -33,15 +35,30 @@ describe('genconf-examples', () => {
       expect(target).toBe(fileURLToPath(new URL('../../schema/config.schema.json', import.meta.url)));
       expect(statSync(target).isFile()).toBe(true);
     });
-    if (!cloud) it(`${ex} uses private, non-loopback addresses`, async () => {
-      const r = await judgeConfig({ genconfDir: path.join(dir, 'genconf'), baseDir: dir, target: 'ssh', strict: false });
-      const ips = ['master_list', 'agent_list', 'public_agent_list'].flatMap((k) => JSON.parse(r.args![k]!) as string[]);
-      for (const ip of ips) expect(ip).toMatch(/^(10\.|192\.168\.|172\.(1[6-9]|2[0-9]|3[01])\.)/);
-    });
+    if (!cloud)
+      it(`${ex} uses private, non-loopback addresses`, async () => {
+        const r = await judgeConfig({
+          genconfDir: path.join(dir, 'genconf'),
+          baseDir: dir,
+          target: 'ssh',
+          strict: false,
+        });
+        const ips = ['master_list', 'agent_list', 'public_agent_list'].flatMap(
+          (k) => JSON.parse(r.args![k]!) as string[],
+        );
+        for (const ip of ips) expect(ip).toMatch(/^(10\.|192\.168\.|172\.(1[6-9]|2[0-9]|3[01])\.)/);
+      });
   }
   it('the multi-region example ships its fault-domain script', async () => {
     const dir = path.join(root, 'multi-region');
-    const r = await judgeConfig({ genconfDir: path.join(dir, 'genconf'), baseDir: dir, target: 'genconf', strict: true });
-    expect(r.args?.fault_domain_detect_contents).toBe(readFileSync(path.join(dir, 'genconf', 'fault-domain-detect'), 'utf8'));
+    const r = await judgeConfig({
+      genconfDir: path.join(dir, 'genconf'),
+      baseDir: dir,
+      target: 'genconf',
+      strict: true,
+    });
+    expect(r.args?.fault_domain_detect_contents).toBe(
+      readFileSync(path.join(dir, 'genconf', 'fault-domain-detect'), 'utf8'),
+    );
   });
 });

@@ -28,7 +28,10 @@ function project(): { base: string; genconf: string } {
 
 const P = project();
 
-function judge(text: string, opts: { target?: Target; strict?: boolean; checkSshKey?: boolean; env?: NodeJS.ProcessEnv; genconf?: string } = {}): ValidationResult {
+function judge(
+  text: string,
+  opts: { target?: Target; strict?: boolean; checkSshKey?: boolean; env?: NodeJS.ProcessEnv; genconf?: string } = {},
+): ValidationResult {
   return judgeConfigText(text, {
     genconfDir: opts.genconf ?? P.genconf,
     baseDir: path.dirname(opts.genconf ?? P.genconf),
@@ -74,7 +77,9 @@ describe('point 1: /genconf/<rest> paths resolve into the genconf directory, as 
         const r = judge(text, { target: 'genconf' });
         if (ok) {
           expect(r.errors).toEqual([]);
-          expect(r.args?.[key === 'ip_detect_filename' ? 'ip_detect_contents' : 'ip_detect_public_contents']).toContain('echo');
+          expect(r.args?.[key === 'ip_detect_filename' ? 'ip_detect_contents' : 'ip_detect_public_contents']).toContain(
+            'echo',
+          );
         } else {
           expect(r.valid).toBe(false);
           // Blamed on the key the operator wrote, at its line.
@@ -84,7 +89,9 @@ describe('point 1: /genconf/<rest> paths resolve into the genconf directory, as 
       });
     }
     it(`fault_domain_detect_filename: ${written} → ${ok ? 'accepted' : 'refused'}`, () => {
-      const r = judge(yamlOf({ fault_domain_detect_filename: written.replace('ip-detect', 'fault-domain-detect') }), { target: 'genconf' });
+      const r = judge(yamlOf({ fault_domain_detect_filename: written.replace('ip-detect', 'fault-domain-detect') }), {
+        target: 'genconf',
+      });
       expect(r.valid).toBe(ok);
       if (ok) expect(r.args?.fault_domain_detect_contents).toBe('#!/bin/sh\necho {}\n');
     });
@@ -112,14 +119,21 @@ describe('point 1: /genconf/<rest> paths resolve into the genconf directory, as 
   it('a missing path outside the genconf directory says 1.11 could not see it either', () => {
     const r = judge(yamlOf({ ip_detect_filename: '/etc/dcos/ip-detect-nowhere' }));
     expect(r.errors[0]!.key).toBe('ip_detect_filename');
-    expect(r.errors[0]!.message).toMatch(/outside the genconf directory .*could not see either.*genconf\/ip-detect-nowhere/);
+    expect(r.errors[0]!.message).toMatch(
+      /outside the genconf directory .*could not see either.*genconf\/ip-detect-nowhere/,
+    );
   });
 
   it('the default ip-detect, when missing, is blamed on ip_detect_filename (no line: the key is not in the file)', () => {
     const base = mkdtempSync(path.join(tmpdir(), 'genconf-firsthour-empty-'));
     mkdirSync(path.join(base, 'genconf'));
     const r = judge(yamlOf({}), { genconf: path.join(base, 'genconf'), target: 'genconf' });
-    expect(r.errors).toEqual([{ key: 'ip_detect_filename', message: expect.stringContaining('ip-detect script `genconf/ip-detect` must exist') }]);
+    expect(r.errors).toEqual([
+      {
+        key: 'ip_detect_filename',
+        message: expect.stringContaining('ip-detect script `genconf/ip-detect` must exist'),
+      },
+    ]);
   });
 
   it('a renamed genconf directory (--genconf-dir) is still what /genconf and genconf/ mean', () => {
@@ -163,7 +177,7 @@ describe('point 2: silent misconfigurations are reported', () => {
     }
   });
 
-  it('keys from a merge (<<) are not duplicates: the mapping\'s own key wins, as in YAML', () => {
+  it("keys from a merge (<<) are not duplicates: the mapping's own key wins, as in YAML", () => {
     const r = judge(yamlOf({}) + 'base: &b {ssh_port: 22}\n<<: *b\n');
     expect(r.errors.filter((e) => e.message.startsWith('Duplicate'))).toEqual([]);
   });
@@ -224,15 +238,24 @@ describe('point 2: silent misconfigurations are reported', () => {
     writeFileSync(path.join(base, 'genconf', 'ip-detect'), '#!/bin/sh\necho 10.0.0.1\n');
     const g = path.join(base, 'genconf');
     const without = judge(yamlOf({}), { genconf: g, checkSshKey: true });
-    expect(without.errors).toEqual([{ key: 'ssh_key_path', message: expect.stringContaining('the default SSH key `genconf/ssh_key` must exist') }]);
-    expect(judge(yamlOf({}), { genconf: g, checkSshKey: true, env: { SSH_AUTH_SOCK: '/tmp/agent' } }).errors).toEqual([]);
+    expect(without.errors).toEqual([
+      { key: 'ssh_key_path', message: expect.stringContaining('the default SSH key `genconf/ssh_key` must exist') },
+    ]);
+    expect(judge(yamlOf({}), { genconf: g, checkSshKey: true, env: { SSH_AUTH_SOCK: '/tmp/agent' } }).errors).toEqual(
+      [],
+    );
   });
 
   it('a fault_domain_detect_filename naming no file is an error (both rule sets, with or without --strict)', () => {
     const text = yamlOf({ fault_domain_detect_filename: 'genconf/fault-domain-typo' });
     for (const target of ['genconf', 'ssh'] as const) {
       const r = judge(text, { target });
-      expect(r.errors).toEqual([expect.objectContaining({ key: 'fault_domain_detect_filename', line: lineOf(text, 'fault_domain_detect_filename') })]);
+      expect(r.errors).toEqual([
+        expect.objectContaining({
+          key: 'fault_domain_detect_filename',
+          line: lineOf(text, 'fault_domain_detect_filename'),
+        }),
+      ]);
       expect(r.errors[0]!.message).toContain('fault domain script `genconf/fault-domain-typo` must exist');
     }
     // Not written: the default stays optional.
@@ -266,7 +289,12 @@ describe('issue 11 point 8: suggestions are bounded', () => {
   });
 
   it('the early cut-off gives the same answers as the full distance', () => {
-    for (const [typo, want] of [['ssh_usre', 'ssh_user'], ['clustr_name', 'cluster_name'], ['master_lsit', 'master_list'], ['zzzzzzzz', undefined]] as const) {
+    for (const [typo, want] of [
+      ['ssh_usre', 'ssh_user'],
+      ['clustr_name', 'cluster_name'],
+      ['master_lsit', 'master_list'],
+      ['zzzzzzzz', undefined],
+    ] as const) {
       expect(suggestKey(typo)).toBe(want);
     }
   });
@@ -279,8 +307,15 @@ describe('point 5: run from inside genconf/', () => {
     const spy = vi.spyOn(process, 'cwd').mockReturnValue(P.genconf);
     writeFileSync(path.join(P.genconf, 'config.yaml'), yamlOf({}));
     try {
-      const r = judgeConfigSync({ genconfDir: path.join(P.genconf, 'genconf'), baseDir: P.genconf, target: 'genconf', strict: false });
-      expect(r.errors[0]!.message).toMatch(/^No config file found at genconf\/config\.yaml\. .*There is a config\.yaml in the current directory: run from its parent directory, or pass --genconf-dir \.$/);
+      const r = judgeConfigSync({
+        genconfDir: path.join(P.genconf, 'genconf'),
+        baseDir: P.genconf,
+        target: 'genconf',
+        strict: false,
+      });
+      expect(r.errors[0]!.message).toMatch(
+        /^No config file found at genconf\/config\.yaml\. .*There is a config\.yaml in the current directory: run from its parent directory, or pass --genconf-dir \.$/,
+      );
     } finally {
       spy.mockRestore();
     }

@@ -31,18 +31,30 @@ export function baseDir(): string {
 
 export function yamlOf(overrides: Record<string, string | null>, base: Record<string, string> = BASE): string {
   const merged: Record<string, string | null> = { ...base, ...overrides };
-  return Object.entries(merged)
-    .filter((e): e is [string, string] => e[1] !== null)
-    .map(([k, v]) => `${k}: ${v}`)
-    .join('\n') + '\n';
+  return (
+    Object.entries(merged)
+      .filter((e): e is [string, string] => e[1] !== null)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\n') + '\n'
+  );
 }
 
 export function judge(text: string, target: Target = 'ssh', strict = false): ValidationResult {
   const dir = baseDir();
-  return judgeConfigText(text, { genconfDir: path.join(dir, 'genconf'), baseDir: dir, target, strict, displayFile: 'genconf/config.yaml' });
+  return judgeConfigText(text, {
+    genconfDir: path.join(dir, 'genconf'),
+    baseDir: dir,
+    target,
+    strict,
+    displayFile: 'genconf/config.yaml',
+  });
 }
 
-export function judgeWith(overrides: Record<string, string | null>, target: Target = 'ssh', strict = false): ValidationResult {
+export function judgeWith(
+  overrides: Record<string, string | null>,
+  target: Target = 'ssh',
+  strict = false,
+): ValidationResult {
   return judge(yamlOf(overrides), target, strict);
 }
 

@@ -55,7 +55,14 @@ describe('schema/config.schema.json', () => {
     }
   });
   it('lists the switch values in template order', () => {
-    expect(schema.properties.exhibitor_storage_backend!.enum).toEqual(['agent_only_group_no_exhibitor', 'aws_s3', 'shared_filesystem', 'static', 'zookeeper', 'azure']);
+    expect(schema.properties.exhibitor_storage_backend!.enum).toEqual([
+      'agent_only_group_no_exhibitor',
+      'aws_s3',
+      'shared_filesystem',
+      'static',
+      'zookeeper',
+      'azure',
+    ]);
     expect(schema.properties.master_discovery!.enum).toEqual(['master_http_loadbalancer', 'static']);
   });
 });

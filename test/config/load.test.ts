@@ -43,7 +43,7 @@ describe('YAML 1.1 scalars as PyYAML reads them', () => {
     expect((resolvePlain('.inf') as PyFloat).value).toBe(Infinity);
   });
   it('unquoted yes is a boolean, quoted yes a string', () => {
-    const r = loadConfigText("a: yes\nb: 'yes'\nc: \"on\"\nd: !!str true\n");
+    const r = loadConfigText('a: yes\nb: \'yes\'\nc: "on"\nd: !!str true\n');
     expect(r.ok && r.keys.map((k) => [k.key, k.value])).toEqual([
       ['a', true],
       ['b', 'yes'],
@@ -79,7 +79,10 @@ describe('stringification (the original: everything becomes a string)', () => {
     expect(stringifyPlain(value)).toBe(expected);
   });
   it('floats inside lists use Python repr', () => {
-    expect(stringifyValue([1.5, 1e16, 0.0001, 1e-5, 100].map((x) => new PyFloat(x)))).toEqual({ ok: true, value: '[1.5, 1e+16, 0.0001, 1e-05, 100.0]' });
+    expect(stringifyValue([1.5, 1e16, 0.0001, 1e-5, 100].map((x) => new PyFloat(x)))).toEqual({
+      ok: true,
+      value: '[1.5, 1e+16, 0.0001, 1e-05, 100.0]',
+    });
   });
   it('big integers keep every digit', () => {
     const r = loadConfigText('n: 123456789012345678901234567890\n');
@@ -94,7 +97,11 @@ describe('stringification (the original: everything becomes a string)', () => {
   it('userArgs hold only what the user wrote, stringified', () => {
     const r = judge(yamlOf({ check_time: 'no', master_list: '[10.0.0.1]' }), 'genconf');
     expect(r.valid).toBe(true);
-    expect(r.userArgs).toEqual({ ...Object.fromEntries(Object.keys(BASE).map((k) => [k, r.userArgs![k]])), check_time: 'false', master_list: '["10.0.0.1"]' });
+    expect(r.userArgs).toEqual({
+      ...Object.fromEntries(Object.keys(BASE).map((k) => [k, r.userArgs![k]])),
+      check_time: 'false',
+      master_list: '["10.0.0.1"]',
+    });
     expect(r.userArgs?.agent_list).toBe('["10.0.0.11"]');
     expect(r.args?.check_time).toBe('false');
     expect(r.args?.check_config).not.toContain('clock_sync');
@@ -135,7 +142,9 @@ describe('file-level problems (1.11 crashed or printed a bare message)', () => {
     expect(r.valid).toBe(false);
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0]!.key).toBe('config.yaml');
-    expect(r.errors[0]!.message).toMatch(/^No config file found at .*genconf\/config\.yaml\. See the DC\/OS documentation/);
+    expect(r.errors[0]!.message).toMatch(
+      /^No config file found at .*genconf\/config\.yaml\. See the DC\/OS documentation/,
+    );
   });
   it('empty file', async () => {
     const r = await run({ 'config.yaml': '# only a comment\n' });
@@ -143,7 +152,12 @@ describe('file-level problems (1.11 crashed or printed a bare message)', () => {
   });
   it('top-level list', async () => {
     const r = await run({ 'config.yaml': '- a\n- b\n' });
-    expect(r.errors[0]).toMatchObject({ key: 'config.yaml', line: 1, column: 1, message: 'The top level must be a mapping of configuration keys to values, not a list' });
+    expect(r.errors[0]).toMatchObject({
+      key: 'config.yaml',
+      line: 1,
+      column: 1,
+      message: 'The top level must be a mapping of configuration keys to values, not a list',
+    });
   });
   it('invalid YAML, with its location', async () => {
     const r = await run({ 'config.yaml': 'cluster_name: a\nmaster_list: [1, 2\n' });
@@ -153,10 +167,20 @@ describe('file-level problems (1.11 crashed or printed a bare message)', () => {
   });
   it('control characters PyYAML refuses', async () => {
     const r = await run({ 'config.yaml': 'cluster_name: a\nbootstrap_url: x\u0015y\n' });
-    expect(r.errors).toEqual([expect.objectContaining({ key: 'config.yaml', line: 2, column: 17, message: expect.stringContaining('unacceptable character #x0015') })]);
+    expect(r.errors).toEqual([
+      expect.objectContaining({
+        key: 'config.yaml',
+        line: 2,
+        column: 17,
+        message: expect.stringContaining('unacceptable character #x0015'),
+      }),
+    ]);
   });
   it('CRLF and lone CR line ends read as PyYAML (through text-mode open) reads them', () => {
-    const r = judge(yamlOf({}).replace(/\n/g, '\r\n').replace('resolvers', 'dns_search: "a\r\n b"\rresolvers'), 'genconf');
+    const r = judge(
+      yamlOf({}).replace(/\n/g, '\r\n').replace('resolvers', 'dns_search: "a\r\n b"\rresolvers'),
+      'genconf',
+    );
     expect(r.errors).toEqual([]);
     expect(r.userArgs?.dns_search).toBe('a b');
   });
@@ -187,28 +211,55 @@ describe('file-level problems (1.11 crashed or printed a bare message)', () => {
   });
   it('non-string key', async () => {
     const r = await run({ 'config.yaml': yamlOf({}) + '1: x\n', 'ip-detect': '#!/bin/sh\n' });
-    expect(r.errors).toEqual([expect.objectContaining({ key: '1', line: 9, column: 1, message: expect.stringMatching(/^Keys must be strings/) })]);
+    expect(r.errors).toEqual([
+      expect.objectContaining({
+        key: '1',
+        line: 9,
+        column: 1,
+        message: expect.stringMatching(/^Keys must be strings/),
+      }),
+    ]);
   });
 });
 
 describe('positions and unknown keys', () => {
   it('every issue on a key in the file carries its line and column', () => {
-    const text = 'cluster_name: a\nbootstrap_url: x\nexhibitor_storage_backend: static\nmaster_discovery: static\nmaster_list: [10.0.0.1]\n  # comment\n    \nresolvers: [1.1.1.1:0]\n';
+    const text =
+      'cluster_name: a\nbootstrap_url: x\nexhibitor_storage_backend: static\nmaster_discovery: static\nmaster_list: [10.0.0.1]\n  # comment\n    \nresolvers: [1.1.1.1:0]\n';
     const r = judge(text, 'genconf');
     expect(r.errors).toEqual([
-      { key: 'bootstrap_url', message: 'Should be a url (http://example.com/bar or file:///path/to/local/cache)', file: 'genconf/config.yaml', line: 2, column: 1 },
-      { key: 'resolvers', message: 'Must be between 1 and 65535 inclusive', file: 'genconf/config.yaml', line: 8, column: 1 },
+      {
+        key: 'bootstrap_url',
+        message: 'Should be a url (http://example.com/bar or file:///path/to/local/cache)',
+        file: 'genconf/config.yaml',
+        line: 2,
+        column: 1,
+      },
+      {
+        key: 'resolvers',
+        message: 'Must be between 1 and 65535 inclusive',
+        file: 'genconf/config.yaml',
+        line: 8,
+        column: 1,
+      },
     ]);
   });
   it('indented and flow-style top level keys are located', () => {
-    const r = judge('{cluster_name: a, bootstrap_url: /, exhibitor_storage_backend: static, master_discovery: static, master_list: [10.0.0.1]}\n', 'genconf');
+    const r = judge(
+      '{cluster_name: a, bootstrap_url: /, exhibitor_storage_backend: static, master_discovery: static, master_list: [10.0.0.1]}\n',
+      'genconf',
+    );
     expect(r.errors).toEqual([expect.objectContaining({ key: 'bootstrap_url', line: 1, column: 19 })]);
   });
   it('unknown keys warn with a did-you-mean hint', () => {
     const r = judge(yamlOf({ ssh_usr: 'bob', zzzz_qqqq: '1' }));
     expect(r.valid).toBe(true);
     expect(r.warnings).toEqual([
-      expect.objectContaining({ key: 'ssh_usr', message: "Unknown key 'ssh_usr'; DC/OS 1.11 ignores it. Did you mean 'ssh_user'?", line: 9 }),
+      expect.objectContaining({
+        key: 'ssh_usr',
+        message: "Unknown key 'ssh_usr'; DC/OS 1.11 ignores it. Did you mean 'ssh_user'?",
+        line: 9,
+      }),
       expect.objectContaining({ key: 'zzzz_qqqq', message: "Unknown key 'zzzz_qqqq'; DC/OS 1.11 ignores it" }),
     ]);
     expect(r.userArgs?.ssh_usr).toBe('bob');
@@ -223,10 +274,26 @@ describe('positions and unknown keys', () => {
   it('under --strict unknown keys are errors', () => {
     const r = judge(yamlOf({ exhibitor_zk_pth: '/x' }), 'ssh', true);
     expect(r.valid).toBe(false);
-    expect(r.errors).toEqual([expect.objectContaining({ key: 'exhibitor_zk_pth', message: expect.stringContaining("Did you mean 'exhibitor_zk_path'?") })]);
+    expect(r.errors).toEqual([
+      expect.objectContaining({
+        key: 'exhibitor_zk_pth',
+        message: expect.stringContaining("Did you mean 'exhibitor_zk_path'?"),
+      }),
+    ]);
   });
   it('Enterprise and documented-but-unused keys are known: no warning', () => {
-    const r = judge(yamlOf({ log_directory: '/genconf/logs', extra_ssh_options: "'-o X=y'", customer_key: 'k', security: 'strict', superuser_username: 'admin', superuser_password_hash: "'$6$x'" }), 'ssh', true);
+    const r = judge(
+      yamlOf({
+        log_directory: '/genconf/logs',
+        extra_ssh_options: "'-o X=y'",
+        customer_key: 'k',
+        security: 'strict',
+        superuser_username: 'admin',
+        superuser_password_hash: "'$6$x'",
+      }),
+      'ssh',
+      true,
+    );
     expect(r.warnings).toEqual([]);
     expect(r.valid).toBe(true);
   });

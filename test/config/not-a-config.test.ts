@@ -5,11 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { judge, yamlOf } from './helpers.js';
 
-const SHADOW = [
-  'root:$6$Zx9sQp1e$G8hVfU1b0yQmF3cS5pHashOfRootXyz:19000:0:99999:7:::',
-  'daemon:*:19000:0:99999:7:::',
-  'alice:$6$abcdEFGH$AnotherSecretHashValue1234567890:19000:0:99999:7:::',
-].join('\n') + '\n';
+const SHADOW =
+  [
+    'root:$6$Zx9sQp1e$G8hVfU1b0yQmF3cS5pHashOfRootXyz:19000:0:99999:7:::',
+    'daemon:*:19000:0:99999:7:::',
+    'alice:$6$abcdEFGH$AnotherSecretHashValue1234567890:19000:0:99999:7:::',
+  ].join('\n') + '\n';
 
 describe('a file that is not a DC/OS config', () => {
   it('shadow-like text is refused with one clear error and none of its content', () => {

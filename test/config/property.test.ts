@@ -17,13 +17,51 @@ const KEYS = knownKeys();
 
 /** A YAML value of any shape: scalars of every YAML 1.1 type, flow and block collections, nesting. */
 const scalarText = fc.oneof(
-  fc.constantFrom('', '~', 'null', 'yes', 'no', 'on', "'yes'", 'true', '0', '-1', '017', '0x1F', '1:20', '1.5', '.inf', '.nan', '1e5', '2001-01-01', '2001-01-01 10:00:00', '[]', '{}', '"\\u0000"', "''", '!!str 1', '!!int x', '!!binary aGk=', '&a 1', '*a', '"10.0.0.1:22"', '10.0.0.1', 'file:///x', '/abs', 'rel/'),
+  fc.constantFrom(
+    '',
+    '~',
+    'null',
+    'yes',
+    'no',
+    'on',
+    "'yes'",
+    'true',
+    '0',
+    '-1',
+    '017',
+    '0x1F',
+    '1:20',
+    '1.5',
+    '.inf',
+    '.nan',
+    '1e5',
+    '2001-01-01',
+    '2001-01-01 10:00:00',
+    '[]',
+    '{}',
+    '"\\u0000"',
+    "''",
+    '!!str 1',
+    '!!int x',
+    '!!binary aGk=',
+    '&a 1',
+    '*a',
+    '"10.0.0.1:22"',
+    '10.0.0.1',
+    'file:///x',
+    '/abs',
+    'rel/',
+  ),
   fc.string({ maxLength: 30 }).map((s) => JSON.stringify(s)),
   fc.integer().map(String),
   fc.double().map(String),
   // Number-shaped plain scalars: YAML 1.1's int/float patterns accept '_', ':' and 0b/0x/0 prefixes in odd places.
   fc
-    .tuple(fc.constantFrom('', '-', '+'), fc.constantFrom('', '0', '0x', '0b', '0o', '.'), fc.stringMatching(/^[0-9a-fA-F_:.eE+-]{0,8}$/))
+    .tuple(
+      fc.constantFrom('', '-', '+'),
+      fc.constantFrom('', '0', '0x', '0b', '0o', '.'),
+      fc.stringMatching(/^[0-9a-fA-F_:.eE+-]{0,8}$/),
+    )
     .map(([sign, prefix, rest]) => `${sign}${prefix}${rest}`),
 );
 
@@ -43,7 +81,11 @@ const valueText = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 40 }).map((s) => JSON.stringify(s)) },
 );
 
-const keyText = fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...KEYS) }, { weight: 1, arbitrary: fc.string({ maxLength: 12 }) }, { weight: 1, arbitrary: fc.constantFrom('<<', '? [a]', '1', 'yes', '~', '"quoted key"') });
+const keyText = fc.oneof(
+  { weight: 5, arbitrary: fc.constantFrom(...KEYS) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
+  { weight: 1, arbitrary: fc.constantFrom('<<', '? [a]', '1', 'yes', '~', '"quoted key"') },
+);
 
 /** A structured document: the valid base with some keys replaced by random values. */
 const structured = fc.array(fc.tuple(keyText, valueText), { maxLength: 12 }).map((pairs) => {
@@ -54,7 +96,10 @@ const structured = fc.array(fc.tuple(keyText, valueText), { maxLength: 12 }).map
 
 /** The base document with bytes inserted, deleted or replaced at random places. */
 const mutated = fc
-  .array(fc.tuple(fc.nat(), fc.nat({ max: 20 }), fc.string({ unit: 'binary', maxLength: 8 })), { minLength: 1, maxLength: 6 })
+  .array(fc.tuple(fc.nat(), fc.nat({ max: 20 }), fc.string({ unit: 'binary', maxLength: 8 })), {
+    minLength: 1,
+    maxLength: 6,
+  })
   .map((edits) => {
     let text = yamlOf({});
     for (const [at, del, ins] of edits) {
@@ -67,7 +112,20 @@ const mutated = fc
 const junk = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 200 }),
   fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b).toString('latin1')),
-  fc.constantFrom('', '\uFEFF', '---\n---\n', '- a\n', '"x"', '%YAML 1.1\n---\na: 1\n', 'a: &x [*x]\n', 'a: *nope\n', '? [a, b]\n: c\n', '\t\ta: 1', '{', '}'),
+  fc.constantFrom(
+    '',
+    '\uFEFF',
+    '---\n---\n',
+    '- a\n',
+    '"x"',
+    '%YAML 1.1\n---\na: 1\n',
+    'a: &x [*x]\n',
+    'a: *nope\n',
+    '? [a, b]\n: c\n',
+    '\t\ta: 1',
+    '{',
+    '}',
+  ),
 );
 
 const target = fc.constantFrom('ssh' as const, 'genconf' as const);
@@ -111,7 +169,13 @@ describe('the CLI on generated documents exits 0 or 1, never 70', () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(structured, mutated, junk), fc.boolean(), fc.boolean(), async (text, json, strict) => {
         writeFileSync(path.join(dir, 'genconf', 'config.yaml'), text);
-        const argv = ['--validate-config', '--genconf-dir', path.join(dir, 'genconf'), ...(json ? ['--json'] : []), ...(strict ? ['--strict'] : [])];
+        const argv = [
+          '--validate-config',
+          '--genconf-dir',
+          path.join(dir, 'genconf'),
+          ...(json ? ['--json'] : []),
+          ...(strict ? ['--strict'] : []),
+        ];
         const code = await main(argv, dir);
         expect([0, 1]).toContain(code);
       }),

@@ -15,7 +15,9 @@ describe('pyYamlDump where the old emitters differed', () => {
       [127, false],
     ] as const) {
       const key = 'k'.repeat(n);
-      expect(pyYamlDump(pyJsonLoads(JSON.stringify({ [key]: 'v' }))), String(n)).toBe(simple ? `${key}: v\n` : `? ${key}\n: v\n`);
+      expect(pyYamlDump(pyJsonLoads(JSON.stringify({ [key]: 'v' }))), String(n)).toBe(
+        simple ? `${key}: v\n` : `? ${key}\n: v\n`,
+      );
     }
   });
 

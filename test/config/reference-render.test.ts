@@ -7,7 +7,10 @@ import { judgeConfig } from '../../src/config/validate.js';
 // The original 1.11 --genconf on this config.yaml + ip-detect recorded these arguments in
 // etc/expanded.config.full.json (installer/build ids left out: they belong to the bundle step).
 const dir = fileURLToPath(new URL('./fixtures/reference-3-masters/', import.meta.url));
-const expected = JSON.parse(readFileSync(path.join(dir, 'expanded-config-args.json'), 'utf8')) as Record<string, string>;
+const expected = JSON.parse(readFileSync(path.join(dir, 'expanded-config-args.json'), 'utf8')) as Record<
+  string,
+  string
+>;
 
 describe('reference render: 3 masters, static', () => {
   for (const target of ['genconf', 'ssh'] as const) {
@@ -16,12 +19,30 @@ describe('reference render: 3 masters, static', () => {
       expect(r.errors).toEqual([]);
       expect(r.valid).toBe(true);
       const args = r.args!;
-      const mismatches = Object.keys(expected).filter((k) => args[k] !== expected[k]).map((k) => ({ key: k, ours: args[k], theirs: expected[k] }));
+      const mismatches = Object.keys(expected)
+        .filter((k) => args[k] !== expected[k])
+        .map((k) => ({ key: k, ours: args[k], theirs: expected[k] }));
       expect(mismatches).toEqual([]);
       // Nothing beyond what 1.11 resolved for this config, except the runner's keys (ssh_config_file among them), the download mirrors and the
       // fault-domain script.
-      const runnerKeys = ['agent_list', 'public_agent_list', 'ssh_user', 'ssh_port', 'ssh_key_path', 'ssh_parallelism', 'process_timeout', 'ssh_host_overrides', 'ssh_config_file', 'bootstrap_url_mirrors', 'fault_domain_detect_contents'];
-      expect(Object.keys(args).filter((k) => !(k in expected)).sort()).toEqual([...runnerKeys].sort());
+      const runnerKeys = [
+        'agent_list',
+        'public_agent_list',
+        'ssh_user',
+        'ssh_port',
+        'ssh_key_path',
+        'ssh_parallelism',
+        'process_timeout',
+        'ssh_host_overrides',
+        'ssh_config_file',
+        'bootstrap_url_mirrors',
+        'fault_domain_detect_contents',
+      ];
+      expect(
+        Object.keys(args)
+          .filter((k) => !(k in expected))
+          .sort(),
+      ).toEqual([...runnerKeys].sort());
       expect(r.userArgs).toEqual({
         cluster_name: 'ref-a',
         bootstrap_url: 'http://10.0.0.100:8080',

@@ -105,7 +105,13 @@ describe('readInputFileSync', () => {
 describe('--verify-bundle on a special file', () => {
   it('/dev/zero is refused at once (exit 1), not read forever', async () => {
     const stdout = new PassThrough();
-    const ctx = { options: parseArgs(['--verify-bundle', '/dev/zero'], dir, {}), signal: new AbortController().signal, stdout, stderr: new PassThrough(), interactive: false };
+    const ctx = {
+      options: parseArgs(['--verify-bundle', '/dev/zero'], dir, {}),
+      signal: new AbortController().signal,
+      stdout,
+      stderr: new PassThrough(),
+      interactive: false,
+    };
     const err = await verifyBundleCommand(ctx).then(
       () => undefined,
       (e: unknown) => e,

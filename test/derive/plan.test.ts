@@ -22,21 +22,29 @@ describe('planCluster', () => {
   });
 
   it('takes ssh_user, ssh_port, ssh_parallelism and process_timeout from the arguments', () => {
-    const plan = planCluster(sshSettings(clusterArgs({ ssh_user: 'admin', ssh_port: '2222', ssh_parallelism: '3', process_timeout: '600' })));
+    const plan = planCluster(
+      sshSettings(clusterArgs({ ssh_user: 'admin', ssh_port: '2222', ssh_parallelism: '3', process_timeout: '600' })),
+    );
     expect(plan.hosts.every((h) => h.user === 'admin' && h.port === 2222 && h.label.endsWith(':2222'))).toBe(true);
     expect(plan.parallelism).toBe(3);
     expect(plan.processTimeoutMs).toBe(600_000);
   });
 
   it('applies per-host port and user overrides only to the named host', () => {
-    const plan = planCluster(sshSettings(clusterArgs({ ssh_host_overrides: JSON.stringify({ '10.0.0.4': { port: 60022, user: 'core' } }) })));
+    const plan = planCluster(
+      sshSettings(clusterArgs({ ssh_host_overrides: JSON.stringify({ '10.0.0.4': { port: 60022, user: 'core' } }) })),
+    );
     const agent = plan.hosts.find((h) => h.address === '10.0.0.4')!;
     expect(agent).toMatchObject({ port: 60022, user: 'core', label: '10.0.0.4:60022' });
-    expect(plan.hosts.filter((h) => h.address !== '10.0.0.4').every((h) => h.port === 22 && h.user === 'centos')).toBe(true);
+    expect(plan.hosts.filter((h) => h.address !== '10.0.0.4').every((h) => h.port === 22 && h.user === 'centos')).toBe(
+      true,
+    );
   });
 
   it('--parallelism and --postflight-timeout override the config', () => {
-    const plan = planCluster(sshSettings(clusterArgs({ ssh_parallelism: '50' }), { parallelism: 2, postflightTimeoutSec: 30 }));
+    const plan = planCluster(
+      sshSettings(clusterArgs({ ssh_parallelism: '50' }), { parallelism: 2, postflightTimeoutSec: 30 }),
+    );
     expect(plan.parallelism).toBe(2);
     expect(plan.postflightTimeoutMs).toBe(30_000);
   });

@@ -31,7 +31,10 @@ export const FILES = {
 /** A plan as a command builds it: the arguments through ssh-settings.ts (with the flags), then the planner. */
 export function clusterPlan(over: Record<string, string> = {}, options: PlanOptions & SshFlags = {}): ClusterPlan {
   const { parallelism, postflightTimeoutSec, ...planOptions } = options;
-  const flags = { ...(parallelism !== undefined ? { parallelism } : {}), ...(postflightTimeoutSec !== undefined ? { postflightTimeoutSec } : {}) };
+  const flags = {
+    ...(parallelism !== undefined ? { parallelism } : {}),
+    ...(postflightTimeoutSec !== undefined ? { postflightTimeoutSec } : {}),
+  };
   return planCluster(sshSettings(clusterArgs(over), flags), { files: FILES, ...planOptions });
 }
 

@@ -18,7 +18,14 @@ import {
   type ConnectFailureKind,
   type CutOffReason,
 } from '../../src/transport/errors.js';
-import type { Connection, ExecOptions, ExecResult, HostTarget, PutOptions, Transport } from '../../src/transport/transport.js';
+import type {
+  Connection,
+  ExecOptions,
+  ExecResult,
+  HostTarget,
+  PutOptions,
+  Transport,
+} from '../../src/transport/transport.js';
 
 export interface FakeResponse {
   exitCode?: number | null;
@@ -94,7 +101,12 @@ export class FakeTransport implements Transport {
     return this;
   }
 
-  unreachable(host: string, kind: ConnectFailureKind = 'refused', message = `connect ECONNREFUSED ${host}`, delayMs = 0): this {
+  unreachable(
+    host: string,
+    kind: ConnectFailureKind = 'refused',
+    message = `connect ECONNREFUSED ${host}`,
+    delayMs = 0,
+  ): this {
     this.unreachableHosts.set(host, { kind, message, delayMs });
     return this;
   }
@@ -138,11 +150,23 @@ export class FakeTransport implements Transport {
     const call: FakeCall = { host: host.label, kind: 'exec', command };
     if (typeof opts.stdin === 'string' || Buffer.isBuffer(opts.stdin)) call.stdin = opts.stdin.toString();
     this.calls.push(call);
-    if (conn.dead) return cutOff(host, 'connection-lost', `${host.label}: connection lost before the command started: ${conn.dead}`, 0);
+    if (conn.dead)
+      return cutOff(
+        host,
+        'connection-lost',
+        `${host.label}: connection lost before the command started: ${conn.dead}`,
+        0,
+      );
     const rule = this.execRules.find((r) => hostMatches(r.host, host) && matches(r.match, command));
     if (!rule) {
       this.unexpected.push(`${host.label}: exec ${command}`);
-      return { exitCode: 127, stdout: '', stderr: `fake: no response programmed for: ${command}`, timedOut: false, durationMs: 0 };
+      return {
+        exitCode: 127,
+        stdout: '',
+        stderr: `fake: no response programmed for: ${command}`,
+        timedOut: false,
+        durationMs: 0,
+      };
     }
     const r = typeof rule.respond === 'function' ? rule.respond(command, host) : rule.respond;
     this.begin(host);
@@ -160,7 +184,12 @@ export class FakeTransport implements Transport {
       if (r.drop) {
         conn.dead = 'the host dropped the connection';
         return {
-          ...cutOff(host, 'connection-lost', `${host.label}: connection lost while the command ran: ${conn.dead}`, Date.now() - t0),
+          ...cutOff(
+            host,
+            'connection-lost',
+            `${host.label}: connection lost while the command ran: ${conn.dead}`,
+            Date.now() - t0,
+          ),
           stdout: r.stdout ?? '',
           stderr: r.stderr ?? '',
         };
@@ -180,8 +209,19 @@ export class FakeTransport implements Transport {
   /** @internal */
   async runPut(conn: FakeConnection, local: string, remote: string, opts: PutOptions): Promise<void> {
     const host = conn.host;
-    this.calls.push({ host: host.label, kind: 'put', local, remote, ...(opts.mode !== undefined ? { mode: opts.mode } : {}) });
-    if (conn.dead) throw new TransferFailedError(host.label, remote, `${host.label}: connection lost before the upload: ${conn.dead}`);
+    this.calls.push({
+      host: host.label,
+      kind: 'put',
+      local,
+      remote,
+      ...(opts.mode !== undefined ? { mode: opts.mode } : {}),
+    });
+    if (conn.dead)
+      throw new TransferFailedError(
+        host.label,
+        remote,
+        `${host.label}: connection lost before the upload: ${conn.dead}`,
+      );
     const rule = this.putRules.find((r) => hostMatches(r.host, host) && matches(r.match, remote));
     if (!rule) {
       this.unexpected.push(`${host.label}: put ${local} -> ${remote}`);
@@ -189,13 +229,28 @@ export class FakeTransport implements Transport {
     }
     this.begin(host);
     try {
-      const waited = await wait(rule.respond.hang ? Number.POSITIVE_INFINITY : (rule.respond.delayMs ?? 0), opts.stallTimeoutMs, opts.signal);
+      const waited = await wait(
+        rule.respond.hang ? Number.POSITIVE_INFINITY : (rule.respond.delayMs ?? 0),
+        opts.stallTimeoutMs,
+        opts.signal,
+      );
       if (waited === 'timeout') {
-        throw new TransferStalledError(host.label, remote, opts.stallTimeoutMs!, `${host.label}: upload of ${remote} made no progress for ${opts.stallTimeoutMs} ms`);
+        throw new TransferStalledError(
+          host.label,
+          remote,
+          opts.stallTimeoutMs!,
+          `${host.label}: upload of ${remote} made no progress for ${opts.stallTimeoutMs} ms`,
+        );
       }
       if (waited === 'abort') throw opts.signal?.reason instanceof Error ? opts.signal.reason : new InterruptedError();
       const status = rule.respond.remoteStatus;
-      if (status !== undefined) throw new TransferFailedError(host.label, remote, `${host.label}: upload of ${remote} failed: ${status}`, status);
+      if (status !== undefined)
+        throw new TransferFailedError(
+          host.label,
+          remote,
+          `${host.label}: upload of ${remote} failed: ${status}`,
+          status,
+        );
       opts.onProgress?.(100, 100);
     } finally {
       this.end(host);
@@ -205,7 +260,15 @@ export class FakeTransport implements Transport {
 
 function cutOff(host: HostTarget, reason: CutOffReason, message: string, durationMs: number): ExecResult {
   const failure = new CommandCutOffError(host.label, reason, message);
-  return { exitCode: null, stdout: '', stderr: '', timedOut: reason === 'timeout', durationMs, error: message, failure };
+  return {
+    exitCode: null,
+    stdout: '',
+    stderr: '',
+    timedOut: reason === 'timeout',
+    durationMs,
+    error: message,
+    failure,
+  };
 }
 
 class FakeConnection implements Connection {
@@ -228,7 +291,11 @@ class FakeConnection implements Connection {
 }
 
 /** Wait `ms` (Infinity = forever) unless the timeout or the signal comes first. */
-function wait(ms: number, timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<'done' | 'timeout' | 'abort'> {
+function wait(
+  ms: number,
+  timeoutMs: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<'done' | 'timeout' | 'abort'> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve('abort');
     const timers: NodeJS.Timeout[] = [];
@@ -240,6 +307,7 @@ function wait(ms: number, timeoutMs: number | undefined, signal: AbortSignal | u
     const onAbort = (): void => finish('abort');
     signal?.addEventListener('abort', onAbort, { once: true });
     if (Number.isFinite(ms)) timers.push(setTimeout(() => finish('done'), ms));
-    if (timeoutMs !== undefined && (!Number.isFinite(ms) || timeoutMs < ms)) timers.push(setTimeout(() => finish('timeout'), timeoutMs));
+    if (timeoutMs !== undefined && (!Number.isFinite(ms) || timeoutMs < ms))
+      timers.push(setTimeout(() => finish('timeout'), timeoutMs));
   });
 }

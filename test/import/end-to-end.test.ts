@@ -47,14 +47,24 @@ async function project(): Promise<string> {
   return dir;
 }
 
-async function invoke(command: (ctx: CommandContext) => Promise<number>, argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function invoke(
+  command: (ctx: CommandContext) => Promise<number>,
+  argv: string[],
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   stdout.on('data', (c: Buffer) => out.push(c));
   stderr.on('data', (c: Buffer) => err.push(c));
-  const ctx: CommandContext = { options: parseArgs(argv, cwd, {}), signal: new AbortController().signal, stdout, stderr, interactive: false };
+  const ctx: CommandContext = {
+    options: parseArgs(argv, cwd, {}),
+    signal: new AbortController().signal,
+    stdout,
+    stderr,
+    interactive: false,
+  };
   const code = await command(ctx);
   return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }
@@ -68,7 +78,14 @@ describe('import → --genconf', () => {
     const imp = await invoke(importCmd, ['--import-installer', 'dcos_generate_config.sh', '--json'], dir);
     expect(imp.code).toBe(0);
     const doc = JSON.parse(imp.stdout) as Record<string, unknown>;
-    expect(doc).toMatchObject({ bootstrap_id: BOOTSTRAP_ID, variant: 'open', dcos_version: '1.11.7', packages: 3, genconf_ready: true, artifacts_dir: path.join(dir, 'artifacts') });
+    expect(doc).toMatchObject({
+      bootstrap_id: BOOTSTRAP_ID,
+      variant: 'open',
+      dcos_version: '1.11.7',
+      packages: 3,
+      genconf_ready: true,
+      artifacts_dir: path.join(dir, 'artifacts'),
+    });
     // Plain lines on a pipe, never the in-place terminal line.
     expect(imp.stderr).toContain('import: 100% read');
     expect(imp.stderr).not.toContain('\r');
@@ -76,32 +93,59 @@ describe('import → --genconf', () => {
     const g = await invoke(genconf, ['--json'], dir);
     expect(g.stderr).not.toContain('error');
     expect(g.code).toBe(0);
-    const b = JSON.parse(g.stdout) as { bootstrap_id: string; cluster_packages: string[]; cluster_package_list_id: string };
+    const b = JSON.parse(g.stdout) as {
+      bootstrap_id: string;
+      cluster_packages: string[];
+      cluster_package_list_id: string;
+    };
     expect(b.bootstrap_id).toBe(BOOTSTRAP_ID);
     for (const p of PACKAGES) expect(b.cluster_packages).toContain(p);
     const serve = path.join(dir, 'genconf', 'serve');
     const install = await readFile(path.join(serve, 'dcos_install.sh'), 'utf8');
     expect(install).toMatch(new RegExp(`^BOOTSTRAP_ID='?${BOOTSTRAP_ID}'?$`, 'm'));
     expect(install).toMatch(/^DCOS_VERSION='?1\.11\.7'?$/m);
-    const list = JSON.parse(await readFile(path.join(serve, 'package_lists', `${b.cluster_package_list_id}.package_list.json`), 'utf8')) as string[];
-    expect(list.filter((p) => !p.startsWith('dcos-config--') && !p.startsWith('dcos-metadata--')).sort()).toEqual([...PACKAGES].sort());
+    const list = JSON.parse(
+      await readFile(path.join(serve, 'package_lists', `${b.cluster_package_list_id}.package_list.json`), 'utf8'),
+    ) as string[];
+    expect(list.filter((p) => !p.startsWith('dcos-config--') && !p.startsWith('dcos-metadata--')).sort()).toEqual(
+      [...PACKAGES].sort(),
+    );
     expect(await readFile(path.join(serve, 'bootstrap.latest'), 'utf8')).toBe(BOOTSTRAP_ID);
-    expect(await readFile(path.join(serve, 'bootstrap', `${BOOTSTRAP_ID}.bootstrap.tar.xz`), 'utf8')).toBe(`bootstrap ${BOOTSTRAP_ID}`);
+    expect(await readFile(path.join(serve, 'bootstrap', `${BOOTSTRAP_ID}.bootstrap.tar.xz`), 'utf8')).toBe(
+      `bootstrap ${BOOTSTRAP_ID}`,
+    );
     // The metadata package names the installer's image commit, as the original's did.
     const configId = /dcos-metadata--setup_([0-9a-f]{40})/.exec(list.join(' '))![1]!;
-    const meta = spawnSync('tar', ['-xOJf', path.join(serve, 'packages', 'dcos-metadata', `dcos-metadata--setup_${configId}.tar.xz`), './etc/dcos-version.json'], { encoding: 'utf8' }).stdout;
-    expect(JSON.parse(meta)).toMatchObject({ 'bootstrap-id': BOOTSTRAP_ID, 'dcos-image-commit': COMMIT, version: '1.11.7' });
+    const meta = spawnSync(
+      'tar',
+      [
+        '-xOJf',
+        path.join(serve, 'packages', 'dcos-metadata', `dcos-metadata--setup_${configId}.tar.xz`),
+        './etc/dcos-version.json',
+      ],
+      { encoding: 'utf8' },
+    ).stdout;
+    expect(JSON.parse(meta)).toMatchObject({
+      'bootstrap-id': BOOTSTRAP_ID,
+      'dcos-image-commit': COMMIT,
+      version: '1.11.7',
+    });
   });
 
   it('--genconf refuses artifacts whose installer brought gen_extra/ overrides, saying why', async () => {
     const dir = await project();
     const layer = await tarOf([...baseLayer(PACKAGES), { name: 'gen_extra/calc.py', data: 'entry = {}\n' }]);
-    await writeFile(path.join(dir, 'dcos_generate_config.sh'), await buildInstaller({ layers: [layer], commit: COMMIT, bootstrapId: BOOTSTRAP_ID }));
+    await writeFile(
+      path.join(dir, 'dcos_generate_config.sh'),
+      await buildInstaller({ layers: [layer], commit: COMMIT, bootstrapId: BOOTSTRAP_ID }),
+    );
     const imp = await invoke(importCmd, ['--import-installer', 'dcos_generate_config.sh'], dir);
     expect(imp.code).toBe(0);
     expect(imp.stdout).toContain('gen_extra/: 1 file(s) of calculation overrides kept (calc.py)');
     expect(imp.stdout).toContain('--genconf refuses these artifacts');
-    await expect(invoke(genconf, [], dir)).rejects.toThrow(/gen_extra\/ calculation overrides \(calc\.py\): this tool cannot apply them/);
+    await expect(invoke(genconf, [], dir)).rejects.toThrow(
+      /gen_extra\/ calculation overrides \(calc\.py\): this tool cannot apply them/,
+    );
   });
 });
 
@@ -117,13 +161,19 @@ describe.runIf(runBuilt)('the built CLI and the dcos_generate_config.sh wrapper'
     expect(fs.readdirSync(dir).sort()).toEqual(['bad.sh', 'genconf']);
 
     await writeFile(path.join(dir, 'dcos_generate_config.sh'), await simpleInstaller(PACKAGES));
-    const ok = spawnSync('node', [CLI, '--import-installer', 'dcos_generate_config.sh'], { cwd: dir, encoding: 'utf8' });
+    const ok = spawnSync('node', [CLI, '--import-installer', 'dcos_generate_config.sh'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain(`Bootstrap id: ${BOOTSTRAP_ID}`);
     expect(ok.stdout).toContain('DC/OS version: 1.11.7');
     expect(ok.stdout).toContain('Variant: open');
     expect(ok.stdout).toContain('Packages: 3');
-    const again = spawnSync('node', [CLI, '--import-installer', 'dcos_generate_config.sh'], { cwd: dir, encoding: 'utf8' });
+    const again = spawnSync('node', [CLI, '--import-installer', 'dcos_generate_config.sh'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     expect(again.status).toBe(1);
     expect(again.stderr).toContain('already exists');
     expect(again.stderr).toContain('--force');
@@ -143,7 +193,11 @@ describe.runIf(runBuilt)('the built CLI and the dcos_generate_config.sh wrapper'
     expect(second.stderr).not.toContain('importing');
 
     const other = await project();
-    const viaFlag = spawnSync('bash', [WRAPPER, '--installer', installer, '--genconf'], { cwd: other, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const viaFlag = spawnSync('bash', [WRAPPER, '--installer', installer, '--genconf'], {
+      cwd: other,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     expect(viaFlag.stderr).toContain(`importing the DC/OS installer ${installer}`);
     expect(viaFlag.status).toBe(0);
     expect(fs.readFileSync(path.join(other, 'genconf/serve/bootstrap.latest'), 'utf8')).toBe(BOOTSTRAP_ID);
@@ -151,7 +205,10 @@ describe.runIf(runBuilt)('the built CLI and the dcos_generate_config.sh wrapper'
     // A broken installer stops the wrapper before the action, with the import's exit code.
     const third = await project();
     await writeFile(path.join(third, 'broken.sh'), 'no eof\n');
-    const broken = spawnSync('bash', [WRAPPER, '--installer', 'broken.sh', '--genconf'], { cwd: third, encoding: 'utf8' });
+    const broken = spawnSync('bash', [WRAPPER, '--installer', 'broken.sh', '--genconf'], {
+      cwd: third,
+      encoding: 'utf8',
+    });
     expect(broken.status).toBe(1);
     expect(broken.stderr).toContain('no #EOF# line');
     expect(fs.existsSync(path.join(third, 'genconf/serve'))).toBe(false);

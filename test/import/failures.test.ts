@@ -11,7 +11,17 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GenconfError } from '../../src/errors.js';
 import { importInstaller } from '../../src/import/installer.js';
-import { BOOTSTRAP_ID, baseLayer, buildInstaller, COMMIT, simpleInstaller, tarOf, wrapper, type Entry, type InstallerSpec } from './fixture.js';
+import {
+  BOOTSTRAP_ID,
+  baseLayer,
+  buildInstaller,
+  COMMIT,
+  simpleInstaller,
+  tarOf,
+  wrapper,
+  type Entry,
+  type InstallerSpec,
+} from './fixture.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -38,7 +48,12 @@ async function refused(bytes: Buffer, message: RegExp | string): Promise<string>
 }
 
 async function withLayers(layers: Entry[][], more: Partial<InstallerSpec> = {}): Promise<Buffer> {
-  return buildInstaller({ layers: await Promise.all(layers.map((l) => tarOf(l))), commit: COMMIT, bootstrapId: BOOTSTRAP_ID, ...more });
+  return buildInstaller({
+    layers: await Promise.all(layers.map((l) => tarOf(l))),
+    commit: COMMIT,
+    bootstrapId: BOOTSTRAP_ID,
+    ...more,
+  });
 }
 
 const PKGS = ['mesos--1.5.0', 'dcos-net--abc_1'];
@@ -69,63 +84,138 @@ describe('--import-installer refuses, exits 1 and leaves nothing behind', () => 
 
   it('a layer whose sha256 is not its diff_id, in both layouts', async () => {
     const layers = [baseLayer(PKGS), [{ name: 'artifacts/extra', data: 'x' }], [{ name: 'artifacts/more', data: 'y' }]];
-    await refused(await withLayers(layers, { badDiffId: 2 }), /^layer 2 checksum mismatch: .*layer\.tar hashes to sha256:[0-9a-f]{64} but the image config says sha256:/);
+    await refused(
+      await withLayers(layers, { badDiffId: 2 }),
+      /^layer 2 checksum mismatch: .*layer\.tar hashes to sha256:[0-9a-f]{64} but the image config says sha256:/,
+    );
     await refused(await withLayers(layers, { badDiffId: 3, layout: 'oci' }), /^layer 3 checksum mismatch/);
     await refused(await withLayers(layers, { badDiffId: 1, manifestFirst: true }), /^layer 1 checksum mismatch/);
     // Applied early from the parent chain, checked when the config arrives.
-    await refused(await withLayers(layers, { badDiffId: 2, dirs: ['a', 'b', 'c'].map((c) => c.repeat(64)) }), /^layer 2 checksum mismatch/);
+    await refused(
+      await withLayers(layers, { badDiffId: 2, dirs: ['a', 'b', 'c'].map((c) => c.repeat(64)) }),
+      /^layer 2 checksum mismatch/,
+    );
   });
 
   it('layer json parent ids that disagree with manifest.json', async () => {
     const layers = [baseLayer(PKGS), [{ name: 'artifacts/extra', data: 'x' }], [{ name: 'artifacts/more', data: 'y' }]];
     const [a, b, c] = ['a', 'b', 'c'].map((x) => x.repeat(64));
     // c claims to sit on a, so it is applied second; the manifest says b is second.
-    await refused(await withLayers(layers, { dirs: [a!, b!, c!], parents: [null, c!, a!] }), `image: the layers' parent ids put ${c}/layer.tar at layer 2, but manifest.json puts ${b}/layer.tar there`);
+    await refused(
+      await withLayers(layers, { dirs: [a!, b!, c!], parents: [null, c!, a!] }),
+      `image: the layers' parent ids put ${c}/layer.tar at layer 2, but manifest.json puts ${b}/layer.tar there`,
+    );
   });
 
   it('no #EOF# line', async () => {
-    await refused(await simpleInstaller(PKGS, { noEof: true }), /^not a DC\/OS installer: no #EOF# line in .*dcos_generate_config\.sh$/);
+    await refused(
+      await simpleInstaller(PKGS, { noEof: true }),
+      /^not a DC\/OS installer: no #EOF# line in .*dcos_generate_config\.sh$/,
+    );
   });
 
   it('absolute names and .. in a layer', async () => {
-    await refused(await withLayers([baseLayer(PKGS), [{ name: '../evil', data: 'x' }]]), /layer 2 .*entry '\.\.\/evil' climbs out of the tree with '\.\.'/);
-    await refused(await withLayers([baseLayer(PKGS), [{ name: 'artifacts/../../evil', data: 'x' }]]), /climbs out of the tree/);
-    await refused(await withLayers([baseLayer(PKGS), [{ name: '/artifacts/x', data: 'x' }]]), /entry '\/artifacts\/x' has an absolute path/);
+    await refused(
+      await withLayers([baseLayer(PKGS), [{ name: '../evil', data: 'x' }]]),
+      /layer 2 .*entry '\.\.\/evil' climbs out of the tree with '\.\.'/,
+    );
+    await refused(
+      await withLayers([baseLayer(PKGS), [{ name: 'artifacts/../../evil', data: 'x' }]]),
+      /climbs out of the tree/,
+    );
+    await refused(
+      await withLayers([baseLayer(PKGS), [{ name: '/artifacts/x', data: 'x' }]]),
+      /entry '\/artifacts\/x' has an absolute path/,
+    );
   });
 
   it('links that point out of the tree, directly or through another link, and writes through a link', async () => {
-    await refused(await withLayers([baseLayer(PKGS), [{ name: 'artifacts/escape', type: 'symlink', linkname: '../../../etc/passwd' }]]), /link \/artifacts\/escape points to '\.\.\/\.\.\/\.\.\/etc\/passwd', outside the tree/);
-    await refused(await withLayers([baseLayer(PKGS), [{ name: 'artifacts/abs', type: 'symlink', linkname: '/etc/passwd' }]]), /outside the tree/);
-    await refused(await withLayers([baseLayer(PKGS), [{ name: 'artifacts/hard', type: 'link', linkname: 'installer_internal_wrapper' }]]), /hard link \/artifacts\/hard points to '\/installer_internal_wrapper', outside the tree/);
+    await refused(
+      await withLayers([
+        baseLayer(PKGS),
+        [{ name: 'artifacts/escape', type: 'symlink', linkname: '../../../etc/passwd' }],
+      ]),
+      /link \/artifacts\/escape points to '\.\.\/\.\.\/\.\.\/etc\/passwd', outside the tree/,
+    );
+    await refused(
+      await withLayers([baseLayer(PKGS), [{ name: 'artifacts/abs', type: 'symlink', linkname: '/etc/passwd' }]]),
+      /outside the tree/,
+    );
+    await refused(
+      await withLayers([
+        baseLayer(PKGS),
+        [{ name: 'artifacts/hard', type: 'link', linkname: 'installer_internal_wrapper' }],
+      ]),
+      /hard link \/artifacts\/hard points to '\/installer_internal_wrapper', outside the tree/,
+    );
     // Lexically inside, but `self` is the root itself, so the kernel would climb out of it.
     await refused(
-      await withLayers([baseLayer(PKGS), [{ name: 'artifacts/self', type: 'symlink', linkname: '.' }, { name: 'artifacts/sneaky', type: 'symlink', linkname: 'self/../spool' }]]),
+      await withLayers([
+        baseLayer(PKGS),
+        [
+          { name: 'artifacts/self', type: 'symlink', linkname: '.' },
+          { name: 'artifacts/sneaky', type: 'symlink', linkname: 'self/../spool' },
+        ],
+      ]),
       /link \/artifacts\/sneaky resolves outside the tree/,
     );
-    await refused(await withLayers([baseLayer(PKGS), [{ name: 'artifacts/d', type: 'symlink', linkname: 'bootstrap' }], [{ name: 'artifacts/d/x', data: 'x' }]]), /would be written through the link \/artifacts\/d/);
+    await refused(
+      await withLayers([
+        baseLayer(PKGS),
+        [{ name: 'artifacts/d', type: 'symlink', linkname: 'bootstrap' }],
+        [{ name: 'artifacts/d/x', data: 'x' }],
+      ]),
+      /would be written through the link \/artifacts\/d/,
+    );
   });
 
   it('an image that does not hold what its wrapper declares', async () => {
     const missingPkg = baseLayer(PKGS).filter((e) => !e.name.includes('packages/mesos'));
-    await refused(await withLayers([missingPkg]), /lists mesos--1\.5\.0 but \/artifacts\/packages\/mesos\/mesos--1\.5\.0\.tar\.xz is missing/);
+    await refused(
+      await withLayers([missingPkg]),
+      /lists mesos--1\.5\.0 but \/artifacts\/packages\/mesos\/mesos--1\.5\.0\.tar\.xz is missing/,
+    );
     const otherId = 'ffffffffffffffffffffffffffffffffffffffff';
-    const wrong = baseLayer(PKGS).map((e) => (e.name === 'installer_internal_wrapper' ? { ...e, data: wrapper(otherId) } : e));
+    const wrong = baseLayer(PKGS).map((e) =>
+      e.name === 'installer_internal_wrapper' ? { ...e, data: wrapper(otherId) } : e,
+    );
     const msg = await refused(await withLayers([wrong]), /the wrapper's BOOTSTRAP_ID is 'f{40}'/);
     expect(msg).toContain(`/artifacts/bootstrap/${otherId}.bootstrap.tar.xz (the wrapper's BOOTSTRAP_ID) is missing`);
-    await refused(await withLayers([baseLayer(PKGS)], { scriptVariant: 'ee' }), /'# variant: ee' line disagrees with the image's BOOTSTRAP_VARIANT=''/);
-    await refused(await withLayers([baseLayer(PKGS).filter((e) => e.name !== 'installer_internal_wrapper')]), /no \/installer_internal_wrapper/);
-    await refused(await withLayers([[{ name: 'etc/hostname', data: 'x' }]], { imageName: 'other.tar' }), /no \/installer_internal_wrapper/);
+    await refused(
+      await withLayers([baseLayer(PKGS)], { scriptVariant: 'ee' }),
+      /'# variant: ee' line disagrees with the image's BOOTSTRAP_VARIANT=''/,
+    );
+    await refused(
+      await withLayers([baseLayer(PKGS).filter((e) => e.name !== 'installer_internal_wrapper')]),
+      /no \/installer_internal_wrapper/,
+    );
+    await refused(
+      await withLayers([[{ name: 'etc/hostname', data: 'x' }]], { imageName: 'other.tar' }),
+      /no \/installer_internal_wrapper/,
+    );
   });
 
   it('an interrupted import (Ctrl-C) exits 130 and leaves nothing behind', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'import-fail-'));
     dirs.push(dir);
     const file = path.join(dir, 'dcos_generate_config.sh');
-    await writeFile(file, await withLayers([baseLayer(PKGS, BOOTSTRAP_ID, '', [{ name: 'artifacts/packages/big/blob', data: randomBytes(8 * 1024 * 1024) }])]));
+    await writeFile(
+      file,
+      await withLayers([
+        baseLayer(PKGS, BOOTSTRAP_ID, '', [
+          { name: 'artifacts/packages/big/blob', data: randomBytes(8 * 1024 * 1024) },
+        ]),
+      ]),
+    );
     const abort = new AbortController();
     let caught: unknown;
     try {
-      await importInstaller({ file, target: path.join(dir, 'artifacts'), signal: abort.signal, onProgress: () => abort.abort(new Error('interrupted')) });
+      await importInstaller({
+        file,
+        target: path.join(dir, 'artifacts'),
+        signal: abort.signal,
+        onProgress: () => abort.abort(new Error('interrupted')),
+      });
     } catch (err) {
       caught = err;
     }
@@ -145,7 +235,14 @@ describe('--import-installer refuses, exits 1 and leaves nothing behind', () => 
       const src = await mkdtemp(path.join(os.tmpdir(), 'import-src-'));
       dirs.push(src);
       const file = path.join(src, 'dcos_generate_config.sh');
-      await writeFile(file, await withLayers([baseLayer(PKGS, BOOTSTRAP_ID, '', [{ name: 'artifacts/packages/big/blob', data: randomBytes(3 * 1024 * 1024) }])]));
+      await writeFile(
+        file,
+        await withLayers([
+          baseLayer(PKGS, BOOTSTRAP_ID, '', [
+            { name: 'artifacts/packages/big/blob', data: randomBytes(3 * 1024 * 1024) },
+          ]),
+        ]),
+      );
       let caught: unknown;
       try {
         await importInstaller({ file, target: path.join(mnt, 'artifacts') });

@@ -33,7 +33,16 @@ export async function tarOf(entries: Entry[], opts: LayerOptions = {}): Promise<
   for (const e of entries) {
     const type = e.type ?? 'file';
     const data = type === 'file' ? Buffer.from(e.data ?? '') : undefined;
-    p.entry({ name: e.name, type, mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644), linkname: e.linkname ?? '', ...(data ? { size: data.length } : {}) }, data ?? Buffer.alloc(0));
+    p.entry(
+      {
+        name: e.name,
+        type,
+        mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644),
+        linkname: e.linkname ?? '',
+        ...(data ? { size: data.length } : {}),
+      },
+      data ?? Buffer.alloc(0),
+    );
   }
   p.finalize();
   await ended;
@@ -46,11 +55,24 @@ export async function tarOf(entries: Entry[], opts: LayerOptions = {}): Promise<
 function addTypeBits(buf: Buffer): void {
   let off = 0;
   while (off + 512 <= buf.length && buf[off] !== 0) {
-    const size = parseInt(buf.toString('ascii', off + 124, off + 136).replace(/\0.*$/, '').trim() || '0', 8);
+    const size = parseInt(
+      buf
+        .toString('ascii', off + 124, off + 136)
+        .replace(/\0.*$/, '')
+        .trim() || '0',
+      8,
+    );
     const flag = String.fromCharCode(buf[off + 156]!);
     const bits = TYPE_BITS[flag];
     if (bits !== undefined) {
-      const mode = parseInt(buf.toString('ascii', off + 100, off + 108).replace(/\0.*$/, '').trim(), 8) | bits;
+      const mode =
+        parseInt(
+          buf
+            .toString('ascii', off + 100, off + 108)
+            .replace(/\0.*$/, '')
+            .trim(),
+          8,
+        ) | bits;
       buf.write(`${mode.toString(8).padStart(7, '0')}\0`, off + 100, 'ascii');
       buf.fill(0x20, off + 148, off + 156);
       let sum = 0;
@@ -107,20 +129,41 @@ export async function buildInstaller(spec: InstallerSpec): Promise<Buffer> {
 }
 
 async function imageTar(spec: InstallerSpec): Promise<Buffer> {
-  const diffIds = spec.layers.map((l, i) => `sha256:${i + 1 === spec.badDiffId ? sha256(Buffer.concat([l, Buffer.from('x')])) : sha256(l)}`);
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: diffIds } }));
+  const diffIds = spec.layers.map(
+    (l, i) => `sha256:${i + 1 === spec.badDiffId ? sha256(Buffer.concat([l, Buffer.from('x')])) : sha256(l)}`,
+  );
+  const config = Buffer.from(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: diffIds } }),
+  );
   const configHex = sha256(config);
   const members: Entry[] = [];
   let meta: Entry[];
   if ((spec.layout ?? 'docker-save') === 'docker-save') {
     const dirs = spec.dirs ?? spec.layers.map((l, i) => sha256(`${i}:${sha256(l)}`));
-    const parentOf = (i: number): string | null | undefined => (spec.parents ? spec.parents[i] : i > 0 ? dirs[i - 1] : null);
+    const parentOf = (i: number): string | null | undefined =>
+      spec.parents ? spec.parents[i] : i > 0 ? dirs[i - 1] : null;
     spec.layers.forEach((l, i) => {
-      members.push({ name: `${dirs[i]}/VERSION`, data: '1.0' }, { name: `${dirs[i]}/json`, data: JSON.stringify({ id: dirs[i], ...(parentOf(i) ? { parent: parentOf(i) } : {}) }) }, { name: `${dirs[i]}/layer.tar`, data: l });
+      members.push(
+        { name: `${dirs[i]}/VERSION`, data: '1.0' },
+        {
+          name: `${dirs[i]}/json`,
+          data: JSON.stringify({ id: dirs[i], ...(parentOf(i) ? { parent: parentOf(i) } : {}) }),
+        },
+        { name: `${dirs[i]}/layer.tar`, data: l },
+      );
     });
     members.push({ name: `${configHex}.json`, data: config });
     meta = [
-      { name: 'manifest.json', data: JSON.stringify([{ Config: `${configHex}.json`, RepoTags: ['mesosphere/dcos-genconf:test'], Layers: dirs.map((d) => `${d}/layer.tar`) }]) },
+      {
+        name: 'manifest.json',
+        data: JSON.stringify([
+          {
+            Config: `${configHex}.json`,
+            RepoTags: ['mesosphere/dcos-genconf:test'],
+            Layers: dirs.map((d) => `${d}/layer.tar`),
+          },
+        ]),
+      },
       { name: 'repositories', data: JSON.stringify({ 'mesosphere/dcos-genconf': { test: dirs.at(-1) } }) },
     ];
   } else {
@@ -129,13 +172,33 @@ async function imageTar(spec: InstallerSpec): Promise<Buffer> {
       JSON.stringify({
         schemaVersion: 2,
         mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${configHex}`, size: config.length },
-        layers: blobs.map((b) => ({ mediaType: `application/vnd.oci.image.layer.v1.tar${spec.gzip ? '+gzip' : ''}`, digest: `sha256:${sha256(b)}`, size: b.length })),
+        config: {
+          mediaType: 'application/vnd.oci.image.config.v1+json',
+          digest: `sha256:${configHex}`,
+          size: config.length,
+        },
+        layers: blobs.map((b) => ({
+          mediaType: `application/vnd.oci.image.layer.v1.tar${spec.gzip ? '+gzip' : ''}`,
+          digest: `sha256:${sha256(b)}`,
+          size: b.length,
+        })),
       }),
     );
     for (const b of [...blobs, config, manifest]) members.push({ name: `blobs/sha256/${sha256(b)}`, data: b });
     meta = [
-      { name: 'index.json', data: JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha256(manifest)}`, size: manifest.length }] }) },
+      {
+        name: 'index.json',
+        data: JSON.stringify({
+          schemaVersion: 2,
+          manifests: [
+            {
+              mediaType: 'application/vnd.oci.image.manifest.v1+json',
+              digest: `sha256:${sha256(manifest)}`,
+              size: manifest.length,
+            },
+          ],
+        }),
+      },
       { name: 'oci-layout', data: '{"imageLayoutVersion":"1.0.0"}' },
     ];
   }
@@ -163,7 +226,8 @@ export function wrapper(bootstrapId = BOOTSTRAP_ID, variant = '', commit = COMMI
   ].join('\n');
 }
 
-export const CALC_PY = "entry = {\n    'must': {\n        'dcos_version': '1.11.7',\n        'dcos_variant': 'open',\n    },\n}\n";
+export const CALC_PY =
+  "entry = {\n    'must': {\n        'dcos_version': '1.11.7',\n        'dcos_variant': 'open',\n    },\n}\n";
 
 /** The base layer of a consistent installer: wrapper, calc.py and a complete /artifacts tree. */
 export function baseLayer(packages: string[], bootstrapId = BOOTSTRAP_ID, variant = '', extra: Entry[] = []): Entry[] {
@@ -177,13 +241,24 @@ export function baseLayer(packages: string[], bootstrapId = BOOTSTRAP_ID, varian
     { name: `artifacts/bootstrap/${bootstrapId}.active.json`, data: JSON.stringify(packages) },
     { name: `artifacts/bootstrap/${prefix}bootstrap.latest`, data: bootstrapId },
     { name: 'artifacts/complete/', type: 'directory' },
-    { name: `artifacts/complete/${prefix}complete.latest.json`, data: JSON.stringify({ bootstrap: bootstrapId, packages }) },
+    {
+      name: `artifacts/complete/${prefix}complete.latest.json`,
+      data: JSON.stringify({ bootstrap: bootstrapId, packages }),
+    },
     ...packages.map((id) => ({ name: `artifacts/packages/${id.split('--')[0]}/${id}.tar.xz`, data: `package ${id}` })),
     ...extra,
   ];
 }
 
 /** A plain consistent installer with the given packages. */
-export async function simpleInstaller(packages = ['mesos--1.5.0', 'dcos-net--abc_1'], more: Partial<InstallerSpec> = {}): Promise<Buffer> {
-  return buildInstaller({ layers: [await tarOf(baseLayer(packages))], commit: COMMIT, bootstrapId: BOOTSTRAP_ID, ...more });
+export async function simpleInstaller(
+  packages = ['mesos--1.5.0', 'dcos-net--abc_1'],
+  more: Partial<InstallerSpec> = {},
+): Promise<Buffer> {
+  return buildInstaller({
+    layers: [await tarOf(baseLayer(packages))],
+    commit: COMMIT,
+    bootstrapId: BOOTSTRAP_ID,
+    ...more,
+  });
 }

@@ -55,7 +55,10 @@ async function layers(): Promise<Buffer[]> {
     [
       { name: 'artifacts/packages/c/c--2.tar.xz', data: 'package c--2' },
       { name: `artifacts/bootstrap/${BOOTSTRAP_ID}.active.json`, data: JSON.stringify(pkgs) },
-      { name: 'artifacts/complete/complete.latest.json', data: JSON.stringify({ bootstrap: BOOTSTRAP_ID, packages: pkgs }) },
+      {
+        name: 'artifacts/complete/complete.latest.json',
+        data: JSON.stringify({ bootstrap: BOOTSTRAP_ID, packages: pkgs }),
+      },
     ],
     { typeBits: true },
   );
@@ -77,10 +80,15 @@ async function snapshot(dir: string, rel = ''): Promise<string[]> {
   return out;
 }
 
-async function importSpec(spec: Partial<InstallerSpec>): Promise<{ target: string; result: Awaited<ReturnType<typeof importInstaller>> }> {
+async function importSpec(
+  spec: Partial<InstallerSpec>,
+): Promise<{ target: string; result: Awaited<ReturnType<typeof importInstaller>> }> {
   const dir = await tmp();
   const file = path.join(dir, 'dcos_generate_config.sh');
-  await writeFile(file, await buildInstaller({ layers: await layers(), commit: COMMIT, bootstrapId: BOOTSTRAP_ID, ...spec }));
+  await writeFile(
+    file,
+    await buildInstaller({ layers: await layers(), commit: COMMIT, bootstrapId: BOOTSTRAP_ID, ...spec }),
+  );
   const target = path.join(dir, 'artifacts');
   const result = await importInstaller({ file, target });
   return { target, result };
@@ -125,7 +133,9 @@ describe('--import-installer: the merged /artifacts tree', () => {
       ].sort(),
     );
     // The hard link is one file, as in the image.
-    expect((await stat(path.join(target, 'tools/run.sh'))).ino).toBe((await stat(path.join(target, 'tools/run-again.sh'))).ino);
+    expect((await stat(path.join(target, 'tools/run.sh'))).ino).toBe(
+      (await stat(path.join(target, 'tools/run-again.sh'))).ino,
+    );
     expect(result.record).toMatchObject({
       bootstrap_id: BOOTSTRAP_ID,
       bootstrap_variant: '',
@@ -172,7 +182,10 @@ describe('--import-installer: the merged /artifacts tree', () => {
   it('a whiteout of /artifacts itself empties the tree below it; gen_extra is kept and listed', async () => {
     const l1 = await tarOf(baseLayer(['a--1'], BOOTSTRAP_ID, '', [{ name: 'artifacts/stale', data: 's' }]));
     const l2 = await tarOf([{ name: '.wh.artifacts', data: '' }]);
-    const l3 = await tarOf([...baseLayer(['b--1']).filter((e) => e.name.startsWith('artifacts')), { name: 'gen_extra/calc.py', data: 'overrides' }]);
+    const l3 = await tarOf([
+      ...baseLayer(['b--1']).filter((e) => e.name.startsWith('artifacts')),
+      { name: 'gen_extra/calc.py', data: 'overrides' },
+    ]);
     const dir = await tmp();
     const file = path.join(dir, 'installer.sh');
     await writeFile(file, await buildInstaller({ layers: [l1, l2, l3], commit: COMMIT, bootstrapId: BOOTSTRAP_ID }));
@@ -187,7 +200,15 @@ describe('--import-installer: the merged /artifacts tree', () => {
   it('an Enterprise-style variant: prefixed latest files, and the script and wrapper agree', async () => {
     const dir = await tmp();
     const file = path.join(dir, 'dcos_generate_config.ee.sh');
-    await writeFile(file, await buildInstaller({ layers: [await tarOf(baseLayer(['a--1'], BOOTSTRAP_ID, 'ee'))], commit: COMMIT, bootstrapId: BOOTSTRAP_ID, scriptVariant: 'ee' }));
+    await writeFile(
+      file,
+      await buildInstaller({
+        layers: [await tarOf(baseLayer(['a--1'], BOOTSTRAP_ID, 'ee'))],
+        commit: COMMIT,
+        bootstrapId: BOOTSTRAP_ID,
+        scriptVariant: 'ee',
+      }),
+    );
     const r = await importInstaller({ file, target: path.join(dir, 'artifacts') });
     expect(r.record).toMatchObject({ variant: 'ee', bootstrap_variant: 'ee', package_ids: ['a--1'] });
     expect(await readFile(path.join(dir, 'artifacts/complete/ee.complete.latest.json'), 'utf8')).toContain('a--1');

@@ -24,11 +24,21 @@ afterAll(async () => {
 });
 
 /** Runs the CLI with a preload that records the process's own peak RSS (getrusage ru_maxrss) when it exits. */
-async function runMeasured(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string; maxRssBytes: number }> {
+async function runMeasured(
+  args: string[],
+  cwd: string,
+): Promise<{ code: number | null; stdout: string; stderr: string; maxRssBytes: number }> {
   const hook = path.join(cwd, 'rss-hook.mjs');
   const rssOut = path.join(cwd, 'rss.txt');
-  await writeFile(hook, "import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(process.env.RSS_OUT, String(process.resourceUsage().maxRSS)));\n");
-  const child = spawn(process.execPath, ['--import', hook, CLI, ...args], { cwd, env: { ...process.env, RSS_OUT: rssOut }, stdio: ['ignore', 'pipe', 'pipe'] });
+  await writeFile(
+    hook,
+    "import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(process.env.RSS_OUT, String(process.resourceUsage().maxRSS)));\n",
+  );
+  const child = spawn(process.execPath, ['--import', hook, CLI, ...args], {
+    cwd,
+    env: { ...process.env, RSS_OUT: rssOut },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -49,16 +59,32 @@ describe.runIf(built || process.env.CI === 'true')('a 1 GiB installer', () => {
       const made = await writeLargeInstaller(file, GIB, { bigFirst: true });
       expect((await stat(file)).size).toBeGreaterThanOrEqual(GIB);
 
-      const r = await runMeasured(['--import-installer', file, '--artifacts', path.join(work, 'artifacts'), '--json'], work);
+      const r = await runMeasured(
+        ['--import-installer', file, '--artifacts', path.join(work, 'artifacts'), '--json'],
+        work,
+      );
       expect(r.stderr).not.toContain('error');
       expect(r.code).toBe(0);
-      const doc = JSON.parse(r.stdout) as { bootstrap_id: string; packages: number; layers: number; layers_spooled: number };
-      expect(doc).toMatchObject({ bootstrap_id: LARGE_BOOTSTRAP_ID, packages: made.packages.length, layers: 2, layers_spooled: 1 });
+      const doc = JSON.parse(r.stdout) as {
+        bootstrap_id: string;
+        packages: number;
+        layers: number;
+        layers_spooled: number;
+      };
+      expect(doc).toMatchObject({
+        bootstrap_id: LARGE_BOOTSTRAP_ID,
+        packages: made.packages.length,
+        layers: 2,
+        layers_spooled: 1,
+      });
       expect(r.maxRssBytes).toBeGreaterThan(0);
       expect(r.maxRssBytes).toBeLessThan(RSS_LIMIT);
 
       // Sizes of all, contents of the first and last (reading 1 GiB back would only slow the test down).
-      for (const id of made.packages) expect((await stat(path.join(work, 'artifacts/packages', id.split('--')[0]!, `${id}.tar.xz`))).size).toBe(64 * 1024 * 1024);
+      for (const id of made.packages)
+        expect((await stat(path.join(work, 'artifacts/packages', id.split('--')[0]!, `${id}.tar.xz`))).size).toBe(
+          64 * 1024 * 1024,
+        );
       for (const id of [made.packages[0]!, made.packages.at(-1)!]) {
         const got = createHash('sha256')
           .update(await readFile(path.join(work, 'artifacts/packages', id.split('--')[0]!, `${id}.tar.xz`)))

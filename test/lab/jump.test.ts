@@ -72,7 +72,11 @@ describeLab('ssh_config and jump hosts on real sshd', () => {
     stderr.on('data', (c: Buffer) => (err += c.toString()));
     let code: number;
     try {
-      const options = parseArgs(['--genconf-dir', genconf, '--host-key-checking', 'strict', '--no-color', ...argv], work, { ...process.env, NO_COLOR: '1' });
+      const options = parseArgs(
+        ['--genconf-dir', genconf, '--host-key-checking', 'strict', '--no-color', ...argv],
+        work,
+        { ...process.env, NO_COLOR: '1' },
+      );
       const ctx: CommandContext = { options, signal: new AbortController().signal, stdout, stderr, interactive: false };
       code = await runSshStage(ctx);
     } catch (e) {
@@ -129,7 +133,14 @@ describeLab('ssh_config and jump hosts on real sshd', () => {
     // The bastions, from an Included file.
     await writeFile(
       path.join(work, 'includes', 'bastions.conf'),
-      [`Host bastion-a`, `  HostName ${addr(1)}`, `Host bastion-b`, `  HostName ${addr(2)}`, `  ProxyJump bastion-a`, ''].join('\n'),
+      [
+        `Host bastion-a`,
+        `  HostName ${addr(1)}`,
+        `Host bastion-b`,
+        `  HostName ${addr(2)}`,
+        `  ProxyJump bastion-a`,
+        '',
+      ].join('\n'),
     );
     await writeFile(
       path.join(genconf, 'ssh_config'),
@@ -163,7 +174,25 @@ describeLab('ssh_config and jump hosts on real sshd', () => {
     process.once('exit', () => removeChain(chain));
     expect(iptables(['-N', chain])).toBe(true);
     expect(iptables(['-I', 'OUTPUT', '-j', chain])).toBe(true);
-    for (const i of [2, 3, 4, 5, 6, 7]) iptables(['-A', chain, '-p', 'tcp', '-d', addr(i), '--dport', '22', '-m', 'owner', '--uid-owner', '0', '-j', 'REJECT', '--reject-with', 'tcp-reset']);
+    for (const i of [2, 3, 4, 5, 6, 7])
+      iptables([
+        '-A',
+        chain,
+        '-p',
+        'tcp',
+        '-d',
+        addr(i),
+        '--dport',
+        '22',
+        '-m',
+        'owner',
+        '--uid-owner',
+        '0',
+        '-j',
+        'REJECT',
+        '--reject-with',
+        'tcp-reset',
+      ]);
   }, LONG);
 
   afterAll(async () => {
@@ -172,146 +201,246 @@ describeLab('ssh_config and jump hosts on real sshd', () => {
     if (work) await rm(work, { recursive: true, force: true });
   }, LONG);
 
-  it('the cluster refuses direct connections from this machine', async () => {
-    const r = await cli(['--preflight', '--ssh-config', 'none']);
-    expect(r.stdout).toContain('0 out of 5 hosts successfully completed');
-    expect(r.stdout).toMatch(/connection refused/);
-    expect(r.code).toBe(4);
-  }, LONG);
+  it(
+    'the cluster refuses direct connections from this machine',
+    async () => {
+      const r = await cli(['--preflight', '--ssh-config', 'none']);
+      expect(r.stdout).toContain('0 out of 5 hosts successfully completed');
+      expect(r.stdout).toMatch(/connection refused/);
+      expect(r.code).toBe(4);
+    },
+    LONG,
+  );
 
-  it('--dry-run names the file, the per-host user, keys and bastions', async () => {
-    const r = await cli(['--preflight', '--dry-run']);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain('[preflight] ssh_config: ');
-    expect(r.stdout).toContain(`${addr(4)}:22 (agent, as root)`);
-    // IdentityFile accumulates over the blocks that match, as in OpenSSH: host 4's own key first.
-    expect(r.stdout).toContain(`keys: ${path.join(work, 'id_rsa')}, ${path.join(work, 'id_ed25519')} [ssh_config]; through centos@${addr(1)}:22`);
-    expect(r.stdout).toContain(`through centos@${addr(1)}:22 > centos@${addr(2)}:22`);
-    expect(r.stdout).toContain('host key as cluster-5-alias');
-  }, LONG);
+  it(
+    '--dry-run names the file, the per-host user, keys and bastions',
+    async () => {
+      const r = await cli(['--preflight', '--dry-run']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('[preflight] ssh_config: ');
+      expect(r.stdout).toContain(`${addr(4)}:22 (agent, as root)`);
+      // IdentityFile accumulates over the blocks that match, as in OpenSSH: host 4's own key first.
+      expect(r.stdout).toContain(
+        `keys: ${path.join(work, 'id_rsa')}, ${path.join(work, 'id_ed25519')} [ssh_config]; through centos@${addr(1)}:22`,
+      );
+      expect(r.stdout).toContain(`through centos@${addr(1)}:22 > centos@${addr(2)}:22`);
+      expect(r.stdout).toContain('host key as cluster-5-alias');
+    },
+    LONG,
+  );
 
-  it('preflight through the bastions (one connection to each), with per-host users and keys and a two-hop chain', async () => {
-    const [a0, b0] = [await centosLogins(1), await centosLogins(2)];
-    const r = await cli(['--preflight', '--json', '-v']);
-    expect(r.stderr).toContain('5 out of 5 hosts successfully completed');
-    expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/ssh_config: keys ignored \(genconf does not use them\): ForwardX11/);
-    expect(r.stderr).toMatch(new RegExp(`${addr(4).replace(/\./g, '\\.')}:22 +root +agent +ok`));
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    const host4 = events.find((e) => e.type === 'host' && e.host === `${addr(4)}:22` && e.state === 'connected')!;
-    expect(host4).toMatchObject({ user: 'root', keys: [path.join(work, 'id_rsa'), path.join(work, 'id_ed25519')], agent: false, jump: [`centos@${addr(1)}:22`] });
-    expect(JSON.stringify(events)).not.toContain('PRIVATE KEY');
-    // One connection to bastion A carried all five tunnels (four hosts and bastion B), one to B carried host 7's.
-    expect((await centosLogins(1)) - a0).toBe(1);
-    expect((await centosLogins(2)) - b0).toBe(1);
-  }, LONG);
+  it(
+    'preflight through the bastions (one connection to each), with per-host users and keys and a two-hop chain',
+    async () => {
+      const [a0, b0] = [await centosLogins(1), await centosLogins(2)];
+      const r = await cli(['--preflight', '--json', '-v']);
+      expect(r.stderr).toContain('5 out of 5 hosts successfully completed');
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/ssh_config: keys ignored \(genconf does not use them\): ForwardX11/);
+      expect(r.stderr).toMatch(new RegExp(`${addr(4).replace(/\./g, '\\.')}:22 +root +agent +ok`));
+      const events = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const host4 = events.find((e) => e.type === 'host' && e.host === `${addr(4)}:22` && e.state === 'connected')!;
+      expect(host4).toMatchObject({
+        user: 'root',
+        keys: [path.join(work, 'id_rsa'), path.join(work, 'id_ed25519')],
+        agent: false,
+        jump: [`centos@${addr(1)}:22`],
+      });
+      expect(JSON.stringify(events)).not.toContain('PRIVATE KEY');
+      // One connection to bastion A carried all five tunnels (four hosts and bastion B), one to B carried host 7's.
+      expect((await centosLogins(1)) - a0).toBe(1);
+      expect((await centosLogins(2)) - b0).toBe(1);
+    },
+    LONG,
+  );
 
-  it('opens another bastion connection only when one is full (MaxSessions)', async () => {
-    const file = path.join(genconf, 'ssh_config');
-    const cfg = loadSshConfig(file);
-    const transport = new SshTransport({
-      connectTimeoutMs: 60_000,
-      keepaliveIntervalMs: 5000,
-      keepaliveCountMax: 3,
-      hostKeyChecking: 'strict',
-      knownHostsFile: path.join(genconf, 'known_hosts'),
-      maxChannels: 2,
-    });
-    const a0 = await centosLogins(1);
-    const hosts = behindA.map((i) => {
-      const r = resolveHostSsh(addr(i), undefined, { sshConfig: cfg, flags: {}, defaultUser: 'centos', defaultPort: 22, baseDir: work, home: os.homedir(), localUser: 'root' });
-      return { address: addr(i), port: r.port, user: r.user, label: `${addr(i)}:22`, ssh: r.ssh };
-    });
-    const conns = await Promise.all(hosts.map((h) => transport.connect(h)));
-    const outs = await Promise.all(conns.map((c) => c.exec('cat /etc/genconf-lab/ip')));
-    expect(outs.map((o) => o.stdout.trim())).toEqual(behindA.map(addr));
-    await Promise.all(conns.map((c) => c.close()));
-    await transport.closeAll();
-    // Four tunnels, two per connection.
-    expect((await centosLogins(1)) - a0).toBe(2);
-  }, LONG);
-
-  it('an authentication failure through the bastion names every key tried, in order', async () => {
-    const cfg = loadSshConfig(path.join(genconf, 'ssh_config'));
-    const transport = new SshTransport({ connectTimeoutMs: 60_000, keepaliveIntervalMs: 5000, keepaliveCountMax: 3, hostKeyChecking: 'strict', knownHostsFile: path.join(genconf, 'known_hosts') });
-    const r = resolveHostSsh(addr(4), { user: 'root', key_path: 'missing_key' }, { sshConfig: cfg, flags: {}, defaultUser: 'centos', defaultPort: 22, baseDir: work, home: os.homedir(), localUser: 'root' });
-    // Host 4's root takes the RSA key only: the ed25519 key is refused after the missing override key was skipped.
-    r.ssh.identityFiles.push(path.join(work, 'id_ed25519'));
-    const err = await transport.connect({ address: addr(4), port: 22, user: 'root', label: `${addr(4)}:22`, ssh: r.ssh }).then(
-      () => undefined,
-      (e: Error) => e,
-    );
-    await transport.closeAll();
-    expect(err?.message).toMatch(/authentication failed for user 'root'; tried key .*missing_key \(unusable: does not exist\), then publickey with the ssh-ed25519 key SHA256:\S+ \(.*id_ed25519\)/);
-  }, LONG);
-
-  it('forwards the agent only to a host whose ssh_config says ForwardAgent yes', async () => {
-    const sock = path.join(work, 'agent.sock');
-    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
-    try {
-      for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
-      const text = (await readFile(path.join(genconf, 'ssh_config'), 'utf8')).replace('Host *\n', `Host ${addr(6)}\n  ForwardAgent yes\n  IdentitiesOnly no\nHost *\n`);
-      await writeFile(path.join(work, 'fwd_ssh_config'), text);
-      const cfg = loadSshConfig(path.join(work, 'fwd_ssh_config'));
-      const transport = new SshTransport({ connectTimeoutMs: 60_000, keepaliveIntervalMs: 5000, keepaliveCountMax: 3, hostKeyChecking: 'strict', knownHostsFile: path.join(genconf, 'known_hosts'), agent: sock });
-      const seen: string[] = [];
-      for (const i of [3, 6]) {
-        const r = resolveHostSsh(addr(i), undefined, { sshConfig: cfg, flags: {}, defaultUser: 'centos', defaultPort: 22, baseDir: work, home: os.homedir(), localUser: 'root' });
-        const c = await transport.connect({ address: addr(i), port: 22, user: r.user, label: `${addr(i)}:22`, ssh: r.ssh });
-        seen.push((await c.exec('echo "${SSH_AUTH_SOCK:-none}"')).stdout.trim());
-        await c.close();
-      }
+  it(
+    'opens another bastion connection only when one is full (MaxSessions)',
+    async () => {
+      const file = path.join(genconf, 'ssh_config');
+      const cfg = loadSshConfig(file);
+      const transport = new SshTransport({
+        connectTimeoutMs: 60_000,
+        keepaliveIntervalMs: 5000,
+        keepaliveCountMax: 3,
+        hostKeyChecking: 'strict',
+        knownHostsFile: path.join(genconf, 'known_hosts'),
+        maxChannels: 2,
+      });
+      const a0 = await centosLogins(1);
+      const hosts = behindA.map((i) => {
+        const r = resolveHostSsh(addr(i), undefined, {
+          sshConfig: cfg,
+          flags: {},
+          defaultUser: 'centos',
+          defaultPort: 22,
+          baseDir: work,
+          home: os.homedir(),
+          localUser: 'root',
+        });
+        return { address: addr(i), port: r.port, user: r.user, label: `${addr(i)}:22`, ssh: r.ssh };
+      });
+      const conns = await Promise.all(hosts.map((h) => transport.connect(h)));
+      const outs = await Promise.all(conns.map((c) => c.exec('cat /etc/genconf-lab/ip')));
+      expect(outs.map((o) => o.stdout.trim())).toEqual(behindA.map(addr));
+      await Promise.all(conns.map((c) => c.close()));
       await transport.closeAll();
-      expect(seen[0]).toBe('none');
-      expect(seen[1]).toMatch(/^\/tmp\/ssh-/);
-    } finally {
-      agent.kill();
-    }
-  }, LONG);
+      // Four tunnels, two per connection.
+      expect((await centosLogins(1)) - a0).toBe(2);
+    },
+    LONG,
+  );
 
-  it('a bastion killed mid-run fails every host behind it as unreachable, naming the bastion once', async () => {
-    let killed: Promise<void> | undefined;
-    const r = await cli(['--preflight', '--json'], (chunk) => {
-      if (!killed && chunk.includes('"state":"connected"')) killed = lab.kill(1);
-    });
-    await killed;
-    expect(r.code).toBe(4);
-    const summary = r.stderr;
-    expect(summary.match(new RegExp(`bastion ${addr(1).replace(/\./g, '\\.')}:22 unreachable`, 'g'))).toHaveLength(1);
-    expect(summary).toMatch(/5 hosts behind it could not be reached/);
-    const results = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .filter((e) => e.type === 'host_result');
-    expect(results).toHaveLength(5);
-    for (const h of results) {
-      expect(h.status).toBe('unreachable');
-      expect((h.via as { bastion: string }).bastion).toBe(`${addr(1)}:22`);
-      expect(String(h.reason)).not.toMatch(/timed out/);
-    }
-    await lab.heal(1);
-  }, LONG);
+  it(
+    'an authentication failure through the bastion names every key tried, in order',
+    async () => {
+      const cfg = loadSshConfig(path.join(genconf, 'ssh_config'));
+      const transport = new SshTransport({
+        connectTimeoutMs: 60_000,
+        keepaliveIntervalMs: 5000,
+        keepaliveCountMax: 3,
+        hostKeyChecking: 'strict',
+        knownHostsFile: path.join(genconf, 'known_hosts'),
+      });
+      const r = resolveHostSsh(
+        addr(4),
+        { user: 'root', key_path: 'missing_key' },
+        {
+          sshConfig: cfg,
+          flags: {},
+          defaultUser: 'centos',
+          defaultPort: 22,
+          baseDir: work,
+          home: os.homedir(),
+          localUser: 'root',
+        },
+      );
+      // Host 4's root takes the RSA key only: the ed25519 key is refused after the missing override key was skipped.
+      r.ssh.identityFiles.push(path.join(work, 'id_ed25519'));
+      const err = await transport
+        .connect({ address: addr(4), port: 22, user: 'root', label: `${addr(4)}:22`, ssh: r.ssh })
+        .then(
+          () => undefined,
+          (e: Error) => e,
+        );
+      await transport.closeAll();
+      expect(err?.message).toMatch(
+        /authentication failed for user 'root'; tried key .*missing_key \(unusable: does not exist\), then publickey with the ssh-ed25519 key SHA256:\S+ \(.*id_ed25519\)/,
+      );
+    },
+    LONG,
+  );
 
-  it('a changed host key on the bastion stops every host behind it', async () => {
-    await lab.rotateHostKey(1);
-    const r = await cli(['--preflight']);
-    expect(r.code).toBe(4);
-    expect(r.stdout).toMatch(new RegExp(`bastion ${addr(1).replace(/\./g, '\\.')}:22 unreachable: .*host key`, 'i'));
-    expect(r.stdout).toContain('5 hosts behind it could not be reached');
-    expect(r.stdout).toContain('0 out of 5 hosts successfully completed');
-    // The operator confirms the new key: the run goes through again.
-    await writeKnownHosts();
-    const again = await cli(['--preflight']);
-    expect(again.stdout).toContain('5 out of 5 hosts successfully completed');
-    expect((await readFile(path.join(genconf, 'known_hosts'), 'utf8')).split('\n').filter(Boolean)).toHaveLength(8);
-  }, LONG);
-  it('deploy through the bastions', async () => {
-    const a0 = await centosLogins(1);
-    const r = await cli(['--deploy']);
-    expect(r.stdout).toContain('5 out of 5 hosts successfully completed install_dcos stage.');
-    expect(r.code).toBe(0);
-    // Masters then agents: the bastion connection may be reopened between the phases, never once per host.
-    expect((await centosLogins(1)) - a0).toBeLessThanOrEqual(2);
-  }, LONG);
+  it(
+    'forwards the agent only to a host whose ssh_config says ForwardAgent yes',
+    async () => {
+      const sock = path.join(work, 'agent.sock');
+      const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+      try {
+        for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
+        const text = (await readFile(path.join(genconf, 'ssh_config'), 'utf8')).replace(
+          'Host *\n',
+          `Host ${addr(6)}\n  ForwardAgent yes\n  IdentitiesOnly no\nHost *\n`,
+        );
+        await writeFile(path.join(work, 'fwd_ssh_config'), text);
+        const cfg = loadSshConfig(path.join(work, 'fwd_ssh_config'));
+        const transport = new SshTransport({
+          connectTimeoutMs: 60_000,
+          keepaliveIntervalMs: 5000,
+          keepaliveCountMax: 3,
+          hostKeyChecking: 'strict',
+          knownHostsFile: path.join(genconf, 'known_hosts'),
+          agent: sock,
+        });
+        const seen: string[] = [];
+        for (const i of [3, 6]) {
+          const r = resolveHostSsh(addr(i), undefined, {
+            sshConfig: cfg,
+            flags: {},
+            defaultUser: 'centos',
+            defaultPort: 22,
+            baseDir: work,
+            home: os.homedir(),
+            localUser: 'root',
+          });
+          const c = await transport.connect({
+            address: addr(i),
+            port: 22,
+            user: r.user,
+            label: `${addr(i)}:22`,
+            ssh: r.ssh,
+          });
+          seen.push((await c.exec('echo "${SSH_AUTH_SOCK:-none}"')).stdout.trim());
+          await c.close();
+        }
+        await transport.closeAll();
+        expect(seen[0]).toBe('none');
+        expect(seen[1]).toMatch(/^\/tmp\/ssh-/);
+      } finally {
+        agent.kill();
+      }
+    },
+    LONG,
+  );
+
+  it(
+    'a bastion killed mid-run fails every host behind it as unreachable, naming the bastion once',
+    async () => {
+      let killed: Promise<void> | undefined;
+      const r = await cli(['--preflight', '--json'], (chunk) => {
+        if (!killed && chunk.includes('"state":"connected"')) killed = lab.kill(1);
+      });
+      await killed;
+      expect(r.code).toBe(4);
+      const summary = r.stderr;
+      expect(summary.match(new RegExp(`bastion ${addr(1).replace(/\./g, '\\.')}:22 unreachable`, 'g'))).toHaveLength(1);
+      expect(summary).toMatch(/5 hosts behind it could not be reached/);
+      const results = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((e) => e.type === 'host_result');
+      expect(results).toHaveLength(5);
+      for (const h of results) {
+        expect(h.status).toBe('unreachable');
+        expect((h.via as { bastion: string }).bastion).toBe(`${addr(1)}:22`);
+        expect(String(h.reason)).not.toMatch(/timed out/);
+      }
+      await lab.heal(1);
+    },
+    LONG,
+  );
+
+  it(
+    'a changed host key on the bastion stops every host behind it',
+    async () => {
+      await lab.rotateHostKey(1);
+      const r = await cli(['--preflight']);
+      expect(r.code).toBe(4);
+      expect(r.stdout).toMatch(new RegExp(`bastion ${addr(1).replace(/\./g, '\\.')}:22 unreachable: .*host key`, 'i'));
+      expect(r.stdout).toContain('5 hosts behind it could not be reached');
+      expect(r.stdout).toContain('0 out of 5 hosts successfully completed');
+      // The operator confirms the new key: the run goes through again.
+      await writeKnownHosts();
+      const again = await cli(['--preflight']);
+      expect(again.stdout).toContain('5 out of 5 hosts successfully completed');
+      expect((await readFile(path.join(genconf, 'known_hosts'), 'utf8')).split('\n').filter(Boolean)).toHaveLength(8);
+    },
+    LONG,
+  );
+  it(
+    'deploy through the bastions',
+    async () => {
+      const a0 = await centosLogins(1);
+      const r = await cli(['--deploy']);
+      expect(r.stdout).toContain('5 out of 5 hosts successfully completed install_dcos stage.');
+      expect(r.code).toBe(0);
+      // Masters then agents: the bastion connection may be reopened between the phases, never once per host.
+      expect((await centosLogins(1)) - a0).toBeLessThanOrEqual(2);
+    },
+    LONG,
+  );
 });

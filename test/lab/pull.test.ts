@@ -50,8 +50,18 @@ describeLab('--serve and --deploy --pull on real sshd hosts', () => {
     const err = capture();
     let code: number;
     try {
-      const options = parseArgs(['--genconf-dir', genconf, '--host-key-checking', 'strict', '--no-color', ...argv], work, { ...process.env, NO_COLOR: '1' });
-      const ctx: CommandContext = { options, signal: new AbortController().signal, stdout: out.stream, stderr: err.stream, interactive: false };
+      const options = parseArgs(
+        ['--genconf-dir', genconf, '--host-key-checking', 'strict', '--no-color', ...argv],
+        work,
+        { ...process.env, NO_COLOR: '1' },
+      );
+      const ctx: CommandContext = {
+        options,
+        signal: new AbortController().signal,
+        stdout: out.stream,
+        stderr: err.stream,
+        interactive: false,
+      };
       code = await runSshStage(ctx);
     } catch (e) {
       if (!(e instanceof GenconfError)) throw e;
@@ -89,7 +99,12 @@ describeLab('--serve and --deploy --pull on real sshd hosts', () => {
       ssh_user: lab.sudoUser,
       ssh_key_path: 'genconf/ssh_key',
     };
-    await writeFile(path.join(genconf, 'config.yaml'), Object.entries(config).map(([k, v]) => `${k}: ${v}\n`).join(''));
+    await writeFile(
+      path.join(genconf, 'config.yaml'),
+      Object.entries(config)
+        .map(([k, v]) => `${k}: ${v}\n`)
+        .join(''),
+    );
     expect(await main(['--genconf', '--genconf-dir', genconf], work)).toBe(0);
 
     stopServe = new AbortController();
@@ -110,52 +125,75 @@ describeLab('--serve and --deploy --pull on real sshd hosts', () => {
   it('--serve prints the per-role commands with the sha256 of the served dcos_install.sh', () => {
     if (!lab) return;
     expect(serveOut()).toContain(`Serving ${path.join(genconf, 'serve')} on 127.0.0.1:${port}`);
-    expect(serveOut()).toMatch(new RegExp(`curl -fsSLO http://127\\.0\\.0\\.1:${port}/dcos_install\\.sh && echo '[0-9a-f]{64}  dcos_install\\.sh' \\| sha256sum -c - && sudo bash dcos_install\\.sh slave_public`));
+    expect(serveOut()).toMatch(
+      new RegExp(
+        `curl -fsSLO http://127\\.0\\.0\\.1:${port}/dcos_install\\.sh && echo '[0-9a-f]{64}  dcos_install\\.sh' \\| sha256sum -c - && sudo bash dcos_install\\.sh slave_public`,
+      ),
+    );
   });
 
-  it('a tampered artifact fails its host, named in the summary; nothing is installed there', async () => {
-    if (!lab) return;
-    const pkg = (tampered = (await readFile(path.join(genconf, 'serve', 'SHA256SUMS'), 'utf8')).split('\n').map((l) => l.split(/\s+/)[1] ?? '').find((p) => p.startsWith('packages/example-tools/'))!);
-    const file = path.join(genconf, 'serve', pkg);
-    const good = await readFile(file);
-    const bad = Buffer.from(good);
-    bad[bad.length >> 1] = (bad[bad.length >> 1] as number) ^ 1;
-    await writeFile(file, bad);
-    try {
-      const r = await cli(['--deploy', '--pull', '--hosts', addr(6)]);
-      expect(r.code).toBe(3);
-      expect(r.stdout).toContain('0 out of 1 hosts successfully completed install_dcos stage.');
-      expect(r.stdout).toContain(`http://127.0.0.1:${port}/${pkg}: SHA-256 mismatch`);
-      expect(existsSync(onHost(6, 'opt/mesosphere'))).toBe(false);
-      expect(existsSync(onHost(6, 'etc/mesosphere/roles/slave_public'))).toBe(false);
-    } finally {
-      await writeFile(file, good);
-    }
-  }, LONG);
+  it(
+    'a tampered artifact fails its host, named in the summary; nothing is installed there',
+    async () => {
+      if (!lab) return;
+      const pkg = (tampered = (await readFile(path.join(genconf, 'serve', 'SHA256SUMS'), 'utf8'))
+        .split('\n')
+        .map((l) => l.split(/\s+/)[1] ?? '')
+        .find((p) => p.startsWith('packages/example-tools/'))!);
+      const file = path.join(genconf, 'serve', pkg);
+      const good = await readFile(file);
+      const bad = Buffer.from(good);
+      bad[bad.length >> 1] = (bad[bad.length >> 1] as number) ^ 1;
+      await writeFile(file, bad);
+      try {
+        const r = await cli(['--deploy', '--pull', '--hosts', addr(6)]);
+        expect(r.code).toBe(3);
+        expect(r.stdout).toContain('0 out of 1 hosts successfully completed install_dcos stage.');
+        expect(r.stdout).toContain(`http://127.0.0.1:${port}/${pkg}: SHA-256 mismatch`);
+        expect(existsSync(onHost(6, 'opt/mesosphere'))).toBe(false);
+        expect(existsSync(onHost(6, 'etc/mesosphere/roles/slave_public'))).toBe(false);
+      } finally {
+        await writeFile(file, good);
+      }
+    },
+    LONG,
+  );
 
-  it(`--deploy --pull installs all ${N} hosts from nginx: masters first, each artifact downloaded once per host`, async () => {
-    if (!lab) return;
-    const before = accessLog().length;
-    const r = await cli(['--deploy', '--pull', '--json']);
-    expect(r.stderr).toContain(`${N} out of ${N} hosts successfully completed install_dcos stage.`);
-    expect(r.code).toBe(0);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    const results = events.filter((e) => e.type === 'host_result') as Array<{ host: string; status: string }>;
-    expect(results.map((h) => h.status)).toEqual(Array(N).fill('ok'));
-    for (let i = 1; i <= N; i++) {
-      expect(existsSync(onHost(i, 'opt/mesosphere/active')), addr(i)).toBe(true);
-      expect(readFileSync(onHost(i, 'etc/mesosphere/setup-flags/repository-url'), 'utf8')).toBe('file:///var/lib/dcos/genconf-repo\n');
-      expect(existsSync(onHost(i, 'opt/dcos_install_tmp'))).toBe(false);
-    }
-    const log = accessLog().slice(before);
-    // dcos_install.sh once per host (the run's own check from this machine, once more); never the tar over HTTP.
-    expect(log.filter((e) => e.path === '/dcos_install.sh').length).toBe(N + 1);
-    expect(log.some((e) => e.path === '/dcos-install.tar')).toBe(false);
-    const sums = (await readFile(path.join(genconf, 'serve', 'SHA256SUMS'), 'utf8')).split('\n').map((l) => l.split(/\s+/)[1] ?? '');
-    const artifacts = sums.filter((p) => /^(bootstrap|packages|package_lists)\//.test(p));
-    expect(artifacts.length).toBeGreaterThan(5);
-    // Host 6 kept what it had checked in the tampered run and downloaded only the file it had refused.
-    for (const a of artifacts) expect(log.filter((e) => e.path === `/${a}` && e.status === 200).length, a).toBe(a === tampered ? N : N - 1);
-    expect(log.every((e) => e.status === 200)).toBe(true);
-  }, LONG);
+  it(
+    `--deploy --pull installs all ${N} hosts from nginx: masters first, each artifact downloaded once per host`,
+    async () => {
+      if (!lab) return;
+      const before = accessLog().length;
+      const r = await cli(['--deploy', '--pull', '--json']);
+      expect(r.stderr).toContain(`${N} out of ${N} hosts successfully completed install_dcos stage.`);
+      expect(r.code).toBe(0);
+      const events = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const results = events.filter((e) => e.type === 'host_result') as Array<{ host: string; status: string }>;
+      expect(results.map((h) => h.status)).toEqual(Array(N).fill('ok'));
+      for (let i = 1; i <= N; i++) {
+        expect(existsSync(onHost(i, 'opt/mesosphere/active')), addr(i)).toBe(true);
+        expect(readFileSync(onHost(i, 'etc/mesosphere/setup-flags/repository-url'), 'utf8')).toBe(
+          'file:///var/lib/dcos/genconf-repo\n',
+        );
+        expect(existsSync(onHost(i, 'opt/dcos_install_tmp'))).toBe(false);
+      }
+      const log = accessLog().slice(before);
+      // dcos_install.sh once per host (the run's own check from this machine, once more); never the tar over HTTP.
+      expect(log.filter((e) => e.path === '/dcos_install.sh').length).toBe(N + 1);
+      expect(log.some((e) => e.path === '/dcos-install.tar')).toBe(false);
+      const sums = (await readFile(path.join(genconf, 'serve', 'SHA256SUMS'), 'utf8'))
+        .split('\n')
+        .map((l) => l.split(/\s+/)[1] ?? '');
+      const artifacts = sums.filter((p) => /^(bootstrap|packages|package_lists)\//.test(p));
+      expect(artifacts.length).toBeGreaterThan(5);
+      // Host 6 kept what it had checked in the tampered run and downloaded only the file it had refused.
+      for (const a of artifacts)
+        expect(log.filter((e) => e.path === `/${a}` && e.status === 200).length, a).toBe(a === tampered ? N : N - 1);
+      expect(log.every((e) => e.status === 200)).toBe(true);
+    },
+    LONG,
+  );
 });

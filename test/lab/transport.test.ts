@@ -96,7 +96,10 @@ describeLab('SshTransport on real sshd hosts', () => {
       const cat = await c.exec('cat; echo', { stdin: 'from stdin' });
       expect(cat.stdout).toBe('from stdin\n');
       const streamed: string[] = [];
-      const live = await c.exec('echo a; echo b >&2; echo c', { onStdout: (s) => streamed.push(s), onStderr: (s) => streamed.push(`E:${s}`) });
+      const live = await c.exec('echo a; echo b >&2; echo c', {
+        onStdout: (s) => streamed.push(s),
+        onStderr: (s) => streamed.push(`E:${s}`),
+      });
       expect(live.exitCode).toBe(0);
       expect(streamed.join('')).toContain('E:b\n');
       expect(streamed.filter((s) => !s.startsWith('E:')).join('')).toBe('a\nc\n');
@@ -119,7 +122,9 @@ describeLab('SshTransport on real sshd hosts', () => {
       const progress: number[] = [];
       await c.putFile(local, '/opt/dcos_install_tmp/bundle.bin', { mode: 0o750, onProgress: (n) => progress.push(n) });
       const outside = path.join(h.fsRoot, 'opt/dcos_install_tmp/bundle.bin');
-      expect(createHash('sha256').update(readFileSync(outside)).digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
+      expect(createHash('sha256').update(readFileSync(outside)).digest('hex')).toBe(
+        createHash('sha256').update(data).digest('hex'),
+      );
       expect(statSync(outside).mode & 0o777).toBe(0o750);
       expect(progress.at(-1)).toBe(data.length);
       // Overwrite an existing file with another mode.
@@ -129,7 +134,9 @@ describeLab('SshTransport on real sshd hosts', () => {
       writeFileSync(empty, '');
       await c.putFile(empty, '/opt/dcos_install_tmp/empty');
       expect(statSync(path.join(h.fsRoot, 'opt/dcos_install_tmp/empty')).size).toBe(0);
-      await c.putStream!(Readable.from([Buffer.from('hello '), Buffer.from('stream')]), '/opt/dcos_install_tmp/s.txt', { mode: 0o644 });
+      await c.putStream!(Readable.from([Buffer.from('hello '), Buffer.from('stream')]), '/opt/dcos_install_tmp/s.txt', {
+        mode: 0o644,
+      });
       expect(readFileSync(path.join(h.fsRoot, 'opt/dcos_install_tmp/s.txt'), 'utf8')).toBe('hello stream');
       const ls = await lab.exec(h.index, 'ls -a /opt/dcos_install_tmp');
       expect(ls.stdout.split('\n').filter((f) => f.includes('genconf-part'))).toEqual([]);
@@ -192,13 +199,18 @@ describeLab('SshTransport on real sshd hosts', () => {
       await c.close();
     }
     clearKeyCache();
-    const enc = transport({ privateKeyPath: lab.keys.encrypted, env: { GENCONF_SSH_KEY_PASSPHRASE: lab.keys.passphrase } });
+    const enc = transport({
+      privateKeyPath: lab.keys.encrypted,
+      env: { GENCONF_SSH_KEY_PASSPHRASE: lab.keys.passphrase },
+    });
     const c1 = await enc.connect(target(h));
     expect((await c1.exec('echo ok')).stdout).toBe('ok\n');
     await c1.close();
 
     clearKeyCache();
-    const noPass = await transport({ privateKeyPath: lab.keys.encrypted }).connect(target(h)).catch((e: unknown) => e);
+    const noPass = await transport({ privateKeyPath: lab.keys.encrypted })
+      .connect(target(h))
+      .catch((e: unknown) => e);
     expect(noPass).toBeInstanceOf(InputError);
     expect((noPass as Error).message).toContain(lab.keys.encrypted);
     expect((noPass as InputError).hint).toContain('GENCONF_SSH_KEY_PASSPHRASE');
@@ -224,7 +236,9 @@ describeLab('SshTransport on real sshd hosts', () => {
     try {
       expect((await c.exec('whoami')).stdout).toBe(`${lab.sudoUser}\n`);
       expect((await c.exec('sudo -n true')).exitCode).toBe(0);
-      expect((await c.exec(command(['sudo', '-n', 'cat', '/etc/genconf-lab/ip']))).stdout).toBe(`${lab.hosts[4]!.address}\n`);
+      expect((await c.exec(command(['sudo', '-n', 'cat', '/etc/genconf-lab/ip']))).stdout).toBe(
+        `${lab.hosts[4]!.address}\n`,
+      );
     } finally {
       await c.close();
     }
@@ -248,13 +262,18 @@ describeLab('SshTransport on real sshd hosts', () => {
     const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
     try {
       for (let i = 0; i < 100 && !exists(sock); i++) await new Promise((r) => setTimeout(r, 20));
-      execFileSync('ssh-add', ['-q', lab.keys.ed25519], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+      execFileSync('ssh-add', ['-q', lab.keys.ed25519], {
+        env: { ...process.env, SSH_AUTH_SOCK: sock },
+        stdio: 'ignore',
+      });
       const c = await transport({ privateKeyPath: undefined, agent: sock }).connect(target(lab.hosts[1]!));
       expect((await c.exec('echo agent')).stdout).toBe('agent\n');
       await c.close();
       // A key the host does not know plus the agent: both are tried and named.
       execFileSync('ssh-add', ['-q', '-D'], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
-      const err = await connectErr(transport({ privateKeyPath: path.join(work, 'stranger'), agent: sock }).connect(target(lab.hosts[1]!)));
+      const err = await connectErr(
+        transport({ privateKeyPath: path.join(work, 'stranger'), agent: sock }).connect(target(lab.hosts[1]!)),
+      );
       expect(err.kind).toBe('auth');
       expect(err.message).toContain('ssh-agent');
     } finally {
@@ -271,7 +290,11 @@ describeLab('SshTransport on real sshd hosts', () => {
     expect(readFileSync(file, 'utf8')).toBe(`${h.address} ${lab.hostPublicKey(h.index)}\n`);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     // Parallel first contacts all get recorded, once each.
-    await Promise.all(lab.hosts.map(async (x) => (await transport({ hostKeyChecking: 'accept-new', knownHostsFile: file }).connect(target(x))).close()));
+    await Promise.all(
+      lab.hosts.map(async (x) =>
+        (await transport({ hostKeyChecking: 'accept-new', knownHostsFile: file }).connect(target(x))).close(),
+      ),
+    );
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     expect(lines.sort()).toEqual(lab.hosts.map((x) => `${x.address} ${lab.hostPublicKey(x.index)}`).sort());
     const strict = await transport({ hostKeyChecking: 'strict', knownHostsFile: file }).connect(target(h));
@@ -281,7 +304,9 @@ describeLab('SshTransport on real sshd hosts', () => {
   it('strict refuses a host that is not in known_hosts', async () => {
     const file = path.join(work, 'empty_known_hosts');
     writeFileSync(file, '# nothing yet\n');
-    const err = await connectErr(transport({ hostKeyChecking: 'strict', knownHostsFile: file }).connect(target(lab.hosts[3]!)));
+    const err = await connectErr(
+      transport({ hostKeyChecking: 'strict', knownHostsFile: file }).connect(target(lab.hosts[3]!)),
+    );
     expect(err.kind).toBe('host-key-unknown');
     expect(err.message).toContain(lab.hosts[3]!.address);
     expect(readFileSync(file, 'utf8')).toBe('# nothing yet\n');
@@ -344,7 +369,11 @@ describeLab('SshTransport on a non-standard SSH port', () => {
     await c.close();
     expect(readFileSync(file, 'utf8')).toBe(`[${h.address}]:2222 ${portLab.hostPublicKey(1)}\n`);
     // The lab's own known_hosts uses the same form, and strict checking accepts it.
-    const strict = new SshTransport({ ...t.options, hostKeyChecking: 'strict', knownHostsFile: portLab.knownHostsFile });
+    const strict = new SshTransport({
+      ...t.options,
+      hostKeyChecking: 'strict',
+      knownHostsFile: portLab.knownHostsFile,
+    });
     await (await strict.connect({ address: h.address, port: 2222, user: 'root', label: `${h.address}:2222` })).close();
     clearKeyCache();
   });

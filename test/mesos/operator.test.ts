@@ -25,29 +25,40 @@ describe('the Mesos operator API client against the stand-in', () => {
       [2, 'POST', '/api/v1', 'GET_AGENTS', 200, 'token=sekrit'],
       [2, 'POST', '/api/v1', 'MARK_AGENT_GONE', 200, 'token=sekrit'],
     ]);
-    expect(standin.requests[2]!.body).toEqual({ type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'S1' } } });
+    expect(standin.requests[2]!.body).toEqual({
+      type: 'MARK_AGENT_GONE',
+      mark_agent_gone: { agent_id: { value: 'S1' } },
+    });
     expect(standin.gone).toEqual(['S1']);
     expect((await client.getAgents()).map((a) => a.id)).toEqual(['S2']);
   });
 
   it('401 without a token names the two ways to give one, and never echoes a token', async () => {
     standin = await startMesosStandin({ token: 'sekrit', agents: AGENTS });
-    const e = (await new OperatorClient({ baseUrl: standin.urls[0]! }).getAgents().catch((x: unknown) => x)) as OperatorError;
+    const e = (await new OperatorClient({ baseUrl: standin.urls[0]! })
+      .getAgents()
+      .catch((x: unknown) => x)) as OperatorError;
     expect(e).toBeInstanceOf(OperatorError);
     expect(e.status).toBe(401);
     expect(e.hint).toContain('--dcos-token-file');
-    const wrong = (await new OperatorClient({ baseUrl: standin.urls[0]!, token: 'wrong-token' }).getAgents().catch((x: unknown) => x)) as OperatorError;
+    const wrong = (await new OperatorClient({ baseUrl: standin.urls[0]!, token: 'wrong-token' })
+      .getAgents()
+      .catch((x: unknown) => x)) as OperatorError;
     expect(wrong.status).toBe(401);
     expect(`${wrong.message} ${wrong.hint}`).not.toContain('wrong-token');
   });
 
-  it('an unknown agent id is the master\'s 404, shown; an unreachable master is a clear error', async () => {
+  it("an unknown agent id is the master's 404, shown; an unreachable master is a clear error", async () => {
     standin = await startMesosStandin({ agents: AGENTS });
-    await expect(new OperatorClient({ baseUrl: standin.urls[0]! }).markAgentGone('nope')).rejects.toThrow(/MARK_AGENT_GONE with 404: Agent 'nope' not found/);
+    await expect(new OperatorClient({ baseUrl: standin.urls[0]! }).markAgentGone('nope')).rejects.toThrow(
+      /MARK_AGENT_GONE with 404: Agent 'nope' not found/,
+    );
     const url = standin.urls[0]!;
     await standin.close();
     standin = undefined;
-    await expect(new OperatorClient({ baseUrl: url, timeoutMs: 2000 }).getAgents()).rejects.toThrow(/GET_AGENTS to http:\/\/127\.0\.0\.1:\d+\/api\/v1 failed: .*ECONNREFUSED/);
+    await expect(new OperatorClient({ baseUrl: url, timeoutMs: 2000 }).getAgents()).rejects.toThrow(
+      /GET_AGENTS to http:\/\/127\.0\.0\.1:\d+\/api\/v1 failed: .*ECONNREFUSED/,
+    );
   });
 
   it('URLs: a path prefix (Admin Router) is kept; other schemes are refused', () => {
@@ -58,7 +69,10 @@ describe('the Mesos operator API client against the stand-in', () => {
   });
 
   it('an agent is matched by hostname or by the address in its pid', () => {
-    const agents = [{ id: 'A', hostname: 'h1', pid: 'slave(1)@10.0.0.4:5051' }, { id: 'B', hostname: '10.0.0.5' }];
+    const agents = [
+      { id: 'A', hostname: 'h1', pid: 'slave(1)@10.0.0.4:5051' },
+      { id: 'B', hostname: '10.0.0.5' },
+    ];
     expect(findAgent(agents, '10.0.0.4')?.id).toBe('A');
     expect(findAgent(agents, '10.0.0.5')?.id).toBe('B');
     expect(findAgent(agents, '10.0.0.40')).toBeUndefined();

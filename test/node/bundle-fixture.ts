@@ -22,7 +22,8 @@ export interface TestBundle {
 export const FIXED_ARGS: Arguments = {
   dcos_version: '1.11.14-dev',
   mesos_agent_work_dir: '/var/lib/mesos/slave',
-  rexray_config_contents: '"rexray:\\n  loglevel: info\\n  modules:\\n    default-docker:\\n      disabled: true\\n\\\n  \\  service: vfs\\n"\n',
+  rexray_config_contents:
+    '"rexray:\\n  loglevel: info\\n  modules:\\n    default-docker:\\n      disabled: true\\n\\\n  \\  service: vfs\\n"\n',
   cluster_docker_credentials: '{}',
   cluster_docker_credentials_dcos_owned: 'false',
   cluster_docker_credentials_write_to_etc: 'false',
@@ -84,7 +85,9 @@ export async function buildTestBundle(
       name: 'pkginfo.json',
       type: 'file',
       mode: 0o644,
-      content: Buffer.from('{\n  "environment": {\n    "MESOS_IP_DISCOVERY_COMMAND": "/opt/mesosphere/bin/detect_ip",\n    "PROVIDER": "onprem"\n  }\n}\n'),
+      content: Buffer.from(
+        '{\n  "environment": {\n    "MESOS_IP_DISCOVERY_COMMAND": "/opt/mesosphere/bin/detect_ip",\n    "PROVIDER": "onprem"\n  }\n}\n',
+      ),
     },
   ]);
   fs.mkdirSync(path.join(serveDir, 'packages', 'dcos-config'), { recursive: true });

@@ -64,7 +64,13 @@ beforeAll(async () => {
   await writeExampleArtifacts(path.join(work, 'artifacts'));
   const sink = new PassThrough();
   sink.resume();
-  const code = await cloud({ options: parseArgs(['--aws-cloudformation', '--out', 'tpl'], work, {}), signal: new AbortController().signal, stdout: sink, stderr: sink, interactive: false });
+  const code = await cloud({
+    options: parseArgs(['--aws-cloudformation', '--out', 'tpl'], work, {}),
+    signal: new AbortController().signal,
+    stdout: sink,
+    stderr: sink,
+    interactive: false,
+  });
   expect(code).toBe(0);
 }, 120_000);
 
@@ -78,7 +84,11 @@ function userData(role: 'master' | 'slave' | 'slave_public'): string {
   const t = JSON.parse(fs.readFileSync(path.join(work, 'tpl/basic.json'), 'utf8')) as {
     Resources: Record<string, { Properties: { LaunchTemplateData: { UserData: { 'Fn::Base64': string } } } }>;
   };
-  const lt = { master: 'MasterLaunchTemplate', slave: 'PrivateAgentLaunchTemplate', slave_public: 'PublicAgentLaunchTemplate' }[role];
+  const lt = {
+    master: 'MasterLaunchTemplate',
+    slave: 'PrivateAgentLaunchTemplate',
+    slave_public: 'PublicAgentLaunchTemplate',
+  }[role];
   return t.Resources[lt]!.Properties.LaunchTemplateData.UserData['Fn::Base64'];
 }
 
@@ -148,7 +158,9 @@ describe('cloud node install script', { timeout: 240_000 }, () => {
         fs.writeFileSync(sb.hostPath('/tmp/user-data'), withoutPreflight(userData('slave')));
         const r = await sb.runAsync(['bash', '/tmp/user-data']);
         expect(r.status).toBe(1);
-        expect(r.stderr).toMatch(/REFUSED: dcos_install\.sh has sha256 [0-9a-f]{64}, this template expects [0-9a-f]{64}/);
+        expect(r.stderr).toMatch(
+          /REFUSED: dcos_install\.sh has sha256 [0-9a-f]{64}, this template expects [0-9a-f]{64}/,
+        );
         expect(fs.existsSync(sb.hostPath('/etc/mesosphere/roles/slave'))).toBe(false);
         expect(fs.existsSync(sb.hostPath('/opt/mesosphere'))).toBe(false);
       });

@@ -44,8 +44,18 @@ exit 7
 const AWS = [
   ['PUT', 'http://169.254.169.254/latest/api/token', 'X-aws-ec2-metadata-token-ttl-seconds: 60', 'TOKEN123'],
   ['GET', 'http://169.254.169.254/latest/meta-data/', 'X-aws-ec2-metadata-token: TOKEN123', 'ami-id\nplacement/'],
-  ['GET', 'http://169.254.169.254/latest/meta-data/placement/availability-zone', 'X-aws-ec2-metadata-token: TOKEN123', 'us-west-2b'],
-  ['GET', 'http://169.254.169.254/latest/meta-data/placement/region', 'X-aws-ec2-metadata-token: TOKEN123', 'us-west-2'],
+  [
+    'GET',
+    'http://169.254.169.254/latest/meta-data/placement/availability-zone',
+    'X-aws-ec2-metadata-token: TOKEN123',
+    'us-west-2b',
+  ],
+  [
+    'GET',
+    'http://169.254.169.254/latest/meta-data/placement/region',
+    'X-aws-ec2-metadata-token: TOKEN123',
+    'us-west-2',
+  ],
   ['GET', 'http://169.254.169.254/latest/meta-data/local-ipv4', 'X-aws-ec2-metadata-token: TOKEN123', '172.31.5.9'],
 ];
 /** An older instance: IMDSv1 only, no placement/region. */
@@ -57,8 +67,18 @@ const AWS_V1 = [
 const AZ = 'api-version=2017-08-01';
 const AZURE = [
   ['GET', `http://169.254.169.254/metadata/instance?${AZ}`, 'Metadata: true', '{}'],
-  ['GET', `http://169.254.169.254/metadata/instance/compute/location?${AZ}&format=text`, 'Metadata: true', 'westeurope'],
-  ['GET', `http://169.254.169.254/metadata/instance/compute/platformFaultDomain?${AZ}&format=text`, 'Metadata: true', '1'],
+  [
+    'GET',
+    `http://169.254.169.254/metadata/instance/compute/location?${AZ}&format=text`,
+    'Metadata: true',
+    'westeurope',
+  ],
+  [
+    'GET',
+    `http://169.254.169.254/metadata/instance/compute/platformFaultDomain?${AZ}&format=text`,
+    'Metadata: true',
+    '1',
+  ],
   [
     'GET',
     `http://169.254.169.254/metadata/instance/network/interface/0/ipv4/ipAddress/0/privateIpAddress?${AZ}&format=text`,
@@ -68,8 +88,18 @@ const AZURE = [
 ];
 const GCP = [
   ['GET', 'http://169.254.169.254/computeMetadata/v1/', 'Metadata-Flavor: Google', 'instance/'],
-  ['GET', 'http://169.254.169.254/computeMetadata/v1/instance/zone', 'Metadata-Flavor: Google', 'projects/4242/zones/us-central1-f'],
-  ['GET', 'http://169.254.169.254/computeMetadata/v1/instance/network-interfaces/0/ip', 'Metadata-Flavor: Google', '10.128.0.7'],
+  [
+    'GET',
+    'http://169.254.169.254/computeMetadata/v1/instance/zone',
+    'Metadata-Flavor: Google',
+    'projects/4242/zones/us-central1-f',
+  ],
+  [
+    'GET',
+    'http://169.254.169.254/computeMetadata/v1/instance/network-interfaces/0/ip',
+    'Metadata-Flavor: Google',
+    '10.128.0.7',
+  ],
 ];
 
 let dir: string;
@@ -80,7 +110,11 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function run(script: string, args: string[], responses: string[][]): { status: number; stdout: string; stderr: string; calls: string[] } {
+function run(
+  script: string,
+  args: string[],
+  responses: string[][],
+): { status: number; stdout: string; stderr: string; calls: string[] } {
   fs.writeFileSync(path.join(dir, 'responses'), responses.map((r) => r.join('\t')).join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'calls'), '');
   const r = spawnSync(path.join(TEMPLATES, script), args, {
@@ -121,7 +155,9 @@ describe('fault-domain-detect', () => {
   });
 
   test('the explicit flags and the single-cloud scripts need no probing', () => {
-    expect(run('fault-domain-detect/auto.sh', ['--gcp'], GCP).stdout).toBe(domain('gcp', 'us-central1', 'us-central1-f'));
+    expect(run('fault-domain-detect/auto.sh', ['--gcp'], GCP).stdout).toBe(
+      domain('gcp', 'us-central1', 'us-central1-f'),
+    );
     expect(run('fault-domain-detect/aws.sh', [], AWS).stdout).toBe(domain('aws', 'us-west-2', 'us-west-2b'));
     expect(run('fault-domain-detect/azure.sh', [], AZURE).stdout).toBe(domain('azure', 'westeurope', '1'));
     const g = run('fault-domain-detect/gcp.sh', [], GCP);
@@ -133,7 +169,9 @@ describe('fault-domain-detect', () => {
     const none = run('fault-domain-detect/auto.sh', [], []);
     expect(none.status).toBe(1);
     expect(none.stdout).toBe('');
-    expect(none.stderr).toBe('ERROR: unable to detect cloud provider. Use explicit parameter --aws, --azure, or --gcp\n');
+    expect(none.stderr).toBe(
+      'ERROR: unable to detect cloud provider. Use explicit parameter --aws, --azure, or --gcp\n',
+    );
     const two = run('fault-domain-detect/auto.sh', [], [...AWS, ...GCP]);
     expect(two.status).toBe(1);
     expect(two.stderr).toBe('ERROR: found multiple cloud providers: aws gcp\n');
@@ -146,9 +184,11 @@ describe('fault-domain-detect', () => {
     // The fake only answers GCP when the header is present: the zone request must carry it.
     const g = run('fault-domain-detect/gcp.sh', [], GCP);
     expect(g.calls.find((c) => c.includes('instance/zone'))).toContain('Metadata-Flavor: Google');
-    const odd = run('fault-domain-detect/aws.sh', [], [
-      ['GET', 'http://169.254.169.254/latest/meta-data/placement/availability-zone', '-', 'us"east'],
-    ]);
+    const odd = run(
+      'fault-domain-detect/aws.sh',
+      [],
+      [['GET', 'http://169.254.169.254/latest/meta-data/placement/availability-zone', '-', 'us"east']],
+    );
     expect(odd.status).toBe(1);
     expect(odd.stdout).toBe('');
     expect(odd.stderr).toContain('unexpected');
@@ -193,11 +233,15 @@ esac
 });
 
 describe('ip-detect/any-interface.sh: any interface name, any Linux', () => {
-  const fake = (name: string, body: string): void => fs.writeFileSync(path.join(dir, 'bin', name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  const fake = (name: string, body: string): void =>
+    fs.writeFileSync(path.join(dir, 'bin', name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
 
   test('the source address of the route, whatever the interface is called', () => {
     for (const dev of ['eth0', 'ens5', 'enp0s3', 'bond0.100']) {
-      fake('ip', `[ "$*" = "-4 route get 8.8.8.8" ] || exit 1\necho "8.8.8.8 via 10.4.0.1 dev ${dev} src 10.4.0.17 uid 0"; echo "    cache"`);
+      fake(
+        'ip',
+        `[ "$*" = "-4 route get 8.8.8.8" ] || exit 1\necho "8.8.8.8 via 10.4.0.1 dev ${dev} src 10.4.0.17 uid 0"; echo "    cache"`,
+      );
       const r = run('ip-detect/any-interface.sh', [], []);
       expect(r.stdout).toBe('10.4.0.17\n');
       expect(r.status).toBe(0);
@@ -225,7 +269,9 @@ describe('shell files', () => {
     needTool('shellcheck', ctx);
     const files = [
       ...fs.readdirSync(path.join(TEMPLATES, 'ip-detect')).map((f) => path.join(TEMPLATES, 'ip-detect', f)),
-      ...fs.readdirSync(path.join(TEMPLATES, 'fault-domain-detect')).map((f) => path.join(TEMPLATES, 'fault-domain-detect', f)),
+      ...fs
+        .readdirSync(path.join(TEMPLATES, 'fault-domain-detect'))
+        .map((f) => path.join(TEMPLATES, 'fault-domain-detect', f)),
       ...fs.readdirSync(path.join(REPO, 'test/support/stubs')).map((f) => path.join(REPO, 'test/support/stubs', f)),
       path.join(TEMPLATES, 'dcos_install.sh.tmpl'),
       path.join(TEMPLATES, 'dcos_node_upgrade.sh.tmpl'),

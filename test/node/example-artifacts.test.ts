@@ -49,16 +49,27 @@ describe('example artifacts', () => {
     expect(complete.packages).toEqual(r.packageIds);
     expect(complete.packages).toEqual([...complete.packages].sort());
     expect(fs.readFileSync(path.join(out, 'bootstrap.latest'), 'utf8')).toBe(r.bootstrapId);
-    const active = JSON.parse(fs.readFileSync(path.join(out, `bootstrap/${r.bootstrapId}.active.json`), 'utf8')) as string[];
+    const active = JSON.parse(
+      fs.readFileSync(path.join(out, `bootstrap/${r.bootstrapId}.active.json`), 'utf8'),
+    ) as string[];
     // bootstrap_id = hash_checkout(the package ids inside the bootstrap tarball).
     expect(hashCheckoutList(active)).toBe(r.bootstrapId);
     const boot = tarList(path.join(out, `bootstrap/${r.bootstrapId}.bootstrap.tar.xz`));
-    for (const id of active) expect(boot.some((l) => l.endsWith(`packages/${id}/pkginfo.json`)), id).toBe(true);
-    expect(boot.some((l) => /^l.* bin\/pkgpanda -> \.\.\/packages\/pkgpanda--[^/]+\/bin\/pkgpanda$/.test(l))).toBe(true);
+    for (const id of active)
+      expect(
+        boot.some((l) => l.endsWith(`packages/${id}/pkginfo.json`)),
+        id,
+      ).toBe(true);
+    expect(boot.some((l) => /^l.* bin\/pkgpanda -> \.\.\/packages\/pkgpanda--[^/]+\/bin\/pkgpanda$/.test(l))).toBe(
+      true,
+    );
     for (const id of complete.packages) {
       const name = id.split('--')[0] as string;
       const entries = tarList(path.join(out, `packages/${name}/${id}.tar.xz`));
-      expect(entries.some((l) => l.endsWith(' pkginfo.json')), id).toBe(true);
+      expect(
+        entries.some((l) => l.endsWith(' pkginfo.json')),
+        id,
+      ).toBe(true);
       for (const l of entries) {
         expect(l, id).toMatch(/^\S+ 0\/0 /);
         if (/ bin\/\S+$/.test(l)) expect(l, id).toMatch(/^-rwxr-xr-x/);

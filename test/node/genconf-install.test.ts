@@ -54,19 +54,25 @@ describe('genconf --genconf, then dcos_install.sh on the nodes', { timeout: 240_
     for (const role of ['master', 'slave']) {
       await withSandbox(
         (sb) => {
-        const pre = sb.run(['bash', '/opt/dcos_install_tmp/dcos_install.sh', '--preflight-only', role]);
-        expect(pre.stdout).toContain('Checking if ip-detect prints one valid IPv4 address: PASS (10.0.0.1)');
-        const r = sb.run(['bash', '/opt/dcos_install_tmp/dcos_install.sh', '--disable-preflight', role]);
-        expect(r.status, r.stdout + r.stderr).toBe(0);
-        // The real config package: its role files land only on nodes of that role.
-        const etc = (f: string): boolean => fs.lstatSync(sb.hostPath(`/opt/mesosphere/etc/${f}`), { throwIfNoEntry: false }) !== undefined;
-        expect(etc('master_count')).toBe(role === 'master');
-        expect(etc('dcos-version.json')).toBe(true);
-        for (const check of ['node-poststart', 'cluster']) {
-          const c = sb.run(['/opt/mesosphere/bin/dcos-shell', '/opt/mesosphere/bin/dcos-diagnostics', 'check', check]);
-          expect(c.status, `${role} ${check}: ${c.stdout}${c.stderr}`).toBe(0);
-          expect((JSON.parse(c.stdout) as { status: number }).status).toBe(0);
-        }
+          const pre = sb.run(['bash', '/opt/dcos_install_tmp/dcos_install.sh', '--preflight-only', role]);
+          expect(pre.stdout).toContain('Checking if ip-detect prints one valid IPv4 address: PASS (10.0.0.1)');
+          const r = sb.run(['bash', '/opt/dcos_install_tmp/dcos_install.sh', '--disable-preflight', role]);
+          expect(r.status, r.stdout + r.stderr).toBe(0);
+          // The real config package: its role files land only on nodes of that role.
+          const etc = (f: string): boolean =>
+            fs.lstatSync(sb.hostPath(`/opt/mesosphere/etc/${f}`), { throwIfNoEntry: false }) !== undefined;
+          expect(etc('master_count')).toBe(role === 'master');
+          expect(etc('dcos-version.json')).toBe(true);
+          for (const check of ['node-poststart', 'cluster']) {
+            const c = sb.run([
+              '/opt/mesosphere/bin/dcos-shell',
+              '/opt/mesosphere/bin/dcos-diagnostics',
+              'check',
+              check,
+            ]);
+            expect(c.status, `${role} ${check}: ${c.stdout}${c.stderr}`).toBe(0);
+            expect((JSON.parse(c.stdout) as { status: number }).status).toBe(0);
+          }
         },
         (sb) => fs.cpSync(serve, sb.hostPath('/opt/dcos_install_tmp'), { recursive: true }),
       );

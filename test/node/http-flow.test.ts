@@ -50,7 +50,15 @@ describe('the advanced flow: serve genconf/serve over HTTP, install by hand', { 
     fs.mkdirSync(path.join(work, 'genconf'));
     fs.writeFileSync(
       path.join(work, 'genconf/config.yaml'),
-      ['cluster_name: http-flow', `bootstrap_url: ${url}`, 'exhibitor_storage_backend: static', 'master_discovery: static', 'master_list: [10.0.0.1]', 'resolvers: [8.8.8.8]', ''].join('\n'),
+      [
+        'cluster_name: http-flow',
+        `bootstrap_url: ${url}`,
+        'exhibitor_storage_backend: static',
+        'master_discovery: static',
+        'master_list: [10.0.0.1]',
+        'resolvers: [8.8.8.8]',
+        '',
+      ].join('\n'),
     );
     fs.writeFileSync(path.join(work, 'genconf/ip-detect'), '#!/bin/sh\necho 10.0.0.1\n');
     await writeExampleArtifacts(path.join(work, 'artifacts'));
@@ -77,22 +85,35 @@ describe('the advanced flow: serve genconf/serve over HTTP, install by hand', { 
         '',
       ].join('\n'),
     );
-    nginx = spawn('nginx', ['-p', prefix, '-c', conf, '-g', 'daemon off; user root;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    nginx = spawn('nginx', ['-p', prefix, '-c', conf, '-g', 'daemon off; user root;'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const started = Date.now();
     for (;;) {
       const probe = spawnSync('curl', ['-fsS', '-o', '/dev/null', `${url}/dcos_install.sh`]);
       if (probe.status === 0) break;
-      if (Date.now() - started > 20_000 || nginx.exitCode !== null) throw new Error(`nginx did not start: ${fs.readFileSync(path.join(prefix, 'logs', 'error.log'), 'utf8')}`);
+      if (Date.now() - started > 20_000 || nginx.exitCode !== null)
+        throw new Error(`nginx did not start: ${fs.readFileSync(path.join(prefix, 'logs', 'error.log'), 'utf8')}`);
       await new Promise((r) => setTimeout(r, 100));
     }
 
     const seen: { install?: string; installed?: boolean; check?: string } = {};
     await withSandbox((sb) => {
-      const r = sb.run(['sh', '-c', `mkdir -p /tmp/dcos && cd /tmp/dcos && curl -fsSO ${url}/dcos_install.sh && bash dcos_install.sh --disable-preflight slave`]);
+      const r = sb.run([
+        'sh',
+        '-c',
+        `mkdir -p /tmp/dcos && cd /tmp/dcos && curl -fsSO ${url}/dcos_install.sh && bash dcos_install.sh --disable-preflight slave`,
+      ]);
       seen.install = `${r.status}\n${r.stdout}${r.stderr}`;
       // lstat: the file is a link whose absolute target only resolves inside the sandbox.
-      seen.installed = fs.lstatSync(sb.hostPath('/opt/mesosphere/etc/dcos-version.json'), { throwIfNoEntry: false }) !== undefined;
-      const c = sb.run(['/opt/mesosphere/bin/dcos-shell', '/opt/mesosphere/bin/dcos-diagnostics', 'check', 'node-poststart']);
+      seen.installed =
+        fs.lstatSync(sb.hostPath('/opt/mesosphere/etc/dcos-version.json'), { throwIfNoEntry: false }) !== undefined;
+      const c = sb.run([
+        '/opt/mesosphere/bin/dcos-shell',
+        '/opt/mesosphere/bin/dcos-diagnostics',
+        'check',
+        'node-poststart',
+      ]);
       seen.check = `${c.status}\n${c.stdout}${c.stderr}`;
     }).catch((err: unknown) => {
       throw new Error(`${String(err)}\ninstall: ${seen.install}\ncheck: ${seen.check}`);

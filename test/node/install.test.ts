@@ -22,7 +22,13 @@ let work: string;
 let bundle: TestBundle;
 
 /** Paths the install writes on a node: on this machine they must look the same before and after the tests. */
-const HOST_PATHS = ['/opt/mesosphere', '/etc/systemd/system/dcos-setup.service', '/etc/profile.d/dcos.sh', '/etc/mesosphere/roles', '/etc/rexray/config.yml'];
+const HOST_PATHS = [
+  '/opt/mesosphere',
+  '/etc/systemd/system/dcos-setup.service',
+  '/etc/profile.d/dcos.sh',
+  '/etc/mesosphere/roles',
+  '/etc/rexray/config.yml',
+];
 const hostState = (): string[] => HOST_PATHS.filter((p) => fs.existsSync(p));
 const before = hostState();
 afterAll(() => {
@@ -36,7 +42,11 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-function node<T>(fn: (sb: Sandbox) => Promise<T> | T, serveDir = bundle.serveDir, at = '/opt/dcos_install_tmp'): Promise<T> {
+function node<T>(
+  fn: (sb: Sandbox) => Promise<T> | T,
+  serveDir = bundle.serveDir,
+  at = '/opt/dcos_install_tmp',
+): Promise<T> {
   return withSandbox(fn, (sb) => fs.cpSync(serveDir, sb.hostPath(at), { recursive: true }));
 }
 
@@ -54,7 +64,10 @@ function read(sb: Sandbox, p: string): string {
   return fs.readFileSync(sb.hostPath(p), 'utf8');
 }
 
-function diagnostics(sb: Sandbox, which: 'node-poststart' | 'cluster'): { status: number; json: { status: number; checks: Record<string, { status: number; output: string }> } } {
+function diagnostics(
+  sb: Sandbox,
+  which: 'node-poststart' | 'cluster',
+): { status: number; json: { status: number; checks: Record<string, { status: number; output: string }> } } {
   const r = sb.run([`${OPT}/bin/dcos-shell`, `${OPT}/bin/dcos-diagnostics`, 'check', which]);
   return { status: r.status, json: JSON.parse(r.stdout) as never };
 }
@@ -81,7 +94,9 @@ function expectInstalled(sb: Sandbox, roles: string[]): void {
   expect(read(sb, '/etc/systemd/journald.conf.d/dcos.conf')).toBe(
     '[Journal]\nMaxLevelConsole=warning\nRateLimitInterval=1s\nRateLimitBurst=20000\n',
   );
-  expect(read(sb, '/etc/rexray/config.yml')).toBe('rexray:\n  loglevel: info\n  modules:\n    default-docker:\n      disabled: true\n  service: vfs\n');
+  expect(read(sb, '/etc/rexray/config.yml')).toBe(
+    'rexray:\n  loglevel: info\n  modules:\n    default-docker:\n      disabled: true\n  service: vfs\n',
+  );
   expect(fs.existsSync(sb.hostPath('/etc/mesosphere/docker_credentials'))).toBe(false);
 
   const download = read(sb, '/etc/systemd/system/dcos-download.service');
@@ -90,11 +105,17 @@ function expectInstalled(sb: Sandbox, roles: string[]): void {
   expect(download).toContain(
     `-o /var/lib/dcos/dcos-download/bootstrap.tar.xz file:///opt/dcos_install_tmp/bootstrap/${bundle.args.bootstrap_id}.bootstrap.tar.xz\n`,
   );
-  expect(download).toContain('ExecStartPre=/usr/bin/sha256sum --check --strict /var/lib/dcos/dcos-download/bootstrap.tar.xz.sha256\n');
-  expect(download).toContain('ExecStart=/usr/bin/tar -axf /var/lib/dcos/dcos-download/bootstrap.tar.xz -C /opt/mesosphere\n');
+  expect(download).toContain(
+    'ExecStartPre=/usr/bin/sha256sum --check --strict /var/lib/dcos/dcos-download/bootstrap.tar.xz.sha256\n',
+  );
+  expect(download).toContain(
+    'ExecStart=/usr/bin/tar -axf /var/lib/dcos/dcos-download/bootstrap.tar.xz -C /opt/mesosphere\n',
+  );
   expect(download).not.toContain('/tmp/');
   expect(fs.statSync(sb.hostPath('/var/lib/dcos/dcos-download')).mode & 0o777).toBe(0o700);
-  expect(read(sb, '/etc/systemd/system/dcos-setup.service')).toContain('ExecStart=/opt/mesosphere/bin/pkgpanda setup --no-block-systemd\n');
+  expect(read(sb, '/etc/systemd/system/dcos-setup.service')).toContain(
+    'ExecStart=/opt/mesosphere/bin/pkgpanda setup --no-block-systemd\n',
+  );
   expect(read(sb, '/etc/systemd/system/dcos-link-env.service')).toContain(
     'ExecStart=/usr/bin/ln -sf /opt/mesosphere/bin/add_dcos_path.sh /etc/profile.d/dcos.sh\n',
   );
@@ -114,7 +135,8 @@ function expectInstalled(sb: Sandbox, roles: string[]): void {
   ]);
   // pkgpanda setup started dcos.target, which started this role's example unit.
   expect(calls).toContain('start --no-block dcos.target');
-  for (const role of roles) expect(fs.existsSync(sb.hostPath(`/var/lib/dcos/dcos-example-${role}.ready`)), role).toBe(true);
+  for (const role of roles)
+    expect(fs.existsSync(sb.hostPath(`/var/lib/dcos/dcos-example-${role}.ready`)), role).toBe(true);
 }
 
 // Generous: a loaded CI machine runs xz, curl and a few hundred processes per install.
@@ -131,10 +153,20 @@ describe('dcos_install.sh install path in a sandbox', { timeout: 240_000 }, () =
         const poststart = diagnostics(sb, 'node-poststart');
         expect(poststart.status, JSON.stringify(poststart.json)).toBe(0);
         expect(poststart.json.status).toBe(0);
-        expect(Object.keys(poststart.json.checks)).toEqual(['components', 'curl', 'ip_detect_script', 'node_role', 'packages_active', 'tar', 'xz']);
+        expect(Object.keys(poststart.json.checks)).toEqual([
+          'components',
+          'curl',
+          'ip_detect_script',
+          'node_role',
+          'packages_active',
+          'tar',
+          'xz',
+        ]);
         const cluster = diagnostics(sb, 'cluster');
         expect(cluster.status).toBe(0);
-        expect(Object.keys(cluster.json.checks)).toEqual(role === 'master' ? ['ip_in_master_list', 'packages_active'] : ['packages_active']);
+        expect(Object.keys(cluster.json.checks)).toEqual(
+          role === 'master' ? ['ip_in_master_list', 'packages_active'] : ['packages_active'],
+        );
         // The example binaries run through dcos-shell with the activated environment.
         const v = sb.run([`${OPT}/bin/dcos-shell`, 'sh', '-c', 'example-tools-version; echo "$EXAMPLE_TOOLS_CONF"']);
         expect(v.stdout).toBe('example-tools 0.1.0\n/opt/mesosphere/etc/example-tools.conf\n');
@@ -173,13 +205,21 @@ describe('dcos_install.sh install path in a sandbox', { timeout: 240_000 }, () =
 
   test('a percent-encoded file:// bootstrap_url works through the unit, the verification and pkgpanda', async (ctx) => {
     needSandbox(ctx);
-    const encoded = await buildTestBundle(path.join(work, 'serve-encoded'), { bootstrapUrl: 'file:///opt/dcos%20bundle' });
-    await node((sb) => {
-      const r = sb.run(['bash', '/opt/dcos bundle/dcos_install.sh', '-d', 'slave']);
-      expect(r.status, r.stdout + r.stderr).toBe(0);
-      expect(read(sb, '/etc/systemd/system/dcos-download.service')).toContain('file:///opt/dcos%%20bundle/bootstrap/');
-      expect(fs.readdirSync(sb.hostPath(`${OPT}/active`)).length).toBe(encoded.packageIds.length);
-    }, encoded.serveDir, '/opt/dcos bundle');
+    const encoded = await buildTestBundle(path.join(work, 'serve-encoded'), {
+      bootstrapUrl: 'file:///opt/dcos%20bundle',
+    });
+    await node(
+      (sb) => {
+        const r = sb.run(['bash', '/opt/dcos bundle/dcos_install.sh', '-d', 'slave']);
+        expect(r.status, r.stdout + r.stderr).toBe(0);
+        expect(read(sb, '/etc/systemd/system/dcos-download.service')).toContain(
+          'file:///opt/dcos%%20bundle/bootstrap/',
+        );
+        expect(fs.readdirSync(sb.hostPath(`${OPT}/active`)).length).toBe(encoded.packageIds.length);
+      },
+      encoded.serveDir,
+      '/opt/dcos bundle',
+    );
   });
 
   test('docker credentials are written 0600 when the config asks for it', async (ctx) => {
@@ -311,13 +351,18 @@ describe('dcos_node_upgrade.sh in a sandbox', { timeout: 240_000 }, () => {
       expect(r.status, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toContain('Upgrading DC/OS master node from 1.11.14-dev to 1.11.15-dev');
       expect(r.stdout).toContain('Upgrade to 1.11.15-dev complete');
-      expect(fs.readlinkSync(sb.hostPath(`${OPT}/active/dcos-config`))).toBe(`${OPT}/packages/dcos-config--setup_test2`);
-      expect(read(sb, '/etc/mesosphere/setup-flags/cluster-package-list')).toBe(`${next.args.cluster_package_list_id}\n`);
+      expect(fs.readlinkSync(sb.hostPath(`${OPT}/active/dcos-config`))).toBe(
+        `${OPT}/packages/dcos-config--setup_test2`,
+      );
+      expect(read(sb, '/etc/mesosphere/setup-flags/cluster-package-list')).toBe(
+        `${next.args.cluster_package_list_id}\n`,
+      );
       expect(diagnostics(sb, 'node-poststart').status).toBe(0);
     });
   });
 });
 
 function needCurl(): void {
-  if (spawnSync('sh', ['-c', 'command -v curl']).status !== 0) throw new Error('curl is required (dcos-download runs it)');
+  if (spawnSync('sh', ['-c', 'command -v curl']).status !== 0)
+    throw new Error('curl is required (dcos-download runs it)');
 }

@@ -15,7 +15,13 @@ import { clusterPlan } from '../fakes/cluster.js';
 import { withSandbox } from '../support/sandbox.js';
 import { needSandbox } from './tools.js';
 
-const FAILING = JSON.stringify({ status: 2, checks: { mesos_agent_registered: { status: 2, output: 'agent not registered with the master yet' }, journald_dir: { status: 0, output: 'ok' } } });
+const FAILING = JSON.stringify({
+  status: 2,
+  checks: {
+    mesos_agent_registered: { status: 2, output: 'agent not registered with the master yet' },
+    journald_dir: { status: 0, output: 'ok' },
+  },
+});
 
 describe('postflight wait loop', { timeout: 120_000 }, () => {
   test('no dcos-diagnostics on the host: fails at once, saying DC/OS is not installed', async (ctx) => {
@@ -28,7 +34,9 @@ describe('postflight wait loop', { timeout: 120_000 }, () => {
       expect(r.status).toBe(127);
       const v = judgeDiagnostics('node-poststart', { exitCode: r.status, stdout: r.stdout, stderr: r.stderr });
       expect(v.ok).toBe(false);
-      expect(v.message).toBe('node-poststart: dcos-diagnostics is not installed on this host: DC/OS is not installed here (run --deploy first)');
+      expect(v.message).toBe(
+        'node-poststart: dcos-diagnostics is not installed on this host: DC/OS is not installed here (run --deploy first)',
+      );
     });
   });
 
@@ -44,24 +52,45 @@ describe('postflight wait loop', { timeout: 120_000 }, () => {
         expect(waited).not.toBeNull();
         expect(Number(waited![2])).toBe(attempts.length + 1);
         const v = judgeDiagnostics('node-poststart', { exitCode: r.status, stdout: r.stdout, stderr: r.stderr });
-        expect(v.message).toBe(`node-poststart: mesos_agent_registered not healthy (still failing after ${waited![1]} s, ${waited![2]} attempts)`);
-        expect(v.checks).toContainEqual({ name: 'mesos_agent_registered', status: 'fail', detail: 'agent not registered with the master yet' });
+        expect(v.message).toBe(
+          `node-poststart: mesos_agent_registered not healthy (still failing after ${waited![1]} s, ${waited![2]} attempts)`,
+        );
+        expect(v.checks).toContainEqual({
+          name: 'mesos_agent_registered',
+          status: 'fail',
+          detail: 'agent not registered with the master yet',
+        });
 
         // The progress line, fed the same stderr in two chunks split mid-line, names the failing check once.
         const plan = clusterPlan({ agent_list: '[]', public_agent_list: '[]' });
         const host = plan.hosts[0]!;
-        const step = { kind: 'exec' as const, id: 'check-node', title: 'Wait for the node checks', argv: ['x'], timeout: { ms: 1, option: 'o' } };
+        const step = {
+          kind: 'exec' as const,
+          id: 'check-node',
+          title: 'Wait for the node checks',
+          argv: ['x'],
+          timeout: { ms: 1, option: 'o' },
+        };
         const out = new PassThrough();
         const p = new Progress(out, { stage: 'postflight', tty: false, color: false });
         const cut = Math.floor(r.stderr.length / 2);
-        for (const chunk of [r.stderr.slice(0, cut), r.stderr.slice(cut)]) p.listener({ type: 'output', host, step, stream: 'stderr', chunk });
+        for (const chunk of [r.stderr.slice(0, cut), r.stderr.slice(cut)])
+          p.listener({ type: 'output', host, step, stream: 'stderr', chunk });
         const lines = ((out.read() as Buffer | null)?.toString() ?? '').trim().split('\n');
         expect(lines).toHaveLength(1);
-        expect(lines[0]).toMatch(new RegExp(`^${host.label.replace(/\./g, '\\.')} \\[postflight\\] Wait for the node checks: still failing after (?:\\d+ ms|[\\d.]+ s|\\d+ min(?: \\d+ s)?): mesos_agent_registered$`));
+        expect(lines[0]).toMatch(
+          new RegExp(
+            `^${host.label.replace(/\./g, '\\.')} \\[postflight\\] Wait for the node checks: still failing after (?:\\d+ ms|[\\d.]+ s|\\d+ min(?: \\d+ s)?): mesos_agent_registered$`,
+          ),
+        );
       },
       (sb) => {
         fs.mkdirSync(sb.hostPath('/opt/mesosphere/bin'), { recursive: true });
-        fs.writeFileSync(sb.hostPath('/opt/mesosphere/bin/dcos-diagnostics'), `#!/bin/sh\necho '${FAILING}'\nexit 2\n`, { mode: 0o755 });
+        fs.writeFileSync(
+          sb.hostPath('/opt/mesosphere/bin/dcos-diagnostics'),
+          `#!/bin/sh\necho '${FAILING}'\nexit 2\n`,
+          { mode: 0o755 },
+        );
       },
     );
   });

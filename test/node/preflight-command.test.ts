@@ -46,7 +46,7 @@ const outcome = (r: RunResult): CommandOutcome => ({ exitCode: r.status, stdout:
 const IP_OK = '#!/bin/sh\necho 10.0.0.4\n';
 
 describe('the one-command preflight on a node', { timeout: 180_000 }, () => {
-  test('runs ip-detect and the role\'s checks, frames both, and leaves nothing behind', async (ctx) => {
+  test("runs ip-detect and the role's checks, frames both, and leaves nothing behind", async (ctx) => {
     needSandbox(ctx);
     await withSandbox((sb) => {
       const r = runPreflight(sb, IP_OK, 'slave');
@@ -74,11 +74,15 @@ describe('the one-command preflight on a node', { timeout: 180_000 }, () => {
       const verdict = judgeFramedPreflight('10.0.0.1', r);
       expect(verdict.ok).toBe(false);
       expect(verdict.message).toMatch(/^ip-detect exited 3/);
-      expect(verdict.checks![0]).toEqual({ name: 'ip-detect', status: 'fail', detail: 'no route to the metadata service' });
+      expect(verdict.checks![0]).toEqual({
+        name: 'ip-detect',
+        status: 'fail',
+        detail: 'no route to the metadata service',
+      });
     });
   });
 
-  test('works in a directory of its own: a deploy\'s files in the staging directory are left alone', async (ctx) => {
+  test("works in a directory of its own: a deploy's files in the staging directory are left alone", async (ctx) => {
     needSandbox(ctx);
     await withSandbox((sb) => {
       fs.mkdirSync(sb.hostPath(STAGING), { recursive: true });
@@ -91,12 +95,17 @@ describe('the one-command preflight on a node', { timeout: 180_000 }, () => {
   test('a payload that is not base64 is refused before anything runs, exit 70, nothing left', async (ctx) => {
     needSandbox(ctx);
     await withSandbox((sb) => {
-      fs.writeFileSync(sb.hostPath('/tmp/preflight.in'), Buffer.concat([fs.readFileSync(WRAPPER), Buffer.from('!!not base64!!\necho hi\n')]));
+      fs.writeFileSync(
+        sb.hostPath('/tmp/preflight.in'),
+        Buffer.concat([fs.readFileSync(WRAPPER), Buffer.from('!!not base64!!\necho hi\n')]),
+      );
       const r = outcome(sb.sh(`cat /tmp/preflight.in | bash -s -- ${STAGING} master`));
       expect(r.exitCode).toBe(70);
       expect(r.stdout).toBe('');
       expect(r.stderr).toContain('the ip-detect script did not arrive intact');
-      expect(judgeFramedPreflight('10.0.0.1', r).message).toBe('the preflight could not start (exit 70): genconf preflight: the ip-detect script did not arrive intact');
+      expect(judgeFramedPreflight('10.0.0.1', r).message).toBe(
+        'the preflight could not start (exit 70): genconf preflight: the ip-detect script did not arrive intact',
+      );
       expect(fs.existsSync(sb.hostPath(STAGING))).toBe(false);
     });
   });

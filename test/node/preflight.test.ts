@@ -38,7 +38,8 @@ function parse(status: number, stdout: string): Preflight {
       continue;
     }
     const m = CHECK_LINE.exec(line);
-    if (m) checks.push({ text: m[1] as string, result: m[2] as string, ...(m[3] === undefined ? {} : { detail: m[3] }) });
+    if (m)
+      checks.push({ text: m[1] as string, result: m[2] as string, ...(m[3] === undefined ? {} : { detail: m[3] }) });
   }
   return { status, checks, summary, stdout };
 }
@@ -85,7 +86,10 @@ const ports = (p: Preflight): number[] =>
 const has = (p: Preflight, re: RegExp): boolean => p.checks.some((c) => re.test(c.text));
 const result = (p: Preflight, text: string): string | undefined => p.checks.find((c) => c.text === text)?.result;
 
-const MASTER_PORTS = [53, 80, 443, 1050, 2181, 5050, 7070, 8080, 8101, 8123, 8181, 9000, 9942, 9990, 15055, 36771, 41281, 46839, 61053, 61091, 61420, 62080, 62501];
+const MASTER_PORTS = [
+  53, 80, 443, 1050, 2181, 5050, 7070, 8080, 8101, 8123, 8181, 9000, 9942, 9990, 15055, 36771, 41281, 46839, 61053,
+  61091, 61420, 62080, 62501,
+];
 const AGENT_PORTS = [53, 5051, 61001, 61091, 61420, 62080, 62501];
 
 describe('dcos_install.sh --preflight-only in a sandbox', { timeout: 180_000 }, () => {
@@ -100,7 +104,8 @@ describe('dcos_install.sh --preflight-only in a sandbox', { timeout: 180_000 }, 
       expect(has(p, /^Checking memory for the master role \(>= 32\.0 GB\)$/)).toBe(true);
       expect(has(p, /^Checking disk size of \/var\/lib for the master role \(>= 120\.0 GB\)$/)).toBe(true);
       // Resource shortfalls only warn.
-      for (const c of p.checks.filter((c) => /^Checking (CPU|memory|disk)/.test(c.text))) expect(c.result).not.toBe('FAIL');
+      for (const c of p.checks.filter((c) => /^Checking (CPU|memory|disk)/.test(c.text)))
+        expect(c.result).not.toBe('FAIL');
       // The stubs make these pass on any machine.
       for (const t of [
         'Checking if DC/OS is already installed',
@@ -114,7 +119,9 @@ describe('dcos_install.sh --preflight-only in a sandbox', { timeout: 180_000 }, 
       ]) {
         expect(result(p, t), t).toBe('PASS');
       }
-      expect(p.checks.find((c) => c.text === 'Checking if ip-detect prints one valid IPv4 address')?.detail).toBe('10.0.0.1');
+      expect(p.checks.find((c) => c.text === 'Checking if ip-detect prints one valid IPv4 address')?.detail).toBe(
+        '10.0.0.1',
+      );
     });
   });
 
@@ -252,7 +259,9 @@ describe('dcos_install.sh --preflight-only in a sandbox', { timeout: 180_000 }, 
       const run = (...a: string[]) => sb.run(['bash', SCRIPT, ...a]);
       const help = run('-h');
       expect(help.status).toBe(1);
-      expect(help.stdout).toMatch(/^Usage: \S+ \[--disable-preflight\|--preflight-only\] \[--no-block-dcos-setup\] <roles>\n$/);
+      expect(help.stdout).toMatch(
+        /^Usage: \S+ \[--disable-preflight\|--preflight-only\] \[--no-block-dcos-setup\] <roles>\n$/,
+      );
       const both = run('-d', '-p', 'master');
       expect(both.status).toBe(1);
       expect(both.stdout).toContain('Both --disable-preflight and --preflight-only can not be specified');

@@ -56,7 +56,10 @@ function serveBundle(script?: string): void {
 }
 
 /** Runs dcos_install.sh (fetched from nginx, as an operator would with curl) in a fresh sandbox. */
-async function install(role: string, fn: (sb: Sandbox, r: { status: number; stdout: string; stderr: string }) => void | Promise<void>): Promise<void> {
+async function install(
+  role: string,
+  fn: (sb: Sandbox, r: { status: number; stdout: string; stderr: string }) => void | Promise<void>,
+): Promise<void> {
   const script = path.join(work, 'dcos_install.sh');
   const got = spawnSync('curl', ['-fsS', '-o', script, `${nginx!.url}/dcos_install.sh`], { encoding: 'utf8' });
   expect(got.status, got.stderr).toBe(0);
@@ -78,18 +81,27 @@ describe('dcos_install.sh pulling from nginx', { timeout: 480_000 }, () => {
     const before = nginx!.accessLog().length;
     await install('slave', (sb, r) => {
       expect(r.status, r.stdout + r.stderr).toBe(0);
-      expect(r.stdout).toContain(`All ${bundle.manifest.files.length} artifacts match the bundle manifest (${bundle.manifest.files.length} downloaded, 0 already here)`);
+      expect(r.stdout).toContain(
+        `All ${bundle.manifest.files.length} artifacts match the bundle manifest (${bundle.manifest.files.length} downloaded, 0 already here)`,
+      );
       expect(fs.readdirSync(sb.hostPath(`${OPT}/active`)).length).toBe(bundle.packageIds.length);
       expect(fs.statSync(sb.hostPath(REPO)).mode & 0o777).toBe(0o700);
       expect(fs.statSync(sb.hostPath(REPO)).uid).toBe(0);
-      expect(fs.readFileSync(sb.hostPath('/etc/mesosphere/setup-flags/repository-url'), 'utf8')).toBe(`file://${REPO}\n`);
-      for (const f of bundle.manifest.files) expect(fs.statSync(sb.hostPath(`${REPO}/${f.path}`)).size, f.path).toBe(f.size);
+      expect(fs.readFileSync(sb.hostPath('/etc/mesosphere/setup-flags/repository-url'), 'utf8')).toBe(
+        `file://${REPO}\n`,
+      );
+      for (const f of bundle.manifest.files)
+        expect(fs.statSync(sb.hostPath(`${REPO}/${f.path}`)).size, f.path).toBe(f.size);
       // Nothing of the download went through /tmp.
       expect(fs.readdirSync(sb.hostPath('/tmp')).filter((f) => f.includes('bootstrap'))).toEqual([]);
     });
     // Once each: neither the dcos-download unit nor pkgpanda went back to the server.
     const log = nginx!.accessLog().slice(before);
-    for (const rel of artifactPaths()) expect(log.filter((e) => e.path === `/${rel}`).map((e) => e.status), rel).toEqual([200]);
+    for (const rel of artifactPaths())
+      expect(
+        log.filter((e) => e.path === `/${rel}`).map((e) => e.status),
+        rel,
+      ).toEqual([200]);
     expect(log.filter((e) => e.path !== '/dcos_install.sh').length).toBe(artifactPaths().length);
   });
 
@@ -158,10 +170,17 @@ describe('dcos_install.sh pulling from nginx', { timeout: 480_000 }, () => {
       const before = nginx!.accessLog().length;
       await install('slave', (_sb, r) => {
         expect(r.status, r.stdout + r.stderr).toBe(0);
-        expect(r.stderr).toMatch(new RegExp(`Download of http://127\\.0\\.0\\.3:${port}/${tarball.replace(/\./g, '\\.')} failed \\(HTTP 200, then curl exit 18`));
+        expect(r.stderr).toMatch(
+          new RegExp(
+            `Download of http://127\\.0\\.0\\.3:${port}/${tarball.replace(/\./g, '\\.')} failed \\(HTTP 200, then curl exit 18`,
+          ),
+        );
       });
       expect(cut).toBe(true);
-      const got = nginx!.accessLog().slice(before).filter((e) => e.path === `/${tarball}`);
+      const got = nginx!
+        .accessLog()
+        .slice(before)
+        .filter((e) => e.path === `/${tarball}`);
       expect(got.map((e) => e.status)).toEqual([200, 206]);
       const range = /^bytes=(\d+)-$/.exec(got[1]!.range);
       expect(range, got[1]!.range).not.toBeNull();
@@ -213,10 +232,13 @@ describe('dcos_install.sh pulling from nginx', { timeout: 480_000 }, () => {
       const target = new URL(req.url ?? '');
       const headers = { ...req.headers };
       delete headers['proxy-connection'];
-      const up = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: req.method, headers }, (ur) => {
-        res.writeHead(ur.statusCode ?? 502, ur.headers);
-        ur.pipe(res);
-      });
+      const up = http.request(
+        { host: target.hostname, port: target.port, path: target.pathname, method: req.method, headers },
+        (ur) => {
+          res.writeHead(ur.statusCode ?? 502, ur.headers);
+          ur.pipe(res);
+        },
+      );
       up.on('error', () => res.writeHead(502).end());
       req.pipe(up);
     });
@@ -225,18 +247,35 @@ describe('dcos_install.sh pulling from nginx', { timeout: 480_000 }, () => {
     try {
       const proxyUrl = `http://127.0.0.1:${proxyPort}`;
       const noProxy = '.mesos,.thisdcos.directory,.dcos.directory,.zk,127.0.0.1,localhost';
-      const proxied = { ...bundle.args, use_proxy: 'true', http_proxy: proxyUrl, https_proxy: proxyUrl, no_proxy_final: noProxy };
+      const proxied = {
+        ...bundle.args,
+        use_proxy: 'true',
+        http_proxy: proxyUrl,
+        https_proxy: proxyUrl,
+        no_proxy_final: noProxy,
+      };
       serveBundle(renderInstallScript(proxied, bundle.manifest));
-      const env = [`http_proxy=${proxyUrl}`, `https_proxy=${proxyUrl}`, `no_proxy=${noProxy}`, `HTTP_PROXY=${proxyUrl}`, `HTTPS_PROXY=${proxyUrl}`, `NO_PROXY=${noProxy}`];
+      const env = [
+        `http_proxy=${proxyUrl}`,
+        `https_proxy=${proxyUrl}`,
+        `no_proxy=${noProxy}`,
+        `HTTP_PROXY=${proxyUrl}`,
+        `HTTPS_PROXY=${proxyUrl}`,
+        `NO_PROXY=${noProxy}`,
+      ];
       const dropIn = `[Service]\nEnvironment="HTTP_PROXY=${proxyUrl}" "HTTPS_PROXY=${proxyUrl}" "NO_PROXY=${noProxy}"\n`;
       await install('master', (sb, r) => {
         expect(r.status, r.stdout + r.stderr).toBe(0);
         expect(fs.readFileSync(sb.hostPath('/var/lib/dcos/environment.proxy'), 'utf8')).toBe(`${env.join('\n')}\n`);
         expect(fs.statSync(sb.hostPath('/var/lib/dcos/environment.proxy')).mode & 0o777).toBe(0o600);
         expect(fs.existsSync(sb.hostPath('/var/lib/dcos/mesos-slave-common'))).toBe(false);
-        expect(fs.readFileSync(sb.hostPath('/etc/systemd/system/docker.service.d/http-proxy.conf'), 'utf8')).toBe(dropIn);
+        expect(fs.readFileSync(sb.hostPath('/etc/systemd/system/docker.service.d/http-proxy.conf'), 'utf8')).toBe(
+          dropIn,
+        );
         // daemon-reload, then the docker restart that picks the drop-in up.
-        expect(fs.readFileSync(sb.hostPath('/etc/systemd/.stub-calls'), 'utf8')).toMatch(/^daemon-reload\nrestart systemd-journald\nrestart docker\n/);
+        expect(fs.readFileSync(sb.hostPath('/etc/systemd/.stub-calls'), 'utf8')).toMatch(
+          /^daemon-reload\nrestart systemd-journald\nrestart docker\n/,
+        );
       });
       for (const rel of artifactPaths()) expect(seen, rel).toContain(`${nginx!.url}/${rel}`);
 
@@ -247,7 +286,9 @@ describe('dcos_install.sh pulling from nginx', { timeout: 480_000 }, () => {
           expect(fs.readFileSync(sb.hostPath('/var/lib/dcos/mesos-slave-common'), 'utf8')).toBe(`${env.join('\n')}\n`);
           expect(fs.statSync(sb.hostPath('/var/lib/dcos/mesos-slave-common')).mode & 0o777).toBe(0o600);
           expect(fs.existsSync(sb.hostPath('/var/lib/dcos/environment.proxy'))).toBe(false);
-          expect(fs.readFileSync(sb.hostPath('/etc/systemd/system/docker.service.d/http-proxy.conf'), 'utf8')).toBe(dropIn);
+          expect(fs.readFileSync(sb.hostPath('/etc/systemd/system/docker.service.d/http-proxy.conf'), 'utf8')).toBe(
+            dropIn,
+          );
         });
       }
       expect(seen.length).toBe(2 * artifactPaths().length);

@@ -85,7 +85,9 @@ describe('renderInstallScript', () => {
       .join('\n');
     expect(s).toContain(`ARTIFACTS='${expected}'`);
     expect(s).toContain(`IP_DETECT_SCRIPT='#!/bin/sh\necho 10.0.0.1\n'`);
-    expect(s).toContain(`REXRAY_CONFIG='rexray:\n  loglevel: info\n  modules:\n    default-docker:\n      disabled: true\n  service: vfs\n'`);
+    expect(s).toContain(
+      `REXRAY_CONFIG='rexray:\n  loglevel: info\n  modules:\n    default-docker:\n      disabled: true\n  service: vfs\n'`,
+    );
     expect(s).toContain(`BOOTSTRAP_URL='http://10.0.0.100:8080'`);
     expect(s).not.toMatch(/@@[a-z0-9_]+@@/);
     // The shared verification function is included once, in place of the include line.
@@ -148,7 +150,9 @@ describe('renderInstallScript', () => {
     expect(off).toContain("HTTP_PROXY_URL=''");
     expect(off).toContain("MIRRORS=''");
     for (const bad of ['["ftp://m"]', '["http://m/"]', '["http://m/a b"]', '"http://m"', '[1]']) {
-      expect(() => renderInstallScript({ ...ARGS, bootstrap_url_mirrors: bad }, MANIFEST), bad).toThrow(/bootstrap_url_mirrors/);
+      expect(() => renderInstallScript({ ...ARGS, bootstrap_url_mirrors: bad }, MANIFEST), bad).toThrow(
+        /bootstrap_url_mirrors/,
+      );
     }
     for (const bad of ['http://p:1 x', 'http://p:1"', 'http://$p', 'http://p\n']) {
       const a = { ...ARGS, use_proxy: 'true', http_proxy: bad, https_proxy: 'http://p:1', no_proxy_final: 'x' };

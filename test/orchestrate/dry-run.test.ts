@@ -42,16 +42,32 @@ describe('--dry-run', () => {
         if cut Remove the staging directory: sudo -n rm -rf --one-file-system /opt/dcos_install_tmp
       "
     `);
-    expect(dryRunPlan(STAGES.preflight, plan)[0]!.hosts[0]!.steps.map((st) => st.cleanupWhen)).toEqual([undefined, 'after-abort']);
+    expect(dryRunPlan(STAGES.preflight, plan)[0]!.hosts[0]!.steps.map((st) => st.cleanupWhen)).toEqual([
+      undefined,
+      'after-abort',
+    ]);
   });
 
   it('gives the same steps as data for --json', () => {
     const plan = clusterPlan();
     const phases = dryRunPlan(STAGES.uninstall, plan);
     expect(phases).toHaveLength(1);
-    expect(phases[0]!.hosts.map((h) => h.host)).toEqual(['10.0.0.1:22', '10.0.0.2:22', '10.0.0.3:22', '10.0.0.4:22', '10.0.0.5:22']);
+    expect(phases[0]!.hosts.map((h) => h.host)).toEqual([
+      '10.0.0.1:22',
+      '10.0.0.2:22',
+      '10.0.0.3:22',
+      '10.0.0.4:22',
+      '10.0.0.5:22',
+    ]);
     expect(phases[0]!.hosts[0]!.steps).toEqual([
-      { id: 'uninstall', title: 'Stop and remove DC/OS', cleanup: false, command: 'sudo -n bash -s', stdin: [{ file: '/t/remote/uninstall.sh' }], timeout: { seconds: 120, option: 'process_timeout in config.yaml' } },
+      {
+        id: 'uninstall',
+        title: 'Stop and remove DC/OS',
+        cleanup: false,
+        command: 'sudo -n bash -s',
+        stdin: [{ file: '/t/remote/uninstall.sh' }],
+        timeout: { seconds: 120, option: 'process_timeout in config.yaml' },
+      },
     ]);
   });
 

@@ -31,7 +31,9 @@ function framed(o: { ip: string; ipExit?: number; checks?: string; exit?: number
 const PREFLIGHT = words('sudo -n bash -s -- /opt/dcos_install_tmp');
 
 function preflightOk(t: FakeTransport): FakeTransport {
-  return t.onExec(PREFLIGHT, (_c, host) => framed({ ip: host.address })).onExec(words('rm -rf --one-file-system /opt/dcos_install_tmp'), {});
+  return t
+    .onExec(PREFLIGHT, (_c, host) => framed({ ip: host.address }))
+    .onExec(words('rm -rf --one-file-system /opt/dcos_install_tmp'), {});
 }
 
 function deployOk(t: FakeTransport): FakeTransport {
@@ -44,13 +46,24 @@ function deployOk(t: FakeTransport): FakeTransport {
     .onExec(words('rm -rf --one-file-system /opt/dcos_install_tmp'), {});
 }
 
-async function run(stage: Stage, plan: ClusterPlan, t: FakeTransport, opts: Partial<RunOptions> = {}): Promise<{ result: StageResult; events: RunEvent[] }> {
+async function run(
+  stage: Stage,
+  plan: ClusterPlan,
+  t: FakeTransport,
+  opts: Partial<RunOptions> = {},
+): Promise<{ result: StageResult; events: RunEvent[] }> {
   const events: RunEvent[] = [];
-  const result = await runStage(stage, plan, { transport: t, listener: (e) => events.push(e), readStdin: async (p) => Buffer.from(`# script ${p}\n`), ...opts });
+  const result = await runStage(stage, plan, {
+    transport: t,
+    listener: (e) => events.push(e),
+    readStdin: async (p) => Buffer.from(`# script ${p}\n`),
+    ...opts,
+  });
   return { result, events };
 }
 
-const statuses = (r: StageResult): Record<string, string> => Object.fromEntries(r.hosts.map((h) => [h.host.address, h.status]));
+const statuses = (r: StageResult): Record<string, string> =>
+  Object.fromEntries(r.hosts.map((h) => [h.host.address, h.status]));
 
 describe('runStage: preflight', () => {
   it('runs one command per host, for its own role, with the script, ip-detect and dcos_install.sh on stdin', async () => {
@@ -61,11 +74,16 @@ describe('runStage: preflight', () => {
     for (const h of result.hosts) {
       expect(t.connects(h.host.label)).toBe(1);
       expect(t.callsOf(h.host.label).map((c) => c.kind)).toEqual(['connect', 'exec', 'close']);
-      expect(t.commands(h.host.label).map((c) => c.replace(/'/g, ''))).toEqual([`sudo -n bash -s -- /opt/dcos_install_tmp ${h.host.installRole}`]);
+      expect(t.commands(h.host.label).map((c) => c.replace(/'/g, ''))).toEqual([
+        `sudo -n bash -s -- /opt/dcos_install_tmp ${h.host.installRole}`,
+      ]);
     }
     const stdin = t.calls.find((c) => c.kind === 'exec')!.stdin;
     expect(stdin).toBe(
-      '# script /t/remote/preflight.sh\n' + Buffer.from('# script /g/ip-detect\n').toString('base64') + '\n' + '# script /g/serve/dcos_install.sh\n',
+      '# script /t/remote/preflight.sh\n' +
+        Buffer.from('# script /g/ip-detect\n').toString('base64') +
+        '\n' +
+        '# script /g/serve/dcos_install.sh\n',
     );
     expect(result.hosts[0]!.checks.map((c) => c.name)).toEqual(['ip-detect', 'Checking if DC/OS is already installed']);
   });
@@ -84,16 +102,33 @@ describe('runStage: preflight', () => {
   });
 
   it('a command that cannot start (sudo wants a password) fails the host with the remote reason', async () => {
-    const t = preflightOk(new FakeTransport()).onExec(PREFLIGHT, { exitCode: 1, stderr: 'sudo: a password is required\n' }, '10.0.0.2');
+    const t = preflightOk(new FakeTransport()).onExec(
+      PREFLIGHT,
+      { exitCode: 1, stderr: 'sudo: a password is required\n' },
+      '10.0.0.2',
+    );
     const { result } = await run(STAGES.preflight, clusterPlan(), t);
-    expect(result.hosts[1]).toMatchObject({ status: 'failed', reason: 'the preflight could not start (exit 1): sudo: a password is required' });
+    expect(result.hosts[1]).toMatchObject({
+      status: 'failed',
+      reason: 'the preflight could not start (exit 1): sudo: a password is required',
+    });
     expect(t.commands('10.0.0.2:22')).toHaveLength(1);
   });
 
   it('a failing host is a result: the others finish, exit 3', async () => {
-    const t = preflightOk(new FakeTransport()).onExec(PREFLIGHT, framed({ ip: '10.0.0.4', exit: 1, checks: 'Checking if port 5051 (required by mesos-agent) is in use: FAIL\n' }), '10.0.0.4');
+    const t = preflightOk(new FakeTransport()).onExec(
+      PREFLIGHT,
+      framed({ ip: '10.0.0.4', exit: 1, checks: 'Checking if port 5051 (required by mesos-agent) is in use: FAIL\n' }),
+      '10.0.0.4',
+    );
     const { result } = await run(STAGES.preflight, clusterPlan(), t);
-    expect(statuses(result)).toEqual({ '10.0.0.1': 'ok', '10.0.0.2': 'ok', '10.0.0.3': 'ok', '10.0.0.4': 'failed', '10.0.0.5': 'ok' });
+    expect(statuses(result)).toEqual({
+      '10.0.0.1': 'ok',
+      '10.0.0.2': 'ok',
+      '10.0.0.3': 'ok',
+      '10.0.0.4': 'failed',
+      '10.0.0.5': 'ok',
+    });
     const agent = result.hosts[3]!;
     expect(agent.failedStep).toBe('Run the preflight checks');
     expect(agent.reason).toBe('1 preflight check failed: Checking if port 5051 (required by mesos-agent) is in use');
@@ -116,9 +151,15 @@ describe('runStage: preflight', () => {
   });
 
   it('a failing ip-detect and failed checks are both named in the reason', async () => {
-    const t = preflightOk(new FakeTransport()).onExec(PREFLIGHT, framed({ ip: '', ipExit: 3, exit: 1, checks: 'Checking if docker is installed: FAIL\n' }), '10.0.0.2');
+    const t = preflightOk(new FakeTransport()).onExec(
+      PREFLIGHT,
+      framed({ ip: '', ipExit: 3, exit: 1, checks: 'Checking if docker is installed: FAIL\n' }),
+      '10.0.0.2',
+    );
     const { result } = await run(STAGES.preflight, clusterPlan(), t);
-    expect(result.hosts[1]!.reason).toBe('ip-detect exited 3; 1 preflight check failed: Checking if docker is installed');
+    expect(result.hosts[1]!.reason).toBe(
+      'ip-detect exited 3; 1 preflight check failed: Checking if docker is installed',
+    );
   });
 
   it('two hosts reporting the same address both fail, each message naming the other', async () => {
@@ -126,7 +167,9 @@ describe('runStage: preflight', () => {
     const { result } = await run(STAGES.preflight, clusterPlan(), t);
     expect(statuses(result)).toMatchObject({ '10.0.0.1': 'failed', '10.0.0.2': 'ok', '10.0.0.3': 'failed' });
     expect(result.hosts[0]!.failedStep).toBe('Run the preflight checks');
-    expect(result.hosts[0]!.reason).toBe('ip-detect printed 10.0.0.1 here and also on 10.0.0.3:22: every host must report its own address');
+    expect(result.hosts[0]!.reason).toBe(
+      'ip-detect printed 10.0.0.1 here and also on 10.0.0.3:22: every host must report its own address',
+    );
     expect(result.hosts[2]!.reason).toContain('also on 10.0.0.1:22');
   });
 
@@ -137,19 +180,28 @@ describe('runStage: preflight', () => {
     expect(t.commands('10.0.0.5:22')).toEqual([]);
     expect(exitCodeOf(result)).toBe(4);
 
-    const t2 = preflightOk(new FakeTransport()).unreachable('10.0.0.5').onExec(PREFLIGHT, framed({ ip: '10.0.0.1', exit: 2 }), '10.0.0.1');
+    const t2 = preflightOk(new FakeTransport())
+      .unreachable('10.0.0.5')
+      .onExec(PREFLIGHT, framed({ ip: '10.0.0.1', exit: 2 }), '10.0.0.1');
     const r2 = (await run(STAGES.preflight, clusterPlan(), t2)).result;
     expect(exitCodeOf(r2)).toBe(3);
   });
 
   it('a connect timeout names --connect-timeout', async () => {
-    const t = preflightOk(new FakeTransport()).unreachable('10.0.0.3', 'timeout', '10.0.0.3:22: timed out while connecting');
+    const t = preflightOk(new FakeTransport()).unreachable(
+      '10.0.0.3',
+      'timeout',
+      '10.0.0.3:22: timed out while connecting',
+    );
     const { result } = await run(STAGES.preflight, clusterPlan(), t, { connectTimeoutSec: 10 });
     expect(result.hosts[2]!.reason).toBe('10.0.0.3:22: timed out while connecting (raise --connect-timeout, now 10 s)');
   });
 
   it('never works on more hosts at once than the parallelism, and slots are reused as hosts finish', async () => {
-    const t = preflightOk(new FakeTransport()).onExec(PREFLIGHT, (_c, host) => ({ ...framed({ ip: host.address }), delayMs: 5 }));
+    const t = preflightOk(new FakeTransport()).onExec(PREFLIGHT, (_c, host) => ({
+      ...framed({ ip: host.address }),
+      delayMs: 5,
+    }));
     const plan = { ...clusterPlan(manyAgents(24)), parallelism: 4 };
     const { result } = await run(STAGES.preflight, plan, t);
     expect(result.hosts.every((h) => h.status === 'ok')).toBe(true);
@@ -162,7 +214,9 @@ describe('runStage: preflight', () => {
     const { result } = await run(STAGES.preflight, plan, t);
     const h = result.hosts[1]!;
     expect(h.status).toBe('timed-out');
-    expect(h.reason).toBe('10.0.0.2:22: "Run the preflight checks" timed out after 30 ms (raise process_timeout in config.yaml)');
+    expect(h.reason).toBe(
+      '10.0.0.2:22: "Run the preflight checks" timed out after 30 ms (raise process_timeout in config.yaml)',
+    );
     expect(t.commands('10.0.0.2:22').at(-1)).toSatisfy(words('rm -rf --one-file-system /opt/dcos_install_tmp'));
     expect(t.commands('10.0.0.1:22')).toHaveLength(1);
     expect(exitCodeOf(result)).toBe(3);
@@ -173,19 +227,28 @@ describe('runStage: preflight', () => {
     const plan = { ...clusterPlan(), processTimeoutMs: 20 };
     const { result } = await run(STAGES.deploy, plan, t, { continueOnMasterFailure: true });
     expect(result.hosts[0]!.status).toBe('timed-out');
-    expect(result.hosts[0]!.reason).toBe('10.0.0.1:22: "Copy dcos-install.tar" made no progress for 20 ms (raise process_timeout in config.yaml)');
+    expect(result.hosts[0]!.reason).toBe(
+      '10.0.0.1:22: "Copy dcos-install.tar" made no progress for 20 ms (raise process_timeout in config.yaml)',
+    );
     expect(t.commands('10.0.0.1:22').at(-1)).toSatisfy(words('rm -rf'));
   });
 
   it('a connection lost mid-step fails the host with that reason and still attempts the cleanup', async () => {
     const t = preflightOk(new FakeTransport()).onExec(PREFLIGHT, { drop: true }, '10.0.0.3');
     const { result } = await run(STAGES.preflight, clusterPlan(), t);
-    expect(result.hosts[2]).toMatchObject({ status: 'failed', reason: '10.0.0.3:22: connection lost while the command ran: the host dropped the connection' });
+    expect(result.hosts[2]).toMatchObject({
+      status: 'failed',
+      reason: '10.0.0.3:22: connection lost while the command ran: the host dropped the connection',
+    });
     expect(t.commands('10.0.0.3:22').at(-1)).toSatisfy(words('rm -rf'));
   });
 
   it('a failed cleanup fails an otherwise good host', async () => {
-    const t = deployOk(new FakeTransport()).onExec(words('rm -rf'), { exitCode: 1, stderr: 'rm: cannot remove' }, '10.0.0.5');
+    const t = deployOk(new FakeTransport()).onExec(
+      words('rm -rf'),
+      { exitCode: 1, stderr: 'rm: cannot remove' },
+      '10.0.0.5',
+    );
     const { result } = await run(STAGES.deploy, clusterPlan(), t);
     expect(result.hosts[4]).toMatchObject({ status: 'failed', failedStep: 'Remove the staging directory' });
   });
@@ -201,7 +264,13 @@ describe('runStage: interruption and the run deadline', () => {
     const plan = { ...clusterPlan(), parallelism: 1 };
     const { result } = await run(STAGES.preflight, plan, t, { signal: abort.signal });
     expect(result.interrupted).toBe(true);
-    expect(statuses(result)).toEqual({ '10.0.0.1': 'ok', '10.0.0.2': 'interrupted', '10.0.0.3': 'skipped', '10.0.0.4': 'skipped', '10.0.0.5': 'skipped' });
+    expect(statuses(result)).toEqual({
+      '10.0.0.1': 'ok',
+      '10.0.0.2': 'interrupted',
+      '10.0.0.3': 'skipped',
+      '10.0.0.4': 'skipped',
+      '10.0.0.5': 'skipped',
+    });
     expect(t.commands('10.0.0.2:22').at(-1)).toSatisfy(words('rm -rf'));
     expect(t.connects('10.0.0.3:22')).toBe(0);
     expect(exitCodeOf(result)).toBe(130);
@@ -213,7 +282,9 @@ describe('runStage: interruption and the run deadline', () => {
     expect(result.timedOut).toBe(true);
     expect(result.hosts.every((h) => h.status === 'timed-out')).toBe(true);
     // Normally during the hanging checks; on a loaded machine possibly an earlier step: either way named, with the option.
-    expect(result.hosts[0]!.reason).toMatch(/^the run's deadline passed (during|before) "[^"]+" \(raise --timeout, now 200 ms\)$/);
+    expect(result.hosts[0]!.reason).toMatch(
+      /^the run's deadline passed (during|before) "[^"]+" \(raise --timeout, now 200 ms\)$/,
+    );
     for (const h of result.hosts) expect(t.commands(h.host.label).at(-1)).toSatisfy(words('rm -rf'));
     expect(exitCodeOf(result)).toBe(3);
   });
@@ -224,16 +295,32 @@ describe('runStage: deploy ordering', () => {
     const t = deployOk(new FakeTransport()).onExec(words('dcos_install.sh master'), { delayMs: 5 });
     const { result } = await run(STAGES.deploy, clusterPlan(), t);
     expect(Object.values(statuses(result))).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
-    const lastMasterWork = Math.max(...t.calls.map((c, i) => (c.host.startsWith('10.0.0.1:') || c.host.startsWith('10.0.0.2:') || c.host.startsWith('10.0.0.3:') ? i : -1)));
+    const lastMasterWork = Math.max(
+      ...t.calls.map((c, i) =>
+        c.host.startsWith('10.0.0.1:') || c.host.startsWith('10.0.0.2:') || c.host.startsWith('10.0.0.3:') ? i : -1,
+      ),
+    );
     const firstAgentWork = t.calls.findIndex((c) => c.host === '10.0.0.4:22' || c.host === '10.0.0.5:22');
     expect(firstAgentWork).toBeGreaterThan(lastMasterWork);
-    expect(t.calls.filter((c) => c.kind === 'put').map((c) => c.remote)).toEqual(Array(5).fill('/opt/dcos_install_tmp/dcos-install.tar'));
+    expect(t.calls.filter((c) => c.kind === 'put').map((c) => c.remote)).toEqual(
+      Array(5).fill('/opt/dcos_install_tmp/dcos-install.tar'),
+    );
   });
 
   it('a failed master stops the run before agents are touched', async () => {
-    const t = deployOk(new FakeTransport()).onExec(words('dcos_install.sh master'), { exitCode: 1, stderr: 'install failed' }, '10.0.0.2');
+    const t = deployOk(new FakeTransport()).onExec(
+      words('dcos_install.sh master'),
+      { exitCode: 1, stderr: 'install failed' },
+      '10.0.0.2',
+    );
     const { result } = await run(STAGES.deploy, clusterPlan(), t);
-    expect(statuses(result)).toEqual({ '10.0.0.1': 'ok', '10.0.0.2': 'failed', '10.0.0.3': 'ok', '10.0.0.4': 'skipped', '10.0.0.5': 'skipped' });
+    expect(statuses(result)).toEqual({
+      '10.0.0.1': 'ok',
+      '10.0.0.2': 'failed',
+      '10.0.0.3': 'ok',
+      '10.0.0.4': 'skipped',
+      '10.0.0.5': 'skipped',
+    });
     expect(result.hosts[3]!.reason).toMatch(/master 10\.0\.0\.2:22 failed/);
     expect(t.connects('10.0.0.4:22') + t.connects('10.0.0.5:22')).toBe(0);
     expect(exitCodeOf(result)).toBe(3);
@@ -257,11 +344,21 @@ describe('runStage: deploy ordering', () => {
   it('--continue-on-master-failure deploys the agents anyway', async () => {
     const t = deployOk(new FakeTransport()).unreachable('10.0.0.1');
     const { result } = await run(STAGES.deploy, clusterPlan(), t, { continueOnMasterFailure: true });
-    expect(statuses(result)).toEqual({ '10.0.0.1': 'unreachable', '10.0.0.2': 'ok', '10.0.0.3': 'ok', '10.0.0.4': 'ok', '10.0.0.5': 'ok' });
+    expect(statuses(result)).toEqual({
+      '10.0.0.1': 'unreachable',
+      '10.0.0.2': 'ok',
+      '10.0.0.3': 'ok',
+      '10.0.0.4': 'ok',
+      '10.0.0.5': 'ok',
+    });
   });
 
   it('a checksum mismatch on the node stops that host before it installs', async () => {
-    const t = deployOk(new FakeTransport()).onExec(words('sha256sum'), { stdout: `${'00'.repeat(32)}  x\n` }, '10.0.0.3');
+    const t = deployOk(new FakeTransport()).onExec(
+      words('sha256sum'),
+      { stdout: `${'00'.repeat(32)}  x\n` },
+      '10.0.0.3',
+    );
     const { result } = await run(STAGES.deploy, clusterPlan(), t, { continueOnMasterFailure: true });
     expect(result.hosts[2]!.failedStep).toBe('Verify the SHA-256 of dcos-install.tar on the node');
     expect(t.commands('10.0.0.3:22').some(words('dcos_install.sh'))).toBe(false);
@@ -269,10 +366,15 @@ describe('runStage: deploy ordering', () => {
 });
 
 describe('runStage: postflight', () => {
-  const diag = (status: number): FakeResponse => ({ exitCode: status, stdout: JSON.stringify({ status, checks: { xz: { status, output: '' } } }) });
+  const diag = (status: number): FakeResponse => ({
+    exitCode: status,
+    stdout: JSON.stringify({ status, checks: { xz: { status, output: '' } } }),
+  });
 
   it('runs the node check everywhere and the cluster check on the first master, reusing its connection', async () => {
-    const t = new FakeTransport().onExec(words('node-poststart'), diag(0)).onExec(words('dcos-postflight 900 cluster'), diag(0));
+    const t = new FakeTransport()
+      .onExec(words('node-poststart'), diag(0))
+      .onExec(words('dcos-postflight 900 cluster'), diag(0));
     const { result } = await run(STAGES.postflight, clusterPlan(), t);
     expect(Object.values(statuses(result))).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
     expect(t.commands('10.0.0.1:22').filter(words('cluster'))).toHaveLength(1);
@@ -283,30 +385,52 @@ describe('runStage: postflight', () => {
   it('non-JSON output is a failed check showing the raw output, never a crash', async () => {
     const t = new FakeTransport()
       .onExec(words('node-poststart'), diag(0))
-      .onExec(words('node-poststart'), { exitCode: 1, stdout: 'sudo: /opt/mesosphere/bin/dcos-diagnostics: command not found' }, '10.0.0.4')
+      .onExec(
+        words('node-poststart'),
+        { exitCode: 1, stdout: 'sudo: /opt/mesosphere/bin/dcos-diagnostics: command not found' },
+        '10.0.0.4',
+      )
       .onExec(words('cluster'), { exitCode: 0, stdout: '<html>oops</html>' });
     const { result } = await run(STAGES.postflight, clusterPlan(), t);
-    expect(result.hosts[3]).toMatchObject({ status: 'failed', reason: 'node-poststart: the check runner\'s output is not JSON (exit 1)' });
-    expect(result.hosts[3]!.checks).toEqual([{ name: 'node-poststart', status: 'fail', detail: 'sudo: /opt/mesosphere/bin/dcos-diagnostics: command not found' }]);
+    expect(result.hosts[3]).toMatchObject({
+      status: 'failed',
+      reason: "node-poststart: the check runner's output is not JSON (exit 1)",
+    });
+    expect(result.hosts[3]!.checks).toEqual([
+      {
+        name: 'node-poststart',
+        status: 'fail',
+        detail: 'sudo: /opt/mesosphere/bin/dcos-diagnostics: command not found',
+      },
+    ]);
     expect(result.hosts[0]).toMatchObject({ status: 'failed', failedStep: 'Wait for the cluster checks' });
   });
 
   it('a first master that failed its node check gets no cluster check, and every host is reported done once', async () => {
-    const t = new FakeTransport().onExec(words('node-poststart'), diag(0)).onExec(words('node-poststart'), diag(2), '10.0.0.1');
+    const t = new FakeTransport()
+      .onExec(words('node-poststart'), diag(0))
+      .onExec(words('node-poststart'), diag(2), '10.0.0.1');
     const { result, events } = await run(STAGES.postflight, clusterPlan(), t);
     expect(result.hosts[0]).toMatchObject({ status: 'failed', failedStep: 'Wait for the node checks' });
     expect(t.commands('10.0.0.1:22').some(words('cluster'))).toBe(false);
-    const done = events.filter((e) => e.type === 'host-done').map((e) => (e.type === 'host-done' ? e.result.host.label : ''));
+    const done = events
+      .filter((e) => e.type === 'host-done')
+      .map((e) => (e.type === 'host-done' ? e.result.host.label : ''));
     expect(done.sort()).toEqual(result.hosts.map((h) => h.host.label).sort());
     expect(t.callsOf('10.0.0.1:22').at(-1)!.kind).toBe('close');
   });
 
   it('the check loop is limited by --postflight-timeout, not process_timeout', async () => {
-    const t = new FakeTransport().onExec(words('node-poststart'), diag(0)).onExec(words('node-poststart'), { hang: true }, '10.0.0.5').onExec(words('cluster'), diag(0));
+    const t = new FakeTransport()
+      .onExec(words('node-poststart'), diag(0))
+      .onExec(words('node-poststart'), { hang: true }, '10.0.0.5')
+      .onExec(words('cluster'), diag(0));
     const plan = { ...clusterPlan(), processTimeoutMs: 1, postflightTimeoutMs: 20 };
     const { result } = await run(STAGES.postflight, plan, t);
     expect(result.hosts[4]!.status).toBe('timed-out');
-    expect(result.hosts[4]!.reason).toMatch(/"Wait for the node checks" timed out after .* \(raise --postflight-timeout\)/);
+    expect(result.hosts[4]!.reason).toMatch(
+      /"Wait for the node checks" timed out after .* \(raise --postflight-timeout\)/,
+    );
     expect(result.hosts[0]!.status).toBe('ok');
   });
 });
@@ -323,16 +447,29 @@ describe('runStage: uninstall and install-prereqs', () => {
   });
 
   it('reports an unsupported distribution as a failed host with the reason', async () => {
-    const t = new FakeTransport().onExec(words('sudo -n bash -s'), { exitCode: 3, stdout: 'UNSUPPORTED Debian GNU/Linux 12 (bookworm): only CentOS and RHEL\n' });
+    const t = new FakeTransport().onExec(words('sudo -n bash -s'), {
+      exitCode: 3,
+      stdout: 'UNSUPPORTED Debian GNU/Linux 12 (bookworm): only CentOS and RHEL\n',
+    });
     const { result } = await run(STAGES['install-prereqs'], clusterPlan(), t);
-    expect(result.hosts.every((h) => h.status === 'failed' && h.reason === 'unsupported distribution: Debian GNU/Linux 12 (bookworm): only CentOS and RHEL')).toBe(true);
+    expect(
+      result.hosts.every(
+        (h) =>
+          h.status === 'failed' &&
+          h.reason === 'unsupported distribution: Debian GNU/Linux 12 (bookworm): only CentOS and RHEL',
+      ),
+    ).toBe(true);
   });
 });
 
 describe('runStage: events', () => {
   it('emits run, per-step, per-host and summary events in order', async () => {
     const t = preflightOk(new FakeTransport());
-    const { events } = await run(STAGES.preflight, clusterPlan({ master_list: '["10.0.0.1"]', agent_list: '[]', public_agent_list: '[]' }), t);
+    const { events } = await run(
+      STAGES.preflight,
+      clusterPlan({ master_list: '["10.0.0.1"]', agent_list: '[]', public_agent_list: '[]' }),
+      t,
+    );
     const types = events.filter((e) => e.type !== 'output' && e.type !== 'progress').map((e) => e.type);
     expect(types[0]).toBe('run');
     expect(types.at(-1)).toBe('summary');

@@ -35,7 +35,11 @@ afterEach(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function cli(argv: string[], t: FakeTransport, interactive = false): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  argv: string[],
+  t: FakeTransport,
+  interactive = false,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out: Buffer[] = [];
@@ -48,11 +52,17 @@ async function cli(argv: string[], t: FakeTransport, interactive = false): Promi
   return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
 }
 
-const diag = (status: number) => ({ exitCode: status, stdout: JSON.stringify({ status, checks: { xz: { status, output: '' } } }) });
+const diag = (status: number) => ({
+  exitCode: status,
+  stdout: JSON.stringify({ status, checks: { xz: { status, output: '' } } }),
+});
 
 describe('the SSH stage command', () => {
   it('an invalid config exits 1 and touches no host', async () => {
-    await writeFile(path.join(genconf, 'config.yaml'), CONFIG.replace('ssh_user: centos', 'ssh_port: 70000\nssh_user: centos'));
+    await writeFile(
+      path.join(genconf, 'config.yaml'),
+      CONFIG.replace('ssh_user: centos', 'ssh_port: 70000\nssh_user: centos'),
+    );
     const t = new FakeTransport();
     const r = await cli(['--postflight'], t);
     expect(r.code).toBe(1);
@@ -61,7 +71,10 @@ describe('the SSH stage command', () => {
   });
 
   it('an invalid config with --json: one NDJSON record on stdout, the human lines on stderr', async () => {
-    await writeFile(path.join(genconf, 'config.yaml'), CONFIG.replace('ssh_user: centos', 'ssh_port: 70000\nssh_user: centos'));
+    await writeFile(
+      path.join(genconf, 'config.yaml'),
+      CONFIG.replace('ssh_user: centos', 'ssh_port: 70000\nssh_user: centos'),
+    );
     const t = new FakeTransport();
     const r = await cli(['--preflight', '--json'], t);
     expect(r.code).toBe(1);
@@ -81,10 +94,16 @@ describe('the SSH stage command', () => {
     // The scripted key is not a real key: the path is shown with why there is no fingerprint.
     expect(r.stdout).toContain(`SSH key: ${path.join(genconf, 'ssh_key')} (fingerprint not shown: `);
     const j = await cli(['--postflight', '--dry-run', '--json'], t);
-    expect((JSON.parse(j.stdout.trim()) as { sshKey: { path: string } }).sshKey.path).toBe(path.join(genconf, 'ssh_key'));
+    expect((JSON.parse(j.stdout.trim()) as { sshKey: { path: string } }).sshKey.path).toBe(
+      path.join(genconf, 'ssh_key'),
+    );
     // A real key: its type and SHA256 fingerprint.
     const ssh2 = (await import('ssh2')).default;
-    await writeFile(path.join(genconf, 'ssh_key'), (ssh2.utils.generateKeyPairSync('ed25519') as { private: string }).private, { mode: 0o600 });
+    await writeFile(
+      path.join(genconf, 'ssh_key'),
+      (ssh2.utils.generateKeyPairSync('ed25519') as { private: string }).private,
+      { mode: 0o600 },
+    );
     const real = await cli(['--postflight', '--dry-run'], t);
     expect(real.stdout).toMatch(/^SSH key: .*genconf\/ssh_key \(ssh-ed25519 SHA256:[A-Za-z0-9+/]+=*\)$/m);
   });
@@ -110,10 +129,19 @@ describe('the SSH stage command', () => {
     const r = await cli(['--uninstall', '--dry-run'], t);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('[uninstall] dry run: nothing is touched. 3 hosts, 20 at a time.');
-    expect(r.stdout).toMatch(/10\.0\.0\.5:22 \(agent, as centos\)\n {2}1\. {5}Stop and remove DC\/OS: sudo -n bash -s < .*templates\/remote\/uninstall\.sh/);
+    expect(r.stdout).toMatch(
+      /10\.0\.0\.5:22 \(agent, as centos\)\n {2}1\. {5}Stop and remove DC\/OS: sudo -n bash -s < .*templates\/remote\/uninstall\.sh/,
+    );
     const j = await cli(['--postflight', '--dry-run', '--json'], t);
     const doc = JSON.parse(j.stdout) as { v: number; type: string; phases: Array<{ phase: string; hosts: unknown[] }> };
-    expect([doc.v, doc.type, doc.phases.map((p) => [p.phase, p.hosts.length])]).toEqual([1, 'plan', [['node', 3], ['cluster', 1]]]);
+    expect([doc.v, doc.type, doc.phases.map((p) => [p.phase, p.hosts.length])]).toEqual([
+      1,
+      'plan',
+      [
+        ['node', 3],
+        ['cluster', 1],
+      ],
+    ]);
     expect(t.calls).toEqual([]);
   });
 
@@ -131,7 +159,10 @@ describe('the SSH stage command', () => {
     const junit = path.join(work, 'out.xml');
     const r = await cli(['--postflight', '--json', '--junit', junit], t);
     expect(r.code).toBe(3);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { v: number; type: string; runId?: string });
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { v: number; type: string; runId?: string });
     expect(new Set(events.map((e) => e.type))).toEqual(new Set(['run', 'host', 'step', 'host_result', 'summary']));
     expect(r.stderr).toContain('2 out of 3 hosts successfully completed run_postflight stage.');
     expect(r.stdout).not.toContain('successfully completed run_postflight stage.\n');

@@ -15,11 +15,33 @@ describe('HostLogs', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'logs-'));
     const logs = new HostLogs(logDirFor(dir, 'run1'));
     const host = clusterPlan().hosts[0]!;
-    const step = { kind: 'exec' as const, id: 'uninstall', title: 'Stop and remove DC/OS', argv: ['sudo', '-n', 'bash', '-s'], stdin: [{ file: '/t/uninstall.sh' }], timeout: { ms: 1, option: 'x' } };
+    const step = {
+      kind: 'exec' as const,
+      id: 'uninstall',
+      title: 'Stop and remove DC/OS',
+      argv: ['sudo', '-n', 'bash', '-s'],
+      stdin: [{ file: '/t/uninstall.sh' }],
+      timeout: { ms: 1, option: 'x' },
+    };
     logs.listener({ type: 'step-start', host, step, command: 'sudo -n bash -s' });
     logs.listener({ type: 'output', host, step, stream: 'stdout', chunk: 'REMOVED /opt/mesosphere\n' });
     logs.listener({ type: 'output', host, step, stream: 'stderr', chunk: 'warning: x\n' });
-    logs.listener({ type: 'step-end', host, step, result: { id: 'uninstall', title: step.title, kind: 'exec', cleanup: false, status: 'ok', exitCode: 0, durationMs: 5, stdoutTail: '', stderrTail: '' } });
+    logs.listener({
+      type: 'step-end',
+      host,
+      step,
+      result: {
+        id: 'uninstall',
+        title: step.title,
+        kind: 'exec',
+        cleanup: false,
+        status: 'ok',
+        exitCode: 0,
+        durationMs: 5,
+        stdoutTail: '',
+        stderrTail: '',
+      },
+    });
     await logs.close();
 
     const d = path.join(dir, 'logs', 'run1');

@@ -9,7 +9,13 @@ describe('NDJSON events', () => {
   it('writes one versioned JSON object per line for run, host, step, host_result and summary', () => {
     const plan = clusterPlan();
     const host = plan.hosts[0]!;
-    const step = { kind: 'exec' as const, id: 'install', title: 'Install DC/OS as master', argv: ['true'], timeout: { ms: 1, option: 'x' } };
+    const step = {
+      kind: 'exec' as const,
+      id: 'install',
+      title: 'Install DC/OS as master',
+      argv: ['true'],
+      timeout: { ms: 1, option: 'x' },
+    };
     const r = mixedResult();
     const events: RunEvent[] = [
       { type: 'run', runId: r.runId, stage: 'deploy', hosts: plan.hosts, parallelism: 20, startedAt: r.startedAt },
@@ -34,9 +40,32 @@ describe('NDJSON events', () => {
       [1, 'summary'],
     ]);
     expect(recs[0]!.hosts).toHaveLength(5);
-    expect(recs[0]!.hosts).toContainEqual({ host: '10.0.0.1:22', address: '10.0.0.1', port: 22, user: 'centos', role: 'master' });
-    expect(recs[3]).toEqual({ v: 1, type: 'step', host: '10.0.0.1:22', step: 'install', title: 'Install DC/OS as master', state: 'finished', status: 'failed', exitCode: 1, durationMs: 10, message: 'exited 1' });
-    expect(recs[4]).toMatchObject({ host: '10.0.0.2:22', role: 'master', status: 'failed', failedStep: 'Install DC/OS as master', reason: 'exited 1' });
+    expect(recs[0]!.hosts).toContainEqual({
+      host: '10.0.0.1:22',
+      address: '10.0.0.1',
+      port: 22,
+      user: 'centos',
+      role: 'master',
+    });
+    expect(recs[3]).toEqual({
+      v: 1,
+      type: 'step',
+      host: '10.0.0.1:22',
+      step: 'install',
+      title: 'Install DC/OS as master',
+      state: 'finished',
+      status: 'failed',
+      exitCode: 1,
+      durationMs: 10,
+      message: 'exited 1',
+    });
+    expect(recs[4]).toMatchObject({
+      host: '10.0.0.2:22',
+      role: 'master',
+      status: 'failed',
+      failedStep: 'Install DC/OS as master',
+      reason: 'exited 1',
+    });
     expect(recs[5]).toEqual({
       v: 1,
       type: 'summary',
@@ -55,7 +84,14 @@ describe('NDJSON events', () => {
 
   it('has no record for output and progress events (they go to the log files)', () => {
     const host = clusterPlan().hosts[0]!;
-    const step = { kind: 'put' as const, id: 'p', title: 'Copy', local: 'a', remote: 'b', timeout: { ms: 1, option: 'x' } };
+    const step = {
+      kind: 'put' as const,
+      id: 'p',
+      title: 'Copy',
+      local: 'a',
+      remote: 'b',
+      timeout: { ms: 1, option: 'x' },
+    };
     expect(eventRecord({ type: 'progress', host, step, sent: 1, total: 2 })).toBeUndefined();
   });
 });

@@ -10,7 +10,13 @@ const ESC = String.fromCharCode(27);
 function events(): RunEvent[] {
   const plan = clusterPlan({ agent_list: '[]', public_agent_list: '[]' });
   const [a, b] = plan.hosts;
-  const step = { kind: 'exec' as const, id: 'install', title: 'Install DC/OS as master', argv: ['x'], timeout: { ms: 1, option: 'o' } };
+  const step = {
+    kind: 'exec' as const,
+    id: 'install',
+    title: 'Install DC/OS as master',
+    argv: ['x'],
+    timeout: { ms: 1, option: 'o' },
+  };
   const r = mixedResult();
   const okResult = { ...r.hosts[0]!, host: a! };
   const badResult = { ...r.hosts[1]!, host: b! };
@@ -50,7 +56,11 @@ describe('Progress', () => {
   it('keeps one line per host on a terminal and redraws them in place', () => {
     const text = render(true);
     expect(text).toContain(`${ESC}[3A`);
-    const last = text.slice(text.lastIndexOf(`${ESC}[3A`) + 4).split('\n').filter((l) => l !== '').map((l) => l.replace(`${ESC}[2K`, ''));
+    const last = text
+      .slice(text.lastIndexOf(`${ESC}[3A`) + 4)
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => l.replace(`${ESC}[2K`, ''));
     expect(last).toEqual([
       '10.0.0.1:22  master        ok           12.3 s',
       '10.0.0.2:22  master        failed       Install DC/OS as master: exited 1',

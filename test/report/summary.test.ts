@@ -6,8 +6,9 @@ import type { HostResult, StageResult } from '../../src/orchestrate/result.js';
 import { mixedResult } from '../fakes/results.js';
 
 describe('renderSummary', () => {
-  it('prints the host table, each failed host with its reason and output tail, then the original\'s sentence', () => {
-    expect(renderSummary(mixedResult(), { color: false, logDir: '/g/logs/20261125T090000Z-beef' })).toMatchInlineSnapshot(`
+  it("prints the host table, each failed host with its reason and output tail, then the original's sentence", () => {
+    expect(renderSummary(mixedResult(), { color: false, logDir: '/g/logs/20261125T090000Z-beef' }))
+      .toMatchInlineSnapshot(`
       "[deploy] summary (run 20261125T090000Z-beef, 2 min 11 s)
       HOST         ROLE          STATUS       FAILED STEP OR CHECK                  DURATION
       10.0.0.1:22  master        ok                                                 12.3 s
@@ -61,7 +62,9 @@ describe('renderSummary', () => {
   it('ends with exactly the sentence scripts grep for', () => {
     const r = mixedResult();
     expect(completionLine(r)).toBe('1 out of 7 hosts successfully completed install_dcos stage.');
-    expect(renderSummary(r, { color: false }).trimEnd().split('\n').at(-1)).toBe('1 out of 7 hosts successfully completed install_dcos stage.');
+    expect(renderSummary(r, { color: false }).trimEnd().split('\n').at(-1)).toBe(
+      '1 out of 7 hosts successfully completed install_dcos stage.',
+    );
   });
 
   it('uses colour only when asked', () => {
@@ -100,14 +103,21 @@ function preflightRun(n: number): StageResult {
       checks: verdict.checks!,
     });
   }
-  hosts.push({ ...template, host: { ...template.host, address: '10.2.0.1', label: '10.2.0.1:22' }, status: 'ok', checks: [{ name: 'Checking if master has at least 32 GB of memory', status: 'warn', detail: '15.5 GB' }] });
+  hosts.push({
+    ...template,
+    host: { ...template.host, address: '10.2.0.1', label: '10.2.0.1:22' },
+    status: 'ok',
+    checks: [{ name: 'Checking if master has at least 32 GB of memory', status: 'warn', detail: '15.5 GB' }],
+  });
   return { ...base, stage: 'preflight', summaryName: 'run_preflight', hosts };
 }
 
 describe('renderSummary: identical failures grouped, warnings shown', () => {
   it('6 hosts failing the same checks: one block naming every host, each check once, no doubled parentheses', () => {
     const text = renderSummary(preflightRun(6), { color: false });
-    expect(text).toContain('6 hosts failed at "Run the preflight checks": 2 checks failed\n  6 hosts: 10.1.0.1:22, 10.1.0.2:22, 10.1.0.3:22, 10.1.0.4:22, 10.1.0.5:22, 10.1.0.6:22\n');
+    expect(text).toContain(
+      '6 hosts failed at "Run the preflight checks": 2 checks failed\n  6 hosts: 10.1.0.1:22, 10.1.0.2:22, 10.1.0.3:22, 10.1.0.4:22, 10.1.0.5:22, 10.1.0.6:22\n',
+    );
     expect(text.split('Docker is not running')).toHaveLength(2);
     expect(text).toContain('  ✗ Checking if docker is running: Docker is not running\n');
     expect(text).not.toContain('((');
@@ -116,14 +126,20 @@ describe('renderSummary: identical failures grouped, warnings shown', () => {
 
   it('WARN results appear as warnings, each once with its hosts (also from hosts that passed)', () => {
     const text = renderSummary(preflightRun(2), { color: false });
-    expect(text).toContain('Warnings (2):\n  ! Checking if master has at least 32 GB of memory: 15.5 GB\n    3 hosts: 10.1.0.1:22, 10.1.0.2:22, 10.2.0.1:22\n');
-    expect(text).toContain('  ! Checking if the clock is synchronized: unknown\n    2 hosts: 10.1.0.1:22, 10.1.0.2:22\n');
+    expect(text).toContain(
+      'Warnings (2):\n  ! Checking if master has at least 32 GB of memory: 15.5 GB\n    3 hosts: 10.1.0.1:22, 10.1.0.2:22, 10.2.0.1:22\n',
+    );
+    expect(text).toContain(
+      '  ! Checking if the clock is synchronized: unknown\n    2 hosts: 10.1.0.1:22, 10.1.0.2:22\n',
+    );
   });
 
   it('10,000 failing hosts: the failure block stays a few lines (host lists are cut), with the totals', () => {
     const text = renderSummary(preflightRun(10_000), { color: false });
     const block = text.slice(text.indexOf('10000 hosts failed'));
-    expect(block.split('\n').slice(0, 2).join('\n')).toMatch(/^10000 hosts failed at "Run the preflight checks": 2 checks failed\n {2}10000 hosts: 10\.1\.0\.1:22, .*, … and 9990 more$/);
+    expect(block.split('\n').slice(0, 2).join('\n')).toMatch(
+      /^10000 hosts failed at "Run the preflight checks": 2 checks failed\n {2}10000 hosts: 10\.1\.0\.1:22, .*, … and 9990 more$/,
+    );
     expect(text.split('✗')).toHaveLength(3);
     expect(text).toContain('Hosts: 10001 — 1 ok, 10000 failed');
   });
@@ -132,7 +148,10 @@ describe('renderSummary: identical failures grouped, warnings shown', () => {
 describe('exitCodeOf', () => {
   it('is 0 when all succeed, 4 when the only problems are unreachable hosts, else 3', () => {
     const r = mixedResult();
-    const only = (statuses: string[]) => ({ ...r, hosts: r.hosts.slice(0, statuses.length).map((h, i) => ({ ...h, status: statuses[i] as never })) });
+    const only = (statuses: string[]) => ({
+      ...r,
+      hosts: r.hosts.slice(0, statuses.length).map((h, i) => ({ ...h, status: statuses[i] as never })),
+    });
     expect(exitCodeOf(only(['ok', 'ok']))).toBe(0);
     expect(exitCodeOf(only(['ok', 'unreachable']))).toBe(4);
     expect(exitCodeOf(only(['unreachable', 'failed']))).toBe(3);

@@ -36,8 +36,23 @@ describe('the generated nginx configuration', () => {
     needNginx(ctx);
     const state = path.join(work, 'state');
     fs.mkdirSync(path.join(state, 'tmp'), { recursive: true });
-    const conf = renderNginxConf({ root: path.join(work, 'serve dir'), bind: '127.0.0.1', port: 18080, stateDir: state });
-    for (const line of ['daemon off;', 'sendfile on;', 'autoindex off;', 'etag on;', 'disable_symlinks on;', 'application/octet-stream xz tar gz;', 'default_type application/octet-stream;', 'listen 127.0.0.1:18080;', 'limit_except GET { deny all; }']) {
+    const conf = renderNginxConf({
+      root: path.join(work, 'serve dir'),
+      bind: '127.0.0.1',
+      port: 18080,
+      stateDir: state,
+    });
+    for (const line of [
+      'daemon off;',
+      'sendfile on;',
+      'autoindex off;',
+      'etag on;',
+      'disable_symlinks on;',
+      'application/octet-stream xz tar gz;',
+      'default_type application/octet-stream;',
+      'listen 127.0.0.1:18080;',
+      'limit_except GET { deny all; }',
+    ]) {
       expect(conf, line).toContain(line);
     }
     expect(conf).toContain(`access_log "${state}/access.log" genconf;`);
@@ -55,8 +70,12 @@ describe('the generated nginx configuration', () => {
   });
 
   test('refuses a path nginx quoting cannot carry, and a bad port', () => {
-    expect(() => renderNginxConf({ root: '/srv/a"b', bind: '0.0.0.0', port: 80, stateDir: '/x' })).toThrow(/serve directory/);
-    expect(() => renderNginxConf({ root: '/srv/a;b', bind: '0.0.0.0', port: 80, stateDir: '/x' })).toThrow(/serve directory/);
+    expect(() => renderNginxConf({ root: '/srv/a"b', bind: '0.0.0.0', port: 80, stateDir: '/x' })).toThrow(
+      /serve directory/,
+    );
+    expect(() => renderNginxConf({ root: '/srv/a;b', bind: '0.0.0.0', port: 80, stateDir: '/x' })).toThrow(
+      /serve directory/,
+    );
     expect(() => renderNginxConf({ root: '/srv', bind: '0.0.0.0', port: 70000, stateDir: '/x' })).toThrow(/port/);
   });
 
@@ -67,11 +86,17 @@ describe('the generated nginx configuration', () => {
     expect(scriptBootstrapUrl("X=1\nBOOTSTRAP_URL='http://b:9'\n")).toBe('http://b:9');
     const cmds = roleCommands({ scriptBase: 'http://b:9', scriptSha256: 'a'.repeat(64) });
     expect(cmds.map((c) => c.role)).toEqual(['master', 'slave', 'slave_public']);
-    expect(cmds[1]!.command).toBe(`curl -fsSLO http://b:9/dcos_install.sh && echo '${'a'.repeat(64)}  dcos_install.sh' | sha256sum -c - && sudo bash dcos_install.sh slave`);
+    expect(cmds[1]!.command).toBe(
+      `curl -fsSLO http://b:9/dcos_install.sh && echo '${'a'.repeat(64)}  dcos_install.sh' | sha256sum -c - && sudo bash dcos_install.sh slave`,
+    );
   });
 
   test('--port, --bind and --print-config go with --serve only; --pull with --deploy only', () => {
-    expect(parseArgs(['--serve', '--port', '8081', '--bind', '127.0.0.1'], work)).toMatchObject({ action: 'serve', servePort: 8081, serveBind: '127.0.0.1' });
+    expect(parseArgs(['--serve', '--port', '8081', '--bind', '127.0.0.1'], work)).toMatchObject({
+      action: 'serve',
+      servePort: 8081,
+      serveBind: '127.0.0.1',
+    });
     expect(() => parseArgs(['--genconf', '--port', '8081'], work)).toThrow(UsageError);
     expect(() => parseArgs(['--preflight', '--pull'], work)).toThrow(/--pull goes with --deploy/);
     expect(() => parseArgs(['--serve', '--port', '0'], work)).toThrow(/--port must be between 1 and 65535/);
@@ -88,7 +113,11 @@ describe('genconf --serve', () => {
     stdout.on('data', (c: Buffer) => o.push(c));
     stderr.on('data', (c: Buffer) => e.push(c));
     const options = parseArgs(['--genconf-dir', path.join(work, 'genconf'), ...argv], work, {});
-    return { ctx: { options, signal, stdout, stderr, interactive: false }, out: () => Buffer.concat(o).toString(), err: () => Buffer.concat(e).toString() };
+    return {
+      ctx: { options, signal, stdout, stderr, interactive: false },
+      out: () => Buffer.concat(o).toString(),
+      err: () => Buffer.concat(e).toString(),
+    };
   }
 
   test('--print-config prints the configuration for genconf/serve and exits 0', async () => {
@@ -116,7 +145,9 @@ describe('genconf --serve', () => {
     const running = serve(c.ctx);
     for (let i = 0; i < 500 && !c.out().includes('slave_public'); i++) await new Promise((r) => setTimeout(r, 20));
     expect(c.out()).toContain(`Serving ${serveDir} on 127.0.0.1:${port}`);
-    expect(c.out()).toContain(`curl -fsSLO http://127.0.0.1:${port}/dcos_install.sh && echo '${sha256Hex(script)}  dcos_install.sh' | sha256sum -c - && sudo bash dcos_install.sh master`);
+    expect(c.out()).toContain(
+      `curl -fsSLO http://127.0.0.1:${port}/dcos_install.sh && echo '${sha256Hex(script)}  dcos_install.sh' | sha256sum -c - && sudo bash dcos_install.sh master`,
+    );
 
     const base = `http://127.0.0.1:${port}`;
     const full = await fetch(`${base}/bootstrap/x.bootstrap.tar.xz`);
@@ -133,7 +164,11 @@ describe('genconf --serve', () => {
     expect(await link.text()).not.toContain('root:');
     expect((await fetch(`${base}/dcos_install.sh`, { method: 'POST' })).status).toBe(403);
     const log = parseAccessLog(fs.readFileSync(path.join(work, 'genconf', 'nginx', 'access.log'), 'utf8'));
-    expect(log.map((e) => [e.path, e.status, e.range])).toContainEqual(['/bootstrap/x.bootstrap.tar.xz', 206, 'bytes=1000-']);
+    expect(log.map((e) => [e.path, e.status, e.range])).toContainEqual([
+      '/bootstrap/x.bootstrap.tar.xz',
+      206,
+      'bytes=1000-',
+    ]);
 
     abort.abort();
     expect(await running).toBe(0); // main turns an interrupted run into 130
@@ -149,19 +184,32 @@ describe('--deploy --pull, before any host is touched', () => {
     fs.mkdirSync(serveDir, { recursive: true });
     fs.writeFileSync(path.join(serveDir, 'dcos_install.sh'), 'local script\n');
     let body = 'local script\n';
-    const server = http.createServer((req, res) => (req.url === '/dcos_install.sh' ? res.end(body) : res.writeHead(404).end()));
+    const server = http.createServer((req, res) =>
+      req.url === '/dcos_install.sh' ? res.end(body) : res.writeHead(404).end(),
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     try {
-      await expect(pullFiles(serveDir, `${url}/`)).resolves.toEqual({ pullUrl: url, installScriptSha256: sha256Hex('local script\n') });
+      await expect(pullFiles(serveDir, `${url}/`)).resolves.toEqual({
+        pullUrl: url,
+        installScriptSha256: sha256Hex('local script\n'),
+      });
       body = 'another bundle\n';
-      await expect(pullFiles(serveDir, url)).rejects.toThrow(`--pull: ${url}/dcos_install.sh is not this bundle's dcos_install.sh (SHA-256 ${sha256Hex(body)}, genconf/serve has ${sha256Hex('local script\n')})`);
-      await expect(pullFiles(serveDir, `${url}/elsewhere`)).rejects.toThrow(`--pull: ${url}/elsewhere/dcos_install.sh answered HTTP 404`);
-      await expect(pullFiles(serveDir, 'file:///opt/dcos_install_tmp')).rejects.toThrow('--pull needs an http:// or https:// bootstrap_url; config.yaml has file:///opt/dcos_install_tmp');
+      await expect(pullFiles(serveDir, url)).rejects.toThrow(
+        `--pull: ${url}/dcos_install.sh is not this bundle's dcos_install.sh (SHA-256 ${sha256Hex(body)}, genconf/serve has ${sha256Hex('local script\n')})`,
+      );
+      await expect(pullFiles(serveDir, `${url}/elsewhere`)).rejects.toThrow(
+        `--pull: ${url}/elsewhere/dcos_install.sh answered HTTP 404`,
+      );
+      await expect(pullFiles(serveDir, 'file:///opt/dcos_install_tmp')).rejects.toThrow(
+        '--pull needs an http:// or https:// bootstrap_url; config.yaml has file:///opt/dcos_install_tmp',
+      );
     } finally {
       await new Promise((r) => server.close(r));
     }
     const dead = `http://127.0.0.1:${await freePort()}`;
-    await expect(pullFiles(serveDir, dead)).rejects.toThrow(`--pull: cannot fetch ${dead}/dcos_install.sh from this machine`);
+    await expect(pullFiles(serveDir, dead)).rejects.toThrow(
+      `--pull: cannot fetch ${dead}/dcos_install.sh from this machine`,
+    );
   });
 });

@@ -28,14 +28,22 @@ describe('parsePreflightChecks', () => {
     const v = judgePreflight({ exitCode: 1, stdout: preflightOut, stderr: '' });
     expect(v.ok).toBe(false);
     expect(v.message).toBe('1 preflight check failed: Checking if port 5051 (required by mesos-agent) is in use');
-    expect(judgePreflight({ exitCode: 0, stdout: 'Checking x: PASS', stderr: '' })).toEqual({ ok: true, checks: [{ name: 'Checking x', status: 'pass' }] });
-    expect(judgePreflight({ exitCode: 1, stdout: 'line 233: $3: unbound variable', stderr: '' }).message).toBe('dcos_install.sh --preflight-only exited 1');
+    expect(judgePreflight({ exitCode: 0, stdout: 'Checking x: PASS', stderr: '' })).toEqual({
+      ok: true,
+      checks: [{ name: 'Checking x', status: 'pass' }],
+    });
+    expect(judgePreflight({ exitCode: 1, stdout: 'line 233: $3: unbound variable', stderr: '' }).message).toBe(
+      'dcos_install.sh --preflight-only exited 1',
+    );
   });
 });
 
 describe('judgeDiagnostics', () => {
   it('reads the check runner JSON', () => {
-    const out = JSON.stringify({ status: 0, checks: { xz: { status: 0, output: '' }, components_master: { status: 0, output: 'all good' } } });
+    const out = JSON.stringify({
+      status: 0,
+      checks: { xz: { status: 0, output: '' }, components_master: { status: 0, output: 'all good' } },
+    });
     expect(judgeDiagnostics('node-poststart', { exitCode: 0, stdout: out, stderr: '' })).toEqual({
       ok: true,
       checks: [
@@ -46,7 +54,10 @@ describe('judgeDiagnostics', () => {
   });
 
   it('names the unhealthy checks', () => {
-    const out = JSON.stringify({ status: 2, checks: { xz: { status: 0 }, mesos_agent_registered_with_masters: { status: 2, output: 'not registered' } } });
+    const out = JSON.stringify({
+      status: 2,
+      checks: { xz: { status: 0 }, mesos_agent_registered_with_masters: { status: 2, output: 'not registered' } },
+    });
     const v = judgeDiagnostics('node-poststart', { exitCode: 2, stdout: out, stderr: '' });
     expect(v.ok).toBe(false);
     expect(v.message).toBe('node-poststart: mesos_agent_registered_with_masters not healthy');
@@ -70,9 +81,16 @@ describe('judgeDiagnostics', () => {
 
 describe('judgeIpDetect', () => {
   it('needs exactly one IPv4 address equal to the listed one', () => {
-    expect(judgeIpDetect('10.0.0.1', { exitCode: 0, stdout: '10.0.0.1\n', stderr: '' })).toMatchObject({ ok: true, facts: { detectedIp: '10.0.0.1' } });
-    expect(judgeIpDetect('10.0.0.1', { exitCode: 0, stdout: '10.0.0.1\n10.0.0.2\n', stderr: '' }).message).toMatch(/not one IPv4 address/);
-    expect(judgeIpDetect('10.0.0.1', { exitCode: 0, stdout: '', stderr: '' }).message).toBe('ip-detect printed nothing, not one IPv4 address');
+    expect(judgeIpDetect('10.0.0.1', { exitCode: 0, stdout: '10.0.0.1\n', stderr: '' })).toMatchObject({
+      ok: true,
+      facts: { detectedIp: '10.0.0.1' },
+    });
+    expect(judgeIpDetect('10.0.0.1', { exitCode: 0, stdout: '10.0.0.1\n10.0.0.2\n', stderr: '' }).message).toMatch(
+      /not one IPv4 address/,
+    );
+    expect(judgeIpDetect('10.0.0.1', { exitCode: 0, stdout: '', stderr: '' }).message).toBe(
+      'ip-detect printed nothing, not one IPv4 address',
+    );
     expect(judgeIpDetect('10.0.0.1', { exitCode: 3, stdout: '', stderr: 'boom' }).message).toBe('ip-detect exited 3');
     expect(judgeIpDetect('10.0.0.1', { exitCode: 0, stdout: '256.0.0.1', stderr: '' }).ok).toBe(false);
   });
@@ -80,14 +98,26 @@ describe('judgeIpDetect', () => {
 
 describe('remote script reports', () => {
   it('uninstall succeeds only with no leftovers', () => {
-    expect(judgeUninstall({ exitCode: 0, stdout: 'REMOVED /opt/mesosphere\nABSENT /var/lib/dcos\n', stderr: '' }).ok).toBe(true);
-    const v = judgeUninstall({ exitCode: 1, stdout: 'REMOVED /opt/mesosphere\nLEFTOVER /var/lib/dcos\nLEFTOVER /etc/mesosphere\n', stderr: '' });
+    expect(
+      judgeUninstall({ exitCode: 0, stdout: 'REMOVED /opt/mesosphere\nABSENT /var/lib/dcos\n', stderr: '' }).ok,
+    ).toBe(true);
+    const v = judgeUninstall({
+      exitCode: 1,
+      stdout: 'REMOVED /opt/mesosphere\nLEFTOVER /var/lib/dcos\nLEFTOVER /etc/mesosphere\n',
+      stderr: '',
+    });
     expect(v).toMatchObject({ ok: false, message: 'still present after uninstall: /var/lib/dcos, /etc/mesosphere' });
   });
 
   it('install-prereqs says plainly that a distribution is unsupported', () => {
-    const v = judgePrereqs({ exitCode: 3, stdout: 'UNSUPPORTED Debian GNU/Linux 12 (bookworm): --install-prereqs supports CentOS\n', stderr: '' });
+    const v = judgePrereqs({
+      exitCode: 3,
+      stdout: 'UNSUPPORTED Debian GNU/Linux 12 (bookworm): --install-prereqs supports CentOS\n',
+      stderr: '',
+    });
     expect(v.ok).toBe(false);
-    expect(v.message).toBe('unsupported distribution: Debian GNU/Linux 12 (bookworm): --install-prereqs supports CentOS');
+    expect(v.message).toBe(
+      'unsupported distribution: Debian GNU/Linux 12 (bookworm): --install-prereqs supports CentOS',
+    );
   });
 });

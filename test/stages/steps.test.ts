@@ -11,7 +11,11 @@ const plan = clusterPlan();
 const byRole = (role: PlannedHost['role']): PlannedHost => plan.hosts.find((h) => h.role === role)!;
 
 function shape(steps: Step[]): Array<[string, string[] | string, boolean]> {
-  return steps.map((s) => [s.id, s.kind === 'exec' ? s.argv : `${s.local} -> ${s.remote} ${s.mode?.toString(8)}`, s.cleanup === true]);
+  return steps.map((s) => [
+    s.id,
+    s.kind === 'exec' ? s.argv : `${s.local} -> ${s.remote} ${s.mode?.toString(8)}`,
+    s.cleanup === true,
+  ]);
 }
 
 describe('preflight steps', () => {
@@ -37,21 +41,32 @@ describe('preflight steps', () => {
 
   it('limits every step by process_timeout', () => {
     const steps = preflightSteps(plan, byRole('master'));
-    expect(steps.every((s) => s.timeout.ms === 120_000 && s.timeout.option === 'process_timeout in config.yaml')).toBe(true);
+    expect(steps.every((s) => s.timeout.ms === 120_000 && s.timeout.option === 'process_timeout in config.yaml')).toBe(
+      true,
+    );
   });
 
-  it('judges ip-detect against the host\'s listed address and the checks, from the framed output', () => {
+  it("judges ip-detect against the host's listed address and the checks, from the framed output", () => {
     const host = byRole('agent');
     const step = preflightSteps(plan, host)[0] as ExecStep;
     const out = (ip: string, checks: string, exit = 0): string =>
       `@@genconf ip-detect exit=0\n${ip}\n\n@@genconf ip-detect stderr\n\n@@genconf preflight\n${checks}@@genconf preflight exit=${exit}\n`;
     const good = step.judge!({ exitCode: 0, stdout: out('10.0.0.4', 'Checking A: PASS\n'), stderr: '' });
-    expect(good).toEqual({ ok: true, checks: [{ name: 'ip-detect', status: 'pass', detail: '10.0.0.4' }, { name: 'Checking A', status: 'pass' }], facts: { detectedIp: '10.0.0.4' } });
+    expect(good).toEqual({
+      ok: true,
+      checks: [
+        { name: 'ip-detect', status: 'pass', detail: '10.0.0.4' },
+        { name: 'Checking A', status: 'pass' },
+      ],
+      facts: { detectedIp: '10.0.0.4' },
+    });
     const bad = step.judge!({ exitCode: 0, stdout: out('10.0.0.9', 'Checking A: PASS\n'), stderr: '' });
     expect(bad.ok).toBe(false);
     expect(bad.message).toBe('ip-detect printed 10.0.0.9, but config.yaml lists this host as 10.0.0.4');
     const both = step.judge!({ exitCode: 1, stdout: out('10.0.0.9', 'Checking A: FAIL\n', 1), stderr: '' });
-    expect(both.message).toBe('ip-detect printed 10.0.0.9, but config.yaml lists this host as 10.0.0.4; 1 preflight check failed: Checking A');
+    expect(both.message).toBe(
+      'ip-detect printed 10.0.0.9, but config.yaml lists this host as 10.0.0.4; 1 preflight check failed: Checking A',
+    );
   });
 });
 
@@ -64,13 +79,15 @@ describe('duplicate addresses across hosts', () => {
       { label: 'd:22', ok: false, facts: {} },
     ]);
     expect([...failures.keys()].sort()).toEqual(['a:22', 'b:22']);
-    expect(failures.get('a:22')!.message).toBe('ip-detect printed 10.0.0.1 here and also on b:22: every host must report its own address');
+    expect(failures.get('a:22')!.message).toBe(
+      'ip-detect printed 10.0.0.1 here and also on b:22: every host must report its own address',
+    );
     expect(failures.get('b:22')!.message).toContain('also on a:22');
   });
 });
 
 describe('deploy steps', () => {
-  it('sends the bundle once, verifies it on the node, unpacks it and installs with the host\'s role', () => {
+  it("sends the bundle once, verifies it on the node, unpacks it and installs with the host's role", () => {
     expect(shape(deploySteps(plan, byRole('public_agent')))).toEqual([
       ['mkdir-staging', ['sudo', '-n', 'install', '-d', '-o', 'centos', '-m', '0755', '/opt/dcos_install_tmp'], false],
       ['put-bundle', '/g/serve/dcos-install.tar -> /opt/dcos_install_tmp/dcos-install.tar 644', false],
@@ -83,8 +100,15 @@ describe('deploy steps', () => {
 
   it('fails the checksum step on a mismatch, saying what arrived and what was expected', () => {
     const step = deploySteps(plan, byRole('master')).find((s) => s.id === 'verify-bundle') as ExecStep;
-    expect(step.judge!({ exitCode: 0, stdout: `${'ab'.repeat(32)}  /opt/dcos_install_tmp/dcos-install.tar\n`, stderr: '' }).ok).toBe(true);
-    const bad = step.judge!({ exitCode: 0, stdout: `${'cd'.repeat(32)}  /opt/dcos_install_tmp/dcos-install.tar\n`, stderr: '' });
+    expect(
+      step.judge!({ exitCode: 0, stdout: `${'ab'.repeat(32)}  /opt/dcos_install_tmp/dcos-install.tar\n`, stderr: '' })
+        .ok,
+    ).toBe(true);
+    const bad = step.judge!({
+      exitCode: 0,
+      stdout: `${'cd'.repeat(32)}  /opt/dcos_install_tmp/dcos-install.tar\n`,
+      stderr: '',
+    });
     expect(bad.ok).toBe(false);
     expect(bad.message).toContain(`arrived with SHA-256 ${'cd'.repeat(32)}, expected ${'ab'.repeat(32)}`);
   });
@@ -96,7 +120,9 @@ describe('deploy steps', () => {
     ]);
     const gate = deploy.phases[1]!.gate!;
     expect(gate({ failedLabels: new Set(), plan, continueOnMasterFailure: false })).toBeUndefined();
-    expect(gate({ failedLabels: new Set(['10.0.0.2:22']), plan, continueOnMasterFailure: false })).toMatch(/master 10\.0\.0\.2:22 failed.*--continue-on-master-failure/);
+    expect(gate({ failedLabels: new Set(['10.0.0.2:22']), plan, continueOnMasterFailure: false })).toMatch(
+      /master 10\.0\.0\.2:22 failed.*--continue-on-master-failure/,
+    );
     expect(gate({ failedLabels: new Set(['10.0.0.2:22']), plan, continueOnMasterFailure: true })).toBeUndefined();
   });
 });
@@ -124,8 +150,12 @@ describe('postflight steps', () => {
 describe('uninstall and install-prereqs steps', () => {
   it('pipe their remote script to sudo bash -s', () => {
     const u = uninstall.phases[0]!.steps(plan, byRole('master')) as ExecStep[];
-    expect(u.map((s) => [s.argv, s.stdin])).toEqual([[['sudo', '-n', 'bash', '-s'], [{ file: '/t/remote/uninstall.sh' }]]]);
+    expect(u.map((s) => [s.argv, s.stdin])).toEqual([
+      [['sudo', '-n', 'bash', '-s'], [{ file: '/t/remote/uninstall.sh' }]],
+    ]);
     const p = installPrereqs.phases[0]!.steps(plan, byRole('agent')) as ExecStep[];
-    expect(p.map((s) => [s.argv, s.stdin])).toEqual([[['sudo', '-n', 'bash', '-s'], [{ file: '/t/remote/install-prereqs.sh' }]]]);
+    expect(p.map((s) => [s.argv, s.stdin])).toEqual([
+      [['sudo', '-n', 'bash', '-s'], [{ file: '/t/remote/install-prereqs.sh' }]],
+    ]);
   });
 });

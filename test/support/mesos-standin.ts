@@ -38,7 +38,12 @@ export interface MesosStandin {
   close(): Promise<void>;
 }
 
-export async function startMesosStandin(opts: { masters?: number; leader?: number; token?: string; agents: StandinAgent[] }): Promise<MesosStandin> {
+export async function startMesosStandin(opts: {
+  masters?: number;
+  leader?: number;
+  token?: string;
+  agents: StandinAgent[];
+}): Promise<MesosStandin> {
   const count = opts.masters ?? 1;
   const leader = opts.leader ?? 0;
   const state = { agents: [...opts.agents], gone: [] as string[], requests: [] as RecordedRequest[] };
@@ -61,7 +66,9 @@ export async function startMesosStandin(opts: { masters?: number; leader?: numbe
         method: req.method ?? '',
         path: req.url ?? '',
         ...(typeof req.headers.authorization === 'string' ? { authorization: req.headers.authorization } : {}),
-        ...(typeof (body as { type?: unknown } | undefined)?.type === 'string' ? { type: (body as { type: string }).type } : {}),
+        ...(typeof (body as { type?: unknown } | undefined)?.type === 'string'
+          ? { type: (body as { type: string }).type }
+          : {}),
         body,
         status: 0,
       };
@@ -69,14 +76,19 @@ export async function startMesosStandin(opts: { masters?: number; leader?: numbe
       const send = (status: number, payload?: unknown, headers: Record<string, string> = {}): void => {
         rec.status = status;
         const data = payload === undefined ? '' : typeof payload === 'string' ? payload : JSON.stringify(payload);
-        res.writeHead(status, { ...(payload !== undefined && typeof payload !== 'string' ? { 'Content-Type': 'application/json' } : {}), ...headers });
+        res.writeHead(status, {
+          ...(payload !== undefined && typeof payload !== 'string' ? { 'Content-Type': 'application/json' } : {}),
+          ...headers,
+        });
         res.end(data);
       };
       if (req.url !== '/api/v1') return send(404, 'Not Found');
-      if (opts.token !== undefined && req.headers.authorization !== `token=${opts.token}`) return send(401, 'Unauthorized', { 'WWW-Authenticate': 'acsjwt' });
+      if (opts.token !== undefined && req.headers.authorization !== `token=${opts.token}`)
+        return send(401, 'Unauthorized', { 'WWW-Authenticate': 'acsjwt' });
       if (index !== leader) return send(307, undefined, { Location: `//127.0.0.1:${ports[leader]}/api/v1` });
       if (req.method !== 'POST') return send(405, 'Expecting a POST request', { Allow: 'POST' });
-      if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) return send(415, 'Expecting Content-Type of application/json or application/x-protobuf');
+      if (!String(req.headers['content-type'] ?? '').startsWith('application/json'))
+        return send(415, 'Expecting Content-Type of application/json or application/x-protobuf');
       const call = body as { type?: unknown; mark_agent_gone?: { agent_id?: { value?: unknown } } } | undefined;
       if (typeof call !== 'object' || call === null) return send(400, 'Failed to parse body into Call protobuf');
       switch (call.type) {
@@ -84,7 +96,12 @@ export async function startMesosStandin(opts: { masters?: number; leader?: numbe
           return send(200, {
             type: 'GET_AGENTS',
             get_agents: {
-              agents: state.agents.map((a) => ({ active: true, agent_info: { hostname: a.hostname, id: { value: a.id }, port: 5051 }, pid: `slave(1)@${a.address}:5051`, version: '1.5.0' })),
+              agents: state.agents.map((a) => ({
+                active: true,
+                agent_info: { hostname: a.hostname, id: { value: a.id }, port: 5051 },
+                pid: `slave(1)@${a.address}:5051`,
+                version: '1.5.0',
+              })),
             },
           });
         case 'MARK_AGENT_GONE': {
@@ -121,7 +138,15 @@ export async function startMesosStandin(opts: { masters?: number; leader?: numbe
       return state.gone;
     },
     close: async () => {
-      await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              s.closeAllConnections();
+            }),
+        ),
+      );
     },
   };
 }

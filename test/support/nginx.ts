@@ -49,14 +49,24 @@ export function parseAccessLog(text: string): AccessEntry[] {
   const out: AccessEntry[] = [];
   for (const line of text.split('\n')) {
     const m = LINE.exec(line);
-    if (m) out.push({ method: m[1]!, path: m[2]!, status: Number(m[3]), bytes: Number(m[4]), range: m[5] === '-' ? '' : m[5]! });
+    if (m)
+      out.push({
+        method: m[1]!,
+        path: m[2]!,
+        status: Number(m[3]),
+        bytes: Number(m[4]),
+        range: m[5] === '-' ? '' : m[5]!,
+      });
   }
   return out;
 }
 
 async function waitListening(host: string, port: number, child: ChildProcess, errorLog: string): Promise<void> {
   for (let i = 0; i < 500; i++) {
-    if (child.exitCode !== null) throw new Error(`nginx exited ${child.exitCode}: ${fs.existsSync(errorLog) ? fs.readFileSync(errorLog, 'utf8') : ''}`);
+    if (child.exitCode !== null)
+      throw new Error(
+        `nginx exited ${child.exitCode}: ${fs.existsSync(errorLog) ? fs.readFileSync(errorLog, 'utf8') : ''}`,
+      );
     const ok = await new Promise<boolean>((resolve) => {
       const s = net.connect(port, host, () => {
         s.destroy();

@@ -71,7 +71,10 @@ exec "$@"`;
  * withSandbox() runs the test body again once in a fresh sandbox when it happens.
  */
 export class SandboxKilled extends Error {
-  constructor(readonly stdout: string, readonly stderr: string) {
+  constructor(
+    readonly stdout: string,
+    readonly stderr: string,
+  ) {
     super(`the sandboxed command was killed by SIGKILL from outside the test\n${stdout}\n${stderr}`);
     this.name = 'SandboxKilled';
   }
@@ -99,7 +102,8 @@ function withRegistryLock<T>(fn: () => T): T {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       // A lock older than 30 s belongs to a process that died holding it.
-      if (i > 3000 || Date.now() - fs.statSync(lock).mtimeMs > 30_000) fs.rmSync(lock, { recursive: true, force: true });
+      if (i > 3000 || Date.now() - fs.statSync(lock).mtimeMs > 30_000)
+        fs.rmSync(lock, { recursive: true, force: true });
       sleepMs(10);
     }
   }
@@ -168,7 +172,19 @@ export class Sandbox {
   private command(argv: readonly string[], opts: RunOptions): { args: string[]; env: Record<string, string> } {
     if (this.disposed) throw new Error('sandbox already disposed');
     return {
-      args: ['--mount', '--propagation', 'private', '--', 'bash', '-c', ENTER, 'sandbox', this.root, PRIVATE_DIRS.join(' '), ...argv],
+      args: [
+        '--mount',
+        '--propagation',
+        'private',
+        '--',
+        'bash',
+        '-c',
+        ENTER,
+        'sandbox',
+        this.root,
+        PRIVATE_DIRS.join(' '),
+        ...argv,
+      ],
       env: { PATH: SANDBOX_PATH, HOME: '/root', LANG: 'C.UTF-8', TERM: 'dumb', ...opts.env },
     };
   }
@@ -245,7 +261,10 @@ export class Sandbox {
  * Runs `fn` with a fresh sandbox (prepared by `prepare`) and disposes of it. If a command was killed from outside
  * (SandboxKilled), the whole body runs once more in a new sandbox; any other failure is the test's.
  */
-export async function withSandbox<T>(fn: (sb: Sandbox) => T | Promise<T>, prepare: (sb: Sandbox) => void = () => {}): Promise<T> {
+export async function withSandbox<T>(
+  fn: (sb: Sandbox) => T | Promise<T>,
+  prepare: (sb: Sandbox) => void = () => {},
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     const sb = Sandbox.create();
     try {

@@ -5,7 +5,13 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InputError, InterruptedError } from '../../src/errors.js';
-import { PASSPHRASE_ENV, agentSocket, clearKeyCache, loadPrivateKey, terminalPrompt } from '../../src/transport/keys.js';
+import {
+  PASSPHRASE_ENV,
+  agentSocket,
+  clearKeyCache,
+  loadPrivateKey,
+  terminalPrompt,
+} from '../../src/transport/keys.js';
 
 let dir: string;
 const PASS = 'correct horse battery';
@@ -74,7 +80,10 @@ describe('loadPrivateKey', () => {
       questions.push(q);
       return PASS;
     };
-    const [a, b] = await Promise.all([loadPrivateKey(file, { env: {}, prompt }), loadPrivateKey(file, { env: {}, prompt })]);
+    const [a, b] = await Promise.all([
+      loadPrivateKey(file, { env: {}, prompt }),
+      loadPrivateKey(file, { env: {}, prompt }),
+    ]);
     await loadPrivateKey(file, { env: {}, prompt });
     expect(questions).toHaveLength(1);
     expect(questions[0]).toContain(file);

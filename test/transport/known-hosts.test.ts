@@ -41,7 +41,9 @@ function file(name: string, text?: string): string {
 describe('known_hosts parsing and matching', () => {
   it('computes fingerprints exactly like ssh-keygen -l', () => {
     for (const k of Object.values(keys)) {
-      const ssh = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${k.file}.pub`], { encoding: 'utf8' }).split(' ')[1];
+      const ssh = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${k.file}.pub`], { encoding: 'utf8' }).split(
+        ' ',
+      )[1];
       expect(fingerprint(k.blob)).toBe(ssh);
     }
     expect(keyTypeOf(keys.ecdsa!.blob)).toBe('ecdsa-sha2-nistp256');
@@ -100,7 +102,13 @@ describe('known_hosts parsing and matching', () => {
     const kh = new KnownHosts(f, 'strict');
     const types = await kh.knownKeyTypes('10.0.0.9', 22);
     expect(types).toEqual(['ssh-rsa', 'ecdsa-sha2-nistp256']);
-    expect(hostKeyAlgorithms(types).slice(0, 5)).toEqual(['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ecdsa-sha2-nistp256', 'ssh-ed25519']);
+    expect(hostKeyAlgorithms(types).slice(0, 5)).toEqual([
+      'rsa-sha2-512',
+      'rsa-sha2-256',
+      'ssh-rsa',
+      'ecdsa-sha2-nistp256',
+      'ssh-ed25519',
+    ]);
     expect(hostKeyAlgorithms([])[0]).toBe('ssh-ed25519');
     expect(await new KnownHosts(f, 'off').knownKeyTypes('10.0.0.9', 22)).toEqual([]);
   });
@@ -110,7 +118,10 @@ describe('KnownHosts policy', () => {
   it('accepts a listed key in every mode (plain or hashed, any line)', async () => {
     const f = file('ok', `# x\n10.0.0.1 ${keys.ed2!.line}\n10.0.0.1 ${keys.ed!.line}\n`);
     for (const mode of ['strict', 'accept-new'] as const) {
-      expect(await new KnownHosts(f, mode).verify('10.0.0.1', 22, keys.ed!.blob)).toEqual({ ok: true, recorded: false });
+      expect(await new KnownHosts(f, mode).verify('10.0.0.1', 22, keys.ed!.blob)).toEqual({
+        ok: true,
+        recorded: false,
+      });
     }
   });
 

@@ -11,7 +11,13 @@ import type { AuthContext, Connection as ServerConnection, ParsedKey } from 'ssh
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectError, kindOfSocketError } from '../../src/transport/errors.js';
 import { fingerprint } from '../../src/transport/known-hosts.js';
-import { Semaphore, SshTransport, hostKeyAlgorithms, wrapCommand, type SshTransportOptions } from '../../src/transport/ssh.js';
+import {
+  Semaphore,
+  SshTransport,
+  hostKeyAlgorithms,
+  wrapCommand,
+  type SshTransportOptions,
+} from '../../src/transport/ssh.js';
 import type { HostTarget } from '../../src/transport/transport.js';
 
 const { Server, utils } = ssh2;
@@ -83,7 +89,8 @@ beforeAll(async () => {
   // A tiny SSH server: publickey auth for root with clientKey; `exec` answers a few fixed commands.
   server = new Server({ hostKeys: [hostKey] }, (conn: ServerConnection) => {
     conn.on('authentication', (ctx: AuthContext) => {
-      if (ctx.method === 'publickey' && ctx.username === 'root' && ctx.key.data.equals(clientKey.getPublicSSH())) return ctx.accept();
+      if (ctx.method === 'publickey' && ctx.username === 'root' && ctx.key.data.equals(clientKey.getPublicSSH()))
+        return ctx.accept();
       ctx.reject(['publickey']);
     });
     conn.on('ready', () => {
@@ -121,7 +128,12 @@ describe('SshTransport (in-process servers)', () => {
     const file = path.join(dir, 'accept-new');
     const t = transport({ knownHostsFile: file });
     const c = await t.connect(target(port));
-    expect(await c.exec('split')).toMatchObject({ exitCode: 7, stdout: 'to stdout\n', stderr: 'to stderr\n', timedOut: false });
+    expect(await c.exec('split')).toMatchObject({
+      exitCode: 7,
+      stdout: 'to stdout\n',
+      stderr: 'to stderr\n',
+      timedOut: false,
+    });
     expect((await c.exec('hello world')).stdout).toBe('ran: hello world\n');
     await c.close();
     const pub = parse(hostKey).getPublicSSH();
@@ -142,7 +154,9 @@ describe('SshTransport (in-process servers)', () => {
   });
 
   it('auth failure names the user, the methods tried and what the host accepts', async () => {
-    const err = await connectError(transport({ privateKey: strangerKey, agent: path.join(dir, 'no-agent.sock') }).connect(target(port, 'centos')));
+    const err = await connectError(
+      transport({ privateKey: strangerKey, agent: path.join(dir, 'no-agent.sock') }).connect(target(port, 'centos')),
+    );
     expect(err.kind).toBe('auth');
     expect(err.message).toContain("user 'centos'");
     expect(err.message).toContain(`publickey with the ssh-ed25519 key ${fingerprint(strangerKey.getPublicSSH())}`);

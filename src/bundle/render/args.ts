@@ -40,7 +40,8 @@ export class Args {
   /** A 'true'/'false' switch; anything else is rejected by validation long before rendering. */
   flag(key: string, fallback?: 'true' | 'false'): boolean {
     const v = fallback === undefined ? this.get(key) : this.opt(key, fallback);
-    if (v !== 'true' && v !== 'false') throw new Error(`config renderer: argument '${key}' must be 'true' or 'false', got '${v}'`);
+    if (v !== 'true' && v !== 'false')
+      throw new Error(`config renderer: argument '${key}' must be 'true' or 'false', got '${v}'`);
     return v === 'true';
   }
 }

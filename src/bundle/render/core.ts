@@ -20,7 +20,11 @@ export function renderCore(a: Args): BundleEntry[] {
     ),
     // The operator's scripts, byte for byte (arguments may carry them YAML-dumped, as the original did).
     file('bin/detect_ip', scriptText(a.get('ip_detect_contents')), MODE_EXEC),
-    file('bin/detect_ip_public', scriptText(a.opt('ip_detect_public_contents', a.get('ip_detect_contents'))), MODE_EXEC),
+    file(
+      'bin/detect_ip_public',
+      scriptText(a.opt('ip_detect_public_contents', a.get('ip_detect_contents'))),
+      MODE_EXEC,
+    ),
     file('check/check_ip', CHECK_IP, MODE_EXEC),
     file('etc/check_time.env', lines(`ENABLE_CHECK_TIME=${a.line('check_time')}`)),
   ];

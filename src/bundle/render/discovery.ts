@@ -44,7 +44,10 @@ export function renderDiscovery(a: Args): BundleEntry[] {
   out.push(
     file(
       'etc/extra_master_addresses',
-      lines(internalLb !== undefined && `INTERNAL_MASTER_LB_DNSNAME=${internalLb}`, hasExternalLb && `MASTER_LB_DNSNAME=${externalLb}`),
+      lines(
+        internalLb !== undefined && `INTERNAL_MASTER_LB_DNSNAME=${internalLb}`,
+        hasExternalLb && `MASTER_LB_DNSNAME=${externalLb}`,
+      ),
     ),
   );
   out.push(...exhibitor(a));
@@ -56,13 +59,18 @@ function exhibitor(a: Args): BundleEntry[] {
   const out: BundleEntry[] = [];
   const env = (...l: string[]): void => void out.push(file('etc/exhibitor', lines(...l)));
   // exhibitor.properties carries cloud credentials: only root (Exhibitor runs as root) needs to read it.
-  const properties = (...l: string[]): void => void out.push(file('etc/exhibitor.properties', lines(...l), MODE_SECRET));
+  const properties = (...l: string[]): void =>
+    void out.push(file('etc/exhibitor.properties', lines(...l), MODE_SECRET));
   switch (backend) {
     case 'static':
       env('EXHIBITOR_BACKEND=STATIC', `EXHIBITOR_STATICENSEMBLE=${a.line('exhibitor_static_ensemble')}`);
       break;
     case 'zookeeper':
-      env('EXHIBITOR_BACKEND=ZK', `ZK_CONFIG_CONNECT=${a.line('exhibitor_zk_hosts')}`, `ZK_CONFIG_ZPATH=${a.line('exhibitor_zk_path')}`);
+      env(
+        'EXHIBITOR_BACKEND=ZK',
+        `ZK_CONFIG_CONNECT=${a.line('exhibitor_zk_hosts')}`,
+        `ZK_CONFIG_ZPATH=${a.line('exhibitor_zk_path')}`,
+      );
       break;
     case 'aws_s3':
       env(
@@ -80,7 +88,11 @@ function exhibitor(a: Args): BundleEntry[] {
       }
       break;
     case 'azure':
-      env('EXHIBITOR_BACKEND=AZURE', 'AZURE_CONTAINER=dcos-exhibitor', `AZURE_PREFIX=${a.line('exhibitor_azure_prefix')}`);
+      env(
+        'EXHIBITOR_BACKEND=AZURE',
+        'AZURE_CONTAINER=dcos-exhibitor',
+        `AZURE_PREFIX=${a.line('exhibitor_azure_prefix')}`,
+      );
       properties(
         `com.netflix.exhibitor.azure.account-name=${a.line('exhibitor_azure_account_name')}`,
         `com.netflix.exhibitor.azure.account-key=${a.line('exhibitor_azure_account_key', '')}`,

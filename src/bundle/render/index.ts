@@ -55,7 +55,8 @@ function restrictSecrets(entries: BundleEntry[], sources: Arguments[]): BundleEn
   return entries.map((e) => {
     if ((e.mode & 0o077) === 0) return e;
     const text = typeof e.content === 'string' ? e.content : e.content.toString('utf8');
-    for (const s of secrets) if (text.includes(s)) return { ...e, mode: (e.mode & 0o700) === 0o700 ? 0o700 : MODE_SECRET };
+    for (const s of secrets)
+      if (text.includes(s)) return { ...e, mode: (e.mode & 0o700) === 0o700 ? 0o700 : MODE_SECRET };
     return e;
   });
 }
@@ -68,7 +69,8 @@ export function renderMetadataPackage(_args: Arguments, ctx: RenderContext): Bun
 function sortedUnique(entries: BundleEntry[]): BundleEntry[] {
   const sorted = [...entries].sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
   for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i]!.path === sorted[i - 1]!.path) throw new Error(`config renderer: '${sorted[i]!.path}' rendered twice`);
+    if (sorted[i]!.path === sorted[i - 1]!.path)
+      throw new Error(`config renderer: '${sorted[i]!.path}' rendered twice`);
   }
   return sorted;
 }

@@ -42,12 +42,24 @@ export function renderMesos(a: Args): BundleEntry[] {
     ),
     file(
       'etc/mesos-executor-environment.json',
-      lines('{', '  "PATH": "/usr/bin:/bin",', '  "SHELL": "/usr/bin/bash",', '  "LIBPROCESS_NUM_WORKER_THREADS": "8"', '}'),
+      lines(
+        '{',
+        '  "PATH": "/usr/bin:/bin",',
+        '  "SHELL": "/usr/bin/bash",',
+        '  "LIBPROCESS_NUM_WORKER_THREADS": "8"',
+        '}',
+      ),
     ),
     file('etc/mesos-master-modules/dummy.json', lines('{}')),
     file('etc/mesos-slave-modules/dummy.json', lines('{}')),
-    file('etc/mesos-master-modules/logsink.json', moduleFile('liblogsink.so', [['com_mesosphere_mesos_LogSink', 'output_file', masterLog]])),
-    file('etc/mesos-slave-modules/logsink.json', moduleFile('liblogsink.so', [['com_mesosphere_mesos_LogSink', 'output_file', agentLog]])),
+    file(
+      'etc/mesos-master-modules/logsink.json',
+      moduleFile('liblogsink.so', [['com_mesosphere_mesos_LogSink', 'output_file', masterLog]]),
+    ),
+    file(
+      'etc/mesos-slave-modules/logsink.json',
+      moduleFile('liblogsink.so', [['com_mesosphere_mesos_LogSink', 'output_file', agentLog]]),
+    ),
     file('etc/mesos-slave-modules/journal_logger_modules.json', journaldLogger(a.line('mesos_container_log_sink'))),
     file('etc/mesos-slave-dns.json', slaveDns(a.flag('enable_ipv6'))),
     file(
@@ -70,8 +82,16 @@ export function renderMesos(a: Args): BundleEntry[] {
       file(
         'etc/mesos-master-modules/overlay_master_modules.json',
         moduleFile('libmesos_network_overlay.so', [
-          ['com_mesosphere_mesos_OverlayMasterManager', 'master_config', '/opt/mesosphere/etc/overlay/config/master.json'],
-          ['com_mesosphere_mesos_OverlayAgentManager', 'agent_config', '/opt/mesosphere/etc/overlay/config/agent-master.json'],
+          [
+            'com_mesosphere_mesos_OverlayMasterManager',
+            'master_config',
+            '/opt/mesosphere/etc/overlay/config/master.json',
+          ],
+          [
+            'com_mesosphere_mesos_OverlayAgentManager',
+            'agent_config',
+            '/opt/mesosphere/etc/overlay/config/agent-master.json',
+          ],
         ]),
       ),
       file(
@@ -111,7 +131,8 @@ export function renderMesos(a: Args): BundleEntry[] {
 function masterEnv(a: Args): string {
   // has_mesos_max_completed_tasks_per_framework is only calculated by the original when the template asks.
   const maxCompleted = a.line('mesos_max_completed_tasks_per_framework', '');
-  const hasMaxCompleted = a.line('has_mesos_max_completed_tasks_per_framework', maxCompleted === '' ? 'false' : 'true') === 'true';
+  const hasMaxCompleted =
+    a.line('has_mesos_max_completed_tasks_per_framework', maxCompleted === '' ? 'false' : 'true') === 'true';
   return lines(
     `MESOS_EXTERNAL_LOG_FILE=${a.line('mesos_master_log_file')}`,
     'MESOS_MODULES_DIR=/opt/mesosphere/etc/mesos-master-modules',
@@ -181,7 +202,10 @@ function agentEnv(a: Args): string {
 /** Where the agent reads Docker registry credentials: ours when DC/OS owns them, else the host's. */
 export function credentialsPath(a: Args): string {
   const owned = a.flag('cluster_docker_credentials_dcos_owned', 'false');
-  return a.line('cluster_docker_credentials_path', owned ? '/opt/mesosphere/etc/docker_credentials' : '/etc/mesosphere/docker_credentials');
+  return a.line(
+    'cluster_docker_credentials_path',
+    owned ? '/opt/mesosphere/etc/docker_credentials' : '/etc/mesosphere/docker_credentials',
+  );
 }
 
 function portResources(ranges: Array<[number, number]>): string {
@@ -232,7 +256,9 @@ function journaldLogger(sink: string): string {
     ['logrotate_stderr_options', 'rotate 9'],
   ];
   const body = params
-    .map(([k, v]) => [`              "key": ${JSON.stringify(k)},`, `              "value": ${JSON.stringify(v)}`].join('\n'))
+    .map(([k, v]) =>
+      [`              "key": ${JSON.stringify(k)},`, `              "value": ${JSON.stringify(v)}`].join('\n'),
+    )
     .join('\n            }, {\n');
   return lines(
     '{',

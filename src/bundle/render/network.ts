@@ -9,7 +9,10 @@ export function renderNetwork(a: Args): BundleEntry[] {
   const agentDns = dcosDns(a, true);
   const slaveConfig = erlangConfig([['telemetry', [['forward_metrics', a.opt('dcos_l4lb_forward_metrics', 'false')]]]]);
   return [
-    file('etc/dcos.network', lines('[Match]', 'Name=docker* m-* d-* vtep* spartan minuteman', '', '[Link]', 'Unmanaged=yes')),
+    file(
+      'etc/dcos.network',
+      lines('[Match]', 'Name=docker* m-* d-* vtep* spartan minuteman', '', '[Link]', 'Unmanaged=yes'),
+    ),
     file(
       'etc/dcos_net',
       lines(

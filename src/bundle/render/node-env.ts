@@ -11,7 +11,11 @@ export function renderNodeEnv(a: Args): BundleEntry[] {
     file(
       'etc/proxy.env',
       a.flag('use_proxy', 'false')
-        ? lines(`http_proxy=${a.line('http_proxy')}`, `https_proxy=${a.line('https_proxy')}`, `no_proxy="${a.line('no_proxy_final')}"`)
+        ? lines(
+            `http_proxy=${a.line('http_proxy')}`,
+            `https_proxy=${a.line('https_proxy')}`,
+            `no_proxy="${a.line('no_proxy_final')}"`,
+          )
         : '',
     ),
     file('etc/dns_search_config', lines(searchLine(a))),

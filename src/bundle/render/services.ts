@@ -78,7 +78,10 @@ export function renderServices(a: Args): BundleEntry[] {
     ),
     file(
       'etc/dcos-diagnostics.env',
-      lines(`DCOS_DIAGNOSTICS_BUNDLE_DIR=${bundleDir}`, 'DCOS_DIAGNOSTICS_CONFIG_PATH=/opt/mesosphere/etc/dcos-diagnostics-config.json'),
+      lines(
+        `DCOS_DIAGNOSTICS_BUNDLE_DIR=${bundleDir}`,
+        'DCOS_DIAGNOSTICS_CONFIG_PATH=/opt/mesosphere/etc/dcos-diagnostics-config.json',
+      ),
     ),
     file('etc/dcos-diagnostics-endpoint-config.json', endpointConfig(a)),
     // The original wrote json.dumps(indent=2) with no final newline; dcos-diagnostics parses it as JSON.
@@ -209,7 +212,10 @@ export function checkRunnerConfig(a: Args): string {
     return n?.t === 'arr' ? n.items : [];
   };
   const clusterChecks = new Map([...section(user, 'cluster_checks'), ...section(dcos, 'cluster_checks')]);
-  const nodeChecks = new Map([...section(section(user, 'node_checks'), 'checks'), ...section(section(dcos, 'node_checks'), 'checks')]);
+  const nodeChecks = new Map([
+    ...section(section(user, 'node_checks'), 'checks'),
+    ...section(section(dcos, 'node_checks'), 'checks'),
+  ]);
   const merged = new Map<string, JsonNode>();
   if (clusterChecks.size > 0) merged.set('cluster_checks', { t: 'obj', entries: clusterChecks });
   if (nodeChecks.size > 0) {
@@ -244,7 +250,8 @@ const AGENTS = '["agent", "agent_public"]';
 function endpointConfig(a: Args): string {
   const marathon = a.opt('marathon_port', '8080');
   const http: Endpoint[] = [];
-  if (a.flag('dcos_overlay_enable')) http.push([5050, '/overlay-master/state', MASTER], [5051, '/overlay-agent/overlay', AGENTS]);
+  if (a.flag('dcos_overlay_enable'))
+    http.push([5050, '/overlay-master/state', MASTER], [5051, '/overlay-agent/overlay', AGENTS]);
   for (const uri of [
     '/__processes__',
     '/master/flags',
@@ -263,13 +270,28 @@ function endpointConfig(a: Args): string {
     '/quota',
   ])
     http.push([5050, uri, MASTER]);
-  for (const uri of ['/metrics', '/v2/apps', '/v2/deployments', '/v2/groups', '/v2/info', '/v2/leader', '/v2/queue', '/v2/tasks'])
+  for (const uri of [
+    '/metrics',
+    '/v2/apps',
+    '/v2/deployments',
+    '/v2/groups',
+    '/v2/info',
+    '/v2/leader',
+    '/v2/queue',
+    '/v2/tasks',
+  ])
     http.push([marathon, uri, MASTER]);
   http.push([8080, '/v2/pods', MASTER]);
   for (const uri of ['list', 'log', 'state', 'status']) http.push([8181, `/exhibitor/v1/cluster/${uri}`, MASTER]);
   http.push([8181, '/exhibitor/v1/config/get-state', MASTER]);
-  for (const uri of ['/__processes__', '/metrics/snapshot', '/flags', '/state', '/system/stats.json']) http.push([5051, uri, AGENTS]);
-  http.push([8123, '/v1/config', MASTER], [8123, '/v1/version', MASTER], [5051, '/containers', AGENTS], [9000, '/v1/jobs', MASTER]);
+  for (const uri of ['/__processes__', '/metrics/snapshot', '/flags', '/state', '/system/stats.json'])
+    http.push([5051, uri, AGENTS]);
+  http.push(
+    [8123, '/v1/config', MASTER],
+    [8123, '/v1/version', MASTER],
+    [5051, '/containers', AGENTS],
+    [9000, '/v1/jobs', MASTER],
+  );
 
   const files: Array<[string, string?]> = [
     ['/opt/mesosphere/active.buildinfo.full.json'],
@@ -320,7 +342,10 @@ function endpointConfig(a: Args): string {
     block([`          "Location": ${JSON.stringify(loc)}`, ...(roles ? [`          "Role": ${roles}`] : [])]),
   );
   const cmdText = commands.map(([cmd, roles]) =>
-    block([`          "Command": [${cmd.map((c) => JSON.stringify(c)).join(', ')}]`, ...(roles ? [`          "Role": ${roles}`] : [])]),
+    block([
+      `          "Command": [${cmd.map((c) => JSON.stringify(c)).join(', ')}]`,
+      ...(roles ? [`          "Role": ${roles}`] : []),
+    ]),
   );
   return lines(
     '{',

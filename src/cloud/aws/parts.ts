@@ -39,38 +39,80 @@ export const PUBLIC_AGENT_ADMIN_PORTS: ReadonlyArray<readonly [number, number, s
   [9090, 9090, 'Marathon-LB statistics'],
 ];
 
-export const SG = { master: 'MasterSecurityGroup', agent: 'AgentSecurityGroup', publicAgent: 'PublicAgentSecurityGroup' } as const;
+export const SG = {
+  master: 'MasterSecurityGroup',
+  agent: 'AgentSecurityGroup',
+  publicAgent: 'PublicAgentSecurityGroup',
+} as const;
 
 /** A new VPC: one public subnet (load balancers, public agents, the NAT gateway) and one private one, in the region's first zone. */
 export function newVpc(c: CloudInputs): Resources {
   const t = (n: string): Json[] => tags(c.clusterName, n);
   return {
-    Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.0.0.0/16', EnableDnsSupport: true, EnableDnsHostnames: true, Tags: t('vpc') } },
+    Vpc: {
+      Type: 'AWS::EC2::VPC',
+      Properties: { CidrBlock: '10.0.0.0/16', EnableDnsSupport: true, EnableDnsHostnames: true, Tags: t('vpc') },
+    },
     InternetGateway: { Type: 'AWS::EC2::InternetGateway', Properties: { Tags: t('igw') } },
-    GatewayAttachment: { Type: 'AWS::EC2::VPCGatewayAttachment', Properties: { VpcId: ref('Vpc'), InternetGatewayId: ref('InternetGateway') } },
+    GatewayAttachment: {
+      Type: 'AWS::EC2::VPCGatewayAttachment',
+      Properties: { VpcId: ref('Vpc'), InternetGatewayId: ref('InternetGateway') },
+    },
     PublicSubnet: {
       Type: 'AWS::EC2::Subnet',
-      Properties: { VpcId: ref('Vpc'), CidrBlock: '10.0.0.0/20', AvailabilityZone: select(0, { 'Fn::GetAZs': '' }), MapPublicIpOnLaunch: true, Tags: t('public') },
+      Properties: {
+        VpcId: ref('Vpc'),
+        CidrBlock: '10.0.0.0/20',
+        AvailabilityZone: select(0, { 'Fn::GetAZs': '' }),
+        MapPublicIpOnLaunch: true,
+        Tags: t('public'),
+      },
     },
     PrivateSubnet: {
       Type: 'AWS::EC2::Subnet',
-      Properties: { VpcId: ref('Vpc'), CidrBlock: '10.0.16.0/20', AvailabilityZone: select(0, { 'Fn::GetAZs': '' }), Tags: t('private') },
+      Properties: {
+        VpcId: ref('Vpc'),
+        CidrBlock: '10.0.16.0/20',
+        AvailabilityZone: select(0, { 'Fn::GetAZs': '' }),
+        Tags: t('private'),
+      },
     },
     PublicRouteTable: { Type: 'AWS::EC2::RouteTable', Properties: { VpcId: ref('Vpc'), Tags: t('public') } },
     PublicRoute: {
       Type: 'AWS::EC2::Route',
       DependsOn: 'GatewayAttachment',
-      Properties: { RouteTableId: ref('PublicRouteTable'), DestinationCidrBlock: '0.0.0.0/0', GatewayId: ref('InternetGateway') },
+      Properties: {
+        RouteTableId: ref('PublicRouteTable'),
+        DestinationCidrBlock: '0.0.0.0/0',
+        GatewayId: ref('InternetGateway'),
+      },
     },
-    PublicSubnetRoutes: { Type: 'AWS::EC2::SubnetRouteTableAssociation', Properties: { SubnetId: ref('PublicSubnet'), RouteTableId: ref('PublicRouteTable') } },
-    NatAddress: { Type: 'AWS::EC2::EIP', DependsOn: 'GatewayAttachment', Properties: { Domain: 'vpc', Tags: t('nat') } },
-    NatGateway: { Type: 'AWS::EC2::NatGateway', Properties: { AllocationId: getAtt('NatAddress', 'AllocationId'), SubnetId: ref('PublicSubnet'), Tags: t('nat') } },
+    PublicSubnetRoutes: {
+      Type: 'AWS::EC2::SubnetRouteTableAssociation',
+      Properties: { SubnetId: ref('PublicSubnet'), RouteTableId: ref('PublicRouteTable') },
+    },
+    NatAddress: {
+      Type: 'AWS::EC2::EIP',
+      DependsOn: 'GatewayAttachment',
+      Properties: { Domain: 'vpc', Tags: t('nat') },
+    },
+    NatGateway: {
+      Type: 'AWS::EC2::NatGateway',
+      Properties: { AllocationId: getAtt('NatAddress', 'AllocationId'), SubnetId: ref('PublicSubnet'), Tags: t('nat') },
+    },
     PrivateRouteTable: { Type: 'AWS::EC2::RouteTable', Properties: { VpcId: ref('Vpc'), Tags: t('private') } },
     PrivateRoute: {
       Type: 'AWS::EC2::Route',
-      Properties: { RouteTableId: ref('PrivateRouteTable'), DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: ref('NatGateway') },
+      Properties: {
+        RouteTableId: ref('PrivateRouteTable'),
+        DestinationCidrBlock: '0.0.0.0/0',
+        NatGatewayId: ref('NatGateway'),
+      },
     },
-    PrivateSubnetRoutes: { Type: 'AWS::EC2::SubnetRouteTableAssociation', Properties: { SubnetId: ref('PrivateSubnet'), RouteTableId: ref('PrivateRouteTable') } },
+    PrivateSubnetRoutes: {
+      Type: 'AWS::EC2::SubnetRouteTableAssociation',
+      Properties: { SubnetId: ref('PrivateSubnet'), RouteTableId: ref('PrivateRouteTable') },
+    },
   };
 }
 
@@ -94,26 +136,44 @@ export function securityGroups(c: CloudInputs, s: SecurityInput): Resources {
     [SG.publicAgent, 'DC/OS public agents'],
   ];
   for (const [name, what] of groups) {
-    out[name] = { Type: 'AWS::EC2::SecurityGroup', Properties: { GroupDescription: what, VpcId: s.vpcId, Tags: tags(c.clusterName, name) } };
+    out[name] = {
+      Type: 'AWS::EC2::SecurityGroup',
+      Properties: { GroupDescription: what, VpcId: s.vpcId, Tags: tags(c.clusterName, name) },
+    };
   }
   for (const [to] of groups) {
     for (const [from] of groups) {
       out[`${to}From${from.replace('SecurityGroup', '')}`] = {
         Type: 'AWS::EC2::SecurityGroupIngress',
-        Properties: { GroupId: ref(to), IpProtocol: '-1', SourceSecurityGroupId: ref(from), Description: 'all traffic between DC/OS nodes' },
+        Properties: {
+          GroupId: ref(to),
+          IpProtocol: '-1',
+          SourceSecurityGroupId: ref(from),
+          Description: 'all traffic between DC/OS nodes',
+        },
       };
     }
   }
   const rule = (group: string, id: string, from: number, to: number, cidr: Json, why: string): void => {
     out[`${group}${id}`] = {
       Type: 'AWS::EC2::SecurityGroupIngress',
-      Properties: { GroupId: ref(group), IpProtocol: 'tcp', FromPort: from, ToPort: to, CidrIp: cidr, Description: why },
+      Properties: {
+        GroupId: ref(group),
+        IpProtocol: 'tcp',
+        FromPort: from,
+        ToPort: to,
+        CidrIp: cidr,
+        Description: why,
+      },
     };
   };
   for (const [from, to, why] of ADMIN_PORTS) rule(SG.master, `Admin${from}`, from, to, s.adminLocation, why);
-  for (const [port, why] of INTERNAL_MASTER_PORTS) rule(SG.master, `Vpc${port}`, port, port, s.vpcCidr, `internal load balancer traffic and health checks: ${why}`);
-  for (const [from, to, why] of PUBLIC_AGENT_WORLD_PORTS) rule(SG.publicAgent, `World${from}`, from, to, '0.0.0.0/0', why);
-  for (const [from, to, why] of PUBLIC_AGENT_ADMIN_PORTS) rule(SG.publicAgent, `Admin${from}`, from, to, s.adminLocation, why);
+  for (const [port, why] of INTERNAL_MASTER_PORTS)
+    rule(SG.master, `Vpc${port}`, port, port, s.vpcCidr, `internal load balancer traffic and health checks: ${why}`);
+  for (const [from, to, why] of PUBLIC_AGENT_WORLD_PORTS)
+    rule(SG.publicAgent, `World${from}`, from, to, '0.0.0.0/0', why);
+  for (const [from, to, why] of PUBLIC_AGENT_ADMIN_PORTS)
+    rule(SG.publicAgent, `Admin${from}`, from, to, s.adminLocation, why);
   return out;
 }
 
@@ -136,7 +196,11 @@ export function exhibitorRole(c: CloudInputs): Resources {
               Version: '2012-10-17',
               Statement: [
                 { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: sub(bucketArn) },
-                { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: sub(`${bucketArn}/${c.backend.prefix}*`) },
+                {
+                  Effect: 'Allow',
+                  Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+                  Resource: sub(`${bucketArn}/${c.backend.prefix}*`),
+                },
               ],
             },
           },
@@ -178,15 +242,28 @@ export function balancers(c: CloudInputs, b: BalancerInput): Resources {
     };
   };
   const target = (lbName: string, tgName: string, port: number): void => {
-    const props: Record<string, Json> = { Port: port, Protocol: 'TCP', VpcId: b.vpcId, TargetType: 'instance', HealthCheckProtocol: 'TCP', Tags: tags(c.clusterName, tgName) };
+    const props: Record<string, Json> = {
+      Port: port,
+      Protocol: 'TCP',
+      VpcId: b.vpcId,
+      TargetType: 'instance',
+      HealthCheckProtocol: 'TCP',
+      Tags: tags(c.clusterName, tgName),
+    };
     // Masters use exhibitor_address too: with the client address kept, a master balanced to itself would see its own
     // address as the source and the connection would hang (NLB hairpinning). Internal traffic then comes from the
     // balancer's VPC addresses, which the master group admits on these ports.
-    if (lbName === 'InternalMasterLoadBalancer') props.TargetGroupAttributes = [{ Key: 'preserve_client_ip.enabled', Value: 'false' }];
+    if (lbName === 'InternalMasterLoadBalancer')
+      props.TargetGroupAttributes = [{ Key: 'preserve_client_ip.enabled', Value: 'false' }];
     out[tgName] = { Type: 'AWS::ElasticLoadBalancingV2::TargetGroup', Properties: props };
     out[`${tgName}Listener`] = {
       Type: 'AWS::ElasticLoadBalancingV2::Listener',
-      Properties: { LoadBalancerArn: ref(lbName), Port: port, Protocol: 'TCP', DefaultActions: [{ Type: 'forward', TargetGroupArn: ref(tgName) }] },
+      Properties: {
+        LoadBalancerArn: ref(lbName),
+        Port: port,
+        Protocol: 'TCP',
+        DefaultActions: [{ Type: 'forward', TargetGroupArn: ref(tgName) }],
+      },
     };
   };
   lb('InternalMasterLoadBalancer', 'internal', b.privateSubnets);
@@ -257,10 +334,14 @@ export function nodeGroup(c: CloudInputs, g: NodeGroupInput): Resources {
     TagSpecifications: [{ ResourceType: 'instance', Tags: tags(c.clusterName, g.name) }],
   };
   if (g.instanceProfileArn !== undefined) data.IamInstanceProfile = { Arn: g.instanceProfileArn };
-  if (g.publicIp) data.NetworkInterfaces = [{ DeviceIndex: 0, AssociatePublicIpAddress: true, Groups: g.securityGroups }];
+  if (g.publicIp)
+    data.NetworkInterfaces = [{ DeviceIndex: 0, AssociatePublicIpAddress: true, Groups: g.securityGroups }];
   else data.SecurityGroupIds = g.securityGroups;
   const group: Record<string, Json> = {
-    LaunchTemplate: { LaunchTemplateId: ref(`${g.name}LaunchTemplate`), Version: getAtt(`${g.name}LaunchTemplate`, 'LatestVersionNumber') },
+    LaunchTemplate: {
+      LaunchTemplateId: ref(`${g.name}LaunchTemplate`),
+      Version: getAtt(`${g.name}LaunchTemplate`, 'LatestVersionNumber'),
+    },
     MinSize: g.count.min,
     MaxSize: g.count.max,
     DesiredCapacity: g.count.desired,

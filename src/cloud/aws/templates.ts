@@ -28,13 +28,23 @@ function describe(c: CloudInputs, what: string): string {
 }
 
 const refs = (names: readonly string[]): Json[] => names.map(ref);
-const masterCount = (c: CloudInputs) => ({ min: String(c.numMasters), max: String(c.numMasters), desired: String(c.numMasters) });
+const masterCount = (c: CloudInputs) => ({
+  min: String(c.numMasters),
+  max: String(c.numMasters),
+  desired: String(c.numMasters),
+});
 const paramCount = (p: string) => ({ min: ref(p), max: ref(p), desired: ref(p) });
 
 function commonOutputs(c: CloudInputs): Record<string, Output> {
   return {
-    DcosUrl: { Description: 'DC/OS UI and API (Admin Router on the masters)', Value: sub('http://${PublicMasterLoadBalancer.DNSName}') },
-    PublicAgentAddress: { Description: 'Public agents (ports 80 and 443)', Value: getAtt('PublicAgentLoadBalancer', 'DNSName') },
+    DcosUrl: {
+      Description: 'DC/OS UI and API (Admin Router on the masters)',
+      Value: sub('http://${PublicMasterLoadBalancer.DNSName}'),
+    },
+    PublicAgentAddress: {
+      Description: 'Public agents (ports 80 and 443)',
+      Value: getAtt('PublicAgentLoadBalancer', 'DNSName'),
+    },
     ExhibitorAddress: { Description: 'exhibitor_address (private DNS zone in the VPC)', Value: c.exhibitorAddress },
   };
 }
@@ -42,13 +52,22 @@ function commonOutputs(c: CloudInputs): Record<string, Output> {
 /** One stack: network, security groups, balancers, the exhibitor_address zone and the three scaling groups. */
 export function basicTemplate(c: CloudInputs): Template {
   const s3 = c.backend.kind === 'aws_s3';
-  const lbs = balancers(c, { vpcId: ref('Vpc'), privateSubnets: [ref('PrivateSubnet')], publicSubnets: [ref('PublicSubnet')] });
+  const lbs = balancers(c, {
+    vpcId: ref('Vpc'),
+    privateSubnets: [ref('PrivateSubnet')],
+    publicSubnets: [ref('PublicSubnet')],
+  });
   // An internet-facing load balancer cannot be made before the VPC has its internet gateway.
-  for (const name of ['PublicMasterLoadBalancer', 'PublicAgentLoadBalancer']) (lbs[name] as Resource).DependsOn = 'GatewayAttachment';
+  for (const name of ['PublicMasterLoadBalancer', 'PublicAgentLoadBalancer'])
+    (lbs[name] as Resource).DependsOn = 'GatewayAttachment';
   const common = { keyName: ref('KeyName'), imageId: ref('ImageId') };
   const resources: Record<string, Resource> = {
     ...newVpc(c),
-    ...securityGroups(c, { vpcId: ref('Vpc'), vpcCidr: getAtt('Vpc', 'CidrBlock'), adminLocation: ref('AdminLocation') }),
+    ...securityGroups(c, {
+      vpcId: ref('Vpc'),
+      vpcCidr: getAtt('Vpc', 'CidrBlock'),
+      adminLocation: ref('AdminLocation'),
+    }),
     ...exhibitorRole(c),
     ...lbs,
     ...exhibitorDns(c, ref('Vpc')),
@@ -91,7 +110,16 @@ export function basicTemplate(c: CloudInputs): Template {
   return {
     AWSTemplateFormatVersion: FORMAT,
     Description: describe(c, `basic template, ${c.numMasters} master(s) in a new VPC`),
-    Parameters: params('KeyName', 'ImageId', 'AdminLocation', 'MasterInstanceType', 'PrivateAgentInstanceType', 'PublicAgentInstanceType', 'PrivateAgentCount', 'PublicAgentCount'),
+    Parameters: params(
+      'KeyName',
+      'ImageId',
+      'AdminLocation',
+      'MasterInstanceType',
+      'PrivateAgentInstanceType',
+      'PublicAgentInstanceType',
+      'PrivateAgentCount',
+      'PublicAgentCount',
+    ),
     Resources: resources,
     Outputs: commonOutputs(c),
   };
@@ -113,18 +141,35 @@ function infraTemplate(c: CloudInputs): Template {
     MasterSecurityGroupId: { Description: 'Security group of the masters', Value: ref(SG.master) },
     AgentSecurityGroupId: { Description: 'Security group of the private agents', Value: ref(SG.agent) },
     PublicAgentSecurityGroupId: { Description: 'Security group of the public agents', Value: ref(SG.publicAgent) },
-    MasterTargetGroupArns: { Description: 'Target groups of the masters (comma list)', Value: join(',', refs([...INTERNAL_TARGETS, ...PUBLIC_MASTER_TARGETS])) },
-    PublicAgentTargetGroupArns: { Description: 'Target groups of the public agents (comma list)', Value: join(',', refs(PUBLIC_AGENT_TARGETS)) },
+    MasterTargetGroupArns: {
+      Description: 'Target groups of the masters (comma list)',
+      Value: join(',', refs([...INTERNAL_TARGETS, ...PUBLIC_MASTER_TARGETS])),
+    },
+    PublicAgentTargetGroupArns: {
+      Description: 'Target groups of the public agents (comma list)',
+      Value: join(',', refs(PUBLIC_AGENT_TARGETS)),
+    },
   };
-  if (s3) outputs.MasterInstanceProfileArn = { Description: 'Instance profile of the masters', Value: getAtt('MasterInstanceProfile', 'Arn') };
+  if (s3)
+    outputs.MasterInstanceProfileArn = {
+      Description: 'Instance profile of the masters',
+      Value: getAtt('MasterInstanceProfile', 'Arn'),
+    };
   return {
     AWSTemplateFormatVersion: FORMAT,
-    Description: describe(c, 'infrastructure (security groups, load balancers, exhibitor_address zone) in an existing VPC'),
+    Description: describe(
+      c,
+      'infrastructure (security groups, load balancers, exhibitor_address zone) in an existing VPC',
+    ),
     Parameters: params('VpcId', 'VpcCidr', 'PrivateSubnetIds', 'PublicSubnetIds', 'AdminLocation'),
     Resources: {
       ...securityGroups(c, { vpcId: ref('VpcId'), vpcCidr: ref('VpcCidr'), adminLocation: ref('AdminLocation') }),
       ...exhibitorRole(c),
-      ...balancers(c, { vpcId: ref('VpcId'), privateSubnets: ref('PrivateSubnetIds'), publicSubnets: ref('PublicSubnetIds') }),
+      ...balancers(c, {
+        vpcId: ref('VpcId'),
+        privateSubnets: ref('PrivateSubnetIds'),
+        publicSubnets: ref('PublicSubnetIds'),
+      }),
       ...exhibitorDns(c, ref('VpcId')),
     },
     Outputs: outputs,
@@ -136,7 +181,15 @@ function masterTemplate(c: CloudInputs): Template {
   return {
     AWSTemplateFormatVersion: FORMAT,
     Description: describe(c, `${c.numMasters} master(s)`),
-    Parameters: params('KeyName', 'ImageId', 'MasterInstanceType', 'SubnetIds', 'SecurityGroupIds', 'MasterTargetGroupArns', ...(s3 ? (['MasterInstanceProfileArn'] as const) : [])),
+    Parameters: params(
+      'KeyName',
+      'ImageId',
+      'MasterInstanceType',
+      'SubnetIds',
+      'SecurityGroupIds',
+      'MasterTargetGroupArns',
+      ...(s3 ? (['MasterInstanceProfileArn'] as const) : []),
+    ),
     Resources: nodeGroup(c, {
       role: 'master',
       name: 'Master',
@@ -164,8 +217,22 @@ function agentTemplate(c: CloudInputs, role: 'slave' | 'slave_public'): Template
   return {
     AWSTemplateFormatVersion: FORMAT,
     Description: describe(c, `${pub ? 'public' : 'private'} agents (stand-alone: usable in another region or account)`),
-    Parameters: params('KeyName', 'ImageId', 'InstanceType', 'AgentCount', 'SubnetIds', 'SecurityGroupIds', ...(pub ? (['TargetGroupArns'] as const) : [])),
-    ...(pub ? { Conditions: { HasTargetGroups: { 'Fn::Not': [{ 'Fn::Equals': [{ 'Fn::Join': ['', ref('TargetGroupArns')] }, ''] }] } } } : {}),
+    Parameters: params(
+      'KeyName',
+      'ImageId',
+      'InstanceType',
+      'AgentCount',
+      'SubnetIds',
+      'SecurityGroupIds',
+      ...(pub ? (['TargetGroupArns'] as const) : []),
+    ),
+    ...(pub
+      ? {
+          Conditions: {
+            HasTargetGroups: { 'Fn::Not': [{ 'Fn::Equals': [{ 'Fn::Join': ['', ref('TargetGroupArns')] }, ''] }] },
+          },
+        }
+      : {}),
     Resources: nodeGroup(c, {
       role,
       name,
@@ -178,14 +245,23 @@ function agentTemplate(c: CloudInputs, role: 'slave' | 'slave_public'): Template
       instanceType: ref('InstanceType'),
       publicIp: pub,
     }),
-    Outputs: { GroupName: { Description: `Auto scaling group of the ${pub ? 'public' : 'private'} agents`, Value: ref(`${name}Group`) } },
+    Outputs: {
+      GroupName: {
+        Description: `Auto scaling group of the ${pub ? 'public' : 'private'} agents`,
+        Value: ref(`${name}Group`),
+      },
+    },
   };
 }
 
 const stackOutput = (stack: string, output: string): Json => getAtt(stack, `Outputs.${output}`);
 
 function stack(url: string, parameters: Record<string, Json>, dependsOn?: string): Resource {
-  return { Type: 'AWS::CloudFormation::Stack', ...(dependsOn ? { DependsOn: dependsOn } : {}), Properties: { TemplateURL: url, Parameters: parameters } };
+  return {
+    Type: 'AWS::CloudFormation::Stack',
+    ...(dependsOn ? { DependsOn: dependsOn } : {}),
+    Properties: { TemplateURL: url, Parameters: parameters },
+  };
 }
 
 /** The zen template: the four stacks wired together. TemplateURLs are the local file names for `aws cloudformation package`. */
@@ -195,10 +271,23 @@ function zenTemplate(c: CloudInputs): Template {
   const infra = (o: string): Json => stackOutput('Infrastructure', o);
   return {
     AWSTemplateFormatVersion: FORMAT,
-    Description: describe(c, 'advanced template (zen): infrastructure, masters, private agents and public agents in an existing VPC'),
+    Description: describe(
+      c,
+      'advanced template (zen): infrastructure, masters, private agents and public agents in an existing VPC',
+    ),
     Parameters: params(
-      'KeyName', 'ImageId', 'VpcId', 'VpcCidr', 'PrivateSubnetIds', 'PublicSubnetIds', 'AdminLocation',
-      'MasterInstanceType', 'PrivateAgentInstanceType', 'PublicAgentInstanceType', 'PrivateAgentCount', 'PublicAgentCount',
+      'KeyName',
+      'ImageId',
+      'VpcId',
+      'VpcCidr',
+      'PrivateSubnetIds',
+      'PublicSubnetIds',
+      'AdminLocation',
+      'MasterInstanceType',
+      'PrivateAgentInstanceType',
+      'PublicAgentInstanceType',
+      'PrivateAgentCount',
+      'PublicAgentCount',
     ),
     Resources: {
       Infrastructure: stack('infra.json', {

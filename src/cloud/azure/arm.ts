@@ -16,10 +16,24 @@ export const ARM_SCHEMA = 'https://schema.management.azure.com/schemas/2019-04-0
 /** Ports of the internal master load balancer (exhibitor_address), as on AWS. */
 const INTERNAL_PORTS = [80, 443, 2181, 5050, 8080, 8181];
 
-const VM_SIZES = ['Standard_D4s_v3', 'Standard_D8s_v3', 'Standard_D16s_v3', 'Standard_D4s_v5', 'Standard_D8s_v5', 'Standard_D16s_v5', 'Standard_E4s_v5', 'Standard_E8s_v5'];
+const VM_SIZES = [
+  'Standard_D4s_v3',
+  'Standard_D8s_v3',
+  'Standard_D16s_v3',
+  'Standard_D4s_v5',
+  'Standard_D8s_v5',
+  'Standard_D16s_v5',
+  'Standard_E4s_v5',
+  'Standard_E8s_v5',
+];
 
 /** Subnets inside the /16 that holds exhibitor_address: the masters' /24 contains it, agents get /20s beside it. */
-export function azureNetwork(exhibitorAddress: string): { vnet: string; masters: string; agents: string; publicAgents: string } {
+export function azureNetwork(exhibitorAddress: string): {
+  vnet: string;
+  masters: string;
+  agents: string;
+  publicAgents: string;
+} {
   const [a, b, c] = exhibitorAddress.split('.').map(Number) as [number, number, number];
   const free = [...Array(16).keys()].map((k) => k * 16).filter((start) => c < start || c > start + 15);
   return {
@@ -52,7 +66,13 @@ function rule(name: string, priority: number, ports: string, source: string, why
 }
 
 function nsg(name: string, rules: Obj[]): Obj {
-  return { type: 'Microsoft.Network/networkSecurityGroups', apiVersion: API_VERSIONS['Microsoft.Network/networkSecurityGroups'], name: `[${v(name)}]`, location: p('location'), properties: { securityRules: rules } };
+  return {
+    type: 'Microsoft.Network/networkSecurityGroups',
+    apiVersion: API_VERSIONS['Microsoft.Network/networkSecurityGroups'],
+    name: `[${v(name)}]`,
+    location: p('location'),
+    properties: { securityRules: rules },
+  };
 }
 
 function publicIp(name: string): Obj {
@@ -78,7 +98,10 @@ function loadBalancer(name: string, frontend: Obj, ports: number[], dependsOn: s
     properties: {
       frontendIPConfigurations: [{ name: 'frontend', properties: frontend }],
       backendAddressPools: [{ name: 'nodes' }],
-      probes: ports.map((port) => ({ name: `tcp${port}`, properties: { protocol: 'Tcp', port, intervalInSeconds: 5, numberOfProbes: 2 } })),
+      probes: ports.map((port) => ({
+        name: `tcp${port}`,
+        properties: { protocol: 'Tcp', port, intervalInSeconds: 5, numberOfProbes: 2 },
+      })),
       loadBalancingRules: ports.map((port) => ({
         name: `tcp${port}`,
         properties: {
@@ -108,8 +131,13 @@ interface ScaleSetInput {
 
 function scaleSet(c: CloudInputs, s: ScaleSetInput): { resource: Obj; script: string } {
   const script = renderNodeScript({ bootstrapUrl: c.bootstrapUrl, installSha256: c.installSha256, role: s.role });
-  const ipConfig: Obj = { subnet: { id: `[resourceId('Microsoft.Network/virtualNetworks/subnets', ${v('vnetName')}, '${s.subnet}')]` } };
-  if (s.pool) ipConfig.loadBalancerBackendAddressPools = [{ id: `[concat(resourceId('Microsoft.Network/loadBalancers', ${v(s.pool)}), '/backendAddressPools/nodes')]` }];
+  const ipConfig: Obj = {
+    subnet: { id: `[resourceId('Microsoft.Network/virtualNetworks/subnets', ${v('vnetName')}, '${s.subnet}')]` },
+  };
+  if (s.pool)
+    ipConfig.loadBalancerBackendAddressPools = [
+      { id: `[concat(resourceId('Microsoft.Network/loadBalancers', ${v(s.pool)}), '/backendAddressPools/nodes')]` },
+    ];
   const dependsOn = [id('Microsoft.Network/virtualNetworks', v('vnetName'))];
   if (s.pool) dependsOn.push(id('Microsoft.Network/loadBalancers', v(s.pool)));
   const resource: Obj = {
@@ -130,16 +158,35 @@ function scaleSet(c: CloudInputs, s: ScaleSetInput): { resource: Obj; script: st
           customData: `[base64(${v(`${s.name}Script`)})]`,
           linuxConfiguration: {
             disablePasswordAuthentication: true,
-            ssh: { publicKeys: [{ path: `[concat('/home/', parameters('adminUsername'), '/.ssh/authorized_keys')]`, keyData: p('sshPublicKey') }] },
+            ssh: {
+              publicKeys: [
+                {
+                  path: `[concat('/home/', parameters('adminUsername'), '/.ssh/authorized_keys')]`,
+                  keyData: p('sshPublicKey'),
+                },
+              ],
+            },
           },
         },
         storageProfile: {
-          imageReference: { publisher: p('imagePublisher'), offer: p('imageOffer'), sku: p('imageSku'), version: p('imageVersion') },
-          osDisk: { createOption: 'FromImage', diskSizeGB: s.diskGb, managedDisk: { storageAccountType: 'Premium_LRS' } },
+          imageReference: {
+            publisher: p('imagePublisher'),
+            offer: p('imageOffer'),
+            sku: p('imageSku'),
+            version: p('imageVersion'),
+          },
+          osDisk: {
+            createOption: 'FromImage',
+            diskSizeGB: s.diskGb,
+            managedDisk: { storageAccountType: 'Premium_LRS' },
+          },
         },
         networkProfile: {
           networkInterfaceConfigurations: [
-            { name: 'nic', properties: { primary: true, ipConfigurations: [{ name: 'ipconfig', properties: ipConfig }] } },
+            {
+              name: 'nic',
+              properties: { primary: true, ipConfigurations: [{ name: 'ipconfig', properties: ipConfig }] },
+            },
           ],
         },
       },
@@ -151,9 +198,32 @@ function scaleSet(c: CloudInputs, s: ScaleSetInput): { resource: Obj; script: st
 export function armTemplate(c: CloudInputs): Obj {
   const net = azureNetwork(c.exhibitorAddress);
   const sets = {
-    masters: scaleSet(c, { name: 'masters', role: 'master', capacity: c.numMasters, size: 'masterVmSize', subnet: 'masters', pool: 'internalLb', diskGb: 128 }),
-    agents: scaleSet(c, { name: 'agents', role: 'slave', capacity: p('agentCount'), size: 'agentVmSize', subnet: 'agents', diskGb: 128 }),
-    publicAgents: scaleSet(c, { name: 'publicAgents', role: 'slave_public', capacity: p('publicAgentCount'), size: 'publicAgentVmSize', subnet: 'publicAgents', pool: 'publicAgentLb', diskGb: 128 }),
+    masters: scaleSet(c, {
+      name: 'masters',
+      role: 'master',
+      capacity: c.numMasters,
+      size: 'masterVmSize',
+      subnet: 'masters',
+      pool: 'internalLb',
+      diskGb: 128,
+    }),
+    agents: scaleSet(c, {
+      name: 'agents',
+      role: 'slave',
+      capacity: p('agentCount'),
+      size: 'agentVmSize',
+      subnet: 'agents',
+      diskGb: 128,
+    }),
+    publicAgents: scaleSet(c, {
+      name: 'publicAgents',
+      role: 'slave_public',
+      capacity: p('publicAgentCount'),
+      size: 'publicAgentVmSize',
+      subnet: 'publicAgents',
+      pool: 'publicAgentLb',
+      diskGb: 128,
+    }),
   };
   const variables: Obj = {
     vnetName: "[concat(parameters('clusterPrefix'), '-vnet')]",
@@ -219,7 +289,11 @@ export function armTemplate(c: CloudInputs): Obj {
       ],
       properties: {
         addressSpace: { addressPrefixes: [net.vnet] },
-        subnets: [subnetOf('masters', net.masters, 'mastersNsg'), subnetOf('agents', net.agents, 'agentsNsg'), subnetOf('publicAgents', net.publicAgents, 'publicAgentsNsg')],
+        subnets: [
+          subnetOf('masters', net.masters, 'mastersNsg'),
+          subnetOf('agents', net.agents, 'agentsNsg'),
+          subnetOf('publicAgents', net.publicAgents, 'publicAgentsNsg'),
+        ],
       },
     },
     publicIp('masterLbIp'),
@@ -234,34 +308,109 @@ export function armTemplate(c: CloudInputs): Obj {
       INTERNAL_PORTS,
       [id('Microsoft.Network/virtualNetworks', v('vnetName'))],
     ),
-    loadBalancer('masterLb', { publicIPAddress: { id: id('Microsoft.Network/publicIPAddresses', v('masterLbIp')) } }, [80, 443], [id('Microsoft.Network/publicIPAddresses', v('masterLbIp'))]),
-    loadBalancer('publicAgentLb', { publicIPAddress: { id: id('Microsoft.Network/publicIPAddresses', v('publicAgentLbIp')) } }, [80, 443], [id('Microsoft.Network/publicIPAddresses', v('publicAgentLbIp'))]),
+    loadBalancer(
+      'masterLb',
+      { publicIPAddress: { id: id('Microsoft.Network/publicIPAddresses', v('masterLbIp')) } },
+      [80, 443],
+      [id('Microsoft.Network/publicIPAddresses', v('masterLbIp'))],
+    ),
+    loadBalancer(
+      'publicAgentLb',
+      { publicIPAddress: { id: id('Microsoft.Network/publicIPAddresses', v('publicAgentLbIp')) } },
+      [80, 443],
+      [id('Microsoft.Network/publicIPAddresses', v('publicAgentLbIp'))],
+    ),
     sets.masters.resource,
     sets.agents.resource,
     sets.publicAgents.resource,
   ];
   // Masters sit in two backend pools: the internal one (exhibitor_address) and the public Admin Router one.
-  const masterSet = sets.masters.resource as unknown as { dependsOn: string[]; properties: { virtualMachineProfile: { networkProfile: { networkInterfaceConfigurations: Array<{ properties: { ipConfigurations: Array<{ properties: Obj }> } }> } } } };
-  const ip0 = masterSet.properties.virtualMachineProfile.networkProfile.networkInterfaceConfigurations[0]!.properties.ipConfigurations[0]!.properties;
-  (ip0.loadBalancerBackendAddressPools as Json[]).push({ id: `[concat(resourceId('Microsoft.Network/loadBalancers', ${v('masterLb')}), '/backendAddressPools/nodes')]` });
+  const masterSet = sets.masters.resource as unknown as {
+    dependsOn: string[];
+    properties: {
+      virtualMachineProfile: {
+        networkProfile: {
+          networkInterfaceConfigurations: Array<{ properties: { ipConfigurations: Array<{ properties: Obj }> } }>;
+        };
+      };
+    };
+  };
+  const ip0 =
+    masterSet.properties.virtualMachineProfile.networkProfile.networkInterfaceConfigurations[0]!.properties
+      .ipConfigurations[0]!.properties;
+  (ip0.loadBalancerBackendAddressPools as Json[]).push({
+    id: `[concat(resourceId('Microsoft.Network/loadBalancers', ${v('masterLb')}), '/backendAddressPools/nodes')]`,
+  });
   masterSet.dependsOn.push(id('Microsoft.Network/loadBalancers', v('masterLb')));
 
   return {
     $schema: ARM_SCHEMA,
     contentVersion: '1.0.0.0',
-    metadata: { description: `DC/OS 1.11 cluster '${c.clusterName}' (config ${c.configId.slice(0, 12)}), ${c.numMasters} master(s). Generated by dcos-genconf.` },
+    metadata: {
+      description: `DC/OS 1.11 cluster '${c.clusterName}' (config ${c.configId.slice(0, 12)}), ${c.numMasters} master(s). Generated by dcos-genconf.`,
+    },
     parameters: {
-      location: { type: 'string', defaultValue: '[resourceGroup().location]', metadata: { description: 'Azure region (default: the resource group\'s)' } },
-      clusterPrefix: { type: 'string', defaultValue: 'dcos', minLength: 1, maxLength: 20, metadata: { description: 'Prefix of every resource name' } },
+      location: {
+        type: 'string',
+        defaultValue: '[resourceGroup().location]',
+        metadata: { description: "Azure region (default: the resource group's)" },
+      },
+      clusterPrefix: {
+        type: 'string',
+        defaultValue: 'dcos',
+        minLength: 1,
+        maxLength: 20,
+        metadata: { description: 'Prefix of every resource name' },
+      },
       adminUsername: { type: 'string', defaultValue: 'core', metadata: { description: 'Linux user for SSH' } },
-      sshPublicKey: { type: 'string', metadata: { description: 'SSH public key (the OpenSSH line) of the admin user; password log-in is disabled' } },
-      adminLocation: { type: 'string', defaultValue: '*', metadata: { description: 'Source address prefix (CIDR) allowed to reach SSH and the DC/OS UI/API; * for everyone' } },
-      masterVmSize: { type: 'string', defaultValue: 'Standard_D4s_v3', allowedValues: VM_SIZES, metadata: { description: 'VM size of the masters' } },
-      agentVmSize: { type: 'string', defaultValue: 'Standard_D8s_v3', allowedValues: VM_SIZES, metadata: { description: 'VM size of the private agents' } },
-      publicAgentVmSize: { type: 'string', defaultValue: 'Standard_D4s_v3', allowedValues: VM_SIZES, metadata: { description: 'VM size of the public agents' } },
-      agentCount: { type: 'int', defaultValue: 3, minValue: 0, maxValue: 100, metadata: { description: 'Number of private agents' } },
-      publicAgentCount: { type: 'int', defaultValue: 1, minValue: 0, maxValue: 20, metadata: { description: 'Number of public agents' } },
-      imagePublisher: { type: 'string', defaultValue: 'OpenLogic', metadata: { description: 'Image publisher (an OS DC/OS 1.11 supports, with Docker)' } },
+      sshPublicKey: {
+        type: 'string',
+        metadata: { description: 'SSH public key (the OpenSSH line) of the admin user; password log-in is disabled' },
+      },
+      adminLocation: {
+        type: 'string',
+        defaultValue: '*',
+        metadata: {
+          description: 'Source address prefix (CIDR) allowed to reach SSH and the DC/OS UI/API; * for everyone',
+        },
+      },
+      masterVmSize: {
+        type: 'string',
+        defaultValue: 'Standard_D4s_v3',
+        allowedValues: VM_SIZES,
+        metadata: { description: 'VM size of the masters' },
+      },
+      agentVmSize: {
+        type: 'string',
+        defaultValue: 'Standard_D8s_v3',
+        allowedValues: VM_SIZES,
+        metadata: { description: 'VM size of the private agents' },
+      },
+      publicAgentVmSize: {
+        type: 'string',
+        defaultValue: 'Standard_D4s_v3',
+        allowedValues: VM_SIZES,
+        metadata: { description: 'VM size of the public agents' },
+      },
+      agentCount: {
+        type: 'int',
+        defaultValue: 3,
+        minValue: 0,
+        maxValue: 100,
+        metadata: { description: 'Number of private agents' },
+      },
+      publicAgentCount: {
+        type: 'int',
+        defaultValue: 1,
+        minValue: 0,
+        maxValue: 20,
+        metadata: { description: 'Number of public agents' },
+      },
+      imagePublisher: {
+        type: 'string',
+        defaultValue: 'OpenLogic',
+        metadata: { description: 'Image publisher (an OS DC/OS 1.11 supports, with Docker)' },
+      },
       imageOffer: { type: 'string', defaultValue: 'CentOS', metadata: { description: 'Image offer' } },
       imageSku: { type: 'string', defaultValue: '7.5', metadata: { description: 'Image SKU' } },
       imageVersion: { type: 'string', defaultValue: 'latest', metadata: { description: 'Image version' } },
@@ -269,8 +418,14 @@ export function armTemplate(c: CloudInputs): Obj {
     variables,
     resources,
     outputs: {
-      dcosUrl: { type: 'string', value: `[concat('http://', reference(${id('Microsoft.Network/publicIPAddresses', v('masterLbIp')).slice(1, -1)}).ipAddress)]` },
-      publicAgentAddress: { type: 'string', value: `[reference(${id('Microsoft.Network/publicIPAddresses', v('publicAgentLbIp')).slice(1, -1)}).ipAddress]` },
+      dcosUrl: {
+        type: 'string',
+        value: `[concat('http://', reference(${id('Microsoft.Network/publicIPAddresses', v('masterLbIp')).slice(1, -1)}).ipAddress)]`,
+      },
+      publicAgentAddress: {
+        type: 'string',
+        value: `[reference(${id('Microsoft.Network/publicIPAddresses', v('publicAgentLbIp')).slice(1, -1)}).ipAddress]`,
+      },
       exhibitorAddress: { type: 'string', value: c.exhibitorAddress },
     },
   };

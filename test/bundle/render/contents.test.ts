@@ -12,13 +12,22 @@ describe('scriptText', () => {
   });
 
   it('leaves raw scripts alone, including ones that start with a quote', () => {
-    for (const raw of ['#!/bin/sh\necho 10.0.0.1\n', "'quoted' first line\necho x\n", '"x"\n', '', 'echo x\n...\nmore\n']) {
+    for (const raw of [
+      '#!/bin/sh\necho 10.0.0.1\n',
+      "'quoted' first line\necho x\n",
+      '"x"\n',
+      '',
+      'echo x\n...\nmore\n',
+    ]) {
       expect(scriptText(raw)).toBe(raw);
     }
   });
 
   it('round-trips any script through the recorded form', () => {
-    const script = fc.string({ unit: fc.constantFrom('a', 'b', ' ', '\n', '\t', "'", '"', '\\', ':', '#', '-', 'é', '\r', '$', '{', '}'), maxLength: 200 });
+    const script = fc.string({
+      unit: fc.constantFrom('a', 'b', ' ', '\n', '\t', "'", '"', '\\', ':', '#', '-', 'é', '\r', '$', '{', '}'),
+      maxLength: 200,
+    });
     fc.assert(
       fc.property(script, (s) => {
         expect(scriptText(dumpString(s))).toBe(s);

@@ -55,7 +55,8 @@ export function contextFor(args: Arguments, seed = 'ours'): RenderContext {
     clusterPackageListId: sha1(`list:${seed}`),
     clusterPackages,
     packageIds,
-    templateFilenames: '[\n  "dcos-config.yaml",\n  "cloud-config.yaml",\n  "dcos-metadata.yaml",\n  "dcos-services.yaml"\n]',
+    templateFilenames:
+      '[\n  "dcos-config.yaml",\n  "cloud-config.yaml",\n  "dcos-metadata.yaml",\n  "dcos-services.yaml"\n]',
     configPackageNames: '[\n  "dcos-config",\n  "dcos-metadata"\n]',
   };
 }
@@ -112,7 +113,10 @@ export function updateGolden(dir: string, entries: BundleEntry[], removed: strin
     mkdirSync(dirname(p), { recursive: true });
     writeFileSync(p, e.content);
   }
-  writeFileSync(join(dir, 'MODES.txt'), entries.map((e) => `${e.mode.toString(8).padStart(4, '0')} ${e.path}\n`).join(''));
+  writeFileSync(
+    join(dir, 'MODES.txt'),
+    entries.map((e) => `${e.mode.toString(8).padStart(4, '0')} ${e.path}\n`).join(''),
+  );
   writeFileSync(join(dir, 'REMOVED.txt'), removed.map((p) => `${p}\n`).join(''));
 }
 

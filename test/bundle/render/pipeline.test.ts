@@ -37,7 +37,10 @@ function judge(target: 'genconf' | 'ssh'): { args: Record<string, string>; user:
   expect(result.errors).toEqual([]);
   const ids = referenceIds();
   // Only ids and package lists are used from the artifact set here.
-  const artifacts = { bootstrapId: ids.bootstrap_id, packages: ids.package_ids.map((id) => ({ id })) } as unknown as ArtifactSet;
+  const artifacts = {
+    bootstrapId: ids.bootstrap_id,
+    packages: ids.package_ids.map((id) => ({ id })),
+  } as unknown as ArtifactSet;
   const args = bundleArguments(result.args!, artifacts, undefined);
   // The reference was rendered with a stand-in image commit; ours names the tool's version.
   args.dcos_image_commit = ids.dcos_image_commit;
@@ -80,7 +83,12 @@ const BASE = 'cluster_name: c\nbootstrap_url: http://b:8080\nresolvers: [8.8.8.8
 const LB = 'master_discovery: master_http_loadbalancer\nexhibitor_address: lb.internal\nnum_masters: 3\n';
 
 /** config.yaml variants through the real validator: the arguments it hands over drive each switch. */
-const PIPELINE_VARIANTS: Array<{ name: string; yaml: string; faultDomain?: string; expect: Record<string, string | null> }> = [
+const PIPELINE_VARIANTS: Array<{
+  name: string;
+  yaml: string;
+  faultDomain?: string;
+  expect: Record<string, string | null>;
+}> = [
   {
     name: 'zookeeper backend behind an internal load balancer',
     yaml: `${BASE}${LB}exhibitor_storage_backend: zookeeper\nexhibitor_zk_hosts: 10.0.0.5:2181\nexhibitor_zk_path: /dcos\nmaster_external_loadbalancer: ext.example.com\n`,
@@ -98,7 +106,8 @@ const PIPELINE_VARIANTS: Array<{ name: string; yaml: string; faultDomain?: strin
     yaml: `${BASE}${LB}exhibitor_storage_backend: aws_s3\naws_region: us-west-2\ns3_bucket: bk\ns3_prefix: px\nexhibitor_explicit_keys: true\naws_access_key_id: AKIA\naws_secret_access_key: SECRETKEY\n`,
     expect: {
       'etc/exhibitor': 'EXHIBITOR_BACKEND=AWS_S3\nAWS_REGION=us-west-2\nAWS_S3_BUCKET=bk\nAWS_S3_PREFIX=px\n',
-      'etc/exhibitor.properties': 'com.netflix.exhibitor.s3.access-key-id=AKIA\ncom.netflix.exhibitor.s3.access-secret-key=SECRETKEY\n',
+      'etc/exhibitor.properties':
+        'com.netflix.exhibitor.s3.access-key-id=AKIA\ncom.netflix.exhibitor.s3.access-secret-key=SECRETKEY\n',
     },
   },
   {
@@ -106,7 +115,8 @@ const PIPELINE_VARIANTS: Array<{ name: string; yaml: string; faultDomain?: strin
     yaml: `${BASE}${LB}exhibitor_storage_backend: azure\nexhibitor_azure_account_name: acct\nexhibitor_azure_account_key: AZKEY\nexhibitor_azure_prefix: pre\n`,
     expect: {
       'etc/exhibitor': 'EXHIBITOR_BACKEND=AZURE\nAZURE_CONTAINER=dcos-exhibitor\nAZURE_PREFIX=pre\n',
-      'etc/exhibitor.properties': 'com.netflix.exhibitor.azure.account-name=acct\ncom.netflix.exhibitor.azure.account-key=AZKEY\n',
+      'etc/exhibitor.properties':
+        'com.netflix.exhibitor.azure.account-name=acct\ncom.netflix.exhibitor.azure.account-key=AZKEY\n',
     },
   },
   {
@@ -155,7 +165,10 @@ describe.each(PIPELINE_VARIANTS)('config.yaml variant: $name', (v) => {
   it('is valid', () => expect(result.errors).toEqual([]));
 
   const ids = referenceIds();
-  const artifacts = { bootstrapId: ids.bootstrap_id, packages: ids.package_ids.map((id) => ({ id })) } as unknown as ArtifactSet;
+  const artifacts = {
+    bootstrapId: ids.bootstrap_id,
+    packages: ids.package_ids.map((id) => ({ id })),
+  } as unknown as ArtifactSet;
   const args = result.valid ? bundleArguments(result.args!, artifacts, undefined) : {};
   const entries = result.valid ? renderConfigPackage(args, result.userArgs!, contextFor(args)) : [];
   const rendered = byPath(entries);

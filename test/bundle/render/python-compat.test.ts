@@ -44,12 +44,15 @@ describe('Python-compatible printing', () => {
     expect(new Set(cases.map((c) => c.kind)).size).toBe(6);
   });
 
-  it.each(['str', 'map', 'block', 'json2', 'jsonsorted', 'jsoncompact'] as const)('%s cases print exactly as Python did', (kind) => {
-    const mine = cases.filter((c) => c.kind === kind);
-    expect(mine.length).toBeGreaterThan(50);
-    const wrong = mine.filter((c) => ours(c) !== c.out).map((c) => ({ in: c.in, want: c.out, got: ours(c) }));
-    expect(wrong.slice(0, 3)).toEqual([]);
-  });
+  it.each(['str', 'map', 'block', 'json2', 'jsonsorted', 'jsoncompact'] as const)(
+    '%s cases print exactly as Python did',
+    (kind) => {
+      const mine = cases.filter((c) => c.kind === kind);
+      expect(mine.length).toBeGreaterThan(50);
+      const wrong = mine.filter((c) => ours(c) !== c.out).map((c) => ({ in: c.in, want: c.out, got: ours(c) }));
+      expect(wrong.slice(0, 3)).toEqual([]);
+    },
+  );
 
   it('keeps well-known shapes', () => {
     expect(dumpString('#!/bin/sh\necho 10.0.0.1\n')).toBe("'#!/bin/sh\n\n  echo 10.0.0.1\n\n  '\n");
@@ -67,6 +70,7 @@ describe('Python-compatible printing', () => {
   });
 
   it('rejects text that is not JSON', () => {
-    for (const bad of ['', '{', '{"a" 1}', '[1,]', '"\u0001"', 'nul', '{} x']) expect(() => parseJson(bad), bad).toThrow(/invalid JSON/);
+    for (const bad of ['', '{', '{"a" 1}', '[1,]', '"\u0001"', 'nul', '{} x'])
+      expect(() => parseJson(bad), bad).toThrow(/invalid JSON/);
   });
 });

@@ -25,11 +25,14 @@ describe('files holding secrets', () => {
     const entries = render(SECRETS);
     expect(entries.map((e) => e.path)).toEqual(plain.map((e) => e.path));
     const holding = entries.filter((e) => Object.values(SECRETS).some((s) => String(e.content).includes(s)));
-    expect(holding.map((e) => e.path)).toEqual(expect.arrayContaining(['etc/user.config.yaml', 'etc/expanded.config.json']));
-    for (const e of holding) expect({ path: e.path, mode: (e.mode & 0o777).toString(8) }).toEqual({ path: e.path, mode: '600' });
+    expect(holding.map((e) => e.path)).toEqual(
+      expect.arrayContaining(['etc/user.config.yaml', 'etc/expanded.config.json']),
+    );
+    for (const e of holding)
+      expect({ path: e.path, mode: (e.mode & 0o777).toString(8) }).toEqual({ path: e.path, mode: '600' });
   });
 
-  it('without secrets the modes are 1.11\'s (user.config.yaml stays 0644)', () => {
+  it("without secrets the modes are 1.11's (user.config.yaml stays 0644)", () => {
     const e = render({}).find((x) => x.path === 'etc/user.config.yaml')!;
     expect(e.mode & 0o777).toBe(0o644);
   });

@@ -53,7 +53,10 @@ class Files {
     return JSON.parse(this.text(path));
   }
   expanded(full = false): Record<string, string> {
-    return JSON.parse(this.text(full ? 'etc/expanded.config.full.json' : 'etc/expanded.config.json')) as Record<string, string>;
+    return JSON.parse(this.text(full ? 'etc/expanded.config.full.json' : 'etc/expanded.config.json')) as Record<
+      string,
+      string
+    >;
   }
 }
 
@@ -72,7 +75,9 @@ const variants: Record<string, Variant> = {
     args: { exhibitor_storage_backend: 'zookeeper', exhibitor_zk_hosts: ZK, exhibitor_zk_path: '/dcos-cluster' },
     drop: ['exhibitor_static_ensemble'],
     check: (f) => {
-      expect(f.text('etc/exhibitor')).toBe(`EXHIBITOR_BACKEND=ZK\nZK_CONFIG_CONNECT=${ZK}\nZK_CONFIG_ZPATH=/dcos-cluster\n`);
+      expect(f.text('etc/exhibitor')).toBe(
+        `EXHIBITOR_BACKEND=ZK\nZK_CONFIG_CONNECT=${ZK}\nZK_CONFIG_ZPATH=/dcos-cluster\n`,
+      );
       expect(f.has('etc/exhibitor.properties')).toBe(false);
     },
   },
@@ -111,7 +116,12 @@ const variants: Record<string, Variant> = {
     },
     drop: ['exhibitor_static_ensemble'],
     check: (f) => {
-      expect(f.env('etc/exhibitor')).toEqual(['EXHIBITOR_BACKEND=AWS_S3', 'AWS_REGION=eu-central-1', 'AWS_S3_BUCKET=b', 'AWS_S3_PREFIX=p']);
+      expect(f.env('etc/exhibitor')).toEqual([
+        'EXHIBITOR_BACKEND=AWS_S3',
+        'AWS_REGION=eu-central-1',
+        'AWS_S3_BUCKET=b',
+        'AWS_S3_PREFIX=p',
+      ]);
       expect(f.has('etc/exhibitor.properties')).toBe(false);
     },
   },
@@ -125,7 +135,9 @@ const variants: Record<string, Variant> = {
     user: { exhibitor_azure_account_key: 'a2V5a2V5' },
     drop: ['exhibitor_static_ensemble'],
     check: (f) => {
-      expect(f.text('etc/exhibitor')).toBe('EXHIBITOR_BACKEND=AZURE\nAZURE_CONTAINER=dcos-exhibitor\nAZURE_PREFIX=dcos\n');
+      expect(f.text('etc/exhibitor')).toBe(
+        'EXHIBITOR_BACKEND=AZURE\nAZURE_CONTAINER=dcos-exhibitor\nAZURE_PREFIX=dcos\n',
+      );
       expect(f.text('etc/exhibitor.properties')).toBe(
         'com.netflix.exhibitor.azure.account-name=acct\ncom.netflix.exhibitor.azure.account-key=a2V5a2V5\n',
       );
@@ -144,7 +156,9 @@ const variants: Record<string, Variant> = {
     args: { exhibitor_storage_backend: 'agent_only_group_no_exhibitor' },
     drop: ['exhibitor_static_ensemble'],
     check: (f) => {
-      expect(f.text('etc/exhibitor')).toBe('# File intentionally has no settings - Exhibitor is not used on DC/OS Agents\n');
+      expect(f.text('etc/exhibitor')).toBe(
+        '# File intentionally has no settings - Exhibitor is not used on DC/OS Agents\n',
+      );
       expect(f.env('etc/exhibitor')).toEqual([]);
     },
   },
@@ -190,7 +204,8 @@ const variants: Record<string, Variant> = {
       http_proxy: 'http://proxy.example.com:3128',
       https_proxy: 'https://proxy.example.com:3128',
       no_proxy: '["internal.example.com", "10.0.0.0/8"]',
-      no_proxy_final: '.mesos,.thisdcos.directory,.dcos.directory,.zk,127.0.0.1,localhost,internal.example.com,10.0.0.0/8',
+      no_proxy_final:
+        '.mesos,.thisdcos.directory,.dcos.directory,.zk,127.0.0.1,localhost,internal.example.com,10.0.0.0/8',
     },
     check: (f) => {
       expect(f.text('etc/proxy.env')).toBe(
@@ -211,7 +226,9 @@ const variants: Record<string, Variant> = {
     },
     user: { cluster_docker_credentials: '{"auths": {"https://index.docker.io/v1/": {"auth": "dXNlcjpwYXNz"}}}' },
     check: (f) => {
-      expect(f.text('etc/docker_credentials')).toBe('{"auths": {"https://index.docker.io/v1/": {"auth": "dXNlcjpwYXNz"}}}\n');
+      expect(f.text('etc/docker_credentials')).toBe(
+        '{"auths": {"https://index.docker.io/v1/": {"auth": "dXNlcjpwYXNz"}}}\n',
+      );
       expect(f.mode('etc/docker_credentials')).toBe('600');
       const env = f.env('etc/mesos-slave-common');
       expect(env).toContain('MESOS_DOCKER_CONFIG=file:///opt/mesosphere/etc/docker_credentials');
@@ -227,7 +244,9 @@ const variants: Record<string, Variant> = {
     },
     check: (f) => {
       expect(f.has('etc/docker_credentials')).toBe(false);
-      expect(f.env('etc/mesos-slave-common')).toContain('MESOS_DOCKER_CONFIG=file:///etc/mesosphere/docker_credentials');
+      expect(f.env('etc/mesos-slave-common')).toContain(
+        'MESOS_DOCKER_CONFIG=file:///etc/mesosphere/docker_credentials',
+      );
       expect(f.env('etc/mesos-slave-common').some((l) => l.startsWith('MESOS_DOCKER_REGISTRY='))).toBe(false);
     },
   },
@@ -395,10 +414,14 @@ const variants: Record<string, Variant> = {
       expect(f.json('etc/mesos-slave-dns.json')).toEqual({
         docker: [{ network_mode: 'USER', dns: { nameservers: ['198.51.100.1'] } }],
       });
-      const endpoints = f.json('etc/dcos-diagnostics-endpoint-config.json') as { HTTPEndpoints: Array<{ Uri: string }> };
+      const endpoints = f.json('etc/dcos-diagnostics-endpoint-config.json') as {
+        HTTPEndpoints: Array<{ Uri: string }>;
+      };
       expect(endpoints.HTTPEndpoints.map((e) => e.Uri)).not.toContain('/overlay-master/state');
       expect(f.text('etc/dcos_net')).toContain('DCOS_NET_IPV6=false\n');
-      expect(f.text('etc/dcos-net.config.d/common.config')).toContain('{enable_overlay, false},\n      {enable_ipv6, false}');
+      expect(f.text('etc/dcos-net.config.d/common.config')).toContain(
+        '{enable_overlay, false},\n      {enable_ipv6, false}',
+      );
     },
   },
   'custom-checks-and-no-clock-check': {
@@ -420,7 +443,10 @@ const variants: Record<string, Variant> = {
     },
   },
   'fault-domain-detect': {
-    args: { fault_domain_detect_contents: '#!/bin/sh\necho \'{"fault_domain":{"region":{"name": "r1"},"zone":{"name": "z1"}}}\'\n' },
+    args: {
+      fault_domain_detect_contents:
+        '#!/bin/sh\necho \'{"fault_domain":{"region":{"name": "r1"},"zone":{"name": "z1"}}}\'\n',
+    },
     check: (f) => {
       expect(f.text('bin/detect_fault_domain')).toBe(
         '#!/bin/sh\necho \'{"fault_domain":{"region":{"name": "r1"},"zone":{"name": "z1"}}}\'\n',
@@ -449,9 +475,14 @@ const variants: Record<string, Variant> = {
       expect(f.env('etc_master/marathon')).toContain('MARATHON_JAVA_ARGS=-Xmx2g');
       expect(f.env('etc/mesos-master')).toContain('MESOS_WEIGHTS=slave_public=2');
       expect(f.text('etc/logrotate_agent.config')).toContain('    rotate 60\n');
-      expect(f.text('etc/logrotate_agent.config')).toContain('delete-oldest-unmanaged-files.py /var/log/mesos/ 85 /var/log/mesos/mesos-agent.log');
+      expect(f.text('etc/logrotate_agent.config')).toContain(
+        'delete-oldest-unmanaged-files.py /var/log/mesos/ 85 /var/log/mesos/mesos-agent.log',
+      );
       expect(f.text('etc/mesos-slave-modules/journal_logger_modules.json')).toContain('"value": "journald"');
-      expect((f.json('etc/ui-config.json') as { uiConfiguration: { plugins: { mesos: unknown } } }).uiConfiguration.plugins.mesos).toEqual({
+      expect(
+        (f.json('etc/ui-config.json') as { uiConfiguration: { plugins: { mesos: unknown } } }).uiConfiguration.plugins
+          .mesos,
+      ).toEqual({
         'logging-strategy': 'journald',
       });
       expect((f.json('etc/dcos-signal-config.json') as Record<string, string>).gen_platform).toBe('aws');
@@ -459,7 +490,12 @@ const variants: Record<string, Variant> = {
   },
 };
 
-const SECRET_ARG_KEYS = ['aws_secret_access_key', 'cluster_docker_credentials', 'exhibitor_admin_password', 'exhibitor_azure_account_key'];
+const SECRET_ARG_KEYS = [
+  'aws_secret_access_key',
+  'cluster_docker_credentials',
+  'exhibitor_admin_password',
+  'exhibitor_azure_account_key',
+];
 
 describe.each(Object.entries(variants))('variant %s', (name, v) => {
   const files = render(v);
@@ -468,7 +504,9 @@ describe.each(Object.entries(variants))('variant %s', (name, v) => {
 
   it('keeps secrets out of every world-readable file', () => {
     const args = { ...referenceArgs(), ...v.args };
-    const secrets = SECRET_ARG_KEYS.map((k) => args[k]).filter((s): s is string => s !== undefined && s !== '' && s !== '{}');
+    const secrets = SECRET_ARG_KEYS.map((k) => args[k]).filter(
+      (s): s is string => s !== undefined && s !== '' && s !== '{}',
+    );
     for (const e of files.entries) {
       if ((e.mode & 0o004) === 0) continue;
       for (const s of secrets) expect(contentOf(e), `${e.path} leaks a secret`).not.toContain(s);
@@ -477,7 +515,9 @@ describe.each(Object.entries(variants))('variant %s', (name, v) => {
 
   it('puts each file under a package directory, with a path pkgpanda accepts and a known mode', () => {
     for (const e of files.entries) {
-      expect(e.path).toMatch(/^(pkginfo\.json|(bin|check|etc|etc_master|etc_slave|etc_slave_public)\/[A-Za-z0-9._/-]+)$/);
+      expect(e.path).toMatch(
+        /^(pkginfo\.json|(bin|check|etc|etc_master|etc_slave|etc_slave_public)\/[A-Za-z0-9._/-]+)$/,
+      );
       expect(e.path.split('/')).not.toContain('..');
       const exec = e.path.startsWith('bin/') || e.path.startsWith('check/');
       expect([e.path, e.mode.toString(8)]).toEqual([e.path, exec ? '755' : e.mode === 0o600 ? '600' : '644']);
@@ -518,9 +558,18 @@ describe('values written into KEY=value settings files', () => {
     ['exhibitor_address', 'lb\r'],
     ['marathon_java_args', '-Xmx1g\n-Xms1g'],
   ])('refuse a line break in %s, naming the key', (key, value) => {
-    const args = { ...referenceArgs(), use_proxy: 'true', http_proxy: 'x', https_proxy: 'y', no_proxy_final: 'z', [key]: value };
+    const args = {
+      ...referenceArgs(),
+      use_proxy: 'true',
+      http_proxy: 'x',
+      https_proxy: 'y',
+      no_proxy_final: 'z',
+      [key]: value,
+    };
     if (key === 'exhibitor_address') Object.assign(args, { master_discovery: 'master_http_loadbalancer' });
-    expect(() => renderConfigPackage(args, referenceUserArgs(), contextFor(args))).toThrow(new RegExp(`^${key}: must be a single line`));
+    expect(() => renderConfigPackage(args, referenceUserArgs(), contextFor(args))).toThrow(
+      new RegExp(`^${key}: must be a single line`),
+    );
   });
 
   it('accept multi-line JSON where it is parsed, not pasted', () => {
@@ -540,8 +589,15 @@ describe('ui-config.json', () => {
       ui_banner_dismissible: 'true',
     };
     const files = new Files(renderConfigPackage(args, referenceUserArgs(), contextFor(args)));
-    const banner = (files.json('etc/ui-config.json') as { uiConfiguration: { plugins: { banner: Record<string, unknown> } } })
-      .uiConfiguration.plugins.banner;
-    expect(banner).toMatchObject({ enabled: true, headerTitle: 'Production', headerContent: 'Handle with care', dismissible: true, footerContent: null });
+    const banner = (
+      files.json('etc/ui-config.json') as { uiConfiguration: { plugins: { banner: Record<string, unknown> } } }
+    ).uiConfiguration.plugins.banner;
+    expect(banner).toMatchObject({
+      enabled: true,
+      headerTitle: 'Production',
+      headerContent: 'Handle with care',
+      dismissible: true,
+      footerContent: null,
+    });
   });
 });

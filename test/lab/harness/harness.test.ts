@@ -36,7 +36,11 @@ function sshdsFor(addresses: string[]): number[] {
   for (const p of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     try {
       const cmd = execFileSync('cat', [`/proc/${p}/cmdline`]).toString();
-      if (readlinkSync(`/proc/${p}/exe`) === '/usr/sbin/sshd' && addresses.some((a) => cmd.includes(`ListenAddress=${a}:`))) out.push(Number(p));
+      if (
+        readlinkSync(`/proc/${p}/exe`) === '/usr/sbin/sshd' &&
+        addresses.some((a) => cmd.includes(`ListenAddress=${a}:`))
+      )
+        out.push(Number(p));
     } catch {
       /* gone */
     }
@@ -60,7 +64,10 @@ describeLab('lab harness', () => {
     expect(lab.hosts.map((h) => h.address)).toEqual([1, 2, 3].map((i) => labAddress(lab.block, i)));
     const marker = `harness-${process.pid}`;
     for (const h of lab.hosts) {
-      const r = await lab.exec(h.index, `cat /etc/genconf-lab/ip /etc/genconf-lab/index; hostname; echo ${h.index} > /opt/${marker}`);
+      const r = await lab.exec(
+        h.index,
+        `cat /etc/genconf-lab/ip /etc/genconf-lab/index; hostname; echo ${h.index} > /opt/${marker}`,
+      );
       expect(r).toEqual({ code: 0, stdout: `${h.address}\n${h.index}\n${h.hostname}\n`, stderr: '' });
     }
     for (const h of lab.hosts) {
@@ -70,8 +77,23 @@ describeLab('lab harness', () => {
     expect(existsSync(`/opt/${marker}`)).toBe(false);
     // Every private directory is a mount inside the host; /tmp too.
     const mounts = (await lab.exec(1, 'cat /proc/self/mountinfo')).stdout;
-    for (const d of ['/opt', '/etc/mesosphere', '/var/lib/dcos', '/etc/systemd', '/etc/profile.d', '/etc/rexray', '/usr/local/bin', '/root', `/home/${lab.sudoUser}`, '/tmp', '/etc/genconf-lab']) {
-      expect(mounts.split('\n').some((l) => l.split(' ')[4] === d), d).toBe(true);
+    for (const d of [
+      '/opt',
+      '/etc/mesosphere',
+      '/var/lib/dcos',
+      '/etc/systemd',
+      '/etc/profile.d',
+      '/etc/rexray',
+      '/usr/local/bin',
+      '/root',
+      `/home/${lab.sudoUser}`,
+      '/tmp',
+      '/etc/genconf-lab',
+    ]) {
+      expect(
+        mounts.split('\n').some((l) => l.split(' ')[4] === d),
+        d,
+      ).toBe(true);
     }
     // Names of all hosts resolve from files inside a host (sudo never waits on DNS).
     expect((await lab.exec(1, `getent hosts ${lab.hosts[2]!.hostname}`)).stdout).toContain(lab.hosts[2]!.address);
@@ -101,7 +123,18 @@ describeLab('lab harness', () => {
     expect(await tcpOpen(h.address, h.port + 10000)).toBe('refused');
     const ssh = spawnSync(
       'ssh',
-      ['-i', lab.keys.ed25519, '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${lab.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes', `root@${h.address}`, 'hostname'],
+      [
+        '-i',
+        lab.keys.ed25519,
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        `UserKnownHostsFile=${lab.knownHostsFile}`,
+        '-o',
+        'StrictHostKeyChecking=yes',
+        `root@${h.address}`,
+        'hostname',
+      ],
       { encoding: 'utf8' },
     );
     expect(ssh.stdout).toBe(`${h.hostname}\n`);
@@ -111,7 +144,10 @@ describeLab('lab harness', () => {
     const before = lab.hostPublicKey(3);
     await lab.rotateHostKey(3);
     expect(lab.hostPublicKey(3)).not.toBe(before);
-    const scan = execFileSync('ssh-keyscan', ['-t', 'ed25519', lab.hosts[2]!.address], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const scan = execFileSync('ssh-keyscan', ['-t', 'ed25519', lab.hosts[2]!.address], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     expect(scan).toContain(lab.hostPublicKey(3).split(' ')[1]);
     expect(execFileSync('cat', [lab.knownHostsFile]).toString()).toContain(before);
   });

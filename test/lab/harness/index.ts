@@ -40,7 +40,19 @@
  * on 0.0.0.0 is in use on every host of every lab.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { constants as fsConstants, accessSync, closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  constants as fsConstants,
+  accessSync,
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { chmod, chown, copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -218,10 +230,7 @@ function sleepSync(ms: number): void {
 /** Mount-namespace inodes recorded for a host (one line per listener start: a healed host gets a new namespace). */
 function recordedInodes(hostDir: string): number[] {
   try {
-    return readFileSync(path.join(hostDir, 'ns-inodes'), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
+    return readFileSync(path.join(hostDir, 'ns-inodes'), 'utf8').split('\n').filter(Boolean).map(Number);
   } catch {
     return [];
   }
@@ -288,7 +297,9 @@ function hostPids(byNs: Map<number, number[]>, inodes: number[], address: string
 /** An sshd listener of this host (its title keeps the ListenAddress argument), not a reused PID. */
 function isListenerOf(pid: number, address: string): boolean {
   try {
-    return isAlive(pid) && isSshd(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`ListenAddress=${address}:`);
+    return (
+      isAlive(pid) && isSshd(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`ListenAddress=${address}:`)
+    );
   } catch {
     return false;
   }
@@ -369,7 +380,10 @@ function teardownDirSync(dir: string): void {
   killAndWait(
     hosts
       .map((h) => ({ pid: readPid(path.join(h.dir, 'proxy.pid')), address: h.address }))
-      .filter((x): x is { pid: number; address: string } => x.pid !== undefined && isAlive(x.pid) && isDelayProxy(x.pid, x.address))
+      .filter(
+        (x): x is { pid: number; address: string } =>
+          x.pid !== undefined && isAlive(x.pid) && isDelayProxy(x.pid, x.address),
+      )
       .map((x) => x.pid),
   );
   // Namespaces are held by processes only (no persistent ns files): killing everything inside them ends them.
@@ -471,14 +485,20 @@ function ownerAlive(dir: string): boolean {
 async function claimBlock(requested: number | undefined): Promise<{ block: number; dir: string }> {
   await mkdir(LAB_ROOT, { recursive: true, mode: 0o755 });
   // Automatic blocks come from 100 up, so they never take a fixed block (0..99) another test file is about to ask for.
-  const candidates = requested === undefined ? Array.from({ length: MAX_BLOCK - AUTO_BLOCK_START + 1 }, (_, b) => AUTO_BLOCK_START + b) : [requested];
+  const candidates =
+    requested === undefined
+      ? Array.from({ length: MAX_BLOCK - AUTO_BLOCK_START + 1 }, (_, b) => AUTO_BLOCK_START + b)
+      : [requested];
   const unique = (): string => `${process.pid}-${Math.random().toString(36).slice(2)}`;
   // Leftovers of an interrupted delete or claim (a crash, a killed rm): gone after ten minutes.
   for (const name of readdirSync(LAB_ROOT)) {
     if (!/^\.(trash|claim)-/.test(name)) continue;
     try {
       if (Date.now() - statSync(path.join(LAB_ROOT, name)).mtimeMs > 600_000) {
-        spawn('rm', ['-rf', '--one-file-system', path.join(LAB_ROOT, name)], { detached: true, stdio: 'ignore' }).unref();
+        spawn('rm', ['-rf', '--one-file-system', path.join(LAB_ROOT, name)], {
+          detached: true,
+          stdio: 'ignore',
+        }).unref();
       }
     } catch {
       /* someone else removed it */
@@ -511,7 +531,9 @@ async function claimBlock(requested: number | undefined): Promise<{ block: numbe
     }
     if (requested !== undefined) {
       const owner = readFileSync(path.join(dir, 'owner'), 'utf8').trim().split(' ')[0];
-      throw new Error(`lab block ${block} (${dir}) is in use by live process ${owner}; pick another block or leave it out`);
+      throw new Error(
+        `lab block ${block} (${dir}) is in use by live process ${owner}; pick another block or leave it out`,
+      );
     }
   }
   throw new Error(`no free lab block under ${LAB_ROOT} (${AUTO_BLOCK_START}..${MAX_BLOCK} all in use)`);
@@ -576,8 +598,32 @@ async function makeClientKeys(keysDir: string): Promise<LabKeys> {
   const k = (name: string): string => path.join(keysDir, name);
   await Promise.all([
     mustRun('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'genconf-lab', '-f', k('id_ed25519')]),
-    mustRun('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-m', 'PEM', '-N', '', '-C', 'genconf-lab-rsa', '-f', k('id_rsa')]),
-    mustRun('ssh-keygen', ['-q', '-t', 'ed25519', '-N', LAB_PASSPHRASE, '-C', 'genconf-lab-enc', '-f', k('id_ed25519_enc')]),
+    mustRun('ssh-keygen', [
+      '-q',
+      '-t',
+      'rsa',
+      '-b',
+      '2048',
+      '-m',
+      'PEM',
+      '-N',
+      '',
+      '-C',
+      'genconf-lab-rsa',
+      '-f',
+      k('id_rsa'),
+    ]),
+    mustRun('ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      LAB_PASSPHRASE,
+      '-C',
+      'genconf-lab-enc',
+      '-f',
+      k('id_ed25519_enc'),
+    ]),
   ]);
   return { ed25519: k('id_ed25519'), rsa: k('id_rsa'), encrypted: k('id_ed25519_enc'), passphrase: LAB_PASSPHRASE };
 }
@@ -653,7 +699,13 @@ class LabImpl implements Lab {
     for (let i = 1; i <= count; i++) {
       const address = labAddress(this.block, i);
       const dir = path.join(this.dir, 'hosts', String(i));
-      const host: LabHost = { index: i, address, port: this.port, hostname: `lab${this.block}-${i}`, fsRoot: path.join(dir, 'fs') };
+      const host: LabHost = {
+        index: i,
+        address,
+        port: this.port,
+        hostname: `lab${this.block}-${i}`,
+        fsRoot: path.join(dir, 'fs'),
+      };
       this.hosts.push(host);
       this.state.set(i, { host, dir, fstab: path.join(dir, 'fstab'), sshdPort: this.port });
     }
@@ -667,7 +719,9 @@ class LabImpl implements Lab {
     await Promise.all(this.hosts.map((h) => limit(() => this.createHost(h.index, authorized, owner, stubs))));
     await writeFile(
       this.knownHostsFile,
-      this.hosts.map((h) => `${this.port === 22 ? h.address : `[${h.address}]:${this.port}`} ${this.hostPublicKey(h.index)}\n`).join(''),
+      this.hosts
+        .map((h) => `${this.port === 22 ? h.address : `[${h.address}]:${this.port}`} ${this.hostPublicKey(h.index)}\n`)
+        .join(''),
       { mode: 0o600 },
     );
   }
@@ -676,7 +730,12 @@ class LabImpl implements Lab {
     return makeClientKeys(path.join(this.dir, 'keys'));
   }
 
-  private async createHost(i: number, authorized: string, owner: { uid: number; gid: number }, stubs: string[]): Promise<void> {
+  private async createHost(
+    i: number,
+    authorized: string,
+    owner: { uid: number; gid: number },
+    stubs: string[],
+  ): Promise<void> {
     const s = this.state.get(i)!;
     const fs = s.host.fsRoot;
     const ident = path.join(fs, 'etc/genconf-lab');
@@ -753,7 +812,9 @@ class LabImpl implements Lab {
     while (!existsSync(pidFile)) {
       if (exited !== undefined || Date.now() > deadline) {
         const log = await readFile(path.join(s.dir, 'up.log'), 'utf8').catch(() => '');
-        const sshdLog = await readFile(path.join(s.host.fsRoot, 'etc/genconf-lab/sshd/sshd.log'), 'utf8').catch(() => '');
+        const sshdLog = await readFile(path.join(s.host.fsRoot, 'etc/genconf-lab/sshd/sshd.log'), 'utf8').catch(
+          () => '',
+        );
         throw new Error(
           `lab host ${i} (${s.host.address}): sshd ${exited ?? 'did not start within 20 s'}\n${log.slice(-2000)}${sshdLog.slice(-2000)}`,
         );
@@ -780,7 +841,9 @@ class LabImpl implements Lab {
   private listenerPid(i: number): number | undefined {
     const s = this.host(i);
     const pid = readPid(path.join(s.dir, 'sshd.pid'));
-    return pid !== undefined && isListenerOf(pid, s.host.address) && seenAddress(pid) === s.host.address ? pid : undefined;
+    return pid !== undefined && isListenerOf(pid, s.host.address) && seenAddress(pid) === s.host.address
+      ? pid
+      : undefined;
   }
 
   /** SIGTERM only the listener of host i (running sessions continue). */
@@ -800,10 +863,24 @@ class LabImpl implements Lab {
   async exec(i: number, cmd: string): Promise<ExecOutput> {
     const s = this.host(i);
     const pid = this.listenerPid(i);
-    if (pid !== undefined) return run('nsenter', ['-t', String(pid), '--mount', '--uts', '--wd=/', '--', '/bin/sh', '-c', cmd]);
+    if (pid !== undefined)
+      return run('nsenter', ['-t', String(pid), '--mount', '--uts', '--wd=/', '--', '/bin/sh', '-c', cmd]);
     // Nothing runs in the host (killed): build the same view in a throwaway namespace.
     const init = 'printf %s "$1" > /proc/sys/kernel/hostname && mount -a -T "$2" && cd / && exec /bin/sh -c "$3"';
-    return run('unshare', ['--mount', '--uts', '--propagation', 'private', '--', '/bin/sh', '-c', init, 'lab-exec', s.host.hostname, s.fstab, cmd]);
+    return run('unshare', [
+      '--mount',
+      '--uts',
+      '--propagation',
+      'private',
+      '--',
+      '/bin/sh',
+      '-c',
+      init,
+      'lab-exec',
+      s.host.hostname,
+      s.fstab,
+      cmd,
+    ]);
   }
 
   async kill(i: number): Promise<void> {
@@ -816,11 +893,13 @@ class LabImpl implements Lab {
     const chain = chainName(this.block);
     if (!iptables(['-n', '-L', chain])) iptables(['-N', chain]);
     if (!iptables(['-C', 'INPUT', '-j', chain])) {
-      if (!iptables(['-I', 'INPUT', '1', '-j', chain])) throw new Error(`iptables: cannot hook chain ${chain} into INPUT`);
+      if (!iptables(['-I', 'INPUT', '1', '-j', chain]))
+        throw new Error(`iptables: cannot hook chain ${chain} into INPUT`);
     }
     for (const dir of ['-d', '-s']) {
       const rule = [chain, dir, `${s.host.address}/32`, '-j', 'DROP'];
-      if (!iptables(['-C', ...rule]) && !iptables(['-A', ...rule])) throw new Error(`iptables -A ${rule.join(' ')} failed`);
+      if (!iptables(['-C', ...rule]) && !iptables(['-A', ...rule]))
+        throw new Error(`iptables -A ${rule.join(' ')} failed`);
     }
   }
 
@@ -846,10 +925,14 @@ class LabImpl implements Lab {
     const inner = this.port + INNER_PORT_OFFSET;
     await this.startListener(i, inner);
     const logFd = openSync(path.join(s.dir, 'proxy.log'), 'a');
-    const child = spawn(process.execPath, [PROXY_SCRIPT, s.host.address, String(this.port), s.host.address, String(inner), String(ms)], {
-      detached: true,
-      stdio: ['ignore', 'pipe', logFd],
-    });
+    const child = spawn(
+      process.execPath,
+      [PROXY_SCRIPT, s.host.address, String(this.port), s.host.address, String(inner), String(ms)],
+      {
+        detached: true,
+        stdio: ['ignore', 'pipe', logFd],
+      },
+    );
     closeSync(logFd);
     await new Promise<void>((resolve, reject) => {
       let out = '';
@@ -857,7 +940,9 @@ class LabImpl implements Lab {
         out += d.toString();
         if (out.includes('ready')) resolve();
       });
-      child.on('exit', (code) => reject(new Error(`delay proxy for host ${i} exited (${code}); see ${path.join(s.dir, 'proxy.log')}`)));
+      child.on('exit', (code) =>
+        reject(new Error(`delay proxy for host ${i} exited (${code}); see ${path.join(s.dir, 'proxy.log')}`)),
+      );
       child.on('error', reject);
     });
     child.stdout!.destroy();
@@ -893,12 +978,14 @@ class LabImpl implements Lab {
 export async function startLab(opts: StartLabOptions): Promise<Lab> {
   const pre = labPrerequisites();
   if (!pre.ok) throw new Error(`the SSH test lab cannot run here; missing: ${pre.missing.join(', ')}`);
-  if (!Number.isInteger(opts.count) || opts.count < 1 || opts.count > 5000) throw new Error(`lab count must be 1..5000, got ${opts.count}`);
+  if (!Number.isInteger(opts.count) || opts.count < 1 || opts.count > 5000)
+    throw new Error(`lab count must be 1..5000, got ${opts.count}`);
   if (opts.block !== undefined && (!Number.isInteger(opts.block) || opts.block < 0 || opts.block > MAX_BLOCK)) {
     throw new Error(`lab block must be 0..${MAX_BLOCK}, got ${opts.block}`);
   }
   const port = opts.port ?? 22;
-  if (!Number.isInteger(port) || port < 1 || port + INNER_PORT_OFFSET > 65535) throw new Error(`lab port must be 1..${65535 - INNER_PORT_OFFSET}`);
+  if (!Number.isInteger(port) || port < 1 || port + INNER_PORT_OFFSET > 65535)
+    throw new Error(`lab port must be 1..${65535 - INNER_PORT_OFFSET}`);
   const { block, dir } = await claimBlock(opts.block);
   const lab = new LabImpl(block, dir, port);
   hookExit();
