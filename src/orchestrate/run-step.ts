@@ -1,0 +1,163 @@
+/**
+ * Run one step over a host's open connection and turn every way it can end into a typed StepResult: an exit code
+ * judged by the step, a timeout naming the option that raises it, a transport failure by its class (never its
+ * wording), or the run's stop.
+ */
+import { readFile } from 'node:fs/promises';
+import type { PlannedHost } from '../derive/plan.js';
+import { isCleanup, type StdinPart, type Step, type Verdict } from '../stages/types.js';
+import { ChannelRefusedError, CommandCutOffError, TransferStalledError } from '../transport/errors.js';
+import { command } from '../transport/quote.js';
+import type { Connection, ExecResult } from '../transport/transport.js';
+import type { RunListener } from './events.js';
+import type { StepResult } from './result.js';
+import { seconds, type RunStop } from './stop.js';
+
+const TAIL_BYTES = 8 * 1024;
+
+function tail(s: string): string {
+  return s.length > TAIL_BYTES ? s.slice(s.length - TAIL_BYTES) : s;
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Why a command that has no exit code ended, from the transport's typed failure (errors.ts), never its wording. */
+function cutOffMessage(r: ExecResult): string {
+  if (r.signal) return `ended by signal ${r.signal}`;
+  if (r.failure instanceof ChannelRefusedError) return r.failure.message;
+  if (r.failure instanceof CommandCutOffError) return r.failure.message;
+  return 'the connection closed before the command finished';
+}
+
+/** What running a step needs from the run around it. */
+export interface StepContext {
+  now: () => number;
+  emit: RunListener;
+  stop: RunStop;
+  stdinPart: (part: StdinPart) => Promise<Buffer>;
+}
+
+/** Every host sends the same stdin parts: read (and encode) each once per run, not once per host. */
+export function stdinReader(readStdin?: (path: string) => Promise<Buffer>): (part: StdinPart) => Promise<Buffer> {
+  const read = readStdin ?? ((p: string) => readFile(p));
+  const parts = new Map<string, Promise<Buffer>>();
+  return (part) => {
+    const key = `${part.encoding ?? 'raw'}:${part.file}`;
+    let bytes = parts.get(key);
+    if (!bytes) {
+      bytes = read(part.file).then((b) =>
+        part.encoding === 'base64-line' ? Buffer.from(b.toString('base64') + '\n') : b,
+      );
+      parts.set(key, bytes);
+    }
+    return bytes;
+  };
+}
+
+export async function runStep(
+  ctx: StepContext,
+  conn: Connection,
+  host: PlannedHost,
+  step: Step,
+  signal: AbortSignal,
+): Promise<StepResult> {
+  const { now, emit } = ctx;
+  const t0 = now();
+  const base = { id: step.id, title: step.title, kind: step.kind, cleanup: isCleanup(step) };
+  let stdout = '';
+  let stderr = '';
+  const done = (r: Omit<StepResult, keyof typeof base | 'durationMs' | 'stdoutTail' | 'stderrTail'>): StepResult => {
+    const result: StepResult = {
+      ...base,
+      ...r,
+      durationMs: now() - t0,
+      stdoutTail: tail(stdout),
+      stderrTail: tail(stderr),
+    };
+    emit({ type: 'step-end', host, step, result });
+    return result;
+  };
+  const stopped = (): StepResult => {
+    const st = ctx.stop.status();
+    return done({
+      status: st.status === 'timed-out' ? 'timed-out' : 'interrupted',
+      exitCode: null,
+      message: st.reason(`during "${step.title}"`),
+    });
+  };
+
+  if (step.kind === 'put') {
+    emit({ type: 'step-start', host, step });
+    try {
+      await conn.putFile(step.local, step.remote, {
+        ...(step.mode !== undefined ? { mode: step.mode } : {}),
+        signal,
+        stallTimeoutMs: step.timeout.ms,
+        onProgress: (sent, total) => emit({ type: 'progress', host, step, sent, total }),
+      });
+      return done({ status: 'ok', exitCode: 0 });
+    } catch (err) {
+      if (signal.aborted) return stopped();
+      if (err instanceof TransferStalledError) {
+        return done({
+          status: 'timed-out',
+          exitCode: null,
+          message: `${host.label}: "${step.title}" made no progress for ${seconds(step.timeout.ms)} (raise ${step.timeout.option})`,
+        });
+      }
+      stderr = errorMessage(err);
+      return done({ status: 'failed', exitCode: null, message: `copy failed: ${errorMessage(err)}` });
+    }
+  }
+
+  const cmd = command(step.argv);
+  emit({ type: 'step-start', host, step, command: cmd });
+  let stdin: Buffer | undefined;
+  if (step.stdin !== undefined && step.stdin.length > 0) {
+    stdin = Buffer.concat(await Promise.all(step.stdin.map(ctx.stdinPart)));
+  }
+  // exec never rejects because of the host (transport/errors.ts): a failure is in the result.
+  const r = await conn.exec(cmd, {
+    timeoutMs: step.timeout.ms,
+    signal,
+    ...(stdin ? { stdin } : {}),
+    onStdout: (chunk) => {
+      stdout += chunk;
+      if (stdout.length > 4 * TAIL_BYTES) stdout = tail(stdout);
+      emit({ type: 'output', host, step, stream: 'stdout', chunk });
+    },
+    onStderr: (chunk) => {
+      stderr += chunk;
+      if (stderr.length > 4 * TAIL_BYTES) stderr = tail(stderr);
+      emit({ type: 'output', host, step, stream: 'stderr', chunk });
+    },
+  });
+  // The transport may deliver output only in the result; keep whichever is longer.
+  if (r.stdout.length > stdout.length) stdout = r.stdout;
+  if (r.stderr.length > stderr.length) stderr = r.stderr;
+  if (r.timedOut) {
+    return done({
+      status: 'timed-out',
+      exitCode: null,
+      message: `${host.label}: "${step.title}" timed out after ${seconds(step.timeout.ms)} (raise ${step.timeout.option})`,
+    });
+  }
+  if (r.exitCode === null) {
+    if (signal.aborted) return stopped();
+    return done({ status: 'failed', exitCode: null, message: cutOffMessage(r) });
+  }
+  const verdict: Verdict = step.judge
+    ? step.judge({ exitCode: r.exitCode, stdout: r.stdout || stdout, stderr: r.stderr || stderr })
+    : r.exitCode === 0
+      ? { ok: true }
+      : { ok: false, message: `exited ${r.exitCode}` };
+  return done({
+    status: verdict.ok ? 'ok' : 'failed',
+    exitCode: r.exitCode,
+    ...(verdict.message !== undefined ? { message: verdict.message } : {}),
+    ...(verdict.checks !== undefined ? { checks: verdict.checks } : {}),
+    ...(verdict.facts !== undefined ? { facts: verdict.facts } : {}),
+  });
+}
