@@ -1,0 +1,184 @@
+/**
+ * The bench host farm (bench/scale/farm.ts) speaks what the stages send: the real runner and SshTransport, with
+ * strict host-key checking, pass preflight and deploy against a few farm addresses, each with its own host key. No
+ * root and no sshd: the farm is one in-process ssh2 server per loopback address.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes, createHash } from 'node:crypto';
+import ssh2 from 'ssh2';
+import type { ParsedKey } from 'ssh2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { farmAddress, innerArgv, shellWords, startFarm, type Farm } from '../../bench/scale/farm.js';
+import { newKey } from '../../bench/scale/keys.js';
+import type { ClusterPlan, PlannedHost } from '../../src/derive/plan.js';
+import { runStage } from '../../src/orchestrate/run-stage.js';
+import { deploy } from '../../src/stages/deploy.js';
+import { preflight } from '../../src/stages/preflight.js';
+import { wrapCommand } from '../../src/transport/exec.js';
+import { command } from '../../src/transport/quote.js';
+import { SshTransport } from '../../src/transport/ssh.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const HOSTS = 4;
+
+let dir: string;
+let farm: Farm;
+let clientKey: ParsedKey;
+let knownHosts: string;
+
+function plan(files: ClusterPlan['files']): ClusterPlan {
+  const hosts: PlannedHost[] = farm.hosts.map((h, i) => ({
+    address: h.address,
+    port: h.port,
+    user: 'centos',
+    label: `${h.address}:${h.port}`,
+    role: i === 0 ? 'master' : 'agent',
+    installRole: i === 0 ? 'master' : 'slave',
+    index: i,
+  }));
+  return {
+    hosts,
+    allHosts: hosts,
+    firstMaster: hosts[0]!,
+    parallelism: 2,
+    processTimeoutMs: 30_000,
+    postflightTimeoutMs: 30_000,
+    stagingDir: '/opt/dcos_install_tmp',
+    files,
+  };
+}
+
+function transport(knownHostsFile = knownHosts): SshTransport {
+  return new SshTransport({
+    connectTimeoutMs: 10_000,
+    keepaliveIntervalMs: 5000,
+    keepaliveCountMax: 3,
+    hostKeyChecking: 'strict',
+    knownHostsFile,
+    privateKey: clientKey,
+    env: {},
+  });
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'genconf-farm-'));
+  const pem = newKey().private;
+  const k = ssh2.utils.parseKey(pem);
+  if (k instanceof Error || Array.isArray(k)) throw new Error('bad client key');
+  clientKey = k;
+  // A /16 of its own per run (127.150–249.x.y, ephemeral ports): parallel test files never collide.
+  const net = `127.${150 + Math.floor(Math.random() * 100)}`;
+  farm = await startFarm({
+    addresses: Array.from({ length: HOSTS }, (_, i) => farmAddress(net, i * 251)),
+    port: 0,
+    authorized: [clientKey.getPublicSSH()],
+    hostKeys: Array.from({ length: HOSTS }, () => newKey()),
+    checks: 5,
+  });
+  knownHosts = path.join(dir, 'known_hosts');
+  writeFileSync(knownHosts, farm.knownHosts());
+});
+
+afterAll(async () => {
+  await farm?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('bench host farm', () => {
+  it('answers on distinct loopback addresses, each with its own host key', () => {
+    expect(new Set(farm.hosts.map((h) => h.address)).size).toBe(HOSTS);
+    expect(new Set(farm.hosts.map((h) => h.publicB64)).size).toBe(HOSTS);
+    expect(farm.hosts[1]!.address).toMatch(/^127\.\d+\.1\.2$/);
+  });
+
+  it('reads the commands exactly as the transport wraps and quotes them', () => {
+    const argv = ['sudo', '-n', 'bash', '-s', '--', "/opt/it's here", 'master'];
+    expect(innerArgv(wrapCommand(command(argv), 'abc123'))).toEqual(argv);
+    expect(innerArgv('true')).toBeUndefined();
+    expect(shellWords("a 'b c' d\\ e")).toEqual(['a', 'b c', 'd e']);
+  });
+
+  it('the real client passes preflight against it with strict host-key checking', async () => {
+    const ipDetect = path.join(dir, 'ip-detect');
+    const install = path.join(dir, 'dcos_install.sh');
+    writeFileSync(ipDetect, '#!/bin/sh\necho 127.0.0.1\n');
+    writeFileSync(install, '#!/bin/bash\necho install\n');
+    const t = transport();
+    const before = farm.counters.bytesReceived;
+    const r = await runStage(
+      preflight,
+      plan({
+        preflightScript: path.join(ROOT, 'templates', 'remote', 'preflight.sh'),
+        ipDetect,
+        installScript: install,
+      }),
+      { transport: t },
+    );
+    await t.closeAll();
+    expect(r.hosts.map((h) => [h.host.address, h.status, h.reason])).toEqual(
+      farm.hosts.map((h) => [h.address, 'ok', undefined]),
+    );
+    // ip-detect answered each host's own address; the checks were parsed; the scripts went over stdin.
+    for (const h of r.hosts) {
+      expect(h.facts.detectedIp).toBe(h.host.address);
+      expect(h.checks.filter((c) => c.status === 'pass')).toHaveLength(6);
+    }
+    expect(farm.counters.bytesReceived - before).toBeGreaterThan(HOSTS * 100);
+    expect(farm.counters.unknownCommands).toBe(0);
+  });
+
+  it('the real client passes deploy: the bundle is hashed on arrival and sha256sum answers from it', async () => {
+    const tar = path.join(dir, 'dcos-install.tar');
+    const bytes = randomBytes(300_000);
+    writeFileSync(tar, bytes);
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const t = transport();
+    const r = await runStage(deploy, plan({ bundleTar: tar, bundleSha256: sha }), { transport: t });
+    await t.closeAll();
+    expect(r.hosts.map((h) => h.status)).toEqual(Array(HOSTS).fill('ok'));
+    expect(r.hosts[0]!.steps.map((s) => s.id)).toEqual([
+      'mkdir-staging',
+      'put-bundle',
+      'verify-bundle',
+      'unpack-bundle',
+      'install',
+      'cleanup',
+    ]);
+    // A different expected checksum fails the verify step: the farm really reports what arrived.
+    const t2 = transport();
+    const bad = await runStage(deploy, plan({ bundleTar: tar, bundleSha256: '0'.repeat(64) }), { transport: t2 });
+    await t2.closeAll();
+    expect(bad.hosts[0]!.failedStepId).toBe('verify-bundle');
+    expect(bad.hosts[0]!.reason).toContain(sha);
+  });
+
+  it('keeps host-key checking meaningful: a host missing from known_hosts is refused', async () => {
+    const partial = path.join(dir, 'known_hosts.partial');
+    writeFileSync(partial, farm.knownHosts().split('\n').slice(1).join('\n'));
+    const t = transport(partial);
+    const r = await runStage(
+      preflight,
+      plan({
+        preflightScript: path.join(ROOT, 'templates', 'remote', 'preflight.sh'),
+        ipDetect: path.join(dir, 'ip-detect'),
+        installScript: path.join(dir, 'dcos_install.sh'),
+      }),
+      { transport: t },
+    );
+    await t.closeAll();
+    expect(r.hosts.map((h) => h.status)).toEqual(['unreachable', 'ok', 'ok', 'ok']);
+    expect(r.hosts[0]!.reason).toContain('not in');
+  });
+
+  it('an unknown command exits 127 and says so', async () => {
+    const t = transport();
+    const c = await t.connect({ ...plan({}).hosts[0]! });
+    const r = await c.exec('uname -a');
+    await c.close();
+    expect(r.exitCode).toBe(127);
+    expect(r.stderr).toContain('farm: unsupported command: uname -a');
+  });
+});
