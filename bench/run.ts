@@ -6,6 +6,8 @@
  * bench/results/latest.{json,md}.
  *
  *   npm run bench [-- --quick] [-- --only=cli,preflight,deploy,scale,import,jump] [-- --import-mib=1024] [-- --jump-hosts=50] [-- --runs=N --sizes=10,50,100 --scale-hosts=1000]
+ *   npm run bench -- --only=scale [--sizes=1000,3000,10000] [--parallelism=20,100,500] [--runs=N] [--work-ms=0] [--scale-stages=preflight,deploy]
+ *                 (the host farm of bench/scale: no root, no sshd; writes bench/results/scale.{json,md})
  *                 [-- --original-runs=N --original-deploy-all --merge --real-install]
  */
 import { spawnSync } from 'node:child_process';
@@ -53,7 +55,6 @@ const EXAMPLE = path.join(ROOT, 'genconf-examples', '3-masters-static');
 const SECTIONS = ['cli', 'preflight', 'deploy', 'scale', 'import', 'jump', 'pull'] as const;
 type Section = (typeof SECTIONS)[number];
 const LAB_BLOCK = 10;
-const SCALE_BLOCK = 11;
 const DEPLOY_PACKAGES = 50;
 const DEPLOY_BYTES = 20 * 1024 * 1024;
 
@@ -63,9 +64,7 @@ interface Options {
   runs: number;
   warmup: number;
   sizes: number[];
-  scaleHosts: number;
   parallelism: number;
-  scaleParallelism: number;
   /** Deploy runs the bundle's real dcos_install.sh instead of the verify-only stand-in. */
   realInstall: boolean;
   /** Keep what this run does not measure from the previous bench/results/latest.json. */
@@ -78,6 +77,8 @@ interface Options {
   importMiB: number;
   /** Hosts behind the bastion in the jump section. */
   jumpHosts: number;
+  /** --only=scale: farm sizes, parallelisms, stages and the farm's remote work (--sizes, --parallelism lists). */
+  scale: { sizes: number[]; parallelism: number[]; stages: ('preflight' | 'deploy')[]; workMs: number; runs: number };
 }
 
 class BenchUsage extends Error {}
@@ -91,15 +92,14 @@ export function parseOptions(argv: readonly string[]): Options {
     runs: quick ? 2 : 5,
     warmup: 1,
     sizes: quick ? [10] : [10, 50, 100],
-    scaleHosts: quick ? 100 : 1000,
     parallelism: 20,
-    scaleParallelism: 50,
     realInstall: false,
     merge: false,
     originalRuns: quick ? 2 : 5,
     originalDeployAll: false,
     importMiB: 1024,
     jumpHosts: quick ? 10 : 50,
+    scale: { sizes: [1000], parallelism: [100], stages: ['preflight', 'deploy'], workMs: 0, runs: 1 },
   };
   const int = (v: string, name: string): number => {
     if (!/^\d+$/.test(v) || Number(v) < 1) throw new BenchUsage(`${name} needs a positive integer, got '${v}'`);
@@ -120,12 +120,21 @@ export function parseOptions(argv: readonly string[]): Options {
     } else if (k === '--runs') o.runs = int(v, k);
     else if (k === '--original-runs') o.originalRuns = int(v, k);
     else if (k === '--warmup') o.warmup = /^\d+$/.test(v) ? Number(v) : int(v, k);
-    else if (k === '--sizes') o.sizes = v.split(',').map((s) => int(s, k));
-    else if (k === '--scale-hosts') o.scaleHosts = int(v, k);
+    else if (k === '--sizes') o.sizes = o.scale.sizes = v.split(',').map((s) => int(s, k));
+    else if (k === '--work-ms') o.scale.workMs = /^\d+$/.test(v) ? Number(v) : int(v, k);
+    else if (k === '--scale-stages') {
+      const want = v.split(',').filter(Boolean);
+      if (want.length === 0 || want.some((s) => s !== 'preflight' && s !== 'deploy'))
+        throw new BenchUsage(`--scale-stages takes preflight, deploy or both; got '${v}'`);
+      o.scale.stages = want as ('preflight' | 'deploy')[];
+    } else if (k === '--scale-hosts') o.scale.sizes = [int(v, k)];
     else if (k === '--import-mib') o.importMiB = int(v, k);
     else if (k === '--jump-hosts') o.jumpHosts = int(v, k);
-    else if (k === '--parallelism') o.parallelism = int(v, k);
-    else if (k === '--scale-parallelism') o.scaleParallelism = int(v, k);
+    else if (k === '--parallelism') {
+      // A list for --only=scale; the lab sections use the first value.
+      o.scale.parallelism = v.split(',').map((s) => int(s, k));
+      o.parallelism = o.scale.parallelism[0]!;
+    } else if (k === '--scale-parallelism') o.scale.parallelism = [int(v, k)];
     else throw new BenchUsage(`unknown option ${a}`);
   }
   return o;
@@ -165,7 +174,7 @@ async function prerequisites(o: Options): Promise<string[]> {
   for (const f of [CLI, FLOOR, ORIGINAL])
     if (!existsSync(f)) missing.push(`${path.relative(ROOT, f)} (run npm run build)`);
   if (!executable('/usr/bin/time')) missing.push('/usr/bin/time (apt-get install time)');
-  const needsLab = o.only.some((s) => s !== 'cli' && s !== 'import');
+  const needsLab = o.only.some((s) => s !== 'cli' && s !== 'import' && s !== 'scale');
   if (needsLab) {
     for (const f of ['/usr/bin/ssh', '/usr/bin/scp'])
       if (!executable(f)) missing.push(`${f} (apt-get install openssh-client)`);
@@ -490,31 +499,10 @@ async function labSections(
   }
 }
 
-async function scaleSection(o: Options, work: string, singles: SingleResult[]): Promise<void> {
-  const { startLab } = await loadHarness();
-  const { writeExampleArtifacts } = await import('../scripts/example-artifacts.js');
-  log(`bringing up ${o.scaleHosts} lab hosts (block ${SCALE_BLOCK})`);
-  const t0 = Date.now();
-  const lab = await startLab({ count: o.scaleHosts, block: SCALE_BLOCK, nodeStubs: true });
-  log(`${o.scaleHosts} hosts up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  try {
-    const root = path.join(work, 'scale');
-    const artifacts = path.join(root, 'artifacts');
-    await writeExampleArtifacts(artifacts);
-    const s = await prepareSize(lab, o.scaleHosts, o, root, artifacts, o.scaleParallelism);
-    await ensureHostsUp(lab, o.scaleHosts);
-    const r = await sampleSides([{ side: 'ours', argv: oursArgv(s, 'preflight'), cwd: s.work }], {
-      warmup: 0,
-      runs: 1,
-      timeoutMs: 60 * 60_000,
-      log,
-      label: `scale n=${o.scaleHosts}`,
-    });
-    singles.push({ name: 'scale-preflight', hosts: o.scaleHosts, result: r.ours! });
-  } finally {
-    log('taking the scale lab down');
-    await lab.down();
-  }
+/** The many-host bench against the farm (bench/scale): no lab, no root. */
+async function scaleSection(o: Options, lines: string[]): Promise<void> {
+  const { scaleSection: run } = await import('./scale/section.js');
+  lines.push(...(await run({ ...o.scale, root: ROOT, resultsDir: RESULTS_DIR, log })));
 }
 
 async function jumpLab(o: Options, work: string, jumps: BastionComparison[]): Promise<void> {
@@ -568,7 +556,7 @@ function method(o: Options): string[] {
         ? 'dcos_install.sh <role> really installs on every host (pkgpanda stand-in, stand-in systemctl).'
         : "What is measured is transfer + verification: in the bundle, dcos_install.sh is replaced by a stand-in that checks every artifact against SHA256SUMS and exits (the real install's pkgpanda unpacking on hosts that share the client's CPUs would dominate every side alike); --real-install runs the real one.") +
       ' Hosts are reset (outside the timing) before every run.',
-    `Scale: genconf --preflight on ${o.scaleHosts} lab hosts (block ${SCALE_BLOCK}), ssh_parallelism ${o.scaleParallelism}, one run; peak RSS is ru_maxrss of the genconf process.`,
+    `Scale: see bench/results/scale.md (genconf against the bench host farm, bench/scale).`,
     `CLI: \`genconf --validate-config\` and \`genconf --genconf\` in a copy of genconf-examples/3-masters-static with the example artifacts set.`,
     ...(o.only.includes('import') ? [importMethod(o.importMiB)] : []),
     ...(o.only.includes('jump')
@@ -614,6 +602,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const imports: ImportComparison[] = [];
   const jumps: BastionComparison[] = [];
   const sectionErrors: string[] = [];
+  const scaleLines: string[] = [];
+  // --only=scale writes bench/results/scale.* alone and leaves latest.* as they are.
+  const scaleOnly = o.only.every((s) => s === 'scale');
   let md = '';
   // Results are rewritten after every section, so a run cut short still leaves what it measured.
   const previousFile = path.join(RESULTS_DIR, 'latest.json');
@@ -622,6 +613,7 @@ async function main(argv: readonly string[]): Promise<number> {
       ? (JSON.parse(await readFile(previousFile, 'utf8')) as BenchResults)
       : undefined;
   const save = async (): Promise<void> => {
+    if (scaleOnly) return;
     const results: BenchResults = {
       version: 1,
       startedAt,
@@ -633,7 +625,7 @@ async function main(argv: readonly string[]): Promise<number> {
         runs: o.runs,
         warmup: o.warmup,
         sizes: o.sizes,
-        scaleHosts: o.scaleHosts,
+        scaleHosts: o.scale.sizes[0] ?? 0,
         parallelism: o.parallelism,
       },
       method: [...method(o), ...sectionErrors.map((e) => `Section failed: ${e}`)],
@@ -660,7 +652,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (o.only.includes('cli')) await section('cli', () => cliSection(o, work, singles));
     if (o.only.includes('preflight') || o.only.includes('deploy'))
       await section('preflight/deploy', () => labSections(o, work, comparisons, save));
-    if (o.only.includes('scale')) await section('scale', () => scaleSection(o, work, singles));
+    if (o.only.includes('scale')) await section('scale', () => scaleSection(o, scaleLines));
     if (o.only.includes('jump')) await section('jump', () => jumpLab(o, work, jumps));
     if (o.only.includes('pull')) await section('pull', () => pullSection(o, work));
     if (o.only.includes('import')) {
@@ -678,8 +670,12 @@ async function main(argv: readonly string[]): Promise<number> {
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-  process.stdout.write(md);
-  log(`wrote ${path.relative(process.cwd(), path.join(RESULTS_DIR, 'latest.json'))} and latest.md`);
+  if (!scaleOnly) {
+    process.stdout.write(md);
+    log(`wrote ${path.relative(process.cwd(), path.join(RESULTS_DIR, 'latest.json'))} and latest.md`);
+  }
+  // CI reads these last lines: one per scale case.
+  if (scaleLines.length > 0) process.stdout.write(scaleLines.join('\n') + '\n');
   // A side skipped on purpose (the original's deploy above the smallest size) is reported, not a failure of the run.
   const unmeasured = [...comparisons.flatMap((c) => Object.values(c.sides)), ...singles.map((s) => s.result)].filter(
     (r) => r && 'error' in r && r.skipped !== true,

@@ -1,0 +1,122 @@
+/** The scale bench's results (bench/results/scale.json), their plain summary lines and the markdown table. Pure. */
+
+export interface ScaleMeasured {
+  wallMs: number;
+  cpuMs: number;
+  maxRssKiB: number;
+  exitCode: number | null;
+  eventLoopP99Ms: number | null;
+  stderrTail: string;
+}
+
+export interface ScaleRun extends ScaleMeasured {
+  outputs: { ndjsonBytes: number; junitBytes: number; humanBytes: number; logBytes: number; logFiles: number };
+}
+
+export interface ScaleCase {
+  stage: 'preflight' | 'deploy';
+  hosts: number;
+  parallelism: number;
+  /** Peak RSS of `genconf --validate-config` on the same config: the client before any connection. */
+  idleRssKiB: number;
+  ours: ScaleRun[];
+  floor: ScaleMeasured[];
+  /** The farm's own counters for this size (every run of every side at this size). */
+  farm?: Record<string, number>;
+}
+
+export interface ScaleResults {
+  date: string;
+  machine: { cpus: number; cpuModel: string; node: string; loadAvgAtStart: number[]; loadAvgAtEnd?: number[] };
+  pinning: string;
+  workMs: number;
+  bundleBytes: number;
+  runs: number;
+  cases: ScaleCase[];
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+const ok = (r: ScaleMeasured): boolean => r.exitCode === 0;
+
+/** Medians over the successful runs of each side, and the ratios; undefined values when a side never succeeded. */
+export function caseStats(c: ScaleCase): {
+  cpuPerHost: number;
+  floorCpuPerHost: number;
+  ratio: number;
+  wallRatio: number;
+  wallMs: number;
+  floorWallMs: number;
+  peakRssMiB: number;
+  floorPeakRssMiB: number;
+  rssPerInFlightKiB: number;
+  loopP99: number;
+  floorLoopP99: number;
+  failed: string | undefined;
+} {
+  const ours = c.ours.filter(ok);
+  const floor = c.floor.filter(ok);
+  const m = (rs: readonly ScaleMeasured[], f: (r: ScaleMeasured) => number): number => median(rs.map(f));
+  const cpuPerHost = m(ours, (r) => r.cpuMs) / c.hosts;
+  const floorCpuPerHost = m(floor, (r) => r.cpuMs) / c.hosts;
+  const wallMs = m(ours, (r) => r.wallMs);
+  const floorWallMs = m(floor, (r) => r.wallMs);
+  const peak = m(ours, (r) => r.maxRssKiB);
+  const inFlight = Math.min(c.parallelism, c.hosts);
+  const bad = [...c.ours, ...c.floor].find((r) => !ok(r));
+  return {
+    cpuPerHost,
+    floorCpuPerHost,
+    ratio: cpuPerHost / floorCpuPerHost,
+    wallRatio: wallMs / floorWallMs,
+    wallMs,
+    floorWallMs,
+    peakRssMiB: peak / 1024,
+    floorPeakRssMiB: m(floor, (r) => r.maxRssKiB) / 1024,
+    rssPerInFlightKiB: (peak - c.idleRssKiB) / inFlight,
+    loopP99: m(ours, (r) => r.eventLoopP99Ms ?? NaN),
+    floorLoopP99: m(floor, (r) => r.eventLoopP99Ms ?? NaN),
+    failed: bad ? `exit ${bad.exitCode}: ${bad.stderrTail.trim().split('\n').slice(-2).join(' / ')}` : undefined,
+  };
+}
+
+const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+const f0 = (x: number): string => (Number.isFinite(x) ? x.toFixed(0) : 'n/a');
+
+/** The plain line CI reads, one per case. */
+export function scaleLine(c: ScaleCase): string {
+  const s = caseStats(c);
+  return (
+    `scale N=${c.hosts} p=${c.parallelism} ${c.stage}: cpu/host ${f2(s.cpuPerHost)} ms, floor ${f2(s.floorCpuPerHost)} ms, ` +
+    `ratio ${f2(s.ratio)}, wall ratio ${f2(s.wallRatio)}, peak RSS ${f0(s.peakRssMiB)} MiB` +
+    (s.failed ? ` (a run failed: ${s.failed.slice(0, 200)})` : '')
+  );
+}
+
+const kib = (b: number): string =>
+  b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MiB` : `${(b / 1024).toFixed(0)} KiB`;
+
+export function renderScale(r: ScaleResults): string {
+  const rows = r.cases.map((c) => {
+    const s = caseStats(c);
+    const o = c.ours.find(ok)?.outputs;
+    return `| ${c.stage} | ${c.hosts} | ${c.parallelism} | ${f2(s.wallMs / 1000)} s | ${f2(s.floorWallMs / 1000)} s | ${f2(s.wallRatio)}× | ${f2(s.cpuPerHost)} ms | ${f2(s.floorCpuPerHost)} ms | ${f2(s.ratio)}× | ${f0(s.peakRssMiB)} MiB | ${f0(s.floorPeakRssMiB)} MiB | ${f0(s.rssPerInFlightKiB)} KiB | ${f0(s.loopP99)} ms | ${f0(s.floorLoopP99)} ms | ${o ? `${kib(o.ndjsonBytes)} / ${kib(o.junitBytes)} / ${kib(o.humanBytes)} / ${kib(o.logBytes)} in ${o.logFiles}` : 'n/a'} |${s.failed ? ` failed: ${s.failed.slice(0, 120)}` : ''}`;
+  });
+  return [
+    '# Scale bench: genconf against the bench host farm',
+    '',
+    `Run ${r.date} on ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}; load average ${r.machine.loadAvgAtStart.join(' ')} at the start, ${r.machine.loadAvgAtEnd?.join(' ') ?? '?'} at the end (the machine is shared with other work). ${r.pinning}. Farm remote work ${r.workMs} ms; deploy bundle ${kib(r.bundleBytes)}; median of ${r.runs} run(s) per side; cpu = user+sys of the client process.`,
+    '',
+    '| stage | hosts | p | genconf wall | floor wall | wall ratio | cpu/host | floor cpu/host | cpu ratio | peak RSS | floor peak RSS | RSS per in-flight host | loop p99 | floor loop p99 | NDJSON / JUnit / human / logs |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    ...r.cases.map((c) => `    ${scaleLine(c)}`),
+    '',
+  ].join('\n');
+}
