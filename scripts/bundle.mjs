@@ -4,6 +4,25 @@
 // ssh2 stays external: it loads an optional native addon by relative path.
 import { build } from 'esbuild';
 
+// commander requires node:child_process at load time, for executable subcommands this CLI never has. Loading it
+// pulls in child_process, dgram and net's socket list: a cost every run paid, `--version` included. Hand commander
+// a stand-in that loads the real module on first use (never, in practice).
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
+        ? { path: 'child_process', namespace: 'lazy-builtin' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, () => ({
+      contents:
+        "let real; module.exports = new Proxy({}, { get: (_, key) => (real ??= require('node:child_process'))[key] });",
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
   entryPoints: ['src/main.ts'],
   outdir: 'dist/cli',
@@ -17,6 +36,7 @@ await build({
   banner: {
     js: "import { createRequire as __genconfRequire } from 'node:module'; const require = __genconfRequire(import.meta.url);",
   },
+  plugins: [lazyChildProcess],
   sourcemap: true,
   logLevel: 'warning',
 });

@@ -25,7 +25,8 @@ import { writeJUnit } from '../report/junit.js';
 import { HostLogs, logDirFor } from '../report/logs.js';
 import { ndjsonWriter } from '../report/ndjson.js';
 import { Progress } from '../report/progress.js';
-import { renderSummary } from '../report/summary.js';
+import { tableIsCut, writeSummary } from '../report/summary.js';
+import { writeSummaryFile } from '../report/summary-file.js';
 import { isStageName, STAGES } from '../stages/index.js';
 import { deployPull } from '../stages/deploy.js';
 import type { Stage } from '../stages/types.js';
@@ -379,8 +380,18 @@ export async function executeStage(
     applyStageResult(await readRecord(o.genconfDir), result, new Date().toISOString(), x.bundle),
   );
   if (o.junitFile) await writeJUnit(o.junitFile, result);
-  const summary = renderSummary(result, { color, logDir: logs.dir });
+  // A big run's terminal table lists only the hosts that did not succeed; every host's row goes to a file.
+  let fullTableFile: string | undefined;
+  if (tableIsCut(result)) {
+    try {
+      fullTableFile = await writeSummaryFile(logs.dir, result);
+    } catch (err) {
+      // The run's outcome stands (the record is written); only the long table is missing.
+      human.write(`warning: the full summary could not be written to ${logs.dir}: ${(err as Error).message}\n`);
+    }
+  }
   const notes = x.notes?.(result) ?? [];
-  human.write('\n' + (notes.length > 0 ? notes.join('\n') + '\n' : '') + summary);
+  human.write('\n' + (notes.length > 0 ? notes.join('\n') + '\n' : ''));
+  await writeSummary(human, result, { color, logDir: logs.dir, ...(fullTableFile ? { fullTableFile } : {}) });
   return result;
 }

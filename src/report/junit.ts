@@ -1,7 +1,11 @@
 /** `--junit FILE`: one test case per host for the stage, for CI dashboards. */
-import { rename, writeFile } from 'node:fs/promises';
-import type { StageResult } from '../orchestrate/result.js';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { HostResult, StageResult } from '../orchestrate/result.js';
 import { plainText } from '../stages/parse.js';
+import { chunks } from './sink.js';
 
 function xml(s: string): string {
   return (
@@ -17,49 +21,68 @@ function xml(s: string): string {
 
 const secs = (ms: number): string => (ms / 1000).toFixed(3);
 
+/** The report as one string: for tests; a run writes it with writeJUnit, one test case at a time. */
 export function renderJUnit(result: StageResult): string {
-  const count = (pred: (s: string) => boolean): number => result.hosts.filter((h) => pred(h.status)).length;
-  const failures = count((s) => s === 'failed' || s === 'timed-out');
-  const errors = count((s) => s === 'unreachable' || s === 'interrupted');
-  const skipped = count((s) => s === 'skipped');
-  const lines: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  const attrs = `tests="${result.hosts.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${secs(result.durationMs)}"`;
-  lines.push(`<testsuites name="dcos-genconf" ${attrs}>`);
-  lines.push(`  <testsuite name="${xml(result.stage)}" ${attrs} timestamp="${xml(result.startedAt)}">`);
+  return [...junitPieces(result)].join('');
+}
+
+/** The document in pieces (the header, then one piece per host, then the closing tags), each ending its line. */
+export function* junitPieces(result: StageResult): Generator<string> {
+  const counts = { failures: 0, errors: 0, skipped: 0 };
   for (const h of result.hosts) {
-    lines.push(
-      `    <testcase classname="${xml(result.stage)}" name="${xml(`${h.host.label} (${h.host.role})`)}" time="${secs(h.durationMs)}">`,
-    );
-    const message = xml(h.failedStep ? `${h.failedStep}: ${h.reason ?? ''}` : (h.reason ?? ''));
-    const step = h.steps.find((s) => s.id === h.failedStepId);
-    const body = step
-      ? xml(
-          [step.stdoutTail, step.stderrTail]
-            .map((t) => t.trimEnd())
-            .filter((t) => t !== '')
-            .join('\n'),
-        )
-      : '';
-    if (h.status === 'failed' || h.status === 'timed-out') {
-      lines.push(`      <failure type="${h.status}" message="${message}">${body}</failure>`);
-    } else if (h.status === 'unreachable' || h.status === 'interrupted') {
-      lines.push(`      <error type="${h.status}" message="${message}">${body}</error>`);
-    } else if (h.status === 'skipped') {
-      lines.push(`      <skipped message="${message}"/>`);
-    }
-    const checks = h.checks
-      .map((c) => `${c.status.toUpperCase()} ${c.name}${c.detail ? `: ${c.detail}` : ''}`)
-      .join('\n');
-    if (checks) lines.push(`      <system-out>${xml(checks)}</system-out>`);
-    lines.push('    </testcase>');
+    if (h.status === 'failed' || h.status === 'timed-out') counts.failures++;
+    else if (h.status === 'unreachable' || h.status === 'interrupted') counts.errors++;
+    else if (h.status === 'skipped') counts.skipped++;
   }
-  lines.push('  </testsuite>');
-  lines.push('</testsuites>');
+  const attrs = `tests="${result.hosts.length}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" time="${secs(result.durationMs)}"`;
+  yield '<?xml version="1.0" encoding="UTF-8"?>\n';
+  yield `<testsuites name="dcos-genconf" ${attrs}>\n`;
+  yield `  <testsuite name="${xml(result.stage)}" ${attrs} timestamp="${xml(result.startedAt)}">\n`;
+  for (const h of result.hosts) yield testCase(result.stage, h);
+  yield '  </testsuite>\n';
+  yield '</testsuites>\n';
+}
+
+function testCase(stage: string, h: HostResult): string {
+  const lines: string[] = [
+    `    <testcase classname="${xml(stage)}" name="${xml(`${h.host.label} (${h.host.role})`)}" time="${secs(h.durationMs)}">`,
+  ];
+  const message = xml(h.failedStep ? `${h.failedStep}: ${h.reason ?? ''}` : (h.reason ?? ''));
+  const step = h.steps.find((s) => s.id === h.failedStepId);
+  const body = step
+    ? xml(
+        [step.stdoutTail, step.stderrTail]
+          .map((t) => t.trimEnd())
+          .filter((t) => t !== '')
+          .join('\n'),
+      )
+    : '';
+  if (h.status === 'failed' || h.status === 'timed-out') {
+    lines.push(`      <failure type="${h.status}" message="${message}">${body}</failure>`);
+  } else if (h.status === 'unreachable' || h.status === 'interrupted') {
+    lines.push(`      <error type="${h.status}" message="${message}">${body}</error>`);
+  } else if (h.status === 'skipped') {
+    lines.push(`      <skipped message="${message}"/>`);
+  }
+  const checks = h.checks
+    .map((c) => `${c.status.toUpperCase()} ${c.name}${c.detail ? `: ${c.detail}` : ''}`)
+    .join('\n');
+  if (checks) lines.push(`      <system-out>${xml(checks)}</system-out>`);
+  lines.push('    </testcase>');
   return lines.join('\n') + '\n';
 }
 
+/**
+ * Stream the report to a temporary name beside FILE and rename it into place: memory stays flat at 10,000 hosts,
+ * and a reader (or a failed write) never leaves half a report under FILE's name.
+ */
 export async function writeJUnit(file: string, result: StageResult): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, renderJUnit(result));
-  await rename(tmp, file);
+  try {
+    await pipeline(Readable.from(chunks(junitPieces(result)), { objectMode: false }), createWriteStream(tmp));
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
 }

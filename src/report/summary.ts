@@ -1,10 +1,12 @@
 /**
  * The end-of-run report: a table of hosts × role, status, failed step or check, duration; each failed host's
- * reason, failed checks and output tail; then the original's sentence, which scripts grep for. Pure.
+ * reason, failed checks and output tail; then the original's sentence, which scripts grep for. Pure: lines are
+ * made one at a time (a generator), and only writeSummary touches a stream.
  */
 import { exitCodeOf, succeeded, type HostResult, type StageResult } from '../orchestrate/result.js';
 import { isFrameLine, plainText } from '../stages/parse.js';
 import { duration, makeChalk, pad, paintStatus, truncate } from './format.js';
+import { withNewlines, writeChunked } from './sink.js';
 
 export interface SummaryOptions {
   color: boolean;
@@ -12,6 +14,10 @@ export interface SummaryOptions {
   tailLines?: number;
   /** Where the per-host logs are, shown once at the end. */
   logDir?: string;
+  /** The table lists every host, however many (the file written beside the logs). */
+  fullTable?: boolean;
+  /** Where that file is, named under a table that leaves hosts out. */
+  fullTableFile?: string;
 }
 
 /** `N out of M hosts successfully completed <stage> stage.`, exactly as DC/OS 1.11 printed it. */
@@ -50,9 +56,22 @@ export function withoutLabel(h: HostResult): string {
 const LIST_HOSTS = 10;
 
 function hostList(hosts: readonly HostResult[]): string {
+  return `${hosts.length === 1 ? 'on' : `${hosts.length} hosts:`} ${hostNames(hosts)}`;
+}
+
+/** The first LIST_HOSTS labels, then how many more (the full list is in the NDJSON and the JUnit report). */
+function hostNames(hosts: readonly HostResult[]): string {
   const shown = hosts.slice(0, LIST_HOSTS).map((h) => h.host.label);
   const more = hosts.length - shown.length;
-  return `${hosts.length === 1 ? 'on' : `${hosts.length} hosts:`} ${shown.join(', ')}${more > 0 ? `, … and ${more} more` : ''}`;
+  return `${shown.join(', ')}${more > 0 ? `, … and ${more} more` : ''}`;
+}
+
+/**
+ * The reason with the host's own name in it replaced (`connect ECONNREFUSED 10.0.0.4:22` names the host it is
+ * about): so that 1,000 hosts refusing connections are one group, not 1,000.
+ */
+function genericReason(h: HostResult, placeholder: string): string {
+  return withoutLabel(h).split(h.host.label).join(placeholder).split(h.host.address).join(placeholder);
 }
 
 /** What makes two failures "the same": status, step, and the failed checks or else the reason. */
@@ -61,7 +80,7 @@ function failureKey(h: HostResult): string {
   const what =
     failedChecks.length > 0
       ? failedChecks.map((k) => `${k.name}\u0000${k.detail ?? ''}`).join('\u0001')
-      : withoutLabel(h);
+      : genericReason(h, '\u0003');
   return `${h.status}\u0002${h.failedStep ?? ''}\u0002${what}`;
 }
 
@@ -104,41 +123,76 @@ export function totalsLine(hosts: readonly HostResult[]): string {
   return `Hosts: ${hosts.length} — ${keys.map((k) => `${counts.get(k)} ${k}`).join(', ')}`;
 }
 
+/** Above this many hosts the terminal's table lists only the hosts that did not succeed, and at most this many. */
+export const TABLE_ALL_HOSTS = 100;
+
+/**
+ * The summary as text. Kept for tests and small callers; a run's summary is written with writeSummary, which never
+ * holds the whole text at once.
+ */
 export function renderSummary(result: StageResult, opts: SummaryOptions): string {
+  return [...summaryLines(result, opts)].join('\n') + '\n';
+}
+
+/** Write the summary to `out` line by line (in chunks, honouring backpressure). */
+export async function writeSummary(
+  out: NodeJS.WritableStream,
+  result: StageResult,
+  opts: SummaryOptions,
+): Promise<void> {
+  await writeChunked(out, withNewlines(summaryLines(result, opts)));
+}
+
+/** Whether the terminal's table leaves hosts out (so that the full table is worth a file of its own). */
+export function tableIsCut(result: StageResult): boolean {
+  return result.hosts.length > TABLE_ALL_HOSTS;
+}
+
+/** The summary's lines, without their newlines, made one at a time. */
+export function* summaryLines(result: StageResult, opts: SummaryOptions): Generator<string> {
   const c = makeChalk(opts.color);
   const tailLines = opts.tailLines ?? 15;
-  const out: string[] = [];
   // The user column appears when an ssh_config gave hosts their own settings; without one the table is as before.
   const showUser = result.hosts.some((h) => h.host.ssh !== undefined);
   const headers = ['HOST', ...(showUser ? ['USER'] : []), 'ROLE', 'STATUS', 'FAILED STEP OR CHECK', 'DURATION'];
   const statusCol = showUser ? 3 : 2;
-  const rows = result.hosts.map((h) => [
+  // 10,000 rows of ok hosts hide the few that matter: a big run's table lists the others, the file lists all.
+  const cut = !opts.fullTable && tableIsCut(result);
+  const listed = cut ? result.hosts.filter((h) => h.status !== 'ok').slice(0, TABLE_ALL_HOSTS) : result.hosts;
+  const rowOf = (h: HostResult): string[] => [
     h.host.label,
     ...(showUser ? [h.host.user] : []),
     h.host.role,
     h.status,
     truncate(failedColumn(h), 72),
     h.durationMs > 0 ? duration(h.durationMs) : '-',
-  ]);
-  const widths = headers.map((hd, i) => Math.max(hd.length, ...rows.map((r) => r[i]!.length)));
-  out.push(`[${result.stage}] summary (run ${result.runId}, ${duration(result.durationMs)})`);
-  out.push(
-    c.bold(
-      headers
-        .map((hd, i) => pad(hd, widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    ),
+  ];
+  const widths = headers.map((hd) => hd.length);
+  for (const h of listed) rowOf(h).forEach((cell, i) => (widths[i] = Math.max(widths[i]!, cell.length)));
+  yield `[${result.stage}] summary (run ${result.runId}, ${duration(result.durationMs)})`;
+  yield c.bold(
+    headers
+      .map((hd, i) => pad(hd, widths[i]!))
+      .join('  ')
+      .trimEnd(),
   );
-  result.hosts.forEach((h, i) => {
-    const r = rows[i]!;
-    const cells = r.map((cell, j) =>
+  for (const h of listed) {
+    const cells = rowOf(h).map((cell, j) =>
       j === statusCol ? paintStatus(c, h.status, pad(cell, widths[j]!)) : pad(cell, widths[j]!),
     );
-    out.push(cells.join('  ').trimEnd());
-  });
+    yield cells.join('  ').trimEnd();
+  }
+  if (cut) {
+    const ok = succeeded(result);
+    const rest = result.hosts.length - listed.length;
+    const more = rest - ok;
+    const parts = [...(ok > 0 ? [`${ok} ok`] : []), ...(more > 0 ? [`${more} more`] : [])];
+    yield c.dim(
+      `(${rest} host${rest === 1 ? '' : 's'} not listed: ${parts.join(', ')}${opts.fullTableFile ? `; every host: ${opts.fullTableFile}` : ''})`,
+    );
+  }
 
-  // Hosts that failed because of their bastion: the bastion is named once, with every host behind it.
+  // Hosts that failed because of their bastion: the bastion is named once, with the hosts behind it.
   const byBastion = new Map<string, HostResult[]>();
   for (const h of result.hosts) {
     if (h.status !== 'unreachable' || !h.via) continue;
@@ -147,61 +201,58 @@ export function renderSummary(result: StageResult, opts: SummaryOptions): string
     byBastion.set(h.via.bastion, list);
   }
   for (const [bastion, hosts] of byBastion) {
-    out.push('');
-    out.push(`${paintStatus(c, 'unreachable', `bastion ${bastion} unreachable`)}: ${hosts[0]!.via!.reason}`);
-    out.push(
-      `  ${hosts.length} host${hosts.length === 1 ? '' : 's'} behind it could not be reached: ${hosts.map((h) => h.host.label).join(', ')}`,
-    );
+    yield '';
+    yield `${paintStatus(c, 'unreachable', `bastion ${bastion} unreachable`)}: ${hosts[0]!.via!.reason}`;
+    yield `  ${hosts.length} host${hosts.length === 1 ? '' : 's'} behind it could not be reached: ${hostNames(hosts)}`;
   }
   // Hosts that failed the same way are one block: the failure once, then every host that had it.
   const bad = result.hosts.filter((h) => h.status !== 'ok' && !(h.status === 'unreachable' && h.via));
   for (const group of groupFailures(bad)) {
     const h = group[0]!;
-    out.push('');
+    yield '';
     const where = h.failedStep ? ` at "${h.failedStep}"` : '';
     const failedChecks = h.checks.filter((k) => k.status === 'fail' || k.status === 'unknown');
     // With failed checks, the ✗ lines below are the reason; the sentence would repeat them.
     const why =
       failedChecks.length > 0
         ? `${failedChecks.length} check${failedChecks.length === 1 ? '' : 's'} failed`
-        : withoutLabel(h);
+        : group.length > 1
+          ? genericReason(h, '<host>')
+          : withoutLabel(h);
     const who = group.length === 1 ? `${h.host.label} ${h.status}` : `${group.length} hosts ${h.status}`;
-    out.push(`${paintStatus(c, h.status, who)}${where}: ${why}`.trimEnd());
-    if (group.length > 1) out.push(`  ${hostList(group)}`);
+    yield `${paintStatus(c, h.status, who)}${where}: ${why}`.trimEnd();
+    if (group.length > 1) yield `  ${hostList(group)}`;
     for (const check of failedChecks) {
       const detail = check.detail ? `: ${check.detail.split('\n').join(' | ')}` : '';
-      out.push(`  ${c.red('✗')} ${check.name}${truncate(detail, 400)}`);
+      yield `  ${c.red('✗')} ${check.name}${truncate(detail, 400)}`;
     }
     // Failed checks say what went wrong; the lines around them (mostly passing checks) are in the host's log.
     const tail = failedChecks.length > 0 ? [] : outputTail(h, tailLines);
     if (tail.length > 0) {
-      out.push(
-        c.dim(
-          `  last ${tail.length} line${tail.length === 1 ? '' : 's'} of output${group.length > 1 ? ` (${h.host.label})` : ''}:`,
-        ),
+      yield c.dim(
+        `  last ${tail.length} line${tail.length === 1 ? '' : 's'} of output${group.length > 1 ? ` (${h.host.label})` : ''}:`,
       );
-      for (const line of tail) out.push(c.dim(`    ${line}`));
+      for (const line of tail) yield c.dim(`    ${line}`);
     }
   }
   // Warnings (below the documented memory or CPU, clock state unknown) do not fail a host but must not be lost
   // in the logs: each distinct one once, with the hosts that reported it.
   const warnings = groupWarnings(result.hosts);
   if (warnings.length > 0) {
-    out.push('');
-    out.push(c.yellow(`Warnings (${warnings.length}):`));
+    yield '';
+    yield c.yellow(`Warnings (${warnings.length}):`);
     for (const w of warnings) {
-      out.push(`  ${c.yellow('!')} ${w.name}${w.detail ? `: ${truncate(w.detail.split('\n').join(' | '), 400)}` : ''}`);
-      out.push(`    ${hostList(w.hosts)}`);
+      yield `  ${c.yellow('!')} ${w.name}${w.detail ? `: ${truncate(w.detail.split('\n').join(' | '), 400)}` : ''}`;
+      yield `    ${hostList(w.hosts)}`;
     }
   }
-  out.push('');
-  out.push(totalsLine(result.hosts));
-  out.push('');
+  yield '';
+  yield totalsLine(result.hosts);
+  yield '';
   if (result.interrupted)
-    out.push(c.yellow('Interrupted: no new work was started; cleanups ran on the hosts that had started.'));
-  if (result.timedOut) out.push(c.yellow("The run's deadline (--timeout) passed before every host finished."));
-  if (opts.logDir) out.push(`Logs: ${opts.logDir}`);
+    yield c.yellow('Interrupted: no new work was started; cleanups ran on the hosts that had started.');
+  if (result.timedOut) yield c.yellow("The run's deadline (--timeout) passed before every host finished.");
+  if (opts.logDir) yield `Logs: ${opts.logDir}`;
   const line = completionLine(result);
-  out.push(exitCodeOf(result) === 0 ? c.green(line) : line);
-  return out.join('\n') + '\n';
+  yield exitCodeOf(result) === 0 ? c.green(line) : line;
 }
