@@ -74,12 +74,19 @@ export async function runHost(ctx: HostContext, phase: Phase, s: HostState): Pro
     return;
   }
   s.startedAt ??= now();
+  // The host's own signal, relaying the run's stop: each command, wait and transfer listens on it, so the run's
+  // signal carries one listener per host in flight instead of several (EventTarget add/remove walk the whole list:
+  // at --parallelism 500 that walk was a cost paid on every step).
+  const hostStop = new AbortController();
+  const relay = (): void => hostStop.abort(stop.signal.reason);
+  stop.signal.addEventListener('abort', relay, { once: true });
+  const signal = hostStop.signal;
   try {
     let conn = ctx.connections.get(host.label);
     if (!conn) {
       emit({ type: 'host', host, state: 'connecting' });
       try {
-        conn = await ctx.transport.connect(host, { signal: stop.signal });
+        conn = await ctx.transport.connect(host, { signal });
       } catch (err) {
         if (stop.signal.aborted) {
           const st = stop.status();
@@ -112,7 +119,7 @@ export async function runHost(ctx: HostContext, phase: Phase, s: HostState): Pro
         failHost(s, st.status, step, st.reason(`before "${step.title}"`));
         break;
       }
-      const r = await runStep(ctx, conn, host, step, stop.signal);
+      const r = await runStep(ctx, conn, host, step, signal);
       record(s, r);
       // The host's connection ran through a bastion that went away: the host is unreachable because of it.
       const via =
@@ -145,6 +152,7 @@ export async function runHost(ctx: HostContext, phase: Phase, s: HostState): Pro
         failHost(s, r.status === 'timed-out' ? 'timed-out' : 'failed', step, r.message ?? `${step.title} failed`);
     }
   } finally {
+    stop.signal.removeEventListener('abort', relay);
     s.endedAt = now();
     s.result.durationMs = s.endedAt - (s.startedAt ?? s.endedAt);
   }

@@ -6,7 +6,7 @@ import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
 import { InputError } from '../errors.js';
 import { fingerprint } from './known-hosts.js';
-import { PASSPHRASE_ENV, loadPrivateKey, type LoadedKey } from './keys.js';
+import { PASSPHRASE_ENV, loadPrivateKey, withKeyObject, type LoadedKey } from './keys.js';
 import type { SshTransportOptions } from './options.js';
 
 export interface Identity {
@@ -37,7 +37,7 @@ export async function resolveIdentity(o: SshTransportOptions): Promise<Identity>
     id.key = pk.parsed;
     id.keyLabel = `${pk.type} key ${pk.fingerprint} (${pk.path})`;
   } else if (isParsedKey(pk)) {
-    id.key = pk;
+    id.key = withKeyObject(pk);
     id.keyLabel = `${pk.type} key ${fingerprint(pk.getPublicSSH())}`;
   } else if (pk !== undefined) {
     let parsed = ssh2.utils.parseKey(pk, o.passphrase) as ParsedKey | ParsedKey[] | Error;
@@ -54,7 +54,7 @@ export async function resolveIdentity(o: SshTransportOptions): Promise<Identity>
     if (parsed instanceof Error) throw new InputError(`the SSH key cannot be used: ${parsed.message}`);
     const key = Array.isArray(parsed) ? parsed[0] : parsed;
     if (!key) throw new InputError('the SSH key data holds no key');
-    id.key = key;
+    id.key = withKeyObject(key);
     id.keyLabel = `${key.type} key ${fingerprint(key.getPublicSSH())}`;
   } else if (o.privateKeyPath) {
     const loaded = await loadPrivateKey(o.privateKeyPath, { env, ...(o.prompt ? { prompt: o.prompt } : {}) });

@@ -208,15 +208,27 @@ class Recorder {
 const recorders = new Map<string, Recorder>();
 
 export class KnownHosts {
-  private index: EntryIndex | undefined;
+  /**
+   * The file, read and indexed once for every host of the run. The promise is what is kept: hundreds of dials start
+   * at once, and keeping only the result made each of them read and parse the whole file again (500 parses of a
+   * 10,000-line file at --parallelism 500).
+   */
+  private index: Promise<EntryIndex> | undefined;
 
   constructor(
     readonly file: string,
     readonly mode: HostKeyChecking,
   ) {}
 
-  private async load(): Promise<EntryIndex> {
-    if (!this.index) this.index = new EntryIndex(parseKnownHosts(await readText(this.file)));
+  private load(): Promise<EntryIndex> {
+    if (!this.index) {
+      const p = readText(this.file).then((text) => new EntryIndex(parseKnownHosts(text)));
+      this.index = p;
+      // A failed read is not kept: the next host tries again (and reports its own error).
+      p.catch(() => {
+        if (this.index === p) this.index = undefined;
+      });
+    }
     return this.index;
   }
 

@@ -58,6 +58,17 @@ describe('loadPrivateKey', () => {
     expect(k.encrypted).toBe(false);
     expect(k.parsed.isPrivateKey()).toBe(true);
     expect(k.warnings).toEqual([]);
+    // The loaded key signs with a KeyObject made once; what it signs verifies against the key's own public half,
+    // for each hash ssh2 may ask for, so servers accept it exactly as they accepted ssh2's own signatures.
+    const data = Buffer.from('session id and userauth request');
+    const hashes = type === 'ssh-rsa' ? ['sha256', 'sha512', undefined] : [undefined];
+    for (const h of hashes) {
+      const sig = k.parsed.sign(data, h);
+      expect(sig).toBeInstanceOf(Buffer);
+      expect(k.parsed.verify(data, sig, h)).toBe(true);
+      expect(k.parsed.verify(Buffer.from('something else'), sig, h)).toBe(false);
+    }
+    expect(k.parsed.getPublicSSH()).toEqual(Buffer.from(readFileSync(`${file}.pub`, 'utf8').split(' ')[1]!, 'base64'));
   });
 
   it('decrypts an encrypted key with the passphrase from GENCONF_SSH_KEY_PASSPHRASE', async () => {
