@@ -25,7 +25,8 @@ import { CONFIG_PACKAGE_NAMES, computeIds, TEMPLATE_FILENAMES, type BundleIds } 
 import { formatSums, INSTALL_TAR_NAME, SUMS_NAME, writeInstallTar, type ServedFile } from './install-tar.js';
 import type { ArtifactManifest } from './manifest.js';
 import { packagePath, parsePackageId, type PackageId } from './package-id.js';
-import { pyFromJson, pyJsonDumps, pyJsonPretty } from '../pycompat/py.js';
+import { pyFromJson } from '../pycompat/py.js';
+import { pyJsonDumps, pyJsonPretty } from '../pycompat/json.js';
 import type { RenderContext, RenderedEntry, Renderers } from './render/types.js';
 import { beginServeWork } from './serve-dir.js';
 import { writePackage, type TarEntry } from './tar.js';

@@ -5,7 +5,8 @@
  */
 import { check, RuleFailure } from './engine.js';
 import { validateJsonDictionary } from './checks.js';
-import { PyDict, pyJsonDumps, pyJsonLoads, pyRepr, type PyValue } from '../pycompat/py.js';
+import { PyDict, pyRepr, type PyValue } from '../pycompat/py.js';
+import { pyJsonDumps, pyJsonLoads } from '../pycompat/json.js';
 import { pyYamlDump } from '../pycompat/yaml-dump.js';
 
 const DCOS_CHECKS = '/opt/mesosphere/bin/dcos-checks';

@@ -3,7 +3,8 @@
  * integer ranges (Python int() syntax), absolute paths, and Python's ipaddress.ip_network parsing.
  */
 import { check, oneOf, RuleFailure } from './engine.js';
-import { PyDict, PyJsonDecodeError, pyJsonLoads, pyStr, pyStrRepr, pyTypeName, type PyValue } from '../pycompat/py.js';
+import { PyDict, pyStr, pyStrRepr, pyTypeName, type PyValue } from '../pycompat/py.js';
+import { PyJsonDecodeError, pyJsonLoads } from '../pycompat/json.js';
 
 /** Python's int(str): surrounding whitespace, a sign, digits with single underscores between them. */
 export function pyInt(text: string): bigint | null {

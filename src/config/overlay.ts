@@ -4,7 +4,8 @@
  */
 import { check, RuleFailure } from './engine.js';
 import { isIpNetwork, loadJson, pyInt } from './checks.js';
-import { PyDict, PyFloat, pyJsonDumps, pyRepr, pyStr, type PyValue } from '../pycompat/py.js';
+import { PyDict, PyFloat, pyRepr, pyStr, type PyValue } from '../pycompat/py.js';
+import { pyJsonDumps } from '../pycompat/json.js';
 
 function loadOverlay(value: string): PyValue {
   return loadJson(value, () => `Provided input was not valid JSON: ${value}`);

@@ -30,7 +30,8 @@ import {
   validateCustomChecks,
 } from './check-config.js';
 import { calculateDcosOverlayNetworkJson, validateDcosOverlayNetwork, validateNetworkDefaultName } from './overlay.js';
-import { PyDict, pyJsonDumps, pyJsonLoads, pyStr, type PyValue } from '../pycompat/py.js';
+import { PyDict, pyStr, type PyValue } from '../pycompat/py.js';
+import { pyJsonDumps, pyJsonLoads } from '../pycompat/json.js';
 import { pyYamlDump } from '../pycompat/yaml-dump.js';
 import { explainMissing, resolveConfigFile } from './paths.js';
 import { DCOS_VERSION } from '../dcos-version.js';

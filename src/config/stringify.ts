@@ -3,15 +3,8 @@
  * int → decimal, list/dict → Python `json.dumps` text (", " and ": " separators, non-ASCII escaped),
  * str as is. Where the original crashed (null, float, dates, …) we return a clear message for the key instead.
  */
-import {
-  PyDict,
-  PyFloat,
-  PyJsonTypeError,
-  pyFloatRepr,
-  pyJsonDumps,
-  PyTimestamp,
-  type PyValue,
-} from '../pycompat/py.js';
+import { PyDict, PyFloat, pyFloatRepr, PyTimestamp, type PyValue } from '../pycompat/py.js';
+import { PyJsonTypeError, pyJsonDumps } from '../pycompat/json.js';
 
 export type Stringified = { ok: true; value: string } | { ok: false; message: string };
 

@@ -5,7 +5,7 @@
  * 1.11 accepted is still accepted by default. Which keys take one value comes from schema/config.schema.json.
  */
 import { PyDict, type PyValue } from '../pycompat/py.js';
-import { pyJsonDumps } from '../pycompat/py.js';
+import { pyJsonDumps } from '../pycompat/json.js';
 import { loadSchema } from './schema.js';
 
 /** Keys whose values must not be echoed. */

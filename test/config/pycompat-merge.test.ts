@@ -3,7 +3,8 @@
  * JSON form that moved into src/pycompat/py.ts. Expected texts were printed by PyYAML 6.0.3 / Python 3.11.
  */
 import { describe, expect, it } from 'vitest';
-import { pyFromJson, pyJsonDumps, pyJsonLoads, pyJsonPretty } from '../../src/pycompat/py.js';
+import { pyFromJson } from '../../src/pycompat/py.js';
+import { pyJsonDumps, pyJsonLoads, pyJsonPretty } from '../../src/pycompat/json.js';
 import { pyYamlDump } from '../../src/pycompat/yaml-dump.js';
 
 describe('pyYamlDump where the old emitters differed', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { pyJsonLoads } from '../../src/pycompat/py.js';
+import { pyJsonLoads } from '../../src/pycompat/json.js';
 import { pyYamlDump } from '../../src/pycompat/yaml-dump.js';
 
 // Expected outputs were produced by PyYAML itself (test/config/fixtures/gen-pyyaml-dump-cases.py).

@@ -6,7 +6,8 @@
 
 import type { Arguments } from '../../config/types.js';
 import { Args } from './args.js';
-import { type JsonNode, pyCompare, pyJsonDumps } from './pyjson.js';
+import { type JsonNode, pyJsonDumpTree } from '../../pycompat/json-tree.js';
+import { pyStrCompare } from '../../pycompat/py.js';
 import { dumpedScript, scriptText } from './contents.js';
 import { dumpLiteralMapping, dumpString } from '../../pycompat/yaml-dump.js';
 import { checkRunnerConfig } from './services.js';
@@ -121,14 +122,14 @@ function expandedArguments(
 /** The original's json_prettyprint: sorted keys, indent 2, `"key":"value"`. */
 export function prettySorted(map: Readonly<Record<string, string>>): string {
   const entries = Object.keys(map)
-    .sort(pyCompare)
+    .sort(pyStrCompare)
     .map((k): [string, JsonNode] => [k, { t: 'str', v: map[k]! }]);
-  return pyJsonDumps({ t: 'obj', entries: new Map(entries) }, { indent: 2, separators: [',', ':'] });
+  return pyJsonDumpTree({ t: 'obj', entries: new Map(entries) }, { indent: 2, separators: [',', ':'] });
 }
 
 /** `json.dumps(list)`: `["a", "b"]`. */
 function pyList(items: readonly string[]): string {
-  return pyJsonDumps({ t: 'arr', items: items.map((v): JsonNode => ({ t: 'str', v })) });
+  return pyJsonDumpTree({ t: 'arr', items: items.map((v): JsonNode => ({ t: 'str', v })) });
 }
 
 /** Python's textwrap.indent: prefix every line that is not blank. */

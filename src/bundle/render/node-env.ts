@@ -1,7 +1,7 @@
 /** Node environment around the services: proxy, DNS search, Docker credentials and GC, REX-Ray. */
 
 import { Args, lines } from './args.js';
-import { pyJsonLoads } from '../../pycompat/py.js';
+import { pyJsonLoads } from '../../pycompat/json.js';
 import { pyYamlDump } from '../../pycompat/yaml-dump.js';
 import { type BundleEntry, MODE_SECRET, file } from './types.js';
 

@@ -1,7 +1,7 @@
 /** Admin Router, the UI, telemetry, diagnostics and logs, and the master-only schedulers. */
 
 import { Args, lines } from './args.js';
-import { parseJson, pyJsonDumps, type JsonNode } from './pyjson.js';
+import { parseJson, pyJsonDumpTree, type JsonNode } from '../../pycompat/json-tree.js';
 import { type BundleEntry, file } from './types.js';
 import { MESOS_ZK } from './mesos.js';
 
@@ -235,7 +235,7 @@ export function checkRunnerConfig(a: Args): string {
       ['LD_LIBRARY_PATH', { t: 'str', v: a.get('check_ld_library_path') }],
     ]),
   });
-  return pyJsonDumps({ t: 'obj', entries: merged }, { indent: 2 });
+  return pyJsonDumpTree({ t: 'obj', entries: merged }, { indent: 2 });
 }
 
 function objEntries(n: JsonNode | undefined): Map<string, JsonNode> {

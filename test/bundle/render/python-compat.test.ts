@@ -8,8 +8,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseJson, pyFloatRepr, pyJsonDumps } from '../../../src/bundle/render/pyjson.js';
-import { pyJsonLoads } from '../../../src/pycompat/py.js';
+import { parseJson, pyJsonDumpTree } from '../../../src/pycompat/json-tree.js';
+import { pyJsonDumps, pyJsonFloat, pyJsonLoads } from '../../../src/pycompat/json.js';
+import { PyDict, PyFloat, pyFloatRepr } from '../../../src/pycompat/py.js';
 import { analyzeScalar, dumpLiteralMapping, dumpString, pyYamlDump } from '../../../src/pycompat/yaml-dump.js';
 
 interface Case {
@@ -31,11 +32,11 @@ function ours(c: Case): string {
     case 'block':
       return pyYamlDump(pyJsonLoads(c.in as string));
     case 'json2':
-      return pyJsonDumps(parseJson(c.in as string), { indent: 2 });
+      return pyJsonDumpTree(parseJson(c.in as string), { indent: 2 });
     case 'jsonsorted':
-      return pyJsonDumps(parseJson(c.in as string), { indent: 2, sortKeys: true, separators: [',', ':'] });
+      return pyJsonDumpTree(parseJson(c.in as string), { indent: 2, sortKeys: true, separators: [',', ':'] });
     case 'jsoncompact':
-      return pyJsonDumps(parseJson(c.in as string));
+      return pyJsonDumpTree(parseJson(c.in as string));
   }
 }
 
@@ -67,6 +68,20 @@ describe('Python-compatible printing', () => {
     expect(pyFloatRepr(0.0001)).toBe('0.0001');
     expect(pyFloatRepr(1e-5)).toBe('1e-05');
     expect(pyFloatRepr(2)).toBe('2.0');
+  });
+
+  it('spells floats as repr() does in messages and as json.dumps does in JSON, from one printer', () => {
+    // repr(float('nan')) == 'nan', json.dumps(float('nan')) == 'NaN' (and inf / Infinity).
+    expect([pyFloatRepr(NaN), pyFloatRepr(Infinity), pyFloatRepr(-Infinity)]).toEqual(['nan', 'inf', '-inf']);
+    expect([pyJsonFloat(NaN), pyJsonFloat(Infinity), pyJsonFloat(-Infinity)]).toEqual(['NaN', 'Infinity', '-Infinity']);
+    expect(pyJsonFloat(0.5)).toBe(pyFloatRepr(0.5));
+    // json.dumps(json.loads('[1e999, -0.0, NaN]')) == '[Infinity, -0.0, NaN]'
+    expect(pyJsonDumpTree(parseJson('[1e999, -0.0]'))).toBe('[Infinity, -0.0]');
+    expect(pyJsonDumps(pyJsonLoads('[1e999, -0.0, NaN]'))).toBe('[Infinity, -0.0, NaN]');
+    // json.dumps({float('nan'): 1}) == '{"NaN": 1}'
+    const d = new PyDict();
+    d.set(new PyFloat(NaN), 1n);
+    expect(pyJsonDumps(d)).toBe('{"NaN": 1}');
   });
 
   it('rejects text that is not JSON', () => {

@@ -1,10 +1,12 @@
 /**
- * The two pieces of Python's `json` module whose exact text ends up in node files: `json.loads` into an
- * order-preserving tree (a JS object would move integer-like keys first) and `json.dumps` with `indent`,
- * `sort_keys`, `separators` and ensure_ascii, so that the rendered JSON matches the original byte for byte.
+ * JSON the renderers re-print byte for byte as Python did: `json.loads` into an order-preserving tree (a JS object
+ * would move integer-like keys first, and numbers keep their source text: Python keeps ints exact) and `json.dumps`
+ * of that tree with `indent`, `sort_keys` and `separators`. Strings and floats print through json.ts, the one
+ * Python json printer.
  */
 
-import { pyStrCompare } from '../../pycompat/py.js';
+import { pyStrCompare } from './py.js';
+import { pyJsonFloat, pyJsonString } from './json.js';
 
 export type JsonNode =
   | { t: 'obj'; entries: Map<string, JsonNode> }
@@ -108,38 +110,9 @@ export function parseJson(text: string): JsonNode {
   return v;
 }
 
-/** Python's `json.dumps(str)` with ensure_ascii: DEL and everything above it as a lowercase \\uXXXX escape. */
-export function pyJsonString(s: string): string {
-  // JSON.stringify already escaped control characters and lone surrogates the way Python does.
-  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/** Python's repr() of a float: shortest round-trip digits, exponent form below 1e-4 and from 1e16. */
-export function pyFloatRepr(x: number): string {
-  if (Number.isNaN(x)) return 'NaN';
-  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
-  const [mant, expText] = x.toExponential().split('e') as [string, string];
-  const exp = Number(expText);
-  const neg = mant.startsWith('-');
-  const digits = mant.replace('-', '').replace('.', '');
-  let out: string;
-  if (exp >= -4 && exp < 16) {
-    if (exp >= 0) {
-      const intPart = digits.slice(0, exp + 1).padEnd(exp + 1, '0');
-      const frac = digits.slice(exp + 1);
-      out = `${intPart}.${frac === '' ? '0' : frac}`;
-    } else {
-      out = `0.${'0'.repeat(-exp - 1)}${digits}`;
-    }
-  } else {
-    const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-    out = `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  }
-  return neg ? `-${out}` : out;
-}
-
-export function numText(raw: string): string {
-  return /^-?\d+$/.test(raw) ? raw.replace(/^-0$/, '0') : pyFloatRepr(Number(raw));
+/** A number as json.dumps(json.loads(raw)) prints it: an int exactly, a float through Python's float printer. */
+function numText(raw: string): string {
+  return /^-?\d+$/.test(raw) ? raw.replace(/^-0$/, '0') : pyJsonFloat(Number(raw));
 }
 
 export interface DumpOptions {
@@ -149,8 +122,8 @@ export interface DumpOptions {
   separators?: [string, string];
 }
 
-/** Python's `json.dumps(value, indent=…, sort_keys=…, separators=…)`. */
-export function pyJsonDumps(node: JsonNode, opts: DumpOptions = {}): string {
+/** Python's `json.dumps(value, indent=…, sort_keys=…, separators=…)` of a parsed tree. */
+export function pyJsonDumpTree(node: JsonNode, opts: DumpOptions = {}): string {
   const indent = opts.indent;
   const [itemSep, keySep] = opts.separators ?? (indent === undefined ? [', ', ': '] : [',', ': ']);
   const rec = (n: JsonNode, level: number): string => {
@@ -171,7 +144,7 @@ export function pyJsonDumps(node: JsonNode, opts: DumpOptions = {}): string {
       case 'obj': {
         if (n.entries.size === 0) return '{}';
         let keys = [...n.entries.keys()];
-        if (opts.sortKeys) keys = keys.sort(pyCompare);
+        if (opts.sortKeys) keys = keys.sort(pyStrCompare);
         const parts = keys.map((k) => `${pyJsonString(k)}${keySep}${rec(n.entries.get(k)!, level + 1)}`);
         return wrap('{', '}', parts, level);
       }
@@ -185,6 +158,3 @@ export function pyJsonDumps(node: JsonNode, opts: DumpOptions = {}): string {
   };
   return rec(node, 0);
 }
-
-/** Python's str ordering: by code point (JS's default sort compares UTF-16 units). */
-export const pyCompare = pyStrCompare;
