@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { parseJson, pyJsonDumpTree } from '../../../src/pycompat/json-tree.js';
 import { pyJsonDumps, pyJsonFloat, pyJsonLoads } from '../../../src/pycompat/json.js';
 import { PyDict, PyFloat, pyFloatRepr } from '../../../src/pycompat/py.js';
-import { analyzeScalar, dumpLiteralMapping, dumpString, pyYamlDump } from '../../../src/pycompat/yaml-dump.js';
+import { dumpLiteralMapping, dumpString, pyYamlDump } from '../../../src/pycompat/yaml-dump.js';
+import { analyzeScalar } from '../../../src/pycompat/yaml-scalar.js';
 
 interface Case {
   kind: 'str' | 'map' | 'block' | 'json2' | 'jsonsorted' | 'jsoncompact';
