@@ -7,19 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, copyFile, link, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { calculateCheckConfigContents } from '../config/check-config.js';
 import type { Arguments } from '../config/types.js';
 import { InterruptedError } from '../errors.js';
 import { loadArtifacts, type ArtifactRef, type ArtifactSet } from './artifacts.js';
 import { DCOS_VERSION } from '../dcos-version.js';
 import { dcosImageCommit, DEFAULT_DCOS_VARIANT } from './build-info.js';
-import {
-  CHECK_BINS_DIR_ARG,
-  CHECK_BINS_PACKAGE_NAME,
-  checkBinsEntries,
-  loadCheckBins,
-  type CheckBins,
-} from './check-bins.js';
+import { CHECK_BINS_PACKAGE_NAME, type CheckBinsInput } from '../config/inputs.js';
+import { CHECK_BINS_DIR_ARG, checkBinsEntries, checkBinsPackage, type CheckBins } from './check-bins.js';
 import { sha256Hex } from './digest.js';
 import { CONFIG_PACKAGE_NAMES, computeIds, TEMPLATE_FILENAMES, type BundleIds } from './ids.js';
 import { formatSums, INSTALL_TAR_NAME, SUMS_NAME, writeInstallTar, type ServedFile } from './install-tar.js';
@@ -31,8 +25,6 @@ import type { RenderContext, RenderedEntry, Renderers } from './render/types.js'
 import { beginServeWork } from './serve-dir.js';
 import { writePackage, type TarEntry } from './tar.js';
 
-export const DEFAULT_CHECK_SEARCH_PATH = '/opt/mesosphere/bin:/usr/bin:/bin:/sbin';
-
 export interface BuildOptions {
   genconfDir: string;
   artifactsDir: string;
@@ -40,6 +32,8 @@ export interface BuildOptions {
   args: Arguments;
   /** The keys the user wrote (source of user.config.yaml). */
   userArgs: Arguments;
+  /** genconf/check_bins/ as validation read it (validation also put its package on the check search path). */
+  checkBins?: CheckBinsInput;
   renderers: Renderers;
   /** With --generate-node-upgrade-script: the DC/OS version the cluster upgrades from. */
   upgradeFrom?: string;
@@ -64,8 +58,8 @@ export interface BuildResult {
 
 /**
  * The arguments the bundle adds: everything that comes from the artifacts, genconf/check_bins and this build.
- * Validation leaves these blank (the user may not set them). With check bins, the check search path gains the
- * package's directory, so the checks config derived from it is recomputed too.
+ * Validation leaves these blank (the user may not set them). The check search path and the checks config derived
+ * from it were computed once, by validation, which read genconf/check_bins/.
  */
 export function bundleArguments(
   args: Arguments,
@@ -90,18 +84,7 @@ export function bundleArguments(
     custom_check_bins_provided: checkBins ? 'true' : 'false',
     custom_check_bins_hash: checkBins?.hash ?? '',
     custom_check_bins_package_id: checkBins?.packageId ?? '',
-    check_search_path: checkBins
-      ? `${DEFAULT_CHECK_SEARCH_PATH}:/opt/mesosphere/packages/${checkBins.packageId}`
-      : (args.check_search_path ?? DEFAULT_CHECK_SEARCH_PATH),
   };
-  if (checkBins && args.check_config !== undefined && args.custom_checks !== undefined) {
-    out.check_config_contents = calculateCheckConfigContents(
-      args.check_config,
-      args.custom_checks,
-      out.check_search_path!,
-      args.check_ld_library_path ?? '/opt/mesosphere/lib',
-    );
-  }
   return out;
 }
 
@@ -150,8 +133,7 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
     checkAbort();
     throw err;
   });
-  const checkBins = await loadCheckBins(opts.genconfDir);
-  checkAbort();
+  const checkBins = opts.checkBins ? checkBinsPackage(opts.checkBins) : undefined;
 
   const args = bundleArguments(relativizeProjectPaths(opts.args, path.dirname(opts.genconfDir)), artifacts, checkBins);
   const digests: Record<string, string> = {};

@@ -58,6 +58,7 @@ export async function generate(ctx: CommandContext, opts: GenerateOptions = {}):
     artifactsDir: options.artifactsDir,
     args,
     userArgs: validation.userArgs,
+    ...(validation.checkBins ? { checkBins: validation.checkBins } : {}),
     renderers,
     signal: ctx.signal,
     log: err,

@@ -19,6 +19,8 @@ export const INPUT_LIMITS = {
   artifactMeta: 16 * MiB,
   /** The SSH private key (ssh_key_path). */
   sshKey: 1 * MiB,
+  /** Each custom check binary in genconf/check_bins/. */
+  checkBin: 64 * MiB,
   /** SHA256SUMS of a bundle being verified. */
   sums: 16 * MiB,
 } as const;

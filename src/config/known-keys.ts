@@ -3,7 +3,7 @@
  * 1.11 configs carry that open DC/OS never read (Enterprise, cloud templates, documented-but-unused).
  * Unknown keys are still accepted, as in 1.11, but get a warning with the closest known key.
  */
-import { dcosKnownKeys } from './rules-dcos.js';
+import { dcosKnownKeys } from './target-dcos.js';
 import { SSH_KEYS } from './rules-ssh.js';
 import { GENCONF_OWN_KEYS } from './rules-genconf.js';
 

@@ -1,5 +1,6 @@
 /** Shared shapes of the config pipeline: load → validate → finalized arguments. */
 import type { SshSettings } from './ssh-settings.js';
+import type { CheckBinsInput } from './inputs.js';
 
 /** 1-based position of a key in config.yaml. */
 export interface Position {
@@ -43,4 +44,6 @@ export interface ValidationResult {
   userArgs?: Arguments;
   /** The typed SSH settings (flags applied): present when `valid` and the target is `ssh`. */
   ssh?: SshSettings;
+  /** genconf/check_bins/ as read (and hashed) once during validation; absent when there is none. */
+  checkBins?: CheckBinsInput;
 }

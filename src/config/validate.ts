@@ -5,10 +5,18 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { formatLimit, INPUT_LIMITS, InputFileError, readInputFileSync } from './input-file.js';
 import { Resolver, type Entry, type TargetSpec } from './engine.js';
 import { isKnownKey, suggestKey } from './known-keys.js';
-import { BUILD_MUSTS, dcosEntries, DCOS_TARGET } from './rules-dcos.js';
+import { BUILD_MUSTS, dcosEntries } from './defaults-dcos.js';
+import { DCOS_TARGET } from './target-dcos.js';
+import {
+  checkBinsPackageId,
+  InputReadError,
+  readCheckBins,
+  readConfigYaml,
+  readFaultDomainScript,
+  type CheckBinsInput,
+} from './inputs.js';
 import { SSH_ENTRY, SSH_KEYS, SSH_TARGET } from './rules-ssh.js';
 import { GENCONF_OWN_ENTRY, GENCONF_OWN_TARGET } from './rules-genconf.js';
 import { sshSettings, type SshFlags } from './ssh-settings.js';
@@ -87,11 +95,9 @@ export function judgeConfigSync(opts: JudgeOptions): ValidationResult {
   lastDocument = undefined;
   const configPath = path.join(opts.genconfDir, 'config.yaml');
   const shown = displayPath(configPath);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(readInputFileSync(configPath, INPUT_LIMITS.config));
-  } catch (err) {
-    if (err instanceof InputFileError && err.problem === 'missing') {
+  const read = readConfigYaml(configPath, shown);
+  if (!read.ok) {
+    if (read.missing) {
       // Run from inside genconf/ (a config.yaml right here): say how to point at it.
       const inside =
         path.resolve(opts.genconfDir) !== process.cwd() && existsSync(path.join(process.cwd(), 'config.yaml'));
@@ -103,15 +109,9 @@ export function judgeConfigSync(opts: JudgeOptions): ValidationResult {
         `No config file found at ${shown}. See the DC/OS documentation for the available configuration options.${hint}`,
       );
     }
-    const why =
-      err instanceof TypeError
-        ? 'it is not UTF-8 text'
-        : err instanceof InputFileError
-          ? `it ${err.reason}${err.problem === 'too-big' ? ` (config.yaml may hold at most ${formatLimit(INPUT_LIMITS.config)})` : ''}`
-          : (err as Error).message;
-    return fileIssue(shown, `Failed to open config file at ${shown}: ${why}`);
+    return fileIssue(shown, read.message);
   }
-  return judgeConfigText(text, { ...opts, displayFile: shown });
+  return judgeConfigText(read.text, { ...opts, displayFile: shown });
 }
 
 /** Judge config.yaml text (the file was already read). Exposed for tests and the property test. */
@@ -178,16 +178,25 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
     }
   }
 
+  // The other input files, each read once here: genconf/check_bins/ (its package joins the check search path)
+  // and the fault-domain script.
+  const ruleIssues: Issue[] = [];
+  const inputs = readOtherInputs(user, opts);
+  for (const issue of inputs.issues) ruleIssues.push(issue.key in user ? located(issue.key, issue.message) : issue);
+
   const ssh = opts.target === 'ssh';
   const entries: Entry[] = [
-    ...dcosEntries({ baseDir: opts.baseDir, genconfDir: opts.genconfDir }),
+    ...dcosEntries({
+      baseDir: opts.baseDir,
+      genconfDir: opts.genconfDir,
+      ...(inputs.checkBins ? { checkBinsPackageId: checkBinsPackageId(inputs.checkBins) } : {}),
+    }),
     GENCONF_OWN_ENTRY,
     ...(ssh ? [SSH_ENTRY] : []),
   ];
   const targets: TargetSpec[] = ssh ? [DCOS_TARGET, GENCONF_OWN_TARGET, SSH_TARGET] : [DCOS_TARGET, GENCONF_OWN_TARGET];
   const resolution = new Resolver(entries, user, targets).resolve();
 
-  const ruleIssues: Issue[] = [];
   for (const [key, message] of resolution.messages) {
     if (failedKeys.has(key)) continue;
     // A file the script key names is the user's key, not the calculated one: blame the line they wrote.
@@ -200,8 +209,6 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
       ? sshKeyIssue(user, opts)
       : undefined;
   if (sshKey !== undefined) ruleIssues.push(located('ssh_key_path', sshKey));
-  const faultDomain = faultDomainIssue(user, opts);
-  if (faultDomain !== undefined) ruleIssues.push(located('fault_domain_detect_filename', faultDomain));
   for (const w of typeIssues(loaded.keys)) (opts.strict ? errors : warnings).push(located(w.key, w.message));
   for (const key of resolution.unset) {
     if (!failedKeys.has(key) && !resolution.messages.has(key))
@@ -216,8 +223,7 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
   const args: Record<string, string> = {};
   const drop = new Set<string>([...BUILD_MUSTS, 'bootstrap_id']);
   for (const [k, v] of resolution.values) if (!drop.has(k) && isKnownKey(k)) args[k] = v;
-  const runnerProblem = addRunnerArguments(args, user, opts);
-  if (runnerProblem) return { valid: false, errors: [located(runnerProblem.key, runnerProblem.message)], warnings };
+  addRunnerArguments(args, user, opts, inputs.faultDomainScript);
   return {
     valid: true,
     errors,
@@ -225,6 +231,7 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
     args,
     userArgs: user,
     ...(ssh ? { ssh: sshSettings(args, opts.sshFlags) } : {}),
+    ...(inputs.checkBins ? { checkBins: inputs.checkBins } : {}),
   };
 }
 
@@ -236,7 +243,8 @@ function addRunnerArguments(
   args: Record<string, string>,
   user: Record<string, string>,
   opts: JudgeOptions,
-): { key: string; message: string } | undefined {
+  faultDomainScript: string,
+): void {
   const defaults = SSH_ENTRY.default as Record<string, string>;
   for (const key of SSH_KEYS) {
     if (args[key] === undefined) {
@@ -246,19 +254,36 @@ function addRunnerArguments(
   }
   const ctx = { baseDir: opts.baseDir, genconfDir: opts.genconfDir };
   args.ssh_key_path = path.resolve(resolveConfigFile(args.ssh_key_path ?? 'genconf/ssh_key', ctx).full);
-  const fdFile = user.fault_domain_detect_filename ?? 'genconf/fault-domain-detect';
+  args.fault_domain_detect_contents = faultDomainScript;
+}
+
+interface OtherInputs {
+  checkBins: CheckBinsInput | undefined;
+  faultDomainScript: string;
+  issues: Issue[];
+}
+
+/** genconf/check_bins/ and the fault-domain script (1.11 read both outside its rules); problems as issues. */
+function readOtherInputs(user: Record<string, string>, opts: JudgeOptions): OtherInputs {
+  const out: OtherInputs = { checkBins: undefined, faultDomainScript: '', issues: [] };
+  const ctx = { baseDir: opts.baseDir, genconfDir: opts.genconfDir };
   try {
-    args.fault_domain_detect_contents = readOptional(resolveConfigFile(fdFile, ctx).full);
+    out.faultDomainScript = readFaultDomainScript(ctx, user.fault_domain_detect_filename);
   } catch (err) {
-    const why =
-      err instanceof InputFileError
-        ? err.reason
-        : err instanceof TypeError
-          ? 'is not UTF-8 text'
-          : (err as Error).message;
-    return { key: 'fault_domain_detect_filename', message: `fault-domain-detect script \`${fdFile}\` ${why}` };
+    if (!(err instanceof InputReadError)) throw err;
+    out.issues.push({ key: 'fault_domain_detect_filename', message: err.message });
   }
-  return undefined;
+  try {
+    out.checkBins = readCheckBins(opts.genconfDir);
+  } catch (err) {
+    if (!(err instanceof InputReadError)) throw err;
+    out.issues.push({
+      key: 'check_bins',
+      message: err.message,
+      file: displayPath(path.join(opts.genconfDir, 'check_bins')),
+    });
+  }
+  return out;
 }
 
 /** Messages of calculated script keys belong to the file key the operator writes. */
@@ -266,19 +291,6 @@ const FILE_KEY_OF: Readonly<Record<string, string>> = {
   ip_detect_contents: 'ip_detect_filename',
   ip_detect_public_contents: 'ip_detect_public_filename',
 };
-
-/**
- * A fault_domain_detect_filename the operator wrote must name a file: 1.11 (open) never read it and built the
- * bundle without a fault domain, silently. The default path stays optional.
- */
-function faultDomainIssue(user: Record<string, string>, opts: JudgeOptions): string | undefined {
-  const written = user.fault_domain_detect_filename;
-  if (written === undefined) return undefined;
-  const why = explainMissing(written, { baseDir: opts.baseDir, genconfDir: opts.genconfDir });
-  return why === undefined
-    ? undefined
-    : `fault domain script \`${written}\` must exist: ${why}; remove the key to build without a fault domain`;
-}
 
 /**
  * The SSH key must be a file. Only the default path may be missing, and only when an ssh-agent is there (the run
@@ -292,19 +304,6 @@ function sshKeyIssue(user: Record<string, string>, opts: JudgeOptions): string |
   if (written === undefined && (opts.env ?? process.env).SSH_AUTH_SOCK) return undefined;
   const which = written === undefined ? `the default SSH key \`${keyPath}\`` : `SSH key \`${keyPath}\``;
   return `${which} must exist: ${why}; or set ssh_key_path to your private key`;
-}
-
-/** The optional fault-domain script: absent (or a directory, as 1.11 tolerated) is '', anything else must be a
- * regular UTF-8 file within the script limit. */
-function readOptional(file: string): string {
-  let bytes: Buffer;
-  try {
-    bytes = readInputFileSync(file, INPUT_LIMITS.script);
-  } catch (err) {
-    if (err instanceof InputFileError && (err.problem === 'missing' || err.problem === 'directory')) return '';
-    throw err;
-  }
-  return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/\r\n?/g, '\n');
 }
 
 /** What a configuration key can look like; anything else is never echoed back. */

@@ -239,7 +239,10 @@ describe('buildBundle', () => {
     await writeFile(path.join(a.opts.genconfDir, 'check_bins', 'check_a'), '#!/bin/sh\nexit 0\n', { mode: 0o644 });
     await writeFile(path.join(a.opts.genconfDir, 'check_bins', 'check_b'), '#!/bin/sh\nexit 1\n');
     const logs: string[] = [];
-    const r = await buildBundle({ ...a.opts, log: (l) => logs.push(l) });
+    // Validation reads genconf/check_bins/ with the other inputs and hands it to the bundle writer.
+    const { readCheckBins } = await import('../../src/config/inputs.js');
+    const checkBins = readCheckBins(a.opts.genconfDir);
+    const r = await buildBundle({ ...a.opts, checkBins, log: (l) => logs.push(l) });
     const pkg = r.clusterPackages.find((p) => p.startsWith('custom-check-bins--'))!;
     // checksumdir's sha1 dirhash: sha1 over the sorted per-file sha1 hex digests.
     const sha1 = (s: string): string => spawnSync('sha1sum', { input: s, encoding: 'utf8' }).stdout.slice(0, 40);
@@ -254,7 +257,7 @@ describe('buildBundle', () => {
     expect(listing).toMatch(/-rwxr-xr-x 0\/0 .* \.\/check_a\n/);
     expect(listing).toMatch(/-rw-r--r-- 0\/0 .* \.\/pkginfo.json\n/);
     await mkdir(path.join(a.opts.genconfDir, 'check_bins', 'sub'));
-    await expect(buildBundle(a.opts)).rejects.toThrow('genconf/check_bins must not contain any subdirectories');
+    expect(() => readCheckBins(a.opts.genconfDir)).toThrow('genconf/check_bins must not contain any subdirectories');
   });
 
   it('writes the node upgrade script under upgrade/<random hex>/ and reports its URL', async () => {
@@ -276,7 +279,7 @@ describe('buildBundle', () => {
 });
 
 describe('bundleArguments', () => {
-  it('fills the build arguments validation leaves blank, and recomputes the checks config for check bins', async () => {
+  it('fills the build arguments validation leaves blank, and keeps the checks config validation computed', async () => {
     const { bundleArguments } = await import('../../src/bundle/build.js');
     const { loadArtifacts } = await import('../../src/bundle/artifacts.js');
     const { calculateCheckConfig, calculateCheckConfigContents } = await import('../../src/config/check-config.js');
@@ -308,15 +311,18 @@ describe('bundleArguments', () => {
     });
     expect(plain.dcos_image_commit).toMatch(/^dcos-genconf-\d+\.\d+\.\d+/);
     const bins = { dir: '/x', hash: 'abc', packageId: 'custom-check-bins--abc', files: [] };
-    const withBins = bundleArguments(base, artifacts, bins);
+    // Validation already put the package on the search path and computed the checks config from it, once.
     const searchPath = '/opt/mesosphere/bin:/usr/bin:/bin:/sbin:/opt/mesosphere/packages/custom-check-bins--abc';
+    const contents = calculateCheckConfigContents(checkConfig, '{}', searchPath, '/opt/mesosphere/lib');
+    const validated = { ...base, check_search_path: searchPath, check_config_contents: contents };
+    const withBins = bundleArguments(validated, artifacts, bins);
     expect(withBins).toMatchObject({
       package_ids: '["dcos-net--abc_1", "mesos--1.5.0", "custom-check-bins--abc"]',
       custom_check_bins_provided: 'true',
       custom_check_bins_hash: 'abc',
       custom_check_bins_package_id: 'custom-check-bins--abc',
       check_search_path: searchPath,
-      check_config_contents: calculateCheckConfigContents(checkConfig, '{}', searchPath, '/opt/mesosphere/lib'),
+      check_config_contents: contents,
     });
   });
 });

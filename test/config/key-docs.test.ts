@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { END, renderKeyDocs, START } from '../../scripts/gen-key-docs.js';
 import { ACCEPTED_UNUSED_KEYS, knownKeys } from '../../src/config/known-keys.js';
-import { BUILD_MUSTS, dcosEntries } from '../../src/config/rules-dcos.js';
+import { BUILD_MUSTS, dcosEntries } from '../../src/config/defaults-dcos.js';
 import { SSH_ENTRY } from '../../src/config/rules-ssh.js';
 import { GENCONF_OWN_ENTRY } from '../../src/config/rules-genconf.js';
 import { loadSchema } from '../../src/config/schema.js';
