@@ -244,8 +244,8 @@ export function manifestPackageIds(manifest: ArtifactManifest): string[] {
 }
 
 /**
- * upgrade/<id>/dcos_node_upgrade.sh: moves a node from `fromVersion` to this bundle's DC/OS version,
- * verifying every artifact first.
+ * upgrade/<id>/dcos_node_upgrade.sh: moves a node from `fromVersion` to this bundle's DC/OS version, downloading
+ * (http(s)) and verifying every artifact it needs once, first, with the same mirrors and proxy as dcos_install.sh.
  */
 export function renderNodeUpgradeScript(args: Arguments, manifest: ArtifactManifest, fromVersion: string): string {
   checkManifestMatches(args, manifest);
@@ -255,6 +255,8 @@ export function renderNodeUpgradeScript(args: Arguments, manifest: ArtifactManif
     from_version: fromVersion,
     to_version: need(args, 'dcos_version'),
     bootstrap_url: bootstrapUrl(args),
+    mirrors: mirrorLines(args),
+    ...proxyValues(args),
     cluster_package_list_id: need(args, 'cluster_package_list_id'),
     package_ids: packageIds.join('\n'),
     // An upgrade fetches the package list and packages only; the bootstrap tarball is for new nodes.

@@ -81,7 +81,11 @@ export async function stageFiles(
       const pushed = { bundleTar, bundleSha256: await sha256File(bundleTar) };
       if (!opts.pull) return pushed;
       const { pullFiles } = await import('../serve/pull.js');
-      return { ...pushed, ...(await pullFiles(serve, args.bootstrap_url)) };
+      return {
+        ...pushed,
+        ...(await pullFiles(serve, args.bootstrap_url)),
+        pullScript: remoteScriptPath('pull-install.sh'),
+      };
     }
     case 'uninstall':
       return { uninstallScript: remoteScriptPath('uninstall.sh') };

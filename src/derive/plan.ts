@@ -39,6 +39,8 @@ export interface PlanFiles {
    */
   pullUrl?: string;
   installScriptSha256?: string;
+  /** templates/remote/pull-install.sh: the one command a pulling host runs. */
+  pullScript?: string;
   /** The ip-detect script the bundle ships. */
   ipDetect?: string;
   /** The fault-domain-detect script of the config, when it has one (preflight runs it on every host). */

@@ -54,59 +54,81 @@ export function deploySteps(plan: ClusterPlan, host: PlannedHost): Step[] {
   ];
 }
 
+/** The frame lines templates/remote/pull-install.sh prints (not anchored: the install's output may end mid-line). */
+const PULL_FRAME = {
+  fetch: /@@genconf pull fetch exit=(\d+)/,
+  sha256: /@@genconf pull sha256 ([0-9a-f]*)/,
+  install: /@@genconf pull install exit=(\d+)/,
+};
+
+function lastLine(text: string): string {
+  return (
+    plainText(text)
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('@@genconf '))
+      .at(-1) ?? ''
+  );
+}
+
 /**
- * `--deploy --pull`: the same stage with the bundle pulled instead of pushed. The host downloads dcos_install.sh from
- * bootstrap_url, its SHA-256 is checked against the local genconf/serve copy (the script pins every artifact's
- * SHA-256), and the script downloads each artifact once over HTTP, checks it and installs it. Nothing but commands
- * goes over SSH, so the bootstrap node's CPU does no encryption of the bundle.
+ * Judge the one-command pull: the download of dcos_install.sh, its SHA-256, then the install, each failure in the
+ * words of the step it replaces (an install that fails reads as the push's: `exited N`).
+ */
+export function judgePull(base: string, expectedSha: string, o: CommandOutcome): Verdict {
+  const out = plainText(o.stdout);
+  const fetch = PULL_FRAME.fetch.exec(out);
+  if (fetch) {
+    const why = lastLine(o.stderr);
+    return {
+      ok: false,
+      message: `could not download ${base}/dcos_install.sh (curl exit ${fetch[1]}${why ? `: ${why}` : ''})`,
+    };
+  }
+  const sha = PULL_FRAME.sha256.exec(out);
+  if (!sha) {
+    const why = lastLine(o.stderr) || lastLine(o.stdout);
+    return {
+      ok: false,
+      message: `the pull could not start (exit ${o.exitCode ?? 'without a status'})${why ? `: ${why}` : ''}`,
+    };
+  }
+  const script = judgeSha256(
+    expectedSha,
+    { exitCode: 0, stdout: sha[1] ?? '', stderr: '' },
+    `dcos_install.sh from ${base}`,
+    'the server does not serve this genconf/serve (run --genconf and serve it again)',
+  );
+  if (!script.ok) return script;
+  const install = PULL_FRAME.install.exec(out);
+  if (!install) return { ok: false, message: `the install ended without a status (exit ${o.exitCode ?? 'none'})` };
+  return install[1] === '0' ? { ok: true } : { ok: false, message: `exited ${install[1]}` };
+}
+
+/**
+ * `--deploy --pull`: the same stage with the bundle pulled instead of pushed, as ONE command per host
+ * (templates/remote/pull-install.sh under one sudo): it downloads dcos_install.sh from bootstrap_url, checks its SHA-256
+ * against the local genconf/serve copy (the script pins every artifact's SHA-256) and runs it, and the script
+ * downloads each artifact once over HTTP, checks it and installs it. Nothing but this command goes over SSH, so the
+ * bootstrap node's CPU does no encryption of the bundle, and one exec per host is the least SSH work a host can cost.
  */
 export function pullDeploySteps(plan: ClusterPlan, host: PlannedHost): Step[] {
   const base = requireFile(plan.files.pullUrl, 'pull URL');
   const sha = requireFile(plan.files.installScriptSha256, 'dcos_install.sh checksum');
-  const script = path.posix.join(plan.stagingDir, 'dcos_install.sh');
+  const script = requireFile(plan.files.pullScript, 'pull script');
   return [
-    ...makeStagingDir(plan, host),
     {
       kind: 'exec',
-      id: 'fetch-script',
-      title: 'Download dcos_install.sh from bootstrap_url',
-      argv: [
-        'curl',
-        '-fsSL',
-        '--retry',
-        '5',
-        '--retry-delay',
-        '1',
-        '--connect-timeout',
-        '10',
-        '-o',
-        script,
-        `${base}/dcos_install.sh`,
-      ],
-      timeout: processTimeout(plan),
-    },
-    {
-      kind: 'exec',
-      id: 'verify-script',
-      title: 'Verify the SHA-256 of dcos_install.sh on the node',
-      argv: ['sha256sum', script],
-      judge: (o) =>
-        judgeSha256(
-          sha,
-          o,
-          `dcos_install.sh from ${base}`,
-          'the server does not serve this genconf/serve (run --genconf and serve it again)',
-        ),
-      timeout: processTimeout(plan),
-    },
-    {
-      kind: 'exec',
+      // The push's id: the summary, NDJSON and record name the same step whichever way the bundle travelled.
       id: 'install',
       title: `Install DC/OS as ${host.installRole}, pulling the bundle from bootstrap_url`,
-      argv: [...SUDO, 'bash', script, host.installRole],
+      argv: [...SUDO, 'bash', '-s', '--', plan.stagingDir, host.installRole, base, sha],
+      stdin: [{ file: script }],
+      judge: (o) => judgePull(base, sha, o),
       timeout: processTimeout(plan),
     },
-    removeStagingDir(plan),
+    // The script removes its own directory, even on a hang-up; only a kill on timeout gets past that.
+    { ...removeStagingDir(plan), cleanup: 'after-abort' },
   ];
 }
 

@@ -6,18 +6,25 @@
 #   http(s)://  each file is downloaded ONCE into $LOCAL_REPO (root's own, mode 0700: never /tmp, where a local user
 #               could plant or swap a file), checked there, and REPOSITORY_URL is file://$LOCAL_REPO, so that the
 #               dcos-download unit and pkgpanda install exactly the files that were checked and download nothing.
-# A download tries bootstrap_url, then each mirror in order; on each, up to $DOWNLOAD_TRIES attempts with doubling
-# backoff on 5xx, 408, 429 and network errors, resuming the partial file with a Range request (curl -C -). A file that
-# does not match the manifest is removed and the next base URL is tried. When an artifact cannot be had from any base
-# URL, every URL tried is named with its HTTP status (or curl's error), and it refuses to WHAT and exits 1.
+# The common case costs a node a handful of processes, not a few per file (on a busy node each process start is
+# tens of milliseconds, and a bundle has hundreds of files): one sha256sum for what an earlier run left, one curl for
+# the first missing file (which finds a base URL that answers), one curl for all the others over one connection
+# (resuming partial files with Range requests), and one sha256sum for what arrived. Files still missing or wrong
+# after that go one at a time through download_one: bootstrap_url, then each mirror in order; on each, up to
+# $DOWNLOAD_TRIES attempts with doubling backoff on 5xx, 408, 429 and network errors, resuming the partial file with
+# a Range request (curl -C -). A file that does not match the manifest is removed and the next base URL is tried.
+# When an artifact cannot be had from any base URL, every URL tried is named with its HTTP status (or curl's error),
+# and it refuses to WHAT and exits 1.
 # Needs: BOOTSTRAP_URL, MIRRORS (base URLs, one a line), ARTIFACTS, LOCAL_REPO, WORK_DIR, curl_proxy_env (the proxy
-# environment for curl, empty when use_proxy is false) and verify_artifacts (lib/verify-artifacts.sh).
+# environment for curl, empty when use_proxy is false), verify_artifacts and batchable (lib/verify-artifacts.sh).
 
 DOWNLOAD_TRIES=${DCOS_INSTALL_DOWNLOAD_TRIES:-4}
 DOWNLOAD_BACKOFF=${DCOS_INSTALL_DOWNLOAD_BACKOFF:-1}
 DOWNLOAD_MAX_BACKOFF=30
 # Base URLs that gave no HTTP answer after every attempt: later artifacts skip them instead of waiting again.
 DEAD_BASES=' '
+# The base URL the last successful download_one used: the batch of the remaining files comes from there.
+LIVE_BASE=''
 
 # file_matches FILE SHA256 SIZE
 file_matches() {
@@ -75,6 +82,7 @@ download_one() {
       if ((rc == 0)); then
         if file_matches "$part" "$sha" "$size"; then
           mv -f "$part" "$dest"
+          LIVE_BASE=$base
           return 0
         fi
         actual_size=$(stat -c %s "$part" 2>/dev/null || echo 0)
@@ -109,8 +117,38 @@ download_one() {
   return 1
 }
 
+# checked_in_repo REL...: prints each REL whose file in $LOCAL_REPO matches the manifest, one a line; one sha256sum
+# for all of them (the SHA-256 matching means the size does too). Needs ART_SHA.
+checked_in_repo() {
+  local rel line list=$WORK_DIR/check.sha256
+  for rel in "$@"; do
+    if [[ -f $LOCAL_REPO/$rel ]] && batchable "$rel"; then printf '%s  %s\n' "${ART_SHA[$rel]}" "$rel"; fi
+  done >"$list"
+  [[ -s $list ]] || return 0
+  while IFS= read -r line; do
+    if [[ $line == *': OK' ]]; then printf '%s\n' "${line%: OK}"; fi
+  done < <(cd "$LOCAL_REPO" && LC_ALL=C sha256sum -c "$list" 2>/dev/null)
+}
+
+# fetch_batch BASE REL...: one curl for every REL from BASE straight into $LOCAL_REPO (root's own directory: nothing
+# reads it before every file is checked), over one connection, resuming what an earlier try left (-C -). Errors are
+# not judged here: the check afterwards decides, and the one-file path explains what is still missing.
+fetch_batch() {
+  local base=$1 rel q config=$WORK_DIR/batch.curl
+  shift
+  # A curl config file takes quoted strings: escape the backslashes and quotes a base URL might hold.
+  q=${base%/}
+  q=${q//\\/\\\\}
+  q=${q//\"/\\\"}
+  for rel in "$@"; do printf 'url = "%s/%s"\noutput = "%s/%s"\n' "$q" "$rel" "$LOCAL_REPO" "$rel"; done >"$config"
+  curl_proxy_env curl -sS -f -L --connect-timeout 10 -Y 1024 -y 60 -C - --create-dirs -K "$config" \
+    2>"$WORK_DIR/batch.err" || true
+}
+
 fetch_artifacts() {
-  local what=$1 sha size rel bad=0 n=0 fetched=0
+  local what=$1 sha size rel bad=0 n=0 fetched=0 have
+  local -a all=() missing=() batch=() left=()
+  local -A ART_SHA=() ART_SIZE=() ok=()
   case $BOOTSTRAP_URL in
     file://*)
       verify_artifacts "$what"
@@ -127,15 +165,64 @@ fetch_artifacts() {
   echo "Downloading the artifacts from ${BOOTSTRAP_URL}${MIRRORS:+ (mirrors: ${MIRRORS//$'\n'/ })} into ${LOCAL_REPO}"
   while read -r sha size rel; do
     [[ -n $sha ]] || continue
-    n=$((n + 1))
-    # A re-run keeps what an earlier run already downloaded and checked.
-    file_matches "$LOCAL_REPO/$rel" "$sha" "$size" && continue
-    if download_one "$rel" "$sha" "$size" "$LOCAL_REPO/$rel"; then
+    all+=("$rel")
+    ART_SHA[$rel]=$sha
+    ART_SIZE[$rel]=$size
+  done <<<"$ARTIFACTS"
+  n=${#all[@]}
+  # A re-run keeps what an earlier run already downloaded and checked.
+  while IFS= read -r rel; do ok[$rel]=1; done < <(checked_in_repo "${all[@]}")
+  for rel in "${all[@]}"; do
+    if [[ -z ${ok[$rel]:-} ]]; then missing+=("$rel"); fi
+  done
+  # Until one download has succeeded, files go one at a time (finding a base URL that answers, with retries, and
+  # skipping dead ones); after that, every other batchable file comes in one batch from that base URL.
+  # (${a[@]+"${a[@]}"}: bash before 4.4 calls an empty array unbound under nounset)
+  for rel in ${missing[@]+"${missing[@]}"}; do
+    if [[ -n $LIVE_BASE ]] && batchable "$rel"; then
+      batch+=("$rel")
+      continue
+    fi
+    if download_one "$rel" "${ART_SHA[$rel]}" "${ART_SIZE[$rel]}" "$LOCAL_REPO/$rel"; then
       fetched=$((fetched + 1))
     else
       bad=$((bad + 1))
     fi
-  done <<<"$ARTIFACTS"
+  done
+  if ((${#batch[@]} > 0)); then
+    fetch_batch "$LIVE_BASE" "${batch[@]}"
+    ok=()
+    while IFS= read -r rel; do ok[$rel]=1; done < <(checked_in_repo "${batch[@]}")
+    for rel in "${batch[@]}"; do
+      if [[ -n ${ok[$rel]:-} ]]; then
+        fetched=$((fetched + 1))
+      else
+        left+=("$rel")
+      fi
+    done
+    if ((${#left[@]} > 0)); then
+      echo "${#left[@]} of ${#batch[@]} files did not arrive intact in one batch from ${LIVE_BASE}; trying each on its own" >&2
+    fi
+    for rel in ${left[@]+"${left[@]}"}; do
+      rm -f "$LOCAL_REPO/$rel.part"
+      if [[ -f $LOCAL_REPO/$rel ]]; then
+        have=$(stat -c %s "$LOCAL_REPO/$rel")
+        if ((have < ${ART_SIZE[$rel]})); then
+          # Cut short: download_one continues it with a Range request.
+          echo "Download of ${LIVE_BASE%/}/${rel} stopped at ${have} of ${ART_SIZE[$rel]} bytes; resuming it" >&2
+          mv -f "$LOCAL_REPO/$rel" "$LOCAL_REPO/$rel.part"
+        else
+          # Complete but wrong: it is fetched again from the start.
+          rm -f "$LOCAL_REPO/$rel"
+        fi
+      fi
+      if download_one "$rel" "${ART_SHA[$rel]}" "${ART_SIZE[$rel]}" "$LOCAL_REPO/$rel"; then
+        fetched=$((fetched + 1))
+      else
+        bad=$((bad + 1))
+      fi
+    done
+  fi
   if ((bad > 0)); then
     echo "Refusing to ${what}: ${bad} of ${n} artifacts could not be downloaded and verified." \
       "Check that genconf/serve is served at ${BOOTSTRAP_URL} (genconf --verify-bundle on the bootstrap node) and retry." >&2

@@ -275,6 +275,8 @@ describe('shell files', () => {
       ...fs.readdirSync(path.join(REPO, 'test/support/stubs')).map((f) => path.join(REPO, 'test/support/stubs', f)),
       path.join(TEMPLATES, 'dcos_install.sh.tmpl'),
       path.join(TEMPLATES, 'dcos_node_upgrade.sh.tmpl'),
+      // What --preflight, --deploy --pull, --uninstall and --install-prereqs pipe to `sudo bash -s`.
+      ...fs.readdirSync(path.join(TEMPLATES, 'remote')).map((f) => path.join(TEMPLATES, 'remote', f)),
     ];
     const payload = path.join(REPO, 'scripts/example-artifacts');
     for (const pkg of fs.readdirSync(payload)) {
