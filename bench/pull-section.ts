@@ -12,6 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import type { Lab } from '../test/lab/harness/index.js';
 import { renderNginxConf } from '../src/serve/nginx-conf.js';
@@ -28,6 +29,9 @@ export interface PullRow {
   serverCpuS: number;
   bytesSent: number;
   exitCode: number | null;
+  /** The machine's 1-minute load average when the side started and when it ended (it is shared: say so). */
+  loadStart: number;
+  loadEnd: number;
 }
 
 export interface PullContext {
@@ -60,6 +64,10 @@ function nginxCpuS(masterPid: number): number {
     ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
   }
   return ticks / TICK;
+}
+
+function load1(): number {
+  return Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
 }
 
 async function freePort(): Promise<number> {
@@ -106,6 +114,7 @@ export async function pullRun(ctx: PullContext, n: number): Promise<PullRow[]> {
   await useInstallStandIn(tar);
   await ctx.reset(n);
   ctx.log(`pull n=${n}: push (SFTP)`);
+  const pushLoad = load1();
   const push = await measure(
     [
       process.execPath,
@@ -127,6 +136,8 @@ export async function pullRun(ctx: PullContext, n: number): Promise<PullRow[]> {
     serverCpuS: 0,
     bytesSent: (await stat(tar)).size * n,
     exitCode: push.exitCode,
+    loadStart: pushLoad,
+    loadEnd: load1(),
   });
   if (push.exitCode !== 0) ctx.log(`push failed: ${push.stdout.slice(-2000)}`);
 
@@ -156,6 +167,7 @@ export async function pullRun(ctx: PullContext, n: number): Promise<PullRow[]> {
     await new Promise((r) => setTimeout(r, 200));
     await ctx.reset(n);
     ctx.log(`pull n=${n}: pull (nginx)`);
+    const pullLoad = load1();
     const cpu0 = nginxCpuS(nginx.pid!);
     const pull = await measure(
       [
@@ -180,6 +192,8 @@ export async function pullRun(ctx: PullContext, n: number): Promise<PullRow[]> {
       serverCpuS: cpu1 - cpu0,
       bytesSent: accessBytes(path.join(state, 'access.log')),
       exitCode: pull.exitCode,
+      loadStart: pullLoad,
+      loadEnd: load1(),
     });
     if (pull.exitCode !== 0) ctx.log(`pull failed: ${pull.stdout.slice(-2000)}`);
   } finally {
@@ -193,13 +207,13 @@ export async function pullRun(ctx: PullContext, n: number): Promise<PullRow[]> {
 
 export function pullTable(rows: readonly PullRow[]): string {
   const lines = [
-    '| hosts | side | wall s | genconf CPU s | nginx CPU s | bootstrap CPU s | CPU s per node | payload sent MB | exit |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| hosts | side | wall s | genconf CPU s | nginx CPU s | bootstrap CPU s | CPU s per node | payload sent MB | exit | load (1 min) start → end |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of rows) {
     const total = r.genconfCpuS + r.serverCpuS;
     lines.push(
-      `| ${r.hosts} | ${r.side} | ${r.wallS.toFixed(1)} | ${r.genconfCpuS.toFixed(2)} | ${r.serverCpuS.toFixed(2)} | ${total.toFixed(2)} | ${(total / r.hosts).toFixed(3)} | ${(r.bytesSent / 1e6).toFixed(1)} | ${r.exitCode} |`,
+      `| ${r.hosts} | ${r.side} | ${r.wallS.toFixed(1)} | ${r.genconfCpuS.toFixed(2)} | ${r.serverCpuS.toFixed(2)} | ${total.toFixed(2)} | ${(total / r.hosts).toFixed(3)} | ${(r.bytesSent / 1e6).toFixed(1)} | ${r.exitCode} | ${r.loadStart} → ${r.loadEnd} |`,
     );
   }
   return lines.join('\n');

@@ -3,8 +3,12 @@
 #
 # What it touches, and nothing else: the dcos systemd units (stopped and disabled, and their dcos* links in
 # /etc/systemd/system/*.wants/), /opt/mesosphere, /etc/mesosphere, /var/lib/dcos, /etc/systemd/system/dcos*,
-# /etc/profile.d/dcos.sh and the staging directory /opt/dcos_install_tmp. It never stops sshd, never changes the firewall and never follows a path onto another
-# filesystem. Running it again on a clean node succeeds with nothing to do.
+# /etc/profile.d/dcos.sh, the staging directory /opt/dcos_install_tmp, and the Docker proxy drop-in
+# /etc/systemd/system/docker.service.d/http-proxy.conf when dcos_install.sh wrote it (use_proxy: true; its first line
+# says so: an operator's own drop-in at that path is kept), then `systemctl daemon-reload`. Docker is not restarted
+# (that would stop its containers): it drops the proxy at its next restart. It never stops sshd, never changes the
+# firewall and never follows a path onto another filesystem. Running it again on a clean node succeeds with nothing
+# to do.
 #
 # Report lines on stdout (read by the installer):
 #   STOPPED <unit>      a running dcos unit was stopped
@@ -22,6 +26,34 @@ readonly PATHS=(
   /etc/profile.d/dcos.sh
   /opt/dcos_install_tmp
 )
+
+readonly DOCKER_PROXY_DROPIN=/etc/systemd/system/docker.service.d/http-proxy.conf
+readonly DROPIN_MARK='# Written by dcos_install.sh (use_proxy: true); genconf --uninstall removes it.'
+
+# ours FILE: whether dcos_install.sh wrote FILE (its first line is the mark).
+ours() {
+  local first=''
+  [ -f "$1" ] && [ ! -L "$1" ] || return 1
+  IFS= read -r first <"$1" || true
+  [ "$first" = "$DROPIN_MARK" ]
+}
+
+# remove_docker_proxy: removes the drop-in (and its directory when that is left empty); status 0 when it removed it.
+remove_docker_proxy() {
+  local f=$DOCKER_PROXY_DROPIN
+  if [ ! -e "$f" ] && [ ! -L "$f" ]; then
+    echo "ABSENT $f"
+    return 1
+  fi
+  if ! ours "$f"; then
+    echo "KEPT $f (not written by dcos_install.sh)"
+    return 1
+  fi
+  rm -f -- "$f"
+  echo "REMOVED $f"
+  rmdir -- "$(dirname "$f")" 2>/dev/null || true
+  return 0
+}
 
 # Unit names: whatever dcos* units are installed, plus the ones dcos_install.sh writes.
 dcos_units() {
@@ -106,11 +138,16 @@ main() {
   shopt -u nullglob
 
   for p in "${PATHS[@]}"; do remove_path "$p"; done
+  local reload=false
   if ((${#unit_files[@]} == 0)); then
     echo "ABSENT /etc/systemd/system/dcos*"
   else
     for p in "${unit_files[@]}"; do remove_path "$p"; done
-    command -v systemctl >/dev/null 2>&1 && systemctl daemon-reload >/dev/null 2>&1
+    reload=true
+  fi
+  remove_docker_proxy && reload=true
+  if [ "$reload" = true ] && command -v systemctl >/dev/null 2>&1; then
+    systemctl daemon-reload >/dev/null 2>&1
   fi
 
   # Prove it: anything still there is reported, and the run fails.
@@ -122,6 +159,10 @@ main() {
     fi
   done
   shopt -u nullglob
+  if ours "$DOCKER_PROXY_DROPIN"; then
+    echo "LEFTOVER $DOCKER_PROXY_DROPIN"
+    rc=1
+  fi
   if command -v systemctl >/dev/null 2>&1; then
     for unit in $(dcos_units); do
       if systemctl is-active --quiet "$unit" 2>/dev/null; then

@@ -5,7 +5,7 @@
  * the next one expects.
  */
 import { copyFile, chmod, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -300,6 +300,22 @@ describeLab('SSH stages on real sshd hosts', () => {
         expect(
           (await lab.exec(i, keep.map((f) => `mkdir -p "$(dirname ${f})" && echo keep > ${f}`).join(' && '))).code,
         ).toBe(0);
+      // The Docker proxy drop-in dcos_install.sh writes with use_proxy: true (its first line marks it) goes; an
+      // operator's own drop-in at that path (host 2) stays.
+      const dropIn = '/etc/systemd/system/docker.service.d/http-proxy.conf';
+      for (let i = 1; i <= 5; i++) {
+        const first =
+          i === 2 ? '[Service]' : '# Written by dcos_install.sh (use_proxy: true); genconf --uninstall removes it.';
+        const body = `${first}\n[Service]\nEnvironment="HTTP_PROXY=http://proxy:3128"\n`;
+        expect(
+          (
+            await lab.exec(
+              i,
+              `mkdir -p ${path.posix.dirname(dropIn)} && printf '${body}' > ${dropIn} && rm -f /etc/systemd/.stub-calls`,
+            )
+          ).code,
+        ).toBe(0);
+      }
       const first = await cli(['--uninstall', '--yes']);
       expect(first.stdout).toContain('5 out of 5 hosts successfully completed uninstall_dcos stage.');
       expect(first.code).toBe(0);
@@ -308,6 +324,10 @@ describeLab('SSH stages on real sshd hosts', () => {
           expect(existsSync(onHost(i, p))).toBe(false);
         expect((await readdir(onHost(i, 'etc/systemd/system'))).filter((f) => f.startsWith('dcos'))).toEqual([]);
         expect((await lab.exec(i, 'ls -d /etc/systemd/system/*.wants/dcos* 2>/dev/null || true')).stdout).toBe('');
+        // Removed (with its then empty directory) and systemd told, or kept when it was not dcos_install.sh's.
+        expect(existsSync(onHost(i, dropIn.slice(1))), `host ${i}`).toBe(i === 2);
+        expect(existsSync(onHost(i, path.posix.dirname(dropIn).slice(1))), `host ${i}`).toBe(i === 2);
+        expect(readFileSync(onHost(i, 'etc/systemd/.stub-calls'), 'utf8')).toContain('daemon-reload\n');
       }
       for (let i = 1; i <= 5; i++)
         expect((await lab.exec(i, keep.map((f) => `test -f ${f}`).join(' && '))).code).toBe(0);

@@ -11,6 +11,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test, type TestContext } from 'vitest';
 import { renderInstallScript } from '../../src/bundle/install-script.js';
 import { type Sandbox, withSandbox } from '../support/sandbox.js';
@@ -19,6 +20,8 @@ import { buildTestBundle, type TestBundle } from './bundle-fixture.js';
 import { IN_CI, needSandbox } from './tools.js';
 
 const REPO = '/var/lib/dcos/genconf-repo';
+const TEMPLATES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates');
+const UNINSTALL = path.join(TEMPLATES, 'remote', 'uninstall.sh');
 const OPT = '/opt/mesosphere';
 // Short backoff: the tests' failures are immediate (refused connections), the behaviour is the same.
 const FAST = { DCOS_INSTALL_DOWNLOAD_BACKOFF: '0', DCOS_INSTALL_DOWNLOAD_TRIES: '3' };
@@ -264,7 +267,7 @@ describe('dcos_install.sh pulling from nginx', { timeout: 480_000 }, () => {
         `HTTPS_PROXY=${proxyUrl}`,
         `NO_PROXY=${noProxy}`,
       ];
-      const dropIn = `[Service]\nEnvironment="HTTP_PROXY=${proxyUrl}" "HTTPS_PROXY=${proxyUrl}" "NO_PROXY=${noProxy}"\n`;
+      const dropIn = `# Written by dcos_install.sh (use_proxy: true); genconf --uninstall removes it.\n[Service]\nEnvironment="HTTP_PROXY=${proxyUrl}" "HTTPS_PROXY=${proxyUrl}" "NO_PROXY=${noProxy}"\n`;
       await install('master', (sb, r) => {
         expect(r.status, r.stdout + r.stderr).toBe(0);
         expect(fs.readFileSync(sb.hostPath('/var/lib/dcos/environment.proxy'), 'utf8')).toBe(`${env.join('\n')}\n`);
@@ -277,6 +280,13 @@ describe('dcos_install.sh pulling from nginx', { timeout: 480_000 }, () => {
         expect(fs.readFileSync(sb.hostPath('/etc/systemd/.stub-calls'), 'utf8')).toMatch(
           /^daemon-reload\nrestart systemd-journald\nrestart docker\n/,
         );
+        // genconf --uninstall's script removes the drop-in this install wrote, and tells systemd.
+        fs.rmSync(sb.hostPath('/etc/systemd/.stub-calls'));
+        const un = sb.run(['bash', '-s'], { input: fs.readFileSync(UNINSTALL, 'utf8') });
+        expect(un.status, un.stdout + un.stderr).toBe(0);
+        expect(un.stdout).toContain('REMOVED /etc/systemd/system/docker.service.d/http-proxy.conf\n');
+        expect(fs.existsSync(sb.hostPath('/etc/systemd/system/docker.service.d'))).toBe(false);
+        expect(fs.readFileSync(sb.hostPath('/etc/systemd/.stub-calls'), 'utf8')).toContain('daemon-reload\n');
       });
       for (const rel of artifactPaths()) expect(seen, rel).toContain(`${nginx!.url}/${rel}`);
 
