@@ -871,7 +871,9 @@ configure_proxy() {
     [[ -z $kept ]] || content=$kept$'\n'$content
     write_file /var/lib/dcos/mesos-slave-common 0600 "$content"$'\n'
   fi
-  write_file "$SYSTEMD_DIR/docker.service.d/http-proxy.conf" 0600 "[Service]
+  # The first line marks the file as this script's: `genconf --uninstall` removes it, and only it.
+  write_file "$SYSTEMD_DIR/docker.service.d/http-proxy.conf" 0600 "# Written by dcos_install.sh (use_proxy: true); genconf --uninstall removes it.
+[Service]
 Environment=\"HTTP_PROXY=${HTTP_PROXY_URL//%/%%}\" \"HTTPS_PROXY=${HTTPS_PROXY_URL//%/%%}\" \"NO_PROXY=${NO_PROXY_LIST//%/%%}\"
 "
 }
