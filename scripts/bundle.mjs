@@ -2,6 +2,7 @@
 // compile cache, and resolving and compiling ~150 small modules (yaml alone is 84 CommonJS files) was a third
 // of `--validate-config`'s whole-process time. dist/src/ (tsc's output) stays for the tests and the benches.
 // ssh2 stays external: it loads an optional native addon by relative path.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 // commander requires node:child_process at load time, for executable subcommands this CLI never has. Loading it
@@ -23,6 +24,28 @@ const lazyChildProcess = {
   },
 };
 
+// Node builds an ES module facade for every builtin the first time it is imported from ESM, reading every export
+// (fs's lazy ReadStream getter loads the whole streams stack, its `promises` getter fs/promises). Through require()
+// the builtin is just returned. The bundle's own `import … from 'node:x'` therefore become require() calls.
+const builtinsByRequire = {
+  name: 'builtins-by-require',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) =>
+      args.kind === 'import-statement' && !/[\\/]node_modules[\\/]/.test(args.importer)
+        ? { path: args.path, namespace: 'builtin-require' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
+// Chunk names carry content hashes: without a clean directory, every build would leave the last one's chunks
+// behind (and npm pack would ship them).
+rmSync('dist/cli', { recursive: true, force: true });
+
 await build({
   entryPoints: ['src/main.ts'],
   outdir: 'dist/cli',
@@ -36,7 +59,7 @@ await build({
   banner: {
     js: "import { createRequire as __genconfRequire } from 'node:module'; const require = __genconfRequire(import.meta.url);",
   },
-  plugins: [lazyChildProcess],
+  plugins: [lazyChildProcess, builtinsByRequire],
   sourcemap: true,
   logLevel: 'warning',
 });

@@ -39,3 +39,6 @@ export class InterruptedError extends GenconfError {
     super(message, ExitCode.INTERRUPTED);
   }
 }
+
+/** Signals that --help printed usage; main exits 0. (Here, not in cli/args.ts, so main need not load commander.) */
+export class HelpShown extends Error {}

@@ -5,10 +5,9 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { HelpShown, parseArgs } from './cli/args.js';
 import type { Action, Command, CommandContext } from './cli/context.js';
 import { ExitCode } from './exit-codes.js';
-import { GenconfError } from './errors.js';
+import { GenconfError, HelpShown } from './errors.js';
 import { flushed, outputExitCode, watchOutput } from './cli/output.js';
 
 /** Commands are loaded lazily so that `--validate-config` never pays for ssh2 or tar. */
@@ -47,6 +46,13 @@ export async function main(argv: readonly string[], cwd = process.cwd()): Promis
   // work, clean up, write the state and the summary file. Node's default for SIGHUP is to die on the spot.
   process.on('SIGHUP', onSignal);
   try {
+    // `--version` alone (what scripts probe an installation with) is answered before the argument parser loads.
+    if (argv.length === 1 && argv[0] === '--version') {
+      const { printVersion } = await import('./commands/version.js');
+      return printVersion(process.stdout);
+    }
+    // Loaded here, not at the top: commander is the biggest module every action needs, and `--version` does not.
+    const { parseArgs } = await import('./cli/args.js');
     const options = parseArgs(argv, cwd);
     const ctx: CommandContext = {
       options,

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Command as Commander, CommanderError, Option } from 'commander';
 import { SSH_LIMITS, type IntLimit } from '../config/ssh-settings.js';
-import { UsageError } from '../errors.js';
+import { HelpShown, UsageError } from '../errors.js';
 import type { Action, CliOptions, HostKeyChecking } from './context.js';
 
 /** Action flags as spelled by DC/OS 1.11's dcos_generate_config.sh, plus --verify-bundle. */
@@ -253,5 +253,4 @@ export function parseArgs(argv: readonly string[], cwd: string, env: NodeJS.Proc
   };
 }
 
-/** Signals that --help printed usage; main exits 0. */
-export class HelpShown extends Error {}
+export { HelpShown };

@@ -21,6 +21,11 @@ export function versionInfo(): { dcos_version: string; variant: string; version:
 }
 
 export async function run(ctx: CommandContext): Promise<ExitCode> {
-  ctx.stdout.write(`${JSON.stringify(versionInfo(), null, 2)}\n`);
+  return printVersion(ctx.stdout);
+}
+
+/** What `--version` prints; main.ts calls it directly when `--version` is the only argument. */
+export function printVersion(out: NodeJS.WritableStream): ExitCode {
+  out.write(`${JSON.stringify(versionInfo(), null, 2)}\n`);
   return ExitCode.OK;
 }
