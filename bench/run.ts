@@ -8,6 +8,10 @@
  *   npm run bench [-- --quick] [-- --only=cli,preflight,deploy,scale,import,jump] [-- --import-mib=1024] [-- --jump-hosts=50] [-- --runs=N --sizes=10,50,100 --scale-hosts=1000]
  *   npm run bench -- --only=scale [--sizes=1000,3000,10000] [--parallelism=20,100,500] [--runs=N] [--work-ms=0] [--scale-stages=preflight,deploy]
  *                 (the host farm of bench/scale: no root, no sshd; writes bench/results/scale.{json,md})
+ *   npm run bench -- --only=start [--runs=N]     (CLI start: --version, --validate-config vs node -e 0; no root;
+ *                                                  writes bench/results/start.{json,md})
+ *   npm run bench -- --only=report [--report-hosts=10000]   (the reports of N synthetic hosts: size, time, peak
+ *                                                  RSS; no root; writes bench/results/report.{json,md})
  *                 [-- --original-runs=N --original-deploy-all --merge --real-install]
  */
 import { spawnSync } from 'node:child_process';
@@ -52,7 +56,7 @@ const FLOOR = path.join(DIST, 'bench', 'floor.js');
 const ORIGINAL = path.join(DIST, 'bench', 'original-mechanics.js');
 const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 const EXAMPLE = path.join(ROOT, 'genconf-examples', '3-masters-static');
-const SECTIONS = ['cli', 'preflight', 'deploy', 'scale', 'import', 'jump', 'pull'] as const;
+const SECTIONS = ['cli', 'preflight', 'deploy', 'scale', 'import', 'jump', 'pull', 'start', 'report'] as const;
 type Section = (typeof SECTIONS)[number];
 const LAB_BLOCK = 10;
 const DEPLOY_PACKAGES = 50;
@@ -77,6 +81,8 @@ interface Options {
   importMiB: number;
   /** Hosts behind the bastion in the jump section. */
   jumpHosts: number;
+  /** Synthetic hosts of the report section. */
+  reportHosts: number;
   /** --only=scale: farm sizes, parallelisms, stages and the farm's remote work (--sizes, --parallelism lists). */
   scale: { sizes: number[]; parallelism: number[]; stages: ('preflight' | 'deploy')[]; workMs: number; runs: number };
 }
@@ -88,7 +94,8 @@ export function parseOptions(argv: readonly string[]): Options {
   const o: Options = {
     quick,
     // pull (push against pull on one set of hosts) runs only when asked for: --only=pull.
-    only: SECTIONS.filter((s) => s !== 'pull'),
+    // start (CLI start against node -e 0) and report (the reports of 10,000 synthetic hosts) likewise.
+    only: SECTIONS.filter((s) => s !== 'pull' && s !== 'start' && s !== 'report'),
     runs: quick ? 2 : 5,
     warmup: 1,
     sizes: quick ? [10] : [10, 50, 100],
@@ -99,6 +106,7 @@ export function parseOptions(argv: readonly string[]): Options {
     originalDeployAll: false,
     importMiB: 1024,
     jumpHosts: quick ? 10 : 50,
+    reportHosts: 10_000,
     scale: { sizes: [1000], parallelism: [100], stages: ['preflight', 'deploy'], workMs: 0, runs: 1 },
   };
   const int = (v: string, name: string): number => {
@@ -130,6 +138,7 @@ export function parseOptions(argv: readonly string[]): Options {
     } else if (k === '--scale-hosts') o.scale.sizes = [int(v, k)];
     else if (k === '--import-mib') o.importMiB = int(v, k);
     else if (k === '--jump-hosts') o.jumpHosts = int(v, k);
+    else if (k === '--report-hosts') o.reportHosts = int(v, k);
     else if (k === '--parallelism') {
       // A list for --only=scale; the lab sections use the first value.
       o.scale.parallelism = v.split(',').map((s) => int(s, k));
@@ -174,7 +183,7 @@ async function prerequisites(o: Options): Promise<string[]> {
   for (const f of [CLI, FLOOR, ORIGINAL])
     if (!existsSync(f)) missing.push(`${path.relative(ROOT, f)} (run npm run build)`);
   if (!executable('/usr/bin/time')) missing.push('/usr/bin/time (apt-get install time)');
-  const needsLab = o.only.some((s) => s !== 'cli' && s !== 'import' && s !== 'scale');
+  const needsLab = o.only.some((s) => !['cli', 'import', 'scale', 'start', 'report'].includes(s));
   if (needsLab) {
     for (const f of ['/usr/bin/ssh', '/usr/bin/scp'])
       if (!executable(f)) missing.push(`${f} (apt-get install openssh-client)`);
@@ -419,6 +428,26 @@ async function deployRun(
   return c;
 }
 
+/** CLI start against `node -e 0`: bench/results/start.{json,md}; its plain lines join the scale lines at the end. */
+async function startSection(o: Options, lines: string[]): Promise<void> {
+  const { startRun, startTable, startLines } = await import('./start-section.js');
+  const r = await startRun({ root: ROOT, runs: o.quick ? 5 : Math.max(o.runs, 15), warmup: 2, log });
+  await writeFile(path.join(RESULTS_DIR, 'start.json'), `${JSON.stringify(r, null, 2)}\n`);
+  await writeFile(path.join(RESULTS_DIR, 'start.md'), `${startTable(r)}\n`);
+  process.stdout.write(`${startTable(r)}\n`);
+  lines.push(...startLines(r));
+}
+
+/** The reports of --report-hosts synthetic hosts: bench/results/report.{json,md}. */
+async function reportSection(o: Options, lines: string[]): Promise<void> {
+  const { reportRun, reportTable, reportLines } = await import('./report-section.js');
+  const r = await reportRun({ root: ROOT, hosts: o.reportHosts, runs: o.quick ? 1 : 3, log });
+  await writeFile(path.join(RESULTS_DIR, 'report.json'), `${JSON.stringify(r, null, 2)}\n`);
+  await writeFile(path.join(RESULTS_DIR, 'report.md'), `${reportTable(r)}\n`);
+  process.stdout.write(`${reportTable(r)}\n`);
+  lines.push(...reportLines(r));
+}
+
 /** Push (SFTP) against pull (nginx) at each size, on one lab of its own (an automatically claimed block). */
 async function pullSection(o: Options, work: string): Promise<void> {
   const { pullRun, pullTable } = await import('./pull-section.js');
@@ -603,8 +632,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const jumps: BastionComparison[] = [];
   const sectionErrors: string[] = [];
   const scaleLines: string[] = [];
-  // --only=scale writes bench/results/scale.* alone and leaves latest.* as they are.
-  const scaleOnly = o.only.every((s) => s === 'scale');
+  // --only=scale, start and report write bench/results/<section>.* alone and leave latest.* as they are.
+  const scaleOnly = o.only.every((s) => s === 'scale' || s === 'start' || s === 'report');
   let md = '';
   // Results are rewritten after every section, so a run cut short still leaves what it measured.
   const previousFile = path.join(RESULTS_DIR, 'latest.json');
@@ -655,6 +684,8 @@ async function main(argv: readonly string[]): Promise<number> {
     if (o.only.includes('scale')) await section('scale', () => scaleSection(o, scaleLines));
     if (o.only.includes('jump')) await section('jump', () => jumpLab(o, work, jumps));
     if (o.only.includes('pull')) await section('pull', () => pullSection(o, work));
+    if (o.only.includes('start')) await section('start', () => startSection(o, scaleLines));
+    if (o.only.includes('report')) await section('report', () => reportSection(o, scaleLines));
     if (o.only.includes('import')) {
       await section('import', async () => {
         const io = {

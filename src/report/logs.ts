@@ -3,11 +3,12 @@
  * stderr kept apart (the original's `-tt` mixed them). Mode 0600 in a 0700 directory; only commands and their
  * output are written (stdin, which carries remote scripts, is not), and no credential passes through here.
  *
- * Files are written with plain appends on descriptors held only while the host is in flight: a write to a local
- * file is a memcpy into the page cache, and a stream per file would open asynchronously, so a burst of events (10,000
- * hosts skipped at once after Ctrl-C) would open 20,000 files at the same moment and run out of descriptors.
+ * Files are opened only while their host is in flight, and at most MAX_OPEN_HOSTS hosts' files at once: a burst of
+ * events (10,000 hosts skipped together after Ctrl-C) would otherwise open 20,000 files at the same moment and run
+ * out of descriptors. A host over the cap keeps its lines in memory until a slot frees. Opening and writing stay
+ * asynchronous (libuv's pool): creating a file can take milliseconds, which the event loop must not wait for.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import type { RunEvent } from '../orchestrate/events.js';
 
@@ -20,63 +21,102 @@ export function logName(label: string): string {
   return label.replace(/[^A-Za-z0-9._:-]/g, '_');
 }
 
-/** One log file, created (empty) when its host first has something to log, so that both files always exist. */
-class LogFile {
-  private fd: number | undefined;
-  private failed = false;
+/** Hosts whose two files may be open at once (2 descriptors each). */
+export const MAX_OPEN_HOSTS = 256;
 
-  constructor(
-    file: string,
-    private readonly onError: (err: Error) => void,
-  ) {
-    try {
-      this.fd = openSync(file, 'a', 0o600);
-    } catch (err) {
-      this.failed = true;
-      onError(err as Error);
-    }
-  }
+type Which = 'out' | 'err';
 
-  write(text: string): void {
-    if (this.failed || this.fd === undefined || text === '') return;
-    try {
-      writeSync(this.fd, text);
-    } catch (err) {
-      // Disk full, no descriptors left: this host's log stops, the run goes on.
-      this.failed = true;
-      this.onError(err as Error);
-    }
-  }
-
-  close(): void {
-    if (this.fd === undefined) return;
-    try {
-      closeSync(this.fd);
-    } catch (err) {
-      this.onError(err as Error);
-    }
-    this.fd = undefined;
-  }
+/** One host's two files: streams once it has a slot, lines kept until then. */
+interface HostFiles {
+  base: string;
+  streams?: Record<Which, WriteStream>;
+  held: Array<[Which, string]>;
+  /** The host is done: end the files as soon as they are written. */
+  released: boolean;
 }
 
 export class HostLogs {
-  private readonly streams = new Map<string, { out: LogFile; err: LogFile }>();
+  private readonly hosts = new Map<string, HostFiles>();
+  private readonly waiting: HostFiles[] = [];
+  /** Hosts holding a slot: files open, or closing. */
+  private active = 0;
+  private idle: (() => void) | undefined;
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
-  private files(label: string): { out: LogFile; err: LogFile } {
-    let s = this.streams.get(label);
-    if (!s) {
-      const base = path.join(this.dir, logName(label));
-      const onError = (err: Error): void => {
-        this.firstError ??= err;
-      };
-      s = { out: new LogFile(`${base}.stdout.log`, onError), err: new LogFile(`${base}.stderr.log`, onError) };
-      this.streams.set(label, s);
+  /** The first log file that could not be written (disk full, no descriptors left): the run goes on without it. */
+  firstError: Error | undefined;
+
+  /** Hosts whose log files are open or waiting to open: the hosts in flight, not every host of the run. */
+  get openHosts(): number {
+    return this.hosts.size;
+  }
+
+  /** Log files open (or being closed) now: never more than 2 × MAX_OPEN_HOSTS. */
+  get filesOpen(): number {
+    return this.active * 2;
+  }
+
+  private files(label: string): HostFiles {
+    let h = this.hosts.get(label);
+    if (!h) {
+      h = { base: path.join(this.dir, logName(label)), held: [], released: false };
+      this.hosts.set(label, h);
+      // Both files exist for every host that logged anything, as before.
+      if (this.active < MAX_OPEN_HOSTS) this.start(h);
+      else this.waiting.push(h);
     }
-    return s;
+    return h;
+  }
+
+  private write(h: HostFiles, which: Which, text: string): void {
+    if (text === '') return;
+    if (h.streams) h.streams[which].write(text);
+    else h.held.push([which, text]);
+  }
+
+  private start(h: HostFiles): void {
+    this.active++;
+    const open = (suffix: string): WriteStream =>
+      createWriteStream(`${h.base}.${suffix}.log`, { flags: 'a', mode: 0o600 }).on('error', (err) => {
+        this.firstError ??= err;
+      });
+    h.streams = { out: open('stdout'), err: open('stderr') };
+    for (const [which, text] of h.held) h.streams[which].write(text);
+    h.held = [];
+    if (h.released) this.finish(h);
+  }
+
+  private finish(h: HostFiles): void {
+    const s = h.streams!;
+    let left = 2;
+    const ended = (): void => {
+      if (--left > 0) return;
+      this.active--;
+      const next = this.waiting.shift();
+      if (next) this.start(next);
+      else if (this.active === 0) this.idle?.();
+    };
+    s.out.end(ended);
+    s.err.end(ended);
+  }
+
+  private release(label: string): void {
+    const h = this.hosts.get(label);
+    if (!h) return;
+    this.hosts.delete(label);
+    h.released = true;
+    // A host still waiting for a slot is ended when it gets one.
+    if (h.streams) this.finish(h);
+  }
+
+  /** End every file and wait until all are written and closed. */
+  async close(): Promise<void> {
+    for (const label of [...this.hosts.keys()]) this.release(label);
+    if (this.active === 0 && this.waiting.length === 0) return;
+    await new Promise<void>((resolve) => (this.idle = resolve));
   }
 
   readonly listener = (e: RunEvent): void => {
@@ -87,27 +127,27 @@ export class HostLogs {
         const what =
           e.step.kind === 'put' ? `put ${e.step.local} -> ${e.step.remote}` : `$ ${e.command ?? e.step.argv.join(' ')}`;
         const header = `=== ${stamp} ${e.step.title}\n${what}\n`;
-        f.out.write(header);
-        f.err.write(header);
+        this.write(f, 'out', header);
+        this.write(f, 'err', header);
         break;
       }
       case 'output':
-        this.files(e.host.label)[e.stream === 'stdout' ? 'out' : 'err'].write(e.chunk);
+        this.write(this.files(e.host.label), e.stream === 'stdout' ? 'out' : 'err', e.chunk);
         break;
       case 'step-end': {
         const f = this.files(e.host.label);
         const line = `=== ${stamp} ${e.result.status} (exit ${e.result.exitCode ?? 'none'}, ${e.result.durationMs} ms)${e.result.message ? `: ${e.result.message}` : ''}\n`;
-        f.out.write(`\n${line}`);
-        f.err.write(`\n${line}`);
+        this.write(f, 'out', `\n${line}`);
+        this.write(f, 'err', `\n${line}`);
         break;
       }
       case 'host-done': {
         const r = e.result;
         if (r.status === 'unreachable' || (r.steps.length === 0 && r.reason)) {
-          this.files(r.host.label).err.write(`=== ${stamp} ${r.status}: ${r.reason ?? ''}\n`);
+          this.write(this.files(r.host.label), 'err', `=== ${stamp} ${r.status}: ${r.reason ?? ''}\n`);
         }
         // A finished host's files are closed now, not at the end of the run: 10,000 hosts would otherwise hold
-        // 20,000 descriptors (past a default `ulimit -n` of 1024). Anything later for it reopens them to append.
+        // 20,000 descriptors (past a default `ulimit -n` of 1024). Anything later for it opens them again to append.
         this.release(r.host.label);
         break;
       }
@@ -115,25 +155,4 @@ export class HostLogs {
         break;
     }
   };
-
-  /** Hosts whose log files are open now: the hosts in flight, not every host of the run. */
-  get openHosts(): number {
-    return this.streams.size;
-  }
-
-  /** The first log file that could not be written (disk full, no descriptors left): the run goes on without it. */
-  firstError: Error | undefined;
-
-  private release(label: string): void {
-    const s = this.streams.get(label);
-    if (!s) return;
-    this.streams.delete(label);
-    s.out.close();
-    s.err.close();
-  }
-
-  close(): Promise<void> {
-    for (const label of [...this.streams.keys()]) this.release(label);
-    return Promise.resolve();
-  }
 }

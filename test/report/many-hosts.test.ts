@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/orchestrate/events.js';
 import { writeJUnit } from '../../src/report/junit.js';
-import { HostLogs } from '../../src/report/logs.js';
+import { HostLogs, MAX_OPEN_HOSTS } from '../../src/report/logs.js';
 import { ndjsonWriter } from '../../src/report/ndjson.js';
 import { writeSummaryFile } from '../../src/report/summary-file.js';
 import { TABLE_ALL_HOSTS, writeSummary } from '../../src/report/summary.js';
@@ -148,9 +148,10 @@ describe('reports for 10,000 hosts', () => {
     expect((await readdir(dir)).sort()).toEqual(['summary.txt']);
   });
 
-  it('per-host logs: a finished host leaves no file open; every host still gets its two files', async () => {
+  it('per-host logs: a finished host leaves no file open, a burst opens at most the cap; every host gets its two files', async () => {
     const logs = new HostLogs(path.join(dir, 'logs'));
     let most = 0;
+    let mostFiles = 0;
     for (const r of result.hosts) {
       const step = {
         kind: 'exec' as const,
@@ -164,10 +165,14 @@ describe('reports for 10,000 hosts', () => {
       if (r.steps[0]) logs.listener({ type: 'step-end', host: r.host, step, result: r.steps[0] });
       most = Math.max(most, logs.openHosts);
       logs.listener({ type: 'host-done', result: r });
+      mostFiles = Math.max(mostFiles, logs.filesOpen);
     }
     expect(most).toBe(1);
+    // Every host was emitted in one synchronous burst: the files open in slots, never all at once.
+    expect(mostFiles).toBe(2 * MAX_OPEN_HOSTS);
     expect(logs.openHosts).toBe(0);
     await logs.close();
+    expect(logs.filesOpen).toBe(0);
     expect(logs.firstError).toBeUndefined();
     const files = await readdir(path.join(dir, 'logs'));
     expect(files).toHaveLength(2 * N);
