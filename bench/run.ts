@@ -125,7 +125,7 @@ export function parseOptions(argv: readonly string[]): Options {
       if (bad.length > 0 || want.length === 0)
         throw new BenchUsage(`--only takes a comma list of ${SECTIONS.join(', ')}; got '${v}'`);
       o.only = want as Section[];
-    } else if (k === '--runs') o.runs = int(v, k);
+    } else if (k === '--runs') o.runs = o.scale.runs = int(v, k);
     else if (k === '--original-runs') o.originalRuns = int(v, k);
     else if (k === '--warmup') o.warmup = /^\d+$/.test(v) ? Number(v) : int(v, k);
     else if (k === '--sizes') o.sizes = o.scale.sizes = v.split(',').map((s) => int(s, k));

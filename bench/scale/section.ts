@@ -19,7 +19,7 @@ import { buildBundle, writeGenconfDir } from '../lib/workspace.js';
 import { farmAddress } from './farm.js';
 import type { ScaleFloorPlan } from './floor-client.js';
 import { newKey } from './keys.js';
-import { renderScale, scaleLine, type ScaleCase, type ScaleRun, type ScaleResults } from './report.js';
+import { mergeCases, renderScale, scaleLine, type ScaleCase, type ScaleRun, type ScaleResults } from './report.js';
 
 export interface ScaleOptions {
   sizes: number[];
@@ -220,12 +220,19 @@ export async function scaleSection(o: ScaleOptions): Promise<string[]> {
     runs: o.runs,
     cases: [],
   };
+  // Cases measured earlier (other sizes, other parallelisms) stay in the file; a case measured again is replaced.
+  const previousFile = path.join(o.resultsDir, 'scale.json');
+  const previous = existsSync(previousFile)
+    ? ((JSON.parse(await readFile(previousFile, 'utf8')) as ScaleResults).cases ?? [])
+    : [];
+  const load1 = (): number => Math.round(os.loadavg()[0]! * 100) / 100;
   const save = async (): Promise<void> => {
     results.machine.loadAvgAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
     await mkdir(o.resultsDir, { recursive: true });
+    const merged = { ...results, cases: mergeCases(previous, results.cases) };
     for (const [name, text] of [
-      ['scale.json', JSON.stringify(results, null, 2) + '\n'],
-      ['scale.md', renderScale(results)],
+      ['scale.json', JSON.stringify(merged, null, 2) + '\n'],
+      ['scale.md', renderScale(merged)],
     ] as const) {
       const tmp = path.join(o.resultsDir, `.${name}.tmp-${process.pid}`);
       await writeFile(tmp, text);
@@ -314,7 +321,16 @@ export async function scaleSection(o: ScaleOptions): Promise<string[]> {
             };
             const planFile = path.join(dir, `floor-${stage}.json`);
             await writeFile(planFile, JSON.stringify(plan));
-            const c: ScaleCase = { stage, hosts: n, parallelism: p, idleRssKiB: idle.maxRssKiB, ours: [], floor: [] };
+            const loadBefore = load1();
+            const c: ScaleCase = {
+              stage,
+              hosts: n,
+              parallelism: p,
+              idleRssKiB: idle.maxRssKiB,
+              ours: [],
+              floor: [],
+              measuredAt: new Date().toISOString(),
+            };
             for (let r = 0; r < o.runs; r++) {
               const junit = path.join(dir, 'junit.xml');
               const ours = await measure(
@@ -358,6 +374,7 @@ export async function scaleSection(o: ScaleOptions): Promise<string[]> {
                 `scale n=${n} p=${p} ${stage} floor run ${r + 1}: ${(fl.wallMs / 1000).toFixed(2)} s wall, ${(fl.cpuMs / 1000).toFixed(2)} s cpu, ${(fl.maxRssKiB / 1024).toFixed(0)} MiB, loop p99 ${fl.eventLoopP99Ms} ms, exit ${fl.exitCode}`,
               );
             }
+            c.load = [loadBefore, load1()];
             results.cases.push(c);
             await save();
           }
