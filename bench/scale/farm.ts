@@ -51,6 +51,9 @@ export interface FarmHost {
 
 export interface FarmCounters {
   connections: number;
+  /** Connections between TCP accept and the end of authentication, now and at most. */
+  handshaking: number;
+  maxHandshaking: number;
   commands: number;
   unknownCommands: number;
   uploads: number;
@@ -129,7 +132,15 @@ export async function startFarm(o: FarmOptions): Promise<Farm> {
   if (o.hostKeys.length < o.addresses.length) throw new Error('a host key per address is needed');
   const workMs = o.workMs ?? 0;
   const checks = fixedChecks(o.checks ?? 30);
-  const counters: FarmCounters = { connections: 0, commands: 0, unknownCommands: 0, uploads: 0, bytesReceived: 0 };
+  const counters: FarmCounters = {
+    connections: 0,
+    handshaking: 0,
+    maxHandshaking: 0,
+    commands: 0,
+    unknownCommands: 0,
+    uploads: 0,
+    bytesReceived: 0,
+  };
   const authorized: ParsedKey[] = o.authorized.map((b) => {
     const type = b.subarray(4, 4 + b.readUInt32BE(0)).toString('latin1');
     const parsed = utils.parseKey(`${type} ${b.toString('base64')}`);
@@ -267,6 +278,13 @@ export async function startFarm(o: FarmOptions): Promise<Farm> {
 
   function onConnection(address: string, conn: Connection): void {
     counters.connections++;
+    counters.maxHandshaking = Math.max(counters.maxHandshaking, ++counters.handshaking);
+    let handshaking = true;
+    const handshakeOver = (): void => {
+      if (handshaking) counters.handshaking--;
+      handshaking = false;
+    };
+    conn.once('close', handshakeOver);
     let user = '';
     conn.on('error', () => undefined);
     conn.on('authentication', (ctx: AuthContext) => {
@@ -280,6 +298,7 @@ export async function startFarm(o: FarmOptions): Promise<Farm> {
       ctx.accept();
     });
     conn.on('ready', () => {
+      handshakeOver();
       conn.on('session', (acceptSession) => {
         const session = acceptSession();
         session.on('exec', (accept, _reject, info) => {

@@ -101,7 +101,7 @@ async function main(): Promise<number> {
   // connection here): the floor is the least a Node client can do, so it gets every trick genconf has.
   const keyObject = createPrivateKey(parsed.getPrivatePEM());
   const key = Object.create(parsed) as ParsedKey;
-  key.sign = ((data: Buffer, algo?: string) => sign(algo ?? null, data, keyObject));
+  key.sign = (data: Buffer, algo?: string) => sign(algo ?? null, data, keyObject);
   const known = loadKnownHosts(plan.knownHostsFile);
   const d = plan.stagingDir;
   const stdin =

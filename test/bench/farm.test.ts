@@ -19,7 +19,7 @@ import { deploy } from '../../src/stages/deploy.js';
 import { preflight } from '../../src/stages/preflight.js';
 import { wrapCommand } from '../../src/transport/exec.js';
 import { command } from '../../src/transport/quote.js';
-import { SshTransport } from '../../src/transport/ssh.js';
+import { MAX_HANDSHAKES, SshTransport } from '../../src/transport/ssh.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HOSTS = 4;
@@ -53,7 +53,7 @@ function plan(files: ClusterPlan['files']): ClusterPlan {
 
 function transport(knownHostsFile = knownHosts): SshTransport {
   return new SshTransport({
-    connectTimeoutMs: 10_000,
+    connectTimeoutMs: 60_000, // the machine may be shared: nothing here measures time
     keepaliveIntervalMs: 5000,
     keepaliveCountMax: 3,
     hostKeyChecking: 'strict',
@@ -171,6 +171,30 @@ describe('bench host farm', () => {
     await t.closeAll();
     expect(r.hosts.map((h) => h.status)).toEqual(['unreachable', 'ok', 'ok', 'ok']);
     expect(r.hosts[0]!.reason).toContain('not in');
+  });
+
+  it('the client queues handshakes: never more than MAX_HANDSHAKES at once, however many hosts start together', async () => {
+    const n = MAX_HANDSHAKES + 36;
+    const many = await startFarm({
+      addresses: Array.from({ length: n }, (_, i) => farmAddress(`127.${150 + Math.floor(Math.random() * 100)}`, i)),
+      port: 0,
+      authorized: [clientKey.getPublicSSH()],
+      hostKeys: Array.from({ length: n }, () => newKey()),
+    });
+    try {
+      const kh = path.join(dir, 'known_hosts.many');
+      writeFileSync(kh, many.knownHosts());
+      const t = transport(kh);
+      const conns = await Promise.all(
+        many.hosts.map((h) => t.connect({ address: h.address, port: h.port, user: 'centos', label: h.address })),
+      );
+      await Promise.all(conns.map((c) => c.close()));
+      expect(many.counters.connections).toBe(n);
+      expect(many.counters.maxHandshaking).toBeLessThanOrEqual(MAX_HANDSHAKES);
+      expect(many.counters.maxHandshaking).toBeGreaterThan(1);
+    } finally {
+      await many.close();
+    }
   });
 
   it('an unknown command exits 127 and says so', async () => {
