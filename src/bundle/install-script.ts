@@ -14,6 +14,7 @@ import YAML from 'yaml';
 import type { Arguments } from '../config/types.js';
 import type { ArtifactManifest } from './manifest.js';
 import { InputError } from '../errors.js';
+import { ENV_WORD_MESSAGE, isEnvWord, NODE_URL, NODE_URL_MESSAGE } from '../config/rules-node.js';
 
 const PLACEHOLDER = /@@([a-z0-9_]+)@@/g;
 /** Anything between @@ … @@ on one line: catches `@@Bootstrap_URL@@`, `@@ x @@` and friends. */
@@ -147,15 +148,12 @@ function etcDockerCredentials(args: Arguments): string {
 
 /**
  * bootstrap_url ends up in a systemd unit's command line, which systemd splits on blanks and does not unquote like a
- * shell: only a plain URL can be carried there safely.
+ * shell: only a plain URL can be carried there safely. Validation judges it (config/rules-node.ts); the last guard.
  */
 function bootstrapUrl(args: Arguments): string {
   const url = need(args, 'bootstrap_url');
-  if (!/^(file|https?):\/\/[^\s"'`\\$;&|<>(){}]+$/.test(url)) {
-    throw new InputError(
-      `bootstrap_url ${JSON.stringify(url)} cannot be used on the nodes: it must be a file://, http:// or https:// URL ` +
-        'without blanks, quotes or shell characters (percent-encode them)',
-    );
+  if (!NODE_URL.test(url)) {
+    throw new InputError(`bootstrap_url ${JSON.stringify(url)} cannot be used on the nodes: ${NODE_URL_MESSAGE}`);
   }
   return url;
 }
@@ -196,14 +194,10 @@ function proxyValues(args: Arguments): {
 } {
   if ((args.use_proxy ?? 'false') !== 'true')
     return { use_proxy: 'false', http_proxy: '', https_proxy: '', no_proxy: '' };
+  // Validation judges these (config/rules-node.ts); the last guard.
   const word = (key: string): string => {
     const v = need(args, key);
-    // eslint-disable-next-line no-control-regex
-    if (/[\s"'`\\$\x00-\x1f\x7f]/.test(v)) {
-      throw new InputError(
-        `${key} ${JSON.stringify(v)} cannot be written to the nodes' environment files: no blanks, quotes, '\\', '$' or control characters`,
-      );
-    }
+    if (!isEnvWord(v)) throw new InputError(`${key} ${JSON.stringify(v)} ${ENV_WORD_MESSAGE}`);
     return v;
   };
   return {

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { colorFor, type CommandContext } from '../cli/context.js';
 import { ExitCode } from '../exit-codes.js';
+import { GenconfError, InputError } from '../errors.js';
 import type { BuildResult } from '../bundle/build.js';
 import type { Arguments, Issue, ValidationResult } from '../config/types.js';
 
@@ -76,7 +77,17 @@ export async function reportInvalid(ctx: CommandContext, validation: ValidationR
 }
 
 export async function run(ctx: CommandContext): Promise<ExitCode> {
-  const outcome = await generate(ctx);
+  let outcome: GenerateOutcome;
+  try {
+    outcome = await generate(ctx);
+  } catch (err) {
+    // With --json the document is always printed, also when building failed after a valid config (the artifacts,
+    // say); the error keeps its exit code.
+    if (!ctx.options.json || !(err instanceof GenconfError)) throw err;
+    ctx.stdout.write(`${JSON.stringify(buildFailureJson(err), null, 2)}\n`);
+    ctx.stderr.write(`error: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);
+    return err.exitCode;
+  }
   if (!outcome.ok) return reportInvalid(ctx, outcome.validation);
   const b = outcome.bundle;
   if (ctx.options.json) {
@@ -86,6 +97,13 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     ctx.stdout.write(summary(b, ctx.options.genconfDir));
   }
   return ExitCode.OK;
+}
+
+/** The `--json` document of a run that failed while building: the validation document's shape, key `bundle`. */
+export function buildFailureJson(err: GenconfError): { valid: false; errors: Issue[]; warnings: Issue[] } {
+  const issue: Issue = { key: 'bundle', message: err.message };
+  if (err instanceof InputError && err.file !== undefined) issue.file = err.file;
+  return { valid: false, errors: [issue], warnings: [] };
 }
 
 export function bundleJson(b: BuildResult): Record<string, unknown> {

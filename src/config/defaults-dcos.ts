@@ -14,6 +14,7 @@ import { pyYamlDump } from '../pycompat/yaml-dump.js';
 import { DCOS_VERSION } from '../dcos-version.js';
 import { InputReadError, readIpDetectScript, type FileContext } from './inputs.js';
 import { DCOS_RULES } from './rules-dcos.js';
+import { NODE_RULES } from './rules-node.js';
 
 function calc(params: readonly string[], fn: (a: Args) => string): Calc {
   return { params, fn };
@@ -90,7 +91,7 @@ export const DEFAULT_CHECK_SEARCH_PATH = '/opt/mesosphere/bin:/usr/bin:/bin:/sbi
 
 export function dcosEntries(ctx: DcosInputs): Entry[] {
   const main: Entry = {
-    validate: DCOS_RULES,
+    validate: [...DCOS_RULES, ...NODE_RULES],
     default: {
       exhibitor_azure_account_key: '',
       aws_secret_access_key: '',

@@ -29,6 +29,15 @@ const utf8 = (bytes: Buffer): string => new TextDecoder('utf-8', { fatal: true }
 /** Python's text mode turns \r\n and \r into \n (universal newlines). */
 const universalNewlines = (text: string): string => text.replace(/\r\n?/g, '\n');
 
+/** A script is pasted into the node's install script as one shell word, which cannot hold a NUL byte. */
+function scriptText(bytes: Buffer): string {
+  const text = utf8(bytes);
+  if (text.includes('\0')) throw new NulByte();
+  return universalNewlines(text);
+}
+
+class NulByte extends Error {}
+
 export type ConfigText = { ok: true; text: string } | { ok: false; missing: boolean; message: string };
 
 /** genconf/config.yaml as text; `shown` is how the file is named in messages. */
@@ -56,9 +65,10 @@ export function readIpDetectScript(ctx: FileContext, filename: string): string {
   const full = resolveConfigFile(filename, pathCtx).full;
   const what = `ip-detect script \`${filename}\``;
   try {
-    return universalNewlines(utf8(readInputFileSync(full, INPUT_LIMITS.script)));
+    return scriptText(readInputFileSync(full, INPUT_LIMITS.script));
   } catch (err) {
     if (err instanceof TypeError) throw new InputReadError(`${what} must be UTF-8 text`);
+    if (err instanceof NulByte) throw new InputReadError(`${what} must not contain a NUL byte`);
     if (err instanceof InputFileError) {
       if (err.problem === 'missing')
         throw new InputReadError(`${what} must exist: ${explainMissing(filename, pathCtx) ?? 'it could not be read'}`);
@@ -81,8 +91,9 @@ export function readFaultDomainScript(ctx: FileContext, written: string | undefi
   const filename = written ?? DEFAULT_FAULT_DOMAIN_FILE;
   const what = `fault-domain-detect script \`${filename}\``;
   try {
-    return universalNewlines(utf8(readInputFileSync(resolveConfigFile(filename, pathCtx).full, INPUT_LIMITS.script)));
+    return scriptText(readInputFileSync(resolveConfigFile(filename, pathCtx).full, INPUT_LIMITS.script));
   } catch (err) {
+    if (err instanceof NulByte) throw new InputReadError(`${what} must not contain a NUL byte`);
     if (err instanceof InputFileError && err.problem === 'missing') {
       if (written === undefined) return '';
       throw new InputReadError(

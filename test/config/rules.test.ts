@@ -55,7 +55,16 @@ const cases: Case[] = [
     set: { bootstrap_url: 'http://10.0.0.5/' },
     errors: { bootstrap_url: "Must not end in a '/'" },
   },
-  { name: 'bootstrap_url scheme is not checked', set: { bootstrap_url: 'ftp://host' }, errors: {} },
+  // 1.11 did not check the scheme and wrote any text into the nodes' units; --genconf refused it later, without a
+  // line. The rule now runs at validation, so --validate-config gives the same verdict.
+  {
+    name: 'bootstrap_url scheme: only what the nodes can use',
+    set: { bootstrap_url: 'ftp://host' },
+    errors: {
+      bootstrap_url:
+        'Must be a file://, http:// or https:// URL without blanks, quotes or shell characters such as $() or backticks (percent-encode them): the nodes put it on a command line',
+    },
+  },
   {
     name: 'exhibitor_storage_backend is required',
     set: { exhibitor_storage_backend: null },

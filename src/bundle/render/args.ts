@@ -1,5 +1,6 @@
 import type { Arguments } from '../../config/types.js';
 import { InputError } from '../../errors.js';
+import { lineProblem } from '../../config/rules-node.js';
 
 /**
  * Read access to the finalized arguments. A key the renderer needs but the validator did not provide is a
@@ -22,16 +23,17 @@ export class Args {
 
   /**
    * A value written into a line-based settings file (`KEY=value`, properties, realm). A line break would
-   * start a new setting on the node, so it is refused with the key named (the original wrote it through
-   * and broke its own template).
+   * start a new setting on the node (the original wrote it through and broke its own template). Validation
+   * refuses it already (config/rules-node.ts, whose key list names every key read here); this is the last guard.
    */
   line(key: string, fallback?: string): string {
     const v = fallback === undefined ? this.get(key) : this.opt(key, fallback);
-    if (/[\r\n\0]/.test(v)) {
+    const problem = lineProblem(v);
+    if (problem !== undefined) {
       throw new InputError(
         `${key}: must be a single line: it is written into a KEY=value settings file on every node`,
         undefined,
-        `remove the line break from ${key} in config.yaml`,
+        `remove the ${problem} from ${key} in config.yaml`,
       );
     }
     return v;

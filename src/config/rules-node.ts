@@ -1,0 +1,157 @@
+/**
+ * Rules DC/OS 1.11 did not have, about values this tool writes onto the nodes: a value written into a line-based
+ * settings file (KEY=value, properties) must be one line, a proxy setting one word, and bootstrap_url a plain URL
+ * that a systemd unit can carry. 1.11 wrote such values through and broke its own files; here they are judged with
+ * the other rules, so `--validate-config` and `--genconf` give the same verdict, located at the key's line. The
+ * renderers and the install script use the same predicates as a last guard.
+ */
+import { check, type Rule } from './engine.js';
+import { validateJsonList } from './checks.js';
+
+/**
+ * Every key the config package writes into a line-based settings file on the nodes (the renderers read these with
+ * `Args.line`; test/config/rules-node.test.ts keeps the two lists equal).
+ */
+export const SINGLE_LINE_KEYS: readonly string[] = [
+  'adminrouter_auth_enabled',
+  'adminrouter_tls_cipher_suite',
+  'adminrouter_tls_version_override',
+  'aws_access_key_id',
+  'aws_region',
+  'aws_secret_access_key',
+  'check_time',
+  'cluster_docker_credentials',
+  'cluster_docker_credentials_path',
+  'cluster_docker_registry_enabled',
+  'cluster_docker_registry_url',
+  'cluster_name',
+  'dcos_gen_resolvconf_search_str',
+  'dcos_net_cluster_identity',
+  'dcos_net_watchdog',
+  'diagnostics_bundles_dir',
+  'dns_search',
+  'docker_remove_delay',
+  'docker_stop_timeout',
+  'enable_ipv6',
+  'exhibitor_address',
+  'exhibitor_admin_password',
+  'exhibitor_admin_password_enabled',
+  'exhibitor_azure_account_key',
+  'exhibitor_azure_account_name',
+  'exhibitor_azure_prefix',
+  'exhibitor_fs_config_dir',
+  'exhibitor_static_ensemble',
+  'exhibitor_storage_backend',
+  'exhibitor_zk_hosts',
+  'exhibitor_zk_path',
+  'fair_sharing_excluded_resource_names',
+  'gc_delay',
+  'gpus_are_scarce',
+  'has_master_external_loadbalancer',
+  'has_mesos_max_completed_tasks_per_framework',
+  'http_proxy',
+  'https_proxy',
+  'marathon_java_args',
+  'master_discovery',
+  'master_external_loadbalancer',
+  'master_list',
+  'master_quorum',
+  'mesos_agent_log_file',
+  'mesos_agent_work_dir',
+  'mesos_cni_root_dir_persist',
+  'mesos_container_log_sink',
+  'mesos_hooks',
+  'mesos_isolation',
+  'mesos_log_directory_max_files',
+  'mesos_log_retention_count',
+  'mesos_master_log_file',
+  'mesos_master_work_dir',
+  'mesos_max_completed_tasks_per_framework',
+  'mesos_recovery_timeout',
+  'no_proxy_final',
+  'num_masters',
+  'oauth_auth_redirector',
+  'oauth_client_id',
+  'oauth_issuer_url',
+  'resolvers_str',
+  's3_bucket',
+  's3_prefix',
+  'use_mesos_hooks',
+  'weights',
+];
+
+/** What keeps a value from being one line of a settings file, or undefined. A NUL is named as such. */
+export function lineProblem(value: string): string | undefined {
+  if (value.includes('\0')) return 'NUL character';
+  if (/[\r\n]/.test(value)) return 'line break';
+  return undefined;
+}
+
+/** The rule's message for a value that is not one line. */
+export function singleLineMessage(problem: string): string {
+  return `Must be a single line: it is written into a KEY=value settings file on every node; remove the ${problem}`;
+}
+
+/**
+ * A URL the node script can put on curl's command line and into a systemd unit, which splits on blanks and does not
+ * unquote like a shell: file://, http:// or https://, no blanks, quotes or shell characters.
+ */
+export const NODE_URL = /^(file|https?):\/\/[^\s"'`\\$;&|<>(){}]+$/;
+
+export const NODE_URL_MESSAGE =
+  'Must be a file://, http:// or https:// URL without blanks, quotes or shell characters such as $() or backticks ' +
+  '(percent-encode them): the nodes put it on a command line';
+
+/** One word of an environment file and a systemd drop-in: no blanks, quotes, `\`, `$` or control characters. */
+// eslint-disable-next-line no-control-regex
+const NOT_ENV_WORD = /[\s"'`\\$\x00-\x1f\x7f]/;
+
+export function isEnvWord(value: string): boolean {
+  return !NOT_ENV_WORD.test(value);
+}
+
+export const ENV_WORD_MESSAGE =
+  "must be one word to be written to the nodes' environment files: no blanks, quotes, '\\', '$' or control characters (percent-encode them)";
+
+function singleLine(key: string): Rule {
+  return {
+    name: `validate_single_line(${key})`,
+    params: [key],
+    check: (a) => {
+      const problem = lineProblem(a[key]!);
+      check(problem === undefined, () => singleLineMessage(problem!));
+    },
+  };
+}
+
+function envWord(key: string): Rule {
+  return {
+    name: `validate_env_word(${key})`,
+    params: [key],
+    check: (a) => check(isEnvWord(a[key]!), () => `Must be one word: ${key} ${ENV_WORD_MESSAGE}`),
+  };
+}
+
+export const NODE_RULES: readonly Rule[] = [
+  ...SINGLE_LINE_KEYS.map(singleLine),
+  {
+    name: 'validate_bootstrap_url_on_nodes',
+    params: ['bootstrap_url'],
+    check: (a) => check(NODE_URL.test(a.bootstrap_url!), NODE_URL_MESSAGE),
+  },
+  envWord('http_proxy'),
+  envWord('https_proxy'),
+  {
+    name: 'validate_env_word(no_proxy)',
+    params: ['no_proxy'],
+    check: (a) => {
+      let items: string[];
+      try {
+        items = validateJsonList(a.no_proxy!);
+      } catch {
+        return; // not a list of strings: no_proxy_final's calculation reports it, with 1.11's message
+      }
+      for (const item of items) check(isEnvWord(item), () => `${JSON.stringify(item)} ${ENV_WORD_MESSAGE}`);
+    },
+  },
+];
