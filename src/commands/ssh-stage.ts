@@ -78,7 +78,12 @@ export async function stageFiles(
     case 'deploy': {
       const bundleTar = path.join(serve, 'dcos-install.tar');
       await mustExist(bundleTar, `${path.join(rel, 'dcos-install.tar')}`, runGenconf);
-      const pushed = { bundleTar, bundleSha256: await sha256File(bundleTar) };
+      const configId = await bundleConfigId(genconfDir);
+      const pushed = {
+        bundleTar,
+        bundleSha256: await sha256File(bundleTar),
+        ...(configId !== null ? { bundleConfigId: configId } : {}),
+      };
       if (!opts.pull) return pushed;
       const { pullFiles } = await import('../serve/pull.js');
       return {
@@ -323,14 +328,16 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
   }
 }
 
-/** What a deploy installs, for the cluster record: the serve tree's config_id and the archive's SHA-256. */
-async function deployedBundle(genconfDir: string, files: PlanFiles): Promise<DeployedBundle> {
+/** The serve tree's config_id (null when it has no cluster-package-info.json). */
+async function bundleConfigId(genconfDir: string): Promise<string | null> {
   const infoFile = path.join(genconfDir, 'serve', 'cluster-package-info.json');
   const info = await readFile(infoFile, 'utf8').catch(() => undefined);
-  return {
-    configId: info === undefined ? null : configIdFromPackageInfo(info, infoFile),
-    bundleSha256: files.bundleSha256 ?? null,
-  };
+  return info === undefined ? null : configIdFromPackageInfo(info, infoFile);
+}
+
+/** What a deploy installs, for the cluster record: the serve tree's config_id and the archive's SHA-256. */
+async function deployedBundle(genconfDir: string, files: PlanFiles): Promise<DeployedBundle> {
+  return { configId: await bundleConfigId(genconfDir), bundleSha256: files.bundleSha256 ?? null };
 }
 
 export interface ExecuteOptions {
@@ -384,16 +391,17 @@ export async function executeStage(
     applyStageResult(await readRecord(o.genconfDir), result, new Date().toISOString(), x.bundle),
   );
   if (o.junitFile) await writeJUnit(o.junitFile, result);
-  // A big run's terminal table lists only the hosts that did not succeed; every host's row goes to a file.
-  let fullTableFile: string | undefined;
-  if (tableIsCut(result)) {
-    try {
-      fullTableFile = await writeSummaryFile(logs.dir, result);
-    } catch (err) {
-      // The run's outcome stands (the record is written); only the long table is missing.
-      human.write(`warning: the full summary could not be written to ${logs.dir}: ${(err as Error).message}\n`);
-    }
+  // Every host's row goes to summary.txt beside the logs, always: after a dropped terminal (SIGHUP) or with a
+  // closed stdout nobody sees the printed summary. A big run's terminal table lists only the hosts that did not
+  // succeed and points there.
+  let summaryFile: string | undefined;
+  try {
+    summaryFile = await writeSummaryFile(logs.dir, result);
+  } catch (err) {
+    // The run's outcome stands (the record is written); only the file is missing.
+    human.write(`warning: the summary could not be written to ${logs.dir}: ${(err as Error).message}\n`);
   }
+  const fullTableFile = tableIsCut(result) ? summaryFile : undefined;
   const notes = x.notes?.(result) ?? [];
   human.write('\n' + (notes.length > 0 ? notes.join('\n') + '\n' : ''));
   await writeSummary(human, result, { color, logDir: logs.dir, ...(fullTableFile ? { fullTableFile } : {}) });

@@ -33,6 +33,8 @@ export interface PlanFiles {
   /** genconf/serve/dcos-install.tar and its SHA-256 (hex), computed locally. */
   bundleTar?: string;
   bundleSha256?: string;
+  /** The bundle's config_id (genconf/serve/cluster-package-info.json): a host holding it is already installed. */
+  bundleConfigId?: string;
   /**
    * `--deploy --pull`: the http(s) base URL each host downloads dcos_install.sh from (bootstrap_url), and the script's
    * SHA-256 computed locally from genconf/serve/dcos_install.sh. The script then pulls and checks every artifact.

@@ -14,9 +14,13 @@ export interface StepResult {
   exitCode: number | null;
   durationMs: number;
   message?: string;
+  /** The step ended because the connection to the host went away (the host is then unreachable). */
+  connectionLost?: boolean;
   checks?: CheckResult[];
   /** Values a judge extracted (e.g. the address ip-detect printed). */
   facts?: Record<string, string>;
+  /** The judge found the host needs nothing more (see Verdict.done). */
+  done?: string;
   /** The last few KiB of the step's output, kept for the summary of a failed host. */
   stdoutTail: string;
   stderrTail: string;
@@ -32,6 +36,8 @@ export interface HostResult {
   failedStepId?: string;
   /** One line: why the host did not succeed. */
   reason?: string;
+  /** A successful host that was left alone, and why (e.g. "already installed (config_id …), skipped"). */
+  note?: string;
   /** The bastion the host was reached through when that bastion was the cause of its failure (unreachable). */
   via?: { bastion: string; reason: string };
   steps: StepResult[];

@@ -136,11 +136,23 @@ export async function runHost(ctx: HostContext, phase: Phase, s: HostState): Pro
       if (r.status !== 'ok') {
         failHost(
           s,
-          r.status === 'timed-out' ? 'timed-out' : r.status === 'interrupted' ? 'interrupted' : 'failed',
+          // A host that went away mid-step is unreachable (exit 4), not a host whose command failed.
+          r.connectionLost === true
+            ? 'unreachable'
+            : r.status === 'timed-out'
+              ? 'timed-out'
+              : r.status === 'interrupted'
+                ? 'interrupted'
+                : 'failed',
           step,
           r.message ?? `${step.title} failed`,
         );
         if (r.status !== 'failed' || step.continueOnFailure !== true) break;
+      }
+      if (r.status === 'ok' && r.done !== undefined) {
+        // Nothing left to do on this host (it already holds this bundle): a success, its cleanups still run.
+        s.result.note = r.done;
+        break;
       }
     }
     // Cleanups run whatever happened above, with their own signal: an interrupted run still tidies up.

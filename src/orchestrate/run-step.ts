@@ -6,7 +6,12 @@
 import { readFile } from 'node:fs/promises';
 import type { PlannedHost } from '../derive/plan.js';
 import { isCleanup, type StdinPart, type Step, type Verdict } from '../stages/types.js';
-import { ChannelRefusedError, CommandCutOffError, TransferStalledError } from '../transport/errors.js';
+import {
+  ChannelRefusedError,
+  CommandCutOffError,
+  TransferFailedError,
+  TransferStalledError,
+} from '../transport/errors.js';
 import { command } from '../transport/quote.js';
 import type { Connection, ExecResult } from '../transport/transport.js';
 import type { RunListener } from './events.js';
@@ -108,6 +113,9 @@ export async function runStep(
         });
       }
       stderr = errorMessage(err);
+      // No status from the host: the connection went away mid-copy (the host died or was cut off).
+      if (err instanceof TransferFailedError && err.remoteStatus === undefined)
+        return done({ status: 'failed', exitCode: null, message: errorMessage(err), connectionLost: true });
       return done({ status: 'failed', exitCode: null, message: `copy failed: ${errorMessage(err)}` });
     }
   }
@@ -146,7 +154,13 @@ export async function runStep(
   }
   if (r.exitCode === null) {
     if (signal.aborted) return stopped();
-    return done({ status: 'failed', exitCode: null, message: cutOffMessage(r) });
+    const lost = r.failure instanceof CommandCutOffError && r.failure.reason === 'connection-lost';
+    return done({
+      status: 'failed',
+      exitCode: null,
+      message: cutOffMessage(r),
+      ...(lost ? { connectionLost: true } : {}),
+    });
   }
   const verdict: Verdict = step.judge
     ? step.judge({ exitCode: r.exitCode, stdout: r.stdout || stdout, stderr: r.stderr || stderr })
@@ -159,5 +173,6 @@ export async function runStep(
     ...(verdict.message !== undefined ? { message: verdict.message } : {}),
     ...(verdict.checks !== undefined ? { checks: verdict.checks } : {}),
     ...(verdict.facts !== undefined ? { facts: verdict.facts } : {}),
+    ...(verdict.ok && verdict.done !== undefined ? { done: verdict.done } : {}),
   });
 }

@@ -32,6 +32,7 @@ export function hostResultRecord(r: HostResult): Record<string, unknown> {
     ...(r.via ? { via: r.via } : {}),
     ...(r.failedStep !== undefined ? { failedStep: r.failedStep, failedStepId: r.failedStepId } : {}),
     ...(r.reason !== undefined ? { reason: r.reason } : {}),
+    ...(r.note !== undefined ? { note: r.note } : {}),
     ...(r.facts.region !== undefined
       ? { region: r.facts.region, zone: r.facts.zone ?? null, remoteRegion: r.facts.remoteRegion === 'true' }
       : {}),

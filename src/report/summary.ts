@@ -192,6 +192,19 @@ export function* summaryLines(result: StageResult, opts: SummaryOptions): Genera
     );
   }
 
+  // Successful hosts that were left alone (already installed with this bundle): one line per distinct note.
+  const noted = new Map<string, HostResult[]>();
+  for (const h of result.hosts) {
+    if (h.status !== 'ok' || h.note === undefined) continue;
+    const list = noted.get(h.note);
+    if (list) list.push(h);
+    else noted.set(h.note, [h]);
+  }
+  for (const [note, hosts] of noted) {
+    yield '';
+    yield `${paintStatus(c, 'ok', hosts.length === 1 ? hosts[0]!.host.label : `${hosts.length} hosts`)} ${note}`;
+    if (hosts.length > 1) yield `  ${hostList(hosts)}`;
+  }
   // Hosts that failed because of their bastion: the bastion is named once, with the hosts behind it.
   const byBastion = new Map<string, HostResult[]>();
   for (const h of result.hosts) {

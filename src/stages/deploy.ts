@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
+import { installedCheckStep } from './installed.js';
 import { makeStagingDir, processTimeout, putInStaging, removeStagingDir, requireFile, SUDO } from './common.js';
 import { plainText } from './parse.js';
 import type { CommandOutcome, Stage, Step, Verdict } from './types.js';
@@ -21,11 +22,23 @@ export function judgeSha256(
   return { ok: false, message: `${what} arrived with SHA-256 ${got || '(none)'}, expected ${expected}: ${why}` };
 }
 
+/**
+ * Look before installing: a host that already holds this bundle's config is skipped (a success), one with another or
+ * a half-finished install is refused untouched. Needs the bundle's config_id; a bundle without one (no
+ * cluster-package-info.json) leaves the guard to dcos_install.sh's own "already installed" check. Only the push
+ * deploy looks first: `--deploy --pull` is one command per host on purpose and keeps dcos_install.sh's check.
+ */
+function checkFirst(plan: ClusterPlan, host: PlannedHost): Step[] {
+  const id = plan.files.bundleConfigId;
+  return id === undefined ? [] : [installedCheckStep(plan, host, id)];
+}
+
 export function deploySteps(plan: ClusterPlan, host: PlannedHost): Step[] {
   const tar = requireFile(plan.files.bundleTar, 'dcos-install.tar');
   const sha = requireFile(plan.files.bundleSha256, 'dcos-install.tar checksum');
   const remoteTar = path.posix.join(plan.stagingDir, path.basename(tar));
   return [
+    ...checkFirst(plan, host),
     ...makeStagingDir(plan, host),
     putInStaging(plan, 'put-bundle', 'Copy dcos-install.tar', tar, 0o644),
     {

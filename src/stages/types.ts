@@ -26,6 +26,11 @@ export interface Verdict {
   checks?: CheckResult[];
   /** Values later cross-host judgement needs (e.g. the address ip-detect printed). */
   facts?: Record<string, string>;
+  /**
+   * The host needs nothing more (e.g. it already holds exactly this bundle): its remaining work steps are not run,
+   * its cleanups are, and it counts as a success with this note.
+   */
+  done?: string;
 }
 
 export interface CommandOutcome {

@@ -48,6 +48,8 @@ export interface PutResponse {
   hang?: boolean;
   /** The host answers the upload with this error status, e.g. 'No space left on device'. */
   remoteStatus?: string;
+  /** The connection dies during the upload (no status from the host; later calls fail). */
+  drop?: boolean;
 }
 
 export interface FakeCall {
@@ -243,6 +245,14 @@ export class FakeTransport implements Transport {
         );
       }
       if (waited === 'abort') throw opts.signal?.reason instanceof Error ? opts.signal.reason : new InterruptedError();
+      if (rule.respond.drop) {
+        conn.dead = 'the host dropped the connection';
+        throw new TransferFailedError(
+          host.label,
+          remote,
+          `${host.label}: connection lost while uploading ${remote}: ${conn.dead}`,
+        );
+      }
       const status = rule.respond.remoteStatus;
       if (status !== undefined)
         throw new TransferFailedError(

@@ -233,14 +233,28 @@ describe('runStage: preflight', () => {
     expect(t.commands('10.0.0.1:22').at(-1)).toSatisfy(words('rm -rf'));
   });
 
-  it('a connection lost mid-step fails the host with that reason and still attempts the cleanup', async () => {
+  it('a connection lost mid-step makes the host unreachable with that reason and still attempts the cleanup', async () => {
     const t = preflightOk(new FakeTransport()).onExec(PREFLIGHT, { drop: true }, '10.0.0.3');
     const { result } = await run(STAGES.preflight, clusterPlan(), t);
     expect(result.hosts[2]).toMatchObject({
-      status: 'failed',
+      status: 'unreachable',
       reason: '10.0.0.3:22: connection lost while the command ran: the host dropped the connection',
     });
     expect(t.commands('10.0.0.3:22').at(-1)).toSatisfy(words('rm -rf'));
+    expect(exitCodeOf(result)).toBe(4);
+  });
+
+  it('a host that goes away mid-upload is unreachable with "connection lost", never a stall', async () => {
+    const t = deployOk(new FakeTransport()).onPut('/opt/dcos_install_tmp/dcos-install.tar', { drop: true }, '10.0.0.4');
+    const { result } = await run(STAGES.deploy, clusterPlan(), t);
+    expect(result.hosts[3]).toMatchObject({
+      status: 'unreachable',
+      failedStep: 'Copy dcos-install.tar',
+      reason:
+        '10.0.0.4:22: connection lost while uploading /opt/dcos_install_tmp/dcos-install.tar: the host dropped the connection',
+    });
+    expect(result.hosts[3]!.reason).not.toContain('made no progress');
+    expect(exitCodeOf(result)).toBe(4);
   });
 
   it('a failed cleanup fails an otherwise good host', async () => {
@@ -350,6 +364,71 @@ describe('runStage: deploy ordering', () => {
       '10.0.0.3': 'ok',
       '10.0.0.4': 'ok',
       '10.0.0.5': 'ok',
+    });
+  });
+
+  describe('a re-run on hosts that already hold something', () => {
+    const CONFIG_ID = 'c0ffee'.repeat(6) + 'abcd';
+    const plan = (): ClusterPlan => {
+      const p = clusterPlan();
+      return { ...p, files: { ...p.files, bundleConfigId: CONFIG_ID } };
+    };
+    const PROBE = words('sh -c printf roles=');
+    const probe = (roles: string, config: string, opt = 'no', units = 'no'): FakeResponse => ({
+      stdout: `roles=${roles}\nconfig=${config}\nopt=${opt}\nunits=${units}\n`,
+    });
+    const installed = (role: string): FakeResponse =>
+      probe(`${role} `, `/opt/mesosphere/packages/dcos-config--setup_${CONFIG_ID}`, 'yes', 'yes');
+
+    it('a host holding exactly this bundle is "already installed, skipped": a success, and agents still deploy', async () => {
+      const t = deployOk(new FakeTransport())
+        .onExec(PROBE, probe('', ''))
+        .onExec(PROBE, installed('master'), '10.0.0.1')
+        .onExec(PROBE, installed('master'), '10.0.0.2')
+        .onExec(PROBE, installed('master'), '10.0.0.3');
+      const { result } = await run(STAGES.deploy, plan(), t);
+      expect(Object.values(statuses(result))).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+      expect(exitCodeOf(result)).toBe(0);
+      for (const i of [0, 1, 2]) {
+        expect(result.hosts[i]!.note).toBe(`already installed (config_id ${CONFIG_ID}), skipped`);
+        // Nothing was uploaded or installed; the staging cleanup still ran.
+        expect(t.callsOf(result.hosts[i]!.host.label).filter((c) => c.kind === 'put')).toEqual([]);
+        expect(t.commands(result.hosts[i]!.host.label).some(words('dcos_install.sh'))).toBe(false);
+      }
+      for (const i of [3, 4]) {
+        expect(result.hosts[i]!.note).toBeUndefined();
+        expect(t.commands(result.hosts[i]!.host.label).some(words('dcos_install.sh'))).toBe(true);
+      }
+    });
+
+    it('a half-installed host (role file, units, no active config) fails untouched, saying what to do', async () => {
+      const t = deployOk(new FakeTransport())
+        .onExec(PROBE, probe('', ''))
+        .onExec(PROBE, probe('slave ', '', 'no', 'yes'), '10.0.0.4');
+      const { result } = await run(STAGES.deploy, plan(), t);
+      expect(result.hosts[3]).toMatchObject({
+        status: 'failed',
+        failedStep: 'Check whether DC/OS is already installed',
+      });
+      expect(result.hosts[3]!.reason).toBe(
+        'half-installed: role file /etc/mesosphere/roles/slave, DC/OS units in /etc/systemd/system but no active DC/OS config (its install never finished): nothing was changed; run --uninstall --yes --hosts 10.0.0.4 on it, then --deploy again (or --deploy --retry-failed)',
+      );
+      expect(t.callsOf('10.0.0.4:22').filter((c) => c.kind === 'put')).toEqual([]);
+      expect(result.hosts[4]!.status).toBe('ok');
+    });
+
+    it('a host installed with another config_id fails untouched, naming both ids', async () => {
+      const t = deployOk(new FakeTransport())
+        .onExec(PROBE, probe('', ''))
+        .onExec(
+          PROBE,
+          probe('master ', '/opt/mesosphere/packages/dcos-config--setup_0123abcd', 'yes', 'yes'),
+          '10.0.0.2',
+        );
+      const { result } = await run(STAGES.deploy, plan(), t);
+      expect(result.hosts[1]!.status).toBe('failed');
+      expect(result.hosts[1]!.reason).toContain(`with config_id 0123abcd, this bundle's is ${CONFIG_ID}`);
+      expect(t.commands('10.0.0.2:22').some(words('dcos_install.sh'))).toBe(false);
     });
   });
 

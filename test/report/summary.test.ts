@@ -59,6 +59,16 @@ describe('renderSummary', () => {
     expect(bare).not.toContain('@@genconf');
   });
 
+  it('names the hosts left alone because they already hold this bundle, as successes', () => {
+    const r = mixedResult();
+    const note = 'already installed (config_id 6d44), skipped';
+    const ok = r.hosts.filter((h) => h.status === 'ok');
+    for (const h of ok) h.note = note;
+    const text = renderSummary(r, { color: false });
+    expect(text).toContain(`${ok[0]!.host.label} ${note}`);
+    expect(text).not.toMatch(/failed at "[^"]*": already installed/);
+  });
+
   it('ends with exactly the sentence scripts grep for', () => {
     const r = mixedResult();
     expect(completionLine(r)).toBe('1 out of 7 hosts successfully completed install_dcos stage.');
