@@ -198,8 +198,12 @@ export async function makeTransport(
     privateKey = await loadPrivateKey(keyPath, { ...(prompt ? { prompt } : {}) });
     for (const w of privateKey.warnings) human.write(`warning: ${w}\n`);
   }
+  const { sshSettings } = await import('../config/ssh-settings.js');
+  const retry = sshSettings(args);
   return new SshTransport({
     connectTimeoutMs: o.connectTimeoutSec * 1000,
+    connectRetries: retry.connectRetries,
+    connectRetryBackoffMs: retry.connectRetryBackoffMs,
     keepaliveIntervalMs: 5000,
     keepaliveCountMax: 3,
     hostKeyChecking: o.hostKeyChecking,

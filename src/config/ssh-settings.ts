@@ -33,6 +33,13 @@ export const SSH_LIMITS = {
   connectTimeoutSec: { default: 10, min: 1, max: 3600 },
   /** `--timeout`, seconds: the deadline of the whole run (no default: no deadline). */
   runTimeoutSec: { default: 0, min: 1, max: 7 * 24 * 3600 },
+  /**
+   * Retries of a connection sshd dropped before its banner (MaxStartups): bounded, so a host that always drops
+   * still ends unreachable. 6 retries with the backoff below wait at most ~12 s in all.
+   */
+  connectRetries: { default: 6, min: 0, max: 20 },
+  /** First wait before such a retry, ms; doubled each time (capped at 16×), each wait jittered to 50–150%. */
+  connectRetryBackoffMs: { default: 200, min: 1, max: 60_000 },
 } as const satisfies Record<string, IntLimit>;
 
 /** The default login of config.yaml `ssh_user` (the original's CentOS images). */
@@ -71,6 +78,9 @@ export interface SshSettings {
   parallelism: number;
   processTimeoutMs: number;
   postflightTimeoutMs: number;
+  /** Retries of a connection dropped before the SSH banner, and the first backoff (see SSH_LIMITS). */
+  connectRetries: number;
+  connectRetryBackoffMs: number;
 }
 
 /** Flags that override a config value for one run. */
@@ -148,5 +158,7 @@ export function sshSettings(args: Arguments, flags: SshFlags = {}): SshSettings 
     parallelism: flags.parallelism ?? intArg(args, 'ssh_parallelism', SSH_LIMITS.sshParallelism),
     processTimeoutMs: intArg(args, 'process_timeout', SSH_LIMITS.processTimeoutSec) * 1000,
     postflightTimeoutMs: (flags.postflightTimeoutSec ?? SSH_LIMITS.postflightTimeoutSec.default) * 1000,
+    connectRetries: SSH_LIMITS.connectRetries.default,
+    connectRetryBackoffMs: SSH_LIMITS.connectRetryBackoffMs.default,
   };
 }

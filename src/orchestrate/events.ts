@@ -6,6 +6,8 @@ import type { HostResult, StageResult, StepResult } from './result.js';
 export type RunEvent =
   | { type: 'run'; runId: string; stage: string; hosts: PlannedHost[]; parallelism: number; startedAt: string }
   | { type: 'host'; host: PlannedHost; state: 'connecting' | 'connected' | 'skipped' }
+  /** Something the host's log should say that is not a step (e.g. a connection retried after a MaxStartups drop). */
+  | { type: 'note'; host: PlannedHost; message: string }
   | { type: 'step-start'; host: PlannedHost; step: Step; command?: string }
   | { type: 'step-end'; host: PlannedHost; step: Step; result: StepResult }
   | { type: 'output'; host: PlannedHost; step: Step; stream: 'stdout' | 'stderr'; chunk: string }

@@ -86,7 +86,10 @@ export async function runHost(ctx: HostContext, phase: Phase, s: HostState): Pro
     if (!conn) {
       emit({ type: 'host', host, state: 'connecting' });
       try {
-        conn = await ctx.transport.connect(host, { signal });
+        conn = await ctx.transport.connect(host, {
+          signal,
+          onNote: (message) => emit({ type: 'note', host, message }),
+        });
       } catch (err) {
         if (stop.signal.aborted) {
           const st = stop.status();

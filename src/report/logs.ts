@@ -134,6 +134,9 @@ export class HostLogs {
       case 'output':
         this.write(this.files(e.host.label), e.stream === 'stdout' ? 'out' : 'err', e.chunk);
         break;
+      case 'note':
+        this.write(this.files(e.host.label), 'err', `=== ${stamp} ${e.message}\n`);
+        break;
       case 'step-end': {
         const f = this.files(e.host.label);
         const line = `=== ${stamp} ${e.result.status} (exit ${e.result.exitCode ?? 'none'}, ${e.result.durationMs} ms)${e.result.message ? `: ${e.result.message}` : ''}\n`;

@@ -14,7 +14,8 @@ import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod, AuthenticationType, ConnectConfig } from 'ssh2';
 import { InputError } from '../errors.js';
-import { ConnectError, kindOfSocketError } from './errors.js';
+import { SSH_LIMITS } from '../config/ssh-settings.js';
+import { ConnectError, DroppedBeforeBannerError, kindOfSocketError } from './errors.js';
 import type { Identity } from './identity.js';
 import type { HostKeyVerdict, KnownHosts } from './known-hosts.js';
 import type { SshTransportOptions } from './options.js';
@@ -82,12 +83,75 @@ export function hostKeyAlgorithms(knownTypes: readonly string[]): HostKeyAlgo[] 
   ];
 }
 
+/** The wait before retry `attempt` (1-based): base × 2^(attempt-1), capped at 16 × base, jittered to 50–150%. */
+export function retryDelayMs(attempt: number, baseMs: number, random: () => number = Math.random): number {
+  const plain = baseMs * 2 ** Math.min(attempt - 1, 4);
+  return Math.round(plain * (0.5 + random()));
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortReason(signal));
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(abortReason(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Open one authenticated SSH connection (see dialOnce). A connection sshd drops before its banner — what sshd does
+ * above MaxStartups when many hosts (or many addresses behind one sshd) are dialled at once — is retried a bounded
+ * number of times after a jittered, doubling backoff, each retry said through `onNote` (the host's log). Nothing
+ * else is retried: an authentication, host-key or timeout failure fails at once. A connection through a bastion is
+ * not retried here (its stream belongs to jump.ts). Each attempt has the whole connect timeout.
+ */
+export async function dial(
+  host: HostTarget,
+  identity: Identity,
+  knownHosts: KnownHosts,
+  options: SshTransportOptions,
+  signal?: AbortSignal,
+  via?: DialVia,
+  onNote?: (message: string) => void,
+): Promise<Dialed> {
+  const retries = via?.sock ? 0 : (options.connectRetries ?? SSH_LIMITS.connectRetries.default);
+  const base = options.connectRetryBackoffMs ?? SSH_LIMITS.connectRetryBackoffMs.default;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const dialed = await dialOnce(host, identity, knownHosts, options, signal, via);
+      if (attempt > 1) onNote?.(`${host.label}: connected on attempt ${attempt} of ${retries + 1}`);
+      return dialed;
+    } catch (err) {
+      if (!(err instanceof DroppedBeforeBannerError) || signal?.aborted) throw err;
+      if (attempt > retries) {
+        if (retries === 0) throw err;
+        throw new DroppedBeforeBannerError(
+          host.label,
+          `${err.message} (${attempt} attempts, each dropped before the SSH banner)`,
+          err.hint,
+        );
+      }
+      const wait = retryDelayMs(attempt, base);
+      onNote?.(
+        `${host.label}: sshd dropped the connection before its banner (attempt ${attempt} of ${retries + 1}; too many connections at once, sshd MaxStartups); retrying in ${wait} ms`,
+      );
+      await sleep(wait, signal);
+    }
+  }
+}
+
 /**
  * Open one authenticated SSH connection: TCP (with TCP_NODELAY), handshake with the host key checked against
  * known_hosts, then the key and/or the agent. Everything within `connectTimeoutMs`; every failure a ConnectError
  * whose kind and hint say what to fix.
  */
-export async function dial(
+async function dialOnce(
   host: HostTarget,
   identity: Identity,
   knownHosts: KnownHosts,
@@ -131,8 +195,7 @@ export async function dial(
   }
   if (closedEarly || sock.destroyed) {
     sock.destroy();
-    throw new ConnectError(
-      'network',
+    throw new DroppedBeforeBannerError(
       host.label,
       `${host.label}: the host closed the connection during the SSH handshake`,
       'too many connections at once (sshd MaxStartups), sshd refusing this client, or a firewall',
@@ -151,6 +214,9 @@ export async function dial(
     let serverMethods: string[] | undefined;
     const tried: string[] = [];
     let settled = false;
+    // ssh2 records the server's identification line ("SSH-2.0-…") when it has parsed it; until then, a close or a
+    // reset is sshd dropping the connection before its banner (MaxStartups), which dial() retries.
+    const beforeBanner = (): boolean => (client as unknown as { _remoteVer?: string })._remoteVer === undefined;
     // Every key in order, then the agent, as OpenSSH offers them; each named in an auth failure.
     const methods: Array<AnyAuthMethod & { label: string }> = [];
     const keys = identity.keys ?? (identity.key ? [{ key: identity.key, label: identity.keyLabel ?? 'key' }] : []);
@@ -223,6 +289,15 @@ export async function dial(
         );
       }
       if (err.level === 'client-timeout') return fail(timeoutError(options, host, 'SSH handshake'));
+      // A reset, or ssh2's "lost before handshake" (the socket ended): not garbage in place of a banner.
+      if (beforeBanner() && (err.level === 'client-socket' || /lost before handshake/i.test(err.message)))
+        return fail(
+          new DroppedBeforeBannerError(
+            label,
+            `${label}: sshd dropped the connection before its banner: ${err.message}`,
+            'too many connections at once (sshd MaxStartups), or a firewall/TCP wrapper',
+          ),
+        );
       fail(
         new ConnectError(
           'network',
@@ -236,6 +311,14 @@ export async function dial(
     });
     client.on('close', () => {
       if (!settled) {
+        if (beforeBanner())
+          return fail(
+            new DroppedBeforeBannerError(
+              label,
+              `${label}: sshd closed the connection before its banner`,
+              'too many connections at once (sshd MaxStartups), sshd refusing this client, or a firewall',
+            ),
+          );
         fail(
           new ConnectError(
             'network',

@@ -43,6 +43,17 @@ export class ConnectError extends TransportError {
   }
 }
 
+/**
+ * sshd closed (or reset) the connection before it sent its banner: what sshd does to connections above MaxStartups
+ * (many hosts, or many addresses behind one sshd, dialled at once). Transient, so dial.ts retries it; never used for
+ * an authentication or host-key failure.
+ */
+export class DroppedBeforeBannerError extends ConnectError {
+  constructor(host: string, message: string, hint?: string) {
+    super('network', host, message, hint);
+  }
+}
+
 /** Why a started (or about to start) command has no exit status. */
 export type CutOffReason = 'timeout' | 'interrupted' | 'connection-lost' | 'no-exit-status';
 

@@ -34,6 +34,12 @@ export interface SshTransportOptions {
   stallTimeoutMs?: number;
   /** Stored output per stream is capped (the tail is kept); callbacks still see everything. Default 8 MiB. */
   maxOutputBytes?: number;
+  /**
+   * A connection sshd drops before its banner (MaxStartups) is retried this many times, after a jittered backoff
+   * that starts at `connectRetryBackoffMs` and doubles. Defaults: SshSettings (config/ssh-settings.ts SSH_LIMITS).
+   */
+  connectRetries?: number;
+  connectRetryBackoffMs?: number;
   /** Non-fatal notices, e.g. a key file readable by others. Never given secrets. */
   onWarning?: (message: string) => void;
   env?: NodeJS.ProcessEnv;

@@ -19,7 +19,15 @@ import type { SshTransportOptions } from './options.js';
 import { Semaphore, Session } from './session.js';
 import { putFile, putStream } from './sftp.js';
 import { abortReason } from './timing.js';
-import type { Connection, ExecOptions, ExecResult, HostTarget, PutOptions, Transport } from './transport.js';
+import type {
+  Connection,
+  ConnectOptions,
+  ExecOptions,
+  ExecResult,
+  HostTarget,
+  PutOptions,
+  Transport,
+} from './transport.js';
 import { JumpDialer } from './jump.js';
 
 export type { Identity } from './identity.js';
@@ -71,13 +79,13 @@ export class SshTransport implements Transport {
     await Promise.all([...this.open].map((c) => c.close()));
   }
 
-  connect(host: HostTarget, opts: { signal?: AbortSignal } = {}): Promise<Connection> {
+  connect(host: HostTarget, opts: ConnectOptions = {}): Promise<Connection> {
     // A host with ssh_config settings (its own keys, a bastion, …) is dialled by jump.ts, which calls dialWith().
     if (host.ssh) {
       this.jumpDialer ??= new JumpDialer(this);
       return this.jumpDialer.connect(host, opts.signal);
     }
-    return this.dialWith(host, undefined, opts.signal);
+    return this.dialWith(host, undefined, opts.signal, opts.onNote);
   }
 
   /** The run's own key and agent (ssh_key_path, SSH_AUTH_SOCK), for jump.ts. */
@@ -86,11 +94,16 @@ export class SshTransport implements Transport {
   }
 
   /** Open one connection with `over` settings (jump.ts) or the transport's own; one handshake per sshd at a time. */
-  dialWith(host: HostTarget, over: DialOverrides | undefined, signal?: AbortSignal): Promise<SshConnection> {
+  dialWith(
+    host: HostTarget,
+    over: DialOverrides | undefined,
+    signal?: AbortSignal,
+    onNote?: (message: string) => void,
+  ): Promise<SshConnection> {
     // Serialise handshakes to the same sshd; connections to different hosts proceed in parallel.
     const lockKey = `${over?.sock ? 'via:' : ''}${over?.address ?? host.address}:${host.port}`;
     const prev = this.hostLocks.get(lockKey) ?? Promise.resolve();
-    const attempt = prev.then(() => this.openConnection(host, signal, over));
+    const attempt = prev.then(() => this.openConnection(host, signal, over, onNote));
     const settled = attempt.catch(() => undefined);
     this.hostLocks.set(lockKey, settled);
     void settled.then(() => {
@@ -106,7 +119,12 @@ export class SshTransport implements Transport {
     return this.identityPromise;
   }
 
-  private async openConnection(host: HostTarget, signal?: AbortSignal, over?: DialOverrides): Promise<SshConnection> {
+  private async openConnection(
+    host: HostTarget,
+    signal?: AbortSignal,
+    over?: DialOverrides,
+    onNote?: (message: string) => void,
+  ): Promise<SshConnection> {
     if (signal?.aborted) throw abortReason(signal);
     const identity = over?.identity ?? (await this.identity());
     const options = over?.options ?? this.options;
@@ -122,7 +140,7 @@ export class SshTransport implements Transport {
     const release = over?.sock ? undefined : await this.handshakes.acquire(signal);
     let dialed: Awaited<ReturnType<typeof dial>>;
     try {
-      dialed = await dial(host, identity, over?.knownHosts ?? this.knownHosts, options, signal, over);
+      dialed = await dial(host, identity, over?.knownHosts ?? this.knownHosts, options, signal, over, onNote);
     } finally {
       release?.();
     }

@@ -67,7 +67,13 @@ export interface Connection {
   close(): Promise<void>;
 }
 
+export interface ConnectOptions {
+  signal?: AbortSignal;
+  /** What happened on the way that the host's log should say (e.g. a connection retried after a MaxStartups drop). */
+  onNote?: (message: string) => void;
+}
+
 export interface Transport {
   /** Throws ConnectError (see errors.ts) when the host cannot be reached or authenticated. */
-  connect(host: HostTarget, opts?: { signal?: AbortSignal }): Promise<Connection>;
+  connect(host: HostTarget, opts?: ConnectOptions): Promise<Connection>;
 }

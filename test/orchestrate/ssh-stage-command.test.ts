@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -167,9 +167,14 @@ describe('the SSH stage command', () => {
     expect(r.stderr).toContain('2 out of 3 hosts successfully completed run_postflight stage.');
     expect(r.stdout).not.toContain('successfully completed run_postflight stage.\n');
     const runId = events[0]!.runId!;
-    expect((await readdir(path.join(genconf, 'logs', runId))).sort()).toEqual(
-      ['10.0.0.1:22', '10.0.0.4:22', '10.0.0.5:22'].flatMap((h) => [`${h}.stderr.log`, `${h}.stdout.log`]),
-    );
+    expect((await readdir(path.join(genconf, 'logs', runId))).sort()).toEqual([
+      ...['10.0.0.1:22', '10.0.0.4:22', '10.0.0.5:22'].flatMap((h) => [`${h}.stderr.log`, `${h}.stdout.log`]),
+      'summary.txt',
+    ]);
+    // The summary is also kept beside the logs (a dropped terminal or a closed stdout loses the printed one).
+    const kept = await readFile(path.join(genconf, 'logs', runId, 'summary.txt'), 'utf8');
+    expect(kept).toContain('2 out of 3 hosts successfully completed run_postflight stage.');
+    expect((await stat(path.join(genconf, 'logs', runId, 'summary.txt'))).mode & 0o777).toBe(0o600);
     expect(await readFile(path.join(genconf, 'logs', runId, '10.0.0.5:22.stdout.log'), 'utf8')).toContain('garbage');
     expect(await readFile(junit, 'utf8')).toContain('<testsuite name="postflight" tests="3" failures="1"');
 

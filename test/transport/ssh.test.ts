@@ -9,6 +9,7 @@ import path from 'node:path';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection as ServerConnection, ParsedKey } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { retryDelayMs } from '../../src/transport/dial.js';
 import { ConnectError, kindOfSocketError } from '../../src/transport/errors.js';
 import { fingerprint } from '../../src/transport/known-hosts.js';
 import {
@@ -61,6 +62,8 @@ function transport(over: Partial<SshTransportOptions> = {}): SshTransport {
     knownHostsFile: path.join(dir, `kh-${Math.random()}`),
     privateKey: clientKey,
     env: {},
+    // Pre-banner drops are retried; keep the waits short here (the lab test runs the defaults).
+    connectRetryBackoffMs: 2,
     ...over,
   });
 }
@@ -196,6 +199,65 @@ describe('SshTransport (in-process servers)', () => {
     const notSsh = await connectError(transport().connect(target(http.port)));
     expect(notSsh.kind).toBe('network');
     http.close();
+  });
+
+  it('a connection sshd drops before its banner (MaxStartups) is retried with a note, then connects', async () => {
+    let seen = 0;
+    // Drops the first 3 connections as sshd does above MaxStartups, then forwards to the real server.
+    const flaky = await rawServer((s) => {
+      seen++;
+      if (seen <= 3) return void s.end('Exceeded MaxStartups\r\n');
+      const up = net.connect(port, '127.0.0.1');
+      s.pipe(up).pipe(s);
+      up.on('error', () => s.destroy());
+      s.on('error', () => up.destroy());
+    });
+    const notes: string[] = [];
+    const c = await transport({ knownHostsFile: path.join(dir, 'kh-flaky') }).connect(target(flaky.port), {
+      onNote: (m) => notes.push(m),
+    });
+    expect((await c.exec('hello')).stdout).toBe('ran: hello\n');
+    await c.close();
+    expect(seen).toBe(4);
+    expect(notes).toHaveLength(4);
+    expect(notes[0]).toMatch(
+      /dropped the connection before its banner \(attempt 1 of 7; .*MaxStartups\); retrying in \d+ ms/,
+    );
+    expect(notes[3]).toContain('connected on attempt 4 of 7');
+    flaky.close();
+  });
+
+  it('pre-banner drops are retried a bounded number of times; auth and host-key failures never', async () => {
+    let hangups = 0;
+    const hangup = await rawServer((s) => {
+      hangups++;
+      s.destroy();
+    });
+    const err = await connectError(transport({ connectRetries: 2 }).connect(target(hangup.port)));
+    expect(hangups).toBe(3);
+    expect(err.message).toContain('3 attempts, each dropped before the SSH banner');
+    hangup.close();
+
+    let logins = 0;
+    const counting = await rawServer((s) => {
+      logins++;
+      const up = net.connect(port, '127.0.0.1');
+      s.pipe(up).pipe(s);
+      up.on('error', () => s.destroy());
+      s.on('error', () => up.destroy());
+    });
+    const auth = await connectError(transport({ privateKey: strangerKey }).connect(target(counting.port)));
+    expect(auth.kind).toBe('auth');
+    const strict = await connectError(transport({ hostKeyChecking: 'strict' }).connect(target(counting.port)));
+    expect(strict.kind).toBe('host-key-unknown');
+    expect(logins).toBe(2);
+    counting.close();
+  });
+
+  it('the retry backoff doubles, is capped and jittered to 50-150 %', () => {
+    expect([1, 2, 3, 4, 5, 6].map((a) => retryDelayMs(a, 100, () => 0.5))).toEqual([100, 200, 400, 800, 1600, 1600]);
+    expect(retryDelayMs(1, 100, () => 0)).toBe(50);
+    expect(retryDelayMs(1, 100, () => 0.999)).toBe(150);
   });
 
   it('maps socket error codes to kinds', () => {

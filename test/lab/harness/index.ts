@@ -126,6 +126,11 @@ export interface StartLabOptions {
   nodeStubs?: boolean;
   /** sshd port on every host address, default 22. */
   port?: number;
+  /**
+   * Extra sshd_config lines for a host (e.g. `MaxStartups 2:100:2`, or more `ListenAddress` lines so that one sshd
+   * answers on several addresses of the lab's block). The lab's own settings come first.
+   */
+  sshdConfig?: (host: LabHost) => string[];
 }
 
 export const LAB_ROOT = '/tmp/genconf-lab';
@@ -628,7 +633,7 @@ async function makeClientKeys(keysDir: string): Promise<LabKeys> {
   return { ed25519: k('id_ed25519'), rsa: k('id_rsa'), encrypted: k('id_ed25519_enc'), passphrase: LAB_PASSPHRASE };
 }
 
-function sshdConfig(port: number): string {
+function sshdConfig(port: number, extra: readonly string[] = []): string {
   // Paths are as seen inside the host. sshd's defaults (MaxStartups 10:30:100, MaxSessions 10) are kept on purpose:
   // the installer must live with them on real hosts.
   return [
@@ -648,6 +653,7 @@ function sshdConfig(port: number): string {
     'X11Forwarding no',
     'Subsystem sftp internal-sftp',
     'LogLevel INFO',
+    ...extra,
     '',
   ].join('\n');
 }
@@ -669,6 +675,7 @@ class LabImpl implements Lab {
   knownHostsFile: string;
   sudoUser = SUDO_USER;
   private readonly state = new Map<number, HostState>();
+  private extraSshd?: (host: LabHost) => string[];
   private downed = false;
 
   constructor(
@@ -686,7 +693,8 @@ class LabImpl implements Lab {
     return s;
   }
 
-  async build(count: number, nodeStubs: boolean): Promise<void> {
+  async build(count: number, nodeStubs: boolean, extraSshd?: (host: LabHost) => string[]): Promise<void> {
+    this.extraSshd = extraSshd;
     if (nodeStubs && !existsSync(STUBS_DIR)) {
       throw new Error(`nodeStubs: ${STUBS_DIR} does not exist (the node stand-ins: systemctl, docker, …)`);
     }
@@ -756,7 +764,7 @@ class LabImpl implements Lab {
       }),
     ]);
     await Promise.all([
-      writeFile(path.join(ident, 'sshd/sshd_config'), sshdConfig(this.port)),
+      writeFile(path.join(ident, 'sshd/sshd_config'), sshdConfig(this.port, this.extraSshd?.(s.host))),
       writeFile(path.join(ident, 'sshd/host-address'), `${s.host.address}\n`),
       writeFile(path.join(ident, 'sshd/authorized_keys/root'), authorized, { mode: 0o644 }),
       writeFile(path.join(ident, `sshd/authorized_keys/${SUDO_USER}`), authorized, { mode: 0o644 }),
@@ -991,7 +999,7 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
   hookExit();
   liveLabs.set(dir, () => teardownDirSync(dir));
   try {
-    await lab.build(opts.count, opts.nodeStubs ?? false);
+    await lab.build(opts.count, opts.nodeStubs ?? false, opts.sshdConfig);
   } catch (err) {
     await lab.down();
     throw err;
