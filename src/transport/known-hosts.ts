@@ -292,7 +292,8 @@ function judge(index: EntryIndex, name: string, key: Buffer, file: string): Host
     message:
       `HOST KEY CHANGED for ${name}: ${file} line ${old.line} has ${old.keyType} ${fingerprint(old.key)}, ` +
       `but the host presented ${type} ${fingerprint(key)}. Someone may be intercepting the connection, or the host ` +
-      `was reinstalled. The recorded key was left unchanged; if the change is expected, run: ${removeCmd}`,
+      `was reinstalled. The recorded key was left unchanged`,
+    // The fix is said once, in the hint: the runner prints the message and the hint together.
     hint: `if the change is expected, remove the old key with: ${removeCmd} — then run again to record the new one`,
   };
 }
