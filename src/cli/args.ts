@@ -203,6 +203,7 @@ export function parseArgs(argv: readonly string[], cwd: string, env: NodeJS.Proc
   if (o.pull !== undefined && action !== 'deploy') throw new UsageError('--pull goes with --deploy');
   return {
     action,
+    cwd,
     genconfDir,
     baseDir,
     artifactsDir: typeof o.artifacts === 'string' ? path.resolve(cwd, o.artifacts) : path.join(baseDir, 'artifacts'),

@@ -29,6 +29,8 @@ export type { HostKeyChecking };
 /** Everything the command line said, typed and defaulted. Parsed in args.ts; no I/O there. */
 export interface CliOptions {
   action: Action;
+  /** The working directory the command line was given in: paths are shown relative to it. */
+  cwd: string;
   /** Directory holding config.yaml, ip-detect, … (`--genconf-dir`, default ./genconf), absolute. */
   genconfDir: string;
   /** The directory that contains genconfDir: relative paths in config.yaml resolve against it, as in DC/OS 1.11. */

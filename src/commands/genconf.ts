@@ -94,7 +94,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     ctx.stdout.write(`${JSON.stringify(bundleJson(b), null, 2)}\n`);
   } else {
     ctx.stdout.write('Generating Bash configuration files for DC/OS\n');
-    ctx.stdout.write(summary(b, ctx.options.genconfDir));
+    ctx.stdout.write(summary(b, ctx.options.cwd));
   }
   return ExitCode.OK;
 }
@@ -124,8 +124,14 @@ export function bundleJson(b: BuildResult): Record<string, unknown> {
   };
 }
 
-function summary(b: BuildResult, genconfDir: string): string {
-  const rel = (p: string): string => path.join(path.basename(genconfDir), path.relative(genconfDir, p));
+/** A path as the operator can use it from where they ran the command: relative below it, else absolute. */
+export function displayPath(p: string, cwd: string): string {
+  const rel = path.relative(cwd, p);
+  return rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? p : rel;
+}
+
+function summary(b: BuildResult, cwd: string): string {
+  const rel = (p: string): string => displayPath(p, cwd);
   return [
     `config_id: ${b.configId}`,
     `cluster_package_list_id: ${b.clusterPackageListId}`,

@@ -195,6 +195,20 @@ describe('--genconf', () => {
     ]);
   });
 
+  it('names the bundle relative to where it was run, or absolute from outside', async () => {
+    const dir = await project();
+    const here = await invoke(genconf, ['--genconf'], dir);
+    expect(here.stdout).toContain('Bundle: genconf/serve/ (');
+    const parent = path.dirname(dir);
+    const above = await invoke(genconf, ['--genconf', '--genconf-dir', path.join(dir, 'genconf')], parent);
+    expect(above.code).toBe(0);
+    expect(above.stdout).toContain(`Bundle: ${path.join(path.basename(dir), 'genconf', 'serve')}/ (`);
+    const elsewhere = await tempDir('genconf-elsewhere-');
+    const away = await invoke(genconf, ['--genconf', '--genconf-dir', path.join(dir, 'genconf')], elsewhere);
+    expect(away.stdout).toContain(`Bundle: ${path.join(dir, 'genconf', 'serve')}/ (`);
+    expect(away.stdout).toContain(`Archive: ${path.join(dir, 'genconf', 'serve', 'dcos-install.tar')} sha256`);
+  });
+
   it('puts genconf/check_bins on the checks search path', async () => {
     const dir = await project();
     await mkdir(path.join(dir, 'genconf', 'check_bins'));
