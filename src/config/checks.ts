@@ -85,7 +85,26 @@ export function validateIPv6Addresses(ips: readonly string[]): void {
   check(invalid.length === 0, `Invalid IPv6 addresses in list: ${invalid.join(', ')}`);
 }
 
+/**
+ * `master_list: 10.0.0.11` (one address, or `a,b`, where a list belongs): 1.11 read the text as JSON and answered
+ * "Extra data: line 1 column 5 (char 4)". Still invalid, but say that it must be a list, and how to write one.
+ */
+function refuseBareAddresses(value: string): void {
+  if (!/^\s*\d{1,3}(\.\d{1,3}){3}(:\d+)?(\s*[,\s]\s*\d{1,3}(\.\d{1,3}){3}(:\d+)?)*\s*$/.test(value)) return;
+  try {
+    pyJsonLoads(value);
+    return;
+  } catch {
+    const items = value.split(/[,\s]+/).filter((x) => x !== '');
+    throw new RuleFailure(
+      `Must be a list of addresses, not the single value \`${value}\`: write it as a YAML list, [${items.join(', ')}], ` +
+        `or put each address on its own line below the key, as \`- ${items[0]}\``,
+    );
+  }
+}
+
 export function validateIpList(value: string): string[] {
+  refuseBareAddresses(value);
   const items = validateJsonList(value);
   checkDuplicates(items);
   validateIPv4Addresses(items);
@@ -94,6 +113,7 @@ export function validateIpList(value: string): string[] {
 
 /** `ip[:port]` items: the port (after the last ':') must be 1..65535; then every ip must be IPv4. */
 export function validateIpPortList(value: string): void {
+  refuseBareAddresses(value);
   const items = validateJsonList(value);
   checkDuplicates(items);
   const ips: string[] = [];

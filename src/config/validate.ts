@@ -26,6 +26,7 @@ import { loadConfigText } from './yaml11.js';
 import { toJson } from './schema.js';
 import { explainMissing, resolveConfigFile } from './paths.js';
 import { typeIssues } from './value-shape.js';
+import { blamedItemPosition } from './locate-item.js';
 
 export interface JudgeOptions {
   genconfDir: string;
@@ -135,6 +136,17 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
     return pos ? { key, message, file, line: pos.line, column: pos.column } : { key, message };
   };
 
+  // A rule over a list that names a bad item points at the item's line (the key's when it is not found).
+  const textLines = text.split(/\r\n?|\n/);
+  const locatedItem = (key: string, message: string): Issue => {
+    const keyAt = positions.get(key);
+    const listText = user[key];
+    if (keyAt === undefined || listText === undefined) return located(key, message);
+    const next = loaded.keys.map((k) => k.line).filter((l) => l > keyAt.line);
+    const at = blamedItemPosition(textLines, keyAt, next.length > 0 ? Math.min(...next) : undefined, listText, message);
+    return at ? { key, message, file, line: at.line, column: at.column } : located(key, message);
+  };
+
   const user: Record<string, string> = {};
   // A file that is not a config at all (config.yaml linked to /etc/shadow reads as a mapping of `user:hash:…` keys):
   // no key is a configuration key. Refuse it as a whole and never repeat its lines back.
@@ -202,7 +214,7 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
     // A file the script key names is the user's key, not the calculated one: blame the line they wrote.
     const owner = FILE_KEY_OF[key];
     const blamed = owner !== undefined && !(key in user) ? owner : key;
-    ruleIssues.push(located(blamed, message));
+    ruleIssues.push(locatedItem(blamed, message));
   }
   const sshKey =
     opts.target === 'ssh' && opts.checkSshKey === true && !failedKeys.has('ssh_key_path')
