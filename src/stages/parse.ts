@@ -228,16 +228,47 @@ export function splitFramedPreflight(stdout: string, stderr: string): FramedPref
 }
 
 /**
+ * The output is kept from its end (transport/exec.ts keeps a tail): when ip-detect floods, its exit frame, at the
+ * very start, is what gets dropped while the later frames survive. Then the cause is ip-detect's flood, not a
+ * preflight that "could not start"; the checks that ran are still judged.
+ */
+function floodedIpDetect(listed: string, outcome: CommandOutcome): Verdict | undefined {
+  const text = plainText(outcome.stdout);
+  const where = FRAME.ipStderr.test(text) ? 'stdout' : FRAME.preflight.test(text) ? 'stderr' : undefined;
+  if (where === undefined) return undefined;
+  const message = `ip-detect printed more on ${where} than is kept (only the end of the output is), so its answer was lost: it must print one IPv4 address (${listed}) and little else`;
+  const ip: CheckResult = { name: 'ip-detect', status: 'fail', detail: `flooded ${where}` };
+  const pfMark = FRAME.preflight.exec(text);
+  if (!pfMark) return { ok: false, message, checks: [ip] };
+  const body = text.slice(pfMark.index + pfMark[0].length + 1);
+  const end = FRAME.preflightExit.exec(body);
+  const pf = end
+    ? judgePreflight({ exitCode: Number(end[1]), stdout: body.slice(0, end.index), stderr: outcome.stderr })
+    : { ok: false, message: 'the preflight checks ended without a status', checks: parsePreflightChecks(body) };
+  return {
+    ok: false,
+    message: [message, ...(pf.ok || pf.message === undefined ? [] : [pf.message])].join('; '),
+    checks: [ip, ...(pf.checks ?? [])],
+  };
+}
+
+/**
  * Judge the one-command preflight: ip-detect against the listed address, and the checks. Both are reported when
  * both ran, so that an operator sees every problem of the host in one run.
  */
 export function judgeFramedPreflight(listed: string, outcome: CommandOutcome): Verdict {
   const framed = splitFramedPreflight(outcome.stdout, outcome.stderr);
   if (!framed.ipDetect) {
-    const why =
-      plainText(outcome.stderr).trim().split('\n').filter(Boolean).at(-1) ??
-      plainText(outcome.stdout).trim().split('\n').at(-1) ??
-      '';
+    const flood = floodedIpDetect(listed, outcome);
+    if (flood) return flood;
+    // The last line a program printed, never one of the frame's own lines.
+    const lastLine = (s: string): string | undefined =>
+      plainText(s)
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '' && !isFrameLine(l))
+        .at(-1);
+    const why = lastLine(outcome.stderr) ?? lastLine(outcome.stdout) ?? '';
     return {
       ok: false,
       message: `the preflight could not start (exit ${outcome.exitCode ?? 'without a status'})${why ? `: ${why}` : ''}`,

@@ -236,6 +236,26 @@ describeLab('a bad day on real sshd hosts', () => {
   );
 
   it(
+    'a flooding ip-detect (100 MB on stdout) is reported as such, with no frame marker in the message',
+    async () => {
+      await writeFile(path.join(genconf, 'ip-detect'), "#!/bin/sh\nhead -c 100000000 /dev/zero | tr '\\0' x\n", {
+        mode: 0o755,
+      });
+      try {
+        const r = await cli(['--preflight', '--hosts', addr(2)]);
+        expect(r.stdout).toMatch(new RegExp(`${re(addr(2))}:22\\s+master\\s+failed`));
+        expect(r.stdout).toContain('ip-detect printed more on stdout than is kept');
+        expect(r.stdout).not.toContain('could not start');
+        expect(r.stdout).not.toContain('@@genconf');
+        expect(r.code).toBe(3);
+      } finally {
+        await writeFile(path.join(genconf, 'ip-detect'), IP_DETECT, { mode: 0o755 });
+      }
+    },
+    LONG,
+  );
+
+  it(
     'a closed stdout (--preflight --json | head -1) never stops the run: logs, state and summary are written, exit 74',
     async () => {
       expect((await cli(['--uninstall', '--yes'])).code).toBe(0);

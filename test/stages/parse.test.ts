@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { judgeDiagnostics, judgeIpDetect, judgePreflight, parsePreflightChecks } from '../../src/stages/parse.js';
+import {
+  judgeDiagnostics,
+  judgeFramedPreflight,
+  judgeIpDetect,
+  judgePreflight,
+  parsePreflightChecks,
+} from '../../src/stages/parse.js';
 import { judgePrereqs, judgeUninstall } from '../../src/stages/remote-script.js';
 
 const preflightOut = [
@@ -119,5 +125,48 @@ describe('remote script reports', () => {
     expect(v.message).toBe(
       'unsupported distribution: Debian GNU/Linux 12 (bookworm): --install-prereqs supports CentOS',
     );
+  });
+});
+
+describe('judgeFramedPreflight when the output was cut (a flooding ip-detect)', () => {
+  // What is left of preflight.sh's output when ip-detect printed 100 MB on stdout and only the end was kept: the
+  // ip-detect exit frame, at the very start, is gone; the later frames and the checks survived.
+  const flood = 'x'.repeat(4096);
+  const cut = (checks: string, exit: number): string =>
+    `${flood}\n\n@@genconf ip-detect stderr\n\n@@genconf preflight\n${checks}@@genconf preflight exit=${exit}\n`;
+
+  it('names ip-detect\'s flood as the cause, never "could not start", and never a frame line', () => {
+    const v = judgeFramedPreflight('10.0.0.4', {
+      exitCode: 0,
+      stdout: cut('Checking if DC/OS is already installed: PASS (Not installed)\n', 0),
+      stderr: '',
+    });
+    expect(v.ok).toBe(false);
+    expect(v.message).toBe(
+      'ip-detect printed more on stdout than is kept (only the end of the output is), so its answer was lost: it must print one IPv4 address (10.0.0.4) and little else',
+    );
+    expect(v.message).not.toContain('@@genconf');
+    expect(v.message).not.toContain('could not start');
+    expect(v.checks).toContainEqual({ name: 'ip-detect', status: 'fail', detail: 'flooded stdout' });
+    expect(v.checks).toContainEqual(expect.objectContaining({ name: 'Checking if DC/OS is already installed' }));
+  });
+
+  it('a flood on stderr is named as such, and failed checks are still reported', () => {
+    const v = judgeFramedPreflight('10.0.0.4', {
+      exitCode: 1,
+      stdout: `${flood}\n@@genconf preflight\nChecking if port 53 (required by dcos-net) is in use: FAIL\n@@genconf preflight exit=1\n`,
+      stderr: '',
+    });
+    expect(v.message).toMatch(/^ip-detect printed more on stderr than is kept/);
+    expect(v.checks!.some((c) => c.status === 'fail' && c.name.includes('port 53'))).toBe(true);
+  });
+
+  it('a command that really could not start names its last line, not a frame line', () => {
+    const v = judgeFramedPreflight('10.0.0.4', {
+      exitCode: 1,
+      stdout: 'something went wrong\n@@genconf preflight exit=1\n',
+      stderr: '',
+    });
+    expect(v.message).toBe('the preflight could not start (exit 1): something went wrong');
   });
 });
