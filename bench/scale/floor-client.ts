@@ -134,8 +134,8 @@ async function main(): Promise<number> {
     try {
       await ready;
       if (plan.stage === 'preflight') {
+        // The script removes its own directory: genconf runs its rm only after a step that did not finish.
         const r = await exec(conn, ['sudo', '-n', 'bash', '-s', '--', d, h.role], stdin);
-        await exec(conn, ['sudo', '-n', 'rm', '-rf', '--one-file-system', d]);
         return r.code === 0 ? null : `preflight exit ${r.code}`;
       }
       const steps = async (): Promise<string | null> => {
