@@ -343,6 +343,9 @@ export async function scaleSection(o: ScaleOptions): Promise<string[]> {
                   'strict',
                   '--parallelism',
                   String(p),
+                  // The floor waits 60 s for a handshake: the same here, so a saturated machine fails neither side.
+                  '--connect-timeout',
+                  '60',
                   '--json',
                   '--junit',
                   junit,
