@@ -4,7 +4,7 @@
  * or an archived dcos-install.tar); a bundle of another config_id is refused. Preflight, deploy and postflight run
  * on the new hosts only; a host that fails one stage does not enter the next. Existing hosts are not contacted.
  */
-import { sshFlags, type CommandContext } from '../cli/context.js';
+import type { CommandContext } from '../cli/context.js';
 import { ExitCode } from '../exit-codes.js';
 import { archivedBundle, serveBundle, type BundleInfo } from '../cluster/bundle.js';
 import { domainNotes } from '../stages/fault-domain.js';
@@ -18,6 +18,7 @@ import { deploy } from '../stages/deploy.js';
 import { postflight } from '../stages/postflight.js';
 import { preflight, preflightAcrossHosts, preflightSteps } from '../stages/preflight.js';
 import { runStage } from '../orchestrate/run-stage.js';
+import { runWorkflow } from '../orchestrate/run-workflow.js';
 import type { Stage } from '../stages/types.js';
 import { executeStage, makeTransport, preflightSupportFiles, type SshStageDeps } from './ssh-stage.js';
 
@@ -67,25 +68,13 @@ export function recordedLocalRegion(record: ClusterRecord): string | undefined {
   return best;
 }
 
-function worst(codes: number[]): ExitCode {
-  for (const c of [ExitCode.INTERRUPTED, ExitCode.HOSTS_FAILED, ExitCode.HOSTS_UNREACHABLE])
-    if (codes.includes(c)) return c;
-  return ExitCode.OK;
-}
-
 const okLabels = (r: StageResult): string[] => r.hosts.filter((h) => h.status === 'ok').map((h) => h.host.label);
 
 export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise<ExitCode> {
   const o = ctx.options;
   const human = o.json ? ctx.stderr : ctx.stdout;
-  const { judgeConfig } = await import('../config/validate.js');
-  const validation = await judgeConfig({
-    genconfDir: o.genconfDir,
-    baseDir: o.baseDir,
-    target: 'ssh',
-    strict: o.strict,
-    sshFlags: sshFlags(o),
-  });
+  const { judgeForSsh } = await import('./judge-ssh.js');
+  const validation = await judgeForSsh(o);
   if (!validation.valid || !validation.args) {
     const { reportInvalid } = await import('./genconf.js');
     return reportInvalid(ctx, validation);
@@ -140,12 +129,7 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
       bundleTar: bundle.tar,
       bundleSha256: bundle.sha256,
     };
-    const planFor = (labels: readonly string[]) =>
-      planCluster(settings, {
-        only: labels,
-        files,
-      });
-    const plan = planFor(sel.add.map((h) => h.label));
+    const plan = planCluster(settings, { only: sel.add.map((h) => h.label), files });
     const localRegion = recordedLocalRegion(record);
     const pre: Stage = { ...preflight, judgeAcrossHosts: preflightAcrossHosts(localRegion) };
     human.write(
@@ -207,32 +191,27 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
     try {
       await markDelisted();
       const transport = await (deps.makeTransport ?? makeTransport)(ctx, args, human);
-      const codes: number[] = [];
-      const preResult = await executeStage(ctx, pre, plan, {
-        transport,
-        human,
-        notes: (r) => domainNotes(r.hosts, localRegion),
-      });
-      codes.push(exitCodeOf(preResult));
-      let added: string[] = [];
-      const passed = okLabels(preResult);
-      if (passed.length > 0 && !ctx.signal.aborted) {
-        const dep = await executeStage(ctx, deploy, planFor(passed), {
-          transport,
-          human,
-          bundle: { configId: bundle.configId, bundleSha256: bundle.sha256 },
-        });
-        codes.push(exitCodeOf(dep));
-        added = okLabels(dep);
-        if (added.length > 0 && !ctx.signal.aborted)
-          codes.push(exitCodeOf(await executeStage(ctx, postflight, planFor(added), { transport, human })));
-      }
+      // Preflight, deploy, then postflight, each on the hosts that passed the stage before.
+      const flow = await runWorkflow(
+        { name: 'add-nodes', stages: [pre, deploy, postflight] },
+        plan,
+        (stage, p) =>
+          executeStage(ctx, stage, p, {
+            transport,
+            human,
+            ...(stage.name === 'preflight' ? { notes: (r: StageResult) => domainNotes(r.hosts, localRegion) } : {}),
+            ...(stage.name === 'deploy' ? { bundle: { configId: bundle.configId, bundleSha256: bundle.sha256 } } : {}),
+          }),
+        ctx.signal,
+      );
+      // Added: the hosts DC/OS was installed on, whether or not postflight then found them healthy.
+      const added = flow.results[1] ? okLabels(flow.results[1]) : [];
       human.write(
         `[add-nodes] ${added.length} added${added.length > 0 ? `: ${added.join(', ')}` : ''}; ${plan.hosts.length - added.length} not added.\n`,
       );
       if (o.json)
         ctx.stdout.write(JSON.stringify({ v: 1, type: 'add-nodes', added, configId: bundle.configId }) + '\n');
-      return worst(codes);
+      return flow.exitCode;
     } finally {
       await lock.release();
     }

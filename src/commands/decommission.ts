@@ -6,7 +6,7 @@
  * record say its disk was not cleaned. Hosts the record shows decommissioned already are left alone.
  */
 import { readFile } from 'node:fs/promises';
-import { sshFlags, type CommandContext } from '../cli/context.js';
+import type { CommandContext } from '../cli/context.js';
 import { ExitCode } from '../exit-codes.js';
 import { takeClusterLock } from '../cluster/lock.js';
 import { readRecord, writeRecord } from '../cluster/record.js';
@@ -64,14 +64,8 @@ export async function run(ctx: CommandContext, deps: DecommissionDeps = {}): Pro
       '--decommission needs --hosts A,B: the agents to remove',
       "give the agents' addresses as config.yaml lists them",
     );
-  const { judgeConfig } = await import('../config/validate.js');
-  const validation = await judgeConfig({
-    genconfDir: o.genconfDir,
-    baseDir: o.baseDir,
-    target: 'ssh',
-    strict: o.strict,
-    sshFlags: sshFlags(o),
-  });
+  const { judgeForSsh } = await import('./judge-ssh.js');
+  const validation = await judgeForSsh(o);
   if (!validation.valid || !validation.args) {
     const { reportInvalid } = await import('./genconf.js');
     return reportInvalid(ctx, validation);

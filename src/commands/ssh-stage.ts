@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { colorFor, isTty, sshFlags, type CommandContext } from '../cli/context.js';
+import { colorFor, isTty, type CommandContext } from '../cli/context.js';
 import { ExitCode } from '../exit-codes.js';
 import { configIdFromPackageInfo } from '../cluster/bundle.js';
 import { domainNotes } from '../stages/fault-domain.js';
@@ -19,8 +19,9 @@ import type { Arguments } from '../config/types.js';
 import { planCluster, type ClusterPlan, type PlanFiles } from '../derive/plan.js';
 import { InputError, UsageError } from '../errors.js';
 import type { RunEvent } from '../orchestrate/events.js';
-import { exitCodeOf, type StageResult } from '../orchestrate/result.js';
+import type { StageResult } from '../orchestrate/result.js';
 import { newRunId, runStage } from '../orchestrate/run-stage.js';
+import { runWorkflow } from '../orchestrate/run-workflow.js';
 import { writeJUnit } from '../report/junit.js';
 import { HostLogs, logDirFor } from '../report/logs.js';
 import { ndjsonWriter } from '../report/ndjson.js';
@@ -231,18 +232,11 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
   // With --json, stdout carries only the NDJSON events; every human line goes to stderr.
   const human = o.json ? ctx.stderr : ctx.stdout;
 
-  const [{ judgeConfig }, { formatIssuesHuman }] = await Promise.all([
-    import('../config/validate.js'),
+  const [{ judgeForSsh }, { formatIssuesHuman }] = await Promise.all([
+    import('./judge-ssh.js'),
     import('../config/report.js'),
   ]);
-  const validation = await judgeConfig({
-    genconfDir: o.genconfDir,
-    baseDir: o.baseDir,
-    target: 'ssh',
-    strict: o.strict,
-    checkSshKey: true,
-    sshFlags: sshFlags(o),
-  });
+  const validation = await judgeForSsh(o);
   if (!validation.valid || !validation.args) {
     if (o.json) {
       // SSH actions print NDJSON on stdout (one record a line), also when they stop at the config.
@@ -320,13 +314,16 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
     const bundle = stage.name === 'deploy' ? await deployedBundle(o.genconfDir, files) : undefined;
     // Preflight shows each host's fault domain (region, zone, remote or not) and the masters' zone warning.
     const notes = stage.name === 'preflight' ? (r: StageResult) => domainNotes(r.hosts) : undefined;
-    const result = await executeStage(ctx, stage, plan, {
-      transport,
-      human,
-      ...(bundle ? { bundle } : {}),
-      ...(notes ? { notes } : {}),
-    });
-    return exitCodeOf(result);
+    // A workflow of one stage: the same path --add-nodes takes with three.
+    const run = await runWorkflow({ name: stage.name, stages: [stage] }, plan, (st, p) =>
+      executeStage(ctx, st, p, {
+        transport,
+        human,
+        ...(bundle ? { bundle } : {}),
+        ...(notes ? { notes } : {}),
+      }),
+    );
+    return run.exitCode;
   } finally {
     await lock.release();
   }
