@@ -11,6 +11,7 @@
 import { onTestFinished } from 'vitest';
 import { InterruptedError } from '../../src/errors.js';
 import {
+  ChannelRefusedError,
   CommandCutOffError,
   ConnectError,
   TransferFailedError,
@@ -37,6 +38,8 @@ export interface FakeResponse {
   hang?: boolean;
   /** The connection dies during this command (exit null, later calls fail). */
   drop?: boolean;
+  /** The host refuses the session channel (sshd MaxSessions): no exit status, a ChannelRefusedError. */
+  refuseChannel?: boolean;
 }
 
 export type Matcher = string | RegExp | ((command: string) => boolean);
@@ -171,6 +174,21 @@ export class FakeTransport implements Transport {
       };
     }
     const r = typeof rule.respond === 'function' ? rule.respond(command, host) : rule.respond;
+    if (r.refuseChannel) {
+      const failure = new ChannelRefusedError(
+        host.label,
+        `${host.label}: cannot start the command: (SSH) Channel open failure: open failed`,
+      );
+      return {
+        exitCode: null,
+        stdout: '',
+        stderr: '',
+        timedOut: false,
+        durationMs: 0,
+        failure,
+        error: failure.message,
+      };
+    }
     this.begin(host);
     const t0 = Date.now();
     try {

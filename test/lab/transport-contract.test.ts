@@ -2,7 +2,8 @@
  * The transport contract (test/transport/contract.ts) against real sshd hosts: the same cases the fake passes. Each
  * role has its own lab host, arranged once: 'refusing' is killed, 'full-disk' has a 64 KiB tmpfs mounted on its
  * staging directory (inside the host's own mount namespace, so sshd's sftp-server sees a really full disk),
- * 'stalls' is blackholed once an upload is moving, 'dies' is killed while its command runs.
+ * 'stalls' is blackholed once an upload is moving, 'dies' is killed while its command runs, 'no-sessions' runs
+ * sshd with MaxSessions 0 (logins work, every session channel is refused).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { transportContract, type ContractWorld, type HostRole } from '../transpo
 import { describeLab } from './harness/gate.js';
 import { startLab, type Lab } from './harness/index.js';
 
-const ROLES: HostRole[] = ['ok', 'refusing', 'dies', 'full-disk', 'stalls', 'closes'];
+const ROLES: HostRole[] = ['ok', 'refusing', 'dies', 'full-disk', 'stalls', 'closes', 'no-sessions'];
 const UPLOAD_DIR = '/opt/dcos_install_tmp';
 const LONG = 120_000;
 
@@ -37,6 +38,11 @@ describeLab('transport contract: real sshd (lab)', () => {
     const full = await lab.exec(index('full-disk'), `mount -t tmpfs -o size=64k genconf-full ${UPLOAD_DIR}`);
     if (full.code !== 0) throw new Error(`cannot mount the small tmpfs: ${full.stderr}`);
     await lab.kill(index('refusing'));
+    // 'no-sessions': sshd restarted with MaxSessions 0 accepts logins and refuses every session channel.
+    const ns = await lab.exec(index('no-sessions'), 'echo "MaxSessions 0" >> /etc/genconf-lab/sshd/sshd_config');
+    if (ns.code !== 0) throw new Error(`cannot arrange no-sessions: ${ns.stderr}`);
+    await lab.kill(index('no-sessions'));
+    await lab.heal(index('no-sessions'));
   }, LONG);
 
   afterAll(async () => {

@@ -4,7 +4,7 @@ import type { HostTarget } from '../../src/transport/transport.js';
 import { FakeTransport } from '../fakes/fake-transport.js';
 import { transportContract, type ContractWorld, type HostRole } from './contract.js';
 
-const ROLES: HostRole[] = ['ok', 'refusing', 'dies', 'full-disk', 'stalls', 'closes'];
+const ROLES: HostRole[] = ['ok', 'refusing', 'dies', 'full-disk', 'stalls', 'closes', 'no-sessions'];
 const UPLOAD_DIR = '/opt/dcos_install_tmp';
 
 function fakeWorld(): ContractWorld {
@@ -22,6 +22,8 @@ function fakeWorld(): ContractWorld {
   // The 'dies' host drops the connection during the first command it gets.
   fake.onExec(() => true, { drop: true }, target('dies').address);
   fake.onPut(UPLOAD_DIR, {}, target('closes').address);
+  // The 'no-sessions' host accepts the connection and refuses every session channel (sshd MaxSessions 0).
+  fake.onExec(() => true, { refuseChannel: true }, target('no-sessions').address);
   return {
     transport: () => fake,
     host: async (role) => target(role),

@@ -8,6 +8,7 @@
 import { expect, it } from 'vitest';
 import { InterruptedError } from '../../src/errors.js';
 import {
+  ChannelRefusedError,
   CommandCutOffError,
   ConnectError,
   TransferError,
@@ -18,7 +19,7 @@ import type { Connection, HostTarget, PutOptions, Transport } from '../../src/tr
 import type { FakeResponse } from '../fakes/fake-transport.js';
 
 /** Host roles a world provides; each case uses its own so that faults do not leak between cases. */
-export type HostRole = 'ok' | 'refusing' | 'dies' | 'full-disk' | 'stalls' | 'closes';
+export type HostRole = 'ok' | 'refusing' | 'dies' | 'full-disk' | 'stalls' | 'closes' | 'no-sessions';
 
 export interface ContractWorld {
   transport(): Transport;
@@ -161,4 +162,19 @@ export function transportContract(world: () => ContractWorld): void {
     expect(err2).toBeInstanceOf(InterruptedError);
     await c.close();
   });
+
+  // sshd refuses every session channel (MaxSessions 0): the connection works, but no command can start. Reported as
+  // that, never as a lost connection. Slow on real sshd: the transport retries a refused open for a few seconds,
+  // because a full MaxSessions is usually a moment's congestion.
+  it('exec on a host that refuses session channels resolves (never rejects) with a ChannelRefusedError naming the host', async () => {
+    const w = world();
+    const c = await w.transport().connect(await w.host('no-sessions'));
+    const r = await c.exec('true');
+    expect(r).toMatchObject({ exitCode: null, timedOut: false });
+    expect(r.failure).toBeInstanceOf(ChannelRefusedError);
+    expect(r.failure).not.toBeInstanceOf(CommandCutOffError);
+    expect(r.error).toBe(r.failure!.message);
+    expect(r.error).toContain(c.host.label);
+    await c.close();
+  }, 60_000);
 }
