@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Command as Commander, CommanderError, Option } from 'commander';
 import { SSH_LIMITS, type IntLimit } from '../config/ssh-settings.js';
 import { HelpShown, UsageError } from '../errors.js';
+import { CHECKS, isKnownCheck } from '../stages/check-ids.js';
 import type { Action, CliOptions, HostKeyChecking } from './context.js';
 
 /** Action flags as spelled by DC/OS 1.11's dcos_generate_config.sh, plus --verify-bundle. */
@@ -26,6 +27,30 @@ const ACTION_FLAGS: ReadonlyArray<readonly [flag: string, key: string, action: A
   ['--import-installer', 'importInstaller', 'import-installer'],
   ['--serve', 'serve', 'serve'],
 ];
+
+/** The actions whose stages report named checks. */
+const CHECKED_ACTIONS: readonly Action[] = ['preflight', 'deploy', 'postflight', 'add-nodes'];
+
+/** `--ignore-check a,b`: every name must be a known check id (stages/check-ids.ts); a typo is a usage error. */
+export function parseIgnoreChecks(value: string): string[] {
+  const names = [
+    ...new Set(
+      value
+        .split(',')
+        .map((n) => n.trim())
+        .filter((n) => n !== ''),
+    ),
+  ];
+  if (names.length === 0) throw new UsageError('--ignore-check needs at least one check name');
+  const unknown = names.filter((n) => !isKnownCheck(n));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `--ignore-check: unknown check name${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}`,
+      `valid names: ${CHECKS.map((c) => c.id).join(', ')}, port-<number>`,
+    );
+  }
+  return names;
+}
 
 /** A whole-number flag; its range is declared in config/ssh-settings.ts SSH_LIMITS (ports share sshPort). */
 function intOption(name: string, { min, max }: IntLimit) {
@@ -97,6 +122,10 @@ export function buildProgram(programName: string): Commander {
     )
     .option('--hosts <addrs>', 'run the stage only on these hosts (comma-separated addresses)')
     .option('--retry-failed', 're-run the stage only on hosts that did not succeed last time')
+    .option(
+      '--ignore-check <names>',
+      'record these failed checks as ignored instead of failing the host (comma-separated check names, see README)',
+    )
     .addOption(
       new Option('--timeout <seconds>', 'deadline for the whole run').argParser(
         intOption('--timeout', SSH_LIMITS.runTimeoutSec),
@@ -193,6 +222,7 @@ export function parseArgs(argv: readonly string[], cwd: string, env: NodeJS.Proc
           .filter((h) => h !== '')
       : undefined;
   if (hosts !== undefined && hosts.length === 0) throw new UsageError('--hosts needs at least one address');
+  const ignoreChecks = typeof o.ignoreCheck === 'string' ? parseIgnoreChecks(o.ignoreCheck) : undefined;
   for (const [key, flag] of [
     ['port', '--port'],
     ['bind', '--bind'],
@@ -201,6 +231,8 @@ export function parseArgs(argv: readonly string[], cwd: string, env: NodeJS.Proc
     if (o[key] !== undefined && action !== 'serve') throw new UsageError(`${flag} goes with --serve`);
   }
   if (o.pull !== undefined && action !== 'deploy') throw new UsageError('--pull goes with --deploy');
+  if (ignoreChecks !== undefined && !CHECKED_ACTIONS.includes(action))
+    throw new UsageError('--ignore-check goes with --preflight, --deploy, --postflight or --add-nodes');
   return {
     action,
     cwd,
@@ -214,6 +246,7 @@ export function parseArgs(argv: readonly string[], cwd: string, env: NodeJS.Proc
     parallelism: o.parallelism as number | undefined,
     hosts,
     retryFailed: o.retryFailed === true,
+    ...(ignoreChecks !== undefined ? { ignoreChecks } : {}),
     timeoutSec: o.timeout as number | undefined,
     connectTimeoutSec: o.connectTimeout as number,
     postflightTimeoutSec: o.postflightTimeout as number,

@@ -45,6 +45,8 @@ export interface CliOptions {
   parallelism?: number;
   hosts?: string[];
   retryFailed: boolean;
+  /** `--ignore-check`: check ids (stages/check-ids.ts) recorded as ignored instead of failing a host. */
+  ignoreChecks?: string[];
   /** Whole-run deadline in seconds (`--timeout`). */
   timeoutSec?: number;
   connectTimeoutSec: number;

@@ -383,6 +383,7 @@ export async function executeStage(
     ...(o.timeoutSec !== undefined ? { runTimeoutMs: o.timeoutSec * 1000 } : {}),
     connectTimeoutSec: o.connectTimeoutSec,
     continueOnMasterFailure: o.continueOnMasterFailure,
+    ...(o.ignoreChecks !== undefined ? { ignoreChecks: o.ignoreChecks } : {}),
     runId,
     listener: (e) => listeners.forEach((l) => l(e)),
   });

@@ -1,6 +1,7 @@
 /** What a run produced: typed values for each step and host. A failing host is data here, never an exception. */
 import type { PlannedHost } from '../derive/plan.js';
 import type { CheckResult, Step } from '../stages/types.js';
+import type { IgnoredCheck } from './ignore-checks.js';
 
 export type StepStatus = 'ok' | 'failed' | 'timed-out' | 'interrupted';
 
@@ -53,6 +54,8 @@ export interface StageResult {
   startedAt: string;
   durationMs: number;
   hosts: HostResult[];
+  /** --ignore-check: the ids given, and every failed check recorded as ignored instead (host, id, detail). */
+  ignoredChecks?: { ids: string[]; where: IgnoredCheck[] };
   /** Ctrl-C (or SIGTERM) arrived. */
   interrupted: boolean;
   /** The whole-run --timeout passed. */

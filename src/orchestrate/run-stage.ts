@@ -13,6 +13,7 @@ import type { Transport } from '../transport/transport.js';
 import type { RunListener } from './events.js';
 import type { HostResult, StageResult } from './result.js';
 import { newHostState, runHost, skipHost, type HostContext, type HostState } from './run-host.js';
+import { ignoredChecks, isIgnored } from './ignore-checks.js';
 import { stdinReader } from './run-step.js';
 import { HostConnections, startStop } from './stop.js';
 
@@ -25,6 +26,8 @@ export interface RunOptions {
   /** Shown in connect-timeout messages (`--connect-timeout`). */
   connectTimeoutSec?: number;
   continueOnMasterFailure?: boolean;
+  /** Check ids to record as ignored instead of failing a host (--ignore-check; stages/check-ids.ts). */
+  ignoreChecks?: readonly string[];
   runId?: string;
   listener?: RunListener;
   /** Reads a file a step pipes to its command's stdin; injectable for tests. */
@@ -55,6 +58,7 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
     emit,
     stop,
     stdinPart: stdinReader(opts.readStdin),
+    ignore: new Set(opts.ignoreChecks ?? []),
     plan,
     transport: opts.transport,
     connections,
@@ -136,7 +140,11 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
     for (const [label, f] of stage.judgeAcrossHosts(facts)) {
       const s = states.get(label);
       if (!s) continue;
-      s.result.checks.push({ name: f.check ?? 'unique address', status: 'fail', detail: f.message });
+      if (isIgnored({ name: f.check }, ctx.ignore)) {
+        s.result.checks.push({ name: f.check, status: 'ignored', detail: f.message });
+        continue;
+      }
+      s.result.checks.push({ name: f.check, status: 'fail', detail: f.message });
       if (s.result.status === 'ok') {
         s.result.status = 'failed';
         s.result.failedStep = f.step;
@@ -169,6 +177,7 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
     startedAt: startedIso,
     durationMs: now() - startedAt,
     hosts,
+    ...(ctx.ignore.size > 0 ? { ignoredChecks: ignoredChecks([...ctx.ignore], hosts) } : {}),
     interrupted: stop.cause?.kind === 'interrupt',
     timedOut: stop.cause?.kind === 'deadline',
   };

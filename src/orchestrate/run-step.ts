@@ -15,6 +15,7 @@ import {
 import { command } from '../transport/quote.js';
 import type { Connection, ExecResult } from '../transport/transport.js';
 import type { RunListener } from './events.js';
+import { applyIgnoredChecks } from './ignore-checks.js';
 import type { StepResult } from './result.js';
 import { seconds, type RunStop } from './stop.js';
 
@@ -31,7 +32,9 @@ export function errorMessage(err: unknown): string {
 /** Why a command that has no exit code ended, from the transport's typed failure (errors.ts), never its wording. */
 function cutOffMessage(r: ExecResult): string {
   if (r.signal) return `ended by signal ${r.signal}`;
-  if (r.failure instanceof ChannelRefusedError) return r.failure.message;
+  // The command never started: say so, with where to look (sshd's MaxSessions), not "the connection closed".
+  if (r.failure instanceof ChannelRefusedError)
+    return r.failure.hint ? `${r.failure.message}; ${r.failure.hint}` : r.failure.message;
   if (r.failure instanceof CommandCutOffError) return r.failure.message;
   return 'the connection closed before the command finished';
 }
@@ -42,6 +45,8 @@ export interface StepContext {
   emit: RunListener;
   stop: RunStop;
   stdinPart: (part: StdinPart) => Promise<Buffer>;
+  /** Check ids the operator ignores (--ignore-check). */
+  ignore: ReadonlySet<string>;
 }
 
 /** Every host sends the same stdin parts: read (and encode) each once per run, not once per host. */
@@ -162,11 +167,12 @@ export async function runStep(
       ...(lost ? { connectionLost: true } : {}),
     });
   }
-  const verdict: Verdict = step.judge
+  const judged: Verdict = step.judge
     ? step.judge({ exitCode: r.exitCode, stdout: r.stdout || stdout, stderr: r.stderr || stderr })
     : r.exitCode === 0
       ? { ok: true }
       : { ok: false, message: `exited ${r.exitCode}` };
+  const verdict = applyIgnoredChecks(judged, ctx.ignore);
   return done({
     status: verdict.ok ? 'ok' : 'failed',
     exitCode: r.exitCode,

@@ -38,6 +38,16 @@ export function* junitPieces(result: StageResult): Generator<string> {
   yield '<?xml version="1.0" encoding="UTF-8"?>\n';
   yield `<testsuites name="dcos-genconf" ${attrs}>\n`;
   yield `  <testsuite name="${xml(result.stage)}" ${attrs} timestamp="${xml(result.startedAt)}">\n`;
+  // --ignore-check: what was asked for and where a check failed and was ignored, so CI sees it, never silently.
+  const ig = result.ignoredChecks;
+  if (ig) {
+    const props = [`      <property name="ignore-check" value="${xml(ig.ids.join(','))}"/>`];
+    for (const w of ig.where)
+      props.push(
+        `      <property name="ignored-check" value="${xml(`${w.host} ${w.id}${w.detail ? `: ${w.detail}` : ''}`)}"/>`,
+      );
+    yield `    <properties>\n${props.join('\n')}\n    </properties>\n`;
+  }
   for (const h of result.hosts) yield testCase(result.stage, h);
   yield '  </testsuite>\n';
   yield '</testsuites>\n';

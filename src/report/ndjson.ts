@@ -97,6 +97,7 @@ export function eventRecord(e: RunEvent): Record<string, unknown> | undefined {
         timedOut: e.result.timedOut,
         durationMs: e.result.durationMs,
         exitCode: exitCodeOf(e.result),
+        ...(e.result.ignoredChecks ? { ignoredChecks: e.result.ignoredChecks } : {}),
         line: completionLine(e.result),
       };
     }

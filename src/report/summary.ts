@@ -74,6 +74,29 @@ function genericReason(h: HostResult, placeholder: string): string {
   return withoutLabel(h).split(h.host.label).join(placeholder).split(h.host.address).join(placeholder);
 }
 
+/** --ignore-check: every check that failed and was recorded as ignored, by id with its hosts; never silent. */
+function ignoredLines(result: StageResult, c: ReturnType<typeof makeChalk>): string[] {
+  const ig = result.ignoredChecks;
+  if (!ig) return [];
+  const out = ['', c.yellow(`Ignored checks (--ignore-check ${ig.ids.join(',')}):`)];
+  if (ig.where.length === 0) out.push('  none of them failed on any host');
+  const byId = new Map<string, typeof ig.where>();
+  for (const w of ig.where) {
+    const list = byId.get(w.id);
+    if (list) list.push(w);
+    else byId.set(w.id, [w]);
+  }
+  for (const [id, list] of byId) {
+    const first = list[0]!;
+    const detail = first.detail ? `: ${truncate(first.detail.split('\n').join(' | '), 400)}` : '';
+    out.push(`  ${c.yellow('~')} ${id} (${first.name})${detail}`);
+    const shown = list.slice(0, LIST_HOSTS).map((w) => w.host);
+    const more = list.length - shown.length;
+    out.push(`    failed and ignored on ${shown.join(', ')}${more > 0 ? `, … and ${more} more` : ''}`);
+  }
+  return out;
+}
+
 /** What makes two failures "the same": status, step, and the failed checks or else the reason. */
 function failureKey(h: HostResult): string {
   const failedChecks = h.checks.filter((k) => k.status === 'fail' || k.status === 'unknown');
@@ -259,6 +282,7 @@ export function* summaryLines(result: StageResult, opts: SummaryOptions): Genera
       yield `    ${hostList(w.hosts)}`;
     }
   }
+  yield* ignoredLines(result, c);
   yield '';
   yield totalsLine(result.hosts);
   yield '';

@@ -60,7 +60,9 @@ export function judgePreflight(outcome: CommandOutcome): Verdict {
     failed.length > 0
       ? `${failed.length} preflight check${failed.length === 1 ? '' : 's'} failed: ${failed.map((c) => c.name + (c.detail ? ` (${c.detail})` : '')).join('; ')}`
       : `dcos_install.sh --preflight-only exited ${outcome.exitCode ?? 'without a status'}`;
-  return { ok: false, message, checks };
+  // dcos_install.sh exits with the number of FAILs (at most 255): when the lines account for it, they are the reason.
+  const byChecks = failed.length > 0 && outcome.exitCode === Math.min(failed.length, 255);
+  return { ok: false, message, checks, ...(byChecks ? { byChecks } : {}) };
 }
 
 const DIAG_STATUS: Record<number, CheckResult['status']> = { 0: 'pass', 1: 'warn', 2: 'fail', 3: 'unknown' };
@@ -166,6 +168,7 @@ export function judgeIpDetect(listed: string, outcome: CommandOutcome): Verdict 
       ok: false,
       message: `ip-detect exited ${outcome.exitCode ?? 'without a status'}`,
       checks: [{ name: 'ip-detect', status: 'fail', detail: printed || plainText(outcome.stderr).trim() }],
+      byChecks: true,
     };
   }
   if (!IPV4.test(printed)) {
@@ -175,6 +178,7 @@ export function judgeIpDetect(listed: string, outcome: CommandOutcome): Verdict 
       ok: false,
       message: `ip-detect printed ${shown}, not one IPv4 address`,
       checks: [{ name: 'ip-detect', status: 'fail', detail: printed }],
+      byChecks: true,
     };
   }
   if (printed !== listed) {
@@ -183,6 +187,7 @@ export function judgeIpDetect(listed: string, outcome: CommandOutcome): Verdict 
       message: `ip-detect printed ${printed}, but config.yaml lists this host as ${listed}`,
       checks: [{ name: 'ip-detect', status: 'fail', detail: `printed ${printed}, listed ${listed}` }],
       facts: { detectedIp: printed },
+      byChecks: true,
     };
   }
   return { ok: true, checks: [{ name: 'ip-detect', status: 'pass', detail: printed }], facts: { detectedIp: printed } };
@@ -285,8 +290,11 @@ export function judgeFramedPreflight(listed: string, outcome: CommandOutcome): V
       : judgePreflight(framed.preflight)
     : { ok: false, message: 'the preflight checks did not start after ip-detect' };
   const messages = [ip, pf].filter((v) => !v.ok && v.message !== undefined).map((v) => v.message!);
+  const ok = ip.ok && pf.ok;
+  const byChecks = !ok && [ip, pf].every((v) => v.ok || ('byChecks' in v && v.byChecks === true));
   return {
-    ok: ip.ok && pf.ok,
+    ok,
+    ...(byChecks ? { byChecks } : {}),
     ...(messages.length > 0 ? { message: messages.join('; ') } : {}),
     checks: [...(ip.checks ?? []), ...(pf.checks ?? [])],
     ...(ip.facts ? { facts: ip.facts } : {}),

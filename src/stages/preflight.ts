@@ -8,7 +8,8 @@ import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
 import { processTimeout, removeStagingDir, requireFile, SUDO } from './common.js';
 import { judgeDomains, judgeFaultDomain } from './fault-domain.js';
 import { judgeFramedPreflight } from './parse.js';
-import type { HostFacts, Stage, Step } from './types.js';
+import { MASTERS_IN_LOCAL_REGION, UNIQUE_ADDRESS } from './check-ids.js';
+import type { CrossHostFailure, HostFacts, Stage, Step } from './types.js';
 
 /** The step's title, also the failed step named when two hosts report the same address. */
 export const PREFLIGHT_TITLE = 'Run the preflight checks';
@@ -70,14 +71,14 @@ export function preflightSteps(plan: ClusterPlan, host: PlannedHost): Step[] {
 }
 
 /** Two hosts that report the same address would both claim it in the cluster: fail both, naming each other. */
-export function duplicateAddresses(hosts: HostFacts[]): Map<string, { step: string; message: string; check?: string }> {
+export function duplicateAddresses(hosts: HostFacts[]): Map<string, CrossHostFailure> {
   const byIp = new Map<string, string[]>();
   for (const h of hosts) {
     const ip = h.facts.detectedIp;
     if (ip === undefined) continue;
     byIp.set(ip, [...(byIp.get(ip) ?? []), h.label]);
   }
-  const failures = new Map<string, { step: string; message: string; check?: string }>();
+  const failures = new Map<string, CrossHostFailure>();
   for (const [ip, labels] of byIp) {
     if (labels.length < 2) continue;
     for (const label of labels) {
@@ -85,6 +86,7 @@ export function duplicateAddresses(hosts: HostFacts[]): Map<string, { step: stri
       // The step is named by its title: it is what the summary shows as the failed step.
       failures.set(label, {
         step: PREFLIGHT_TITLE,
+        check: UNIQUE_ADDRESS,
         message: `ip-detect printed ${ip} here and also on ${others.join(', ')}: every host must report its own address`,
       });
     }
@@ -97,15 +99,13 @@ export function duplicateAddresses(hosts: HostFacts[]): Map<string, { step: stri
  * remote (the judgement adds `remoteRegion: 'true'` to their facts). `localRegion`, when given, is the region the
  * cluster record holds for the masters (an --add-nodes run sees no master).
  */
-export function preflightAcrossHosts(
-  localRegion?: string,
-): (hosts: HostFacts[]) => Map<string, { step: string; message: string; check?: string }> {
+export function preflightAcrossHosts(localRegion?: string): (hosts: HostFacts[]) => Map<string, CrossHostFailure> {
   return (hosts) => {
     const failures = duplicateAddresses(hosts);
     const withRole = hosts.filter((h) => h.facts.role !== undefined).map((h) => ({ ...h, role: h.facts.role! }));
     const d = judgeDomains(withRole, FAULT_DOMAIN_TITLE, localRegion);
     for (const [label, f] of d.failures)
-      if (!failures.has(label)) failures.set(label, { ...f, check: 'masters in the local region' });
+      if (!failures.has(label)) failures.set(label, { ...f, check: MASTERS_IN_LOCAL_REGION });
     for (const h of hosts) if (d.remote.has(h.label)) h.facts.remoteRegion = 'true';
     return failures;
   };

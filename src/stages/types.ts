@@ -13,8 +13,10 @@ export interface StepTimeout {
 
 /** One named check a step reported (a preflight line, a dcos-diagnostics check, a leftover path). */
 export interface CheckResult {
+  /** As printed; its stable id for --ignore-check is stages/check-ids.ts checkIdOf(name). */
   name: string;
-  status: 'pass' | 'fail' | 'warn' | 'unknown';
+  /** `ignored`: it failed, and --ignore-check named it (reported, never silently dropped). */
+  status: 'pass' | 'fail' | 'warn' | 'unknown' | 'ignored';
   detail?: string;
 }
 
@@ -31,6 +33,11 @@ export interface Verdict {
    * its cleanups are, and it counts as a success with this note.
    */
   done?: string;
+  /**
+   * The verdict failed only because of its failed checks: were those ignored (--ignore-check), the step would pass.
+   * A judge leaves it unset when something else went wrong too (an exit status the checks do not explain).
+   */
+  byChecks?: boolean;
 }
 
 export interface CommandOutcome {
@@ -118,5 +125,12 @@ export interface Stage {
   title: string;
   phases: Phase[];
   /** Judgement that needs every host's facts (duplicate ip-detect addresses); returns extra failures by label. */
-  judgeAcrossHosts?: (hosts: HostFacts[]) => Map<string, { step: string; message: string; check?: string }>;
+  judgeAcrossHosts?: (hosts: HostFacts[]) => Map<string, CrossHostFailure>;
+}
+
+/** A failure only the whole set of hosts shows; `check` names it (its id is checkIdOf(check)). */
+export interface CrossHostFailure {
+  step: string;
+  message: string;
+  check: string;
 }
