@@ -20,7 +20,8 @@ import { preflight, preflightAcrossHosts, preflightSteps } from '../stages/prefl
 import { runStage } from '../orchestrate/run-stage.js';
 import { runWorkflow } from '../orchestrate/run-workflow.js';
 import type { Stage } from '../stages/types.js';
-import { executeStage, makeTransport, preflightSupportFiles, type SshStageDeps } from './ssh-stage.js';
+import { executeStage, makeTransport, type SshStageDeps } from './ssh-stage.js';
+import { gatherInputs } from './stage-inputs.js';
 
 export interface Selection {
   add: PlannedHost[];
@@ -122,7 +123,12 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
         ctx.stdout.write(JSON.stringify({ v: 1, type: 'add-nodes', added: [], configId: record.configId }) + '\n');
       return ExitCode.OK;
     }
-    const preFiles = await preflightSupportFiles(o.genconfDir, o.baseDir, args);
+    // Preflight's support files from the config; the script and the archive come from the chosen bundle.
+    const preFiles = await gatherInputs(['preflightScript', 'ipDetect', 'faultDomainDetect'], {
+      genconfDir: o.genconfDir,
+      baseDir: o.baseDir,
+      args,
+    });
     const files: PlanFiles = {
       ...preFiles,
       installScript: bundle.installScript,
@@ -170,7 +176,6 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
         transport,
         signal: ctx.signal,
         connectTimeoutSec: o.connectTimeoutSec,
-        continueOnMasterFailure: false,
       });
       human.write(
         '\n' +

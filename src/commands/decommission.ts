@@ -15,7 +15,8 @@ import { planCluster, type PlannedHost } from '../derive/plan.js';
 import { InputError, UsageError } from '../errors.js';
 import { findAgent, OperatorClient, OperatorError } from '../mesos/operator.js';
 import { uninstall } from '../stages/remote-script.js';
-import { executeStage, makeTransport, readLine, stageFiles, type SshStageDeps } from './ssh-stage.js';
+import { executeStage, makeTransport, readLine, type SshStageDeps } from './ssh-stage.js';
+import { stageFiles } from './stage-inputs.js';
 
 export interface DecommissionDeps extends SshStageDeps {
   env?: NodeJS.ProcessEnv;
@@ -75,7 +76,7 @@ export async function run(ctx: CommandContext, deps: DecommissionDeps = {}): Pro
   // planCluster refuses an address config.yaml does not list: no request is sent for it.
   const plan = planCluster(settings, {
     only: o.hosts,
-    files: await stageFiles(uninstall, o.genconfDir, o.baseDir, args),
+    files: await stageFiles([uninstall], { genconfDir: o.genconfDir, baseDir: o.baseDir, args }),
   });
   const masters = plan.hosts.filter((h) => h.role === 'master');
   if (masters.length > 0)

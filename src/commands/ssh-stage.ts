@@ -2,22 +2,17 @@
  * `--preflight | --deploy | --postflight | --uninstall | --install-prereqs`: judge the config with the SSH rules
  * (invalid: report, exit 1, touch nothing), plan the hosts, run the stage over SSH, report, exit 0/3/4/130.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { colorFor, isTty, type CommandContext } from '../cli/context.js';
 import { ExitCode } from '../exit-codes.js';
-import { configIdFromPackageInfo } from '../cluster/bundle.js';
 import { domainNotes } from '../stages/fault-domain.js';
 import { takeClusterLock } from '../cluster/lock.js';
 import { applyStageResult, readRecord, retryLabelsFrom, writeRecord, type DeployedBundle } from '../cluster/record.js';
-import { resolveConfigFile } from '../config/paths.js';
 import type { Arguments } from '../config/types.js';
 import { planCluster, type ClusterPlan, type PlanFiles } from '../derive/plan.js';
-import { InputError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { RunEvent } from '../orchestrate/events.js';
 import type { StageResult } from '../orchestrate/result.js';
 import { newRunId, runStage } from '../orchestrate/run-stage.js';
@@ -29,78 +24,10 @@ import { Progress } from '../report/progress.js';
 import { tableIsCut, writeSummary } from '../report/summary.js';
 import { writeSummaryFile } from '../report/summary-file.js';
 import { isStageName, STAGES } from '../stages/index.js';
-import { deployPull } from '../stages/deploy.js';
+import { deployStage } from '../stages/deploy.js';
+import { bundleConfigId, stageFiles } from './stage-inputs.js';
 import type { Stage } from '../stages/types.js';
 import type { Transport } from '../transport/transport.js';
-
-/** Find templates/remote/<name> from here, in the source tree (src/commands) and in the build (dist/src/commands). */
-export function remoteScriptPath(name: string): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = path.join(dir, 'templates', 'remote', name);
-    if (existsSync(candidate)) return candidate;
-    dir = path.dirname(dir);
-  }
-  throw new Error(`templates/remote/${name} is missing from the installation`);
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-async function mustExist(file: string, what: string, hint: string): Promise<void> {
-  try {
-    const s = await stat(file);
-    if (!s.isFile()) throw new Error('not a file');
-  } catch {
-    throw new InputError(`${what} does not exist: ${file}`, file, hint);
-  }
-}
-
-/** The local files the stage sends, checked before any host is touched. */
-export async function stageFiles(
-  stage: Stage,
-  genconfDir: string,
-  baseDir: string,
-  args: Arguments,
-  opts: { pull?: boolean } = {},
-): Promise<PlanFiles> {
-  const serve = path.join(genconfDir, 'serve');
-  const rel = path.relative(process.cwd(), serve) || serve;
-  const runGenconf = `run --genconf first to build ${rel}`;
-  switch (stage.name) {
-    case 'preflight': {
-      const installScript = path.join(serve, 'dcos_install.sh');
-      await mustExist(installScript, `${path.join(rel, 'dcos_install.sh')}`, runGenconf);
-      return { ...(await preflightSupportFiles(genconfDir, baseDir, args)), installScript };
-    }
-    case 'deploy': {
-      const bundleTar = path.join(serve, 'dcos-install.tar');
-      await mustExist(bundleTar, `${path.join(rel, 'dcos-install.tar')}`, runGenconf);
-      const configId = await bundleConfigId(genconfDir);
-      const pushed = {
-        bundleTar,
-        bundleSha256: await sha256File(bundleTar),
-        ...(configId !== null ? { bundleConfigId: configId } : {}),
-      };
-      if (!opts.pull) return pushed;
-      const { pullFiles } = await import('../serve/pull.js');
-      return {
-        ...pushed,
-        ...(await pullFiles(serve, args.bootstrap_url)),
-        pullScript: remoteScriptPath('pull-install.sh'),
-      };
-    }
-    case 'uninstall':
-      return { uninstallScript: remoteScriptPath('uninstall.sh') };
-    case 'install-prereqs':
-      return { prereqsScript: remoteScriptPath('install-prereqs.sh') };
-    case 'postflight':
-      return {};
-  }
-}
 
 /** Which key the run would use, for --dry-run: its path and, when it opens without a passphrase, its fingerprint. */
 async function describeSshKey(
@@ -115,30 +42,6 @@ async function describeSshKey(
   } catch (err) {
     return { path: keyPath, text: `${keyPath} (fingerprint not shown: ${(err as Error).message.split('\n')[0]})` };
   }
-}
-
-/** What preflight sends besides dcos_install.sh: the wrapper, ip-detect and the fault-domain script (if any). */
-export async function preflightSupportFiles(genconfDir: string, baseDir: string, args: Arguments): Promise<PlanFiles> {
-  // The bundle's own ip-detect when the serve tree carries one, else the script config.yaml names.
-  const inServe = path.join(genconfDir, 'serve', 'detect_ip');
-  const configured = path.resolve(
-    resolveConfigFile(args.ip_detect_filename ?? 'genconf/ip-detect', { genconfDir, baseDir }).full,
-  );
-  const ipDetect = existsSync(inServe) ? inServe : configured;
-  await mustExist(ipDetect, 'the ip-detect script', 'set ip_detect_filename in config.yaml or write genconf/ip-detect');
-  // The fault-domain script travels in the bundle's dcos-config package; config_id covers its contents, so the
-  // configured file is the one the bundle carries.
-  const faultDomainDetect = args.fault_domain_detect_contents
-    ? path.resolve(
-        resolveConfigFile(args.fault_domain_detect_filename ?? 'genconf/fault-domain-detect', { genconfDir, baseDir })
-          .full,
-      )
-    : undefined;
-  return {
-    preflightScript: remoteScriptPath('preflight.sh'),
-    ipDetect,
-    ...(faultDomainDetect && existsSync(faultDomainDetect) ? { faultDomainDetect } : {}),
-  };
 }
 
 export async function readLine(question: string, out: NodeJS.WritableStream): Promise<string> {
@@ -228,7 +131,11 @@ export interface SshStageDeps {
 export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}): Promise<ExitCode> {
   const o = ctx.options;
   if (!isStageName(o.action)) throw new Error(`ssh-stage cannot run action ${o.action}`);
-  const stage = o.pull && o.action === 'deploy' ? deployPull : STAGES[o.action];
+  // Deploy is built with its options (its gate closes over --continue-on-master-failure); the others are as listed.
+  const stage =
+    o.action === 'deploy'
+      ? deployStage({ pull: o.pull, continueOnMasterFailure: o.continueOnMasterFailure })
+      : STAGES[o.action];
   // With --json, stdout carries only the NDJSON events; every human line goes to stderr.
   const human = o.json ? ctx.stderr : ctx.stdout;
 
@@ -252,7 +159,7 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
     ctx.stderr.write(formatIssuesHuman(validation, { color: colorFor(o, ctx.stderr) }).replace(/\n?$/, '\n'));
   const args = validation.args;
 
-  const files = await stageFiles(stage, o.genconfDir, o.baseDir, args, { pull: o.pull });
+  const files = await stageFiles([stage], { genconfDir: o.genconfDir, baseDir: o.baseDir, args });
   const retry = o.retryFailed ? retryLabelsFrom(await readRecord(o.genconfDir), stage.name, o.genconfDir) : undefined;
   const { readSshSettings, describeSshSettings } = await import('./ssh-settings.js');
   const sshSettings = readSshSettings(o, args);
@@ -330,12 +237,6 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
 }
 
 /** The serve tree's config_id (null when it has no cluster-package-info.json). */
-async function bundleConfigId(genconfDir: string): Promise<string | null> {
-  const infoFile = path.join(genconfDir, 'serve', 'cluster-package-info.json');
-  const info = await readFile(infoFile, 'utf8').catch(() => undefined);
-  return info === undefined ? null : configIdFromPackageInfo(info, infoFile);
-}
-
 /** What a deploy installs, for the cluster record: the serve tree's config_id and the archive's SHA-256. */
 async function deployedBundle(genconfDir: string, files: PlanFiles): Promise<DeployedBundle> {
   return { configId: await bundleConfigId(genconfDir), bundleSha256: files.bundleSha256 ?? null };
@@ -382,7 +283,6 @@ export async function executeStage(
     signal: ctx.signal,
     ...(o.timeoutSec !== undefined ? { runTimeoutMs: o.timeoutSec * 1000 } : {}),
     connectTimeoutSec: o.connectTimeoutSec,
-    continueOnMasterFailure: o.continueOnMasterFailure,
     ...(o.ignoreChecks !== undefined ? { ignoreChecks: o.ignoreChecks } : {}),
     runId,
     listener: (e) => listeners.forEach((l) => l(e)),

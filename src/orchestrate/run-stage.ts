@@ -8,7 +8,7 @@
  */
 import pLimit from 'p-limit';
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
-import type { Phase, Stage } from '../stages/types.js';
+import { missingInputs, type Phase, type Stage } from '../stages/types.js';
 import type { Transport } from '../transport/transport.js';
 import type { RunListener } from './events.js';
 import type { HostResult, StageResult } from './result.js';
@@ -25,7 +25,6 @@ export interface RunOptions {
   runTimeoutMs?: number;
   /** Shown in connect-timeout messages (`--connect-timeout`). */
   connectTimeoutSec?: number;
-  continueOnMasterFailure?: boolean;
   /** Check ids to record as ignored instead of failing a host (--ignore-check; stages/check-ids.ts). */
   ignoreChecks?: readonly string[];
   runId?: string;
@@ -46,6 +45,9 @@ export function newRunId(date = new Date()): string {
 }
 
 export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions): Promise<StageResult> {
+  // The command gathers what the stage declared it sends; a gap here is a wiring bug, caught before any host.
+  const missing = missingInputs(stage, plan.files);
+  if (missing.length > 0) throw new Error(`stage ${stage.name} is missing its inputs: ${missing.join(', ')}`);
   const now = opts.now ?? Date.now;
   const emit: RunListener = opts.listener ?? (() => undefined);
   const runId = opts.runId ?? newRunId();
@@ -110,11 +112,7 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
       const failedLabels = new Set(
         [...states.values()].filter((s) => s.result.status !== 'ok').map((s) => s.result.host.label),
       );
-      const gated = phase.gate?.({
-        failedLabels,
-        plan,
-        continueOnMasterFailure: opts.continueOnMasterFailure === true,
-      });
+      const gated = phase.gate?.({ failedLabels, plan });
       if (gated !== undefined) {
         for (const host of hosts) {
           const s = stateOf(host);

@@ -145,11 +145,29 @@ export function pullDeploySteps(plan: ClusterPlan, host: PlannedHost): Step[] {
   ];
 }
 
-function deployStage(steps: (plan: ClusterPlan, host: PlannedHost) => Step[]): Stage {
+export interface DeployOptions {
+  /** `--deploy --pull`: each host downloads the bundle from bootstrap_url instead of receiving it. */
+  pull?: boolean;
+  /** `--continue-on-master-failure`: agents are deployed even when a master failed. */
+  continueOnMasterFailure?: boolean;
+}
+
+/** The deploy stage with its options: its gate (masters before agents) closes over them. */
+export function deployStage(opts: DeployOptions = {}): Stage {
+  const steps = opts.pull === true ? pullDeploySteps : deploySteps;
   return {
     name: 'deploy',
     summaryName: 'install_dcos',
     title: 'Install DC/OS',
+    inputs: {
+      // The pushed archive's SHA-256 goes into the cluster record for a pull too.
+      required:
+        opts.pull === true
+          ? ['bundleTar', 'bundleSha256', 'pullUrl', 'installScriptSha256', 'pullScript']
+          : ['bundleTar', 'bundleSha256'],
+      // Hosts that already hold this config_id are skipped (see deploySteps).
+      optional: ['bundleConfigId'],
+    },
     phases: [
       { name: 'masters', hosts: (plan) => plan.hosts.filter((h) => h.role === 'master'), steps },
       {
@@ -157,9 +175,9 @@ function deployStage(steps: (plan: ClusterPlan, host: PlannedHost) => Step[]): S
         hosts: (plan) => plan.hosts.filter((h) => h.role !== 'master'),
         steps,
         condition: 'only after every master succeeded (unless --continue-on-master-failure)',
-        gate: ({ failedLabels, plan, continueOnMasterFailure }) => {
+        gate: ({ failedLabels, plan }) => {
           const failedMasters = plan.hosts.filter((h) => h.role === 'master' && failedLabels.has(h.label));
-          if (failedMasters.length === 0 || continueOnMasterFailure) return undefined;
+          if (failedMasters.length === 0 || opts.continueOnMasterFailure === true) return undefined;
           return `not started: master ${failedMasters.map((h) => h.label).join(', ')} failed (--continue-on-master-failure deploys agents anyway)`;
         },
       },
@@ -167,6 +185,6 @@ function deployStage(steps: (plan: ClusterPlan, host: PlannedHost) => Step[]): S
   };
 }
 
-export const deploy: Stage = deployStage(deploySteps);
+export const deploy: Stage = deployStage();
 /** The pull variant of deploy: same phases, barrier, summary and exit codes; other steps per host. */
-export const deployPull: Stage = deployStage(pullDeploySteps);
+export const deployPull: Stage = deployStage({ pull: true });

@@ -73,6 +73,7 @@ export const postflight: Stage = {
   name: 'postflight',
   summaryName: 'run_postflight',
   title: 'Check that DC/OS is healthy',
+  inputs: { required: [] },
   phases: [
     { name: 'node', hosts: (plan) => plan.hosts, steps: (plan) => [checkStep(plan, 'node-poststart')] },
     { name: 'cluster', hosts: clusterHosts, steps: (plan) => [checkStep(plan, 'cluster')] },

@@ -115,6 +115,7 @@ export const preflight: Stage = {
   name: 'preflight',
   summaryName: 'run_preflight',
   title: 'Run preflight checks',
+  inputs: { required: ['preflightScript', 'installScript', 'ipDetect'], optional: ['faultDomainDetect'] },
   phases: [{ name: 'preflight', hosts: (plan) => plan.hosts, steps: preflightSteps }],
   judgeAcrossHosts: preflightAcrossHosts(),
 };

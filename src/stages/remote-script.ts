@@ -61,6 +61,7 @@ export const uninstall: Stage = {
   name: 'uninstall',
   summaryName: 'uninstall_dcos',
   title: 'Remove DC/OS',
+  inputs: { required: ['uninstallScript'] },
   phases: [
     {
       name: 'uninstall',
@@ -82,6 +83,7 @@ export const installPrereqs: Stage = {
   name: 'install-prereqs',
   summaryName: 'install_prereqs',
   title: 'Install the DC/OS prerequisites',
+  inputs: { required: ['prereqsScript'] },
   phases: [
     {
       name: 'install-prereqs',

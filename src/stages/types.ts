@@ -2,7 +2,7 @@
  * Stages are data: for each host, an ordered list of steps the runner executes over that host's connection.
  * Nothing here touches the network; `steps()` is pure so that tests compare arrays and the runner stays generic.
  */
-import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
+import type { ClusterPlan, PlanFiles, PlannedHost } from '../derive/plan.js';
 
 /** A limit on one step, with the option that raises it (every timeout message names it). */
 export interface StepTimeout {
@@ -96,17 +96,29 @@ export interface Phase {
   name: string;
   hosts(plan: ClusterPlan): PlannedHost[];
   steps(plan: ClusterPlan, host: PlannedHost): Step[];
-  /**
-   * Whether this phase may start given how earlier phases went; return a reason to skip its hosts.
-   * `failedLabels` holds hosts that did not succeed in earlier phases.
-   */
   /** The gate in words, for --dry-run. */
   condition?: string;
-  gate?: (ctx: {
-    failedLabels: ReadonlySet<string>;
-    plan: ClusterPlan;
-    continueOnMasterFailure: boolean;
-  }) => string | undefined;
+  /**
+   * Whether this phase may start given how earlier phases went; return a reason to skip its hosts.
+   * `failedLabels` holds hosts that did not succeed in earlier phases. A stage built with options (deploy's
+   * --continue-on-master-failure) closes over them: the runner passes nothing stage-specific.
+   */
+  gate?: (ctx: { failedLabels: ReadonlySet<string>; plan: ClusterPlan }) => string | undefined;
+}
+
+/** A local file (or value) a stage sends, by its name in the plan's files (derive/plan.ts PlanFiles). */
+export type StageInput = keyof PlanFiles;
+
+/** What a stage needs before any host is touched: the command gathers these (commands/stage-inputs.ts). */
+export interface StageInputs {
+  required: readonly StageInput[];
+  /** Sent when the config has one (the fault-domain script). */
+  optional?: readonly StageInput[];
+}
+
+/** The required inputs a plan lacks, for the runner's check before any host is touched (pure). */
+export function missingInputs(stage: Pick<Stage, 'inputs'>, files: PlanFiles): StageInput[] {
+  return stage.inputs.required.filter((k) => files[k] === undefined);
 }
 
 /** Host outcome fed to a stage's cross-host judgement. */
@@ -123,6 +135,8 @@ export interface Stage {
   /** The original's name for it in `N out of M hosts successfully completed <summaryName> stage.` */
   summaryName: string;
   title: string;
+  /** What it sends: checked once, before any host is touched, instead of in every host's steps. */
+  inputs: StageInputs;
   phases: Phase[];
   /** Judgement that needs every host's facts (duplicate ip-detect addresses); returns extra failures by label. */
   judgeAcrossHosts?: (hosts: HostFacts[]) => Map<string, CrossHostFailure>;

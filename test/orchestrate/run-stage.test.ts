@@ -3,6 +3,7 @@ import type { ClusterPlan } from '../../src/derive/plan.js';
 import type { RunEvent } from '../../src/orchestrate/events.js';
 import { exitCodeOf, type StageResult } from '../../src/orchestrate/result.js';
 import { runStage, type RunOptions } from '../../src/orchestrate/run-stage.js';
+import { deployStage } from '../../src/stages/deploy.js';
 import { STAGES } from '../../src/stages/index.js';
 import type { Stage } from '../../src/stages/types.js';
 import { clusterPlan, manyAgents } from '../fakes/cluster.js';
@@ -225,7 +226,7 @@ describe('runStage: preflight', () => {
   it('a stalled transfer is timed-out, judged by progress, naming the option', async () => {
     const t = deployOk(new FakeTransport()).onPut('/opt/dcos_install_tmp/dcos-install.tar', { hang: true }, '10.0.0.1');
     const plan = { ...clusterPlan(), processTimeoutMs: 20 };
-    const { result } = await run(STAGES.deploy, plan, t, { continueOnMasterFailure: true });
+    const { result } = await run(deployStage({ continueOnMasterFailure: true }), plan, t);
     expect(result.hosts[0]!.status).toBe('timed-out');
     expect(result.hosts[0]!.reason).toBe(
       '10.0.0.1:22: "Copy dcos-install.tar" made no progress for 20 ms (raise process_timeout in config.yaml)',
@@ -357,7 +358,7 @@ describe('runStage: deploy ordering', () => {
 
   it('--continue-on-master-failure deploys the agents anyway', async () => {
     const t = deployOk(new FakeTransport()).unreachable('10.0.0.1');
-    const { result } = await run(STAGES.deploy, clusterPlan(), t, { continueOnMasterFailure: true });
+    const { result } = await run(deployStage({ continueOnMasterFailure: true }), clusterPlan(), t);
     expect(statuses(result)).toEqual({
       '10.0.0.1': 'unreachable',
       '10.0.0.2': 'ok',
@@ -438,7 +439,7 @@ describe('runStage: deploy ordering', () => {
       { stdout: `${'00'.repeat(32)}  x\n` },
       '10.0.0.3',
     );
-    const { result } = await run(STAGES.deploy, clusterPlan(), t, { continueOnMasterFailure: true });
+    const { result } = await run(deployStage({ continueOnMasterFailure: true }), clusterPlan(), t);
     expect(result.hosts[2]!.failedStep).toBe('Verify the SHA-256 of dcos-install.tar on the node');
     expect(t.commands('10.0.0.3:22').some(words('dcos_install.sh'))).toBe(false);
   });

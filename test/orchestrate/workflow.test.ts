@@ -218,3 +218,20 @@ describe('a host that refuses session channels', () => {
     expect(r.hosts[1]!.reason).not.toContain('connection closed');
   });
 });
+
+describe('stage inputs', () => {
+  it('a stage declares what it sends; the runner refuses a plan that lacks it before touching any host', async () => {
+    expect(STAGES.deploy.inputs.required).toEqual(['bundleTar', 'bundleSha256']);
+    expect(STAGES.preflight.inputs).toEqual({
+      required: ['preflightScript', 'installScript', 'ipDetect'],
+      optional: ['faultDomainDetect'],
+    });
+    const t = new FakeTransport();
+    const plan = agentPlan();
+    const { bundleTar: _gone, ...files } = plan.files;
+    await expect(runStage(STAGES.deploy, { ...plan, files }, opts(t))).rejects.toThrow(
+      'stage deploy is missing its inputs: bundleTar',
+    );
+    expect(t.callsOf('10.0.0.4:22')).toEqual([]);
+  });
+});
