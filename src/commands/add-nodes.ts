@@ -164,7 +164,7 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
       const transport = await (deps.makeTransport ?? makeTransport)(ctx, args, human);
       const detect: Stage = {
         ...pre,
-        phases: [
+        waves: [
           {
             name: 'fault-domain',
             hosts: (p) => p.hosts,

@@ -79,7 +79,7 @@ function stepRecord(step: Step): DryRunStep {
 }
 
 export function dryRunPlan(stage: Stage, plan: ClusterPlan): DryRunPhase[] {
-  return stage.phases
+  return stage.waves
     .map((phase) => ({
       phase: phase.name,
       ...(phase.condition !== undefined ? { condition: phase.condition } : {}),
@@ -106,7 +106,7 @@ export function renderDryRun(stage: Stage, plan: ClusterPlan, cwd = process.cwd(
     `[${stage.name}] dry run: nothing is touched. ${plan.hosts.length} host${plan.hosts.length === 1 ? '' : 's'}, ${plan.parallelism} at a time.`,
   ];
   for (const phase of dryRunPlan(stage, plan)) {
-    if (stage.phases.length > 1) out.push('', `phase ${phase.phase}${phase.condition ? `, ${phase.condition}` : ''}:`);
+    if (stage.waves.length > 1) out.push('', `phase ${phase.phase}${phase.condition ? `, ${phase.condition}` : ''}:`);
     for (const h of phase.hosts) {
       out.push('', `${h.host} (${h.role}, as ${h.user})`);
       if (h.ssh) {

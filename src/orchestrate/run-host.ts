@@ -5,7 +5,7 @@
  */
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
 import { GenconfError } from '../errors.js';
-import { isCleanup, type Phase, type Step } from '../stages/types.js';
+import { isCleanup, type Wave, type Step } from '../stages/types.js';
 import { ConnectError } from '../transport/errors.js';
 import type { Transport } from '../transport/transport.js';
 import type { HostResult, HostStatus, StepResult } from './result.js';
@@ -64,8 +64,8 @@ export function skipHost(ctx: HostContext, s: HostState, reason: string): void {
   ctx.emit({ type: 'host', host: s.result.host, state: 'skipped' });
 }
 
-/** Run `phase`'s steps on `host`. Never throws because of the host: its result says what happened. */
-export async function runHost(ctx: HostContext, phase: Phase, s: HostState): Promise<void> {
+/** Run `wave`'s steps on `host`. Never throws because of the host: its result says what happened. */
+export async function runHost(ctx: HostContext, wave: Wave, s: HostState): Promise<void> {
   const { emit, stop, now } = ctx;
   const host = s.result.host;
   if (s.result.status !== 'ok' || stop.signal.aborted) {
@@ -111,7 +111,7 @@ export async function runHost(ctx: HostContext, phase: Phase, s: HostState): Pro
       emit({ type: 'host', host, state: 'connected' });
     }
 
-    const steps = phase.steps(ctx.plan, host);
+    const steps = wave.steps(ctx.plan, host);
     const work = steps.filter((st) => !isCleanup(st));
     const cleanups = steps.filter(isCleanup);
     // A step that did not finish may have left its remote command killed before it could tidy up after itself.

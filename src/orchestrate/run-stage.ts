@@ -8,7 +8,7 @@
  */
 import pLimit from 'p-limit';
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
-import { missingInputs, type Phase, type Stage } from '../stages/types.js';
+import { missingInputs, type Wave, type Stage } from '../stages/types.js';
 import type { Transport } from '../transport/transport.js';
 import type { RunListener } from './events.js';
 import type { HostResult, StageResult } from './result.js';
@@ -69,8 +69,8 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
 
   const states = new Map<string, HostState>();
   // A host's connection is closed after the last wave that includes it, so it is reused across waves.
-  const lastPhase = new Map<string, number>();
-  stage.phases.forEach((phase, i) => phase.hosts(plan).forEach((h) => lastPhase.set(h.label, i)));
+  const lastWave = new Map<string, number>();
+  stage.waves.forEach((wave, i) => wave.hosts(plan).forEach((h) => lastWave.set(h.label, i)));
   const order = plan.hosts;
 
   emit({ type: 'run', runId, stage: stage.name, hosts: order, parallelism: plan.parallelism, startedAt: startedIso });
@@ -85,44 +85,44 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
   };
 
   /** After a host's last wave: close its connection and tell the reporters, whatever happened in the wave. */
-  async function finishHost(s: HostState, phaseIndex: number): Promise<void> {
-    if (lastPhase.get(s.result.host.label) !== phaseIndex) return;
+  async function finishHost(s: HostState, waveIndex: number): Promise<void> {
+    if (lastWave.get(s.result.host.label) !== waveIndex) return;
     await connections.close(s.result.host.label);
     emit({ type: 'host-done', result: s.result });
   }
 
-  async function runAndFinish(phase: Phase, phaseIndex: number, host: PlannedHost): Promise<void> {
+  async function runAndFinish(wave: Wave, waveIndex: number, host: PlannedHost): Promise<void> {
     const s = stateOf(host);
     try {
-      await runHost(ctx, phase, s);
+      await runHost(ctx, wave, s);
     } finally {
-      await finishHost(s, phaseIndex);
+      await finishHost(s, waveIndex);
     }
   }
 
   try {
-    for (const [phaseIndex, phase] of stage.phases.entries()) {
-      const hosts = phase.hosts(plan);
+    for (const [waveIndex, wave] of stage.waves.entries()) {
+      const hosts = wave.hosts(plan);
       if (hosts.length === 0) continue;
       if (stop.signal.aborted) {
         // Stopped between waves: later hosts were never started, whatever an earlier wave's gate would say.
-        for (const host of hosts) await runAndFinish(phase, phaseIndex, host);
+        for (const host of hosts) await runAndFinish(wave, waveIndex, host);
         continue;
       }
       const failedLabels = new Set(
         [...states.values()].filter((s) => s.result.status !== 'ok').map((s) => s.result.host.label),
       );
-      const gated = phase.gate?.({ failedLabels, plan });
+      const gated = wave.gate?.({ failedLabels, plan });
       if (gated !== undefined) {
         for (const host of hosts) {
           const s = stateOf(host);
           skipHost(ctx, s, gated);
-          await finishHost(s, phaseIndex);
+          await finishHost(s, waveIndex);
         }
         continue;
       }
       const limit = pLimit(plan.parallelism);
-      await Promise.all(hosts.map((host) => limit(() => runAndFinish(phase, phaseIndex, host))));
+      await Promise.all(hosts.map((host) => limit(() => runAndFinish(wave, waveIndex, host))));
     }
   } finally {
     stop.dispose();

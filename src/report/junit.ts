@@ -4,7 +4,7 @@ import { rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { HostResult, StageResult } from '../orchestrate/result.js';
-import { plainText } from '../stages/parse.js';
+import { plainText } from '../stages/judge.js';
 import { chunks } from './sink.js';
 
 function xml(s: string): string {

@@ -5,7 +5,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { RunEvent } from '../orchestrate/events.js';
 import type { HostResult } from '../orchestrate/result.js';
-import { stillFailing } from '../stages/parse.js';
+import { stillFailing } from '../stages/judge.js';
 import { withoutLabel } from './summary.js';
 import { duration, makeChalk, pad, paintStatus, truncate, visibleLength } from './format.js';
 

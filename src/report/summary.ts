@@ -4,7 +4,7 @@
  * made one at a time (a generator), and only writeSummary touches a stream.
  */
 import { exitCodeOf, succeeded, type HostResult, type StageResult } from '../orchestrate/result.js';
-import { isFrameLine, plainText } from '../stages/parse.js';
+import { isFrameLine, plainText } from '../stages/judge.js';
 import { duration, makeChalk, pad, paintStatus, truncate } from './format.js';
 import { withNewlines, writeChunked } from './sink.js';
 

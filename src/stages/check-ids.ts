@@ -44,7 +44,7 @@ export function checkIdOf(text: string): string {
     .replace(/^-|-$/g, '');
 }
 
-/** ip-detect's answer compared with the address config.yaml lists (stages/parse.ts judgeIpDetect). */
+/** ip-detect's answer compared with the address config.yaml lists (stages/judge.ts judgeIpDetect). */
 export const IP_DETECT_MATCHES = 'ip-detect';
 /** The name (and, in kebab case, the id) of the cross-host check for duplicate addresses (stages/preflight.ts). */
 export const UNIQUE_ADDRESS = 'unique address';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
 import { installedCheckStep } from './installed.js';
 import { makeStagingDir, processTimeout, putInStaging, removeStagingDir, requireFile, SUDO } from './common.js';
-import { plainText } from './parse.js';
+import { plainText } from './judge.js';
 import type { CommandOutcome, Stage, Step, Verdict } from './types.js';
 
 export function judgeSha256(
@@ -168,7 +168,7 @@ export function deployStage(opts: DeployOptions = {}): Stage {
       // Hosts that already hold this config_id are skipped (see deploySteps).
       optional: ['bundleConfigId'],
     },
-    phases: [
+    waves: [
       { name: 'masters', hosts: (plan) => plan.hosts.filter((h) => h.role === 'master'), steps },
       {
         name: 'agents',

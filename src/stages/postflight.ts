@@ -4,7 +4,7 @@
  * cut the original's 900 s loop short.
  */
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
-import { judgeDiagnostics } from './parse.js';
+import { judgeDiagnostics } from './judge.js';
 import type { ExecStep, Stage, StepTimeout } from './types.js';
 
 /** Exit status of the loop when the host has no dcos-diagnostics (DC/OS is not installed there). */
@@ -17,7 +17,7 @@ export const NOT_INSTALLED_EXIT = 127;
  * still fail); at the end `@@genconf waited <elapsed s> <attempts>` gives the real time spent.
  * Static text: the deadline and the check name arrive as positional arguments, never spliced into the script.
  */
-export const CHECK_LOOP = [
+export const DIAGNOSTICS_LOOP = [
   'deadline=$((SECONDS + $1)); what=$2; err=$(mktemp); rc=1; out=; n=0',
   'if [ ! -e /opt/mesosphere/bin/dcos-diagnostics ]; then',
   '  echo "dcos-diagnostics is not installed (/opt/mesosphere/bin/dcos-diagnostics is missing)" >&2',
@@ -47,7 +47,7 @@ function loopMargin(ms: number): number {
   return Math.min(30_000, Math.ceil(ms / 10));
 }
 
-export function checkStep(plan: ClusterPlan, what: 'node-poststart' | 'cluster'): ExecStep {
+export function diagnosticsStep(plan: ClusterPlan, what: 'node-poststart' | 'cluster'): ExecStep {
   const seconds = Math.max(1, Math.round(plan.postflightTimeoutMs / 1000));
   const timeout: StepTimeout = {
     ms: plan.postflightTimeoutMs + loopMargin(plan.postflightTimeoutMs),
@@ -57,7 +57,7 @@ export function checkStep(plan: ClusterPlan, what: 'node-poststart' | 'cluster')
     kind: 'exec',
     id: what === 'cluster' ? 'check-cluster' : 'check-node',
     title: what === 'cluster' ? 'Wait for the cluster checks' : 'Wait for the node checks',
-    argv: ['bash', '-c', CHECK_LOOP, 'dcos-postflight', String(seconds), what],
+    argv: ['bash', '-c', DIAGNOSTICS_LOOP, 'dcos-postflight', String(seconds), what],
     judge: (o) => judgeDiagnostics(what, o),
     timeout,
   };
@@ -74,8 +74,8 @@ export const postflight: Stage = {
   summaryName: 'run_postflight',
   title: 'Check that DC/OS is healthy',
   inputs: { required: [] },
-  phases: [
-    { name: 'node', hosts: (plan) => plan.hosts, steps: (plan) => [checkStep(plan, 'node-poststart')] },
-    { name: 'cluster', hosts: clusterHosts, steps: (plan) => [checkStep(plan, 'cluster')] },
+  waves: [
+    { name: 'node', hosts: (plan) => plan.hosts, steps: (plan) => [diagnosticsStep(plan, 'node-poststart')] },
+    { name: 'cluster', hosts: clusterHosts, steps: (plan) => [diagnosticsStep(plan, 'cluster')] },
   ],
 };

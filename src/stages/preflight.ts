@@ -7,7 +7,7 @@
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
 import { processTimeout, removeStagingDir, requireFile, SUDO } from './common.js';
 import { judgeDomains, judgeFaultDomain } from './fault-domain.js';
-import { judgeFramedPreflight } from './parse.js';
+import { judgeFramedPreflight } from './judge.js';
 import { MASTERS_IN_LOCAL_REGION, UNIQUE_ADDRESS } from './check-ids.js';
 import type { CrossHostFailure, HostFacts, Stage, Step } from './types.js';
 
@@ -116,6 +116,6 @@ export const preflight: Stage = {
   summaryName: 'run_preflight',
   title: 'Run preflight checks',
   inputs: { required: ['preflightScript', 'installScript', 'ipDetect'], optional: ['faultDomainDetect'] },
-  phases: [{ name: 'preflight', hosts: (plan) => plan.hosts, steps: preflightSteps }],
+  waves: [{ name: 'preflight', hosts: (plan) => plan.hosts, steps: preflightSteps }],
   judgeAcrossHosts: preflightAcrossHosts(),
 };

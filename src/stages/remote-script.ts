@@ -1,7 +1,7 @@
 /** Stages that pipe one of templates/remote/*.sh to `sudo bash -s` and read its report lines. */
 import type { ClusterPlan } from '../derive/plan.js';
 import { processTimeout, requireFile, SUDO } from './common.js';
-import { plainText } from './parse.js';
+import { plainText } from './judge.js';
 import type { CheckResult, CommandOutcome, ExecStep, Stage, Verdict } from './types.js';
 
 /**
@@ -62,7 +62,7 @@ export const uninstall: Stage = {
   summaryName: 'uninstall_dcos',
   title: 'Remove DC/OS',
   inputs: { required: ['uninstallScript'] },
-  phases: [
+  waves: [
     {
       name: 'uninstall',
       hosts: (plan) => plan.hosts,
@@ -84,7 +84,7 @@ export const installPrereqs: Stage = {
   summaryName: 'install_prereqs',
   title: 'Install the DC/OS prerequisites',
   inputs: { required: ['prereqsScript'] },
-  phases: [
+  waves: [
     {
       name: 'install-prereqs',
       hosts: (plan) => plan.hosts,

@@ -91,16 +91,16 @@ export function isCleanup(step: Step): boolean {
   return step.cleanup !== undefined && step.cleanup !== false;
 }
 
-/** A group of hosts that runs together; the next phase starts only when this one has finished on every host. */
-export interface Phase {
+/** A group of hosts that runs together; a wave of the stage; the next wave starts only when this one has finished on every host. */
+export interface Wave {
   name: string;
   hosts(plan: ClusterPlan): PlannedHost[];
   steps(plan: ClusterPlan, host: PlannedHost): Step[];
   /** The gate in words, for --dry-run. */
   condition?: string;
   /**
-   * Whether this phase may start given how earlier phases went; return a reason to skip its hosts.
-   * `failedLabels` holds hosts that did not succeed in earlier phases. A stage built with options (deploy's
+   * Whether this wave may start given how earlier waves went; return a reason to skip its hosts.
+   * `failedLabels` holds hosts that did not succeed in earlier waves. A stage built with options (deploy's
    * --continue-on-master-failure) closes over them: the runner passes nothing stage-specific.
    */
   gate?: (ctx: { failedLabels: ReadonlySet<string>; plan: ClusterPlan }) => string | undefined;
@@ -137,7 +137,7 @@ export interface Stage {
   title: string;
   /** What it sends: checked once, before any host is touched, instead of in every host's steps. */
   inputs: StageInputs;
-  phases: Phase[];
+  waves: Wave[];
   /** Judgement that needs every host's facts (duplicate ip-detect addresses); returns extra failures by label. */
   judgeAcrossHosts?: (hosts: HostFacts[]) => Map<string, CrossHostFailure>;
 }

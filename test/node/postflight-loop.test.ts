@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { CHECK_LOOP } from '../../src/stages/postflight.js';
-import { judgeDiagnostics } from '../../src/stages/parse.js';
+import { DIAGNOSTICS_LOOP } from '../../src/stages/postflight.js';
+import { judgeDiagnostics } from '../../src/stages/judge.js';
 import { Progress } from '../../src/report/progress.js';
 import { duration } from '../../src/report/format.js';
 import { clusterPlan } from '../fakes/cluster.js';
@@ -28,7 +28,7 @@ describe('postflight wait loop', { timeout: 120_000 }, () => {
     needSandbox(ctx);
     await withSandbox((sb) => {
       const started = Date.now();
-      const r = sb.run(['bash', '-c', CHECK_LOOP, 'dcos-postflight', '900', 'node-poststart']);
+      const r = sb.run(['bash', '-c', DIAGNOSTICS_LOOP, 'dcos-postflight', '900', 'node-poststart']);
       // Not a timing assertion on the product: the loop's own deadline is 900 s; it must not have been waited out.
       expect(Date.now() - started).toBeLessThan(60_000);
       expect(r.status).toBe(127);
@@ -44,7 +44,7 @@ describe('postflight wait loop', { timeout: 120_000 }, () => {
     needSandbox(ctx);
     await withSandbox(
       (sb) => {
-        const r = sb.run(['bash', '-c', CHECK_LOOP, 'dcos-postflight', '3', 'node-poststart']);
+        const r = sb.run(['bash', '-c', DIAGNOSTICS_LOOP, 'dcos-postflight', '3', 'node-poststart']);
         expect(r.status).toBe(2);
         const attempts = r.stderr.split('\n').filter((l) => l.startsWith('@@genconf attempt '));
         expect(attempts.length).toBeGreaterThanOrEqual(1);

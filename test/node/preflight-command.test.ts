@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { judgeFramedPreflight, splitFramedPreflight } from '../../src/stages/parse.js';
+import { judgeFramedPreflight, splitFramedPreflight } from '../../src/stages/judge.js';
 import type { CommandOutcome } from '../../src/stages/types.js';
 import { type RunResult, type Sandbox, withSandbox } from '../support/sandbox.js';
 import { buildTestBundle, type TestBundle } from './bundle-fixture.js';

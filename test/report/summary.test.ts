@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { exitCodeOf } from '../../src/orchestrate/result.js';
 import { completionLine, renderSummary } from '../../src/report/summary.js';
-import { judgePreflight } from '../../src/stages/parse.js';
+import { judgePreflight } from '../../src/stages/judge.js';
 import type { HostResult, StageResult } from '../../src/orchestrate/result.js';
 import { mixedResult } from '../fakes/results.js';
 

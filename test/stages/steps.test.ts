@@ -114,17 +114,17 @@ describe('deploy steps', () => {
   });
 
   it('runs masters in a phase before agents and public agents, gated on the masters', () => {
-    expect(deploy.phases.map((p) => [p.name, p.hosts(plan).map((h) => h.address)])).toEqual([
+    expect(deploy.waves.map((p) => [p.name, p.hosts(plan).map((h) => h.address)])).toEqual([
       ['masters', ['10.0.0.1', '10.0.0.2', '10.0.0.3']],
       ['agents', ['10.0.0.4', '10.0.0.5']],
     ]);
-    const gate = deploy.phases[1]!.gate!;
+    const gate = deploy.waves[1]!.gate!;
     expect(gate({ failedLabels: new Set(), plan })).toBeUndefined();
     expect(gate({ failedLabels: new Set(['10.0.0.2:22']), plan })).toMatch(
       /master 10\.0\.0\.2:22 failed.*--continue-on-master-failure/,
     );
     // --continue-on-master-failure is the stage's own option: its gate closes over it.
-    const anyway = deployStage({ continueOnMasterFailure: true }).phases[1]!.gate!;
+    const anyway = deployStage({ continueOnMasterFailure: true }).waves[1]!.gate!;
     expect(anyway({ failedLabels: new Set(['10.0.0.2:22']), plan })).toBeUndefined();
   });
 });
@@ -132,7 +132,7 @@ describe('deploy steps', () => {
 describe('postflight steps', () => {
   it('loops the node check on every host and the cluster check on the first master only, with --postflight-timeout', () => {
     const p = clusterPlan({}, { postflightTimeoutSec: 60 });
-    const [node, cluster] = postflight.phases;
+    const [node, cluster] = postflight.waves;
     expect(node!.hosts(p)).toHaveLength(5);
     expect(cluster!.hosts(p).map((h) => h.address)).toEqual(['10.0.0.1']);
     const step = node!.steps(p, p.hosts[3]!)[0] as ExecStep;
@@ -145,17 +145,17 @@ describe('postflight steps', () => {
 
   it('skips the cluster check when the first master is not part of the run', () => {
     const p = clusterPlan({}, { only: ['10.0.0.2', '10.0.0.4'] });
-    expect(postflight.phases[1]!.hosts(p)).toEqual([]);
+    expect(postflight.waves[1]!.hosts(p)).toEqual([]);
   });
 });
 
 describe('uninstall and install-prereqs steps', () => {
   it('pipe their remote script to sudo bash -s', () => {
-    const u = uninstall.phases[0]!.steps(plan, byRole('master')) as ExecStep[];
+    const u = uninstall.waves[0]!.steps(plan, byRole('master')) as ExecStep[];
     expect(u.map((s) => [s.argv, s.stdin])).toEqual([
       [['sudo', '-n', 'bash', '-s'], [{ file: '/t/remote/uninstall.sh' }]],
     ]);
-    const p = installPrereqs.phases[0]!.steps(plan, byRole('agent')) as ExecStep[];
+    const p = installPrereqs.waves[0]!.steps(plan, byRole('agent')) as ExecStep[];
     expect(p.map((s) => [s.argv, s.stdin])).toEqual([
       [['sudo', '-n', 'bash', '-s'], [{ file: '/t/remote/install-prereqs.sh' }]],
     ]);

@@ -1,4 +1,7 @@
-/** Pure parsers for what remote commands print: preflight check lines and dcos-diagnostics JSON. */
+/**
+ * Judges of what remote commands print: preflight check lines, ip-detect's answer and dcos-diagnostics JSON become
+ * verdicts (ok or not, why, the named checks). Pure; the runner applies them to each step's outcome.
+ */
 import type { CheckResult, CommandOutcome, Verdict } from './types.js';
 
 // eslint-disable-next-line no-control-regex

@@ -5,7 +5,7 @@ import {
   judgeIpDetect,
   judgePreflight,
   parsePreflightChecks,
-} from '../../src/stages/parse.js';
+} from '../../src/stages/judge.js';
 import { judgePrereqs, judgeUninstall } from '../../src/stages/remote-script.js';
 
 const preflightOut = [
