@@ -34,12 +34,11 @@ describe('pull deploy steps', () => {
   it('keeps the push stage: masters first, agents only after every master succeeded', () => {
     expect(deployPull.name).toBe('deploy');
     expect(deployPull.summaryName).toBe('install_dcos');
-    expect(deployPull.phases.map((p) => p.name)).toEqual(['masters', 'agents']);
+    expect(deployPull.waves.map((p) => p.name)).toEqual(['masters', 'agents']);
     expect(
-      deployPull.phases[1]!.gate!({
+      deployPull.waves[1]!.gate!({
         failedLabels: new Set([byRole('master').label]),
         plan,
-        continueOnMasterFailure: false,
       }),
     ).toMatch(/^not started: master /);
   });
