@@ -6,7 +6,7 @@
  */
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
 import { processTimeout } from './common.js';
-import { plainText } from './parse.js';
+import { plainText } from './judge.js';
 import type { CommandOutcome, ExecStep, Verdict } from './types.js';
 
 /** One `key=value` line each: the role files, the active dcos-config package, and traces of an install. */

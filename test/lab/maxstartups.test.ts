@@ -32,7 +32,8 @@ const HELLO: Stage = {
   name: 'preflight',
   summaryName: 'hello',
   title: 'Say hello',
-  phases: [
+  inputs: { required: [] },
+  waves: [
     {
       name: 'all',
       hosts: (p) => p.hosts,
