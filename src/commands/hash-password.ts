@@ -1,7 +1,9 @@
 /**
  * `--hash-password [PW]`: print the SHA-512 crypt hash (`$6$<16-char salt>$…`) of a password, alone on stdout.
- * Without PW it asks `Password: ` without echo on a terminal (again while the answer is empty), or reads one
- * line from a non-interactive stdin (an empty line is an error, exit 1).
+ * Without PW, on a terminal it asks `Password: ` without echo (again while the answer is empty), then
+ * `Confirm password: `, and refuses a mismatch (exit 1, nothing printed on stdout): a typo would otherwise become
+ * the cluster's password unnoticed. From a non-interactive stdin it reads one line, once (an empty line is an error,
+ * exit 1).
  */
 import type { CommandContext } from '../cli/context.js';
 import { ExitCode } from '../exit-codes.js';
@@ -9,17 +11,27 @@ import { InputError } from '../errors.js';
 import { hashPassword } from '../config/sha512-crypt.js';
 
 const EMPTY = 'Must provide a non-empty password';
+const MISMATCH = 'The two passwords do not match; nothing was hashed';
 
-export async function run(ctx: CommandContext): Promise<ExitCode> {
+/** Asks one question on the terminal without echo; tests give their own. */
+export type PromptHidden = (question: string) => Promise<string>;
+
+export async function run(
+  ctx: CommandContext,
+  prompt: PromptHidden = (question) => promptHidden(ctx, question),
+): Promise<ExitCode> {
   ctx.stderr.write('====> HASHING PASSWORD TO SHA512\n');
   let password = ctx.options.actionArg;
   if (password === undefined) {
     if (ctx.interactive) {
       for (;;) {
-        password = await promptHidden(ctx, 'Password: ');
+        password = await prompt('Password: ');
         if (password !== '') break;
         ctx.stderr.write(`${EMPTY}\n`);
       }
+      const again = await prompt('Confirm password: ');
+      if (again !== password)
+        throw new InputError(MISMATCH, undefined, 'run --hash-password again and type the same password twice');
     } else password = await readLine(process.stdin);
   }
   if (password === '') throw new InputError(EMPTY);

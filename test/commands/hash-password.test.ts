@@ -84,3 +84,65 @@ describe('--hash-password', () => {
     expect(await none).toBe('');
   });
 });
+
+describe('--hash-password on a terminal asks twice', () => {
+  async function ask(answers: string[], argv = ['--hash-password']) {
+    const { run } = await import('../../src/commands/hash-password.js');
+    const { parseArgs } = await import('../../src/cli/args.js');
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    let err = '';
+    stdout.on('data', (c: Buffer) => (out += c.toString()));
+    stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const asked: string[] = [];
+    const queue = [...answers];
+    const ctx = {
+      options: parseArgs(argv, process.cwd(), {}),
+      signal: new AbortController().signal,
+      stdout,
+      stderr,
+      interactive: true,
+    };
+    // The prompt reader is injected: no real terminal is needed.
+    const prompt = (q: string): Promise<string> => {
+      asked.push(q);
+      return Promise.resolve(queue.shift() ?? '');
+    };
+    try {
+      const code = await run(ctx, prompt);
+      return { code, out, err, asked, error: undefined as Error | undefined };
+    } catch (e) {
+      return { code: undefined, out, err, asked, error: e as Error };
+    }
+  }
+
+  it('hashes when both answers match', async () => {
+    const r = await ask(['s3cret', 's3cret']);
+    expect(r.code).toBe(0);
+    expect(r.asked).toEqual(['Password: ', 'Confirm password: ']);
+    const hash = r.out.trim();
+    expect(sha512Crypt('s3cret', hash.split('$')[2]!)).toBe(hash);
+  });
+
+  it('refuses a mismatch: exit 1, nothing on stdout', async () => {
+    const { InputError } = await import('../../src/errors.js');
+    const r = await ask(['s3cret', 's3cert']);
+    expect(r.error).toBeInstanceOf(InputError);
+    expect((r.error as InstanceType<typeof InputError>).exitCode).toBe(1);
+    expect(r.error!.message).toMatch(/do not match/);
+    expect(r.out).toBe('');
+  });
+
+  it('asks again after an empty answer, then confirms', async () => {
+    const r = await ask(['', 'pw', 'pw']);
+    expect(r.code).toBe(0);
+    expect(r.asked).toEqual(['Password: ', 'Password: ', 'Confirm password: ']);
+  });
+
+  it('never asks when the password is on the command line', async () => {
+    const r = await ask([], ['--hash-password', 'pw']);
+    expect(r.code).toBe(0);
+    expect(r.asked).toEqual([]);
+  });
+});
