@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ParsedKey, ServerChannel, SFTPWrapper } from 'ssh2';
 import { hostKeyPool, type PoolKey } from './keys.js';
+import { INSTALLED_PROBE } from '../../src/stages/installed.js';
 
 const { Server, utils } = ssh2;
 const { STATUS_CODE } = utils.sftp;
@@ -166,6 +167,9 @@ export async function startFarm(o: FarmOptions): Promise<Farm> {
         `${checks}@@genconf preflight exit=0\n`;
       return { code: 0, stdout, readsStdin: true, work: true };
     }
+    // deploy's first step looks for an earlier install: a farm host never holds one.
+    if (a.length === 3 && is('sh', '-c') && a[2] === INSTALLED_PROBE)
+      return { code: 0, stdout: 'roles=\nconfig=\nopt=no\nunits=no\n' };
     if (a.length === 5 && is('sudo', '-n', 'bash') && a[3]!.endsWith('/dcos_install.sh'))
       return { code: 0, stdout: `farm: installed DC/OS as ${a[4]}\n`, work: true };
     if (a.length === 9 && is('sudo', '-n', 'install', '-d', '-o', user, '-m', '0755')) return { code: 0 };

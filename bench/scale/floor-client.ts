@@ -10,6 +10,7 @@ import { createPrivateKey, randomBytes, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import type { ClientChannel, ParsedKey, PublicKeyAuthMethod, SFTPWrapper } from 'ssh2';
+import { INSTALLED_PROBE } from '../../src/stages/installed.js';
 
 const { Client, utils } = ssh2;
 
@@ -139,6 +140,8 @@ async function main(): Promise<number> {
         return r.code === 0 ? null : `preflight exit ${r.code}`;
       }
       const steps = async (): Promise<string | null> => {
+        // genconf's deploy looks for an earlier install first (read-only, no sudo): the floor pays the same round trip.
+        if ((await exec(conn, ['sh', '-c', INSTALLED_PROBE])).code !== 0) return 'install probe failed';
         if ((await exec(conn, ['sudo', '-n', 'install', '-d', '-o', plan.user, '-m', '0755', d])).code !== 0)
           return 'mkdir failed';
         await put(conn, plan.bundleTar!, remoteTar);

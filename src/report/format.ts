@@ -44,3 +44,16 @@ export function pad(s: string, width: number): string {
 export function truncate(s: string, width: number): string {
   return s.length <= width ? s : s.slice(0, Math.max(0, width - 1)) + '…';
 }
+
+// Chalk's own colours (SGR `ESC [ … m`) stay; any other C0/C1 control character or DEL becomes visible text.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /\x1b\[[0-9;]*m|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+
+/**
+ * A line that is safe to print on the operator's terminal. Check names, details and output tails come from remote
+ * hosts: a BEL, a cursor move or an OSC sequence (window title, hyperlink) in them must not act on the terminal, so
+ * they are shown escaped (`\x07`). Colour codes pass: they change only how text looks, and ours are made that way.
+ */
+export function terminalSafe(s: string): string {
+  return s.replace(CONTROL, (m) => (m.length > 1 ? m : `\\x${m.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}

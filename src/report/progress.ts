@@ -7,7 +7,7 @@ import type { RunEvent } from '../orchestrate/events.js';
 import type { HostResult } from '../orchestrate/result.js';
 import { stillFailing } from '../stages/judge.js';
 import { withoutLabel } from './summary.js';
-import { duration, makeChalk, pad, paintStatus, truncate, visibleLength } from './format.js';
+import { duration, makeChalk, pad, paintStatus, terminalSafe, truncate, visibleLength } from './format.js';
 
 export interface ProgressOptions {
   stage: string;
@@ -43,7 +43,7 @@ export class Progress {
   }
 
   private plain(label: string, text: string): void {
-    this.out.write(`${label} [${this.opts.stage}] ${text}\n`);
+    this.out.write(terminalSafe(`${label} [${this.opts.stage}] ${text}`) + '\n');
   }
 
   private set(label: string, text: string): void {
@@ -66,7 +66,7 @@ export class Progress {
     let s = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
     for (const l of this.lines.values()) {
       const status = l.done ? paintStatus(this.c, l.done.status, pad(l.done.status, 11)) : this.c.cyan(pad('…', 11));
-      const row = `${pad(l.label, this.width)}  ${pad(l.role, 12)}  ${status}  ${l.text}`;
+      const row = terminalSafe(`${pad(l.label, this.width)}  ${pad(l.role, 12)}  ${status}  ${l.text}`);
       s += `\x1b[2K${truncate(row, cols + (row.length - visibleLength(row)) - 1)}\n`;
     }
     this.drawn = this.lines.size;

@@ -5,7 +5,7 @@
  */
 import { exitCodeOf, succeeded, type HostResult, type StageResult } from '../orchestrate/result.js';
 import { isFrameLine, plainText } from '../stages/judge.js';
-import { duration, makeChalk, pad, paintStatus, truncate } from './format.js';
+import { duration, makeChalk, pad, paintStatus, terminalSafe, truncate } from './format.js';
 import { withNewlines, writeChunked } from './sink.js';
 
 export interface SummaryOptions {
@@ -171,8 +171,12 @@ export function tableIsCut(result: StageResult): boolean {
   return result.hosts.length > TABLE_ALL_HOSTS;
 }
 
-/** The summary's lines, without their newlines, made one at a time. */
+/** The summary's lines, without their newlines, made one at a time, each safe for a terminal. */
 export function* summaryLines(result: StageResult, opts: SummaryOptions): Generator<string> {
+  for (const line of rawSummaryLines(result, opts)) yield terminalSafe(line);
+}
+
+function* rawSummaryLines(result: StageResult, opts: SummaryOptions): Generator<string> {
   const c = makeChalk(opts.color);
   const tailLines = opts.tailLines ?? 15;
   // The user column appears when an ssh_config gave hosts their own settings; without one the table is as before.

@@ -147,6 +147,15 @@ describe('bench host farm', () => {
       'install',
       'cleanup',
     ]);
+    // As the CLI runs it: with the bundle's config_id, deploy first looks for an earlier install, which the farm answers.
+    const t3 = transport();
+    const withId = await runStage(deploy, plan({ bundleTar: tar, bundleSha256: sha, bundleConfigId: 'a'.repeat(40) }), {
+      transport: t3,
+    });
+    await t3.closeAll();
+    expect(withId.hosts.map((h) => h.status)).toEqual(Array(HOSTS).fill('ok'));
+    expect(withId.hosts[0]!.steps[0]!.id).toBe('check-installed');
+    expect(farm.counters.unknownCommands).toBe(0);
     // A different expected checksum fails the verify step: the farm really reports what arrived.
     const t2 = transport();
     const bad = await runStage(deploy, plan({ bundleTar: tar, bundleSha256: '0'.repeat(64) }), { transport: t2 });

@@ -168,3 +168,31 @@ describe('exitCodeOf', () => {
     expect(exitCodeOf(only(['ok', 'timed-out']))).toBe(3);
   });
 });
+
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const SGR = /\x1b\[[0-9;]*m/g;
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
+
+describe('renderSummary: what a remote host prints cannot act on the terminal', () => {
+  it('a BEL, a cursor move and an OSC title in a check or a reason are shown escaped; colours stay', () => {
+    const base = mixedResult();
+    const template = base.hosts[0]!;
+    const hostile: HostResult = {
+      ...template,
+      status: 'failed',
+      failedStep: 'Run the preflight checks',
+      reason: 'exited 2\u0007\u001b[2J\u001b]0;owned\u0007',
+      checks: [{ name: 'Docker\u001b[1A is running', status: 'fail', detail: 'no\u009b31m' }],
+    };
+    const text = renderSummary({ ...base, hosts: [hostile] }, { color: true });
+    // Only SGR colour sequences (ESC [ … m) remain; no other control character reaches the terminal.
+    const stripped = text.replace(SGR, '');
+    expect(stripped).not.toMatch(CONTROL);
+    expect(stripped).toContain('Docker\\x1b[1A is running');
+    expect(stripped).toContain('no\\x9b31m');
+    expect(text).toContain('\u001b[');
+    const plain = renderSummary({ ...base, hosts: [hostile] }, { color: false });
+    expect(plain).not.toMatch(CONTROL);
+  });
+});
