@@ -3,6 +3,12 @@ import type { PlannedHost } from '../derive/plan.js';
 import type { Step } from '../stages/types.js';
 import type { HostResult, StageResult, StepResult } from './result.js';
 
+/**
+ * What a host's log keeps of one step's stdout or stderr: its first 16 MiB. A flooding command (100 MB of ip-detect
+ * output) must not fill the bootstrap node's disk; the step's result keeps the tail and says how much was dropped.
+ */
+export const LOG_STEP_CAP_BYTES = 16 << 20;
+
 export type RunEvent =
   | { type: 'run'; runId: string; stage: string; hosts: PlannedHost[]; parallelism: number; startedAt: string }
   | { type: 'host'; host: PlannedHost; state: 'connecting' | 'connected' | 'skipped' }

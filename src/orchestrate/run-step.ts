@@ -14,7 +14,7 @@ import {
 } from '../transport/errors.js';
 import { command } from '../transport/quote.js';
 import type { Connection, ExecResult } from '../transport/transport.js';
-import type { RunListener } from './events.js';
+import { LOG_STEP_CAP_BYTES, type RunListener } from './events.js';
 import { applyIgnoredChecks } from './ignore-checks.js';
 import type { StepResult } from './result.js';
 import { seconds, type RunStop } from './stop.js';
@@ -23,6 +23,25 @@ const TAIL_BYTES = 8 * 1024;
 
 function tail(s: string): string {
   return s.length > TAIL_BYTES ? s.slice(s.length - TAIL_BYTES) : s;
+}
+
+function mib(bytes: number): string {
+  return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${bytes} bytes`;
+}
+
+/**
+ * A flood (100 MB from a chatty ip-detect) is kept as its tail only; a failure caused by it says how much there was
+ * and how much was dropped, so that the operator is not left judging a cut text. Empty when nothing was dropped.
+ */
+export function droppedOutputNote(outBytes: number, errBytes: number): string {
+  const parts: string[] = [];
+  for (const [name, n] of [
+    ['stdout', outBytes],
+    ['stderr', errBytes],
+  ] as const)
+    if (n > TAIL_BYTES) parts.push(`${mib(n)} on ${name}`);
+  if (parts.length === 0) return '';
+  return `(the host printed ${parts.join(' and ')}; the last ${TAIL_BYTES / 1024} KiB of each are kept here, the first ${LOG_STEP_CAP_BYTES >> 20} MiB in the host's log, the rest was dropped)`;
 }
 
 export function errorMessage(err: unknown): string {
@@ -78,10 +97,14 @@ export async function runStep(
   const base = { id: step.id, title: step.title, kind: step.kind, cleanup: isCleanup(step) };
   let stdout = '';
   let stderr = '';
+  let outBytes = 0;
+  let errBytes = 0;
   const done = (r: Omit<StepResult, keyof typeof base | 'durationMs' | 'stdoutTail' | 'stderrTail'>): StepResult => {
+    const note = r.status === 'ok' ? '' : droppedOutputNote(outBytes, errBytes);
     const result: StepResult = {
       ...base,
       ...r,
+      ...(note ? { message: r.message ? `${r.message} ${note}` : note } : {}),
       durationMs: now() - t0,
       stdoutTail: tail(stdout),
       stderrTail: tail(stderr),
@@ -137,17 +160,21 @@ export async function runStep(
     signal,
     ...(stdin ? { stdin } : {}),
     onStdout: (chunk) => {
+      outBytes += Buffer.byteLength(chunk);
       stdout += chunk;
       if (stdout.length > 4 * TAIL_BYTES) stdout = tail(stdout);
       emit({ type: 'output', host, step, stream: 'stdout', chunk });
     },
     onStderr: (chunk) => {
+      errBytes += Buffer.byteLength(chunk);
       stderr += chunk;
       if (stderr.length > 4 * TAIL_BYTES) stderr = tail(stderr);
       emit({ type: 'output', host, step, stream: 'stderr', chunk });
     },
   });
   // The transport may deliver output only in the result; keep whichever is longer.
+  outBytes = Math.max(outBytes, Buffer.byteLength(r.stdout));
+  errBytes = Math.max(errBytes, Buffer.byteLength(r.stderr));
   if (r.stdout.length > stdout.length) stdout = r.stdout;
   if (r.stderr.length > stderr.length) stderr = r.stderr;
   if (r.timedOut) {

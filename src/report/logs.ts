@@ -10,7 +10,7 @@
  */
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
-import type { RunEvent } from '../orchestrate/events.js';
+import { LOG_STEP_CAP_BYTES, type RunEvent } from '../orchestrate/events.js';
 
 export function logDirFor(genconfDir: string, runId: string): string {
   return path.join(genconfDir, 'logs', runId);
@@ -35,8 +35,17 @@ interface HostFiles {
   released: boolean;
 }
 
+/** Bytes of the current step's output written and dropped, per host and stream (LOG_STEP_CAP_BYTES). */
+interface StepBytes {
+  out: number;
+  err: number;
+  outDropped: number;
+  errDropped: number;
+}
+
 export class HostLogs {
   private readonly hosts = new Map<string, HostFiles>();
+  private readonly stepBytes = new Map<string, StepBytes>();
   private readonly waiting: HostFiles[] = [];
   /** Hosts holding a slot: files open, or closing. */
   private active = 0;
@@ -119,6 +128,26 @@ export class HostLogs {
     await new Promise<void>((resolve) => (this.idle = resolve));
   }
 
+  /** The part of a chunk that fits the step's cap; what does not is counted, not kept. */
+  private capped(label: string, which: Which, chunk: string): string {
+    const b = this.stepBytes.get(label);
+    if (!b) return chunk;
+    const len = Buffer.byteLength(chunk);
+    const room = LOG_STEP_CAP_BYTES - b[which];
+    if (len <= room) {
+      b[which] += len;
+      return chunk;
+    }
+    const head = room > 0 ? Buffer.from(chunk).subarray(0, room).toString() : '';
+    b[which] = LOG_STEP_CAP_BYTES;
+    b[which === 'out' ? 'outDropped' : 'errDropped'] += len - Buffer.byteLength(head);
+    return head;
+  }
+
+  private droppedLine(n: number): string {
+    return `output over ${LOG_STEP_CAP_BYTES >> 20} MiB for this step: ${n} more bytes were not logged`;
+  }
+
   readonly listener = (e: RunEvent): void => {
     const stamp = new Date().toISOString();
     switch (e.type) {
@@ -126,19 +155,27 @@ export class HostLogs {
         const f = this.files(e.host.label);
         const what =
           e.step.kind === 'put' ? `put ${e.step.local} -> ${e.step.remote}` : `$ ${e.command ?? e.step.argv.join(' ')}`;
+        this.stepBytes.set(e.host.label, { out: 0, err: 0, outDropped: 0, errDropped: 0 });
         const header = `=== ${stamp} ${e.step.title}\n${what}\n`;
         this.write(f, 'out', header);
         this.write(f, 'err', header);
         break;
       }
-      case 'output':
-        this.write(this.files(e.host.label), e.stream === 'stdout' ? 'out' : 'err', e.chunk);
+      case 'output': {
+        const which: Which = e.stream === 'stdout' ? 'out' : 'err';
+        const kept = this.capped(e.host.label, which, e.chunk);
+        if (kept) this.write(this.files(e.host.label), which, kept);
         break;
+      }
       case 'note':
         this.write(this.files(e.host.label), 'err', `=== ${stamp} ${e.message}\n`);
         break;
       case 'step-end': {
         const f = this.files(e.host.label);
+        const b = this.stepBytes.get(e.host.label);
+        if (b && b.outDropped > 0) this.write(f, 'out', `\n=== ${this.droppedLine(b.outDropped)}\n`);
+        if (b && b.errDropped > 0) this.write(f, 'err', `\n=== ${this.droppedLine(b.errDropped)}\n`);
+        this.stepBytes.delete(e.host.label);
         const line = `=== ${stamp} ${e.result.status} (exit ${e.result.exitCode ?? 'none'}, ${e.result.durationMs} ms)${e.result.message ? `: ${e.result.message}` : ''}\n`;
         this.write(f, 'out', `\n${line}`);
         this.write(f, 'err', `\n${line}`);
@@ -151,6 +188,7 @@ export class HostLogs {
         }
         // A finished host's files are closed now, not at the end of the run: 10,000 hosts would otherwise hold
         // 20,000 descriptors (past a default `ulimit -n` of 1024). Anything later for it opens them again to append.
+        this.stepBytes.delete(r.host.label);
         this.release(r.host.label);
         break;
       }

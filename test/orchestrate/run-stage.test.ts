@@ -557,4 +557,17 @@ describe('runStage: events', () => {
     expect(types.filter((x) => x === 'step-end')).toHaveLength(1);
     expect(types.indexOf('host-done')).toBeLessThan(types.indexOf('host-result'));
   });
+
+  it('a flooding command fails with the sizes of what it printed and what was dropped, never a frame marker', async () => {
+    // 200 KB of output with no frames at the end: the tail kept is noise, the answer and the exit frame are gone.
+    const flood = 'noise from ip-detect\n'.repeat(10_000);
+    const t = preflightOk(new FakeTransport()).onExec(PREFLIGHT, { exitCode: 1, stdout: flood }, '10.0.0.2');
+    const { result } = await run(STAGES.preflight, clusterPlan(), t);
+    const h = result.hosts[1]!;
+    expect(h.status).toBe('failed');
+    expect(h.reason).toContain('the host printed 210000 bytes on stdout');
+    expect(h.reason).toContain('the rest was dropped');
+    expect(h.reason).not.toContain('@@genconf');
+    expect(result.hosts[0]!.reason).toBeUndefined();
+  });
 });

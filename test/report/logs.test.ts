@@ -2,6 +2,8 @@ import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LOG_STEP_CAP_BYTES } from '../../src/orchestrate/events.js';
+import { droppedOutputNote } from '../../src/orchestrate/run-step.js';
 import { HostLogs, logDirFor } from '../../src/report/logs.js';
 import { clusterPlan } from '../fakes/cluster.js';
 
@@ -54,5 +56,52 @@ describe('HostLogs', () => {
     expect(out).not.toContain('warning: x');
     expect(err).toContain('warning: x');
     expect(out).toMatch(/ ok \(exit 0, 5 ms\)\n$/);
+  });
+
+  it("keeps the first 16 MiB of a flooding step's output and says how much more was not logged", async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'logs-'));
+    const logs = new HostLogs(logDirFor(dir, 'run2'));
+    const host = clusterPlan().hosts[0]!;
+    const step = {
+      kind: 'exec' as const,
+      id: 'preflight',
+      title: 'Run the preflight checks',
+      argv: ['true'],
+      timeout: { ms: 1, option: 'x' },
+    };
+    logs.listener({ type: 'step-start', host, step, command: 'true' });
+    const chunk = 'x'.repeat(1 << 20);
+    for (let i = 0; i < 20; i++) logs.listener({ type: 'output', host, step, stream: 'stdout', chunk });
+    logs.listener({
+      type: 'step-end',
+      host,
+      step,
+      result: {
+        id: 'preflight',
+        title: step.title,
+        kind: 'exec',
+        cleanup: false,
+        status: 'failed',
+        exitCode: 1,
+        durationMs: 5,
+        stdoutTail: '',
+        stderrTail: '',
+      },
+    });
+    await logs.close();
+    const file = path.join(dir, 'logs', 'run2', '10.0.0.1:22.stdout.log');
+    expect((await stat(file)).size).toBeLessThan(LOG_STEP_CAP_BYTES + 4096);
+    const text = await readFile(file, 'utf8');
+    expect(text).toContain(`${4 << 20} more bytes were not logged`);
+  });
+});
+
+describe('droppedOutputNote', () => {
+  it('names each flooded stream with its size, and says nothing when nothing was dropped', () => {
+    expect(droppedOutputNote(100, 100)).toBe('');
+    const note = droppedOutputNote(100 << 20, 10);
+    expect(note).toContain('100.0 MiB on stdout');
+    expect(note).not.toContain('stderr');
+    expect(note).toContain('the rest was dropped');
   });
 });
