@@ -13,10 +13,10 @@
  *
  * Everything wrong is reported at once, naming each missing path, because fixing one problem per run is slow.
  */
+import { packageRoot } from '../package-files.js';
 import { existsSync } from 'node:fs';
 import { lstat, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
 import { INPUT_LIMITS, InputFileError, readInputFile } from '../config/input-file.js';
 import { InputError } from '../errors.js';
@@ -54,17 +54,10 @@ export interface ArtifactSet {
  * How to write the example set from here: in a clone of the repository (src/ beside dist/) `npm run`; in an
  * installed package its own bin, which is on the PATH with `genconf` (never `npx`, which would ask the registry).
  */
-export function exampleArtifactsCommand(dir: string, from: string = fileURLToPath(import.meta.url)): string {
-  let d = path.dirname(from);
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(path.join(d, 'package.json'))) {
-      return existsSync(path.join(d, 'src', 'main.ts'))
-        ? `npm run example-artifacts -- ${dir}`
-        : `genconf-example-artifacts ${dir}`;
-    }
-    d = path.dirname(d);
-  }
-  return `genconf-example-artifacts ${dir}`;
+export function exampleArtifactsCommand(dir: string, root: string = packageRoot()): string {
+  return existsSync(path.join(root, 'src', 'main.ts'))
+    ? `npm run example-artifacts -- ${dir}`
+    : `genconf-example-artifacts ${dir}`;
 }
 
 export const EXAMPLE_ARTIFACTS_HINT = (dir: string): string =>

@@ -7,9 +7,9 @@
  * the renderer has no value for, a value the template never uses, or anything that looks like a misspelt
  * placeholder is an error: a template and its renderer cannot drift apart silently.
  */
+import { packageFile } from '../package-files.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import type { Arguments } from '../config/types.js';
 import type { ArtifactManifest } from './manifest.js';
@@ -20,17 +20,9 @@ const PLACEHOLDER = /@@([a-z0-9_]+)@@/g;
 /** Anything between @@ … @@ on one line: catches `@@Bootstrap_URL@@`, `@@ x @@` and friends. */
 const LOOSE_PLACEHOLDER = /@@[^@\n]*@@/g;
 
-/** The directory holding the templates, found from this module whether it runs from src/ or dist/src/. */
+/** The directory holding the templates shipped with the package. */
 export function templatesDir(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'templates'))) {
-      return path.join(dir, 'templates');
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`templates/ not found above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
+  return packageFile('templates');
 }
 
 const INCLUDE = /^# @include (\S+)\n/gm;

@@ -3,11 +3,11 @@
  * serve tree, config.yaml's scripts, or the package's remote scripts. Every file is checked here, before any host
  * is touched, so that a missing bundle is one clear error (exit 1) and never a column of failed hosts.
  */
+import { packageFile } from '../package-files.js';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { configIdFromPackageInfo } from '../cluster/bundle.js';
 import { resolveConfigFile } from '../config/paths.js';
 import type { Arguments } from '../config/types.js';
@@ -15,15 +15,11 @@ import type { PlanFiles } from '../derive/plan.js';
 import { InputError } from '../errors.js';
 import type { Stage, StageInput } from '../stages/types.js';
 
-/** Find templates/remote/<name> from here, in the source tree (src/commands) and in the build (dist/src/commands). */
+/** templates/remote/<name>, shipped with the package. */
 export function remoteScriptPath(name: string): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = path.join(dir, 'templates', 'remote', name);
-    if (existsSync(candidate)) return candidate;
-    dir = path.dirname(dir);
-  }
-  throw new Error(`templates/remote/${name} is missing from the installation`);
+  const file = packageFile('templates', 'remote', name);
+  if (!existsSync(file)) throw new Error(`templates/remote/${name} is missing from the installation`);
+  return file;
 }
 
 async function sha256File(file: string): Promise<string> {

@@ -1,19 +1,8 @@
 /** `--version`: the tool's version and the DC/OS release its bundles target, as pretty JSON with sorted keys. */
-import { existsSync, readFileSync } from 'node:fs';
+import { packageVersion } from '../package-files.js';
 import type { CommandContext } from '../cli/context.js';
 import { ExitCode } from '../exit-codes.js';
 import { DCOS_VERSION } from '../dcos-version.js';
-
-/** package.json is two levels above src/commands and three above dist/src/commands. */
-function packageVersion(): string {
-  for (const rel of ['../../package.json', '../../../package.json']) {
-    const url = new URL(rel, import.meta.url);
-    if (!existsSync(url)) continue;
-    const pkg = JSON.parse(readFileSync(url, 'utf8')) as { name?: unknown; version?: unknown };
-    if (pkg.name === 'dcos-genconf' && typeof pkg.version === 'string') return pkg.version;
-  }
-  return '0.0.0';
-}
 
 export function versionInfo(): { dcos_version: string; variant: string; version: string } {
   // Keys in sorted order, as the original printed them; the variant is '' for open DC/OS.

@@ -5,8 +5,9 @@
  * 1.11 rules and messages stay in the rule functions. Ajv is loaded and compiled only when asked for, so
  * plain `--validate-config` pays nothing for it.
  */
+import { packageFile } from '../package-files.js';
 import type { Ajv as AjvClass } from 'ajv';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { PyDict, PyFloat, PyTimestamp, type PyValue } from '../pycompat/py.js';
 
 export interface ConfigSchema {
@@ -17,18 +18,9 @@ export interface ConfigSchema {
 
 let schemaCache: ConfigSchema | undefined;
 
-/** The schema file: two levels above src/config, three above dist/src/config. */
+/** The schema file shipped with the package (schema/config.schema.json). */
 export function loadSchema(): ConfigSchema {
-  if (!schemaCache) {
-    for (const rel of ['../../schema/config.schema.json', '../../../schema/config.schema.json']) {
-      const url = new URL(rel, import.meta.url);
-      if (existsSync(url)) {
-        schemaCache = JSON.parse(readFileSync(url, 'utf8')) as ConfigSchema;
-        break;
-      }
-    }
-    if (!schemaCache) throw new Error('schema/config.schema.json not found next to the installed sources');
-  }
+  schemaCache ??= JSON.parse(readFileSync(packageFile('schema', 'config.schema.json'), 'utf8')) as ConfigSchema;
   return schemaCache;
 }
 

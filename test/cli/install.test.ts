@@ -21,11 +21,10 @@ describe('the example-artifacts hint names a command that works where genconf ru
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'genconf-hint-'));
     fs.mkdirSync(path.join(root, 'dist', 'cli'), { recursive: true });
     fs.writeFileSync(path.join(root, 'package.json'), '{}');
-    const from = path.join(root, 'dist', 'cli', 'chunk.js');
-    expect(exampleArtifactsCommand('/x/artifacts', from)).toBe('genconf-example-artifacts /x/artifacts');
+    expect(exampleArtifactsCommand('/x/artifacts', root)).toBe('genconf-example-artifacts /x/artifacts');
     fs.mkdirSync(path.join(root, 'src'));
     fs.writeFileSync(path.join(root, 'src', 'main.ts'), '');
-    expect(exampleArtifactsCommand('/x/artifacts', from)).toBe('npm run example-artifacts -- /x/artifacts');
+    expect(exampleArtifactsCommand('/x/artifacts', root)).toBe('npm run example-artifacts -- /x/artifacts');
   });
 });
 
