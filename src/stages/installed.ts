@@ -69,6 +69,9 @@ export function judgeInstalled(configId: string, host: PlannedHost, outcome: Com
       };
     return { ok: true, done: alreadyInstalledNote(configId) };
   }
+  // Only role files of the role planned here: an install cut off (a dropped terminal, Ctrl-C) right after it marked
+  // the role and before it unpacked or wrote anything else. dcos_install.sh installs over that, and so may we.
+  if (!st.opt && !st.units && st.roles.length > 0 && st.roles.every((r) => r === host.installRole)) return { ok: true };
   if (st.roles.length > 0 || st.opt || st.units) {
     const found = [
       ...(st.roles.length > 0 ? [`role file ${st.roles.map((r) => `/etc/mesosphere/roles/${r}`).join(', ')}`] : []),

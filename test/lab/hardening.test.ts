@@ -153,8 +153,10 @@ describeLab('a bad day on real sshd hosts', () => {
   it(
     'SIGHUP during --deploy (a dropped terminal): cleanups, summary, state; --retry-failed and a plain re-run finish the job',
     async () => {
-      // The agent's upload is slowed so that the hang-up lands while it runs (the masters are done by then).
+      // Both agents' uploads are slowed so that the hang-up lands while they run (the masters are done by then):
+      // neither agent has started its install, so the outcome does not depend on timing.
       await lab.slow(4, 40);
+      await lab.slow(5, 40);
       const marker = onHost(4, 'opt/dcos_install_tmp/dcos-install.tar');
       const child = spawn(process.execPath, [CLI, '--deploy', ...baseArgs()], {
         cwd: work,
@@ -178,6 +180,7 @@ describeLab('a bad day on real sshd hosts', () => {
       }
       const end = await exited;
       await lab.heal(4);
+      await lab.heal(5);
       expect(hungUp, `the agent's upload never started: ${stdout}${stderr}`).toBe(true);
       expect(end, stderr).toEqual({ code: 130, signal: null });
       expect(stderr).not.toContain('internal error');

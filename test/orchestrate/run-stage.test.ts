@@ -402,6 +402,20 @@ describe('runStage: deploy ordering', () => {
       }
     });
 
+    it("an install cut off right after it marked the role (its role file only) is installed over; another role's is not", async () => {
+      const t = deployOk(new FakeTransport())
+        .onExec(PROBE, probe('', ''))
+        .onExec(PROBE, probe('slave ', ''), '10.0.0.4')
+        .onExec(PROBE, probe('slave ', ''), '10.0.0.5');
+      const { result } = await run(STAGES.deploy, plan(), t);
+      expect(result.hosts[3]!.status).toBe('ok');
+      expect(t.commands('10.0.0.4:22').some(words('dcos_install.sh'))).toBe(true);
+      // 10.0.0.5 is a public agent here: a slave role file means something else happened on it.
+      expect(result.hosts[4]!.status).toBe('failed');
+      expect(result.hosts[4]!.reason).toContain('half-installed: role file /etc/mesosphere/roles/slave');
+      expect(t.callsOf('10.0.0.5:22').filter((c) => c.kind === 'put')).toEqual([]);
+    });
+
     it('a half-installed host (role file, units, no active config) fails untouched, saying what to do', async () => {
       const t = deployOk(new FakeTransport())
         .onExec(PROBE, probe('', ''))
