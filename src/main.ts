@@ -31,6 +31,7 @@ const COMMANDS: Record<Action, () => Promise<Command>> = {
   version: async () => (await import('./commands/version.js')).run,
   serve: async () => (await import('./commands/serve.js')).run,
   'import-installer': async () => (await import('./commands/import-installer.js')).run,
+  'print-fault-domain-detect': async () => (await import('./commands/fault-domain-detect.js')).run,
 };
 
 export async function main(argv: readonly string[], cwd = process.cwd()): Promise<number> {

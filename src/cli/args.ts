@@ -3,6 +3,7 @@ import { Command as Commander, CommanderError, Option } from 'commander';
 import { SSH_LIMITS, type IntLimit } from '../config/ssh-settings.js';
 import { HelpShown, UsageError } from '../errors.js';
 import { CHECKS, isKnownCheck } from '../stages/check-ids.js';
+import { FAULT_DOMAIN_VARIANTS } from '../bundle/fault-domain-detect.js';
 import type { Action, CliOptions, HostKeyChecking } from './context.js';
 
 /** Action flags as spelled by DC/OS 1.11's dcos_generate_config.sh, plus --verify-bundle. */
@@ -26,6 +27,7 @@ const ACTION_FLAGS: ReadonlyArray<readonly [flag: string, key: string, action: A
   ['--version', 'version', 'version'],
   ['--import-installer', 'importInstaller', 'import-installer'],
   ['--serve', 'serve', 'serve'],
+  ['--print-fault-domain-detect', 'printFaultDomainDetect', 'print-fault-domain-detect'],
 ];
 
 /** The actions whose stages report named checks. */
@@ -85,6 +87,12 @@ export function buildProgram(programName: string): Commander {
     .option(
       '--generate-node-upgrade-script [version]',
       'write serve/upgrade/<id>/dcos_node_upgrade.sh for upgrading from VERSION',
+    )
+    .addOption(
+      new Option(
+        '--print-fault-domain-detect <variant>',
+        'print the fault-domain-detect script for one cloud (or auto: probes the three); save it as genconf/fault-domain-detect',
+      ).choices(FAULT_DOMAIN_VARIANTS),
     )
     .option('--verify-bundle [path]', 'check dcos-install.tar or a serve directory against its SHA256SUMS')
     .option('--version', 'print the tool version and the DC/OS version as JSON')

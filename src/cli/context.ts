@@ -22,7 +22,8 @@ export type Action =
   | 'azure-arm'
   | 'version'
   | 'import-installer'
-  | 'serve';
+  | 'serve'
+  | 'print-fault-domain-detect';
 
 export type { HostKeyChecking };
 
@@ -40,7 +41,10 @@ export interface CliOptions {
   json: boolean;
   strict: boolean;
   verbose: boolean;
-  /** Argument of --hash-password, --generate-node-upgrade-script or --verify-bundle, when given. */
+  /**
+   * Argument of --hash-password, --generate-node-upgrade-script or --verify-bundle when given; the variant of
+   * --print-fault-domain-detect.
+   */
   actionArg?: string;
   parallelism?: number;
   hosts?: string[];

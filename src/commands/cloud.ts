@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandContext } from '../cli/context.js';
 import { ExitCode } from '../cli/exit-codes.js';
-import { templatesDir } from '../bundle/install-script.js';
+import { faultDomainDetectScript } from '../bundle/fault-domain-detect.js';
 import type { Arguments } from '../config/types.js';
 import { cloudInputs, locateProblems, type CloudInputs, type CloudProvider } from '../cloud/inputs.js';
 import { writeTemplates } from '../cloud/write.js';
@@ -38,7 +38,7 @@ export async function cloudTemplateFiles(
  */
 function withFaultDomain(provider: CloudProvider, args: Arguments): { args: Arguments; defaulted: boolean } {
   if ((args.fault_domain_detect_contents ?? '') !== '') return { args, defaulted: false };
-  const script = fs.readFileSync(path.join(templatesDir(), 'fault-domain-detect', `${provider}.sh`), 'utf8');
+  const script = faultDomainDetectScript(provider);
   return { args: { ...args, fault_domain_detect_contents: script }, defaulted: true };
 }
 
@@ -78,7 +78,9 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
       : '====> EXECUTING AZURE RESOURCE MANAGER TEMPLATE GENERATION',
   );
   if (defaulted)
-    err(`fault-domain-detect: none configured; the nodes use templates/fault-domain-detect/${provider}.sh`);
+    err(
+      `fault-domain-detect: none configured; the nodes use the ${provider} script (genconf --print-fault-domain-detect ${provider} prints it)`,
+    );
   const files = await cloudTemplateFiles(provider, advanced, result.inputs);
   const written = await writeTemplates(outDir, files);
   const summary = {

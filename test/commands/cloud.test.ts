@@ -61,7 +61,7 @@ describe('--aws-cloudformation / --azure-arm', { timeout: 60_000 }, () => {
     expect(master).toContain(`INSTALL_SHA256=${installSha}\\n`);
     expect(r.stderr).toContain('====> EXECUTING AWS CLOUD FORMATION TEMPLATE GENERATION');
     // No fault-domain-detect in the example: the nodes get the AWS one through the config package.
-    expect(r.stderr).toContain('the nodes use templates/fault-domain-detect/aws.sh');
+    expect(r.stderr).toContain('the nodes use the aws script (genconf --print-fault-domain-detect aws prints it)');
   });
 
   it('basic is the default, into genconf/cloudformation', async () => {

@@ -1,5 +1,6 @@
 /**
- * templates/ip-detect/* and templates/fault-domain-detect/*, run with a fake `curl` (and `ip`) first on PATH that
+ * templates/ip-detect/* and the fault-domain-detect variants rendered from templates/fault-domain-detect.sh.tmpl
+ * (what `--print-fault-domain-detect` prints), run with a fake `curl` (and `ip`) first on PATH that
  * answers like the clouds' metadata services: only for the URLs a test configures, and only with the header each
  * cloud requires. Every call is logged, so the 1 s probe timeouts can be checked.
  */
@@ -8,7 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { FAULT_DOMAIN_VARIANTS, faultDomainDetectScript } from '../../src/bundle/fault-domain-detect.js';
 import { needTool } from './tools.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -102,6 +104,19 @@ const GCP = [
   ],
 ];
 
+/** The rendered variants, as fault-domain-detect/<variant>.sh below this directory (mode 0755, as operators run them). */
+let rendered: string;
+beforeAll(() => {
+  rendered = fs.mkdtempSync(path.join(os.tmpdir(), 'fdd-variants-'));
+  fs.mkdirSync(path.join(rendered, 'fault-domain-detect'));
+  for (const v of FAULT_DOMAIN_VARIANTS) {
+    fs.writeFileSync(path.join(rendered, 'fault-domain-detect', `${v}.sh`), faultDomainDetectScript(v), {
+      mode: 0o755,
+    });
+  }
+});
+afterAll(() => fs.rmSync(rendered, { recursive: true, force: true }));
+
 let dir: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'detect-'));
@@ -117,7 +132,8 @@ function run(
 ): { status: number; stdout: string; stderr: string; calls: string[] } {
   fs.writeFileSync(path.join(dir, 'responses'), responses.map((r) => r.join('\t')).join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'calls'), '');
-  const r = spawnSync(path.join(TEMPLATES, script), args, {
+  const base = script.startsWith('fault-domain-detect/') ? rendered : TEMPLATES;
+  const r = spawnSync(path.join(base, script), args, {
     encoding: 'utf8',
     env: { PATH: `${path.join(dir, 'bin')}:/usr/bin:/bin`, FAKE_MD: dir },
   });
@@ -270,8 +286,10 @@ describe('shell files', () => {
     const files = [
       ...fs.readdirSync(path.join(TEMPLATES, 'ip-detect')).map((f) => path.join(TEMPLATES, 'ip-detect', f)),
       ...fs
-        .readdirSync(path.join(TEMPLATES, 'fault-domain-detect'))
-        .map((f) => path.join(TEMPLATES, 'fault-domain-detect', f)),
+        .readdirSync(path.join(rendered, 'fault-domain-detect'))
+        .map((f) => path.join(rendered, 'fault-domain-detect', f)),
+      // The source itself is a shell file too (its variant blocks are comments to the shell).
+      path.join(TEMPLATES, 'fault-domain-detect.sh.tmpl'),
       ...fs.readdirSync(path.join(REPO, 'test/support/stubs')).map((f) => path.join(REPO, 'test/support/stubs', f)),
       path.join(TEMPLATES, 'dcos_install.sh.tmpl'),
       path.join(TEMPLATES, 'dcos_node_upgrade.sh.tmpl'),
@@ -290,10 +308,10 @@ describe('shell files', () => {
   });
 
   test('the single-cloud fault-domain scripts carry the same code as auto.sh', () => {
-    const auto = fs.readFileSync(path.join(TEMPLATES, 'fault-domain-detect/auto.sh'), 'utf8');
+    const auto = fs.readFileSync(path.join(rendered, 'fault-domain-detect/auto.sh'), 'utf8');
     const shared = auto.slice(auto.indexOf('MD='), auto.indexOf('probe_aws()'));
     for (const p of ['aws', 'azure', 'gcp']) {
-      const s = fs.readFileSync(path.join(TEMPLATES, `fault-domain-detect/${p}.sh`), 'utf8');
+      const s = fs.readFileSync(path.join(rendered, `fault-domain-detect/${p}.sh`), 'utf8');
       expect(s, p).toContain(shared);
       expect(s.trimEnd().endsWith(`detect_${p}`), p).toBe(true);
     }
