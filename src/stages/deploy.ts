@@ -25,8 +25,8 @@ export function judgeSha256(
 /**
  * Look before installing: a host that already holds this bundle's config is skipped (a success), one with another or
  * a half-finished install is refused untouched. Needs the bundle's config_id; a bundle without one (no
- * cluster-package-info.json) leaves the guard to dcos_install.sh's own "already installed" check. Only the push
- * deploy looks first: `--deploy --pull` is one command per host on purpose and keeps dcos_install.sh's check.
+ * cluster-package-info.json) leaves the guard to dcos_install.sh's own "already installed" check. The push and the
+ * pull deploy both look first, with the same probe and the same verdicts.
  */
 function checkFirst(plan: ClusterPlan, host: PlannedHost): Step[] {
   const id = plan.files.bundleConfigId;
@@ -119,17 +119,20 @@ export function judgePull(base: string, expectedSha: string, o: CommandOutcome):
 }
 
 /**
- * `--deploy --pull`: the same stage with the bundle pulled instead of pushed, as ONE command per host
- * (templates/remote/pull-install.sh under one sudo): it downloads dcos_install.sh from bootstrap_url, checks its SHA-256
- * against the local genconf/serve copy (the script pins every artifact's SHA-256) and runs it, and the script
- * downloads each artifact once over HTTP, checks it and installs it. Nothing but this command goes over SSH, so the
- * bootstrap node's CPU does no encryption of the bundle, and one exec per host is the least SSH work a host can cost.
+ * `--deploy --pull`: the same stage with the bundle pulled instead of pushed. After the same read-only look as the push
+ * (a host holding this bundle is skipped, a half-installed or differently configured one refused untouched), ONE
+ * command per host (templates/remote/pull-install.sh under one sudo): it downloads dcos_install.sh from bootstrap_url,
+ * checks its SHA-256 against the local genconf/serve copy (the script pins every artifact's SHA-256) and runs it; it
+ * downloads each artifact once over HTTP, checks it and installs it. Nothing but the look and this command goes over
+ * SSH, so the bootstrap node's CPU does no encryption of the bundle: two execs per host (one for a host skipped).
  */
 export function pullDeploySteps(plan: ClusterPlan, host: PlannedHost): Step[] {
   const base = requireFile(plan.files.pullUrl, 'pull URL');
   const sha = requireFile(plan.files.installScriptSha256, 'dcos_install.sh checksum');
   const script = requireFile(plan.files.pullScript, 'pull script');
   return [
+    // Its own exec, without sudo: the probe must read only, and a skipped host then costs no sudo and no download.
+    ...checkFirst(plan, host),
     {
       kind: 'exec',
       // The push's id: the summary, NDJSON and record name the same step whichever way the bundle travelled.
@@ -165,7 +168,7 @@ export function deployStage(opts: DeployOptions = {}): Stage {
         opts.pull === true
           ? ['bundleTar', 'bundleSha256', 'pullUrl', 'installScriptSha256', 'pullScript']
           : ['bundleTar', 'bundleSha256'],
-      // Hosts that already hold this config_id are skipped (see deploySteps).
+      // Hosts that already hold this config_id are skipped, pushed or pulled (see checkFirst).
       optional: ['bundleConfigId'],
     },
     waves: [

@@ -196,4 +196,25 @@ describeLab('--serve and --deploy --pull on real sshd hosts', () => {
     },
     LONG,
   );
+
+  it(
+    'a re-run of --deploy --pull reports every host already installed and downloads nothing',
+    async () => {
+      if (!lab) return;
+      const before = accessLog().length;
+      const repoUrl = (i: number) => readFileSync(onHost(i, 'etc/mesosphere/setup-flags/repository-url'), 'utf8');
+      const r = await cli(['--deploy', '--pull']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`${N} out of ${N} hosts successfully completed install_dcos stage.`);
+      expect(r.stdout).toMatch(new RegExp(`${N} hosts already installed \\(config_id [0-9a-f]+\\), skipped`));
+      // Only the run's own check of dcos_install.sh from this machine reached nginx: no host downloaded anything.
+      expect(
+        accessLog()
+          .slice(before)
+          .map((e) => e.path),
+      ).toEqual(['/dcos_install.sh']);
+      for (let i = 1; i <= N; i++) expect(repoUrl(i)).toBe('file:///var/lib/dcos/genconf-repo\n');
+    },
+    LONG,
+  );
 });

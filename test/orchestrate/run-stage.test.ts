@@ -3,7 +3,7 @@ import type { ClusterPlan } from '../../src/derive/plan.js';
 import type { RunEvent } from '../../src/orchestrate/events.js';
 import { exitCodeOf, type StageResult } from '../../src/orchestrate/result.js';
 import { runStage, type RunOptions } from '../../src/orchestrate/run-stage.js';
-import { deployStage } from '../../src/stages/deploy.js';
+import { deployPull, deployStage } from '../../src/stages/deploy.js';
 import { STAGES } from '../../src/stages/index.js';
 import type { Stage } from '../../src/stages/types.js';
 import { clusterPlan, manyAgents } from '../fakes/cluster.js';
@@ -444,6 +444,84 @@ describe('runStage: deploy ordering', () => {
       expect(result.hosts[1]!.status).toBe('failed');
       expect(result.hosts[1]!.reason).toContain(`with config_id 0123abcd, this bundle's is ${CONFIG_ID}`);
       expect(t.commands('10.0.0.2:22').some(words('dcos_install.sh'))).toBe(false);
+    });
+
+    describe('--deploy --pull looks first too, with the same verdicts', () => {
+      const PULL_SHA = 'cd'.repeat(32);
+      const pullPlan = (): ClusterPlan => {
+        const p = plan();
+        return {
+          ...p,
+          files: {
+            ...p.files,
+            pullUrl: 'http://10.0.0.9:8080',
+            installScriptSha256: PULL_SHA,
+            pullScript: '/t/remote/pull-install.sh',
+          },
+        };
+      };
+      const PULL = words('sudo -n bash -s -- /opt/dcos_install_tmp');
+      const pullOk = (t: FakeTransport): FakeTransport =>
+        t
+          .onExec(PULL, { stdout: `@@genconf pull sha256 ${PULL_SHA}\nInstalling\n@@genconf pull install exit=0\n` })
+          .onExec(PROBE, probe('', ''));
+      const pulled = (t: FakeTransport, label: string): boolean => t.commands(label).some(PULL);
+
+      it('a host holding exactly this bundle is "already installed, skipped": no sudo, no download, agents still deploy', async () => {
+        const t = pullOk(new FakeTransport())
+          .onExec(PROBE, installed('master'), '10.0.0.1')
+          .onExec(PROBE, installed('master'), '10.0.0.2')
+          .onExec(PROBE, installed('master'), '10.0.0.3');
+        const { result } = await run(deployPull, pullPlan(), t);
+        expect(Object.values(statuses(result))).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+        expect(exitCodeOf(result)).toBe(0);
+        for (const i of [0, 1, 2]) {
+          const label = result.hosts[i]!.host.label;
+          expect(result.hosts[i]!.note).toBe(`already installed (config_id ${CONFIG_ID}), skipped`);
+          // The look is the only command: as the SSH user, nothing under sudo.
+          expect(t.commands(label)).toHaveLength(1);
+          expect(t.commands(label)[0]).toMatch(/^sh -c /);
+        }
+        for (const i of [3, 4]) {
+          expect(result.hosts[i]!.note).toBeUndefined();
+          expect(pulled(t, result.hosts[i]!.host.label)).toBe(true);
+        }
+      });
+
+      it('a half-installed host fails untouched with the push’s message', async () => {
+        const t = pullOk(new FakeTransport()).onExec(PROBE, probe('slave ', '', 'no', 'yes'), '10.0.0.4');
+        const { result } = await run(deployPull, pullPlan(), t);
+        expect(result.hosts[3]).toMatchObject({
+          status: 'failed',
+          failedStep: 'Check whether DC/OS is already installed',
+          reason:
+            'half-installed: role file /etc/mesosphere/roles/slave, DC/OS units in /etc/systemd/system but no active DC/OS config (its install never finished): nothing was changed; run --uninstall --yes --hosts 10.0.0.4 on it, then --deploy again (or --deploy --retry-failed)',
+        });
+        expect(t.commands('10.0.0.4:22')).toHaveLength(1);
+        expect(exitCodeOf(result)).toBe(3);
+        expect(pulled(t, '10.0.0.5:22')).toBe(true);
+      });
+
+      it('a master installed with another config_id fails untouched, and the agents are not started', async () => {
+        const t = pullOk(new FakeTransport()).onExec(
+          PROBE,
+          probe('master ', '/opt/mesosphere/packages/dcos-config--setup_0123abcd', 'yes', 'yes'),
+          '10.0.0.2',
+        );
+        const { result } = await run(deployPull, pullPlan(), t);
+        expect(result.hosts[1]!.status).toBe('failed');
+        expect(result.hosts[1]!.reason).toContain(`with config_id 0123abcd, this bundle's is ${CONFIG_ID}`);
+        expect(pulled(t, '10.0.0.2:22')).toBe(false);
+        expect(statuses(result)['10.0.0.4']).not.toBe('ok');
+        expect(pulled(t, '10.0.0.4:22')).toBe(false);
+      });
+
+      it('a probe that cannot run stops the host before the pull', async () => {
+        const t = pullOk(new FakeTransport()).onExec(PROBE, { exitCode: 127, stderr: 'sh: not found\n' }, '10.0.0.5');
+        const { result } = await run(deployPull, pullPlan(), t);
+        expect(result.hosts[4]).toMatchObject({ status: 'failed', reason: 'the check exited 127' });
+        expect(pulled(t, '10.0.0.5:22')).toBe(false);
+      });
     });
   });
 

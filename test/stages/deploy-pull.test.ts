@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { PlannedHost } from '../../src/derive/plan.js';
-import { deployPull, judgePull, pullDeploySteps } from '../../src/stages/deploy.js';
+import { deployPull, deploySteps, judgePull, pullDeploySteps } from '../../src/stages/deploy.js';
+import { INSTALLED_PROBE } from '../../src/stages/installed.js';
 import type { ExecStep } from '../../src/stages/types.js';
 import { clusterPlan } from '../fakes/cluster.js';
 
@@ -29,6 +30,25 @@ describe('pull deploy steps', () => {
     ]);
     expect((steps[0] as ExecStep).stdin).toEqual([{ file: '/t/remote/pull-install.sh' }]);
     expect(steps.every((s) => s.timeout.option === 'process_timeout in config.yaml')).toBe(true);
+  });
+
+  it('looks first, as the push does, when the bundle has a config_id: read-only, as the SSH user, no sudo', () => {
+    const withId = { ...plan, files: { ...plan.files, bundleConfigId: 'c0ffee' } };
+    for (const role of ['master', 'agent', 'public_agent'] as const) {
+      const pull = pullDeploySteps(withId, byRole(role));
+      const push = deploySteps(withId, byRole(role));
+      expect(pull.map((s) => s.id)).toEqual(['check-installed', 'install', 'cleanup']);
+      const [look, pushLook] = [pull[0] as ExecStep, push[0] as ExecStep];
+      expect(look.argv).toEqual(['sh', '-c', INSTALLED_PROBE]);
+      // The very step the push runs (same probe, title and timeout), so the verdicts and messages are the same.
+      expect({ ...look, judge: undefined }).toEqual({ ...pushLook, judge: undefined });
+      const other = {
+        exitCode: 0,
+        stdout: 'roles=master \nconfig=/opt/mesosphere/packages/dcos-config--setup_0123\nopt=yes\nunits=yes\n',
+        stderr: '',
+      };
+      expect(look.judge!(other)).toEqual(pushLook.judge!(other));
+    }
   });
 
   it('keeps the push stage: masters first, agents only after every master succeeded', () => {
