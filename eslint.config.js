@@ -21,7 +21,7 @@ export default tseslint.config(
   },
   {
     // Python values (PyValue) and YAML nodes: their keys are stringified on purpose, as Python's str() does.
-    files: ['src/pycompat/**/*.ts', 'src/config/yaml11.ts', 'src/config/check-config.ts', 'src/config/schema.ts'],
+    files: ['src/pycompat/**/*.ts', 'src/config/yaml11.ts', 'src/config/dcos-health-checks.ts', 'src/config/schema.ts'],
     rules: { '@typescript-eslint/no-base-to-string': 'off' },
   },
   {

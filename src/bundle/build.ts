@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, copyFile, link, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Arguments } from '../config/types.js';
+import type { ConfigValues } from '../config/types.js';
 import { InterruptedError } from '../errors.js';
 import { loadArtifacts, type ArtifactRef, type ArtifactSet } from './artifacts.js';
 import { DCOS_VERSION } from '../dcos-version.js';
@@ -29,9 +29,9 @@ export interface BuildOptions {
   genconfDir: string;
   artifactsDir: string;
   /** Finalized arguments from validation (DC/OS 1.11 names, string values). */
-  args: Arguments;
+  args: ConfigValues;
   /** The keys the user wrote (source of user.config.yaml). */
-  userArgs: Arguments;
+  userArgs: ConfigValues;
   /** genconf/check_bins/ as validation read it (validation also put its package on the check search path). */
   checkBins?: CheckBinsInput;
   renderers: Renderers;
@@ -62,7 +62,7 @@ export interface BuildResult {
  * from it were computed once, by validation, which read genconf/check_bins/.
  */
 export function bundleArguments(
-  args: Arguments,
+  args: ConfigValues,
   artifacts: ArtifactSet,
   checkBins: CheckBins | undefined,
 ): Record<string, string> {
@@ -88,7 +88,7 @@ export function bundleArguments(
   return out;
 }
 
-/** Arguments validation resolves to absolute paths on this machine, for the SSH runner. */
+/** ConfigValues validation resolves to absolute paths on this machine, for the SSH runner. */
 const RUNNER_PATH_KEYS: readonly string[] = ['ssh_key_path'];
 
 /**
@@ -97,7 +97,7 @@ const RUNNER_PATH_KEYS: readonly string[] = ['ssh_key_path'];
  * nothing on a node. Only named keys: a general rule would also rewrite node paths (`/var/lib/mesos/...`) when
  * the project happens to live under `/var`.
  */
-export function relativizeProjectPaths(args: Arguments, baseDir: string): Record<string, string> {
+export function relativizeProjectPaths(args: ConfigValues, baseDir: string): Record<string, string> {
   const out: Record<string, string> = { ...args };
   for (const k of RUNNER_PATH_KEYS) {
     const v = args[k];
@@ -148,7 +148,7 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
     packageIds,
     userArgs: opts.userArgs,
   });
-  const finalArgs: Arguments = {
+  const finalArgs: ConfigValues = {
     ...args,
     cluster_packages: pyJsonDumps(pyFromJson(ids.clusterPackages)),
     cluster_package_list_id: ids.clusterPackageListId,

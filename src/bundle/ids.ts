@@ -12,7 +12,7 @@
  * unknown and enterprise keys included: they land in the package (user.config.yaml), so a package whose bytes
  * change must get a new id. (1.11 left them out, and a changed superuser_password_hash kept its config id.)
  */
-import type { Arguments } from '../config/types.js';
+import type { ConfigValues } from '../config/types.js';
 import { hashCheckout } from '../config/hash-checkout.js';
 
 export const CONFIG_PACKAGE_NAMES: readonly string[] = ['dcos-config', 'dcos-metadata'];
@@ -24,7 +24,7 @@ export const TEMPLATE_FILENAMES: readonly string[] = [
   'dcos-services.yaml',
 ];
 
-/** Arguments that are outputs of config_id, so cannot be inputs to it. */
+/** ConfigValues that are outputs of config_id, so cannot be inputs to it. */
 export const ID_DERIVED_KEYS: readonly string[] = [
   'config_id',
   'cluster_packages',
@@ -46,13 +46,13 @@ export interface IdInputs {
   commit: string;
   /** JSON text, as the argument of the same name. */
   templateFilenames: string;
-  args: Arguments;
+  args: ConfigValues;
   /** `relative path → sha256` of every artifact and input file that is not already inside `args`. */
   digests: Readonly<Record<string, string>>;
   /** Package ids from the artifacts (and custom-check-bins). */
   packageIds: readonly string[];
   /** Every key config.yaml set, as written (stringified); part of the config package's content. */
-  userArgs?: Arguments;
+  userArgs?: ConfigValues;
 }
 
 export function computeIds(input: IdInputs): BundleIds {

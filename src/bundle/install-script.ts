@@ -11,7 +11,7 @@ import { packageFile } from '../package-files.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { Arguments } from '../config/types.js';
+import type { ConfigValues } from '../config/types.js';
 import type { ArtifactManifest } from './manifest.js';
 import { InputError } from '../errors.js';
 import { ENV_WORD_MESSAGE, isEnvWord, NODE_URL, NODE_URL_MESSAGE } from '../config/rules-node.js';
@@ -76,7 +76,7 @@ export function renderTemplate(
   return out;
 }
 
-function need(args: Arguments, key: string): string {
+function need(args: ConfigValues, key: string): string {
   const v = args[key];
   if (v === undefined) throw new Error(`the finalized arguments lack '${key}', which the install script needs`);
   return v;
@@ -118,7 +118,7 @@ export function manifestLines(manifest: ArtifactManifest, keep: (path: string) =
 }
 
 /** The manifest must describe the same bundle as the arguments, or the node would verify the wrong files. */
-function checkManifestMatches(args: Arguments, manifest: ArtifactManifest): void {
+function checkManifestMatches(args: ConfigValues, manifest: ArtifactManifest): void {
   if (manifest.bootstrapId !== need(args, 'bootstrap_id')) {
     throw new Error(
       `manifest bootstrap id ${manifest.bootstrapId} differs from bootstrap_id ${need(args, 'bootstrap_id')}`,
@@ -132,7 +132,7 @@ function checkManifestMatches(args: Arguments, manifest: ArtifactManifest): void
 }
 
 /** Credentials go to /etc/mesosphere only when DC/OS does not own them and the operator asked for it (1.11 rule). */
-function etcDockerCredentials(args: Arguments): string {
+function etcDockerCredentials(args: ConfigValues): string {
   const owned = need(args, 'cluster_docker_credentials_dcos_owned') === 'true';
   const toEtc = need(args, 'cluster_docker_credentials_write_to_etc') === 'true';
   return !owned && toEtc ? need(args, 'cluster_docker_credentials') : '';
@@ -142,7 +142,7 @@ function etcDockerCredentials(args: Arguments): string {
  * bootstrap_url ends up in a systemd unit's command line, which systemd splits on blanks and does not unquote like a
  * shell: only a plain URL can be carried there safely. Validation judges it (config/rules-node.ts); the last guard.
  */
-function bootstrapUrl(args: Arguments): string {
+function bootstrapUrl(args: ConfigValues): string {
   const url = need(args, 'bootstrap_url');
   if (!NODE_URL.test(url)) {
     throw new InputError(`bootstrap_url ${JSON.stringify(url)} cannot be used on the nodes: ${NODE_URL_MESSAGE}`);
@@ -151,7 +151,7 @@ function bootstrapUrl(args: Arguments): string {
 }
 
 /** bootstrap_url_mirrors (a JSON list, validated with the config) as base URLs, one a line, in the order given. */
-export function mirrorLines(args: Arguments): string {
+export function mirrorLines(args: ConfigValues): string {
   const raw = args.bootstrap_url_mirrors ?? '[]';
   let list: unknown;
   try {
@@ -178,7 +178,7 @@ export function mirrorLines(args: Arguments): string {
  * The proxy settings as the node writes them into environment files and a systemd drop-in: one word each, so no
  * blanks, quotes, backslashes, `$` or control characters (a proxy URL never needs them; percent-encode otherwise).
  */
-function proxyValues(args: Arguments): {
+function proxyValues(args: ConfigValues): {
   use_proxy: string;
   http_proxy: string;
   https_proxy: string;
@@ -201,7 +201,7 @@ function proxyValues(args: Arguments): {
 }
 
 /** genconf/serve/dcos_install.sh for these finalized arguments and this bundle's artifacts. */
-export function renderInstallScript(args: Arguments, manifest: ArtifactManifest): string {
+export function renderInstallScript(args: ConfigValues, manifest: ArtifactManifest): string {
   checkManifestMatches(args, manifest);
   const values: Record<string, string> = {
     dcos_version: need(args, 'dcos_version'),
@@ -233,7 +233,7 @@ export function manifestPackageIds(manifest: ArtifactManifest): string[] {
  * upgrade/<id>/dcos_node_upgrade.sh: moves a node from `fromVersion` to this bundle's DC/OS version, downloading
  * (http(s)) and verifying every artifact it needs once, first, with the same mirrors and proxy as dcos_install.sh.
  */
-export function renderNodeUpgradeScript(args: Arguments, manifest: ArtifactManifest, fromVersion: string): string {
+export function renderNodeUpgradeScript(args: ConfigValues, manifest: ArtifactManifest, fromVersion: string): string {
   checkManifestMatches(args, manifest);
   const packageIds = manifestPackageIds(manifest);
   if (packageIds.length === 0) throw new Error('the manifest lists no packages: nothing to upgrade to');

@@ -3,7 +3,7 @@
  * template impossible (static master lists, backends a cloud node cannot use, a bootstrap URL nodes cannot reach).
  * Pure: the caller passes the finalized arguments and the sha256 of the bundle's dcos_install.sh.
  */
-import type { Arguments, Issue } from '../config/types.js';
+import type { ConfigValues, Issue } from '../config/types.js';
 
 export type CloudProvider = 'aws' | 'azure';
 
@@ -30,7 +30,7 @@ const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](
 
 export function cloudInputs(
   provider: CloudProvider,
-  args: Arguments,
+  args: ConfigValues,
   bundle: { installSha256: string; configId: string },
 ): CloudInputsResult {
   const problems: Issue[] = [];
@@ -85,7 +85,7 @@ export function cloudInputs(
 
 function exhibitorBackend(
   provider: CloudProvider,
-  args: Arguments,
+  args: ConfigValues,
   bad: (k: string, m: string) => void,
 ): ExhibitorBackend | undefined {
   const kind = args.exhibitor_storage_backend ?? '';

@@ -10,7 +10,7 @@ import { archivedBundle, serveBundle, type BundleInfo } from '../cluster/bundle.
 import { domainNotes } from '../stages/fault-domain.js';
 import { takeClusterLock } from '../cluster/lock.js';
 import { readRecord, recordPath, writeRecord, type ClusterRecord } from '../cluster/record.js';
-import type { Arguments } from '../config/types.js';
+import type { ConfigValues } from '../config/types.js';
 import { planCluster, type PlannedHost, type PlanFiles } from '../derive/plan.js';
 import { GenconfError, InputError } from '../errors.js';
 import { exitCodeOf, type StageResult } from '../orchestrate/result.js';
@@ -80,7 +80,7 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
     const { reportInvalid } = await import('./genconf.js');
     return reportInvalid(ctx, validation);
   }
-  const args: Arguments = validation.args;
+  const args: ConfigValues = validation.args;
   const settings = validation.ssh!;
   const record = await readRecord(o.genconfDir);
   if (!record || record.configId === null) {

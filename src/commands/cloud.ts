@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { CommandContext } from '../cli/context.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { faultDomainDetectScript } from '../bundle/fault-domain-detect.js';
-import type { Arguments } from '../config/types.js';
+import type { ConfigValues } from '../config/types.js';
 import { cloudInputs, locateProblems, type CloudInputs, type CloudProvider } from '../cloud/inputs.js';
 import { writeTemplates } from '../cloud/write.js';
 import { UsageError } from '../errors.js';
@@ -36,7 +36,7 @@ export async function cloudTemplateFiles(
  * A config without genconf/fault-domain-detect gets the provider's fault-domain script, so every node (a burst
  * agent stack in another region too) reports its own region and zone to Mesos.
  */
-function withFaultDomain(provider: CloudProvider, args: Arguments): { args: Arguments; defaulted: boolean } {
+function withFaultDomain(provider: CloudProvider, args: ConfigValues): { args: ConfigValues; defaulted: boolean } {
   if ((args.fault_domain_detect_contents ?? '') !== '') return { args, defaulted: false };
   const script = faultDomainDetectScript(provider);
   return { args: { ...args, fault_domain_detect_contents: script }, defaulted: true };

@@ -10,7 +10,7 @@ import type { CommandContext } from '../cli/context.js';
 import { ExitCode } from '../exit-codes.js';
 import { takeClusterLock } from '../cluster/lock.js';
 import { readRecord, writeRecord } from '../cluster/record.js';
-import type { Arguments } from '../config/types.js';
+import type { ConfigValues } from '../config/types.js';
 import { planCluster, type PlannedHost } from '../derive/plan.js';
 import { InputError, UsageError } from '../errors.js';
 import { findAgent, OperatorClient, OperatorError } from '../mesos/operator.js';
@@ -71,7 +71,7 @@ export async function run(ctx: CommandContext, deps: DecommissionDeps = {}): Pro
     const { reportInvalid } = await import('./genconf.js');
     return reportInvalid(ctx, validation);
   }
-  const args: Arguments = validation.args;
+  const args: ConfigValues = validation.args;
   const settings = validation.ssh!;
   // planCluster refuses an address config.yaml does not list: no request is sent for it.
   const plan = planCluster(settings, {

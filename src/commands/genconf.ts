@@ -8,7 +8,7 @@ import { colorFor, type CommandContext } from '../cli/context.js';
 import { ExitCode } from '../exit-codes.js';
 import { GenconfError, InputError } from '../errors.js';
 import type { BuildResult } from '../bundle/build.js';
-import type { Arguments, Issue, ValidationResult } from '../config/types.js';
+import type { ConfigValues, Issue, ValidationResult } from '../config/types.js';
 
 export interface GenerateOptions {
   upgradeFrom?: string;
@@ -16,12 +16,12 @@ export interface GenerateOptions {
    * Runs on the judged arguments before anything is built: returns the arguments to build with, or problems that
    * stop the run as an invalid config (the cloud templates use it for their own config rules).
    */
-  prepare?: (args: Arguments) => { args: Arguments } | { problems: Issue[] };
+  prepare?: (args: ConfigValues) => { args: ConfigValues } | { problems: Issue[] };
 }
 
 /** Outcome of a generation: the bundle, or the judged config when it was invalid. */
 export type GenerateOutcome =
-  { ok: true; bundle: BuildResult; args: Arguments } | { ok: false; validation: ValidationResult };
+  { ok: true; bundle: BuildResult; args: ConfigValues } | { ok: false; validation: ValidationResult };
 
 /** Judge, report problems, build. Shared with --generate-node-upgrade-script, which is genconf plus one script. */
 export async function generate(ctx: CommandContext, opts: GenerateOptions = {}): Promise<GenerateOutcome> {

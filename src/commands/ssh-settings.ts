@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CliOptions } from '../cli/context.js';
-import type { Arguments } from '../config/types.js';
+import type { ConfigValues } from '../config/types.js';
 import type { PlanOptions } from '../derive/plan.js';
 import { InputError } from '../errors.js';
 import { expandTilde, loadSshConfig, type LoadedSshConfig } from '../transport/ssh-config.js';
@@ -22,7 +22,7 @@ export interface ChosenSshConfig {
 
 export function chooseSshConfig(
   o: Pick<CliOptions, 'sshConfig' | 'genconfDir' | 'baseDir'>,
-  args: Arguments,
+  args: ConfigValues,
   home = os.homedir(),
 ): ChosenSshConfig {
   const must = (file: string, source: string): ChosenSshConfig => {
@@ -52,7 +52,7 @@ export interface SshSettings {
 }
 
 /** Read the chosen file; undefined `plan` when none is used (then every host is planned exactly as before). */
-export function readSshSettings(o: CliOptions, args: Arguments, home = os.homedir()): SshSettings {
+export function readSshSettings(o: CliOptions, args: ConfigValues, home = os.homedir()): SshSettings {
   const chosen = chooseSshConfig(o, args, home);
   if (!chosen.file) return { chosen };
   const loaded = loadSshConfig(chosen.file, { home });

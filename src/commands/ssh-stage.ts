@@ -10,7 +10,7 @@ import { ExitCode } from '../exit-codes.js';
 import { domainNotes } from '../stages/fault-domain.js';
 import { takeClusterLock } from '../cluster/lock.js';
 import { applyStageResult, readRecord, retryLabelsFrom, writeRecord, type DeployedBundle } from '../cluster/record.js';
-import type { Arguments } from '../config/types.js';
+import type { ConfigValues } from '../config/types.js';
 import { planCluster, type ClusterPlan, type PlanFiles } from '../derive/plan.js';
 import { UsageError } from '../errors.js';
 import type { RunEvent } from '../orchestrate/events.js';
@@ -83,7 +83,7 @@ async function confirmUninstall(ctx: CommandContext, plan: ClusterPlan, out: Nod
  */
 export async function makeTransport(
   ctx: CommandContext,
-  args: Arguments,
+  args: ConfigValues,
   human: NodeJS.WritableStream,
 ): Promise<Transport> {
   const [{ SshTransport }, { agentSocket, loadPrivateKey, terminalPrompt }] = await Promise.all([
@@ -125,7 +125,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
 
 export interface SshStageDeps {
   /** Tests inject a scripted transport here; the default is SshTransport with the configured key. */
-  makeTransport?: (ctx: CommandContext, args: Arguments, human: NodeJS.WritableStream) => Promise<Transport>;
+  makeTransport?: (ctx: CommandContext, args: ConfigValues, human: NodeJS.WritableStream) => Promise<Transport>;
 }
 
 export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}): Promise<ExitCode> {

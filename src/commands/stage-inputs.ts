@@ -10,7 +10,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { configIdFromPackageInfo } from '../cluster/bundle.js';
 import { resolveConfigFile } from '../config/paths.js';
-import type { Arguments } from '../config/types.js';
+import type { ConfigValues } from '../config/types.js';
 import type { PlanFiles } from '../derive/plan.js';
 import { InputError } from '../errors.js';
 import type { Stage, StageInput } from '../stages/types.js';
@@ -47,7 +47,7 @@ export async function bundleConfigId(genconfDir: string): Promise<string | null>
 export interface InputContext {
   genconfDir: string;
   baseDir: string;
-  args: Arguments;
+  args: ConfigValues;
 }
 
 /** One source of inputs: the inputs it provides, and how it reads them (I/O, checked). */

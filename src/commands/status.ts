@@ -9,7 +9,7 @@ import { DEFAULT_SSH_USER } from '../config/ssh-settings.js';
 import { ExitCode } from '../exit-codes.js';
 import { probeHosts, probeTargets, type ProbeReport } from '../cluster/probe.js';
 import { readRecord, recordPath, type ClusterRecord, type HostRecord } from '../cluster/record.js';
-import type { Arguments } from '../config/types.js';
+import type { ConfigValues } from '../config/types.js';
 import { planCluster, type ClusterPlan } from '../derive/plan.js';
 import { makeChalk, pad } from '../report/format.js';
 import type { Transport } from '../transport/transport.js';
@@ -152,7 +152,7 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
     sshFlags: sshFlags(o),
   });
   let plan: ClusterPlan | undefined;
-  let args: Arguments | undefined;
+  let args: ConfigValues | undefined;
   if (validation.valid && validation.args) {
     args = validation.args;
     plan = planCluster(validation.ssh!);

@@ -4,9 +4,9 @@
  * entries carry are rules-dcos.ts.
  */
 import path from 'node:path';
-import { RuleFailure, type Args, type Calc, type Entry } from './engine.js';
-import { explodeIPv6, pyInt, validateJsonList } from './checks.js';
-import { calculateCheckConfig, calculateCheckConfigContents } from './check-config.js';
+import { RuleFailure, type ConfigValues, type Calc, type Entry } from './engine.js';
+import { explodeIPv6, pyInt, validateJsonList } from './validators.js';
+import { calculateCheckConfig, calculateCheckConfigContents } from './dcos-health-checks.js';
 import { calculateDcosOverlayNetworkJson } from './overlay.js';
 import { type PyValue } from '../pycompat/py.js';
 import { pyJsonDumps, pyJsonLoads } from '../pycompat/json.js';
@@ -16,7 +16,7 @@ import { InputReadError, readIpDetectScript, type FileContext } from './inputs.j
 import { DCOS_RULES } from './rules-dcos.js';
 import { NODE_RULES } from './rules-node.js';
 
-function calc(params: readonly string[], fn: (a: Args) => string): Calc {
+function calc(params: readonly string[], fn: (a: ConfigValues) => string): Calc {
   return { params, fn };
 }
 
@@ -49,7 +49,7 @@ const MESOS_ISOLATION =
 
 const setOrNot = (v: string): string => (v === '' ? 'false' : 'true');
 
-/** Arguments the bundle step computes from the build (commit, package list, …); the user may not set them. */
+/** ConfigValues the bundle step computes from the build (commit, package list, …); the user may not set them. */
 export const BUILD_MUSTS = [
   'dcos_image_commit',
   'template_filenames',

@@ -11,19 +11,24 @@
  *   key involved that has no message yet.
  */
 
-export type Args = Readonly<Record<string, string>>;
+/**
+ * Config values by key, each as the string DC/OS 1.11 would have used (booleans 'true'/'false', lists and dicts as
+ * JSON text); key names are exactly those of DC/OS 1.11's gen (e.g. `master_quorum`). A rule or calculation receives
+ * the values of its params; validation returns every finalized value (user values, defaults, calculated values).
+ */
+export type ConfigValues = Readonly<Record<string, string>>;
 
 /** A rule or calculation failing with a message for the operator (Python's AssertionError). */
 export class RuleFailure extends Error {}
 
 /** Throw the rule's message unless `condition` holds. A function message is built only on failure. */
-export function check(condition: unknown, message: string | (() => string)): asserts condition {
+export function assertRule(condition: unknown, message: string | (() => string)): asserts condition {
   if (!condition) throw new RuleFailure(typeof message === 'function' ? message() : message);
 }
 
 export interface Calc {
   params: readonly string[];
-  fn: (args: Args) => string;
+  fn: (args: ConfigValues) => string;
 }
 
 export type SetterValue = string | Calc;
@@ -32,7 +37,7 @@ export type SetterValue = string | Calc;
 export interface Rule {
   name: string;
   params: readonly string[];
-  check: (args: Args) => void;
+  enforce: (args: ConfigValues) => void;
   /** Keys a failure is reported on (default: every key in params). */
   blame?: readonly string[];
 }
@@ -89,7 +94,7 @@ export class Resolver {
 
   constructor(
     entries: readonly Entry[],
-    user: Args,
+    user: ConfigValues,
     private readonly targets: readonly TargetSpec[],
   ) {
     for (const [name, value] of Object.entries(user))
@@ -102,8 +107,8 @@ export class Resolver {
         name: rules.map((r) => r.name).join('+'),
         params: rules[0]!.params,
         blame: rules[0]!.blame,
-        check: (args) => {
-          for (const r of rules) r.check(args);
+        enforce: (args) => {
+          for (const r of rules) r.enforce(args);
         },
       });
     }
@@ -125,7 +130,7 @@ export class Resolver {
       if (rule.params.length === 1) {
         const name = rule.params[0]!;
         const list = this.single.get(name) ?? [];
-        list.push((value) => rule.check({ [name]: value }));
+        list.push((value) => rule.enforce({ [name]: value }));
         this.single.set(name, list);
       } else {
         const id = [...rule.params].sort().join('\0');
@@ -171,7 +176,7 @@ export class Resolver {
       }
       if (skip) continue;
       try {
-        rule.check(args);
+        rule.enforce(args);
       } catch (err) {
         if (!(err instanceof RuleFailure)) throw err;
         multiMessages.push([rule.blame ?? rule.params, err.message]);

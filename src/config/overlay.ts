@@ -2,8 +2,8 @@
  * The overlay network rules of DC/OS 1.11 (`dcos_overlay_network` JSON) and the derived
  * `dcos_overlay_network_json` (IPv6-only overlays disabled when IPv6 is off).
  */
-import { check, RuleFailure } from './engine.js';
-import { isIpNetwork, loadJson, pyInt } from './checks.js';
+import { assertRule, RuleFailure } from './engine.js';
+import { isIpNetwork, loadJson, pyInt } from './validators.js';
 import { PyDict, PyFloat, pyRepr, pyStr, type PyValue } from '../pycompat/py.js';
 import { pyJsonDumps } from '../pycompat/json.js';
 
@@ -22,42 +22,51 @@ function intOf(v: PyValue): bigint | null {
 export function validateDcosOverlayNetwork(value: string): void {
   const network = loadOverlay(value);
   // The original indexed into whatever JSON it got; anything but an object crashed it. Say so instead.
-  check(
+  assertRule(
     network instanceof PyDict,
     `Must be a JSON object with "overlays", "vtep_mac_oui" and "vtep_subnet". Got: ${value}`,
   );
-  check(network.has('overlays'), () => `Missing "overlays" in overlay configuration ${pyRepr(network)}`);
+  assertRule(network.has('overlays'), () => `Missing "overlays" in overlay configuration ${pyRepr(network)}`);
   const overlays = network.get('overlays')!;
-  check(Array.isArray(overlays), () => `"overlays" must be a list of overlay definitions: ${pyRepr(overlays)}`);
-  check(overlays.length > 0, () => `"Overlays" network configuration is empty: ${pyRepr(network)}`);
+  assertRule(Array.isArray(overlays), () => `"overlays" must be a list of overlay definitions: ${pyRepr(overlays)}`);
+  assertRule(overlays.length > 0, () => `"Overlays" network configuration is empty: ${pyRepr(network)}`);
   for (const overlay of overlays) {
-    check(overlay instanceof PyDict, () => `Each overlay must be a JSON object: ${pyRepr(overlay)}`);
-    check(overlay.has('name'), () => `Missing "name" in overlay configuration: ${pyRepr(overlay)}`);
+    assertRule(overlay instanceof PyDict, () => `Each overlay must be a JSON object: ${pyRepr(overlay)}`);
+    assertRule(overlay.has('name'), () => `Missing "name" in overlay configuration: ${pyRepr(overlay)}`);
     const name = overlay.get('name')!;
-    check(typeof name === 'string', () => `Overlay name must be a string: ${pyRepr(name)}`);
-    check([...name].length <= 13, `Overlay name cannot exceed 13 characters:${name}`);
-    check(
+    assertRule(typeof name === 'string', () => `Overlay name must be a string: ${pyRepr(name)}`);
+    assertRule([...name].length <= 13, `Overlay name cannot exceed 13 characters:${name}`);
+    assertRule(
       overlay.has('subnet') || overlay.has('subnet6'),
       () => `Missing "subnet" or "subnet6" in overlay configuration:${pyRepr(overlay)}`,
     );
-    check(network.has('vtep_mac_oui'), () => `Missing "vtep_mac_oui" in overlay configuration ${pyRepr(network)}`);
+    assertRule(network.has('vtep_mac_oui'), () => `Missing "vtep_mac_oui" in overlay configuration ${pyRepr(network)}`);
     const mtu = network.has('vtep_mtu') ? network.get('vtep_mtu')! : 1500n;
     const mtuInt = intOf(mtu);
-    check(mtuInt !== null, `Must be an integer but got a ${typeof mtu === 'string' ? 'str' : 'value'}: ${pyStr(mtu)}`);
-    check(mtuInt >= 552n, 'Must be above 552');
+    assertRule(
+      mtuInt !== null,
+      `Must be an integer but got a ${typeof mtu === 'string' ? 'str' : 'value'}: ${pyStr(mtu)}`,
+    );
+    assertRule(mtuInt >= 552n, 'Must be above 552');
     if (overlay.has('subnet')) {
-      check(network.has('vtep_subnet'), () => `Missing "vtep_subnet" in overlay configuration ${pyRepr(network)}`);
+      assertRule(network.has('vtep_subnet'), () => `Missing "vtep_subnet" in overlay configuration ${pyRepr(network)}`);
       const vtep = network.get('vtep_subnet')!;
-      check(isIpNetwork(vtep), `Incorrect value for vtep_subnet: ${pyStr(vtep)}. Only IPv4 values are allowed`);
+      assertRule(isIpNetwork(vtep), `Incorrect value for vtep_subnet: ${pyStr(vtep)}. Only IPv4 values are allowed`);
       const subnet = overlay.get('subnet')!;
-      check(isIpNetwork(subnet), `Incorrect value for overlay subnet ${pyStr(subnet)}. Only IPv4 values are allowed`);
+      assertRule(
+        isIpNetwork(subnet),
+        `Incorrect value for overlay subnet ${pyStr(subnet)}. Only IPv4 values are allowed`,
+      );
     }
     if (overlay.has('subnet6')) {
-      check(network.has('vtep_subnet6'), () => `Missing "vtep_subnet6" in overlay configuration ${pyRepr(network)}`);
+      assertRule(
+        network.has('vtep_subnet6'),
+        () => `Missing "vtep_subnet6" in overlay configuration ${pyRepr(network)}`,
+      );
       const vtep6 = network.get('vtep_subnet6')!;
-      check(isIpNetwork(vtep6), `Incorrect value for vtep_subnet6: ${pyStr(vtep6)}. Only IPv6 values are allowed`);
+      assertRule(isIpNetwork(vtep6), `Incorrect value for vtep_subnet6: ${pyStr(vtep6)}. Only IPv6 values are allowed`);
       const subnet6 = overlay.get('subnet6')!;
-      check(
+      assertRule(
         isIpNetwork(subnet6),
         `Incorrect value for overlay subnet6 ${pyStr(subnet6)}. Only IPv6 values are allowed`,
       );
@@ -88,7 +97,7 @@ export function validateNetworkDefaultName(defaultName: string, dcosOverlayNetwo
   const network = loadOverlay(dcosOverlayNetwork);
   const overlays = network instanceof PyDict ? network.get('overlays') : undefined;
   const names = Array.isArray(overlays) ? overlays.map((o) => (o instanceof PyDict ? o.get('name') : undefined)) : [];
-  check(
+  assertRule(
     names.includes(defaultName),
     `Default overlay network name does not reference a defined overlay network: ${defaultName}`,
   );

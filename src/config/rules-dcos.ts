@@ -3,7 +3,7 @@
  * message (facts from gen/calc.py). The defaults and calculations are defaults-dcos.ts; the keys the templates need,
  * target-dcos.ts.
  */
-import { check, RuleFailure, type Args, type Rule } from './engine.js';
+import { assertRule, RuleFailure, type ConfigValues, type Rule } from './engine.js';
 import {
   isIpNetwork,
   loadJson,
@@ -19,13 +19,13 @@ import {
   validateJsonList,
   validateTrueFalse,
   validIPv4,
-} from './checks.js';
-import { validateCheckConfig, validateCustomChecks } from './check-config.js';
+} from './validators.js';
+import { validateCheckConfig, validateCustomChecks } from './dcos-health-checks.js';
 import { validateDcosOverlayNetwork, validateNetworkDefaultName } from './overlay.js';
 import { PyDict, pyStr } from '../pycompat/py.js';
 
-function rule(name: string, params: readonly string[], fn: (a: Args) => void): Rule {
-  return { name, params, check: fn };
+function rule(name: string, params: readonly string[], fn: (a: ConfigValues) => void): Rule {
+  return { name, params, enforce: fn };
 }
 
 function trueFalse(key: string): Rule {
@@ -36,29 +36,29 @@ function absolutePath(key: string): Rule {
   return rule(`validate_absolute_path(${key})`, [key], (a) => validateAbsolutePath(a[key]!));
 }
 
-function validateS3Prefix(a: Args): void {
-  check(!a.s3_prefix!.endsWith('/'), 'Must be a file path and cannot end in a /');
+function validateS3Prefix(a: ConfigValues): void {
+  assertRule(!a.s3_prefix!.endsWith('/'), 'Must be a file path and cannot end in a /');
 }
 
-function validateNumMasters(a: Args): void {
+function validateNumMasters(a: ConfigValues): void {
   const n = pyInt(a.num_masters!);
   // The original crashed on a non-integer (ValueError); report it on the key instead.
-  check(n !== null, `Must be an integer but got a str: ${a.num_masters}`);
-  check([1n, 3n, 5n, 7n, 9n].includes(n), `Must have 1, 3, 5, 7, or 9 masters. Found ${a.num_masters}`);
+  assertRule(n !== null, `Must be an integer but got a str: ${a.num_masters}`);
+  assertRule([1n, 3n, 5n, 7n, 9n].includes(n), `Must have 1, 3, 5, 7, or 9 masters. Found ${a.num_masters}`);
 }
 
-function validateBootstrapUrl(a: Args): void {
+function validateBootstrapUrl(a: ConfigValues): void {
   const url = a.bootstrap_url!;
-  check([...url].length > 1, 'Should be a url (http://example.com/bar or file:///path/to/local/cache)');
-  check(!url.endsWith('/'), "Must not end in a '/'");
+  assertRule([...url].length > 1, 'Should be a url (http://example.com/bar or file:///path/to/local/cache)');
+  assertRule(!url.endsWith('/'), "Must not end in a '/'");
 }
 
-function validateDnsSearch(a: Args): void {
+function validateDnsSearch(a: ConfigValues): void {
   const s = a.dns_search!;
-  check(!s.includes('\n'), 'Newlines are not allowed');
-  check(!s.includes(','), 'Commas are not allowed');
-  check([...s].length < 256, 'Must be less than 256 characters long');
-  check(pySplit(s).length <= 6, 'Must contain no more than 6 domains');
+  assertRule(!s.includes('\n'), 'Newlines are not allowed');
+  assertRule(!s.includes(','), 'Commas are not allowed');
+  assertRule([...s].length < 256, 'Must be less than 256 characters long');
+  assertRule(pySplit(s).length <= 6, 'Must contain no more than 6 domains');
 }
 
 /** Python's str.split(): whitespace includes the ASCII separators \x1c-\x1f and U+0085. */
@@ -85,60 +85,63 @@ function fzErr(msg: string): string {
   return `Invalid "dns_forward_zones": ${msg}`;
 }
 
-function validateDnsForwardZones(a: Args): void {
+function validateDnsForwardZones(a: ConfigValues): void {
   const raw = a.dns_forward_zones!;
   const zones = loadJson(raw, (why) => fzErr(`${raw} is not valid JSON: ${why}`));
-  check(zones instanceof PyDict, fzErr(`${pyStr(zones)} is not a a dict`));
+  assertRule(zones instanceof PyDict, fzErr(`${pyStr(zones)} is not a a dict`));
   for (const [, upstreams] of zones.entries) {
-    check(Array.isArray(upstreams), fzErr(`${pyStr(upstreams)} is not a list`));
+    assertRule(Array.isArray(upstreams), fzErr(`${pyStr(upstreams)} is not a list`));
     for (const upstream of upstreams) {
-      check(typeof upstream === 'string', fzErr(`${pyStr(upstream)} is not a string`));
+      assertRule(typeof upstream === 'string', fzErr(`${pyStr(upstream)} is not a string`));
       const at = upstream.lastIndexOf(':');
       let ip = upstream;
       if (at !== -1) {
         validateIntInRange(upstream.slice(at + 1), 1, 65535);
         ip = upstream.slice(0, at);
       }
-      check(validIPv4(ip), fzErr(`${ip} not a valid IP address`));
+      assertRule(validIPv4(ip), fzErr(`${ip} not a valid IP address`));
     }
   }
 }
 
-function validateZkHosts(a: Args): void {
-  check(!a.exhibitor_zk_hosts!.startsWith('zk://'), "Must be of the form `host:port,host:port', not start with zk://");
+function validateZkHosts(a: ConfigValues): void {
+  assertRule(
+    !a.exhibitor_zk_hosts!.startsWith('zk://'),
+    "Must be of the form `host:port,host:port', not start with zk://",
+  );
 }
 
-function validateZkPath(a: Args): void {
-  check(a.exhibitor_zk_path!.startsWith('/'), 'Must be of the form /path/to/znode');
+function validateZkPath(a: ConfigValues): void {
+  assertRule(a.exhibitor_zk_path!.startsWith('/'), 'Must be of the form /path/to/znode');
 }
 
-function validateMesosLogRetentionMb(a: Args): void {
+function validateMesosLogRetentionMb(a: ConfigValues): void {
   const mb = pyInt(a.mesos_log_retention_mb!);
   // The original crashed on a non-integer; report it on the key instead.
-  check(mb !== null, `Must be an integer but got a str: ${a.mesos_log_retention_mb}`);
-  check(mb >= 1024n, 'Must retain at least 1024 MB of logs');
+  assertRule(mb !== null, `Must be an integer but got a str: ${a.mesos_log_retention_mb}`);
+  assertRule(mb >= 1024n, 'Must retain at least 1024 MB of logs');
   // The retention count is computed in floating point; 1.11 crashed (OverflowError) beyond that range.
-  check(mb < 10n ** 300n, 'Must be a realistic number of megabytes (at most 300 digits)');
+  assertRule(mb < 10n ** 300n, 'Must be a realistic number of megabytes (at most 300 digits)');
 }
 
-function validateDcosUcrDefaultBridgeSubnet(a: Args): void {
+function validateDcosUcrDefaultBridgeSubnet(a: ConfigValues): void {
   const v = a.dcos_ucr_default_bridge_subnet!;
-  check(isIpNetwork(v), `Incorrect value for dcos_ucr_default_bridge_subnet: ${v}. Only IPv4 subnets are allowed`);
+  assertRule(isIpNetwork(v), `Incorrect value for dcos_ucr_default_bridge_subnet: ${v}. Only IPv4 subnets are allowed`);
 }
 
-function validateDcosL4lbEnableIpv6(a: Args): void {
+function validateDcosL4lbEnableIpv6(a: ConfigValues): void {
   validateTrueFalse(a.dcos_l4lb_enable_ipv6!);
   if (a.enable_ipv6 === 'false') {
-    check(
+    assertRule(
       a.dcos_l4lb_enable_ipv6 === 'false',
       'When enable_ipv6 is false, dcos_l4lb_enable_ipv6 must be false as well',
     );
   }
 }
 
-function validateExhibitorStorageMasterDiscovery(a: Args): void {
+function validateExhibitorStorageMasterDiscovery(a: ConfigValues): void {
   if (a.master_discovery !== 'static') {
-    check(
+    assertRule(
       a.exhibitor_storage_backend !== 'static',
       'When master_discovery is not static, exhibitor_storage_backend must be non-static. Having a variable list of ' +
         'master which are discovered by agents using the master_discovery method but also having a fixed known at ' +
@@ -148,17 +151,17 @@ function validateExhibitorStorageMasterDiscovery(a: Args): void {
   }
 }
 
-function validateAdminrouterTlsVersionPresent(a: Args): void {
+function validateAdminrouterTlsVersionPresent(a: ConfigValues): void {
   const enabled = [a.adminrouter_tls_1_0_enabled, a.adminrouter_tls_1_1_enabled, a.adminrouter_tls_1_2_enabled].filter(
     (f) => f === 'true',
   );
-  check(
+  assertRule(
     enabled.length > 0,
     "At least one of adminrouter_tls_1_0_enabled, adminrouter_tls_1_1_enabled and adminrouter_tls_1_2_enabled must be set to 'true'.",
   );
 }
 
-function validateMesosMaxCompletedTasksPerFramework(a: Args): void {
+function validateMesosMaxCompletedTasksPerFramework(a: ConfigValues): void {
   if (a.has_mesos_max_completed_tasks_per_framework === 'true') {
     const v = a.mesos_max_completed_tasks_per_framework!;
     if (pyInt(v) === null) {
@@ -171,18 +174,21 @@ function validateMesosMaxCompletedTasksPerFramework(a: Args): void {
 
 const RECOVERY_UNITS = ['ns', 'us', 'ms', 'secs', 'mins', 'hrs', 'days', 'weeks'];
 
-function validateMesosRecoveryTimeout(a: Args): void {
+function validateMesosRecoveryTimeout(a: ConfigValues): void {
   const v = a.mesos_recovery_timeout!;
   // Python's re.match("([\d\.]+)(\w+)", v): anchored at the start only.
   const m = /^([\p{Nd}.]+)([\p{L}\p{N}_]+)/u.exec(v);
-  check(m !== null, `Error parsing 'mesos_recovery_timeout' value: ${v}.`);
+  assertRule(m !== null, `Error parsing 'mesos_recovery_timeout' value: ${v}.`);
   const [, value, unit] = m as unknown as [string, string, string];
-  check((value.match(/\./g) ?? []).length <= 1, 'Invalid decimal format.');
+  assertRule((value.match(/\./g) ?? []).length <= 1, 'Invalid decimal format.');
   const num = Number(value.replace(/\p{Nd}/gu, (d) => String(Number.parseInt(d, 10) || digitValue(d))));
   // float('.') raised in the original; it is not a decimal either.
-  check(value !== '.' && !Number.isNaN(num), 'Invalid decimal format.');
-  check(num <= 2 ** 64, `Value ${value} not in supported range.`);
-  check(RECOVERY_UNITS.includes(unit), `Unit '${unit}' not in [${RECOVERY_UNITS.map((u) => `'${u}'`).join(', ')}].`);
+  assertRule(value !== '.' && !Number.isNaN(num), 'Invalid decimal format.');
+  assertRule(num <= 2 ** 64, `Value ${value} not in supported range.`);
+  assertRule(
+    RECOVERY_UNITS.includes(unit),
+    `Unit '${unit}' not in [${RECOVERY_UNITS.map((u) => `'${u}'`).join(', ')}].`,
+  );
 }
 
 function digitValue(d: string): number {

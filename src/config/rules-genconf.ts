@@ -2,8 +2,8 @@
  * Keys of this tool that DC/OS 1.11 did not have and that reach the nodes' install script (not the node's config
  * record): judged for --genconf and --validate-config alike.
  */
-import { check, type Entry, type TargetSpec } from './engine.js';
-import { validateJsonList } from './checks.js';
+import { assertRule, type Entry, type TargetSpec } from './engine.js';
+import { validateJsonList } from './validators.js';
 
 /** A base URL the node script can put on curl's command line and in a systemd unit: http(s), no shell characters. */
 const BASE_URL = /^https?:\/\/[^\s"'`\\$;&|<>(){}]+$/;
@@ -11,13 +11,13 @@ const BASE_URL = /^https?:\/\/[^\s"'`\\$;&|<>(){}]+$/;
 function validateMirrors(value: string): void {
   const items = validateJsonList(value);
   for (const m of items) {
-    check(
+    assertRule(
       BASE_URL.test(m),
       `${m} is not an http:// or https:// URL without blanks, quotes or shell characters (percent-encode them)`,
     );
-    check(!m.endsWith('/'), `${m}: Must not end in a '/'`);
+    assertRule(!m.endsWith('/'), `${m}: Must not end in a '/'`);
   }
-  check(new Set(items).size === items.length, 'List must not contain the same URL twice');
+  assertRule(new Set(items).size === items.length, 'List must not contain the same URL twice');
 }
 
 export const GENCONF_OWN_ENTRY: Entry = {
@@ -25,7 +25,7 @@ export const GENCONF_OWN_ENTRY: Entry = {
     {
       name: 'validate_bootstrap_url_mirrors',
       params: ['bootstrap_url_mirrors'],
-      check: (a) => validateMirrors(a.bootstrap_url_mirrors!),
+      enforce: (a) => validateMirrors(a.bootstrap_url_mirrors!),
     },
   ],
   default: { bootstrap_url_mirrors: '[]' },

@@ -5,12 +5,12 @@
  * the other rules, so `--validate-config` and `--genconf` give the same verdict, located at the key's line. The
  * renderers and the install script use the same predicates as a last guard.
  */
-import { check, type Rule } from './engine.js';
-import { validateJsonList } from './checks.js';
+import { assertRule, type Rule } from './engine.js';
+import { validateJsonList } from './validators.js';
 
 /**
  * Every key the config package writes into a line-based settings file on the nodes (the renderers read these with
- * `Args.line`; test/config/rules-node.test.ts keeps the two lists equal).
+ * `ConfigValues.line`; test/config/rules-node.test.ts keeps the two lists equal).
  */
 export const SINGLE_LINE_KEYS: readonly string[] = [
   'adminrouter_auth_enabled',
@@ -117,9 +117,9 @@ function singleLine(key: string): Rule {
   return {
     name: `validate_single_line(${key})`,
     params: [key],
-    check: (a) => {
+    enforce: (a) => {
       const problem = lineProblem(a[key]!);
-      check(problem === undefined, () => singleLineMessage(problem!));
+      assertRule(problem === undefined, () => singleLineMessage(problem!));
     },
   };
 }
@@ -128,7 +128,7 @@ function envWord(key: string): Rule {
   return {
     name: `validate_env_word(${key})`,
     params: [key],
-    check: (a) => check(isEnvWord(a[key]!), () => `Must be one word: ${key} ${ENV_WORD_MESSAGE}`),
+    enforce: (a) => assertRule(isEnvWord(a[key]!), () => `Must be one word: ${key} ${ENV_WORD_MESSAGE}`),
   };
 }
 
@@ -137,21 +137,21 @@ export const NODE_RULES: readonly Rule[] = [
   {
     name: 'validate_bootstrap_url_on_nodes',
     params: ['bootstrap_url'],
-    check: (a) => check(NODE_URL.test(a.bootstrap_url!), NODE_URL_MESSAGE),
+    enforce: (a) => assertRule(NODE_URL.test(a.bootstrap_url!), NODE_URL_MESSAGE),
   },
   envWord('http_proxy'),
   envWord('https_proxy'),
   {
     name: 'validate_env_word(no_proxy)',
     params: ['no_proxy'],
-    check: (a) => {
+    enforce: (a) => {
       let items: string[];
       try {
         items = validateJsonList(a.no_proxy!);
       } catch {
         return; // not a list of strings: no_proxy_final's calculation reports it, with 1.11's message
       }
-      for (const item of items) check(isEnvWord(item), () => `${JSON.stringify(item)} ${ENV_WORD_MESSAGE}`);
+      for (const item of items) assertRule(isEnvWord(item), () => `${JSON.stringify(item)} ${ENV_WORD_MESSAGE}`);
     },
   },
 ];

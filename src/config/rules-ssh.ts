@@ -3,8 +3,8 @@
  * SSH action, plus this tool's fixes: ssh_port up to 65535, process_timeout validated, and the new
  * ssh_host_overrides (per-host port/user without changing 1.11's address lists).
  */
-import { check, RuleFailure, type Args, type Entry, type Rule, type TargetSpec } from './engine.js';
-import { loadJson, pyInt, validateIntInRange, validateIpList, validateJsonList } from './checks.js';
+import { assertRule, RuleFailure, type ConfigValues, type Entry, type Rule, type TargetSpec } from './engine.js';
+import { loadJson, pyInt, validateIntInRange, validateIpList, validateJsonList } from './validators.js';
 import { PyDict, pyRepr, pyTypeName } from '../pycompat/py.js';
 import { SSH_KEY_DEFAULTS, SSH_LIMITS } from './ssh-settings.js';
 
@@ -13,23 +13,26 @@ function compareLists(first: string, second: string): void {
   const a = validateJsonList(first);
   const b = new Set(validateJsonList(second));
   const dups = [...new Set(a.filter((x) => b.has(x)))];
-  check(dups.length === 0, `master_list and agent_list cannot contain duplicates ${dups.join(', ')}`);
+  assertRule(dups.length === 0, `master_list and agent_list cannot contain duplicates ${dups.join(', ')}`);
 }
 
-function validateProcessTimeout(a: Args): void {
+function validateProcessTimeout(a: ConfigValues): void {
   const v = pyInt(a.process_timeout!);
-  check(v !== null, `Must be an integer but got a str: ${a.process_timeout}`);
-  check(v >= BigInt(SSH_LIMITS.processTimeoutSec.min), `Must be at least ${SSH_LIMITS.processTimeoutSec.min}`);
+  assertRule(v !== null, `Must be an integer but got a str: ${a.process_timeout}`);
+  assertRule(v >= BigInt(SSH_LIMITS.processTimeoutSec.min), `Must be at least ${SSH_LIMITS.processTimeoutSec.min}`);
 }
 
 /** ssh_host_overrides: {"<address in one of the lists>": {"port": 1..65535, "user": "name", "key_path": "file"}}. */
-function validateSshHostOverrides(a: Args): void {
+function validateSshHostOverrides(a: ConfigValues): void {
   const raw = a.ssh_host_overrides!;
   const loaded = loadJson(
     raw,
     (why) => `Must be a mapping of host address to {port, user}, but could not be read as JSON: ${why}`,
   );
-  check(loaded instanceof PyDict, `Must be a mapping of host address to {port, user}. Got a ${pyTypeName(loaded)}`);
+  assertRule(
+    loaded instanceof PyDict,
+    `Must be a mapping of host address to {port, user}. Got a ${pyTypeName(loaded)}`,
+  );
   const known = new Set<string>();
   for (const list of ['master_list', 'agent_list', 'public_agent_list']) {
     try {
@@ -39,41 +42,41 @@ function validateSshHostOverrides(a: Args): void {
     }
   }
   for (const [host, spec] of loaded.entries) {
-    check(
+    assertRule(
       typeof host === 'string' && known.has(host),
       `${pyRepr(host)} is not an address in master_list, agent_list or public_agent_list`,
     );
-    check(
+    assertRule(
       spec instanceof PyDict,
       `Override for ${host} must be a mapping with optional keys port, user and key_path. Got a ${pyTypeName(spec)}`,
     );
     for (const k of spec.keys())
-      check(
+      assertRule(
         k === 'port' || k === 'user' || k === 'key_path',
         `Override for ${host}: unknown key ${pyRepr(k)}; only port, user and key_path are allowed`,
       );
     if (spec.has('port')) {
       const port = spec.get('port')!;
-      check(
+      assertRule(
         typeof port === 'bigint',
         `Override for ${host}: port must be an integer. Got a ${pyTypeName(port)}: ${pyRepr(port)}`,
       );
       const { min, max } = SSH_LIMITS.sshPort;
-      check(
+      assertRule(
         port >= BigInt(min) && port <= BigInt(max),
         `Override for ${host}: port must be between ${min} and ${max} inclusive`,
       );
     }
     if (spec.has('key_path')) {
       const key = spec.get('key_path')!;
-      check(
+      assertRule(
         typeof key === 'string' && key.trim() !== '',
         `Override for ${host}: key_path must be a path to a private key file. Got ${pyRepr(key)}`,
       );
     }
     if (spec.has('user')) {
       const user = spec.get('user')!;
-      check(
+      assertRule(
         typeof user === 'string' && /^[A-Za-z0-9._][A-Za-z0-9._-]*$/.test(user),
         `Override for ${host}: user must be a non-empty user name. Got ${pyRepr(user)}`,
       );
@@ -81,8 +84,8 @@ function validateSshHostOverrides(a: Args): void {
   }
 }
 
-function rule(name: string, params: readonly string[], fn: (a: Args) => void, blame?: readonly string[]): Rule {
-  return { name, params, check: fn, blame };
+function rule(name: string, params: readonly string[], fn: (a: ConfigValues) => void, blame?: readonly string[]): Rule {
+  return { name, params, enforce: fn, blame };
 }
 
 export const SSH_RULES: readonly Rule[] = [

@@ -8,8 +8,7 @@
  * judges the same as under 1.11, while `--parallelism` (an explicit choice for one run, e.g. a 1000-host cluster
  * on a big bootstrap machine) goes up to 1000. The flag wins over the key.
  */
-/** Finalized arguments (config/types.ts Arguments; not imported, so that types.ts can name SshSettings without a cycle). */
-type Arguments = Readonly<Record<string, string>>;
+import type { ConfigValues } from './engine.js';
 
 export interface IntLimit {
   default: number;
@@ -102,7 +101,7 @@ export const SSH_KEY_DEFAULTS: Readonly<Record<string, string>> = {
   ssh_config_file: '',
 };
 
-function jsonList(args: Arguments, key: string): string[] {
+function jsonList(args: ConfigValues, key: string): string[] {
   const text = args[key];
   if (text === undefined || text === '') return [];
   const value: unknown = JSON.parse(text);
@@ -112,7 +111,7 @@ function jsonList(args: Arguments, key: string): string[] {
   return value;
 }
 
-function overrides(args: Arguments): Record<string, HostOverride> {
+function overrides(args: ConfigValues): Record<string, HostOverride> {
   const text = args.ssh_host_overrides;
   if (text === undefined || text === '' || text === 'null') return {};
   const value = JSON.parse(text) as unknown;
@@ -122,7 +121,7 @@ function overrides(args: Arguments): Record<string, HostOverride> {
   return value as Record<string, HostOverride>;
 }
 
-function intArg(args: Arguments, key: string, limit: IntLimit): number {
+function intArg(args: ConfigValues, key: string, limit: IntLimit): number {
   const text = args[key];
   if (text === undefined || text === '') return limit.default;
   const n = Number(text);
@@ -135,7 +134,7 @@ function intArg(args: Arguments, key: string, limit: IntLimit): number {
  * Validated arguments (rules-ssh.ts accepted them) and the run's flags → the typed settings. A malformed value
  * here is a bug (TypeError), not the operator's mistake: validation reports those.
  */
-export function sshSettings(args: Arguments, flags: SshFlags = {}): SshSettings {
+export function sshSettings(args: ConfigValues, flags: SshFlags = {}): SshSettings {
   const port = intArg(args, 'ssh_port', SSH_LIMITS.sshPort);
   const user = args.ssh_user ?? DEFAULT_SSH_USER;
   const perHost = overrides(args);

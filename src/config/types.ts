@@ -1,4 +1,5 @@
 /** Shared shapes of the config pipeline: load → validate → finalized arguments. */
+import type { ConfigValues } from './engine.js';
 import type { SshSettings } from './ssh-settings.js';
 import type { CheckBinsInput } from './inputs.js';
 
@@ -24,24 +25,20 @@ export interface Issue {
  */
 export type Target = 'genconf' | 'ssh';
 
-/**
- * Every finalized argument after validation: user values, defaults and calculated values, each as the
- * string DC/OS 1.11 would have used (booleans 'true'/'false', lists and dicts as JSON text).
- * Key names are exactly those of DC/OS 1.11's gen (e.g. `master_quorum`, `exhibitor_static_ensemble`).
- */
-export type Arguments = Readonly<Record<string, string>>;
+/** Every finalized value after validation (engine.ts ConfigValues). */
+export type { ConfigValues };
 
 export interface ValidationResult {
   valid: boolean;
   errors: Issue[];
   warnings: Issue[];
   /** Present only when `valid`. */
-  args?: Arguments;
+  args?: ConfigValues;
   /**
    * The keys the user wrote in config.yaml, stringified as DC/OS 1.11 did (source of user.config.yaml).
    * Present only when `valid`.
    */
-  userArgs?: Arguments;
+  userArgs?: ConfigValues;
   /** The typed SSH settings (flags applied): present when `valid` and the target is `ssh`. */
   ssh?: SshSettings;
   /** genconf/check_bins/ as read (and hashed) once during validation; absent when there is none. */

@@ -248,7 +248,7 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
 }
 
 /**
- * Arguments beyond what 1.11's genconf target resolved: the SSH keys (validated only for the SSH target, taken
+ * ConfigValues beyond what 1.11's genconf target resolved: the SSH keys (validated only for the SSH target, taken
  * as given or defaulted for --genconf), the SSH key as an absolute path, and the fault-domain script text.
  */
 function addRunnerArguments(

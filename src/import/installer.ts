@@ -12,7 +12,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract } from 'tar-stream';
 import { GenconfError, InterruptedError } from '../errors.js';
-import { checkImported } from './checks.js';
+import { recordIfConsistent } from './consistency.js';
 import { ImportError } from './errors.js';
 import { InstallerSplitter } from './header.js';
 import { ImageReader, type ImageSummary } from './image.js';
@@ -79,7 +79,7 @@ export async function importInstaller(opts: ImportOptions): Promise<ImportResult
       throw explain(err, splitter, opts, parent);
     }
     await tree.checkLinks();
-    const record = await checkImported(tree, {
+    const record = await recordIfConsistent(tree, {
       installerName: path.basename(opts.file),
       imageName,
       layout: image.layout,

@@ -282,7 +282,8 @@ describe('bundleArguments', () => {
   it('fills the build arguments validation leaves blank, and keeps the checks config validation computed', async () => {
     const { bundleArguments } = await import('../../src/bundle/build.js');
     const { loadArtifacts } = await import('../../src/bundle/artifacts.js');
-    const { calculateCheckConfig, calculateCheckConfigContents } = await import('../../src/config/check-config.js');
+    const { calculateCheckConfig, calculateCheckConfigContents } =
+      await import('../../src/config/dcos-health-checks.js');
     const dir = await tempDir();
     await makeArtifacts(dir);
     const artifacts = await loadArtifacts(dir);

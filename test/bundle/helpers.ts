@@ -2,7 +2,7 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Arguments } from '../../src/config/types.js';
+import type { ConfigValues } from '../../src/config/types.js';
 import type { ArtifactManifest } from '../../src/bundle/manifest.js';
 import type { RenderContext, RenderedEntry, Renderers } from '../../src/bundle/render/types.js';
 import { fileEntry, writePackage } from '../../src/bundle/tar.js';
@@ -63,7 +63,7 @@ export async function makeGenconf(dir: string, ipDetect = '#!/bin/sh\necho 10.0.
 }
 
 /** Finalized arguments as validation would give them, for the parts the fake renderers use. */
-export function fakeArgs(ipDetect = '#!/bin/sh\necho 10.0.0.1\n'): { args: Arguments; userArgs: Arguments } {
+export function fakeArgs(ipDetect = '#!/bin/sh\necho 10.0.0.1\n'): { args: ConfigValues; userArgs: ConfigValues } {
   const userArgs = { cluster_name: 'test', bootstrap_url: 'http://10.0.0.100:8080', master_list: '["10.0.0.1"]' };
   return {
     userArgs,
@@ -79,7 +79,7 @@ export function fakeArgs(ipDetect = '#!/bin/sh\necho 10.0.0.1\n'): { args: Argum
 
 /** Small renderers standing in for src/bundle/render and install-script.ts: same shapes, few files. */
 export const fakeRenderers: Renderers = {
-  renderConfigPackage(args: Arguments, userArgs: Arguments, ctx: RenderContext): RenderedEntry[] {
+  renderConfigPackage(args: ConfigValues, userArgs: ConfigValues, ctx: RenderContext): RenderedEntry[] {
     return [
       { path: '/pkginfo.json', mode: '0644', content: '{"environment":{}}' },
       { path: '/bin/detect_ip', mode: 0o755, content: args.ip_detect_contents ?? '' },
@@ -95,7 +95,7 @@ export const fakeRenderers: Renderers = {
       { path: '/etc_master/cluster', mode: 0o644, content: `${ctx.clusterPackageListId}\n` },
     ];
   },
-  renderMetadataPackage(_args: Arguments, ctx: RenderContext): RenderedEntry[] {
+  renderMetadataPackage(_args: ConfigValues, ctx: RenderContext): RenderedEntry[] {
     return [
       {
         path: '/pkginfo.json',
@@ -105,10 +105,10 @@ export const fakeRenderers: Renderers = {
       { path: '/etc/dcos-version.json', mode: 0o644, content: JSON.stringify({ 'bootstrap-id': ctx.bootstrapId }) },
     ];
   },
-  renderInstallScript(args: Arguments, manifest: ArtifactManifest): string {
+  renderInstallScript(args: ConfigValues, manifest: ArtifactManifest): string {
     return `#!/bin/bash\n# ${args.bootstrap_url}\n${manifest.files.map((f) => `${f.sha256}  ${f.path}`).join('\n')}\n`;
   },
-  renderNodeUpgradeScript(_args: Arguments, manifest: ArtifactManifest, fromVersion: string): string {
+  renderNodeUpgradeScript(_args: ConfigValues, manifest: ArtifactManifest, fromVersion: string): string {
     return `#!/bin/bash\n# upgrade from ${fromVersion} to ${manifest.clusterPackageListId}\n`;
   },
 };

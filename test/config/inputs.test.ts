@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { calculateCheckConfig, calculateCheckConfigContents } from '../../src/config/check-config.js';
+import { calculateCheckConfig, calculateCheckConfigContents } from '../../src/config/dcos-health-checks.js';
 import { readCheckBins } from '../../src/config/inputs.js';
 import { judgeConfig } from '../../src/config/validate.js';
 import { yamlOf } from './helpers.js';

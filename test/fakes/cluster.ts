@@ -1,9 +1,9 @@
 /** Finalized-argument fixtures for orchestration tests: a small cluster with the DC/OS 1.11 key names. */
-import type { Arguments } from '../../src/config/types.js';
+import type { ConfigValues } from '../../src/config/types.js';
 import { sshSettings, type SshFlags } from '../../src/config/ssh-settings.js';
 import { planCluster, type ClusterPlan, type PlanOptions } from '../../src/derive/plan.js';
 
-export function clusterArgs(over: Record<string, string> = {}): Arguments {
+export function clusterArgs(over: Record<string, string> = {}): ConfigValues {
   return {
     master_list: JSON.stringify(['10.0.0.1', '10.0.0.2', '10.0.0.3']),
     agent_list: JSON.stringify(['10.0.0.4']),

@@ -6,20 +6,20 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Arguments } from '../../src/config/types.js';
+import type { ConfigValues } from '../../src/config/types.js';
 import type { ArtifactManifest } from '../../src/bundle/manifest.js';
 import { renderInstallScript, renderNodeUpgradeScript } from '../../src/bundle/install-script.js';
 import { hashCheckoutList, tarXz, writeExampleArtifacts } from '../../scripts/example-artifacts.js';
 
 export interface TestBundle {
   serveDir: string;
-  args: Arguments;
+  args: ConfigValues;
   manifest: ArtifactManifest;
   packageIds: string[];
   configPackageId: string;
 }
 
-export const FIXED_ARGS: Arguments = {
+export const FIXED_ARGS: ConfigValues = {
   dcos_version: '1.11.14-dev',
   mesos_agent_work_dir: '/var/lib/mesos/slave',
   rexray_config_contents:
@@ -100,7 +100,7 @@ export async function buildTestBundle(
   fs.writeFileSync(path.join(serveDir, 'bootstrap.latest'), example.bootstrapId);
   fs.writeFileSync(path.join(serveDir, 'cluster-package-list.latest'), listId);
 
-  const args: Arguments = {
+  const args: ConfigValues = {
     ...FIXED_ARGS,
     bootstrap_url: opts.bootstrapUrl ?? 'file:///opt/dcos_install_tmp',
     bootstrap_id: example.bootstrapId,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import type { Arguments } from '../../src/config/types.js';
+import type { ConfigValues } from '../../src/config/types.js';
 import type { ArtifactManifest } from '../../src/bundle/manifest.js';
 import {
   fileContents,
@@ -34,7 +34,7 @@ const MANIFEST: ArtifactManifest = {
     { path: 'packages/pkgpanda/pkgpanda--1.11.14.example.tar.xz', sha256: sha('f'), size: 4000 },
   ],
 };
-const ARGS: Arguments = {
+const ARGS: ConfigValues = {
   ...FIXED_ARGS,
   bootstrap_url: 'http://10.0.0.100:8080',
   bootstrap_id: MANIFEST.bootstrapId,

@@ -1,11 +1,11 @@
 /** The node's identity scripts: ip detection, its check, fault-domain detection, and pkginfo. */
 
-import { Args, lines } from './args.js';
+import { ConfigReader, lines } from './config-reader.js';
 import { scriptText } from './contents.js';
 import { type BundleEntry, MODE_EXEC, file } from './types.js';
 
 // What pkgpanda exports to every service of the node: Mesos learns its IP from detect_ip.
-export function renderCore(a: Args): BundleEntry[] {
+export function renderCore(a: ConfigReader): BundleEntry[] {
   const out: BundleEntry[] = [
     file(
       'pkginfo.json',

@@ -1,9 +1,9 @@
 /** How nodes find the masters (static list or an internal load balancer) and Exhibitor's shared state. */
 
-import { Args, lines } from './args.js';
+import { ConfigReader, lines } from './config-reader.js';
 import { type BundleEntry, MODE_SECRET, file } from './types.js';
 
-export function renderDiscovery(a: Args): BundleEntry[] {
+export function renderDiscovery(a: ConfigReader): BundleEntry[] {
   const out: BundleEntry[] = [file('etc_master/master_count', lines(a.line('num_masters')))];
   const discovery = a.line('master_discovery');
   const resolvers = `RESOLVERS=${a.line('resolvers_str')}`;
@@ -54,7 +54,7 @@ export function renderDiscovery(a: Args): BundleEntry[] {
   return out;
 }
 
-function exhibitor(a: Args): BundleEntry[] {
+function exhibitor(a: ConfigReader): BundleEntry[] {
   const backend = a.line('exhibitor_storage_backend');
   const out: BundleEntry[] = [];
   const env = (...l: string[]): void => void out.push(file('etc/exhibitor', lines(...l)));

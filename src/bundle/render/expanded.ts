@@ -4,8 +4,8 @@
  * ones are owner-only.
  */
 
-import type { Arguments } from '../../config/types.js';
-import { Args } from './args.js';
+import type { ConfigValues } from '../../config/types.js';
+import { ConfigReader } from './config-reader.js';
 import { type JsonNode, pyJsonDumpTree } from '../../pycompat/json-tree.js';
 import { pyStrCompare } from '../../pycompat/py.js';
 import { dumpedScript, scriptText } from './contents.js';
@@ -14,7 +14,7 @@ import { checkRunnerConfig } from './services.js';
 import { rexrayConf } from './node-env.js';
 import { type BundleEntry, MODE_SECRET, type RenderContext, file } from './types.js';
 
-/** Arguments whose values never appear in world-readable files (DC/OS 1.11 branch tip's list). */
+/** ConfigValues whose values never appear in world-readable files (DC/OS 1.11 branch tip's list). */
 export const SECRET_KEYS: readonly string[] = [
   'aws_secret_access_key',
   'cluster_docker_credentials',
@@ -57,7 +57,7 @@ export const RUNNER_ONLY_KEYS: readonly string[] = [
 // The original put this placeholder in the argument dict while it serialized the dict into itself.
 const EXPANDED_PLACEHOLDER = '"DO NOT USE THIS AS AN ARGUMENT TO OTHER ARGUMENTS. IT IS TEMPORARY"';
 
-export function renderExpanded(a: Args, userArgs: Arguments, ctx: RenderContext): BundleEntry[] {
+export function renderExpanded(a: ConfigReader, userArgs: ConfigValues, ctx: RenderContext): BundleEntry[] {
   const hidden: Record<string, string> = {};
   for (const [k, v] of Object.entries(userArgs)) hidden[k] = SECRET_KEYS.includes(k) ? HIDDEN : v;
   const userYamlFull = dumpLiteralMapping(userArgs);
@@ -81,8 +81,8 @@ export function renderExpanded(a: Args, userArgs: Arguments, ctx: RenderContext)
  * derived records of the user's input are added.
  */
 function expandedArguments(
-  a: Args,
-  userArgs: Arguments,
+  a: ConfigReader,
+  userArgs: ConfigValues,
   hidden: Record<string, string>,
   userYaml: string,
   userYamlFull: string,

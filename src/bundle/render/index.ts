@@ -4,8 +4,8 @@
  * nothing; packing and hashing happen elsewhere.
  */
 
-import type { Arguments } from '../../config/types.js';
-import { Args } from './args.js';
+import type { ConfigValues } from '../../config/types.js';
+import { ConfigReader } from './config-reader.js';
 import { renderCore } from './core.js';
 import { renderDiscovery } from './discovery.js';
 import { NODE_SECRET_KEYS, renderExpanded } from './expanded.js';
@@ -18,8 +18,8 @@ import { MODE_SECRET, type BundleEntry, type RenderContext } from './types.js';
 
 export type { BundleEntry, RenderContext } from './types.js';
 
-export function renderConfigPackage(args: Arguments, userArgs: Arguments, ctx: RenderContext): BundleEntry[] {
-  const a = new Args(args);
+export function renderConfigPackage(args: ConfigValues, userArgs: ConfigValues, ctx: RenderContext): BundleEntry[] {
+  const a = new ConfigReader(args);
   return restrictSecrets(
     sortedUnique([
       ...renderCore(a),
@@ -38,7 +38,7 @@ export function renderConfigPackage(args: Arguments, userArgs: Arguments, ctx: R
  * Every file that holds the value of a secret key (NODE_SECRET_KEYS) in clear becomes 0600: user.config.yaml and
  * expanded.config.json carry each value the operator wrote, and other files may embed one.
  */
-function restrictSecrets(entries: BundleEntry[], sources: Arguments[]): BundleEntry[] {
+function restrictSecrets(entries: BundleEntry[], sources: ConfigValues[]): BundleEntry[] {
   const secrets = new Set<string>();
   for (const src of sources) {
     for (const key of NODE_SECRET_KEYS) {
@@ -61,7 +61,7 @@ function restrictSecrets(entries: BundleEntry[], sources: Arguments[]): BundleEn
   });
 }
 
-export function renderMetadataPackage(_args: Arguments, ctx: RenderContext): BundleEntry[] {
+export function renderMetadataPackage(_args: ConfigValues, ctx: RenderContext): BundleEntry[] {
   return sortedUnique(renderMetadata(ctx));
 }
 

@@ -1,13 +1,13 @@
 /** Mesos master and agent settings, their modules, and the log rotation of their logs. */
 
-import { Args, lines } from './args.js';
+import { ConfigReader, lines } from './config-reader.js';
 import { type BundleEntry, file } from './types.js';
 
 /** Every Mesos component finds the masters through the ZooKeeper names dcos-net serves. */
 export const MESOS_ZK = 'zk://zk-1.zk:2181,zk-2.zk:2181,zk-3.zk:2181,zk-4.zk:2181,zk-5.zk:2181/mesos';
 const MODULES_LIB = '/opt/mesosphere/active/mesos-modules/lib/mesos';
 
-export function renderMesos(a: Args): BundleEntry[] {
+export function renderMesos(a: ConfigReader): BundleEntry[] {
   const masterLog = a.line('mesos_master_log_file');
   const agentLog = a.line('mesos_agent_log_file');
   const overlay = a.flag('dcos_overlay_enable');
@@ -128,7 +128,7 @@ export function renderMesos(a: Args): BundleEntry[] {
   return out;
 }
 
-function masterEnv(a: Args): string {
+function masterEnv(a: ConfigReader): string {
   // has_mesos_max_completed_tasks_per_framework is only calculated by the original when the template asks.
   const maxCompleted = a.line('mesos_max_completed_tasks_per_framework', '');
   const hasMaxCompleted =
@@ -156,7 +156,7 @@ function masterEnv(a: Args): string {
   );
 }
 
-function agentEnv(a: Args): string {
+function agentEnv(a: ConfigReader): string {
   const hooks = a.line('mesos_hooks', '');
   const useHooks = a.line('use_mesos_hooks', hooks === '' ? 'false' : 'true') === 'true';
   const registry = a.line('cluster_docker_registry_url', '');
@@ -200,7 +200,7 @@ function agentEnv(a: Args): string {
 }
 
 /** Where the agent reads Docker registry credentials: ours when DC/OS owns them, else the host's. */
-export function credentialsPath(a: Args): string {
+export function credentialsPath(a: ConfigReader): string {
   const owned = a.flag('cluster_docker_credentials_dcos_owned', 'false');
   return a.line(
     'cluster_docker_credentials_path',
@@ -301,7 +301,7 @@ function slaveDns(ipv6: boolean): string {
   );
 }
 
-function logrotate(a: Args, logFile: string, dir: string): string {
+function logrotate(a: ConfigReader, logFile: string, dir: string): string {
   return lines(
     'compress',
     'delaycompress',

@@ -1,6 +1,6 @@
 /** The dcos-metadata package: which DC/OS build this cluster runs. */
 
-import { lines } from './args.js';
+import { lines } from './config-reader.js';
 import type { BundleEntry, RenderContext } from './types.js';
 import { file } from './types.js';
 

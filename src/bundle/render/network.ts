@@ -1,9 +1,9 @@
 /** dcos-net (DNS forwarder, layer-4 load balancer, overlay), CNI networks, Mesos-DNS. */
 
-import { Args, lines } from './args.js';
+import { ConfigReader, lines } from './config-reader.js';
 import { type BundleEntry, file } from './types.js';
 
-export function renderNetwork(a: Args): BundleEntry[] {
+export function renderNetwork(a: ConfigReader): BundleEntry[] {
   const ipv6 = a.line('enable_ipv6');
   const cniDataDir = a.get('dcos_cni_data_dir');
   const agentDns = dcosDns(a, true);
@@ -155,7 +155,7 @@ function erlangConfig(sections: ErlSection[]): string {
   return lines('[', body, '].');
 }
 
-function overlayAgent(a: Args, cniDataDir: string, agent: boolean): string {
+function overlayAgent(a: ConfigReader, cniDataDir: string, agent: boolean): string {
   return lines(
     '{',
     '  "cni_dir":"/opt/mesosphere/etc/dcos/network/cni",',
@@ -174,7 +174,7 @@ function overlayAgent(a: Args, cniDataDir: string, agent: boolean): string {
   );
 }
 
-function dcosDns(a: Args, bindSpartan: boolean, master = false): string {
+function dcosDns(a: ConfigReader, bindSpartan: boolean, master = false): string {
   const bind = bindSpartan && '  "bind_interface": "spartan",';
   const upstream = `  "upstream_resolvers": ${a.get('resolvers')},`;
   // Same members in the original's order: masters list the (optional) bind interface first.

@@ -1,11 +1,11 @@
 /** Node environment around the services: proxy, DNS search, Docker credentials and GC, REX-Ray. */
 
-import { Args, lines } from './args.js';
+import { ConfigReader, lines } from './config-reader.js';
 import { pyJsonLoads } from '../../pycompat/json.js';
 import { pyYamlDump } from '../../pycompat/yaml-dump.js';
 import { type BundleEntry, MODE_SECRET, file } from './types.js';
 
-export function renderNodeEnv(a: Args): BundleEntry[] {
+export function renderNodeEnv(a: ConfigReader): BundleEntry[] {
   const out: BundleEntry[] = [
     // EnvironmentFile of Mesos, Cosmos, REX-Ray and dcos-oauth; empty when no proxy is used.
     file(
@@ -30,13 +30,13 @@ export function renderNodeEnv(a: Args): BundleEntry[] {
   return out;
 }
 
-function searchLine(a: Args): string | false {
+function searchLine(a: ConfigReader): string | false {
   const dnsSearch = a.line('dns_search', '');
   const line = a.line('dcos_gen_resolvconf_search_str', dnsSearch === '' ? '' : `SEARCH=${dnsSearch}`);
   return line !== '' && line;
 }
 
 /** REX-Ray's own YAML config, as PyYAML wrote the JSON `rexray_config` (block style, sorted keys). */
-export function rexrayConf(a: Args): string {
+export function rexrayConf(a: ConfigReader): string {
   return pyYamlDump(pyJsonLoads(a.get('rexray_config')));
 }

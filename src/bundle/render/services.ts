@@ -1,6 +1,6 @@
 /** Admin Router, the UI, telemetry, diagnostics and logs, and the master-only schedulers. */
 
-import { Args, lines } from './args.js';
+import { ConfigReader, lines } from './config-reader.js';
 import { parseJson, pyJsonDumpTree, type JsonNode } from '../../pycompat/json-tree.js';
 import { type BundleEntry, file } from './types.js';
 import { MESOS_ZK } from './mesos.js';
@@ -11,7 +11,7 @@ const ROLES = [
   ['etc_slave_public', 'agent_public'],
 ] as const;
 
-export function renderServices(a: Args): BundleEntry[] {
+export function renderServices(a: ConfigReader): BundleEntry[] {
   const bundleDir = a.line('diagnostics_bundles_dir');
   const out: BundleEntry[] = [
     file('etc/adminrouter.env', lines(`ADMINROUTER_ACTIVATE_AUTH_MODULE=${a.line('adminrouter_auth_enabled')}`)),
@@ -140,7 +140,7 @@ export function renderServices(a: Args): BundleEntry[] {
   return out;
 }
 
-function tlsMaster(a: Args): string {
+function tlsMaster(a: ConfigReader): string {
   const ciphers = a.flag('adminrouter_tls_cipher_override', 'false')
     ? a.line('adminrouter_tls_cipher_suite')
     : 'EECDH+AES128:RSA+AES128:EECDH+AES256:RSA+AES256:!MD5:!3DES';
@@ -166,7 +166,7 @@ function tlsMaster(a: Args): string {
  * inserted as such, as the original did; a bare word the operator meant as text is quoted instead of
  * breaking the whole file.
  */
-function uiConfig(a: Args): string {
+function uiConfig(a: ConfigReader): string {
   const frag = (key: string): string => jsonFragment(a.get(key));
   const banner =
     `{"enabled":${frag('ui_banner')},"backgroundColor":${JSON.stringify(a.get('ui_banner_background_color'))},` +
@@ -203,7 +203,7 @@ function jsonFragment(v: string): string {
  * The built-in checks merged with the operator's `custom_checks` (theirs first, as the original merged
  * them), plus the environment the checks run in.
  */
-export function checkRunnerConfig(a: Args): string {
+export function checkRunnerConfig(a: ConfigReader): string {
   const dcos = objEntries(parseJson(a.get('check_config')));
   const user = objEntries(parseJson(a.opt('custom_checks', '{}')));
   const section = (cfg: Map<string, JsonNode>, k: string): Map<string, JsonNode> => objEntries(cfg.get(k));
@@ -247,7 +247,7 @@ const MASTER = '["master"]';
 const AGENTS = '["agent", "agent_public"]';
 
 /** What dcos-diagnostics collects into a bundle: HTTP endpoints, local files and commands, per role. */
-function endpointConfig(a: Args): string {
+function endpointConfig(a: ConfigReader): string {
   const marathon = a.opt('marathon_port', '8080');
   const http: Endpoint[] = [];
   if (a.flag('dcos_overlay_enable'))

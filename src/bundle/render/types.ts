@@ -4,7 +4,7 @@
  * `Renderers` value rather than importing them, so the writer's file-level behaviour (atomic swap,
  * determinism, streaming) is tested on its own.
  */
-import type { Arguments } from '../../config/types.js';
+import type { ConfigValues } from '../../config/types.js';
 import type { ArtifactManifest } from '../manifest.js';
 
 /** One file of a package: path relative to the package root, '/'-separated; directories are implied. */
@@ -52,8 +52,8 @@ export interface RenderedEntry {
 }
 
 export interface Renderers {
-  renderConfigPackage(args: Arguments, userArgs: Arguments, ctx: RenderContext): RenderedEntry[];
-  renderMetadataPackage(args: Arguments, ctx: RenderContext): RenderedEntry[];
-  renderInstallScript(args: Arguments, manifest: ArtifactManifest): string;
-  renderNodeUpgradeScript(args: Arguments, manifest: ArtifactManifest, fromVersion: string): string;
+  renderConfigPackage(args: ConfigValues, userArgs: ConfigValues, ctx: RenderContext): RenderedEntry[];
+  renderMetadataPackage(args: ConfigValues, ctx: RenderContext): RenderedEntry[];
+  renderInstallScript(args: ConfigValues, manifest: ArtifactManifest): string;
+  renderNodeUpgradeScript(args: ConfigValues, manifest: ArtifactManifest, fromVersion: string): string;
 }

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import type { Arguments } from '../../../src/config/types.js';
+import type { ConfigValues } from '../../../src/config/types.js';
 import type { BundleEntry, RenderContext } from '../../../src/bundle/render/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -41,7 +41,7 @@ const sha1 = (s: string): string => createHash('sha1').update(s).digest('hex');
  * A context whose ids differ from the reference's (ours are computed from other inputs), so the golden
  * comparison proves the id-bearing values come from the context and nothing else.
  */
-export function contextFor(args: Arguments, seed = 'ours'): RenderContext {
+export function contextFor(args: ConfigValues, seed = 'ours'): RenderContext {
   const ids = referenceIds();
   const configId = sha1(`config:${seed}`);
   const packageIds = ids.package_ids;

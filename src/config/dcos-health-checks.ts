@@ -3,8 +3,8 @@
  * for it and for the operator's `custom_checks`, the name-clash rule, and the merged
  * `check_config_contents` the templates embed.
  */
-import { check, RuleFailure } from './engine.js';
-import { validateJsonDictionary } from './checks.js';
+import { assertRule, RuleFailure } from './engine.js';
+import { validateJsonDictionary } from './validators.js';
 import { PyDict, pyRepr, type PyValue } from '../pycompat/py.js';
 import { pyJsonDumps, pyJsonLoads } from '../pycompat/json.js';
 import { pyYamlDump } from '../pycompat/yaml-dump.js';
@@ -216,13 +216,13 @@ function checkConfigShape(value: string): PyDict {
     }
     const pre = nc.has('prestart') ? checkNameList(nc.get('prestart')!, ['node_checks', 'prestart']) : undefined;
     const post = nc.has('poststart') ? checkNameList(nc.get('poststart')!, ['node_checks', 'poststart']) : undefined;
-    check(
+    assertRule(
       pre !== undefined || post !== undefined,
       'At least one of prestart or poststart must be defined in node_checks',
     );
     const referenced = new Set([...(pre ?? []), ...(post ?? [])]);
     const defined = new Set(checks.keys() as string[]);
-    check(
+    assertRule(
       referenced.size === defined.size && [...defined].every((n) => referenced.has(n)),
       'All node checks must be referenced in either prestart or poststart, or both',
     );

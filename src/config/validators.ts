@@ -2,7 +2,7 @@
  * The building blocks DC/OS 1.11's rules were made of, with their exact messages: JSON lists, IPv4 lists,
  * integer ranges (Python int() syntax), absolute paths, and Python's ipaddress.ip_network parsing.
  */
-import { check, oneOf, RuleFailure } from './engine.js';
+import { assertRule, oneOf, RuleFailure } from './engine.js';
 import { PyDict, pyStr, pyStrRepr, pyTypeName, type PyValue } from '../pycompat/py.js';
 import { PyJsonDecodeError, pyJsonLoads } from '../pycompat/json.js';
 
@@ -22,9 +22,9 @@ export function validateTrueFalse(value: string): void {
 
 export function validateIntInRange(value: string, low: number, high: number | null): void {
   const v = pyInt(value);
-  check(v !== null, `Must be an integer but got a str: ${value}`);
-  if (high === null) check(BigInt(low) <= v, `Must be above ${low}`);
-  else check(BigInt(low) <= v && v <= BigInt(high), `Must be between ${low} and ${high} inclusive`);
+  assertRule(v !== null, `Must be an integer but got a str: ${value}`);
+  if (high === null) assertRule(BigInt(low) <= v, `Must be above ${low}`);
+  else assertRule(BigInt(low) <= v && v <= BigInt(high), `Must be between ${low} and ${high} inclusive`);
 }
 
 /** json.loads, turning Python's ValueError into the caller's message. */
@@ -43,9 +43,9 @@ export function validateJsonList(value: string): string[] {
     (why) =>
       `Must be a JSON formatted list, but couldn't be parsed the given value \`${value}\` as one because of: ${why}`,
   );
-  check(Array.isArray(items), `Must be a JSON list. Got a ${pyTypeName(items)}`);
+  assertRule(Array.isArray(items), `Must be a JSON list. Got a ${pyTypeName(items)}`);
   const nonStr = items.filter((x) => typeof x !== 'string');
-  check(
+  assertRule(
     nonStr.length === 0,
     `Items in list must be strings, got invalid values: ${nonStr.map((x) => `${pyStr(x)} type ${pyTypeName(x)}`).join(', ')}`,
   );
@@ -56,7 +56,7 @@ export function checkDuplicates(items: readonly string[]): void {
   const counts = new Map<string, number>();
   for (const i of items) counts.set(i, (counts.get(i) ?? 0) + 1);
   const dups = [...counts].filter(([, n]) => n > 1);
-  check(
+  assertRule(
     dups.length === 0,
     `List cannot contain duplicates: ${dups.map(([k, n]) => `${k} appears ${n} times`).join(', ')}`,
   );
@@ -77,12 +77,12 @@ export function validIPv6(ip: string): boolean {
 
 export function validateIPv4Addresses(ips: readonly string[]): void {
   const invalid = ips.filter((ip) => !validIPv4(ip));
-  check(invalid.length === 0, `Invalid IPv4 addresses in list: ${invalid.join(', ')}`);
+  assertRule(invalid.length === 0, `Invalid IPv4 addresses in list: ${invalid.join(', ')}`);
 }
 
 export function validateIPv6Addresses(ips: readonly string[]): void {
   const invalid = ips.filter((ip) => !validIPv6(ip));
-  check(invalid.length === 0, `Invalid IPv6 addresses in list: ${invalid.join(', ')}`);
+  assertRule(invalid.length === 0, `Invalid IPv6 addresses in list: ${invalid.join(', ')}`);
 }
 
 /**
@@ -129,13 +129,13 @@ export function validateIpPortList(value: string): void {
 }
 
 export function validateAbsolutePath(path: string): void {
-  check(path.startsWith('/'), 'Must be an absolute filesystem path starting with /');
+  assertRule(path.startsWith('/'), 'Must be an absolute filesystem path starting with /');
 }
 
 /** json.loads + "is a dict", with the original's two messages. */
 export function validateJsonDictionary(data: string): PyDict {
   const loaded = loadJson(data, () => `Must be valid JSON. Got: ${data}`);
-  check(loaded instanceof PyDict, `Must be a JSON dictionary. Got a ${pyTypeName(loaded)}`);
+  assertRule(loaded instanceof PyDict, `Must be a JSON dictionary. Got a ${pyTypeName(loaded)}`);
   return loaded;
 }
 

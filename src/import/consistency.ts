@@ -20,7 +20,7 @@ export interface Facts {
   script: string;
 }
 
-export async function checkImported(tree: ImageTree, facts: Facts): Promise<InstallerRecord> {
+export async function recordIfConsistent(tree: ImageTree, facts: Facts): Promise<InstallerRecord> {
   const problems: string[] = [];
   const wrapperText = tree.special('installer_internal_wrapper')?.toString('utf8');
   if (wrapperText === undefined) {

@@ -1,4 +1,4 @@
-import type { Arguments } from '../../config/types.js';
+import type { ConfigValues } from '../../config/types.js';
 import { InputError } from '../../errors.js';
 import { lineProblem } from '../../config/rules-node.js';
 
@@ -7,8 +7,8 @@ import { lineProblem } from '../../config/rules-node.js';
  * programming error (validation guarantees the set), so it throws a plain Error, which the top-level
  * handler reports as a bug rather than as operator input.
  */
-export class Args {
-  constructor(readonly all: Arguments) {}
+export class ConfigReader {
+  constructor(readonly all: ConfigValues) {}
 
   get(key: string): string {
     const v = this.all[key];
