@@ -15,11 +15,11 @@ import { planCluster, type ClusterPlan, type PlanFiles } from '../derive/plan.js
 import { UsageError } from '../errors.js';
 import type { RunEvent } from '../orchestrate/events.js';
 import type { StageResult } from '../orchestrate/result.js';
-import { newRunId, runStage } from '../orchestrate/run-stage.js';
+import { newRunId, runStage, unlessStopped } from '../orchestrate/run-stage.js';
 import { runWorkflow } from '../orchestrate/run-workflow.js';
 import { writeJUnit } from '../report/junit.js';
 import { HostLogs, logDirFor } from '../report/logs.js';
-import { ndjsonWriter } from '../report/ndjson.js';
+import { NdjsonSink } from '../report/ndjson.js';
 import { Progress } from '../report/progress.js';
 import { tableIsCut, writeSummary } from '../report/summary.js';
 import { writeSummaryFile } from '../report/summary-file.js';
@@ -276,7 +276,13 @@ export async function executeStage(
     ...((human as NodeJS.WriteStream).columns ? { columns: (human as NodeJS.WriteStream).columns } : {}),
   });
   const listeners: Array<(e: RunEvent) => void> = [logs.listener, progress.listener];
-  if (o.json) listeners.push(ndjsonWriter(ctx.stdout));
+  const ndjson = o.json ? new NdjsonSink(ctx.stdout) : undefined;
+  if (ndjson) listeners.push(ndjson.listener);
+  // A slow reader of --json or a slow log disk slows the run down instead of piling records up in memory.
+  const admit = (): Promise<void> | undefined => {
+    const waits = [ndjson?.ready(), logs.ready()].filter((w) => w !== undefined);
+    return waits.length === 0 ? undefined : Promise.all(waits).then(() => undefined);
+  };
 
   const result = await runStage(stage, plan, {
     transport: x.transport,
@@ -286,6 +292,7 @@ export async function executeStage(
     ...(o.ignoreChecks !== undefined ? { ignoreChecks: o.ignoreChecks } : {}),
     runId,
     listener: (e) => listeners.forEach((l) => l(e)),
+    admit,
   });
   await logs.close();
   await writeRecord(
@@ -307,5 +314,7 @@ export async function executeStage(
   const notes = x.notes?.(result) ?? [];
   human.write('\n' + (notes.length > 0 ? notes.join('\n') + '\n' : ''));
   await writeSummary(human, result, { color, logDir: logs.dir, ...(fullTableFile ? { fullTableFile } : {}) });
+  // The stage's last records are on their way before a next stage (--add-nodes) writes its own.
+  await unlessStopped(ndjson?.ready(), ctx.signal);
   return result;
 }

@@ -29,9 +29,36 @@ export interface RunOptions {
   ignoreChecks?: readonly string[];
   runId?: string;
   listener?: RunListener;
+  /**
+   * Backpressure from the reporters: a promise while one of them (NDJSON on a slow stdout, log files on a slow
+   * disk) holds more than it should. The runner waits on it before starting another host and between the final
+   * per-host records, so what waits in memory is bounded by the hosts in flight, never by the hosts in the run.
+   */
+  admit?: () => Promise<void> | undefined;
   /** Reads a file a step pipes to its command's stdin; injectable for tests. */
   readStdin?: (path: string) => Promise<Buffer>;
   now?: () => number;
+}
+
+/** Final per-host records emitted between two turns of the event loop. */
+const HOST_RESULT_BATCH = 200;
+
+/** Wait for the reporters' backpressure, unless the run is stopped (Ctrl-C, deadline): then nothing waits. */
+function admitted(admit: RunOptions['admit'], signal: AbortSignal): Promise<void> {
+  return unlessStopped(admit?.(), signal);
+}
+
+/** Wait for `wait` (if any) until `signal` aborts. */
+export async function unlessStopped(wait: Promise<void> | undefined, signal: AbortSignal | undefined): Promise<void> {
+  if (!wait || !signal) return wait;
+  if (signal.aborted) return;
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = () => resolve();
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  await Promise.race([wait, aborted]);
+  signal.removeEventListener('abort', onAbort);
 }
 
 export function newRunId(date = new Date()): string {
@@ -122,7 +149,14 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
         continue;
       }
       const limit = pLimit(plan.parallelism);
-      await Promise.all(hosts.map((host) => limit(() => runAndFinish(wave, waveIndex, host))));
+      await Promise.all(
+        hosts.map((host) =>
+          limit(async () => {
+            await admitted(opts.admit, stop.signal);
+            await runAndFinish(wave, waveIndex, host);
+          }),
+        ),
+      );
     }
   } finally {
     stop.dispose();
@@ -167,7 +201,12 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
       durationMs: 0,
     };
   });
-  for (const r of hosts) emit({ type: 'host-result', result: r });
+  for (const [i, r] of hosts.entries()) {
+    emit({ type: 'host-result', result: r });
+    await admitted(opts.admit, stop.signal);
+    // 10,000 records in one go would hold the event loop (progress, Ctrl-C) for a long moment: let it breathe.
+    if (i % HOST_RESULT_BATCH === HOST_RESULT_BATCH - 1) await new Promise((r) => setImmediate(r));
+  }
   const result: StageResult = {
     runId,
     stage: stage.name,

@@ -24,6 +24,12 @@ export function logName(label: string): string {
 /** Hosts whose two files may be open at once (2 descriptors each). */
 export const MAX_OPEN_HOSTS = 256;
 
+/**
+ * Log text accepted but not yet on disk (held for a slot, or in a file stream's buffer) above which the runner is
+ * asked to wait before starting another host (see ready()); it goes on once half of it is written.
+ */
+export const LOG_BACKLOG_BYTES = 32 << 20;
+
 type Which = 'out' | 'err';
 
 /** One host's two files: streams once it has a slot, lines kept until then. */
@@ -50,6 +56,17 @@ export class HostLogs {
   /** Hosts holding a slot: files open, or closing. */
   private active = 0;
   private idle: (() => void) | undefined;
+  /** Characters written to the files' streams or held, and not yet written out (LOG_BACKLOG_BYTES). */
+  private backlog = 0;
+  private waiters: Array<() => void> = [];
+  private readonly written = (len: number): void => {
+    this.backlog -= len;
+    if (this.waiters.length > 0 && this.backlog <= LOG_BACKLOG_BYTES / 2) {
+      const w = this.waiters;
+      this.waiters = [];
+      for (const resolve of w) resolve();
+    }
+  };
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -82,8 +99,23 @@ export class HostLogs {
 
   private write(h: HostFiles, which: Which, text: string): void {
     if (text === '') return;
-    if (h.streams) h.streams[which].write(text);
+    this.backlog += text.length;
+    if (h.streams) this.put(h.streams[which], text);
     else h.held.push([which, text]);
+  }
+
+  /** Written or failed (a failed stream calls back with its error): either way it no longer waits in memory. */
+  private put(stream: WriteStream, text: string): void {
+    stream.write(text, () => this.written(text.length));
+  }
+
+  /**
+   * Backpressure for the runner: a promise while more than LOG_BACKLOG_BYTES of log text waits for a slow disk,
+   * resolved once half of it is written; undefined (go on) otherwise.
+   */
+  ready(): Promise<void> | undefined {
+    if (this.backlog <= LOG_BACKLOG_BYTES) return undefined;
+    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   private start(h: HostFiles): void {
@@ -93,7 +125,7 @@ export class HostLogs {
         this.firstError ??= err;
       });
     h.streams = { out: open('stdout'), err: open('stderr') };
-    for (const [which, text] of h.held) h.streams[which].write(text);
+    for (const [which, text] of h.held) this.put(h.streams[which], text);
     h.held = [];
     if (h.released) this.finish(h);
   }

@@ -106,9 +106,72 @@ export function eventRecord(e: RunEvent): Record<string, unknown> | undefined {
   }
 }
 
-export function ndjsonWriter(out: NodeJS.WritableStream): (e: RunEvent) => void {
-  return (e) => {
-    const rec = eventRecord(e);
-    if (rec) out.write(JSON.stringify(rec) + '\n');
+/**
+ * The `--json` stream on stdout, honouring backpressure. A record is written at once while the stream takes it;
+ * once `write()` says the stream is full, records wait in order (as events: serialised only when written, so a
+ * waiting record costs no string) until 'drain'. `ready()` is what the runner waits on before starting another
+ * host, so a slow reader slows the run down instead of 10,000 hosts' records piling up in memory: what waits is
+ * bounded by the hosts in flight. A stream that failed or closed (`| head -1`: EPIPE, recorded by cli/output.ts)
+ * never drains: from then on records are dropped, as the stream itself would, and `ready()` never waits.
+ */
+export class NdjsonSink {
+  private readonly queue: RunEvent[] = [];
+  private full = false;
+  private dead = false;
+  private waiters: Array<() => void> = [];
+
+  constructor(private readonly out: NodeJS.WritableStream) {
+    const stop = (): void => {
+      this.dead = true;
+      this.queue.length = 0;
+      this.wake();
+    };
+    out.on('error', stop);
+    out.once('close', stop);
+    out.on('drain', () => {
+      this.full = false;
+      this.pump();
+    });
+  }
+
+  readonly listener = (e: RunEvent): void => {
+    if (this.dead || (this.out as { destroyed?: boolean }).destroyed === true) return;
+    if (this.full || this.queue.length > 0) {
+      if (eventRecord(e) !== undefined) this.queue.push(e);
+      return;
+    }
+    this.put(e);
   };
+
+  /** Records waiting for the reader (for tests and the bench). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  /** Resolves when nothing waits and the stream takes more (or failed): the runner may start another host. */
+  ready(): Promise<void> | undefined {
+    if (this.dead || (!this.full && this.queue.length === 0)) return undefined;
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private put(e: RunEvent): void {
+    const rec = eventRecord(e);
+    if (rec && !this.out.write(JSON.stringify(rec) + '\n')) this.full = true;
+  }
+
+  private pump(): void {
+    while (!this.full && !this.dead && this.queue.length > 0) this.put(this.queue.shift()!);
+    if (!this.full) this.wake();
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const resolve of w) resolve();
+  }
+}
+
+/** A plain listener writing every record (for callers without a runner to slow down). */
+export function ndjsonWriter(out: NodeJS.WritableStream): (e: RunEvent) => void {
+  return new NdjsonSink(out).listener;
 }
