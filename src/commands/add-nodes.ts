@@ -135,7 +135,11 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
       bundleTar: bundle.tar,
       bundleSha256: bundle.sha256,
     };
-    const plan = planCluster(settings, { only: sel.add.map((h) => h.label), files });
+    const plan = planCluster(settings, {
+      only: sel.add.map((h) => h.label),
+      files,
+      ...(o.ignoreChecks !== undefined ? { ignoreChecks: o.ignoreChecks } : {}),
+    });
     const localRegion = recordedLocalRegion(record);
     const pre: Stage = { ...preflight, judgeAcrossHosts: preflightAcrossHosts(localRegion) };
     human.write(

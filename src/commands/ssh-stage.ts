@@ -167,6 +167,7 @@ export async function runSshStage(ctx: CommandContext, deps: SshStageDeps = {}):
     ...(sshSettings.plan ? { ssh: sshSettings.plan } : {}),
     ...(o.hosts !== undefined ? { only: o.hosts } : {}),
     ...(retry !== undefined ? { retryLabels: retry } : {}),
+    ...(o.ignoreChecks !== undefined ? { ignoreChecks: o.ignoreChecks } : {}),
     files,
   });
   if (plan.hosts.length === 0) {

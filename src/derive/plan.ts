@@ -68,6 +68,12 @@ export interface ClusterPlan {
   /** Remote staging directory (REMOTE_TEMP_DIR of the original). */
   stagingDir: string;
   files: PlanFiles;
+  /**
+   * `--ignore-check` ids (stages/check-ids.ts). The runner records these checks as ignored; steps that run checks on
+   * the node pass them on (dcos_install.sh during a deploy, the postflight wait loop) so the node does not fail or
+   * wait on them either.
+   */
+  ignoreChecks?: readonly string[];
 }
 
 export interface PlanOptions {
@@ -78,6 +84,8 @@ export interface PlanOptions {
   files?: PlanFiles;
   /** An ssh_config file was read: resolve each host's user, port and SSH settings through it (host-ssh.ts). */
   ssh?: Omit<ResolveContext, 'defaultUser' | 'defaultPort'>;
+  /** `--ignore-check` ids. */
+  ignoreChecks?: readonly string[];
 }
 
 export const STAGING_DIR = '/opt/dcos_install_tmp';
@@ -141,5 +149,8 @@ export function planCluster(settings: SshSettings, options: PlanOptions = {}): C
     postflightTimeoutMs: settings.postflightTimeoutMs,
     stagingDir: STAGING_DIR,
     files: { ...options.files },
+    ...(options.ignoreChecks !== undefined && options.ignoreChecks.length > 0
+      ? { ignoreChecks: [...options.ignoreChecks] }
+      : {}),
   };
 }

@@ -71,7 +71,10 @@ export function newRunId(date = new Date()): string {
     .padStart(4, '0')}`;
 }
 
-export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions): Promise<StageResult> {
+export async function runStage(stage: Stage, given: ClusterPlan, opts: RunOptions): Promise<StageResult> {
+  // One set of ignored ids: the runner records them, and the steps see them in the plan (to pass to the node).
+  const ignore = [...new Set([...(given.ignoreChecks ?? []), ...(opts.ignoreChecks ?? [])])];
+  const plan: ClusterPlan = ignore.length > 0 ? { ...given, ignoreChecks: ignore } : given;
   // The command gathers what the stage declared it sends; a gap here is a wiring bug, caught before any host.
   const missing = missingInputs(stage, plan.files);
   if (missing.length > 0) throw new Error(`stage ${stage.name} is missing its inputs: ${missing.join(', ')}`);
@@ -87,7 +90,7 @@ export async function runStage(stage: Stage, plan: ClusterPlan, opts: RunOptions
     emit,
     stop,
     stdinPart: stdinReader(opts.readStdin),
-    ignore: new Set(opts.ignoreChecks ?? []),
+    ignore: new Set(ignore),
     plan,
     transport: opts.transport,
     connections,

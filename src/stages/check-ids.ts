@@ -7,7 +7,12 @@
 export interface CheckInfo {
   id: string;
   /** Which stage reports it. */
-  stage: 'preflight';
+  stage: 'preflight' | 'postflight';
+  /**
+   * Who runs it: dcos_install.sh (its preflight checks, also run by the install itself, which is told the ignored
+   * ones), genconf (judged from what hosts print), or dcos-diagnostics on the node (postflight).
+   */
+  by: 'dcos_install.sh' | 'genconf' | 'dcos-diagnostics';
   /** What the check looks at, as the README lists it. */
   what: string;
 }
@@ -57,32 +62,75 @@ const COMMANDS = ['curl', 'bash', 'ping', 'tar', 'xz', 'unzip', 'ipset', 'system
 /** Ports dcos_install.sh checks: ids port-<n> for any port number, listed in the README as a pattern. */
 export const PORT_CHECK = /^port-([1-9]\d{0,4})$/;
 
+/**
+ * The built-in checks `dcos-diagnostics check node-poststart` runs (config/check-config.ts), by the name it reports;
+ * the id is that name in kebab case (`mesos_agent_registered_with_masters` → `mesos-agent-registered-with-masters`).
+ * Checks of the operator's `custom_checks` have no catalogued id.
+ */
+export const POSTFLIGHT_CHECKS: ReadonlyArray<readonly [name: string, what: string]> = [
+  ['components_master', 'every DC/OS unit of a master is healthy'],
+  ['components_agent', 'every DC/OS unit of an agent is healthy'],
+  ['xz', 'the xz utility is available'],
+  ['tar', 'the tar utility is available'],
+  ['curl', 'the curl utility is available'],
+  ['unzip', 'the unzip utility is available'],
+  ['ip_detect_script', 'the ip-detect script prints a valid address'],
+  ['mesos_master_replog_synchronized', "the Mesos master's replicated log is synchronised"],
+  ['mesos_agent_registered_with_masters', 'the Mesos agent is registered with the masters'],
+  ['journald_dir_permissions', "journald's directory has the right owners and permissions"],
+  ['clock_sync', 'the system clock is in sync (with check_time: true)'],
+];
+
+const install = (id: string, what: string): CheckInfo => ({ id, stage: 'preflight', by: 'dcos_install.sh', what });
+
 export const CHECKS: readonly CheckInfo[] = [
-  { id: 'dcos-not-installed', stage: 'preflight', what: 'DC/OS is not installed on the host yet' },
-  { id: 'selinux-disabled', stage: 'preflight', what: 'SELinux is not enforcing' },
-  ...COMMANDS.map((c) => ({ id: `command-${c}`, stage: 'preflight' as const, what: `${c} is installed and in PATH` })),
-  { id: 'docker-running', stage: 'preflight', what: 'Docker is running' },
-  { id: 'docker-version', stage: 'preflight', what: 'Docker version >= 1.6' },
-  { id: 'systemd-version', stage: 'preflight', what: 'systemd version >= 200' },
-  { id: 'xfs-ftype', stage: 'preflight', what: 'XFS mounts for containers have ftype=1' },
-  { id: 'docker-storage-driver', stage: 'preflight', what: 'Docker uses a production storage driver' },
-  { id: 'cpu-count', stage: 'preflight', what: 'CPU count for the role (a warning)' },
-  { id: 'memory', stage: 'preflight', what: 'memory for the role (a warning)' },
-  { id: 'var-lib-size', stage: 'preflight', what: 'disk size of /var/lib for the role (a warning)' },
-  { id: 'opt-on-root', stage: 'preflight', what: '/opt is on the root filesystem' },
-  { id: 'var-lib-free-space', stage: 'preflight', what: 'free space under /var/lib' },
-  { id: 'clock-synchronised', stage: 'preflight', what: 'the clock is synchronised' },
-  { id: 'ip-detect-valid', stage: 'preflight', what: 'ip-detect prints one valid IPv4 address, twice the same' },
-  { id: IP_DETECT_MATCHES, stage: 'preflight', what: 'ip-detect prints the address config.yaml lists for the host' },
-  { id: checkIdOf(UNIQUE_ADDRESS), stage: 'preflight', what: 'no two hosts report the same address' },
+  install('dcos-not-installed', 'DC/OS is not installed on the host yet'),
+  install('selinux-disabled', 'SELinux is not enforcing'),
+  ...COMMANDS.map((c) => install(`command-${c}`, `${c} is installed and in PATH`)),
+  install('docker-running', 'Docker is running'),
+  install('docker-version', 'Docker version >= 1.6'),
+  install('systemd-version', 'systemd version >= 200'),
+  install('xfs-ftype', 'XFS mounts for containers have ftype=1'),
+  install('docker-storage-driver', 'Docker uses a production storage driver'),
+  install('cpu-count', 'CPU count for the role (a warning)'),
+  install('memory', 'memory for the role (a warning)'),
+  install('var-lib-size', 'disk size of /var/lib for the role (a warning)'),
+  install('opt-on-root', '/opt is on the root filesystem'),
+  install('var-lib-free-space', 'free space under /var/lib'),
+  install('clock-synchronised', 'the clock is synchronised'),
+  install('ip-detect-valid', 'ip-detect prints one valid IPv4 address, twice the same'),
+  {
+    id: IP_DETECT_MATCHES,
+    stage: 'preflight',
+    by: 'genconf',
+    what: 'ip-detect prints the address config.yaml lists for the host',
+  },
+  { id: checkIdOf(UNIQUE_ADDRESS), stage: 'preflight', by: 'genconf', what: 'no two hosts report the same address' },
   {
     id: checkIdOf(MASTERS_IN_LOCAL_REGION),
     stage: 'preflight',
+    by: 'genconf',
     what: "every master's fault domain is in the local region",
   },
+  ...POSTFLIGHT_CHECKS.map(([name, what]): CheckInfo => ({
+    id: checkIdOf(name),
+    stage: 'postflight',
+    by: 'dcos-diagnostics',
+    what,
+  })),
 ];
 
 /** Whether `id` names a known check (a catalogued id, or port-<n>). */
 export function isKnownCheck(id: string): boolean {
   return CHECKS.some((c) => c.id === id) || PORT_CHECK.test(id);
+}
+
+/** The dcos-diagnostics names of the postflight checks among `ids` (what the node's wait loop may leave failing). */
+export function postflightNamesOf(ids: readonly string[]): string[] {
+  return POSTFLIGHT_CHECKS.map(([name]) => name).filter((name) => ids.includes(checkIdOf(name)));
+}
+
+/** The ids among `ids` that dcos_install.sh itself checks (the install is told to report them as ignored). */
+export function installCheckIdsOf(ids: readonly string[]): string[] {
+  return ids.filter((id) => PORT_CHECK.test(id) || CHECKS.some((c) => c.id === id && c.by === 'dcos_install.sh'));
 }

@@ -158,7 +158,8 @@ function judgeDiagnosticsOutput(what: string, outcome: CommandOutcome): Verdict 
     bad.length > 0
       ? `${what}: ${bad.join(', ')} not healthy`
       : `${what}: overall status ${overall ?? 'missing'}, exit ${outcome.exitCode ?? 'none'}`;
-  return { ok, message, checks };
+  // Named checks that are not healthy explain the failure: were they all ignored (--ignore-check), the step passes.
+  return { ok, message, checks, ...(bad.length > 0 ? { byChecks: true } : {}) };
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;

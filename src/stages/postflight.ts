@@ -4,6 +4,7 @@
  * cut the original's 900 s loop short.
  */
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
+import { postflightNamesOf } from './check-ids.js';
 import { judgeDiagnostics } from './judge.js';
 import type { ExecStep, Stage, StepTimeout } from './types.js';
 
@@ -16,9 +17,14 @@ export const NOT_INSTALLED_EXIT = 127;
  * `@@genconf attempt <elapsed s> <check JSON on one line>` goes to stderr (the progress line shows which checks
  * still fail); at the end `@@genconf waited <elapsed s> <attempts>` gives the real time spent.
  * Static text: the deadline and the check name arrive as positional arguments, never spliced into the script.
+ *
+ * Further arguments name checks the operator ignores (--ignore-check, as dcos-diagnostics names them). When every
+ * check that fails is one of those (and one does), the loop stops waiting and reports that run: the runner records those checks as
+ * ignored. It reads the check runner's indented JSON (one `"name": {` line per check, then its `"status": N` line);
+ * output of any other shape never stops the loop early, it waits as it would without ignores.
  */
 export const DIAGNOSTICS_LOOP = [
-  'deadline=$((SECONDS + $1)); what=$2; err=$(mktemp); rc=1; out=; n=0',
+  'deadline=$((SECONDS + $1)); what=$2; shift 2; err=$(mktemp); rc=1; out=; n=0',
   'if [ ! -e /opt/mesosphere/bin/dcos-diagnostics ]; then',
   '  echo "dcos-diagnostics is not installed (/opt/mesosphere/bin/dcos-diagnostics is missing)" >&2',
   `  rm -f "$err"; exit ${NOT_INSTALLED_EXIT}`,
@@ -30,9 +36,18 @@ export const DIAGNOSTICS_LOOP = [
   '    sudo -n /opt/mesosphere/bin/dcos-diagnostics check "$what"',
   '  fi',
   '}',
+  'only_ignored() {',
+  '  [ "$#" -gt 0 ] || return 1',
+  '  printf "%s\\n" "$out" | awk -v ign=" $* " \'',
+  '    /^    "[^"]*": [{]$/ { name = $1; gsub(/^"|":$/, "", name); next }',
+  '    /^      "status": / { st = $2; sub(/,$/, "", st); if (name == "" || st == "0" || st == "1") next;',
+  '      if (index(ign, " " name " ") > 0) ignored = 1; else bad = 1; next }',
+  "    END { exit (ignored && !bad) ? 0 : 1 }'",
+  '}',
   'while :; do',
   '  n=$((n + 1))',
   '  if out=$(run 2>"$err"); then rc=0; break; else rc=$?; fi',
+  '  only_ignored "$@" && break',
   '  [ "$SECONDS" -lt "$deadline" ] || break',
   '  printf "@@genconf attempt %s %s\\n" "$SECONDS" "$(printf "%s" "$out" | tr "\\n" " ")" >&2',
   '  sleep 2',
@@ -48,6 +63,7 @@ function loopMargin(ms: number): number {
 }
 
 export function diagnosticsStep(plan: ClusterPlan, what: 'node-poststart' | 'cluster'): ExecStep {
+  const ignored = postflightNamesOf(plan.ignoreChecks ?? []);
   const seconds = Math.max(1, Math.round(plan.postflightTimeoutMs / 1000));
   const timeout: StepTimeout = {
     ms: plan.postflightTimeoutMs + loopMargin(plan.postflightTimeoutMs),
@@ -57,7 +73,7 @@ export function diagnosticsStep(plan: ClusterPlan, what: 'node-poststart' | 'clu
     kind: 'exec',
     id: what === 'cluster' ? 'check-cluster' : 'check-node',
     title: what === 'cluster' ? 'Wait for the cluster checks' : 'Wait for the node checks',
-    argv: ['bash', '-c', DIAGNOSTICS_LOOP, 'dcos-postflight', String(seconds), what],
+    argv: ['bash', '-c', DIAGNOSTICS_LOOP, 'dcos-postflight', String(seconds), what, ...ignored],
     judge: (o) => judgeDiagnostics(what, o),
     timeout,
   };

@@ -9,6 +9,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, test } from 'vitest';
 import { DIAGNOSTICS_LOOP } from '../../src/stages/postflight.js';
 import { judgeDiagnostics } from '../../src/stages/judge.js';
+import { applyIgnoredChecks } from '../../src/orchestrate/ignore-checks.js';
 import { Progress } from '../../src/report/progress.js';
 import { duration } from '../../src/report/format.js';
 import { clusterPlan } from '../fakes/cluster.js';
@@ -92,6 +93,86 @@ describe('postflight wait loop', { timeout: 120_000 }, () => {
           { mode: 0o755 },
         );
       },
+    );
+  });
+});
+
+/** The check runner's output as dcos-diagnostics prints it: JSON indented by two spaces, checks by name. */
+const indented = (checks: Record<string, number>): string =>
+  JSON.stringify(
+    {
+      status: Math.max(0, ...Object.values(checks)),
+      checks: Object.fromEntries(
+        Object.entries(checks).map(([n, st]) => [n, { output: `${n} says ${st}`, status: st }]),
+      ),
+    },
+    null,
+    2,
+  );
+
+function stubDiagnostics(sb: { hostPath(p: string): string }, json: string): void {
+  fs.mkdirSync(sb.hostPath('/opt/mesosphere/bin'), { recursive: true });
+  fs.writeFileSync(
+    sb.hostPath('/opt/mesosphere/bin/dcos-diagnostics'),
+    `#!/bin/sh\ncat <<'EOF'\n${json}\nEOF\nexit 2\n`,
+    {
+      mode: 0o755,
+    },
+  );
+}
+
+describe('postflight wait loop with --ignore-check', { timeout: 120_000 }, () => {
+  test('stops after the first run when every failing check is ignored; the runner records it as ignored', async (ctx) => {
+    needSandbox(ctx);
+    const json = indented({ mesos_agent_registered_with_masters: 2, xz: 0, clock_sync: 1 });
+    await withSandbox(
+      (sb) => {
+        // A 900 s deadline: only the ignore can end this loop after one attempt.
+        const r = sb.run([
+          'bash',
+          '-c',
+          DIAGNOSTICS_LOOP,
+          'dcos-postflight',
+          '900',
+          'node-poststart',
+          'mesos_agent_registered_with_masters',
+        ]);
+        expect(r.status).toBe(2);
+        expect(/^@@genconf waited \d+ (\d+)$/m.exec(r.stderr)?.[1]).toBe('1');
+        expect(r.stderr).not.toContain('@@genconf attempt');
+        const judged = judgeDiagnostics('node-poststart', { exitCode: r.status, stdout: r.stdout, stderr: r.stderr });
+        expect(judged.ok).toBe(false);
+        const v = applyIgnoredChecks(judged, new Set(['mesos-agent-registered-with-masters']));
+        expect(v.ok).toBe(true);
+        expect(v.checks).toContainEqual({
+          name: 'mesos_agent_registered_with_masters',
+          status: 'ignored',
+          detail: 'mesos_agent_registered_with_masters says 2',
+        });
+      },
+      (sb) => stubDiagnostics(sb, json),
+    );
+  });
+
+  test('keeps waiting while a check that is not ignored fails too, and without ignores', async (ctx) => {
+    needSandbox(ctx);
+    const json = indented({ journald_dir_permissions: 2, mesos_agent_registered_with_masters: 2 });
+    await withSandbox(
+      (sb) => {
+        for (const extra of [['mesos_agent_registered_with_masters'], []]) {
+          const r = sb.run(['bash', '-c', DIAGNOSTICS_LOOP, 'dcos-postflight', '3', 'node-poststart', ...extra]);
+          expect(r.status).toBe(2);
+          const attempts = r.stderr.split('\n').filter((l) => l.startsWith('@@genconf attempt ')).length;
+          expect(attempts, extra.join()).toBeGreaterThanOrEqual(1);
+          const v = applyIgnoredChecks(
+            judgeDiagnostics('node-poststart', { exitCode: r.status, stdout: r.stdout, stderr: r.stderr }),
+            new Set(['mesos-agent-registered-with-masters']),
+          );
+          expect(v.ok).toBe(false);
+          expect(v.message).toContain('journald_dir_permissions');
+        }
+      },
+      (sb) => stubDiagnostics(sb, json),
     );
   });
 });

@@ -191,6 +191,92 @@ describe('--ignore-check', () => {
     expect(() => parseArgs(['--genconf', '--ignore-check', 'port-5051'], '/')).toThrowError(UsageError);
   });
 
+  it('postflight: an ignored dcos-diagnostics check passes the host, is recorded everywhere, and reaches the loop', async () => {
+    // What the check runner prints (indented JSON) while an agent is not yet registered with the masters.
+    const agentDown = (extra: Record<string, { status: number; output: string }> = {}): FakeResponse => ({
+      exitCode: 2,
+      stdout: JSON.stringify(
+        {
+          status: 2,
+          checks: {
+            mesos_agent_registered_with_masters: { output: 'agent not registered', status: 2 },
+            xz: { output: '', status: 0 },
+            ...extra,
+          },
+        },
+        null,
+        2,
+      ),
+    });
+    const ignore = ['mesos-agent-registered-with-masters'];
+    const t = new FakeTransport().onExec(words('node-poststart'), (_c, h) =>
+      h.address === '10.0.0.5' ? agentDown() : { exitCode: 0, stdout: JSON.stringify({ status: 0, checks: {} }) },
+    );
+    const plain = await runStage(STAGES.postflight, agentPlan(), opts(t));
+    expect(plain.hosts.map((h) => h.status)).toEqual(['ok', 'failed']);
+    expect(plain.hosts[1]!.reason).toContain('mesos_agent_registered_with_masters not healthy');
+    // No ignores: the loop gets exactly its three arguments, as before.
+    expect(t.commands('10.0.0.5:22').at(-1)).toMatch(/dcos-postflight'? '?900'? '?node-poststart'?$/);
+
+    const t2 = new FakeTransport().onExec(words('node-poststart'), (_c, h) =>
+      h.address === '10.0.0.5' ? agentDown() : { exitCode: 0, stdout: JSON.stringify({ status: 0, checks: {} }) },
+    );
+    const result = await runStage(STAGES.postflight, agentPlan(), opts(t2, { ignoreChecks: ignore }));
+    expect(result.hosts.map((h) => h.status)).toEqual(['ok', 'ok']);
+    expect(exitCodeOf(result)).toBe(0);
+    // The node's wait loop is told the check by the name dcos-diagnostics gives it, so it stops waiting on it.
+    for (const host of ['10.0.0.4:22', '10.0.0.5:22'])
+      expect(t2.commands(host).at(-1)).toMatch(/node-poststart'? '?mesos_agent_registered_with_masters'?$/);
+    expect(result.hosts[1]!.checks).toContainEqual({
+      name: 'mesos_agent_registered_with_masters',
+      status: 'ignored',
+      detail: 'agent not registered',
+    });
+    expect(result.ignoredChecks).toEqual({
+      ids: ignore,
+      where: [
+        {
+          host: '10.0.0.5:22',
+          id: 'mesos-agent-registered-with-masters',
+          name: 'mesos_agent_registered_with_masters',
+          detail: 'agent not registered',
+        },
+      ],
+    });
+    const summary = renderSummary(result, { color: false });
+    expect(summary).toContain('Ignored checks (--ignore-check mesos-agent-registered-with-masters):');
+    expect(summary).toMatch(/failed and ignored on 10\.0\.0\.5:22/);
+    expect(eventRecord({ type: 'summary', result })).toMatchObject({
+      exitCode: 0,
+      ignoredChecks: result.ignoredChecks,
+    });
+    const junit = renderJUnit(result);
+    expect(junit).toContain(
+      '<property name="ignored-check" value="10.0.0.5:22 mesos-agent-registered-with-masters: agent not registered"/>',
+    );
+    expect(junit).not.toContain('<failure');
+
+    // A check not named still fails the host beside the ignored one.
+    const t3 = new FakeTransport().onExec(words('node-poststart'), (_c, h) =>
+      h.address === '10.0.0.5'
+        ? agentDown({ journald_dir_permissions: { output: 'wrong owner', status: 2 } })
+        : { exitCode: 0, stdout: JSON.stringify({ status: 0, checks: {} }) },
+    );
+    const partly = await runStage(STAGES.postflight, agentPlan(), opts(t3, { ignoreChecks: ignore }));
+    expect(partly.hosts[1]!.status).toBe('failed');
+    expect(partly.hosts[1]!.checks.map((c) => [checkIdOf(c.name), c.status])).toEqual([
+      ['mesos-agent-registered-with-masters', 'ignored'],
+      ['xz', 'pass'],
+      ['journald-dir-permissions', 'fail'],
+    ]);
+    // The runner's own failures (no dcos-diagnostics, output that is not JSON) have no id to ignore.
+    expect(() => parseArgs(['--postflight', '--ignore-check', 'node-poststart'], '/')).toThrowError(UsageError);
+    expect(parseArgs(['--postflight', '--ignore-check', 'clock-sync,components-agent'], '/').ignoreChecks).toEqual([
+      'clock-sync',
+      'components-agent',
+    ]);
+  });
+
   it("the README's check names table lists every catalogued id", () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const table = readme.slice(readme.indexOf('**Check names.**'), readme.indexOf('A real run from the test lab'));
