@@ -63,7 +63,7 @@ const COMMANDS = ['curl', 'bash', 'ping', 'tar', 'xz', 'unzip', 'ipset', 'system
 export const PORT_CHECK = /^port-([1-9]\d{0,4})$/;
 
 /**
- * The built-in checks `dcos-diagnostics check node-poststart` runs (config/check-config.ts), by the name it reports;
+ * The built-in checks `dcos-diagnostics check node-poststart` runs (config/dcos-health-checks.ts), by the name it reports;
  * the id is that name in kebab case (`mesos_agent_registered_with_masters` → `mesos-agent-registered-with-masters`).
  * Checks of the operator's `custom_checks` have no catalogued id.
  */
