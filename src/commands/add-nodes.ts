@@ -19,7 +19,7 @@ import { postflight } from '../stages/postflight.js';
 import { preflight, preflightAcrossHosts, preflightSteps } from '../stages/preflight.js';
 import { runStage } from '../orchestrate/run-stage.js';
 import { runWorkflow } from '../orchestrate/run-workflow.js';
-import type { Stage } from '../stages/types.js';
+import { defineStage } from '../stages/types.js';
 import { executeStage, makeTransport, type SshStageDeps } from './ssh-stage.js';
 import { gatherInputs } from './stage-inputs.js';
 
@@ -141,7 +141,7 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
       ...(o.ignoreChecks !== undefined ? { ignoreChecks: o.ignoreChecks } : {}),
     });
     const localRegion = recordedLocalRegion(record);
-    const pre: Stage = { ...preflight, judgeAcrossHosts: preflightAcrossHosts(localRegion) };
+    const pre = defineStage({ ...preflight, judgeAcrossHosts: preflightAcrossHosts(localRegion) });
     human.write(
       `[add-nodes] ${plan.hosts.length} new host${plan.hosts.length === 1 ? '' : 's'} with config_id ${bundle.configId} from ${bundle.tar} (sha256 ${bundle.sha256}):\n`,
     );
@@ -166,16 +166,16 @@ export async function run(ctx: CommandContext, deps: SshStageDeps = {}): Promise
       if (files.faultDomainDetect === undefined) return ExitCode.OK;
       // Where would the new hosts land? Only fault-domain-detect runs, on the new hosts only; nothing is installed.
       const transport = await (deps.makeTransport ?? makeTransport)(ctx, args, human);
-      const detect: Stage = {
+      const detect = defineStage({
         ...pre,
         waves: [
           {
             name: 'fault-domain',
             hosts: (p) => p.hosts,
-            steps: (p, h) => preflightSteps(p, h).filter((s) => s.id === 'fault-domain'),
+            steps: (p, h, f) => preflightSteps(p, h, f).filter((s) => s.id === 'fault-domain'),
           },
         ],
-      };
+      });
       const r = await runStage(detect, plan, {
         transport,
         signal: ctx.signal,

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
-import { isCleanup, type Stage, type StdinPart, type Step } from '../stages/types.js';
+import { bindWaves, isCleanup, type Stage, type StdinPart, type Step } from '../stages/types.js';
 import { command } from '../transport/quote.js';
 
 export interface DryRunStep {
@@ -79,7 +79,7 @@ function stepRecord(step: Step): DryRunStep {
 }
 
 export function dryRunPlan(stage: Stage, plan: ClusterPlan): DryRunPhase[] {
-  return stage.waves
+  return bindWaves(stage, plan.files)
     .map((phase) => ({
       phase: phase.name,
       ...(phase.condition !== undefined ? { condition: phase.condition } : {}),
@@ -105,8 +105,9 @@ export function renderDryRun(stage: Stage, plan: ClusterPlan, cwd = process.cwd(
   const out: string[] = [
     `[${stage.name}] dry run: nothing is touched. ${plan.hosts.length} host${plan.hosts.length === 1 ? '' : 's'}, ${plan.parallelism} at a time.`,
   ];
+  const waveCount = bindWaves(stage, plan.files).length;
   for (const phase of dryRunPlan(stage, plan)) {
-    if (stage.waves.length > 1) out.push('', `phase ${phase.phase}${phase.condition ? `, ${phase.condition}` : ''}:`);
+    if (waveCount > 1) out.push('', `phase ${phase.phase}${phase.condition ? `, ${phase.condition}` : ''}:`);
     for (const h of phase.hosts) {
       out.push('', `${h.host} (${h.role}, as ${h.user})`);
       if (h.ssh) {

@@ -8,7 +8,7 @@
  */
 import pLimit from 'p-limit';
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
-import { missingInputs, type Wave, type Stage } from '../stages/types.js';
+import { bindWaves, type Wave, type Stage } from '../stages/types.js';
 import type { Transport } from '../transport/transport.js';
 import type { RunListener } from './events.js';
 import type { HostResult, StageResult } from './result.js';
@@ -75,9 +75,8 @@ export async function runStage(stage: Stage, given: ClusterPlan, opts: RunOption
   // One set of ignored ids: the runner records them, and the steps see them in the plan (to pass to the node).
   const ignore = [...new Set([...(given.ignoreChecks ?? []), ...(opts.ignoreChecks ?? [])])];
   const plan: ClusterPlan = ignore.length > 0 ? { ...given, ignoreChecks: ignore } : given;
-  // The command gathers what the stage declared it sends; a gap here is a wiring bug, caught before any host.
-  const missing = missingInputs(stage, plan.files);
-  if (missing.length > 0) throw new Error(`stage ${stage.name} is missing its inputs: ${missing.join(', ')}`);
+  // Each wave's steps receive the stage's declared inputs, checked here once, before any host.
+  const waves = bindWaves(stage, plan.files);
   const now = opts.now ?? Date.now;
   const emit: RunListener = opts.listener ?? (() => undefined);
   const runId = opts.runId ?? newRunId();
@@ -100,7 +99,7 @@ export async function runStage(stage: Stage, given: ClusterPlan, opts: RunOption
   const states = new Map<string, HostState>();
   // A host's connection is closed after the last wave that includes it, so it is reused across waves.
   const lastWave = new Map<string, number>();
-  stage.waves.forEach((wave, i) => wave.hosts(plan).forEach((h) => lastWave.set(h.label, i)));
+  waves.forEach((wave, i) => wave.hosts(plan).forEach((h) => lastWave.set(h.label, i)));
   const order = plan.hosts;
 
   emit({ type: 'run', runId, stage: stage.name, hosts: order, parallelism: plan.parallelism, startedAt: startedIso });
@@ -131,7 +130,7 @@ export async function runStage(stage: Stage, given: ClusterPlan, opts: RunOption
   }
 
   try {
-    for (const [waveIndex, wave] of stage.waves.entries()) {
+    for (const [waveIndex, wave] of waves.entries()) {
       const hosts = wave.hosts(plan);
       if (hosts.length === 0) continue;
       if (stop.signal.aborted) {

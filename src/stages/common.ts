@@ -49,9 +49,3 @@ export function removeStagingDir(plan: ClusterPlan): ExecStep {
     timeout: processTimeout(plan),
   };
 }
-
-export function requireFile(value: string | undefined, what: string): string {
-  // The command resolves these before planning; a missing one here is a wiring bug, not operator input.
-  if (value === undefined) throw new Error(`plan has no ${what}`);
-  return value;
-}

@@ -5,9 +5,18 @@
 import path from 'node:path';
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
 import { installedCheckStep } from './installed.js';
-import { makeStagingDir, processTimeout, putInStaging, removeStagingDir, requireFile, SUDO } from './common.js';
+import { makeStagingDir, processTimeout, putInStaging, removeStagingDir, SUDO } from './common.js';
 import { plainText } from './judge.js';
-import type { CommandOutcome, Stage, Step, Verdict } from './types.js';
+import {
+  defineStage,
+  type CommandOutcome,
+  type DefinedStage,
+  type StageDef,
+  type StageFiles,
+  type StageInput,
+  type Step,
+  type Verdict,
+} from './types.js';
 
 export function judgeSha256(
   expected: string,
@@ -28,17 +37,27 @@ export function judgeSha256(
  * cluster-package-info.json) leaves the guard to dcos_install.sh's own "already installed" check. The push and the
  * pull deploy both look first, with the same probe and the same verdicts.
  */
-function checkFirst(plan: ClusterPlan, host: PlannedHost): Step[] {
-  const id = plan.files.bundleConfigId;
+function checkFirst(plan: ClusterPlan, host: PlannedHost, files: Pick<PushFiles, 'bundleConfigId'>): Step[] {
+  const id = files.bundleConfigId;
   return id === undefined ? [] : [installedCheckStep(plan, host, id)];
 }
 
-export function deploySteps(plan: ClusterPlan, host: PlannedHost): Step[] {
-  const tar = requireFile(plan.files.bundleTar, 'dcos-install.tar');
-  const sha = requireFile(plan.files.bundleSha256, 'dcos-install.tar checksum');
+/**
+ * What the push sends: the archive and its SHA-256, and the config_id to look for first when the bundle has one.
+ * The pull needs the archive's SHA-256 too: it goes into the cluster record however the bundle travelled.
+ */
+type PushInput = 'bundleTar' | 'bundleSha256';
+type PullInput = PushInput | 'pullUrl' | 'installScriptSha256' | 'pullScript';
+export type PushFiles = StageFiles<PushInput, 'bundleConfigId'>;
+export type PullFiles = StageFiles<PullInput, 'bundleConfigId'>;
+export type PushDeployStage = DefinedStage<PushInput, 'bundleConfigId'>;
+export type PullDeployStage = DefinedStage<PullInput, 'bundleConfigId'>;
+
+export function deploySteps(plan: ClusterPlan, host: PlannedHost, files: PushFiles): Step[] {
+  const { bundleTar: tar, bundleSha256: sha } = files;
   const remoteTar = path.posix.join(plan.stagingDir, path.basename(tar));
   return [
-    ...checkFirst(plan, host),
+    ...checkFirst(plan, host, files),
     ...makeStagingDir(plan, host),
     putInStaging(plan, 'put-bundle', 'Copy dcos-install.tar', tar, 0o644),
     {
@@ -126,13 +145,11 @@ export function judgePull(base: string, expectedSha: string, o: CommandOutcome):
  * downloads each artifact once over HTTP, checks it and installs it. Nothing but the look and this command goes over
  * SSH, so the bootstrap node's CPU does no encryption of the bundle: two execs per host (one for a host skipped).
  */
-export function pullDeploySteps(plan: ClusterPlan, host: PlannedHost): Step[] {
-  const base = requireFile(plan.files.pullUrl, 'pull URL');
-  const sha = requireFile(plan.files.installScriptSha256, 'dcos_install.sh checksum');
-  const script = requireFile(plan.files.pullScript, 'pull script');
+export function pullDeploySteps(plan: ClusterPlan, host: PlannedHost, files: PullFiles): Step[] {
+  const { pullUrl: base, installScriptSha256: sha, pullScript: script } = files;
   return [
     // Its own exec, without sudo: the probe must read only, and a skipped host then costs no sudo and no download.
-    ...checkFirst(plan, host),
+    ...checkFirst(plan, host, files),
     {
       kind: 'exec',
       // The push's id: the summary, NDJSON and record name the same step whichever way the bundle travelled.
@@ -155,22 +172,18 @@ export interface DeployOptions {
   continueOnMasterFailure?: boolean;
 }
 
-/** The deploy stage with its options: its gate (masters before agents) closes over them. */
-export function deployStage(opts: DeployOptions = {}): Stage {
-  const steps = opts.pull === true ? pullDeploySteps : deploySteps;
+/** The deploy stage's waves (masters, then agents behind their gate) around either way of sending the bundle. */
+function deployDef<R extends StageInput>(
+  required: readonly R[],
+  steps: (plan: ClusterPlan, host: PlannedHost, files: StageFiles<R, 'bundleConfigId'>) => Step[],
+  opts: DeployOptions,
+): StageDef<R, 'bundleConfigId'> {
   return {
     name: 'deploy',
     summaryName: 'install_dcos',
     title: 'Install DC/OS',
-    inputs: {
-      // The pushed archive's SHA-256 goes into the cluster record for a pull too.
-      required:
-        opts.pull === true
-          ? ['bundleTar', 'bundleSha256', 'pullUrl', 'installScriptSha256', 'pullScript']
-          : ['bundleTar', 'bundleSha256'],
-      // Hosts that already hold this config_id are skipped, pushed or pulled (see checkFirst).
-      optional: ['bundleConfigId'],
-    },
+    // Hosts that already hold this config_id are skipped, pushed or pulled (see checkFirst).
+    inputs: { required, optional: ['bundleConfigId'] },
     waves: [
       { name: 'masters', hosts: (plan) => plan.hosts.filter((h) => h.role === 'master'), steps },
       {
@@ -188,6 +201,23 @@ export function deployStage(opts: DeployOptions = {}): Stage {
   };
 }
 
-export const deploy: Stage = deployStage();
+/** The push: the archive over SSH. */
+export function pushDeployStage(opts: Omit<DeployOptions, 'pull'> = {}): PushDeployStage {
+  return defineStage(deployDef(['bundleTar', 'bundleSha256'], deploySteps, opts));
+}
+
+/** The pull: each host downloads from bootstrap_url (the pushed archive's SHA-256 still goes into the record). */
+export function pullDeployStage(opts: Omit<DeployOptions, 'pull'> = {}): PullDeployStage {
+  return defineStage(
+    deployDef(['bundleTar', 'bundleSha256', 'pullUrl', 'installScriptSha256', 'pullScript'], pullDeploySteps, opts),
+  );
+}
+
+/** The deploy stage with its options: its gate (masters before agents) closes over them. */
+export function deployStage(opts: DeployOptions = {}): PushDeployStage | PullDeployStage {
+  return opts.pull === true ? pullDeployStage(opts) : pushDeployStage(opts);
+}
+
+export const deploy = pushDeployStage();
 /** The pull variant of deploy: same phases, barrier, summary and exit codes; other steps per host. */
-export const deployPull: Stage = deployStage({ pull: true });
+export const deployPull = pullDeployStage();

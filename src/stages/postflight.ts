@@ -6,7 +6,7 @@
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
 import { postflightNamesOf } from './check-ids.js';
 import { judgeDiagnostics } from './judge.js';
-import type { ExecStep, Stage, StepTimeout } from './types.js';
+import { defineStage, type ExecStep, type StepTimeout } from './types.js';
 
 /** Exit status of the loop when the host has no dcos-diagnostics (DC/OS is not installed there). */
 export const NOT_INSTALLED_EXIT = 127;
@@ -85,7 +85,7 @@ export function clusterHosts(plan: ClusterPlan): PlannedHost[] {
   return first && plan.hosts.some((h) => h.label === first.label) ? [first] : [];
 }
 
-export const postflight: Stage = {
+export const postflight = defineStage({
   name: 'postflight',
   summaryName: 'run_postflight',
   title: 'Check that DC/OS is healthy',
@@ -94,4 +94,4 @@ export const postflight: Stage = {
     { name: 'node', hosts: (plan) => plan.hosts, steps: (plan) => [diagnosticsStep(plan, 'node-poststart')] },
     { name: 'cluster', hosts: clusterHosts, steps: (plan) => [diagnosticsStep(plan, 'cluster')] },
   ],
-};
+});

@@ -5,11 +5,11 @@
  * separate mkdir or cleanup. The original spent six SSH processes per host on this; each step has a fixed cost.
  */
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
-import { processTimeout, removeStagingDir, requireFile, SUDO } from './common.js';
+import { processTimeout, removeStagingDir, SUDO } from './common.js';
 import { judgeDomains, judgeFaultDomain } from './fault-domain.js';
 import { judgeFramedPreflight } from './judge.js';
 import { MASTERS_IN_LOCAL_REGION, UNIQUE_ADDRESS } from './check-ids.js';
-import type { CrossHostFailure, HostFacts, Stage, Step } from './types.js';
+import { defineStage, type CrossHostFailure, type HostFacts, type StageFiles, type Step } from './types.js';
 
 /** The step's title, also the failed step named when two hosts report the same address. */
 export const PREFLIGHT_TITLE = 'Run the preflight checks';
@@ -30,12 +30,13 @@ const FAULT_DOMAIN_RUNNER = [
   'cd / && "$d/fault-domain-detect" < /dev/null',
 ].join('; ');
 
-export function preflightSteps(plan: ClusterPlan, host: PlannedHost): Step[] {
-  const wrapper = requireFile(plan.files.preflightScript, 'preflight script');
-  const script = requireFile(plan.files.installScript, 'dcos_install.sh');
-  const ipDetect = requireFile(plan.files.ipDetect, 'ip-detect script');
+/** What preflight sends: its wrapper, dcos_install.sh and ip-detect, and the config's fault-domain-detect if any. */
+export type PreflightFiles = StageFiles<'preflightScript' | 'installScript' | 'ipDetect', 'faultDomainDetect'>;
+
+export function preflightSteps(plan: ClusterPlan, host: PlannedHost, files: PreflightFiles): Step[] {
+  const { preflightScript: wrapper, installScript: script, ipDetect, faultDomainDetect } = files;
   const faultDomain: Step[] =
-    plan.files.faultDomainDetect === undefined
+    faultDomainDetect === undefined
       ? []
       : [
           {
@@ -43,7 +44,7 @@ export function preflightSteps(plan: ClusterPlan, host: PlannedHost): Step[] {
             id: 'fault-domain',
             title: FAULT_DOMAIN_TITLE,
             argv: [...SUDO, 'bash', '-c', FAULT_DOMAIN_RUNNER],
-            stdin: [{ file: plan.files.faultDomainDetect, encoding: 'base64-line' }],
+            stdin: [{ file: faultDomainDetect, encoding: 'base64-line' }],
             // The cross-host judgement needs the role beside the region and zone.
             judge: (o) => {
               const v = judgeFaultDomain(o);
@@ -111,11 +112,11 @@ export function preflightAcrossHosts(localRegion?: string): (hosts: HostFacts[])
   };
 }
 
-export const preflight: Stage = {
+export const preflight = defineStage({
   name: 'preflight',
   summaryName: 'run_preflight',
   title: 'Run preflight checks',
   inputs: { required: ['preflightScript', 'installScript', 'ipDetect'], optional: ['faultDomainDetect'] },
   waves: [{ name: 'preflight', hosts: (plan) => plan.hosts, steps: preflightSteps }],
   judgeAcrossHosts: preflightAcrossHosts(),
-};
+});

@@ -1,8 +1,8 @@
 /** Stages that pipe one of templates/remote/*.sh to `sudo bash -s` and read its report lines. */
 import type { ClusterPlan } from '../derive/plan.js';
-import { processTimeout, requireFile, SUDO } from './common.js';
+import { processTimeout, SUDO } from './common.js';
 import { plainText } from './judge.js';
-import type { CheckResult, CommandOutcome, ExecStep, Stage, Verdict } from './types.js';
+import { defineStage, type CheckResult, type CommandOutcome, type ExecStep, type Verdict } from './types.js';
 
 /**
  * Report lines the remote scripts print: `RESULT <word> <detail>`. `LEFTOVER`, `ERROR` and `UNSUPPORTED` are
@@ -57,7 +57,7 @@ function scriptStep(plan: ClusterPlan, id: string, title: string, file: string, 
   };
 }
 
-export const uninstall: Stage = {
+export const uninstall = defineStage({
   name: 'uninstall',
   summaryName: 'uninstall_dcos',
   title: 'Remove DC/OS',
@@ -66,20 +66,14 @@ export const uninstall: Stage = {
     {
       name: 'uninstall',
       hosts: (plan) => plan.hosts,
-      steps: (plan) => [
-        scriptStep(
-          plan,
-          'uninstall',
-          'Stop and remove DC/OS',
-          requireFile(plan.files.uninstallScript, 'uninstall script'),
-          judgeUninstall,
-        ),
+      steps: (plan, _host, files) => [
+        scriptStep(plan, 'uninstall', 'Stop and remove DC/OS', files.uninstallScript, judgeUninstall),
       ],
     },
   ],
-};
+});
 
-export const installPrereqs: Stage = {
+export const installPrereqs = defineStage({
   name: 'install-prereqs',
   summaryName: 'install_prereqs',
   title: 'Install the DC/OS prerequisites',
@@ -88,15 +82,9 @@ export const installPrereqs: Stage = {
     {
       name: 'install-prereqs',
       hosts: (plan) => plan.hosts,
-      steps: (plan) => [
-        scriptStep(
-          plan,
-          'install-prereqs',
-          'Install the prerequisites',
-          requireFile(plan.files.prereqsScript, 'install-prereqs script'),
-          judgePrereqs,
-        ),
+      steps: (plan, _host, files) => [
+        scriptStep(plan, 'install-prereqs', 'Install the prerequisites', files.prereqsScript, judgePrereqs),
       ],
     },
   ],
-};
+});

@@ -91,11 +91,15 @@ export function isCleanup(step: Step): boolean {
   return step.cleanup !== undefined && step.cleanup !== false;
 }
 
-/** A group of hosts that runs together; a wave of the stage; the next wave starts only when this one has finished on every host. */
-export interface Wave {
+/**
+ * A group of hosts that runs together; a wave of the stage; the next wave starts only when this one has finished on
+ * every host. `F`: the stage's own inputs, as its steps receive them (StageFiles); the runner sees a wave bound to them
+ * (`Wave`, from Stage.bind), whose steps need only the plan and the host.
+ */
+export interface StageWave<F> {
   name: string;
   hosts(plan: ClusterPlan): PlannedHost[];
-  steps(plan: ClusterPlan, host: PlannedHost): Step[];
+  steps(plan: ClusterPlan, host: PlannedHost, files: F): Step[];
   /** The gate in words, for --dry-run. */
   condition?: string;
   /**
@@ -106,19 +110,42 @@ export interface Wave {
   gate?: (ctx: { failedLabels: ReadonlySet<string>; plan: ClusterPlan }) => string | undefined;
 }
 
+/** A wave bound to its stage's inputs: what the runner and --dry-run run. */
+export interface Wave extends Omit<StageWave<never>, 'steps'> {
+  steps(plan: ClusterPlan, host: PlannedHost): Step[];
+}
+
 /** A local file (or value) a stage sends, by its name in the plan's files (derive/plan.ts PlanFiles). */
 export type StageInput = keyof PlanFiles;
 
 /** What a stage needs before any host is touched: the command gathers these (commands/stage-inputs.ts). */
-export interface StageInputs {
-  required: readonly StageInput[];
+export interface StageInputs<R extends StageInput = StageInput, O extends StageInput = StageInput> {
+  required: readonly R[];
   /** Sent when the config has one (the fault-domain script). */
-  optional?: readonly StageInput[];
+  optional?: readonly O[];
 }
 
-/** The required inputs a plan lacks, for the runner's check before any host is touched (pure). */
-export function missingInputs(stage: Pick<Stage, 'inputs'>, files: PlanFiles): StageInput[] {
-  return stage.inputs.required.filter((k) => files[k] === undefined);
+/** Each of `R` present (not undefined). */
+type Present<R extends StageInput> = { readonly [K in R]-?: NonNullable<PlanFiles[K]> };
+
+/** Exactly the inputs a stage declared, as its steps receive them: the required ones present, the optional ones maybe. */
+export type StageFiles<R extends StageInput, O extends StageInput = never> = Present<R> & Readonly<Pick<PlanFiles, O>>;
+
+function hasInputs<R extends StageInput>(files: PlanFiles, required: readonly R[]): files is PlanFiles & Present<R> {
+  return required.every((k) => files[k] !== undefined);
+}
+
+/** A stage's waves bound to its inputs, or the required inputs the files lack (a wiring bug: nothing may run). */
+export type BoundStage = { waves: Wave[] } | { missing: StageInput[] };
+
+/**
+ * The stage's waves bound to `files`. The command gathered what the stage declared; a gap here is a wiring bug (a
+ * plain Error, reported as one), caught before any host is touched.
+ */
+export function bindWaves(stage: Pick<Stage, 'name' | 'bind'>, files: PlanFiles): Wave[] {
+  const bound = stage.bind(files);
+  if ('missing' in bound) throw new Error(`stage ${stage.name} is missing its inputs: ${bound.missing.join(', ')}`);
+  return bound.waves;
 }
 
 /** Host outcome fed to a stage's cross-host judgement. */
@@ -129,17 +156,49 @@ export interface HostFacts {
   facts: Record<string, string>;
 }
 
+/** A stage as the runner and the commands see it, whatever it sends. Built with defineStage. */
 export interface Stage {
   /** The action, as on the command line: `preflight`, `deploy`, … */
   name: 'preflight' | 'deploy' | 'postflight' | 'uninstall' | 'install-prereqs';
   /** The original's name for it in `N out of M hosts successfully completed <summaryName> stage.` */
   summaryName: string;
   title: string;
-  /** What it sends: checked once, before any host is touched, instead of in every host's steps. */
+  /** What it sends: gathered by the command and checked once (bind), before any host is touched. */
   inputs: StageInputs;
-  waves: Wave[];
+  /**
+   * Hand the stage the plan's files: its waves, each step given exactly the inputs the stage declared, or the
+   * required ones missing. The runner calls it once per run, so no step checks a file again.
+   */
+  bind(files: PlanFiles): BoundStage;
   /** Judgement that needs every host's facts (duplicate ip-detect addresses); returns extra failures by label. */
   judgeAcrossHosts?: (hosts: HostFacts[]) => Map<string, CrossHostFailure>;
+}
+
+/** How a stage is written: its inputs by name, and waves whose steps receive those inputs, typed. */
+export interface StageDef<R extends StageInput, O extends StageInput> extends Omit<Stage, 'inputs' | 'bind'> {
+  inputs: StageInputs<R, O>;
+  waves: ReadonlyArray<StageWave<StageFiles<R, O>>>;
+}
+
+/** A stage that still shows its typed definition (tests and variants such as add-nodes' fault-domain look use it). */
+export type DefinedStage<R extends StageInput, O extends StageInput> = Stage & StageDef<R, O>;
+
+/**
+ * Make a stage from its definition. `R` and `O` are inferred from `inputs`, so a step that reads an input the stage
+ * did not declare, or treats an optional one as present, does not compile.
+ */
+export function defineStage<R extends StageInput, O extends StageInput = never>(
+  def: StageDef<R, O>,
+): DefinedStage<R, O> {
+  const { required } = def.inputs;
+  return {
+    ...def,
+    bind(files: PlanFiles): BoundStage {
+      if (!hasInputs(files, required)) return { missing: required.filter((k) => files[k] === undefined) };
+      const own: StageFiles<R, O> = files;
+      return { waves: def.waves.map((w) => ({ ...w, steps: (plan, host) => w.steps(plan, host, own) })) };
+    },
+  };
 }
 
 /** A failure only the whole set of hosts shows; `check` names it (its id is checkIdOf(check)). */

@@ -101,9 +101,10 @@ describe('fault domains across hosts', () => {
 
   it('preflight runs fault-domain-detect first, as root from a private directory, only when the config has one', () => {
     const plain = clusterPlan();
-    expect(preflightSteps(plain, plain.hosts[0]!).map((s) => s.id)).toEqual(['preflight', 'cleanup']);
-    const plan = clusterPlan({}, { files: { ...FILES, faultDomainDetect: '/g/fault-domain-detect' } });
-    const steps = preflightSteps(plan, plan.hosts[3]!);
+    expect(preflightSteps(plain, plain.hosts[0]!, FILES).map((s) => s.id)).toEqual(['preflight', 'cleanup']);
+    const files = { ...FILES, faultDomainDetect: '/g/fault-domain-detect' };
+    const plan = clusterPlan({}, { files });
+    const steps = preflightSteps(plan, plan.hosts[3]!, files);
     expect(steps.map((s) => s.id)).toEqual(['fault-domain', 'preflight', 'cleanup']);
     const step = steps[0]!;
     if (step.kind !== 'exec') throw new Error('exec expected');
@@ -119,8 +120,9 @@ describe('fault domains across hosts', () => {
 });
 
 describe('the fault-domain runner, run here with bash', () => {
-  const plan = clusterPlan({}, { files: { ...FILES, faultDomainDetect: '/g/fd' } });
-  const step = preflightSteps(plan, plan.hosts[0]!)[0]!;
+  const files = { ...FILES, faultDomainDetect: '/g/fd' };
+  const plan = clusterPlan({}, { files });
+  const step = preflightSteps(plan, plan.hosts[0]!, files)[0]!;
   const runLocally = (script: string) => {
     if (step.kind !== 'exec') throw new Error('exec expected');
     const r = spawnSync(step.argv[2]!, step.argv.slice(3), {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ClusterPlan } from '../../src/derive/plan.js';
 import { runStage } from '../../src/orchestrate/run-stage.js';
 import { HostLogs } from '../../src/report/logs.js';
-import type { Stage } from '../../src/stages/types.js';
+import { defineStage } from '../../src/stages/types.js';
 import { SshTransport, type SshTransportOptions } from '../../src/transport/ssh.js';
 import { clusterPlan } from '../fakes/cluster.js';
 import { describeLab } from './harness/gate.js';
@@ -28,7 +28,7 @@ function aliases(h: LabHost): string[] {
 }
 
 /** One step per host: log in and run `true`. */
-const HELLO: Stage = {
+const HELLO = defineStage({
   name: 'preflight',
   summaryName: 'hello',
   title: 'Say hello',
@@ -42,7 +42,7 @@ const HELLO: Stage = {
       ],
     },
   ],
-};
+});
 
 describeLab('sshd MaxStartups drops on real sshd', () => {
   let lab: Lab;

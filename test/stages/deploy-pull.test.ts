@@ -6,13 +6,14 @@ import { describe, expect, it } from 'vitest';
 import type { PlannedHost } from '../../src/derive/plan.js';
 import { deployPull, deploySteps, judgePull, pullDeploySteps } from '../../src/stages/deploy.js';
 import { INSTALLED_PROBE } from '../../src/stages/installed.js';
-import type { ExecStep } from '../../src/stages/types.js';
-import { clusterPlan } from '../fakes/cluster.js';
+import { bindWaves, type ExecStep } from '../../src/stages/types.js';
+import { clusterPlan, FILES } from '../fakes/cluster.js';
 
 const SHA = 'cd'.repeat(32);
 const BASE = 'http://10.0.0.5:8080';
 const plan = clusterPlan();
-plan.files = { ...plan.files, pullUrl: BASE, installScriptSha256: SHA, pullScript: '/t/remote/pull-install.sh' };
+const PULL = { ...FILES, pullUrl: BASE, installScriptSha256: SHA, pullScript: '/t/remote/pull-install.sh' };
+plan.files = PULL;
 const byRole = (role: PlannedHost['role']): PlannedHost => plan.hosts.find((h) => h.role === role)!;
 const judge = (stdout: string, exitCode: number | null = 0, stderr = '') =>
   judgePull(BASE, SHA, { exitCode, stdout, stderr });
@@ -23,7 +24,7 @@ describe('pull deploy steps', () => {
     ['agent', 'slave'],
     ['public_agent', 'slave_public'],
   ] as const)('a %s pulls and installs as %s in one command under one sudo', (role, installRole) => {
-    const steps = pullDeploySteps(plan, byRole(role));
+    const steps = pullDeploySteps(plan, byRole(role), PULL);
     expect(steps.map((s) => [s.id, s.kind === 'exec' ? s.argv : s.remote, s.cleanup ?? false])).toEqual([
       ['install', ['sudo', '-n', 'bash', '-s', '--', '/opt/dcos_install_tmp', installRole, BASE, SHA], false],
       ['cleanup', ['sudo', '-n', 'rm', '-rf', '--one-file-system', '/opt/dcos_install_tmp'], 'after-abort'],
@@ -33,10 +34,10 @@ describe('pull deploy steps', () => {
   });
 
   it('looks first, as the push does, when the bundle has a config_id: read-only, as the SSH user, no sudo', () => {
-    const withId = { ...plan, files: { ...plan.files, bundleConfigId: 'c0ffee' } };
+    const withId = { ...PULL, bundleConfigId: 'c0ffee' };
     for (const role of ['master', 'agent', 'public_agent'] as const) {
-      const pull = pullDeploySteps(withId, byRole(role));
-      const push = deploySteps(withId, byRole(role));
+      const pull = pullDeploySteps(plan, byRole(role), withId);
+      const push = deploySteps(plan, byRole(role), withId);
       expect(pull.map((s) => s.id)).toEqual(['check-installed', 'install', 'cleanup']);
       const [look, pushLook] = [pull[0] as ExecStep, push[0] as ExecStep];
       expect(look.argv).toEqual(['sh', '-c', INSTALLED_PROBE]);
@@ -65,7 +66,14 @@ describe('pull deploy steps', () => {
 
   it('refuses to plan without the pull URL, the checksum or the script', () => {
     const bare = clusterPlan();
-    expect(() => pullDeploySteps(bare, byRole('agent'))).toThrow(/plan has no pull URL/);
+    // Checked once for the whole stage, before any host: the steps receive them typed, never undefined.
+    expect(() => bindWaves(deployPull, bare.files)).toThrow(
+      /stage deploy is missing its inputs: pullUrl, installScriptSha256, pullScript/,
+    );
+    expect(bindWaves(deployPull, PULL).map((w) => w.steps(plan, byRole('agent')).map((s) => s.id))).toEqual([
+      ['install', 'cleanup'],
+      ['install', 'cleanup'],
+    ]);
   });
 });
 

@@ -5,7 +5,7 @@ import { postflight } from '../../src/stages/postflight.js';
 import { duplicateAddresses, preflightSteps } from '../../src/stages/preflight.js';
 import { installPrereqs, uninstall } from '../../src/stages/remote-script.js';
 import type { ExecStep, Step } from '../../src/stages/types.js';
-import { clusterPlan } from '../fakes/cluster.js';
+import { clusterPlan, FILES } from '../fakes/cluster.js';
 
 const plan = clusterPlan();
 const byRole = (role: PlannedHost['role']): PlannedHost => plan.hosts.find((h) => h.role === role)!;
@@ -25,7 +25,7 @@ describe('preflight steps', () => {
     ['public_agent', 'slave_public'],
   ] as const)('check a %s as %s, not as a master, in one command under one sudo', (role, installRole) => {
     const host = byRole(role);
-    const steps = preflightSteps(plan, host);
+    const steps = preflightSteps(plan, host, FILES);
     expect(shape(steps)).toEqual([
       ['preflight', ['sudo', '-n', 'bash', '-s', '--', '/opt/dcos_install_tmp', installRole], false],
       ['cleanup', ['sudo', '-n', 'rm', '-rf', '--one-file-system', '/opt/dcos_install_tmp'], false],
@@ -40,7 +40,7 @@ describe('preflight steps', () => {
   });
 
   it('limits every step by process_timeout', () => {
-    const steps = preflightSteps(plan, byRole('master'));
+    const steps = preflightSteps(plan, byRole('master'), FILES);
     expect(steps.every((s) => s.timeout.ms === 120_000 && s.timeout.option === 'process_timeout in config.yaml')).toBe(
       true,
     );
@@ -48,7 +48,7 @@ describe('preflight steps', () => {
 
   it("judges ip-detect against the host's listed address and the checks, from the framed output", () => {
     const host = byRole('agent');
-    const step = preflightSteps(plan, host)[0] as ExecStep;
+    const step = preflightSteps(plan, host, FILES)[0] as ExecStep;
     const out = (ip: string, checks: string, exit = 0): string =>
       `@@genconf ip-detect exit=0\n${ip}\n\n@@genconf ip-detect stderr\n\n@@genconf preflight\n${checks}@@genconf preflight exit=${exit}\n`;
     const good = step.judge!({ exitCode: 0, stdout: out('10.0.0.4', 'Checking A: PASS\n'), stderr: '' });
@@ -88,7 +88,7 @@ describe('duplicate addresses across hosts', () => {
 
 describe('deploy steps', () => {
   it("sends the bundle once, verifies it on the node, unpacks it and installs with the host's role", () => {
-    expect(shape(deploySteps(plan, byRole('public_agent')))).toEqual([
+    expect(shape(deploySteps(plan, byRole('public_agent'), FILES))).toEqual([
       ['mkdir-staging', ['sudo', '-n', 'install', '-d', '-o', 'centos', '-m', '0755', '/opt/dcos_install_tmp'], false],
       ['put-bundle', '/g/serve/dcos-install.tar -> /opt/dcos_install_tmp/dcos-install.tar 644', false],
       ['verify-bundle', ['sha256sum', '/opt/dcos_install_tmp/dcos-install.tar'], false],
@@ -99,7 +99,7 @@ describe('deploy steps', () => {
   });
 
   it('fails the checksum step on a mismatch, saying what arrived and what was expected', () => {
-    const step = deploySteps(plan, byRole('master')).find((s) => s.id === 'verify-bundle') as ExecStep;
+    const step = deploySteps(plan, byRole('master'), FILES).find((s) => s.id === 'verify-bundle') as ExecStep;
     expect(
       step.judge!({ exitCode: 0, stdout: `${'ab'.repeat(32)}  /opt/dcos_install_tmp/dcos-install.tar\n`, stderr: '' })
         .ok,
@@ -135,12 +135,12 @@ describe('postflight steps', () => {
     const [node, cluster] = postflight.waves;
     expect(node!.hosts(p)).toHaveLength(5);
     expect(cluster!.hosts(p).map((h) => h.address)).toEqual(['10.0.0.1']);
-    const step = node!.steps(p, p.hosts[3]!)[0] as ExecStep;
+    const step = node!.steps(p, p.hosts[3]!, {})[0] as ExecStep;
     expect(step.argv.slice(0, 2)).toEqual(['bash', '-c']);
     expect(step.argv.slice(3)).toEqual(['dcos-postflight', '60', 'node-poststart']);
     expect(step.timeout.option).toBe('--postflight-timeout');
     expect(step.timeout.ms).toBeGreaterThan(60_000);
-    expect((cluster!.steps(p, p.hosts[0]!)[0] as ExecStep).argv.at(-1)).toBe('cluster');
+    expect((cluster!.steps(p, p.hosts[0]!, {})[0] as ExecStep).argv.at(-1)).toBe('cluster');
   });
 
   it('skips the cluster check when the first master is not part of the run', () => {
@@ -151,11 +151,11 @@ describe('postflight steps', () => {
 
 describe('uninstall and install-prereqs steps', () => {
   it('pipe their remote script to sudo bash -s', () => {
-    const u = uninstall.waves[0]!.steps(plan, byRole('master')) as ExecStep[];
+    const u = uninstall.waves[0]!.steps(plan, byRole('master'), FILES) as ExecStep[];
     expect(u.map((s) => [s.argv, s.stdin])).toEqual([
       [['sudo', '-n', 'bash', '-s'], [{ file: '/t/remote/uninstall.sh' }]],
     ]);
-    const p = installPrereqs.waves[0]!.steps(plan, byRole('agent')) as ExecStep[];
+    const p = installPrereqs.waves[0]!.steps(plan, byRole('agent'), FILES) as ExecStep[];
     expect(p.map((s) => [s.argv, s.stdin])).toEqual([
       [['sudo', '-n', 'bash', '-s'], [{ file: '/t/remote/install-prereqs.sh' }]],
     ]);
