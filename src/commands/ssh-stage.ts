@@ -16,6 +16,7 @@ import { UsageError } from '../errors.js';
 import type { RunEvent } from '../orchestrate/events.js';
 import type { StageResult } from '../orchestrate/result.js';
 import { newRunId, runStage, unlessStopped } from '../orchestrate/run-stage.js';
+import { LoopPacer } from '../orchestrate/loop-pacer.js';
 import { runWorkflow } from '../orchestrate/run-workflow.js';
 import { writeJUnit } from '../report/junit.js';
 import { HostLogs, logDirFor } from '../report/logs.js';
@@ -294,6 +295,7 @@ export async function executeStage(
     runId,
     listener: (e) => listeners.forEach((l) => l(e)),
     admit,
+    pacer: new LoopPacer(),
   });
   await logs.close();
   await writeRecord(

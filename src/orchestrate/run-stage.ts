@@ -16,6 +16,7 @@ import { newHostState, runHost, skipHost, type HostContext, type HostState } fro
 import { ignoredChecks, isIgnored } from './ignore-checks.js';
 import { stdinReader } from './run-step.js';
 import { HostConnections, startStop } from './stop.js';
+import type { LoopPacer } from './loop-pacer.js';
 
 export interface RunOptions {
   transport: Transport;
@@ -35,6 +36,8 @@ export interface RunOptions {
    * per-host records, so what waits in memory is bounded by the hosts in flight, never by the hosts in the run.
    */
   admit?: () => Promise<void> | undefined;
+  /** Starts hosts only as fast as the event loop keeps up (loop-pacer.ts); the CLI gives one, tests need not. */
+  pacer?: LoopPacer;
   /** Reads a file a step pipes to its command's stdin; injectable for tests. */
   readStdin?: (path: string) => Promise<Buffer>;
   now?: () => number;
@@ -155,13 +158,21 @@ export async function runStage(stage: Stage, given: ClusterPlan, opts: RunOption
         hosts.map((host) =>
           limit(async () => {
             await admitted(opts.admit, stop.signal);
-            await runAndFinish(wave, waveIndex, host);
+            const pacer = opts.pacer;
+            if (!pacer) return runAndFinish(wave, waveIndex, host);
+            await unlessStopped(pacer.admit(), stop.signal);
+            try {
+              await runAndFinish(wave, waveIndex, host);
+            } finally {
+              pacer.finished();
+            }
           }),
         ),
       );
     }
   } finally {
     stop.dispose();
+    opts.pacer?.dispose();
     await connections.closeAll();
   }
 
