@@ -1,25 +1,23 @@
 /**
  * Dialling a host: TCP, the SSH handshake, host key verification and authentication.
  *
- * - TCP_NODELAY: without it two Nagle/delayed-ACK stalls (~40 ms each) sit in every handshake and every small
+ * - TCP_NODELAY (tcp.ts): without it two Nagle/delayed-ACK stalls (~40 ms each) sit in every handshake and every small
  *   request/response; with it one host connects + runs `true` in ~50 ms instead of 100–145 ms (loopback lab).
  * - Keepalive: a blackholed host otherwise hangs an open session for as long as TCP retransmits (many minutes).
- * - Key exchange curve25519-sha256 first: ~10 ms of client CPU per connection against ~58 ms for OpenSSH 9's default
- *   post-quantum hybrid, which ssh2 does not implement anyway; ECDH/DH groups follow for old servers. Ciphers are
- *   ssh2's CPU-aware default: AES-GCM first where the CPU has AES instructions, chacha20-poly1305 first where it has
- *   not — both AEAD, so no separate MAC pass. No compression: the bundle is already compressed.
+ * - The algorithms offered (key exchange, host key types) and why: algorithms.ts.
  */
-import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod, AuthenticationType, ConnectConfig } from 'ssh2';
 import { InputError } from '../errors.js';
 import { SSH_LIMITS } from '../config/ssh-settings.js';
-import { ConnectError, DroppedBeforeBannerError, kindOfSocketError } from './errors.js';
+import { ConnectError, DroppedBeforeBannerError } from './errors.js';
+import { hostKeyAlgorithms, KEX } from './algorithms.js';
+import { tcpConnect, timeoutError } from './tcp.js';
 import type { Identity } from './identity.js';
 import type { HostKeyVerdict, KnownHosts } from './known-hosts.js';
 import type { SshTransportOptions } from './options.js';
-import { abortReason, secs } from './timing.js';
+import { abortReason } from './timing.js';
 import type { HostTarget } from './transport.js';
 
 const { Client } = ssh2;
@@ -42,45 +40,6 @@ export interface DialVia {
   /** When the whole chain started: the timeout counts from there. */
   deadline?: number;
   agentForward?: boolean;
-}
-
-const KEX: NonNullable<NonNullable<ConnectConfig['algorithms']>['kex']> = [
-  'curve25519-sha256',
-  'curve25519-sha256@libssh.org',
-  'ecdh-sha2-nistp256',
-  'ecdh-sha2-nistp384',
-  'ecdh-sha2-nistp521',
-  'diffie-hellman-group-exchange-sha256',
-  'diffie-hellman-group14-sha256',
-  'diffie-hellman-group16-sha512',
-  'diffie-hellman-group18-sha512',
-  'diffie-hellman-group14-sha1',
-];
-
-type HostKeyAlgo =
-  | 'ssh-ed25519'
-  | 'ecdsa-sha2-nistp256'
-  | 'ecdsa-sha2-nistp384'
-  | 'ecdsa-sha2-nistp521'
-  | 'rsa-sha2-512'
-  | 'rsa-sha2-256'
-  | 'ssh-rsa';
-const HOST_KEY_ALGOS: HostKeyAlgo[] = [
-  'ssh-ed25519',
-  'ecdsa-sha2-nistp256',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-  'rsa-sha2-512',
-  'rsa-sha2-256',
-  'ssh-rsa',
-];
-
-/** Offer the key types known_hosts already lists for the host first, so the server presents a key we can check. */
-export function hostKeyAlgorithms(knownTypes: readonly string[]): HostKeyAlgo[] {
-  const first = knownTypes.flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]));
-  return [
-    ...new Set([...first.filter((t): t is HostKeyAlgo => (HOST_KEY_ALGOS as string[]).includes(t)), ...HOST_KEY_ALGOS]),
-  ];
 }
 
 /** The wait before retry `attempt` (1-based): base × 2^(attempt-1), capped at 16 × base, jittered to 50–150%. */
@@ -368,67 +327,5 @@ async function dialOnce(
         }
       },
     } as ConnectConfig);
-  });
-}
-
-function timeoutError(options: SshTransportOptions, host: HostTarget, step: string): ConnectError {
-  const t = secs(options.connectTimeoutMs);
-  return new ConnectError(
-    'timeout',
-    host.label,
-    `${host.label}: no SSH connection within ${t} (timed out during ${step})`,
-    `raise --connect-timeout (now ${t}) if the host is only slow; otherwise check the address, that sshd listens on port ${host.port}, and firewalls`,
-  );
-}
-
-function tcpConnect(
-  options: SshTransportOptions,
-  host: HostTarget,
-  deadline: number,
-  signal?: AbortSignal,
-): Promise<net.Socket> {
-  const label = host.label;
-  return new Promise((resolve, reject) => {
-    const sock = net.connect({ host: host.address, port: host.port });
-    sock.setNoDelay(true);
-    let done = false;
-    const finish = (err?: Error): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      sock.off('error', onError);
-      if (err) {
-        sock.destroy();
-        reject(err);
-      } else {
-        resolve(sock);
-      }
-    };
-    const onError = (err: NodeJS.ErrnoException): void => {
-      const kind = kindOfSocketError(err.code);
-      const what: Record<string, string> = {
-        refused: `connection refused on port ${host.port} (nothing listens there)`,
-        dns: `cannot resolve the host name '${host.address}' (${err.code})`,
-        timeout: `TCP connection timed out (${err.code})`,
-        network: `cannot reach the host: ${err.code ?? err.message}`,
-      };
-      const hint: Record<string, string> = {
-        refused: `is sshd running on the host, and is the SSH port (${host.port}) right?`,
-        dns: 'check the address in config.yaml, or use an IP address',
-        timeout: 'raise --connect-timeout, or check routing and firewalls',
-        network: 'check routing and firewalls between this machine and the host',
-      };
-      finish(new ConnectError(kind, label, `${label}: ${what[kind] ?? err.message}`, hint[kind]));
-    };
-    const onAbort = (): void => finish(abortReason(signal!));
-    const timer = setTimeout(
-      () => finish(timeoutError(options, host, 'TCP connect')),
-      Math.max(0, deadline - Date.now()),
-    );
-    sock.once('connect', () => finish());
-    sock.on('error', onError);
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -15,7 +15,10 @@ import { ConnectError } from './errors.js';
 import type { HostSsh, JumpHop } from './host-ssh.js';
 import { loadPrivateKey } from './keys.js';
 import { KnownHosts, type HostKeyChecking } from './known-hosts.js';
-import type { DialOverrides, Identity, SshConnection, SshTransport, SshTransportOptions } from './ssh.js';
+import type { SshConnection } from './connection.js';
+import type { DialVia } from './dial.js';
+import type { Identity } from './identity.js';
+import type { SshTransportOptions } from './options.js';
 import type { HostTarget } from './transport.js';
 
 /** A bastion connection failed: hosts behind it fail with this; `via` names the bastion. */
@@ -63,6 +66,24 @@ interface PoolGroup {
 /** How long an unused bastion connection stays open for the next host (e.g. the next deploy phase). */
 const IDLE_CLOSE_MS = 1000;
 
+/**
+ * Per-connection settings that differ from the transport's (a host with ssh_config settings, or a bastion): resolved
+ * here; a plain host uses none.
+ */
+export interface DialOverrides extends DialVia {
+  identity: Identity;
+  options: SshTransportOptions;
+  knownHosts: KnownHosts;
+}
+
+/** What the dialer needs from the transport that owns it (ssh.ts SshTransport), so that this module needs no ssh.ts. */
+export interface JumpBase {
+  readonly options: SshTransportOptions;
+  readonly knownHosts: KnownHosts;
+  defaultIdentity(): Promise<Identity>;
+  dialWith(host: HostTarget, over: DialOverrides | undefined, signal?: AbortSignal): Promise<SshConnection>;
+}
+
 function chainKey(chain: readonly JumpHop[]): string {
   return chain.map((h) => `${h.user}@${h.label}`).join(' > ');
 }
@@ -75,7 +96,7 @@ export class JumpDialer {
   private readonly groups = new Map<string, PoolGroup>();
   private readonly knownHosts = new Map<string, KnownHosts>();
 
-  constructor(private readonly transport: SshTransport) {}
+  constructor(private readonly transport: JumpBase) {}
 
   private get options(): SshTransportOptions {
     return this.transport.options;

@@ -2,48 +2,31 @@
  * Transport over ssh2: one SSH connection per host, reused for every command and upload of that host in a run.
  * The parts, one idea each: options.ts (what the command sets), identity.ts (key and agent), dial.ts (TCP, handshake,
  * host key, authentication), session.ts (one live connection, its channel limit), exec.ts (commands), sftp.ts
- * (uploads). Failures are the classes of errors.ts.
+ * (uploads), connection.ts (one open connection as the runner uses it), jump.ts (ssh_config hosts and bastions).
+ * Failures are the classes of errors.ts.
  *
  * One unauthenticated connection per host at a time (a per-host lock around dialling): sshd's MaxStartups
  * (10:30:100) starts dropping connections beyond 10 pending ones, at random. Numbers behind the other choices are in
  * the parts and in the README's "Transport" section.
  */
-import type { Duplex, Readable } from 'node:stream';
-import type { ClientChannel } from 'ssh2';
-import { dial, type DialVia } from './dial.js';
+import { dial } from './dial.js';
 import { ConnectError } from './errors.js';
-import { execCommand } from './exec.js';
 import { resolveIdentity, type Identity } from './identity.js';
 import { KnownHosts } from './known-hosts.js';
 import type { SshTransportOptions } from './options.js';
 import { Semaphore, Session } from './session.js';
-import { putFile, putStream } from './sftp.js';
 import { abortReason } from './timing.js';
-import type {
-  Connection,
-  ConnectOptions,
-  ExecOptions,
-  ExecResult,
-  HostTarget,
-  PutOptions,
-  Transport,
-} from './transport.js';
-import { JumpDialer } from './jump.js';
+import type { Connection, ConnectOptions, HostTarget, Transport } from './transport.js';
+import { JumpDialer, type DialOverrides } from './jump.js';
+import { SshConnection } from './connection.js';
+
+export { SshConnection } from './connection.js';
+export type { DialOverrides } from './jump.js';
 
 export type { Identity } from './identity.js';
 
-/**
- * Per-connection settings that differ from the transport's (a host with ssh_config settings, or a bastion): set by
- * jump.ts, which resolves them; a plain host uses none.
- */
-export interface DialOverrides extends DialVia {
-  identity: Identity;
-  options: SshTransportOptions;
-  knownHosts: KnownHosts;
-}
-
 export type { SshTransportOptions } from './options.js';
-export { hostKeyAlgorithms } from './dial.js';
+export { hostKeyAlgorithms } from './algorithms.js';
 export { wrapCommand } from './exec.js';
 export { Semaphore } from './session.js';
 
@@ -150,89 +133,5 @@ export class SshTransport implements Transport {
     );
     this.open.add(conn);
     return conn;
-  }
-}
-
-export class SshConnection implements Connection {
-  /** The bastion connection this one's traffic runs through (jump.ts), and how that bastion is named. */
-  private through: { conn: SshConnection; label: string } | undefined;
-
-  constructor(private readonly session: Session) {}
-
-  /** Called once when the connection goes away, with why (at once if it already has). */
-  onClose(fn: (reason: string) => void): void {
-    if (this.session.closed) fn(this.session.lostReason ?? 'the connection was closed');
-    else this.session.client.once('close', () => fn(this.session.lostReason ?? 'the connection was closed'));
-  }
-
-  /** Why the connection was lost, once it was. */
-  get lostBecause(): string | undefined {
-    return this.session.closed ? (this.session.lostReason ?? 'the connection was closed') : undefined;
-  }
-
-  /** Record that this connection runs through `conn`, the connection to the bastion `label`. */
-  runsThrough(conn: SshConnection, label: string): void {
-    this.through = { conn, label };
-  }
-
-  /**
-   * When the bastion this connection runs through is gone: the first bastion of the chain that went, and why. The
-   * connection is then lost because of it, whatever its own error said.
-   */
-  lostVia(): { bastion: string; reason: string } | undefined {
-    const t = this.through;
-    if (!t || !t.conn.isClosed) return undefined;
-    return t.conn.lostVia() ?? { bastion: t.label, reason: `connection lost: ${t.conn.lostBecause ?? 'closed'}` };
-  }
-
-  /**
-   * A TCP stream to `host:port` opened by this connection's sshd (direct-tcpip): the `sock` of a connection to a host
-   * behind this one. It holds one channel slot until it closes, so a bastion never carries more streams than sshd
-   * allows sessions. Not openChannel(): its retry is for sessions; a refused forward (the host behind is down) is final.
-   */
-  async forwardOut(host: string, port: number, signal?: AbortSignal): Promise<Duplex> {
-    const s = this.session;
-    if (s.closed) throw new Error(s.lostReason ?? 'the connection was closed');
-    const release = await s.channels.acquire(signal);
-    return new Promise<Duplex>((resolve, reject) => {
-      try {
-        s.client.forwardOut('127.0.0.1', 0, host, port, (err: Error | undefined, ch: ClientChannel) => {
-          if (err) {
-            release();
-            return reject(err);
-          }
-          ch.once('close', release);
-          resolve(ch);
-        });
-      } catch (e) {
-        release();
-        reject(e instanceof Error ? e : new Error(String(e)));
-      }
-    });
-  }
-
-  get host(): HostTarget {
-    return this.session.host;
-  }
-
-  /** True once the connection is gone (closed by us, by the host, or by keepalive). */
-  get isClosed(): boolean {
-    return this.session.closed;
-  }
-
-  exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    return execCommand(this.session, command, opts);
-  }
-
-  putFile(localPath: string, remotePath: string, opts: PutOptions = {}): Promise<void> {
-    return putFile(this.session, localPath, remotePath, opts);
-  }
-
-  putStream(source: Readable, remotePath: string, opts: PutOptions & { size?: number } = {}): Promise<void> {
-    return putStream(this.session, source, remotePath, opts);
-  }
-
-  close(): Promise<void> {
-    return this.session.close();
   }
 }

@@ -7,9 +7,7 @@
 import type { CloudInputs } from '../inputs.js';
 import { renderNodeScript, type NodeRole } from '../node-script.js';
 import { API_VERSIONS } from './api-versions.js';
-
-type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-type Obj = { [key: string]: Json };
+import { id, loadBalancer, nsg, p, publicIp, rule, v, type Json, type Obj } from './parts.js';
 
 export const ARM_SCHEMA = 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#';
 
@@ -41,81 +39,6 @@ export function azureNetwork(exhibitorAddress: string): {
     masters: `${a}.${b}.${c}.0/24`,
     agents: `${a}.${b}.${free[0]}.0/20`,
     publicAgents: `${a}.${b}.${free[1]}.0/20`,
-  };
-}
-
-const id = (type: string, name: string): string => `[resourceId('${type}', ${name})]`;
-const v = (name: string): string => `variables('${name}')`;
-const p = (name: string): string => `[parameters('${name}')]`;
-
-function rule(name: string, priority: number, ports: string, source: string, why: string): Obj {
-  return {
-    name,
-    properties: {
-      description: why,
-      priority,
-      protocol: 'Tcp',
-      access: 'Allow',
-      direction: 'Inbound',
-      sourceAddressPrefix: source,
-      sourcePortRange: '*',
-      destinationAddressPrefix: '*',
-      destinationPortRange: ports,
-    },
-  };
-}
-
-function nsg(name: string, rules: Obj[]): Obj {
-  return {
-    type: 'Microsoft.Network/networkSecurityGroups',
-    apiVersion: API_VERSIONS['Microsoft.Network/networkSecurityGroups'],
-    name: `[${v(name)}]`,
-    location: p('location'),
-    properties: { securityRules: rules },
-  };
-}
-
-function publicIp(name: string): Obj {
-  return {
-    type: 'Microsoft.Network/publicIPAddresses',
-    apiVersion: API_VERSIONS['Microsoft.Network/publicIPAddresses'],
-    name: `[${v(name)}]`,
-    location: p('location'),
-    sku: { name: 'Standard' },
-    properties: { publicIPAllocationMethod: 'Static' },
-  };
-}
-
-function loadBalancer(name: string, frontend: Obj, ports: number[], dependsOn: string[]): Obj {
-  const lbId = `resourceId('Microsoft.Network/loadBalancers', ${v(name)})`;
-  return {
-    type: 'Microsoft.Network/loadBalancers',
-    apiVersion: API_VERSIONS['Microsoft.Network/loadBalancers'],
-    name: `[${v(name)}]`,
-    location: p('location'),
-    sku: { name: 'Standard' },
-    dependsOn,
-    properties: {
-      frontendIPConfigurations: [{ name: 'frontend', properties: frontend }],
-      backendAddressPools: [{ name: 'nodes' }],
-      probes: ports.map((port) => ({
-        name: `tcp${port}`,
-        properties: { protocol: 'Tcp', port, intervalInSeconds: 5, numberOfProbes: 2 },
-      })),
-      loadBalancingRules: ports.map((port) => ({
-        name: `tcp${port}`,
-        properties: {
-          frontendIPConfiguration: { id: `[concat(${lbId}, '/frontendIPConfigurations/frontend')]` },
-          backendAddressPool: { id: `[concat(${lbId}, '/backendAddressPools/nodes')]` },
-          probe: { id: `[concat(${lbId}, '/probes/tcp${port}')]` },
-          protocol: 'Tcp',
-          frontendPort: port,
-          backendPort: port,
-          enableFloatingIP: false,
-          idleTimeoutInMinutes: 30,
-        },
-      })),
-    },
   };
 }
 
