@@ -22,6 +22,13 @@ export function remoteScriptPath(name: string): string {
   return file;
 }
 
+/** templates/lib/<name>: shell functions the node scripts share (a remote script gets them on stdin before it). */
+export function libScriptPath(name: string): string {
+  const file = packageFile('templates', 'lib', name);
+  if (!existsSync(file)) throw new Error(`templates/lib/${name} is missing from the installation`);
+  return file;
+}
+
 async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
@@ -89,7 +96,7 @@ const SOURCES: readonly Source[] = [
     },
   },
   {
-    provides: ['pullUrl', 'installScriptSha256'],
+    provides: ['pullUrl', 'installScriptSha256', 'installScriptSize', 'pullSettings'],
     async read(ctx) {
       const { pullFiles } = await import('../serve/pull.js');
       return pullFiles(serveDir(ctx).serve, ctx.args.bootstrap_url);
@@ -123,7 +130,13 @@ const SOURCES: readonly Source[] = [
     },
   },
   { provides: ['preflightScript'], read: async () => ({ preflightScript: remoteScriptPath('preflight.sh') }) },
-  { provides: ['pullScript'], read: async () => ({ pullScript: remoteScriptPath('pull-install.sh') }) },
+  {
+    provides: ['pullScript', 'pullLib'],
+    read: async () => ({
+      pullScript: remoteScriptPath('pull-install.sh'),
+      pullLib: libScriptPath('fetch-artifacts.sh'),
+    }),
+  },
   { provides: ['uninstallScript'], read: async () => ({ uninstallScript: remoteScriptPath('uninstall.sh') }) },
   { provides: ['prereqsScript'], read: async () => ({ prereqsScript: remoteScriptPath('install-prereqs.sh') }) },
 ];

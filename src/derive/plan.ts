@@ -41,8 +41,17 @@ export interface PlanFiles {
    */
   pullUrl?: string;
   installScriptSha256?: string;
-  /** templates/remote/pull-install.sh: the one command a pulling host runs. */
+  /** The size of genconf/serve/dcos_install.sh in bytes: the download is checked against it too. */
+  installScriptSize?: number;
+  /**
+   * The settings the pulling host downloads dcos_install.sh with, as the bundle's dcos_install.sh has them rendered
+   * (bootstrap_url_mirrors and the proxy): lines for templates/remote/pull-install.sh, sent on stdin (a proxy URL may
+   * hold a password).
+   */
+  pullSettings?: string;
+  /** templates/remote/pull-install.sh: the one command a pulling host runs; and the download it uses, sent before it. */
   pullScript?: string;
+  pullLib?: string;
   /** The ip-detect script the bundle ships. */
   ipDetect?: string;
   /** The fault-domain-detect script of the config, when it has one (preflight runs it on every host). */

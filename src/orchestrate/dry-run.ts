@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
-import { bindWaves, isCleanup, type Stage, type StdinPart, type Step } from '../stages/types.js';
+import { bindWaves, describeStdinPart, isCleanup, type Stage, type StdinFilePart, type Step } from '../stages/types.js';
 import { command } from '../transport/quote.js';
 
 export interface DryRunStep {
@@ -13,8 +13,8 @@ export interface DryRunStep {
   cleanup: boolean;
   /** `exec`: the exact remote command line; `put`: local → remote. */
   command?: string;
-  /** What the command reads on stdin, in order. */
-  stdin?: StdinPart[];
+  /** What the command reads on stdin, in order (computed text by its label only: it may hold a secret). */
+  stdin?: Array<StdinFilePart | { label: string }>;
   /** `always`: a cleanup that runs whatever happened; `after-abort`: only when an earlier step did not finish. */
   cleanupWhen?: 'always' | 'after-abort';
   put?: { local: string; remote: string; mode?: string };
@@ -75,7 +75,11 @@ function stepRecord(step: Step): DryRunStep {
       },
     };
   }
-  return { ...base, command: command(step.argv), ...(step.stdin !== undefined ? { stdin: step.stdin } : {}) };
+  return {
+    ...base,
+    command: command(step.argv),
+    ...(step.stdin !== undefined ? { stdin: step.stdin.map(describeStdinPart) } : {}),
+  };
 }
 
 export function dryRunPlan(stage: Stage, plan: ClusterPlan): DryRunPhase[] {
@@ -121,7 +125,7 @@ export function renderDryRun(stage: Stage, plan: ClusterPlan, cwd = process.cwd(
       h.steps.forEach((s, i) => {
         const what = s.put
           ? `copy ${rel(s.put.local)} to ${s.put.remote}${s.put.mode ? ` (mode ${s.put.mode})` : ''}`
-          : `${s.command}${s.stdin && s.stdin.length > 0 ? ` < ${s.stdin.map((p) => (p.encoding === 'base64-line' ? `base64(${rel(p.file)})` : rel(p.file))).join(' + ')}` : ''}`;
+          : `${s.command}${s.stdin && s.stdin.length > 0 ? ` < ${s.stdin.map((p) => ('label' in p ? `<${p.label}>` : p.encoding === 'base64-line' ? `base64(${rel(p.file)})` : rel(p.file))).join(' + ')}` : ''}`;
         const label = s.cleanupWhen === 'always' ? 'always' : s.cleanupWhen === 'after-abort' ? 'if cut' : `${i + 1}.`;
         out.push(`  ${label.padEnd(6)} ${s.title}: ${what}`);
       });

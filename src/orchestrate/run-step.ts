@@ -73,6 +73,7 @@ export function stdinReader(readStdin?: (path: string) => Promise<Buffer>): (par
   const read = readStdin ?? ((p: string) => readFile(p));
   const parts = new Map<string, Promise<Buffer>>();
   return (part) => {
+    if ('text' in part) return Promise.resolve(Buffer.from(part.text));
     const key = `${part.encoding ?? 'raw'}:${part.file}`;
     let bytes = parts.get(key);
     if (!bytes) {

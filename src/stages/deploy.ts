@@ -47,7 +47,8 @@ function checkFirst(plan: ClusterPlan, host: PlannedHost, files: Pick<PushFiles,
  * The pull needs the archive's SHA-256 too: it goes into the cluster record however the bundle travelled.
  */
 type PushInput = 'bundleTar' | 'bundleSha256';
-type PullInput = PushInput | 'pullUrl' | 'installScriptSha256' | 'pullScript';
+type PullInput =
+  PushInput | 'pullUrl' | 'installScriptSha256' | 'installScriptSize' | 'pullSettings' | 'pullScript' | 'pullLib';
 export type PushFiles = StageFiles<PushInput, 'bundleConfigId'>;
 export type PullFiles = StageFiles<PullInput, 'bundleConfigId'>;
 export type PushDeployStage = DefinedStage<PushInput, 'bundleConfigId'>;
@@ -88,10 +89,13 @@ export function deploySteps(plan: ClusterPlan, host: PlannedHost, files: PushFil
 
 /** The frame lines templates/remote/pull-install.sh prints (not anchored: the install's output may end mid-line). */
 const PULL_FRAME = {
-  fetch: /@@genconf pull fetch exit=(\d+)/,
-  sha256: /@@genconf pull sha256 ([0-9a-f]*)/,
+  fetchFailed: /@@genconf pull fetch failed/,
+  fetched: /@@genconf pull fetched (\S+)/,
   install: /@@genconf pull install exit=(\d+)/,
 };
+
+/** What download_one (templates/lib/fetch-artifacts.sh) prints under this line: every URL tried, and why it failed. */
+const FETCH_REASONS = 'ERROR: could not download dcos_install.sh from any base URL:';
 
 function lastLine(text: string): string {
   return (
@@ -103,35 +107,44 @@ function lastLine(text: string): string {
   );
 }
 
+/** The `  <url>: <why>` lines download_one printed after FETCH_REASONS. */
+function fetchReasons(stderr: string): string[] {
+  const lines = plainText(stderr).split('\n');
+  const at = lines.lastIndexOf(FETCH_REASONS);
+  if (at < 0) return [];
+  const reasons: string[] = [];
+  for (const l of lines.slice(at + 1)) {
+    if (!l.startsWith('  ')) break;
+    reasons.push(l.trim());
+  }
+  return reasons;
+}
+
 /**
- * Judge the one-command pull: the download of dcos_install.sh, its SHA-256, then the install, each failure in the
- * words of the step it replaces (an install that fails reads as the push's: `exited N`).
+ * Judge the one-command pull: the download of dcos_install.sh (bootstrap_url, then each mirror, its SHA-256 and size
+ * checked), then the install, each failure in the words of the step it replaces (an install that fails reads as the
+ * push's: `exited N`).
  */
-export function judgePull(base: string, expectedSha: string, o: CommandOutcome): Verdict {
+export function judgePull(expectedSha: string, o: CommandOutcome): Verdict {
   const out = plainText(o.stdout);
-  const fetch = PULL_FRAME.fetch.exec(out);
-  if (fetch) {
-    const why = lastLine(o.stderr);
+  if (PULL_FRAME.fetchFailed.test(out)) {
+    const reasons = fetchReasons(o.stderr);
+    const tried = reasons.length > 0 ? reasons.join('; ') : lastLine(o.stderr) || 'no reason given';
+    const wrong = reasons.some((r) => r.endsWith(': SHA-256 mismatch'))
+      ? '; a server that answers with another dcos_install.sh does not serve this genconf/serve (run --genconf and serve it again)'
+      : '';
     return {
       ok: false,
-      message: `could not download ${base}/dcos_install.sh (curl exit ${fetch[1]}${why ? `: ${why}` : ''})`,
+      message: `could not download dcos_install.sh (SHA-256 ${expectedSha}) from bootstrap_url or its mirrors: ${tried}${wrong}`,
     };
   }
-  const sha = PULL_FRAME.sha256.exec(out);
-  if (!sha) {
+  if (!PULL_FRAME.fetched.test(out)) {
     const why = lastLine(o.stderr) || lastLine(o.stdout);
     return {
       ok: false,
       message: `the pull could not start (exit ${o.exitCode ?? 'without a status'})${why ? `: ${why}` : ''}`,
     };
   }
-  const script = judgeSha256(
-    expectedSha,
-    { exitCode: 0, stdout: sha[1] ?? '', stderr: '' },
-    `dcos_install.sh from ${base}`,
-    'the server does not serve this genconf/serve (run --genconf and serve it again)',
-  );
-  if (!script.ok) return script;
   const install = PULL_FRAME.install.exec(out);
   if (!install) return { ok: false, message: `the install ended without a status (exit ${o.exitCode ?? 'none'})` };
   return install[1] === '0' ? { ok: true } : { ok: false, message: `exited ${install[1]}` };
@@ -140,13 +153,21 @@ export function judgePull(base: string, expectedSha: string, o: CommandOutcome):
 /**
  * `--deploy --pull`: the same stage with the bundle pulled instead of pushed. After the same read-only look as the push
  * (a host holding this bundle is skipped, a half-installed or differently configured one refused untouched), ONE
- * command per host (templates/remote/pull-install.sh under one sudo): it downloads dcos_install.sh from bootstrap_url,
- * checks its SHA-256 against the local genconf/serve copy (the script pins every artifact's SHA-256) and runs it; it
- * downloads each artifact once over HTTP, checks it and installs it. Nothing but the look and this command goes over
+ * command per host (templates/remote/pull-install.sh under one sudo): it downloads dcos_install.sh from bootstrap_url
+ * or its mirrors, through the configured proxy, as the artifacts are downloaded (templates/lib/fetch-artifacts.sh's
+ * download_one, sent before it), checks its SHA-256 and size against the local genconf/serve copy (the script pins
+ * every artifact's SHA-256) and runs it; that downloads each artifact once over HTTP, checks it and installs it. Nothing but the look and this command goes over
  * SSH, so the bootstrap node's CPU does no encryption of the bundle: two execs per host (one for a host skipped).
  */
 export function pullDeploySteps(plan: ClusterPlan, host: PlannedHost, files: PullFiles): Step[] {
-  const { pullUrl: base, installScriptSha256: sha, pullScript: script } = files;
+  const {
+    pullUrl: base,
+    installScriptSha256: sha,
+    installScriptSize: size,
+    pullSettings: settings,
+    pullScript: script,
+    pullLib: lib,
+  } = files;
   return [
     // Its own exec, without sudo: the probe must read only, and a skipped host then costs no sudo and no download.
     ...checkFirst(plan, host, files),
@@ -155,9 +176,10 @@ export function pullDeploySteps(plan: ClusterPlan, host: PlannedHost, files: Pul
       // The push's id: the summary, NDJSON and record name the same step whichever way the bundle travelled.
       id: 'install',
       title: `Install DC/OS as ${host.installRole}, pulling the bundle from bootstrap_url`,
-      argv: [...SUDO, 'bash', '-s', '--', plan.stagingDir, host.installRole, base, sha],
-      stdin: [{ file: script }],
-      judge: (o) => judgePull(base, sha, o),
+      argv: [...SUDO, 'bash', '-s', '--', plan.stagingDir, host.installRole, base, sha, String(size)],
+      // The settings may hold a proxy password: on stdin, never in the command line.
+      stdin: [{ file: lib }, { file: script }, { text: settings, label: 'mirrors and proxy settings' }],
+      judge: (o) => judgePull(sha, o),
       timeout: processTimeout(plan),
     },
     // The script removes its own directory, even on a hang-up; only a kill on timeout gets past that.
@@ -209,7 +231,20 @@ export function pushDeployStage(opts: Omit<DeployOptions, 'pull'> = {}): PushDep
 /** The pull: each host downloads from bootstrap_url (the pushed archive's SHA-256 still goes into the record). */
 export function pullDeployStage(opts: Omit<DeployOptions, 'pull'> = {}): PullDeployStage {
   return defineStage(
-    deployDef(['bundleTar', 'bundleSha256', 'pullUrl', 'installScriptSha256', 'pullScript'], pullDeploySteps, opts),
+    deployDef(
+      [
+        'bundleTar',
+        'bundleSha256',
+        'pullUrl',
+        'installScriptSha256',
+        'installScriptSize',
+        'pullSettings',
+        'pullScript',
+        'pullLib',
+      ],
+      pullDeploySteps,
+      opts,
+    ),
   );
 }
 

@@ -72,9 +72,25 @@ export interface ExecStep extends StepBase {
 }
 
 /** A local file sent as it is, or as one line of base64 (a payload a remote script reads with `read`). */
-export interface StdinPart {
+export interface StdinFilePart {
   file: string;
   encoding?: 'base64-line';
+}
+
+/**
+ * Lines the installer computed (settings a remote script reads with `read`). They may hold a secret (a proxy URL with
+ * a password): stdin is never logged, and a dry run shows only the label.
+ */
+export interface StdinTextPart {
+  text: string;
+  label: string;
+}
+
+export type StdinPart = StdinFilePart | StdinTextPart;
+
+/** What a dry run shows of a stdin part: the file, or the text's label (never the text). */
+export function describeStdinPart(part: StdinPart): StdinFilePart | { label: string } {
+  return 'text' in part ? { label: part.label } : part;
 }
 
 export interface PutStep extends StepBase {

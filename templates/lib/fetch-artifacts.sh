@@ -15,8 +15,9 @@
 # a Range request (curl -C -). A file that does not match the manifest is removed and the next base URL is tried.
 # When an artifact cannot be had from any base URL, every URL tried is named with its HTTP status (or curl's error),
 # and it refuses to WHAT and exits 1.
-# Needs: BOOTSTRAP_URL, MIRRORS (base URLs, one a line), ARTIFACTS, LOCAL_REPO, WORK_DIR, curl_proxy_env (the proxy
-# environment for curl, empty when use_proxy is false), verify_artifacts and batchable (lib/verify-artifacts.sh).
+# Needs: BOOTSTRAP_URL, MIRRORS (base URLs, one a line), ARTIFACTS, LOCAL_REPO, WORK_DIR, USE_PROXY, HTTP_PROXY_URL,
+# HTTPS_PROXY_URL, NO_PROXY_LIST, verify_artifacts and batchable (lib/verify-artifacts.sh). download_one alone needs
+# only BOOTSTRAP_URL, MIRRORS, WORK_DIR and the proxy settings (templates/remote/pull-install.sh uses it so).
 
 DOWNLOAD_TRIES=${DCOS_INSTALL_DOWNLOAD_TRIES:-4}
 DOWNLOAD_BACKOFF=${DCOS_INSTALL_DOWNLOAD_BACKOFF:-1}
@@ -25,6 +26,16 @@ DOWNLOAD_MAX_BACKOFF=30
 DEAD_BASES=' '
 # The base URL the last successful download_one used: the batch of the remaining files comes from there.
 LIVE_BASE=''
+
+# curl_proxy_env CMD...: runs CMD with the configured proxy environment (use_proxy: true), else as it is.
+curl_proxy_env() {
+  if [[ $USE_PROXY == true ]]; then
+    env http_proxy="$HTTP_PROXY_URL" https_proxy="$HTTPS_PROXY_URL" HTTPS_PROXY="$HTTPS_PROXY_URL" \
+      no_proxy="$NO_PROXY_LIST" NO_PROXY="$NO_PROXY_LIST" "$@"
+  else
+    "$@"
+  fi
+}
 
 # file_matches FILE SHA256 SIZE
 file_matches() {

@@ -4,17 +4,13 @@
  * - dcos_install.sh fetches a whole bundle with two curls (one file alone to find a base URL that answers, then every
  *   other file over one connection) and one sha256sum for what arrived, however many files the bundle has; a re-run
  *   keeps what it checked and resumes a cut file inside the batch with a Range request;
- * - dcos_node_upgrade.sh reads each file once from the server, checks it, and pkgpanda fetches that checked copy;
- * - templates/remote/pull-install.sh downloads dcos_install.sh, refuses one with the wrong SHA-256 before running
- *   anything, names a 404, and leaves no working directory behind; judgePull reads its frames.
+ * - dcos_node_upgrade.sh reads each file once from the server, checks it, and pkgpanda fetches that checked copy.
+ * (templates/remote/pull-install.sh, the command --deploy --pull sends: test/node/pull-command.test.ts.)
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test, type TestContext } from 'vitest';
-import { judgePull } from '../../src/stages/deploy.js';
 import { type Sandbox, withSandbox } from '../support/sandbox.js';
 import { nginxUnavailable, startNginx, type TestNginx } from '../support/nginx.js';
 import { buildTestBundle, type TestBundle, writeUpgradeScript } from './bundle-fixture.js';
@@ -22,10 +18,6 @@ import { IN_CI, needSandbox } from './tools.js';
 
 const REPO = '/var/lib/dcos/genconf-repo';
 const OPT = '/opt/mesosphere';
-const PULL_SCRIPT = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../templates/remote/pull-install.sh',
-);
 const FAST = { DCOS_INSTALL_DOWNLOAD_BACKOFF: '0', DCOS_INSTALL_DOWNLOAD_TRIES: '2' };
 /** Shims ahead of the real tools on the sandbox's PATH: each call is counted in /tmp/calls. */
 const COUNTED = ['curl', 'sha256sum'];
@@ -41,9 +33,6 @@ function needNginx(ctx: TestContext): void {
   if (!IN_CI) ctx.skip(why);
   throw new Error(`under CI=true: ${why}`);
 }
-
-const sha256 = (file: string): string =>
-  spawnSync('sha256sum', [file], { encoding: 'utf8' }).stdout.split(/\s+/)[0] ?? '';
 
 function countCalls(sb: Sandbox): void {
   for (const tool of COUNTED) {
@@ -155,38 +144,6 @@ describe('a pulling node', { timeout: 480_000 }, () => {
       expect(fresh.length).toBeGreaterThanOrEqual(2);
       expect(log.map((e) => e.path).sort()).toEqual([...fresh].sort());
       expect(log.every((e) => e.status === 200)).toBe(true);
-    });
-  });
-
-  test('the pull command refuses a dcos_install.sh with the wrong SHA-256, names a 404, installs a checked one', async (ctx) => {
-    needSandbox(ctx);
-    needNginx(ctx);
-    const base = `${nginx!.url}/a`;
-    const good = sha256(path.join(a.serveDir, 'dcos_install.sh'));
-    const input = fs.readFileSync(PULL_SCRIPT, 'utf8');
-    const pull = (sb: Sandbox, url: string, sha: string) =>
-      sb.runAsync(['bash', '-s', '--', '/opt/dcos_install_tmp', 'slave', url, sha], { input, env: FAST });
-    await withSandbox(async (sb) => {
-      const wrong = await pull(sb, base, 'ab'.repeat(32));
-      expect(wrong.status).toBe(65);
-      expect(judgePull(base, 'ab'.repeat(32), { exitCode: wrong.status, ...wrong }).message).toBe(
-        `dcos_install.sh from ${base} arrived with SHA-256 ${good}, expected ${'ab'.repeat(32)}: the server does not serve this genconf/serve (run --genconf and serve it again)`,
-      );
-      expect(fs.existsSync(sb.hostPath(OPT))).toBe(false);
-      expect(fs.existsSync(sb.hostPath(REPO))).toBe(false);
-
-      const missing = await pull(sb, `${nginx!.url}/nowhere`, good);
-      expect(missing.status).toBe(22);
-      expect(judgePull(`${nginx!.url}/nowhere`, good, { exitCode: missing.status, ...missing }).message).toMatch(
-        new RegExp(`^could not download ${nginx!.url}/nowhere/dcos_install\\.sh \\(curl exit 22: .*404`),
-      );
-
-      const ok = await pull(sb, base, good);
-      expect(ok.status, ok.stdout + ok.stderr).toBe(0);
-      expect(judgePull(base, good, { exitCode: ok.status, ...ok })).toEqual({ ok: true });
-      expect(fs.readdirSync(sb.hostPath(`${OPT}/active`)).length).toBe(a.packageIds.length);
-      // Its working directory (and the staging directory it made) are gone.
-      expect(fs.existsSync(sb.hostPath('/opt/dcos_install_tmp'))).toBe(false);
     });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dryRunPlan, renderDryRun } from '../../src/orchestrate/dry-run.js';
+import { deployPull } from '../../src/stages/deploy.js';
 import { STAGES } from '../../src/stages/index.js';
 import { clusterPlan } from '../fakes/cluster.js';
 
@@ -69,6 +70,26 @@ describe('--dry-run', () => {
         timeout: { seconds: 120, option: 'process_timeout in config.yaml' },
       },
     ]);
+  });
+
+  it('names computed stdin (the pull settings, which may hold a proxy password) by its label, never its text', () => {
+    const plan = clusterPlan({ master_list: '["10.0.0.1"]', agent_list: '[]', public_agent_list: '[]' });
+    plan.files = {
+      ...plan.files,
+      pullUrl: 'http://10.0.0.9:8080',
+      installScriptSha256: 'cd'.repeat(32),
+      installScriptSize: 4242,
+      pullSettings: '@@genconf pull settings\nmirrors\nuse_proxy true\nhttp_proxy http://u:secret@p:3128\n',
+      pullScript: '/t/remote/pull-install.sh',
+      pullLib: '/t/lib/fetch-artifacts.sh',
+    };
+    const text = renderDryRun(deployPull, plan, '/g');
+    expect(text).toContain(
+      `sudo -n bash -s -- /opt/dcos_install_tmp master http://10.0.0.9:8080 ${'cd'.repeat(32)} 4242 < /t/lib/fetch-artifacts.sh + /t/remote/pull-install.sh + <mirrors and proxy settings>`,
+    );
+    const data = JSON.stringify(dryRunPlan(deployPull, plan));
+    expect(data).toContain('{"label":"mirrors and proxy settings"}');
+    expect(text + data).not.toContain('secret');
   });
 
   it('quotes config text in the commands it shows', () => {

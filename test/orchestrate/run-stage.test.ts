@@ -448,6 +448,8 @@ describe('runStage: deploy ordering', () => {
 
     describe('--deploy --pull looks first too, with the same verdicts', () => {
       const PULL_SHA = 'cd'.repeat(32);
+      const PULL_SETTINGS =
+        '@@genconf pull settings\nmirrors http://m1\nuse_proxy true\nhttp_proxy http://u:secret@p:3128\nhttps_proxy http://p:3128\nno_proxy\n';
       const pullPlan = (): ClusterPlan => {
         const p = plan();
         return {
@@ -456,14 +458,20 @@ describe('runStage: deploy ordering', () => {
             ...p.files,
             pullUrl: 'http://10.0.0.9:8080',
             installScriptSha256: PULL_SHA,
+            installScriptSize: 4242,
+            pullSettings: PULL_SETTINGS,
             pullScript: '/t/remote/pull-install.sh',
+            pullLib: '/t/lib/fetch-artifacts.sh',
           },
         };
       };
       const PULL = words('sudo -n bash -s -- /opt/dcos_install_tmp');
       const pullOk = (t: FakeTransport): FakeTransport =>
         t
-          .onExec(PULL, { stdout: `@@genconf pull sha256 ${PULL_SHA}\nInstalling\n@@genconf pull install exit=0\n` })
+          .onExec(PULL, {
+            stdout:
+              '@@genconf pull fetched http://10.0.0.9:8080/dcos_install.sh\nInstalling\n@@genconf pull install exit=0\n',
+          })
           .onExec(PROBE, probe('', ''));
       const pulled = (t: FakeTransport, label: string): boolean => t.commands(label).some(PULL);
 
@@ -485,6 +493,13 @@ describe('runStage: deploy ordering', () => {
         for (const i of [3, 4]) {
           expect(result.hosts[i]!.note).toBeUndefined();
           expect(pulled(t, result.hosts[i]!.host.label)).toBe(true);
+          // The download functions, the script, then the settings (a proxy password) on stdin; argv names none.
+          const call = t.callsOf(result.hosts[i]!.host.label).find((c) => c.kind === 'exec' && PULL(c.command!))!;
+          expect(call.stdin).toBe(
+            '# script /t/lib/fetch-artifacts.sh\n# script /t/remote/pull-install.sh\n' + PULL_SETTINGS,
+          );
+          expect(call.command).not.toContain('secret');
+          expect(call.command!.replace(/'/g, '')).toMatch(new RegExp(`http://10\\.0\\.0\\.9:8080 ${PULL_SHA} 4242$`));
         }
       });
 

@@ -193,6 +193,9 @@ describe('--deploy --pull, before any host is touched', () => {
       await expect(pullFiles(serveDir, `${url}/`)).resolves.toEqual({
         pullUrl: url,
         installScriptSha256: sha256Hex('local script\n'),
+        installScriptSize: 13,
+        // Not a script genconf rendered: no mirrors, no proxy.
+        pullSettings: '@@genconf pull settings\nmirrors\nuse_proxy false\nhttp_proxy\nhttps_proxy\nno_proxy\n',
       });
       body = 'another bundle\n';
       await expect(pullFiles(serveDir, url)).rejects.toThrow(

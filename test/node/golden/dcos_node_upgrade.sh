@@ -23,9 +23,14 @@ BOOTSTRAP_URL='http://10.0.0.100:8080'
 # Fallback base URLs (bootstrap_url_mirrors), one a line, tried in order after bootstrap_url.
 # shellcheck disable=SC2034 # read by fetch_artifacts (templates/lib/fetch-artifacts.sh, included below)
 MIRRORS=''
+# The proxy settings (use_proxy): read by curl_proxy_env (templates/lib/fetch-artifacts.sh, included below).
+# shellcheck disable=SC2034
 USE_PROXY='false'
+# shellcheck disable=SC2034
 HTTP_PROXY_URL=''
+# shellcheck disable=SC2034
 HTTPS_PROXY_URL=''
+# shellcheck disable=SC2034
 NO_PROXY_LIST=''
 CLUSTER_PACKAGE_LIST_ID='617264554985e977324a10c0b51b8299380c895b'
 # One package id a line.
@@ -86,16 +91,6 @@ node_role() {
     exit 1
   fi
   echo "${roles[0]}"
-}
-
-# curl_proxy_env CMD...: runs CMD with the configured proxy environment (use_proxy: true), else as it is.
-curl_proxy_env() {
-  if [[ $USE_PROXY == true ]]; then
-    env http_proxy="$HTTP_PROXY_URL" https_proxy="$HTTPS_PROXY_URL" HTTPS_PROXY="$HTTPS_PROXY_URL" \
-      no_proxy="$NO_PROXY_LIST" NO_PROXY="$NO_PROXY_LIST" "$@"
-  else
-    "$@"
-  fi
 }
 
 # verify_artifacts WHAT: checks the SHA-256 and size of every artifact in $ARTIFACTS (lines of
@@ -177,8 +172,9 @@ verify_artifacts() {
 # a Range request (curl -C -). A file that does not match the manifest is removed and the next base URL is tried.
 # When an artifact cannot be had from any base URL, every URL tried is named with its HTTP status (or curl's error),
 # and it refuses to WHAT and exits 1.
-# Needs: BOOTSTRAP_URL, MIRRORS (base URLs, one a line), ARTIFACTS, LOCAL_REPO, WORK_DIR, curl_proxy_env (the proxy
-# environment for curl, empty when use_proxy is false), verify_artifacts and batchable (lib/verify-artifacts.sh).
+# Needs: BOOTSTRAP_URL, MIRRORS (base URLs, one a line), ARTIFACTS, LOCAL_REPO, WORK_DIR, USE_PROXY, HTTP_PROXY_URL,
+# HTTPS_PROXY_URL, NO_PROXY_LIST, verify_artifacts and batchable (lib/verify-artifacts.sh). download_one alone needs
+# only BOOTSTRAP_URL, MIRRORS, WORK_DIR and the proxy settings (templates/remote/pull-install.sh uses it so).
 
 DOWNLOAD_TRIES=${DCOS_INSTALL_DOWNLOAD_TRIES:-4}
 DOWNLOAD_BACKOFF=${DCOS_INSTALL_DOWNLOAD_BACKOFF:-1}
@@ -187,6 +183,16 @@ DOWNLOAD_MAX_BACKOFF=30
 DEAD_BASES=' '
 # The base URL the last successful download_one used: the batch of the remaining files comes from there.
 LIVE_BASE=''
+
+# curl_proxy_env CMD...: runs CMD with the configured proxy environment (use_proxy: true), else as it is.
+curl_proxy_env() {
+  if [[ $USE_PROXY == true ]]; then
+    env http_proxy="$HTTP_PROXY_URL" https_proxy="$HTTPS_PROXY_URL" HTTPS_PROXY="$HTTPS_PROXY_URL" \
+      no_proxy="$NO_PROXY_LIST" NO_PROXY="$NO_PROXY_LIST" "$@"
+  else
+    "$@"
+  fi
+}
 
 # file_matches FILE SHA256 SIZE
 file_matches() {
