@@ -14,6 +14,7 @@ import { SSH_LIMITS } from '../config/ssh-settings.js';
 import { ConnectError, DroppedBeforeBannerError } from './errors.js';
 import { hostKeyAlgorithms, KEX } from './algorithms.js';
 import { tcpConnect, timeoutError } from './tcp.js';
+import { identWatch } from './ident-watch.js';
 import type { Identity } from './identity.js';
 import type { HostKeyVerdict, KnownHosts } from './known-hosts.js';
 import type { SshTransportOptions } from './options.js';
@@ -173,9 +174,10 @@ async function dialOnce(
     let serverMethods: string[] | undefined;
     const tried: string[] = [];
     let settled = false;
-    // ssh2 records the server's identification line ("SSH-2.0-…") when it has parsed it; until then, a close or a
-    // reset is sshd dropping the connection before its banner (MaxStartups), which dial() retries.
-    const beforeBanner = (): boolean => (client as unknown as { _remoteVer?: string })._remoteVer === undefined;
+    // Until the server's identification line ("SSH-2.0-…") has arrived on the socket, a close or a reset is sshd
+    // dropping the connection before its banner (MaxStartups), which dial() retries. Watched from client.connect on.
+    const ident = identWatch();
+    const beforeBanner = (): boolean => !ident.seen();
     // Every key in order, then the agent, as OpenSSH offers them; each named in an auth failure.
     const methods: Array<AnyAuthMethod & { label: string }> = [];
     const keys = identity.keys ?? (identity.key ? [{ key: identity.key, label: identity.keyLabel ?? 'key' }] : []);
@@ -191,6 +193,7 @@ async function dialOnce(
     tried.push(...(identity.skipped ?? []));
 
     const cleanup = (): void => {
+      ident.stop();
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     };
@@ -327,5 +330,6 @@ async function dialOnce(
         }
       },
     } as ConnectConfig);
+    ident.watch(sock);
   });
 }
