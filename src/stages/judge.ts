@@ -199,6 +199,8 @@ export function judgeIpDetect(listed: string, outcome: CommandOutcome): Verdict 
 
 /** The frame lines templates/remote/preflight.sh prints around ip-detect's answer and the checks. */
 const FRAME = {
+  /** Only when ip-detect printed more than the node keeps of it (bytes per stream): what it printed on each. */
+  ipCut: /^@@genconf ip-detect cut stdout=(\d+) stderr=(\d+) kept=(\d+)$/m,
   ipExit: /^@@genconf ip-detect exit=(\d+)$/m,
   ipStderr: /^@@genconf ip-detect stderr$/m,
   preflight: /^@@genconf preflight$/m,
@@ -262,6 +264,21 @@ function floodedIpDetect(listed: string, outcome: CommandOutcome): Verdict | und
 }
 
 /**
+ * The node keeps only the start of each of ip-detect's streams (templates/remote/preflight.sh) and says when it cut
+ * one: a cut stdout cannot be one address, so its answer is lost. A cut stderr alone is noise: stdout still decides.
+ */
+function cutIpDetect(listed: string, stdout: string): Verdict | undefined {
+  const cut = FRAME.ipCut.exec(plainText(stdout));
+  if (!cut || Number(cut[1]) <= Number(cut[3])) return undefined;
+  return {
+    ok: false,
+    message: `ip-detect printed more on stdout than is kept (${cut[1]} bytes; the node keeps the first ${cut[3]}), so its answer was lost: it must print one IPv4 address (${listed}) and little else`,
+    checks: [{ name: 'ip-detect', status: 'fail', detail: `flooded stdout (${cut[1]} bytes)` }],
+    byChecks: true,
+  };
+}
+
+/**
  * Judge the one-command preflight: ip-detect against the listed address, and the checks. Both are reported when
  * both ran, so that an operator sees every problem of the host in one run.
  */
@@ -283,7 +300,7 @@ export function judgeFramedPreflight(listed: string, outcome: CommandOutcome): V
       message: `the preflight could not start (exit ${outcome.exitCode ?? 'without a status'})${why ? `: ${why}` : ''}`,
     };
   }
-  const ip = judgeIpDetect(listed, framed.ipDetect);
+  const ip = cutIpDetect(listed, outcome.stdout) ?? judgeIpDetect(listed, framed.ipDetect);
   const pf = framed.preflight
     ? framed.preflight.exitCode === null
       ? {

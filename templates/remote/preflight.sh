@@ -12,19 +12,41 @@
 # parsed all of it before `cat` takes the rest of the input.
 #
 # Output on stdout, framed so that the installer can tell ip-detect's answer from the checks:
+#   @@genconf ip-detect cut stdout=N stderr=M kept=K    only when ip-detect printed more than is kept (K bytes per
+#                                                        stream): how many bytes it printed on each
 #   @@genconf ip-detect exit=N
-#   <what ip-detect printed on stdout>
+#   <what ip-detect printed on stdout, its first $KEEP bytes>
 #   @@genconf ip-detect stderr
-#   <what ip-detect printed on stderr>
+#   <what ip-detect printed on stderr, its first $KEEP bytes>
 #   @@genconf preflight
 #   <the preflight's output>
 #   @@genconf preflight exit=N
 # Exit status: the preflight's (the number of failed checks), or 70 when the command could not set itself up.
 
+# ip-detect prints one address; what more it prints is kept up to this many bytes per stream, and the rest only
+# counted: a flooding ip-detect must not fill the node's disk (nor the SSH channel).
+KEEP=65536
+
+# keep FILE: the first $KEEP bytes of stdin into FILE, and the number of bytes past them into FILE.more; reads to the
+# end, so the writer is never stopped by a closed pipe (its exit status stays its own). GNU head -c reads no more than
+# it writes.
+keep() {
+  head -c "$KEEP" > "$1"
+  wc -c > "$1.more"
+}
+
+# total FILE: how many bytes the stream kept in FILE had in all.
+total() {
+  local kept more
+  kept=$(stat -c %s -- "$1")
+  more=$(tr -d ' ' < "$1.more")
+  echo $((kept + more))
+}
+
 genconf_preflight() {
   # staging and dir are global: the EXIT trap runs after this function has returned.
   staging=$1
-  local role=$2 ip64 ip_rc rc
+  local role=$2 ip64 ip_rc rc out err mask
   export LC_ALL=C
   if ! mkdir -p -- "$staging" || ! dir=$(mktemp -d -- "$staging/preflight.XXXXXX"); then
     echo "genconf preflight: cannot make a working directory under $staging" >&2
@@ -36,6 +58,10 @@ genconf_preflight() {
   trap 'exit 129' HUP
   trap 'exit 130' INT
   trap 'exit 143' TERM
+  # What this command writes itself (the payload, ip-detect's output) is root's alone; ip-detect and the checks run
+  # with the umask they were given, as DC/OS runs them.
+  mask=$(umask)
+  umask 077
 
   if ! IFS= read -r ip64 || ! printf '%s' "$ip64" | base64 -d > "$dir/ip-detect" 2>/dev/null; then
     echo "genconf preflight: the ip-detect script did not arrive intact" >&2
@@ -44,16 +70,26 @@ genconf_preflight() {
   cat > "$dir/dcos_install.sh"
   chmod 0700 "$dir/ip-detect"
 
-  # As DC/OS runs it: as root, from /, nothing on stdin.
-  (cd / && exec "$dir/ip-detect") > "$dir/ip.out" 2> "$dir/ip.err" < /dev/null
-  ip_rc=$?
+  # As DC/OS runs it: as root, from /, nothing on stdin; each stream through keep (stderr by a FIFO, read alongside,
+  # so that neither stream can block the other).
+  if ! mkfifo -m 0600 -- "$dir/ip.err.fifo"; then
+    echo "genconf preflight: cannot make a FIFO in $dir" >&2
+    return 70
+  fi
+  keep "$dir/ip.err" < "$dir/ip.err.fifo" &
+  (umask "$mask" && cd / && exec "$dir/ip-detect") 2> "$dir/ip.err.fifo" < /dev/null | keep "$dir/ip.out"
+  ip_rc=${PIPESTATUS[0]}
+  wait "$!"
+  out=$(total "$dir/ip.out")
+  err=$(total "$dir/ip.err")
+  if ((out > KEEP || err > KEEP)); then printf '@@genconf ip-detect cut stdout=%s stderr=%s kept=%s\n' "$out" "$err" "$KEEP"; fi
   printf '@@genconf ip-detect exit=%s\n' "$ip_rc"
   cat -- "$dir/ip.out"
   printf '\n@@genconf ip-detect stderr\n'
   cat -- "$dir/ip.err"
   printf '\n@@genconf preflight\n'
 
-  bash "$dir/dcos_install.sh" --preflight-only "$role" < /dev/null
+  (umask "$mask" && exec bash "$dir/dcos_install.sh" --preflight-only "$role" < /dev/null)
   rc=$?
   printf '@@genconf preflight exit=%s\n' "$rc"
   return "$rc"

@@ -110,6 +110,79 @@ describe('the one-command preflight on a node', { timeout: 180_000 }, () => {
     });
   });
 
+  test('a flooding ip-detect: the node keeps its first 64 KiB and counts the rest, its exit status stays its own', async (ctx) => {
+    needSandbox(ctx);
+    await withSandbox((sb) => {
+      // 20 MB on stdout, then how much its working directory holds at that moment, and exit 0.
+      const flood =
+        '#!/bin/sh\nhead -c 20000000 /dev/zero | tr "\\0" x\ndu -sb "$(dirname "$0")" | cut -f1 >&2\nexit 0\n';
+      const r = runPreflight(sb, flood, 'slave');
+      expect(r.stdout).toMatch(
+        /^@@genconf ip-detect cut stdout=20000000 stderr=\d+ kept=65536\n@@genconf ip-detect exit=0\n/,
+      );
+      // What came back is bounded, and so was what the node held on disk while ip-detect ran.
+      expect(r.stdout.length).toBeLessThan(200_000);
+      const framed = splitFramedPreflight(r.stdout, r.stderr);
+      expect(framed.ipDetect!.stdout).toBe('x'.repeat(65536) + '\n');
+      expect(Number(framed.ipDetect!.stderr)).toBeLessThan(1_000_000);
+      expect(framed.preflight!.exitCode).toBe(r.exitCode);
+      const v = judgeFramedPreflight('10.0.0.4', r);
+      expect(v.ok).toBe(false);
+      expect(v.message).toMatch(
+        /^ip-detect printed more on stdout than is kept \(20000000 bytes; the node keeps the first 65536\), so its answer was lost: it must print one IPv4 address \(10\.0\.0\.4\) and little else/,
+      );
+      expect(v.message).not.toContain('@@genconf');
+      expect(v.checks![0]).toEqual({ name: 'ip-detect', status: 'fail', detail: 'flooded stdout (20000000 bytes)' });
+      expect(v.checks!.length).toBeGreaterThan(5);
+      expect(fs.existsSync(sb.hostPath(STAGING))).toBe(false);
+    });
+  });
+
+  test('a flood on stderr alone is cut too; the address on stdout still decides', async (ctx) => {
+    needSandbox(ctx);
+    await withSandbox((sb) => {
+      const r = runPreflight(sb, '#!/bin/sh\nhead -c 5000000 /dev/zero | tr "\\0" e >&2\necho 10.0.0.4\n', 'slave');
+      expect(r.stdout).toMatch(/^@@genconf ip-detect cut stdout=9 stderr=5000000 kept=65536\n/);
+      expect(r.stdout.length).toBeLessThan(200_000);
+      const framed = splitFramedPreflight(r.stdout, r.stderr);
+      expect(framed.ipDetect).toEqual({ exitCode: 0, stdout: '10.0.0.4\n\n', stderr: 'e'.repeat(65536) });
+      expect(judgeFramedPreflight('10.0.0.4', r).checks![0]).toEqual({
+        name: 'ip-detect',
+        status: 'pass',
+        detail: '10.0.0.4',
+      });
+    });
+  });
+
+  test('its files are root’s alone (0700 directory, 0600 files) and gone afterwards; ip-detect keeps its umask', async (ctx) => {
+    needSandbox(ctx);
+    await withSandbox((sb) => {
+      // ip-detect reports the modes of the working directory and everything in it (once its output files exist),
+      // and the umask it runs with.
+      const probe =
+        '#!/bin/sh\nd=$(dirname "$0")\n' +
+        'for _ in $(seq 200); do [ -e "$d/ip.out" ] && [ -e "$d/ip.err" ] && break; sleep 0.05; done\n' +
+        'stat -c "%a %n" "$d" "$d"/* | sed "s|$d|D|" >&2\numask >&2\necho 10.0.0.4\n';
+      const given = sb.sh('umask').stdout.trim();
+      expect(given).not.toBe('0077');
+      const r = runPreflight(sb, probe, 'slave');
+      const framed = splitFramedPreflight(r.stdout, r.stderr);
+      expect(framed.ipDetect!.exitCode).toBe(0);
+      expect(framed.ipDetect!.stderr.split('\n')).toEqual(
+        expect.arrayContaining([
+          '700 D',
+          '600 D/dcos_install.sh',
+          '700 D/ip-detect',
+          '600 D/ip.err',
+          '600 D/ip.err.fifo',
+          '600 D/ip.out',
+          given,
+        ]),
+      );
+      expect(fs.existsSync(sb.hostPath(STAGING))).toBe(false);
+    });
+  });
+
   test('stopped by a hang-up or TERM (sshd going away), it still removes its directory', async (ctx) => {
     needSandbox(ctx);
     await withSandbox((sb) => {

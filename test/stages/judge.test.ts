@@ -170,3 +170,37 @@ describe('judgeFramedPreflight when the output was cut (a flooding ip-detect)', 
     expect(v.message).toBe('the preflight could not start (exit 1): something went wrong');
   });
 });
+
+describe('judgeFramedPreflight when the node cut ip-detect’s output (templates/remote/preflight.sh keeps 64 KiB)', () => {
+  const framed = (cut: string, ipOut: string) => ({
+    exitCode: 0,
+    stdout: `${cut}@@genconf ip-detect exit=0\n${ipOut}\n@@genconf ip-detect stderr\nnoise\n@@genconf preflight\nChecking if DC/OS is already installed: PASS (Not installed)\n@@genconf preflight exit=0\n`,
+    stderr: '',
+  });
+
+  it('a cut stdout is the flood, with the counts, and the checks are still judged', () => {
+    const v = judgeFramedPreflight(
+      '10.0.0.4',
+      framed('@@genconf ip-detect cut stdout=104857600 stderr=0 kept=65536\n', 'x'.repeat(65536)),
+    );
+    expect(v).toMatchObject({
+      ok: false,
+      message:
+        'ip-detect printed more on stdout than is kept (104857600 bytes; the node keeps the first 65536), so its answer was lost: it must print one IPv4 address (10.0.0.4) and little else',
+      byChecks: true,
+    });
+    expect(v.checks!.map((c) => [c.name, c.status])).toEqual([
+      ['ip-detect', 'fail'],
+      ['Checking if DC/OS is already installed', 'pass'],
+    ]);
+  });
+
+  it('a cut stderr alone leaves the answer on stdout to decide', () => {
+    const v = judgeFramedPreflight(
+      '10.0.0.4',
+      framed('@@genconf ip-detect cut stdout=9 stderr=5000000 kept=65536\n', '10.0.0.4'),
+    );
+    expect(v.ok).toBe(true);
+    expect(v.facts).toEqual({ detectedIp: '10.0.0.4' });
+  });
+});
