@@ -94,11 +94,14 @@ async function measure(
   const out = openSync(files.stdout, 'w');
   const err = openSync(files.stderr, 'w');
   const probe = path.join(import.meta.dirname, 'probe.js');
+  // GENCONF_BENCH_NODE_ARGS: extra Node flags for both measured sides, e.g. '--cpu-prof --cpu-prof-dir=/tmp/p' to
+  // profile exactly the runs the bench times (bench/scale/cpuprofile.ts summarises the profiles).
+  const nodeArgs = (process.env.GENCONF_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const t0 = process.hrtime.bigint();
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn(
       TIME_BIN,
-      ['-f', 'BENCHTIME %U %S %M', '-o', timeFile, ...pin, process.execPath, '--import', probe, ...argv],
+      ['-f', 'BENCHTIME %U %S %M', '-o', timeFile, ...pin, process.execPath, ...nodeArgs, '--import', probe, ...argv],
       { stdio: ['ignore', out, err], detached: true, env: { ...process.env, GENCONF_BENCH_PROBE: probeFile } },
     );
     const timer = setTimeout(() => {
@@ -201,9 +204,13 @@ const roleOf = (i: number, n: number): 'master' | 'slave' | 'slave_public' =>
   i < (n >= 3 ? 3 : 1) ? 'master' : n >= 5 && i === n - 1 ? 'slave_public' : 'slave';
 
 export async function scaleSection(o: ScaleOptions): Promise<string[]> {
-  const cli = path.join(o.root, 'dist', 'cli', 'main.js');
+  // GENCONF_BENCH_CLI: another build of the CLI to measure, e.g. dist/src/main.js (the tsc output, one file per
+  // module) so that a profile names genconf's own modules instead of the bundle's chunks.
+  const cli = process.env.GENCONF_BENCH_CLI ?? path.join(o.root, 'dist', 'cli', 'main.js');
   const floor = path.join(o.root, 'dist', 'bench', 'scale', 'floor-client.js');
   const pin = pinning();
+  // GENCONF_BENCH_KEEP=1: leave the work directory (config, keys, plans, known_hosts) to rerun a side by hand.
+  const keep = process.env.GENCONF_BENCH_KEEP === '1';
   const work = await mkdtemp(path.join(os.tmpdir(), 'genconf-scale-'));
   const port = 20000 + Math.floor(Math.random() * 10000);
   const results: ScaleResults = {
@@ -387,11 +394,12 @@ export async function scaleSection(o: ScaleOptions): Promise<string[]> {
         o.log(`scale n=${n}: farm stopped: ${JSON.stringify(counters)}`);
         for (const c of results.cases) if (c.hosts === n) c.farm = counters;
       }
-      await rm(dir, { recursive: true, force: true });
+      if (!keep) await rm(dir, { recursive: true, force: true });
     }
   } finally {
     await save();
-    await rm(work, { recursive: true, force: true });
+    if (keep) o.log(`scale: GENCONF_BENCH_KEEP: the work directory stays: ${work}`);
+    else await rm(work, { recursive: true, force: true });
   }
   return results.cases.map(scaleLine);
 }

@@ -143,7 +143,8 @@ describe('per-host log backpressure', () => {
   });
 
   it('asks the runner to wait while more than LOG_BACKLOG_BYTES wait for the disk, and goes on once they are written', async () => {
-    const logs = new HostLogs(path.join(dir, 'run'));
+    // Asynchronous appends, as after a slow disk: synchronous ones leave nothing waiting.
+    const logs = new HostLogs(path.join(dir, 'run'), { asynchronous: true });
     const hosts = clusterPlan().hosts.slice(0, 4);
     const step = { kind: 'exec' as const, id: 's', title: 'Step', argv: ['true'], timeout: { ms: 1, option: 'x' } };
     const chunk = 'x'.repeat(1 << 20);

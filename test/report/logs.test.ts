@@ -13,50 +13,53 @@ afterEach(async () => {
 });
 
 describe('HostLogs', () => {
-  it('writes one stdout and one stderr file per host, 0600 in a 0700 directory, without the stdin script', async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'logs-'));
-    const logs = new HostLogs(logDirFor(dir, 'run1'));
-    const host = clusterPlan().hosts[0]!;
-    const step = {
-      kind: 'exec' as const,
-      id: 'uninstall',
-      title: 'Stop and remove DC/OS',
-      argv: ['sudo', '-n', 'bash', '-s'],
-      stdin: [{ file: '/t/uninstall.sh' }],
-      timeout: { ms: 1, option: 'x' },
-    };
-    logs.listener({ type: 'step-start', host, step, command: 'sudo -n bash -s' });
-    logs.listener({ type: 'output', host, step, stream: 'stdout', chunk: 'REMOVED /opt/mesosphere\n' });
-    logs.listener({ type: 'output', host, step, stream: 'stderr', chunk: 'warning: x\n' });
-    logs.listener({
-      type: 'step-end',
-      host,
-      step,
-      result: {
+  it.each([false, true])(
+    'writes one stdout and one stderr file per host, 0600 in a 0700 directory, without the stdin script (asynchronous: %s)',
+    async (asynchronous) => {
+      dir = await mkdtemp(path.join(os.tmpdir(), 'logs-'));
+      const logs = new HostLogs(logDirFor(dir, 'run1'), { asynchronous });
+      const host = clusterPlan().hosts[0]!;
+      const step = {
+        kind: 'exec' as const,
         id: 'uninstall',
-        title: step.title,
-        kind: 'exec',
-        cleanup: false,
-        status: 'ok',
-        exitCode: 0,
-        durationMs: 5,
-        stdoutTail: '',
-        stderrTail: '',
-      },
-    });
-    await logs.close();
+        title: 'Stop and remove DC/OS',
+        argv: ['sudo', '-n', 'bash', '-s'],
+        stdin: [{ file: '/t/uninstall.sh' }],
+        timeout: { ms: 1, option: 'x' },
+      };
+      logs.listener({ type: 'step-start', host, step, command: 'sudo -n bash -s' });
+      logs.listener({ type: 'output', host, step, stream: 'stdout', chunk: 'REMOVED /opt/mesosphere\n' });
+      logs.listener({ type: 'output', host, step, stream: 'stderr', chunk: 'warning: x\n' });
+      logs.listener({
+        type: 'step-end',
+        host,
+        step,
+        result: {
+          id: 'uninstall',
+          title: step.title,
+          kind: 'exec',
+          cleanup: false,
+          status: 'ok',
+          exitCode: 0,
+          durationMs: 5,
+          stdoutTail: '',
+          stderrTail: '',
+        },
+      });
+      await logs.close();
 
-    const d = path.join(dir, 'logs', 'run1');
-    expect((await stat(d)).mode & 0o777).toBe(0o700);
-    expect((await readdir(d)).sort()).toEqual(['10.0.0.1:22.stderr.log', '10.0.0.1:22.stdout.log']);
-    const out = await readFile(path.join(d, '10.0.0.1:22.stdout.log'), 'utf8');
-    const err = await readFile(path.join(d, '10.0.0.1:22.stderr.log'), 'utf8');
-    expect((await stat(path.join(d, '10.0.0.1:22.stdout.log'))).mode & 0o777).toBe(0o600);
-    expect(out).toContain('$ sudo -n bash -s\nREMOVED /opt/mesosphere\n');
-    expect(out).not.toContain('warning: x');
-    expect(err).toContain('warning: x');
-    expect(out).toMatch(/ ok \(exit 0, 5 ms\)\n$/);
-  });
+      const d = path.join(dir, 'logs', 'run1');
+      expect((await stat(d)).mode & 0o777).toBe(0o700);
+      expect((await readdir(d)).sort()).toEqual(['10.0.0.1:22.stderr.log', '10.0.0.1:22.stdout.log']);
+      const out = await readFile(path.join(d, '10.0.0.1:22.stdout.log'), 'utf8');
+      const err = await readFile(path.join(d, '10.0.0.1:22.stderr.log'), 'utf8');
+      expect((await stat(path.join(d, '10.0.0.1:22.stdout.log'))).mode & 0o777).toBe(0o600);
+      expect(out).toContain('$ sudo -n bash -s\nREMOVED /opt/mesosphere\n');
+      expect(out).not.toContain('warning: x');
+      expect(err).toContain('warning: x');
+      expect(out).toMatch(/ ok \(exit 0, 5 ms\)\n$/);
+    },
+  );
 
   it("keeps the first 16 MiB of a flooding step's output and says how much more was not logged", async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'logs-'));
@@ -93,6 +96,32 @@ describe('HostLogs', () => {
     expect((await stat(file)).size).toBeLessThan(LOG_STEP_CAP_BYTES + 4096);
     const text = await readFile(file, 'utf8');
     expect(text).toContain(`${4 << 20} more bytes were not logged`);
+  });
+
+  it("writes a running host's gathered lines without waiting for the host to finish", async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'logs-'));
+    const logs = new HostLogs(logDirFor(dir, 'run3'));
+    const host = clusterPlan().hosts[0]!;
+    const step = {
+      kind: 'exec' as const,
+      id: 'install',
+      title: 'Install DC/OS as master',
+      argv: ['true'],
+      timeout: { ms: 1, option: 'x' },
+    };
+    logs.listener({ type: 'step-start', host, step, command: 'sudo -n bash dcos_install.sh master' });
+    logs.listener({ type: 'output', host, step, stream: 'stdout', chunk: 'still installing\n' });
+    const file = path.join(dir, 'logs', 'run3', '10.0.0.1:22.stdout.log');
+    // The host never finishes here: the timed flush alone must bring its lines to disk (within FLUSH_MS).
+    let text = '';
+    for (let i = 0; i < 200 && !text.includes('still installing'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      text = await readFile(file, 'utf8').catch(() => '');
+    }
+    expect(text).toContain('$ sudo -n bash dcos_install.sh master\nstill installing\n');
+    expect(logs.openHosts).toBe(1);
+    await logs.close();
+    expect(logs.filesOpen).toBe(0);
   });
 });
 

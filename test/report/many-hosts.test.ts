@@ -148,8 +148,11 @@ describe('reports for 10,000 hosts', () => {
     expect((await readdir(dir)).sort()).toEqual(['summary.txt']);
   });
 
-  it('per-host logs: a finished host leaves no file open, a burst opens at most the cap; every host gets its two files', async () => {
-    const logs = new HostLogs(path.join(dir, 'logs'));
+  it.each([
+    ['synchronous appends (a local disk): no file stays open between events', false],
+    ['asynchronous appends (after a slow disk): a burst opens at most the cap', true],
+  ])('per-host logs, %s; every host gets its two files', async (_what, asynchronous) => {
+    const logs = new HostLogs(path.join(dir, `logs-${asynchronous}`), { asynchronous });
     let most = 0;
     let mostFiles = 0;
     for (const r of result.hosts) {
@@ -168,17 +171,18 @@ describe('reports for 10,000 hosts', () => {
       mostFiles = Math.max(mostFiles, logs.filesOpen);
     }
     expect(most).toBe(1);
-    // Every host was emitted in one synchronous burst: the files open in slots, never all at once.
-    expect(mostFiles).toBe(2 * MAX_OPEN_HOSTS);
+    // Every host was emitted in one synchronous burst: asynchronous appends open files in slots, never all at once;
+    // synchronous ones have closed each file before the next event.
+    expect(mostFiles).toBe(asynchronous ? 2 * MAX_OPEN_HOSTS : 0);
     expect(logs.openHosts).toBe(0);
     await logs.close();
     expect(logs.filesOpen).toBe(0);
     expect(logs.firstError).toBeUndefined();
-    const files = await readdir(path.join(dir, 'logs'));
+    const files = await readdir(path.join(dir, `logs-${asynchronous}`));
     expect(files).toHaveLength(2 * N);
     const unreachable = result.hosts.find((h) => h.status === 'unreachable')!;
-    expect(await readFile(path.join(dir, 'logs', `${unreachable.host.label}.stderr.log`), 'utf8')).toContain(
-      'unreachable: connect ETIMEDOUT',
-    );
+    expect(
+      await readFile(path.join(dir, `logs-${asynchronous}`, `${unreachable.host.label}.stderr.log`), 'utf8'),
+    ).toContain('unreachable: connect ETIMEDOUT');
   });
 });
