@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
 import { installedCheckStep } from './installed.js';
 import { makeStagingDir, processTimeout, putInStaging, removeStagingDir, SUDO } from './common.js';
-import { plainText } from './judge.js';
+import { installCheckIdsOf } from './check-ids.js';
+import { parsePreflightChecks, plainText } from './judge.js';
 import {
   defineStage,
   type CommandOutcome,
@@ -43,6 +44,27 @@ function checkFirst(plan: ClusterPlan, host: PlannedHost, files: Pick<PushFiles,
 }
 
 /**
+ * `--ignore-check` ids dcos_install.sh checks itself: the install runs its own preflight checks, and is told to report
+ * these as IGNORED instead of failing on them (the ids of other checks mean nothing to it and are not sent).
+ */
+export function installIgnoreArgs(plan: ClusterPlan): string[] {
+  const ids = installCheckIdsOf(plan.ignoreChecks ?? []);
+  return ids.length > 0 ? ['--ignore-check', ids.join(',')] : [];
+}
+
+/** The checks the install reported as IGNORED, added to its verdict so the reports list them (never silently). */
+export function withIgnoredInstallChecks(verdict: Verdict, outcome: CommandOutcome): Verdict {
+  const ignored = parsePreflightChecks(outcome.stdout + '\n' + outcome.stderr).filter((c) => c.status === 'ignored');
+  return ignored.length > 0 ? { ...verdict, checks: [...(verdict.checks ?? []), ...ignored] } : verdict;
+}
+
+function judgeInstall(o: CommandOutcome): Verdict {
+  const v: Verdict =
+    o.exitCode === 0 ? { ok: true } : { ok: false, message: `exited ${o.exitCode ?? 'without a status'}` };
+  return withIgnoredInstallChecks(v, o);
+}
+
+/**
  * What the push sends: the archive and its SHA-256, and the config_id to look for first when the bundle has one.
  * The pull needs the archive's SHA-256 too: it goes into the cluster record however the bundle travelled.
  */
@@ -55,6 +77,7 @@ export type PushDeployStage = DefinedStage<PushInput, 'bundleConfigId'>;
 export type PullDeployStage = DefinedStage<PullInput, 'bundleConfigId'>;
 
 export function deploySteps(plan: ClusterPlan, host: PlannedHost, files: PushFiles): Step[] {
+  const ignoreArgs = installIgnoreArgs(plan);
   const { bundleTar: tar, bundleSha256: sha } = files;
   const remoteTar = path.posix.join(plan.stagingDir, path.basename(tar));
   return [
@@ -80,7 +103,9 @@ export function deploySteps(plan: ClusterPlan, host: PlannedHost, files: PushFil
       kind: 'exec',
       id: 'install',
       title: `Install DC/OS as ${host.installRole}`,
-      argv: [...SUDO, 'bash', path.posix.join(plan.stagingDir, 'dcos_install.sh'), host.installRole],
+      argv: [...SUDO, 'bash', path.posix.join(plan.stagingDir, 'dcos_install.sh'), ...ignoreArgs, host.installRole],
+      // Without ignores the exit status alone judges the install, as it always did.
+      ...(ignoreArgs.length > 0 ? { judge: judgeInstall } : {}),
       timeout: processTimeout(plan),
     },
     removeStagingDir(plan),
@@ -168,6 +193,8 @@ export function pullDeploySteps(plan: ClusterPlan, host: PlannedHost, files: Pul
     pullScript: script,
     pullLib: lib,
   } = files;
+  // The script's sixth argument: the ignored ids for dcos_install.sh, comma-separated; absent without ignores.
+  const ignored = installIgnoreArgs(plan).slice(1);
   return [
     // Its own exec, without sudo: the probe must read only, and a skipped host then costs no sudo and no download.
     ...checkFirst(plan, host, files),
@@ -176,10 +203,10 @@ export function pullDeploySteps(plan: ClusterPlan, host: PlannedHost, files: Pul
       // The push's id: the summary, NDJSON and record name the same step whichever way the bundle travelled.
       id: 'install',
       title: `Install DC/OS as ${host.installRole}, pulling the bundle from bootstrap_url`,
-      argv: [...SUDO, 'bash', '-s', '--', plan.stagingDir, host.installRole, base, sha, String(size)],
+      argv: [...SUDO, 'bash', '-s', '--', plan.stagingDir, host.installRole, base, sha, String(size), ...ignored],
       // The settings may hold a proxy password: on stdin, never in the command line.
       stdin: [{ file: lib }, { file: script }, { text: settings, label: 'mirrors and proxy settings' }],
-      judge: (o) => judgePull(sha, o),
+      judge: (o) => withIgnoredInstallChecks(judgePull(sha, o), o),
       timeout: processTimeout(plan),
     },
     // The script removes its own directory, even on a hang-up; only a kill on timeout gets past that.

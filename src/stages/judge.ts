@@ -12,15 +12,16 @@ export function plainText(s: string): string {
   return s.replace(ANSI, '').replace(/\r/g, '');
 }
 
-const TRAILING_STATUS = /^(.*\S)\s*:\s+(PASS|FAIL|WARN)\b\s*(.*)$/;
+const TRAILING_STATUS = /^(.*\S)\s*:\s+(PASS|FAIL|WARN|IGNORED)\b\s*(.*)$/;
 const LEADING_STATUS = /^(PASS|FAIL|WARN)\s+(.+)$/;
 
 function status(word: string): CheckResult['status'] {
-  return word === 'PASS' ? 'pass' : word === 'FAIL' ? 'fail' : 'warn';
+  // IGNORED: dcos_install.sh --ignore-check reports a failed check the operator named that way.
+  return word === 'PASS' ? 'pass' : word === 'FAIL' ? 'fail' : word === 'IGNORED' ? 'ignored' : 'warn';
 }
 
 /**
- * Parse `<check text>: PASS|FAIL|WARN [detail]` lines (and the original's `PASS <text>` form) into named checks,
+ * Parse `<check text>: PASS|FAIL|WARN|IGNORED [detail]` lines (and the original's `PASS <text>` form) into named checks,
  * in order. Other lines (banners, explanations) are not checks and are ignored.
  */
 export function parsePreflightChecks(output: string): CheckResult[] {

@@ -3,7 +3,8 @@
 # mirrors, through the configured proxy, check its SHA-256 and size against the ones the installer computed from
 # genconf/serve (the script pins the SHA-256 of every artifact), and run it for the host's role; it then downloads and
 # checks every artifact itself, over HTTP, the same way, before installing.
-# Sent by `genconf --deploy --pull` as `sudo -n bash -s -- STAGING ROLE BASE_URL SHA256 SIZE`, with this stdin:
+# Sent by `genconf --deploy --pull` as `sudo -n bash -s -- STAGING ROLE BASE_URL SHA256 SIZE [IGNORED]`, with this
+# stdin (IGNORED, with --ignore-check: the comma-separated check ids dcos_install.sh reports as IGNORED):
 #
 #   templates/lib/fetch-artifacts.sh   download_one and curl_proxy_env: the download the artifacts get (retries,
 #                                      mirrors, proxy, every URL tried named)
@@ -54,6 +55,8 @@ genconf_pull() {
   # staging and dir are global: the EXIT trap runs after this function has returned.
   staging=$1
   local role=$2 base=$3 want=$4 size=$5 rc
+  local -a ignore=()
+  [[ -n ${6:-} ]] && ignore=(--ignore-check "$6")
   if ! genconf_pull_settings; then
     echo "genconf pull: the settings did not arrive intact on stdin" >&2
     return 70
@@ -78,7 +81,7 @@ genconf_pull() {
   fi
   printf '@@genconf pull fetched %s\n' "${LIVE_BASE%/}/dcos_install.sh"
 
-  bash "$dir/dcos_install.sh" "$role" </dev/null
+  bash "$dir/dcos_install.sh" "${ignore[@]}" "$role" </dev/null
   rc=$?
   printf '@@genconf pull install exit=%s\n' "$rc"
   return "$rc"

@@ -10,6 +10,8 @@ import { type Sandbox, withSandbox } from '../support/sandbox.js';
 import { renderInstallScript } from '../../src/bundle/install-script.js';
 import { buildTestBundle, type TestBundle } from './bundle-fixture.js';
 import { needSandbox } from './tools.js';
+import { CHECKS, checkIdOf } from '../../src/stages/check-ids.js';
+import { parsePreflightChecks } from '../../src/stages/judge.js';
 
 /** The line format documented at the top of templates/dcos_install.sh.tmpl. */
 const CHECK_LINE = /^(.*): (PASS|FAIL|WARN)(?: \((.*)\))?$/;
@@ -170,6 +172,100 @@ describe('dcos_install.sh --preflight-only in a sandbox', { timeout: 180_000 }, 
       expect(result(p, 'Checking if ip-detect prints one valid IPv4 address')).toBe('PASS');
       expect(p.status).toBeGreaterThanOrEqual(3);
     });
+  });
+
+  test('--ignore-check: exactly the named failed checks are printed IGNORED, listed apart, and fail nothing', async (ctx) => {
+    needSandbox(ctx);
+    await withNode((sb) => {
+      sb.sh('systemctl stop docker');
+      const plain = preflight(sb, 'slave');
+      const r = sb.run([
+        'bash',
+        SCRIPT,
+        '--preflight-only',
+        '--ignore-check',
+        'docker-running,docker-version',
+        'slave',
+      ]);
+      expect(r.stderr).toBe('');
+      const lines = r.stdout.split('\n');
+      expect(lines).toContain('Checking if Docker is running: IGNORED (FAIL; --ignore-check docker-running)');
+      expect(lines).toContain(
+        'Checking docker version requirement (>= 1.6): IGNORED (FAIL: Docker is not running; --ignore-check docker-version)',
+      );
+      // The storage driver check was not named: it still fails, and only it counts.
+      expect(lines).toContain(
+        'Checking Docker is configured with a production storage driver: FAIL (Docker is not running)',
+      );
+      const fails = plain.summary.fail.length - 2;
+      const warns = plain.summary.warn.length;
+      expect(lines).toContain(`Preflight summary: ${fails} FAIL, ${warns} WARN, 2 IGNORED`);
+      expect(lines).toContain('  IGNORED: Checking if Docker is running');
+      expect(lines).toContain('  IGNORED: Checking docker version requirement (>= 1.6)');
+      expect(r.status).toBe(fails);
+      // Every other line is the same as without the flag.
+      const other = (out: string) =>
+        out.split('\n').filter((l) => !/Docker is running|docker version|Preflight summary|IGNORED/.test(l));
+      expect(other(r.stdout)).toEqual(other(plain.stdout));
+      // The genconf side reads the IGNORED lines as ignored checks.
+      expect(
+        parsePreflightChecks(r.stdout)
+          .filter((c) => c.status === 'ignored')
+          .map((c) => checkIdOf(c.name)),
+      ).toEqual(['docker-running', 'docker-version']);
+
+      // An id nobody knows is refused before any check runs; a port id of any port is accepted.
+      const bad = sb.run([
+        'bash',
+        SCRIPT,
+        '--preflight-only',
+        '--ignore-check',
+        'docker-running,no-such-check',
+        'slave',
+      ]);
+      expect(bad.status).toBe(1);
+      expect(bad.stdout).toContain(
+        "Unknown check id 'no-such-check' for --ignore-check; known ids: dcos-not-installed",
+      );
+      expect(bad.stdout).not.toContain('Running preflight checks');
+      const port = sb.run(['bash', SCRIPT, '--preflight-only', '--ignore-check', 'port-1', 'slave']);
+      expect(port.stdout).toContain('Running preflight checks');
+    });
+  });
+
+  test("every check's id in dcos_install.sh is the id genconf gives its text, and the script knows each", () => {
+    const template = fs.readFileSync(new URL('../../templates/dcos_install.sh.tmpl', import.meta.url), 'utf8');
+    const sample = (t: string): string =>
+      t
+        .replace(/\\"/g, '"')
+        .replace(/\$\{cmd\}/g, 'ipset')
+        .replace(/\$\{port\}/g, '5051')
+        .replace(/\$\{service\}/g, 'mesos-agent')
+        .replace(/\$\{dir\}/g, '/var/lib/docker')
+        .replace(/\$\{role\}/g, 'agent')
+        .replace(/\$\{min_cpus\}/g, '2')
+        .replace(/\$\(gb "\$\w+"\)/g, '16.0 GB');
+    const known = /^KNOWN_CHECK_IDS=\(\n([\s\S]*?)\n\)/m.exec(template)![1]!.split(/\s+/).filter(Boolean);
+    // Line by line: a function's `text="…"` is the text of its `report ID "$text"` calls.
+    let text = '';
+    let calls = 0;
+    for (const line of template.split('\n')) {
+      const t = /^\s*(?:local )?text="((?:[^"\\]|\\.)*)"/.exec(line);
+      if (t) text = t[1]!;
+      const r = /\breport ("[^"]+"|[a-z][\w-]*) "((?:[^"\\]|\\.)*)"/.exec(line);
+      if (!r || line.trimStart().startsWith('#')) continue;
+      calls++;
+      const id = sample(r[1]!.replace(/"/g, ''));
+      const shown = sample(r[2] === '$text' ? text : r[2]!);
+      expect(checkIdOf(shown), shown).toBe(id);
+      expect(id.startsWith('port-') || known.includes(id), id).toBe(true);
+    }
+    expect(calls).toBeGreaterThan(40);
+    expect(known.sort()).toEqual(
+      CHECKS.filter((c) => c.by === 'dcos_install.sh')
+        .map((c) => c.id)
+        .sort(),
+    );
   });
 
   test('a port in use fails only for the role that needs it', async (ctx) => {

@@ -16,6 +16,8 @@ import { eventRecord } from '../../src/report/ndjson.js';
 import { renderSummary } from '../../src/report/summary.js';
 import { CHECKS, checkIdOf } from '../../src/stages/check-ids.js';
 import { STAGES } from '../../src/stages/index.js';
+import { pullDeploySteps, withIgnoredInstallChecks } from '../../src/stages/deploy.js';
+import type { ExecStep } from '../../src/stages/types.js';
 import { clusterPlan } from '../fakes/cluster.js';
 import { FakeTransport, type FakeResponse } from '../fakes/fake-transport.js';
 
@@ -275,6 +277,74 @@ describe('--ignore-check', () => {
       'clock-sync',
       'components-agent',
     ]);
+  });
+
+  it('deploy: the ignored ids dcos_install.sh knows reach its install run; what it reports IGNORED is recorded', async () => {
+    const installOut =
+      'Running preflight checks\n' +
+      'Checking if port 5051 (required by mesos-agent) is in use: IGNORED (FAIL; --ignore-check port-5051)\n' +
+      'Preflight summary: 0 FAIL, 0 WARN, 1 IGNORED\n  IGNORED: Checking if port 5051 (required by mesos-agent) is in use\n' +
+      'Starting DC/OS Install Process\n';
+    const t = new FakeTransport();
+    for (const h of AGENTS) deployOk(t, h);
+    const t2 = new FakeTransport();
+    // Later rules win: the install with the ignored ids answers with the checks it reported IGNORED.
+    for (const h of AGENTS)
+      deployOk(t2, h).onExec(
+        words('dcos_install.sh --ignore-check port-5051,docker-running slave'),
+        { stdout: installOut },
+        h,
+      );
+    // Without ignores the install command is exactly as before.
+    await runStage(STAGES.deploy, agentPlan(), opts(t));
+    expect(t.commands('10.0.0.4:22').find((c) => c.includes('dcos_install.sh'))).toMatch(
+      /bash '?\/opt\/dcos_install_tmp\/dcos_install\.sh'? '?slave'?$/,
+    );
+
+    // Ids the install does not check (genconf's own, postflight's) are not sent to it.
+    const ignore = ['ip-detect', 'port-5051', 'xz', 'docker-running'];
+    const result = await runStage(STAGES.deploy, agentPlan(), opts(t2, { ignoreChecks: ignore }));
+    expect(result.hosts.map((h) => h.status)).toEqual(['ok', 'ok']);
+    for (const h of ['10.0.0.4:22', '10.0.0.5:22'])
+      expect(t2.commands(h).find((c) => c.includes('dcos_install.sh'))).toMatch(
+        /dcos_install\.sh'? '?--ignore-check'? '?port-5051,docker-running'? '?slave(_public)?'?$/,
+      );
+    expect(result.ignoredChecks!.where).toEqual(
+      ['10.0.0.4:22', '10.0.0.5:22'].map((host) => ({
+        host,
+        id: 'port-5051',
+        name: 'Checking if port 5051 (required by mesos-agent) is in use',
+        detail: 'FAIL; --ignore-check port-5051',
+      })),
+    );
+    expect(renderSummary(result, { color: false })).toContain(
+      'Ignored checks (--ignore-check ip-detect,port-5051,xz,docker-running):',
+    );
+    expect(renderJUnit(result)).toContain(
+      '<property name="ignored-check" value="10.0.0.5:22 port-5051: FAIL; --ignore-check port-5051"/>',
+    );
+
+    // The pull sends them as the script's sixth argument; without ignores it has five, as before.
+    const files = {
+      bundleTar: '/g/serve/dcos-install.tar',
+      bundleSha256: SHA,
+      pullUrl: 'http://10.0.0.9:8080',
+      installScriptSha256: SHA,
+      pullScript: '/t/pull-install.sh',
+      installScriptSize: 4096,
+      pullSettings: '@@genconf pull settings\n',
+      pullLib: '/t/lib/fetch-artifacts.sh',
+    };
+    const plan = agentPlan();
+    const host = plan.hosts[0]!;
+    const argv = (p: typeof plan) => (pullDeploySteps(p, host, files).find((s) => s.id === 'install') as ExecStep).argv;
+    expect(argv(plan).slice(-4)).toEqual(['slave', files.pullUrl, SHA, '4096']);
+    expect(argv({ ...plan, ignoreChecks: ignore }).slice(-2)).toEqual(['4096', 'port-5051,docker-running']);
+    const pulled = withIgnoredInstallChecks(
+      { ok: true },
+      { exitCode: 0, stdout: `@@genconf pull sha256 ${SHA}\n${installOut}@@genconf pull install exit=0\n`, stderr: '' },
+    );
+    expect(pulled.checks?.map((c) => [checkIdOf(c.name), c.status])).toEqual([['port-5051', 'ignored']]);
   });
 
   it("the README's check names table lists every catalogued id", () => {

@@ -8,22 +8,28 @@
 #   -p, --preflight-only       run the preflight checks for <roles> and exit; nothing is changed
 #   --no-block-dcos-setup      do not wait for dcos-setup (the package download and activation) to finish
 #   -h, --help                 print the usage line and exit 1 (as the original did)
+#   --ignore-check ID[,ID]     report these preflight checks as IGNORED instead of FAIL, so they fail neither the
+#                              preflight nor the install (genconf --deploy --ignore-check passes its ids here); the
+#                              ids are genconf's (README "Check names"); an unknown id exits 1. May be repeated.
 # A role is required in both modes; an unknown role or option exits 1 before anything runs.
 #
 # Preflight output, one line per check (the orchestrator parses these into named checks):
 #
 #   <check text>: <RESULT>[ (<detail>)]
 #
-#   RESULT is PASS, FAIL or WARN. The check text is stable and names the check, in the original 1.11 spelling
+#   RESULT is PASS, FAIL, WARN or IGNORED. The check text is stable and names the check, in the original 1.11 spelling
 #   where the original had the check, e.g. `Checking if port 53 (required by dcos-net) is in use: PASS`.
 #   The detail, when present, is one parenthesised phrase, e.g. `Checking docker version requirement (>= 1.6): PASS
 #   (18.09.1)`. RESULT is coloured (ANSI SGR) only when stdout is a terminal with at least 8 colours. Lines that do
 #   not match this shape (banners, advice paragraphs) are informational. After every check has run:
 #
-#   Preflight summary: <n> FAIL, <m> WARN
+#   Preflight summary: <n> FAIL, <m> WARN[, <k> IGNORED]
 #     FAIL: <check text>        one line per failed check, in the order they ran
 #     WARN: <check text>        one line per warning
+#     IGNORED: <check text>     one line per failed check named by --ignore-check (only with --ignore-check)
 #
+#   IGNORED is a check that failed and that --ignore-check names: `<check text>: IGNORED (FAIL[: <detail>];
+#   --ignore-check <id>)`. It is counted apart and never fails the preflight or the install.
 #   WARN (below the documented minimum CPU, memory or disk; clock state unknown) never fails the preflight.
 #   --preflight-only exits with the number of FAILs (at most 255); an install stops when there is any FAIL.
 #
@@ -87,7 +93,7 @@ usage() {
   echo "Usage: $0 [--disable-preflight|--preflight-only] [--no-block-dcos-setup] <roles>"
 }
 
-if ! OPTS=$(getopt -o dph -l disable-preflight,preflight-only,no-block-dcos-setup,help -n "$(basename "$0")" -- "$@"); then
+if ! OPTS=$(getopt -o dph -l disable-preflight,preflight-only,no-block-dcos-setup,help,ignore-check: -n "$(basename "$0")" -- "$@"); then
   usage
   exit 1
 fi
@@ -95,8 +101,14 @@ eval set -- "$OPTS"
 DISABLE_PREFLIGHT=false
 PREFLIGHT_ONLY=false
 NO_BLOCK_DCOS_SETUP=false
+IGNORED_IDS=()
 while true; do
   case $1 in
+    --ignore-check)
+      IFS=, read -r -a ids <<<"$2"
+      IGNORED_IDS+=("${ids[@]}")
+      shift 2
+      ;;
     -d | --disable-preflight) DISABLE_PREFLIGHT=true; shift ;;
     -p | --preflight-only) PREFLIGHT_ONLY=true; shift ;;
     --no-block-dcos-setup) NO_BLOCK_DCOS_SETUP=true; shift ;;
@@ -111,6 +123,21 @@ if [[ $DISABLE_PREFLIGHT == true && $PREFLIGHT_ONLY == true ]]; then
   usage
   exit 1
 fi
+
+# The ids of the checks below (genconf's src/stages/check-ids.ts); port-<n> names any port check.
+KNOWN_CHECK_IDS=(
+  dcos-not-installed selinux-disabled command-curl command-bash command-ping command-tar command-xz command-unzip
+  command-ipset command-systemd-notify command-docker command-systemd docker-running docker-version systemd-version
+  xfs-ftype docker-storage-driver cpu-count memory var-lib-size opt-on-root var-lib-free-space clock-synchronised
+  ip-detect-valid
+)
+for id in "${IGNORED_IDS[@]}"; do
+  [[ $id =~ ^port-[1-9][0-9]{0,4}$ ]] && continue
+  for known in "${KNOWN_CHECK_IDS[@]}"; do [[ $id == "$known" ]] && continue 2; done
+  echo "Unknown check id '${id}' for --ignore-check; known ids: ${KNOWN_CHECK_IDS[*]} port-<n>"
+  usage
+  exit 1
+done
 
 if [[ $EUID -ne 0 ]]; then
   echo "This script must be run as root" >&2
@@ -159,14 +186,27 @@ fi
 # ---- preflight ----------------------------------------------------------------------------------------------------
 FAILED_CHECKS=()
 WARNED_CHECKS=()
+IGNORED_CHECKS=()
 
-# report TEXT RESULT [DETAIL]: prints one check line and remembers failures and warnings for the summary.
+# is_ignored ID: --ignore-check names this check.
+is_ignored() {
+  local id
+  for id in "${IGNORED_IDS[@]}"; do [[ $id == "$1" ]] && return 0; done
+  return 1
+}
+
+# report ID TEXT RESULT [DETAIL]: prints one check line and remembers failures and warnings for the summary. A FAIL
+# of a check --ignore-check names is printed and counted as IGNORED, with what failed.
 report() {
-  local text=$1 result=$2 detail=${3:-} colour
+  local id=$1 text=$2 result=$3 detail=${4:-} colour
+  if [[ $result == FAIL ]] && is_ignored "$id"; then
+    result=IGNORED detail="FAIL${detail:+: ${detail}}; --ignore-check ${id}"
+  fi
   case $result in
     PASS) colour=$GREEN ;;
     FAIL) colour=$RED; FAILED_CHECKS+=("$text") ;;
     WARN) colour=$YELLOW; WARNED_CHECKS+=("$text") ;;
+    IGNORED) colour=$YELLOW; IGNORED_CHECKS+=("$text") ;;
     *) echo "internal error: unknown result ${result}" >&2; exit 70 ;;
   esac
   echo "${text}: ${colour}${result}${NORMAL}${detail:+ (${detail})}"
@@ -204,20 +244,20 @@ check_installed() {
   local text="Checking if DC/OS is already installed"
   if [[ -e $SYSTEMD_DIR/dcos.target || -d $SYSTEMD_DIR/dcos.target.wants ]] ||
     { [[ -d /opt/mesosphere ]] && [[ -n $(ls -A /opt/mesosphere) ]]; }; then
-    report "$text" FAIL "Currently installed"
+    report dcos-not-installed "$text" FAIL "Currently installed"
     echo "Found an existing DC/OS installation. To reinstall DC/OS on this this machine you must"
     echo "first uninstall DC/OS then run dcos_install.sh. To uninstall DC/OS, follow the product"
     echo "documentation provided with DC/OS."
   else
-    report "$text" PASS "Not installed"
+    report dcos-not-installed "$text" PASS "Not installed"
   fi
 }
 
 check_selinux() {
   if command -v getenforce >/dev/null 2>&1 && [[ $(getenforce 2>/dev/null) == Enforcing ]]; then
-    report "Is SELinux disabled?" FAIL "Enforcing"
+    report selinux-disabled "Is SELinux disabled?" FAIL "Enforcing"
   else
-    report "Is SELinux disabled?" PASS
+    report selinux-disabled "Is SELinux disabled?" PASS
   fi
 }
 
@@ -226,33 +266,33 @@ DOCKER_INFO=''
 check_docker() {
   local client server version
   if ! command -v docker >/dev/null 2>&1; then
-    report "Checking if docker is installed and in PATH" FAIL
-    report "Checking if Docker is running" FAIL "docker is not installed"
-    report "Checking docker version requirement (>= 1.6)" FAIL "docker is not installed"
+    report command-docker "Checking if docker is installed and in PATH" FAIL
+    report docker-running "Checking if Docker is running" FAIL "docker is not installed"
+    report docker-version "Checking docker version requirement (>= 1.6)" FAIL "docker is not installed"
     return
   fi
-  report "Checking if docker is installed and in PATH" PASS
+  report command-docker "Checking if docker is installed and in PATH" PASS
   if DOCKER_INFO=$(timeout 30 docker info 2>/dev/null); then
     DOCKER_RUNNING=true
-    report "Checking if Docker is running" PASS
+    report docker-running "Checking if Docker is running" PASS
   else
-    report "Checking if Docker is running" FAIL
-    report "Checking docker version requirement (>= 1.6)" FAIL "Docker is not running"
+    report docker-running "Checking if Docker is running" FAIL
+    report docker-version "Checking docker version requirement (>= 1.6)" FAIL "Docker is not running"
     return
   fi
   # The lower of the client and server versions must meet the minimum.
   client=$(timeout 30 docker version --format '{{.Client.Version}}' 2>/dev/null || true)
   server=$(timeout 30 docker version --format '{{.Server.Version}}' 2>/dev/null || true)
   if [[ -z $client || -z $server ]]; then
-    report "Checking docker version requirement (>= 1.6)" FAIL "version unknown"
+    report docker-version "Checking docker version requirement (>= 1.6)" FAIL "version unknown"
     return
   fi
   version=$client
   version_ge "$server" "$client" || version=$server
   if version_ge "$version" 1.6; then
-    report "Checking docker version requirement (>= 1.6)" PASS "$version"
+    report docker-version "Checking docker version requirement (>= 1.6)" PASS "$version"
   else
-    report "Checking docker version requirement (>= 1.6)" FAIL "$version"
+    report docker-version "Checking docker version requirement (>= 1.6)" FAIL "$version"
   fi
 }
 
@@ -260,22 +300,22 @@ check_commands() {
   local cmd version
   for cmd in curl bash ping tar xz unzip ipset systemd-notify; do
     if command -v "$cmd" >/dev/null 2>&1; then
-      report "Checking if ${cmd} is installed and in PATH" PASS
+      report "command-${cmd}" "Checking if ${cmd} is installed and in PATH" PASS
     else
-      report "Checking if ${cmd} is installed and in PATH" FAIL
+      report "command-${cmd}" "Checking if ${cmd} is installed and in PATH" FAIL
     fi
   done
   if ! command -v systemctl >/dev/null 2>&1; then
-    report "Checking if systemd is installed and in PATH" FAIL
-    report "Checking systemd version requirement (>= 200)" FAIL "systemd is not installed"
+    report command-systemd "Checking if systemd is installed and in PATH" FAIL
+    report systemd-version "Checking systemd version requirement (>= 200)" FAIL "systemd is not installed"
     return
   fi
-  report "Checking if systemd is installed and in PATH" PASS
+  report command-systemd "Checking if systemd is installed and in PATH" PASS
   version=$(systemctl --version 2>/dev/null | awk 'NR == 1 { print $2 }')
   if [[ $version =~ ^[0-9]+$ ]] && ((version >= 200)); then
-    report "Checking systemd version requirement (>= 200)" PASS "$version"
+    report systemd-version "Checking systemd version requirement (>= 200)" PASS "$version"
   else
-    report "Checking systemd version requirement (>= 200)" FAIL "${version:-unknown}"
+    report systemd-version "Checking systemd version requirement (>= 200)" FAIL "${version:-unknown}"
   fi
 }
 
@@ -318,9 +358,9 @@ check_ports() {
     [[ $seen == *" $port "* ]] && continue
     seen+="$port "
     if [[ $used == *" $(printf '%04X' "$port") "* ]]; then
-      report "Checking if port ${port} (required by ${service}) is in use" FAIL
+      report "port-${port}" "Checking if port ${port} (required by ${service}) is in use" FAIL
     else
-      report "Checking if port ${port} (required by ${service}) is in use" PASS
+      report "port-${port}" "Checking if port ${port} (required by ${service}) is in use" PASS
     fi
   done
 }
@@ -333,33 +373,33 @@ check_ftype() {
   while [[ ! -e $path && $path != / ]]; do path=$(dirname "$path"); done
   fstype=$(stat -f -c %T "$path" 2>/dev/null || echo unknown)
   if [[ $fstype != xfs ]]; then
-    report "$text" PASS "not XFS: ${fstype}"
+    report xfs-ftype "$text" PASS "not XFS: ${fstype}"
     return
   fi
   mount=$(df --output=target "$path" | tail -n 1)
   if ! command -v xfs_info >/dev/null 2>&1; then
-    report "$text" FAIL "xfs_info is not installed, cannot read the ftype of ${mount}"
+    report xfs-ftype "$text" FAIL "xfs_info is not installed, cannot read the ftype of ${mount}"
   elif xfs_info "$mount" 2>/dev/null | grep -q 'ftype=1'; then
-    report "$text" PASS
+    report xfs-ftype "$text" PASS
   else
-    report "$text" FAIL "${mount} is XFS without ftype=1"
+    report xfs-ftype "$text" FAIL "${mount} is XFS without ftype=1"
   fi
 }
 
 check_storage_driver() {
   local text="Checking Docker is configured with a production storage driver" driver
   if [[ $DOCKER_RUNNING != true ]]; then
-    report "$text" FAIL "Docker is not running"
+    report docker-storage-driver "$text" FAIL "Docker is not running"
     return
   fi
   driver=$(awk -F': *' '/^ *Storage Driver:/ { print $2; exit }' <<<"$DOCKER_INFO")
   if [[ $driver == devicemapper ]] && grep -Eq 'Data loop file:|Data file: */dev/loop' <<<"$DOCKER_INFO"; then
-    report "$text" FAIL "devicemapper on a loop device"
+    report docker-storage-driver "$text" FAIL "devicemapper on a loop device"
     echo "Docker is using devicemapper with loopback devices (loop-lvm), which is not supported in production:"
     echo "it is slow and can corrupt data. Configure devicemapper with direct-lvm, or use overlay2 on a supported"
     echo "filesystem, then run this script again. See the Docker storage driver documentation."
   else
-    report "$text" PASS "${driver:-unknown}"
+    report docker-storage-driver "$text" PASS "${driver:-unknown}"
   fi
 }
 
@@ -373,21 +413,21 @@ check_resources() {
   fi
   cpus=$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc)
   if ((cpus >= min_cpus)); then
-    report "Checking CPU count for the ${role} role (>= ${min_cpus})" PASS "$cpus"
+    report cpu-count "Checking CPU count for the ${role} role (>= ${min_cpus})" PASS "$cpus"
   else
-    report "Checking CPU count for the ${role} role (>= ${min_cpus})" WARN "$cpus"
+    report cpu-count "Checking CPU count for the ${role} role (>= ${min_cpus})" WARN "$cpus"
   fi
   mem_kb=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
   if ((mem_kb * 1024 >= min_mem)); then
-    report "Checking memory for the ${role} role (>= $(gb "$min_mem"))" PASS "$(gb $((mem_kb * 1024)))"
+    report memory "Checking memory for the ${role} role (>= $(gb "$min_mem"))" PASS "$(gb $((mem_kb * 1024)))"
   else
-    report "Checking memory for the ${role} role (>= $(gb "$min_mem"))" WARN "$(gb $((mem_kb * 1024)))"
+    report memory "Checking memory for the ${role} role (>= $(gb "$min_mem"))" WARN "$(gb $((mem_kb * 1024)))"
   fi
   disk=$(df -P -B1 /var/lib | awk 'NR == 2 { print $2 }')
   if ((disk >= min_disk)); then
-    report "Checking disk size of /var/lib for the ${role} role (>= $(gb "$min_disk"))" PASS "$(gb "$disk")"
+    report var-lib-size "Checking disk size of /var/lib for the ${role} role (>= $(gb "$min_disk"))" PASS "$(gb "$disk")"
   else
-    report "Checking disk size of /var/lib for the ${role} role (>= $(gb "$min_disk"))" WARN "$(gb "$disk")"
+    report var-lib-size "Checking disk size of /var/lib for the ${role} role (>= $(gb "$min_disk"))" WARN "$(gb "$disk")"
   fi
 }
 
@@ -397,9 +437,9 @@ check_opt_on_root() {
   opt_dev=$(stat -c %d /opt 2>/dev/null || echo missing)
   root_dev=$(stat -c %d /)
   if [[ $opt_dev == missing || $opt_dev == "$root_dev" ]]; then
-    report "$text" PASS
+    report opt-on-root "$text" PASS
   else
-    report "$text" FAIL "/opt is a separate filesystem ($(df --output=target /opt | tail -n 1))"
+    report opt-on-root "$text" FAIL "/opt is a separate filesystem ($(df --output=target /opt | tail -n 1))"
   fi
 }
 
@@ -408,9 +448,9 @@ check_var_lib_space() {
   local text="Checking free space under /var/lib (>= 10.0 GB)" free
   free=$(df -P -B1 /var/lib | awk 'NR == 2 { print $4 }')
   if ((free >= 10000000000)); then
-    report "$text" PASS "$(gb "$free") free"
+    report var-lib-free-space "$text" PASS "$(gb "$free") free"
   else
-    report "$text" FAIL "$(gb "$free") free"
+    report var-lib-free-space "$text" FAIL "$(gb "$free") free"
   fi
 }
 
@@ -420,15 +460,15 @@ check_clock() {
     out=$(timedatectl show -p NTPSynchronized --value 2>/dev/null ||
       timedatectl status 2>/dev/null | awk -F': *' '/(NTP|System clock) synchronized:/ { print $2; exit }' || true)
     case $out in
-      yes) report "$text" PASS "timedatectl"; return ;;
-      no) report "$text" FAIL "timedatectl: not synchronised"; return ;;
+      yes) report clock-synchronised "$text" PASS "timedatectl"; return ;;
+      no) report clock-synchronised "$text" FAIL "timedatectl: not synchronised"; return ;;
     esac
   fi
   if command -v chronyc >/dev/null 2>&1 && out=$(chronyc tracking 2>/dev/null); then
     if grep -Eq '^Leap status *: *Normal' <<<"$out"; then
-      report "$text" PASS "chronyc"
+      report clock-synchronised "$text" PASS "chronyc"
     else
-      report "$text" FAIL "chronyc: $(awk -F': *' '/^Leap status/ { print $2 }' <<<"$out")"
+      report clock-synchronised "$text" FAIL "chronyc: $(awk -F': *' '/^Leap status/ { print $2 }' <<<"$out")"
     fi
     return
   fi
@@ -436,11 +476,11 @@ check_clock() {
     local rc=0
     ntpstat >/dev/null 2>&1 || rc=$?
     case $rc in
-      0) report "$text" PASS "ntpstat"; return ;;
-      1) report "$text" FAIL "ntpstat: not synchronised"; return ;;
+      0) report clock-synchronised "$text" PASS "ntpstat"; return ;;
+      1) report clock-synchronised "$text" FAIL "ntpstat: not synchronised"; return ;;
     esac
   fi
-  report "$text" WARN "unknown: no answer from timedatectl, chronyc or ntpstat"
+  report clock-synchronised "$text" WARN "unknown: no answer from timedatectl, chronyc or ntpstat"
 }
 
 # run_ip_detect: the bundled ip-detect, as /opt/mesosphere/bin/detect_ip will run it on this node.
@@ -454,19 +494,19 @@ run_ip_detect() {
 check_detect_ip() {
   local text="Checking if ip-detect prints one valid IPv4 address" first second
   if ! first=$(run_ip_detect); then
-    report "$text" FAIL "ip-detect failed"
+    report ip-detect-valid "$text" FAIL "ip-detect failed"
     return
   fi
   if ! valid_ipv4 "$first"; then
-    report "$text" FAIL "not one valid IPv4 address: '$(head -c 100 <<<"$first" | tr '\n' ' ')'"
+    report ip-detect-valid "$text" FAIL "not one valid IPv4 address: '$(head -c 100 <<<"$first" | tr '\n' ' ')'"
     return
   fi
   second=$(run_ip_detect || true)
   if [[ $second != "$first" ]]; then
-    report "$text" FAIL "two runs gave ${first} and ${second}"
+    report ip-detect-valid "$text" FAIL "two runs gave ${first} and ${second}"
     return
   fi
-  report "$text" PASS "$first"
+  report ip-detect-valid "$text" PASS "$first"
 }
 
 check_all() {
@@ -490,9 +530,10 @@ check_all() {
   check_detect_ip
 
   local t
-  echo "Preflight summary: ${#FAILED_CHECKS[@]} FAIL, ${#WARNED_CHECKS[@]} WARN"
+  echo "Preflight summary: ${#FAILED_CHECKS[@]} FAIL, ${#WARNED_CHECKS[@]} WARN${IGNORED_CHECKS[*]:+, ${#IGNORED_CHECKS[@]} IGNORED}"
   for t in "${FAILED_CHECKS[@]}"; do echo "  FAIL: ${t}"; done
   for t in "${WARNED_CHECKS[@]}"; do echo "  WARN: ${t}"; done
+  for t in "${IGNORED_CHECKS[@]}"; do echo "  IGNORED: ${t}"; done
 }
 
 preflight_rc() {
