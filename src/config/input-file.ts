@@ -4,8 +4,13 @@
  * would end in an out-of-memory abort. The caps are listed in README "Security"; the error names the file and the
  * limit, so the operator knows what to change.
  */
-import { constants, fstatSync, openSync, readSync, closeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { constants, fstatSync, openSync, readSync, closeSync, promises as fsp } from 'node:fs';
+
+/**
+ * node:fs/promises through fs's lazy getter, at the first asynchronous read: the synchronous readers below are all
+ * `--validate-config` needs, and it then does not load the module.
+ */
+const open: typeof fsp.open = (...args) => fsp.open(...args);
 
 const MiB = 1024 * 1024;
 

@@ -4,8 +4,9 @@
  * files only, a documented size cap), is decoded as UTF-8 where it is text, and every read problem becomes a message
  * that names the file: nothing is swallowed, nothing is read twice.
  */
-import { createHash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { lstatSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { formatLimit, INPUT_LIMITS, InputFileError, readInputFileSync } from './input-file.js';
 import { explainMissing, resolveConfigFile, type PathContext } from './paths.js';
@@ -154,10 +155,19 @@ export function readCheckBins(genconfDir: string): CheckBinsInput | undefined {
       return fail(`entry ${name} could not be read: ${(err as Error).message}`);
     }
     files.push({ name, abs, size: bytes.length });
-    digests.push(createHash('sha1').update(bytes).digest('hex'));
+    digests.push(sha1().update(bytes).digest('hex'));
   }
-  const hash = createHash('sha1').update(digests.sort().join('')).digest('hex');
+  const hash = sha1().update(digests.sort().join('')).digest('hex');
   return { dir, hash, files };
+}
+
+/**
+ * A SHA-1, with node:crypto loaded on first use: loading it (and its ~15 internal modules) is a measurable part of
+ * `--validate-config`'s start, and only a genconf/check_bins directory needs it.
+ */
+function sha1(): Hash {
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+  return createHash('sha1');
 }
 
 /** A dangling link is there (and an error), not absent. */
