@@ -58,6 +58,9 @@ export interface FarmCounters {
   commands: number;
   unknownCommands: number;
   uploads: number;
+  /** Files open for writing (uploads between SFTP OPEN and CLOSE), now and at most. */
+  uploading: number;
+  maxUploading: number;
   bytesReceived: number;
 }
 
@@ -140,6 +143,8 @@ export async function startFarm(o: FarmOptions): Promise<Farm> {
     commands: 0,
     unknownCommands: 0,
     uploads: 0,
+    uploading: 0,
+    maxUploading: 0,
     bytesReceived: 0,
   };
   const authorized: ParsedKey[] = o.authorized.map((b) => {
@@ -229,6 +234,7 @@ export async function startFarm(o: FarmOptions): Promise<Farm> {
     sftp.on('OPEN', (id: number, filename: string) => {
       const n = nextHandle++;
       handles.set(n, { path: filename, hash: createHash('sha256'), next: 0, pending: new Map() });
+      counters.maxUploading = Math.max(counters.maxUploading, ++counters.uploading);
       const h = Buffer.alloc(4);
       h.writeUInt32BE(n, 0);
       sftp.handle(id, h);
@@ -254,6 +260,7 @@ export async function startFarm(o: FarmOptions): Promise<Farm> {
       const f = handleOf(handle);
       if (!f) return sftp.status(id, STATUS_CODE.FAILURE, 'bad handle');
       handles.delete(handle.readUInt32BE(0));
+      counters.uploading--;
       if (f.pending.size > 0) return sftp.status(id, STATUS_CODE.FAILURE, 'a hole in the written file');
       held().set(f.path, f.hash.digest('hex'));
       counters.uploads++;

@@ -6,7 +6,7 @@
 import type { Duplex, Readable } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import { execCommand } from './exec.js';
-import type { Session } from './session.js';
+import type { Semaphore, Session } from './session.js';
 import { putFile, putStream } from './sftp.js';
 import type { Connection, ExecOptions, ExecResult, HostTarget, PutOptions } from './transport.js';
 
@@ -14,7 +14,11 @@ export class SshConnection implements Connection {
   /** The bastion connection this one's traffic runs through (jump.ts), and how that bastion is named. */
   private through: { conn: SshConnection; label: string } | undefined;
 
-  constructor(private readonly session: Session) {}
+  /** `uploads`: the transport's limit of uploads in flight (ssh.ts MAX_UPLOADS), shared by its connections. */
+  constructor(
+    private readonly session: Session,
+    private readonly uploads?: Semaphore,
+  ) {}
 
   /** Called once when the connection goes away, with why (at once if it already has). */
   onClose(fn: (reason: string) => void): void {
@@ -81,12 +85,22 @@ export class SshConnection implements Connection {
     return execCommand(this.session, command, opts);
   }
 
-  putFile(localPath: string, remotePath: string, opts: PutOptions = {}): Promise<void> {
-    return putFile(this.session, localPath, remotePath, opts);
+  async putFile(localPath: string, remotePath: string, opts: PutOptions = {}): Promise<void> {
+    const release = await this.uploads?.acquire(opts.signal);
+    try {
+      await putFile(this.session, localPath, remotePath, opts);
+    } finally {
+      release?.();
+    }
   }
 
-  putStream(source: Readable, remotePath: string, opts: PutOptions & { size?: number } = {}): Promise<void> {
-    return putStream(this.session, source, remotePath, opts);
+  async putStream(source: Readable, remotePath: string, opts: PutOptions & { size?: number } = {}): Promise<void> {
+    const release = await this.uploads?.acquire(opts.signal);
+    try {
+      await putStream(this.session, source, remotePath, opts);
+    } finally {
+      release?.();
+    }
   }
 
   close(): Promise<void> {

@@ -19,7 +19,7 @@ import { deploy } from '../../src/stages/deploy.js';
 import { preflight } from '../../src/stages/preflight.js';
 import { wrapCommand } from '../../src/transport/exec.js';
 import { command } from '../../src/transport/quote.js';
-import { MAX_HANDSHAKES, SshTransport } from '../../src/transport/ssh.js';
+import { MAX_HANDSHAKES, MAX_UPLOADS, SshTransport } from '../../src/transport/ssh.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HOSTS = 4;
@@ -201,6 +201,33 @@ describe('bench host farm', () => {
       expect(many.counters.connections).toBe(n);
       expect(many.counters.maxHandshaking).toBeLessThanOrEqual(MAX_HANDSHAKES);
       expect(many.counters.maxHandshaking).toBeGreaterThan(1);
+    } finally {
+      await many.close();
+    }
+  });
+
+  it('the client queues uploads: never more than MAX_UPLOADS at once, however many hosts upload together', async () => {
+    const n = MAX_UPLOADS + 12;
+    const many = await startFarm({
+      addresses: Array.from({ length: n }, (_, i) => farmAddress(`127.${150 + Math.floor(Math.random() * 100)}`, i)),
+      port: 0,
+      authorized: [clientKey.getPublicSSH()],
+      hostKeys: Array.from({ length: n }, () => newKey()),
+    });
+    try {
+      const kh = path.join(dir, 'known_hosts.uploads');
+      writeFileSync(kh, many.knownHosts());
+      const file = path.join(dir, 'upload.bin');
+      writeFileSync(file, Buffer.alloc(512 * 1024, 7));
+      const t = transport(kh);
+      const conns = await Promise.all(
+        many.hosts.map((h) => t.connect({ address: h.address, port: h.port, user: 'centos', label: h.address })),
+      );
+      await Promise.all(conns.map((c) => c.putFile(file, '/opt/dcos_install_tmp/upload.bin')));
+      await Promise.all(conns.map((c) => c.close()));
+      expect(many.counters.uploads).toBe(n);
+      expect(many.counters.maxUploading).toBeLessThanOrEqual(MAX_UPLOADS);
+      expect(many.counters.maxUploading).toBeGreaterThan(1);
     } finally {
       await many.close();
     }
