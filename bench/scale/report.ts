@@ -6,6 +6,13 @@ export interface ScaleMeasured {
   maxRssKiB: number;
   exitCode: number | null;
   eventLoopP99Ms: number | null;
+  /**
+   * The event-loop thread's own CPU per 5 ms tick (probe.ts): p99, max and ticks above 50 ms; unlike the delay,
+   * preemption by other processes does not inflate it. Absent in older results and off Linux.
+   */
+  loopCpu?: { p99: number; max: number; over50: number };
+  /** V8's GC pauses in the run: count, total and longest (ms), and the same for full (mark-compact) ones. */
+  gc?: { count: number; total: number; max: number; major?: number; majorTotal?: number; majorMax?: number };
   stderrTail: string;
 }
 
@@ -70,6 +77,8 @@ export function caseStats(c: ScaleCase): {
   rssPerInFlightKiB: number;
   loopP99: number;
   floorLoopP99: number;
+  loopCpuP99: number;
+  floorLoopCpuP99: number;
   failed: string | undefined;
 } {
   const ours = c.ours.filter(ok);
@@ -94,6 +103,8 @@ export function caseStats(c: ScaleCase): {
     rssPerInFlightKiB: (peak - c.idleRssKiB) / inFlight,
     loopP99: m(ours, (r) => r.eventLoopP99Ms ?? NaN),
     floorLoopP99: m(floor, (r) => r.eventLoopP99Ms ?? NaN),
+    loopCpuP99: m(ours, (r) => r.loopCpu?.p99 ?? NaN),
+    floorLoopCpuP99: m(floor, (r) => r.loopCpu?.p99 ?? NaN),
     failed: bad ? `exit ${bad.exitCode}: ${bad.stderrTail.trim().split('\n').slice(-2).join(' / ')}` : undefined,
   };
 }
@@ -118,15 +129,15 @@ export function renderScale(r: ScaleResults): string {
   const rows = r.cases.map((c) => {
     const s = caseStats(c);
     const o = c.ours.find(ok)?.outputs;
-    return `| ${c.stage} | ${c.hosts} | ${c.parallelism} | ${c.measuredAt?.slice(0, 16).replace('T', ' ') ?? '?'} | ${c.load?.join('→') ?? '?'} | ${f2(s.wallMs / 1000)} s | ${f2(s.floorWallMs / 1000)} s | ${f2(s.wallRatio)}× | ${f2(s.cpuPerHost)} ms | ${f2(s.floorCpuPerHost)} ms | ${f2(s.ratio)}× | ${f0(s.peakRssMiB)} MiB | ${f0(s.floorPeakRssMiB)} MiB | ${f0(s.rssPerInFlightKiB)} KiB | ${f0(s.loopP99)} ms | ${f0(s.floorLoopP99)} ms | ${o ? `${kib(o.ndjsonBytes)} / ${kib(o.junitBytes)} / ${kib(o.humanBytes)} / ${kib(o.logBytes)} in ${o.logFiles}` : 'n/a'} |${s.failed ? ` failed: ${s.failed.slice(0, 120)}` : ''}`;
+    return `| ${c.stage} | ${c.hosts} | ${c.parallelism} | ${c.measuredAt?.slice(0, 16).replace('T', ' ') ?? '?'} | ${c.load?.join('→') ?? '?'} | ${f2(s.wallMs / 1000)} s | ${f2(s.floorWallMs / 1000)} s | ${f2(s.wallRatio)}× | ${f2(s.cpuPerHost)} ms | ${f2(s.floorCpuPerHost)} ms | ${f2(s.ratio)}× | ${f0(s.peakRssMiB)} MiB | ${f0(s.floorPeakRssMiB)} MiB | ${f0(s.rssPerInFlightKiB)} KiB | ${f0(s.loopP99)} ms | ${f0(s.floorLoopP99)} ms | ${f0(s.loopCpuP99)} ms | ${f0(s.floorLoopCpuP99)} ms | ${o ? `${kib(o.ndjsonBytes)} / ${kib(o.junitBytes)} / ${kib(o.humanBytes)} / ${kib(o.logBytes)} in ${o.logFiles}` : 'n/a'} |${s.failed ? ` failed: ${s.failed.slice(0, 120)}` : ''}`;
   });
   return [
     '# Scale bench: genconf against the bench host farm',
     '',
     `Last run ${r.date} on ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}; load average ${r.machine.loadAvgAtStart.join(' ')} at the start, ${r.machine.loadAvgAtEnd?.join(' ') ?? '?'} at the end (the machine is shared with other work). ${r.pinning}. Farm remote work ${r.workMs} ms; deploy bundle ${kib(r.bundleBytes)}; median of ${r.runs} run(s) per side; cpu = user+sys of the client process.`,
     '',
-    '| stage | hosts | p | measured (UTC) | load | genconf wall | floor wall | wall ratio | cpu/host | floor cpu/host | cpu ratio | peak RSS | floor peak RSS | RSS per in-flight host | loop p99 | floor loop p99 | NDJSON / JUnit / human / logs |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| stage | hosts | p | measured (UTC) | load | genconf wall | floor wall | wall ratio | cpu/host | floor cpu/host | cpu ratio | peak RSS | floor peak RSS | RSS per in-flight host | loop p99 | floor loop p99 | loop-thread CPU/tick p99 | floor loop-thread CPU p99 | NDJSON / JUnit / human / logs |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
     ...r.cases.map((c) => `    ${scaleLine(c)}`),

@@ -19,7 +19,15 @@ import { buildBundle, writeGenconfDir } from '../lib/workspace.js';
 import { farmAddress } from './farm.js';
 import type { ScaleFloorPlan } from './floor-client.js';
 import { newKey } from './keys.js';
-import { mergeCases, renderScale, scaleLine, type ScaleCase, type ScaleRun, type ScaleResults } from './report.js';
+import {
+  mergeCases,
+  renderScale,
+  scaleLine,
+  type ScaleCase,
+  type ScaleMeasured,
+  type ScaleRun,
+  type ScaleResults,
+} from './report.js';
 
 export interface ScaleOptions {
   sizes: number[];
@@ -72,13 +80,17 @@ function size(file: string): number {
   return existsSync(file) ? statSync(file).size : 0;
 }
 
-interface Measured {
-  wallMs: number;
-  cpuMs: number;
-  maxRssKiB: number;
-  exitCode: number | null;
-  eventLoopP99Ms: number | null;
-  stderrTail: string;
+type Measured = ScaleMeasured;
+
+/** The loop thread's CPU per tick and the GC pauses, for the per-run log line. */
+function loopCpuText(m: Measured): string {
+  const cpu = m.loopCpu
+    ? `loop-thread cpu/tick p99 ${m.loopCpu.p99} ms max ${m.loopCpu.max} ms (${m.loopCpu.over50} > 50 ms)`
+    : 'loop-thread cpu n/a';
+  const gc = m.gc
+    ? `gc ${m.gc.count} pauses ${m.gc.total} ms max ${m.gc.max} ms (full: ${m.gc.major ?? '?'}, ${m.gc.majorTotal ?? '?'} ms, max ${m.gc.majorMax ?? '?'} ms)`
+    : 'gc n/a';
+  return `${cpu}, ${gc}`;
 }
 
 /** One whole-process run under /usr/bin/time, with the probe preloaded; stdout and stderr go to files. */
@@ -128,14 +140,34 @@ async function measure(
     /* killed: no time line */
   }
   let eventLoopP99Ms: number | null = null;
+  let loopCpu: Measured['loopCpu'];
+  let gc: Measured['gc'];
   try {
-    eventLoopP99Ms = (JSON.parse(await readFile(probeFile, 'utf8')) as { eventLoopDelayMs: { p99: number } })
-      .eventLoopDelayMs.p99;
+    const seen = JSON.parse(await readFile(probeFile, 'utf8')) as {
+      eventLoopDelayMs: { p99: number };
+      loopCpuPerTickMs?: { p99: number; max: number; over50: number };
+      gcMs?: Measured['gc'];
+    };
+    eventLoopP99Ms = seen.eventLoopDelayMs.p99;
+    if (seen.loopCpuPerTickMs) {
+      const { p99, max, over50 } = seen.loopCpuPerTickMs;
+      loopCpu = { p99, max, over50 };
+    }
+    gc = seen.gcMs;
   } catch {
     /* no probe output */
   }
   const stderr = await readFile(files.stderr, 'utf8').catch(() => '');
-  return { wallMs, cpuMs, maxRssKiB, exitCode: code, eventLoopP99Ms, stderrTail: stderr.slice(-600) };
+  return {
+    wallMs,
+    cpuMs,
+    maxRssKiB,
+    exitCode: code,
+    eventLoopP99Ms,
+    ...(loopCpu ? { loopCpu } : {}),
+    ...(gc ? { gc } : {}),
+    stderrTail: stderr.slice(-600),
+  };
 }
 
 interface FarmProc {
@@ -376,12 +408,12 @@ export async function scaleSection(o: ScaleOptions): Promise<string[]> {
               c.ours.push(run);
               await rm(path.join(genconf, 'logs'), { recursive: true, force: true });
               o.log(
-                `scale n=${n} p=${p} ${stage} genconf run ${r + 1}: ${(ours.wallMs / 1000).toFixed(2)} s wall, ${(ours.cpuMs / 1000).toFixed(2)} s cpu, ${(ours.maxRssKiB / 1024).toFixed(0)} MiB, loop p99 ${ours.eventLoopP99Ms} ms, exit ${ours.exitCode}`,
+                `scale n=${n} p=${p} ${stage} genconf run ${r + 1}: ${(ours.wallMs / 1000).toFixed(2)} s wall, ${(ours.cpuMs / 1000).toFixed(2)} s cpu, ${(ours.maxRssKiB / 1024).toFixed(0)} MiB, loop p99 ${ours.eventLoopP99Ms} ms, ${loopCpuText(ours)}, exit ${ours.exitCode}`,
               );
               const fl = await measure([floor, planFile], pin.client, files, timeout);
               c.floor.push(fl);
               o.log(
-                `scale n=${n} p=${p} ${stage} floor run ${r + 1}: ${(fl.wallMs / 1000).toFixed(2)} s wall, ${(fl.cpuMs / 1000).toFixed(2)} s cpu, ${(fl.maxRssKiB / 1024).toFixed(0)} MiB, loop p99 ${fl.eventLoopP99Ms} ms, exit ${fl.exitCode}`,
+                `scale n=${n} p=${p} ${stage} floor run ${r + 1}: ${(fl.wallMs / 1000).toFixed(2)} s wall, ${(fl.cpuMs / 1000).toFixed(2)} s cpu, ${(fl.maxRssKiB / 1024).toFixed(0)} MiB, loop p99 ${fl.eventLoopP99Ms} ms, ${loopCpuText(fl)}, exit ${fl.exitCode}`,
               );
             }
             c.load = [loadBefore, load1()];
