@@ -9,6 +9,7 @@ import { isCleanup, type Wave, type Step } from '../stages/types.js';
 import { ConnectError } from '../transport/errors.js';
 import type { Transport } from '../transport/transport.js';
 import type { HostResult, HostStatus, StepResult } from './result.js';
+import { keptStep } from './retain.js';
 import { errorMessage, runStep, type StepContext } from './run-step.js';
 import type { HostConnections } from './stop.js';
 
@@ -42,7 +43,9 @@ export function failHost(s: HostState, status: HostStatus, step: Step | undefine
   }
 }
 
-function record(s: HostState, r: StepResult): void {
+/** Keep a finished step in the host's result (retain.ts: only what the reports read, in strings of its own). */
+function record(s: HostState, step: StepResult): void {
+  const r = keptStep(step);
   s.result.steps.push(r);
   if (r.checks) s.result.checks.push(...r.checks);
   if (r.facts) Object.assign(s.result.facts, r.facts);
