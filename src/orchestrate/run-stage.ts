@@ -91,7 +91,7 @@ export async function runStage(stage: Stage, given: ClusterPlan, opts: RunOption
     now,
     emit,
     stop,
-    stdinPart: stdinReader(opts.readStdin),
+    stdin: stdinReader(opts.readStdin),
     ignore: new Set(ignore),
     plan,
     transport: opts.transport,
