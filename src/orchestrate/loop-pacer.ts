@@ -13,7 +13,7 @@
  * lateness, is what is measured: on a shared machine a late tick may only mean another process held the core, and
  * holding our hosts back would not help that.
  */
-import { readFileSync } from 'node:fs';
+import { openSync, readSync } from 'node:fs';
 
 export const LOOP_PACING = {
   /** How often the event loop's CPU is sampled, ms. */
@@ -33,10 +33,20 @@ export interface Pacing {
   minInFlight: number;
 }
 
-/** CPU time of the calling thread (Linux), else of the whole process, in ms. */
+/**
+ * CPU time of the calling thread (Linux), else of the whole process, in ms. The schedstat file stays open (one per
+ * process, for the thread that opened it: the event loop's) and is re-read from offset 0: a readFileSync every tick
+ * (open, fstat, read, close) cost ~130 µs, 1-2% of a core at 100 ticks a second; a pread costs ~20 µs.
+ */
+let schedstat: { fd: number; buf: Buffer } | undefined;
 function cpuClock(): () => number {
   try {
-    const read = (): number => Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ', 1)[0]) / 1e6;
+    schedstat ??= { fd: openSync('/proc/thread-self/schedstat', 'r'), buf: Buffer.alloc(128) };
+    const { fd, buf } = schedstat;
+    const read = (): number => {
+      const n = readSync(fd, buf, 0, buf.length, 0);
+      return Number(buf.toString('latin1', 0, n).split(' ', 1)[0]) / 1e6;
+    };
     if (Number.isFinite(read())) return read;
   } catch {
     /* not Linux: the process's CPU (all threads) is the next best thing */
