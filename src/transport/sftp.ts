@@ -8,7 +8,6 @@
  * default 64 × 32 KiB, with half the memory; fewer, larger requests cost less per byte on both ends.
  */
 import { randomBytes } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -96,10 +95,10 @@ export async function putFile(
   remotePath: string,
   opts: PutOptions = {},
 ): Promise<void> {
-  const size = (await stat(localPath)).size;
   const tmp = `${remotePath}.genconf-part-${randomBytes(4).toString('hex')}`;
   await withSftp(session, remotePath, opts.signal, async (sftp) => {
-    await watch(session, sftp, tmp, remotePath, opts, size, (progress, fail) => {
+    // The file's size for progress comes from fastPut, which fstat's the file it opened: no stat of our own per host.
+    await watch(session, sftp, tmp, remotePath, opts, 0, (progress, fail) => {
       sftp.fastPut(
         localPath,
         tmp,
@@ -107,7 +106,7 @@ export async function putFile(
           concurrency: session.options.sftpConcurrency ?? 8,
           chunkSize: session.options.sftpChunkSize ?? 128 * 1024,
           mode: opts.mode ?? 0o644,
-          step: (total) => progress(total),
+          step: (total, _chunk, size) => progress(total, size),
         },
         (e) => fail(e ?? undefined),
       );
@@ -181,7 +180,8 @@ function watch(
   remotePath: string,
   opts: PutOptions,
   size: number,
-  start: (progress: (bytes: number) => void, done: (err?: Error) => void) => () => void,
+  /** `progress(bytes, total)`: `total` when the transfer knows it better than `size`. */
+  start: (progress: (bytes: number, total?: number) => void, done: (err?: Error) => void) => () => void,
 ): Promise<void> {
   const label = session.host.label;
   const stallMs = opts.stallTimeoutMs ?? session.options.stallTimeoutMs ?? 60_000;
@@ -229,12 +229,15 @@ function watch(
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     session.onLost.add(onLost);
     cancel.fn = start(
-      (bytes) => {
+      (bytes, total) => {
         last = Date.now();
-        opts.onProgress?.(bytes, size);
+        opts.onProgress?.(bytes, total ?? size);
       },
       (err) => {
         if (!err) return end();
+        // The local file could not be opened or read (a Node fs error names its path): as it is, as when putFile
+        // stat'ed the file first; the host has nothing to say about it.
+        if (typeof (err as NodeJS.ErrnoException).path === 'string') return end(err);
         // Ask the host why before the session is torn down: the status alone is often only "Failure".
         void remoteStatus(sftp, tmp, err).then((status) =>
           end(

@@ -120,13 +120,19 @@ describeLab('SshTransport on real sshd hosts', () => {
     try {
       expect((await c.exec('mkdir -p /opt/dcos_install_tmp')).exitCode).toBe(0);
       const progress: number[] = [];
-      await c.putFile(local, '/opt/dcos_install_tmp/bundle.bin', { mode: 0o750, onProgress: (n) => progress.push(n) });
+      const totals = new Set<number>();
+      await c.putFile(local, '/opt/dcos_install_tmp/bundle.bin', {
+        mode: 0o750,
+        onProgress: (n, total) => (progress.push(n), totals.add(total)),
+      });
       const outside = path.join(h.fsRoot, 'opt/dcos_install_tmp/bundle.bin');
       expect(createHash('sha256').update(readFileSync(outside)).digest('hex')).toBe(
         createHash('sha256').update(data).digest('hex'),
       );
       expect(statSync(outside).mode & 0o777).toBe(0o750);
       expect(progress.at(-1)).toBe(data.length);
+      // Every progress report carries the file's size.
+      expect([...totals]).toEqual([data.length]);
       // Overwrite an existing file with another mode.
       await c.putFile(local, '/opt/dcos_install_tmp/bundle.bin', { mode: 0o600 });
       expect(statSync(outside).mode & 0o777).toBe(0o600);
@@ -147,6 +153,16 @@ describeLab('SshTransport on real sshd hosts', () => {
       );
       expect(err?.message).toContain(h.address);
       expect(err?.message).toContain('/nonexistent/dir/x');
+      // A local file that cannot be read fails with the local error, naming the local path, and leaves nothing.
+      const gone = path.join(work, 'no-such-bundle.bin');
+      const local404 = await c.putFile(gone, '/opt/dcos_install_tmp/gone.bin').then(
+        () => undefined,
+        (e: NodeJS.ErrnoException) => e,
+      );
+      expect(local404?.code).toBe('ENOENT');
+      expect(local404?.message).toContain(gone);
+      const after = await lab.exec(h.index, 'ls -a /opt/dcos_install_tmp');
+      expect(after.stdout.split('\n').filter((f) => f.includes('genconf-part') || f === 'gone.bin')).toEqual([]);
     } finally {
       await c.close();
     }
