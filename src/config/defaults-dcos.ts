@@ -1,7 +1,8 @@
 /**
  * DC/OS 1.11 (branch tip) defaults and calculated (`must`) arguments of the genconf keys, with the conditional
- * ones (master_discovery, rexray_config_preset). Facts from gen/calc.py and gen/internals.py. The rules these
- * entries carry are rules-dcos.ts.
+ * ones (master_discovery, rexray_config_preset). Facts from gen/calc.py and gen/internals.py. A literal default is
+ * written once, as the key's `default` in schema/config.schema.json; here are the defaults computed from other
+ * keys and the calculated keys. The rules these entries carry are rules-dcos.ts.
  */
 import path from 'node:path';
 import { RuleFailure, type ConfigValues, type Calc, type Entry } from './engine.js';
@@ -15,6 +16,20 @@ import { DCOS_VERSION } from '../dcos-version.js';
 import { InputReadError, readIpDetectScript, type FileContext } from './inputs.js';
 import { DCOS_RULES } from './rules-dcos.js';
 import { NODE_RULES } from './rules-node.js';
+import { schemaDefaults } from './schema.js';
+import { SSH_KEYS } from './rules-ssh.js';
+import { GENCONF_OWN_KEYS } from './rules-genconf.js';
+
+/** Keys whose defaults other code declares once (ssh-settings.ts, rules-genconf.ts): not taken from the schema. */
+const OTHER_OWNERS: ReadonlySet<string> = new Set<string>([...SSH_KEYS, ...GENCONF_OWN_KEYS]);
+
+let literalDefaults: Readonly<Record<string, string>> | undefined;
+
+/** The schema's defaults of the DC/OS keys, as 1.11 strings (converted once per process). */
+function schemaLiteralDefaults(): Readonly<Record<string, string>> {
+  literalDefaults ??= schemaDefaults(OTHER_OWNERS);
+  return literalDefaults;
+}
 
 function calc(params: readonly string[], fn: (a: ConfigValues) => string): Calc {
   return { params, fn };
@@ -30,15 +45,6 @@ function ip6ToErltuple(ip6: string): string {
   return '{16#' + exploded.replaceAll('000', '').replaceAll(':', ',16#') + '}';
 }
 
-const DEFAULT_OVERLAY = pyJsonDumps(
-  pyJsonLoads(
-    '{"vtep_subnet": "44.128.0.0/20", "vtep_subnet6": "fd01:a::/64", "vtep_mac_oui": "70:B3:D5:00:00:00", ' +
-      '"overlays": [{"name": "dcos", "subnet": "9.0.0.0/8", "prefix": 24}, {"name": "dcos6", "subnet6": "fd01:b::/64", "prefix6": 80}]}',
-  ),
-);
-
-const DEFAULT_REXRAY =
-  '{"rexray": {"loglevel": "info", "modules": {"default-docker": {"disabled": true}}, "service": "vfs"}}';
 const AWS_REXRAY =
   '{"rexray": {"loglevel": "info", "service": "ebs"}, "libstorage": {"server": {"tasks": {"logTimeout": "5m"}}, ' +
   '"integration": {"volume": {"operations": {"unmount": {"ignoreusedcount": true}}}}}}';
@@ -93,99 +99,20 @@ export function dcosEntries(ctx: DcosInputs): Entry[] {
   const main: Entry = {
     validate: [...DCOS_RULES, ...NODE_RULES],
     default: {
-      exhibitor_azure_account_key: '',
-      aws_secret_access_key: '',
-      bootstrap_tmp_dir: 'tmp',
-      bootstrap_variant: '',
-      dns_bind_ip_reserved: '["198.51.100.4"]',
-      dns_bind_ip_blacklist: '[]',
-      dns_forward_zones: '{}',
-      use_proxy: 'false',
-      weights: '',
+      // Literal defaults live in the schema (its `default`); here only those computed from other keys.
+      ...schemaLiteralDefaults(),
       adminrouter_auth_enabled: calc(['oauth_enabled'], (a) => a.oauth_enabled!),
-      adminrouter_tls_1_0_enabled: 'false',
-      adminrouter_tls_1_1_enabled: 'false',
-      adminrouter_tls_1_2_enabled: 'true',
-      adminrouter_tls_cipher_suite: '',
-      oauth_enabled: 'true',
-      oauth_available: 'true',
-      telemetry_enabled: 'true',
-      check_time: 'true',
-      enable_lb: 'true',
-      enable_ipv6: 'true',
-      docker_remove_delay: '1hrs',
-      docker_stop_timeout: '20secs',
-      gc_delay: '2days',
       ip_detect_contents: calc(['ip_detect_filename'], (a) => scriptArgument(ctx, a.ip_detect_filename!)),
-      ip_detect_public_filename: '',
       ip_detect_public_contents: calc(['ip_detect_contents', 'ip_detect_public_filename'], (a) =>
         a.ip_detect_public_filename !== '' ? scriptArgument(ctx, a.ip_detect_public_filename!) : a.ip_detect_contents!,
       ),
-      dns_search: '',
-      auth_cookie_secure_flag: 'false',
-      marathon_java_args: '',
-      master_dns_bindall: 'true',
-      mesos_dns_ip_sources: '["host", "netinfo"]',
-      mesos_dns_set_truncate_bit: 'true',
-      master_external_loadbalancer: '',
-      mesos_log_retention_mb: '4000',
-      mesos_container_log_sink: 'logrotate',
-      mesos_max_completed_tasks_per_framework: '',
-      mesos_recovery_timeout: '24hrs',
-      oauth_issuer_url: 'https://dcos.auth0.com/',
-      oauth_client_id: '3yF5TOSzdlI45Q1xspxzeoGBe9fNxm9m',
-      oauth_auth_redirector: 'https://auth.dcos.io',
-      oauth_auth_host: 'https://dcos.auth0.com',
-      exhibitor_admin_password: '',
-      ui_banner: 'false',
-      ui_banner_background_color: '#1E232F',
-      ui_banner_foreground_color: '#FFFFFF',
-      ui_banner_header_title: 'null',
-      ui_banner_header_content: 'null',
-      ui_banner_footer_content: 'null',
-      ui_banner_image_path: 'null',
-      ui_banner_dismissible: 'null',
-      dcos_net_cluster_identity: 'false',
-      dcos_net_rest_enable: 'true',
-      dcos_net_watchdog: 'true',
-      dcos_cni_data_dir: '/var/run/dcos/cni/networks',
-      dcos_overlay_config_attempts: '4',
-      dcos_overlay_mtu: '1420',
-      dcos_overlay_enable: 'true',
       dcos_overlay_network_json: calc(['dcos_overlay_network', 'enable_ipv6'], (a) =>
         calculateDcosOverlayNetworkJson(a.dcos_overlay_network!, a.enable_ipv6!),
       ),
-      dcos_overlay_network: DEFAULT_OVERLAY,
-      dcos_overlay_network_default_name: 'dcos',
-      dcos_overlay_network6_default_name: 'dcos6',
-      dcos_ucr_default_bridge_network_name: 'mesos-bridge',
-      dcos_ucr_default_bridge_subnet: '172.31.254.0/24',
-      dcos_remove_dockercfg_enable: 'false',
-      dcos_l4lb_min_named_ip: '11.0.0.0',
-      dcos_l4lb_max_named_ip: '11.255.255.255',
-      dcos_l4lb_min_named_ip6: 'fd01:c::',
-      dcos_l4lb_max_named_ip6: 'fd01:c::ffff:ffff:ffff:ffff',
-      dcos_l4lb_enable_ipv6: 'false',
-      dcos_l4lb_enable_ipset: 'true',
-      no_proxy: '',
-      rexray_config_preset: '',
-      rexray_config: DEFAULT_REXRAY,
-      enable_gpu_isolation: 'true',
-      cluster_docker_registry_url: '',
       cluster_docker_credentials_dcos_owned: calc(['cluster_docker_credentials'], (a) =>
         a.cluster_docker_credentials === '{}' ? 'false' : 'true',
       ),
-      cluster_docker_credentials_write_to_etc: 'false',
-      cluster_docker_credentials_enabled: 'false',
-      cluster_docker_credentials: '{}',
-      gpus_are_scarce: 'true',
       check_config: calc(['check_time'], (a) => calculateCheckConfig(a.check_time!)),
-      custom_checks: '{}',
-      mesos_master_work_dir: '/var/lib/dcos/mesos/master',
-      mesos_agent_work_dir: '/var/lib/mesos/slave',
-      diagnostics_bundles_dir: '/var/lib/dcos/dcos-diagnostics/diag-bundles',
-      fault_domain_detect_filename: 'genconf/fault-domain-detect',
-      mesos_cni_root_dir_persist: 'false',
     },
     must: {
       fault_domain_enabled: 'false',
@@ -324,13 +251,7 @@ export function dcosEntries(ctx: DcosInputs): Entry[] {
   };
   // The on-prem (bash) installer's own source.
   const onprem: Entry = {
-    default: {
-      platform: 'onprem',
-      resolvers: '["8.8.8.8", "8.8.4.4"]',
-      ip_detect_filename: 'genconf/ip-detect',
-      enable_docker_gc: 'false',
-      bootstrap_id: '',
-    },
+    default: { bootstrap_id: '' },
     must: { provider: 'onprem' },
   };
   return [main, onprem];

@@ -1,17 +1,30 @@
 /**
  * schema/config.schema.json: the shape of config.yaml (types, enums, patterns, descriptions, defaults), the file
- * editors read through `# yaml-language-server: $schema=`. The code uses it for `--strict`: there every key in
+ * editors read through `# yaml-language-server: $schema=`. It is the one place a key's literal default is written
+ * (`schemaDefaults`, read by defaults-dcos.ts) and where a key the config package templates print is marked
+ * (`"x-template": true`, read by target-dcos.ts). The code also uses it for `--strict`: there every key in
  * the file is held to its schema, including keys DC/OS 1.11 would not have judged (lazy validation) — the
  * 1.11 rules and messages stay in the rule functions. Ajv is loaded and compiled only when asked for, so
- * plain `--validate-config` pays nothing for it.
+ * plain `--validate-config` pays only for reading the JSON (about a millisecond).
  */
 import { packageFile } from '../package-files.js';
 import type { Ajv as AjvClass } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { PyDict, PyFloat, PyTimestamp, type PyValue } from '../pycompat/py.js';
+import { pyJsonDumps, pyJsonLoads } from '../pycompat/json.js';
 
 export interface ConfigSchema {
-  properties: Record<string, { description?: string; default?: unknown; readOnly?: boolean; [k: string]: unknown }>;
+  properties: Record<
+    string,
+    {
+      description?: string;
+      default?: unknown;
+      readOnly?: boolean;
+      /** The config package templates print this key outside any `{% switch %}` (see target-dcos.ts). */
+      'x-template'?: boolean;
+      [k: string]: unknown;
+    }
+  >;
   required: string[];
   [k: string]: unknown;
 }
@@ -22,6 +35,40 @@ let schemaCache: ConfigSchema | undefined;
 export function loadSchema(): ConfigSchema {
   schemaCache ??= JSON.parse(readFileSync(packageFile('schema', 'config.schema.json'), 'utf8')) as ConfigSchema;
   return schemaCache;
+}
+
+/**
+ * The keys marked `"x-template": true`: the schema's required keys first (in its order), then the others in
+ * the schema's order. The order is the order in which validation resolves them, and so the order of the
+ * messages no line locates (`Must set cluster_name` before `Must set bootstrap_url`).
+ */
+export function templateKeys(schema: ConfigSchema = loadSchema()): string[] {
+  const marked = (k: string): boolean => schema.properties[k]?.['x-template'] === true;
+  const required = schema.required.filter(marked);
+  const rest = Object.keys(schema.properties).filter((k) => marked(k) && !required.includes(k));
+  return [...required, ...rest];
+}
+
+/** A schema default as the string DC/OS 1.11 used: `true` → 'true', 4 → '4', lists and dicts as Python's JSON. */
+export function defaultText(key: string, value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number' && Number.isInteger(value)) return String(value);
+  if (typeof value === 'object' && value !== null) return pyJsonDumps(pyJsonLoads(JSON.stringify(value)));
+  throw new Error(
+    `schema/config.schema.json: the default of ${key} is neither text, a bool, an int, a list nor a dict`,
+  );
+}
+
+/** The `default` of every key that has one, as DC/OS 1.11 strings, leaving out `except` (keys other code owns). */
+export function schemaDefaults(
+  except: ReadonlySet<string>,
+  schema: ConfigSchema = loadSchema(),
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, spec] of Object.entries(schema.properties))
+    if ('default' in spec && !except.has(key)) out[key] = defaultText(key, spec.default);
+  return out;
 }
 
 type Validate = ((data: unknown) => boolean) & {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Resolver, type Entry, type TargetSpec } from './engine.js';
 import { isKnownKey, suggestKey } from './known-keys.js';
 import { BUILD_MUSTS, dcosEntries } from './defaults-dcos.js';
-import { DCOS_TARGET } from './target-dcos.js';
+import { dcosTarget } from './target-dcos.js';
 import {
   checkBinsPackageId,
   InputReadError,
@@ -206,7 +206,9 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
     GENCONF_OWN_ENTRY,
     ...(ssh ? [SSH_ENTRY] : []),
   ];
-  const targets: TargetSpec[] = ssh ? [DCOS_TARGET, GENCONF_OWN_TARGET, SSH_TARGET] : [DCOS_TARGET, GENCONF_OWN_TARGET];
+  const targets: TargetSpec[] = ssh
+    ? [dcosTarget(), GENCONF_OWN_TARGET, SSH_TARGET]
+    : [dcosTarget(), GENCONF_OWN_TARGET];
   const resolution = new Resolver(entries, user, targets).resolve();
 
   for (const [key, message] of resolution.messages) {
