@@ -81,7 +81,8 @@ genconf_pull() {
   fi
   printf '@@genconf pull fetched %s\n' "${LIVE_BASE%/}/dcos_install.sh"
 
-  bash "$dir/dcos_install.sh" "${ignore[@]}" "$role" </dev/null
+  # ${a[@]+…}: bash before 4.4 calls an empty array unbound under nounset (CentOS/RHEL 7 have 4.2).
+  bash "$dir/dcos_install.sh" ${ignore[@]+"${ignore[@]}"} "$role" </dev/null
   rc=$?
   printf '@@genconf pull install exit=%s\n' "$rc"
   return "$rc"

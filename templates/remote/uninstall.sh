@@ -142,7 +142,7 @@ main() {
   if ((${#unit_files[@]} == 0)); then
     echo "ABSENT /etc/systemd/system/dcos*"
   else
-    for p in "${unit_files[@]}"; do remove_path "$p"; done
+    for p in ${unit_files[@]+"${unit_files[@]}"}; do remove_path "$p"; done
     reload=true
   fi
   remove_docker_proxy && reload=true

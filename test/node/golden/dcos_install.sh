@@ -44,6 +44,8 @@
 # environment is written to /var/lib/dcos/environment.proxy on masters, /var/lib/dcos/mesos-slave-common on agents and
 # /etc/systemd/system/docker.service.d/http-proxy.conf on every node (mode 0600: a proxy URL may hold a password).
 set -o errexit -o nounset -o pipefail
+# Every array this script can leave empty is expanded as ${a[@]+"${a[@]}"}: bash before 4.4 (CentOS/RHEL 7 have 4.2)
+# calls an empty array unbound under nounset and stops on "${a[@]}" (test/node/bash42-arrays.test.ts checks).
 
 # ---- rendered values (shell-quoted by the renderer) -------------------------------------------------------------
 DCOS_VERSION='1.11.14-dev'
@@ -106,7 +108,7 @@ while true; do
   case $1 in
     --ignore-check)
       IFS=, read -r -a ids <<<"$2"
-      IGNORED_IDS+=("${ids[@]}")
+      IGNORED_IDS+=(${ids[@]+"${ids[@]}"})
       shift 2
       ;;
     -d | --disable-preflight) DISABLE_PREFLIGHT=true; shift ;;
@@ -131,7 +133,7 @@ KNOWN_CHECK_IDS=(
   xfs-ftype docker-storage-driver cpu-count memory var-lib-size opt-on-root var-lib-free-space clock-synchronised
   ip-detect-valid
 )
-for id in "${IGNORED_IDS[@]}"; do
+for id in ${IGNORED_IDS[@]+"${IGNORED_IDS[@]}"}; do
   [[ $id =~ ^port-[1-9][0-9]{0,4}$ ]] && continue
   for known in "${KNOWN_CHECK_IDS[@]}"; do [[ $id == "$known" ]] && continue 2; done
   echo "Unknown check id '${id}' for --ignore-check; known ids: ${KNOWN_CHECK_IDS[*]} port-<n>"
@@ -154,7 +156,7 @@ for role in "$@"; do
       exit 1
       ;;
   esac
-  for seen in "${ROLES[@]}"; do [[ $seen == "$role" ]] && continue 2; done
+  for seen in ${ROLES[@]+"${ROLES[@]}"}; do [[ $seen == "$role" ]] && continue 2; done
   ROLES+=("$role")
 done
 if ((${#ROLES[@]} == 0)); then
@@ -165,7 +167,7 @@ fi
 
 has_role() {
   local r
-  for r in "${ROLES[@]}"; do [[ $r == "$1" ]] && return 0; done
+  for r in ${ROLES[@]+"${ROLES[@]}"}; do [[ $r == "$1" ]] && return 0; done
   return 1
 }
 is_agent() { has_role slave || has_role slave_public; }
@@ -191,7 +193,7 @@ IGNORED_CHECKS=()
 # is_ignored ID: --ignore-check names this check.
 is_ignored() {
   local id
-  for id in "${IGNORED_IDS[@]}"; do [[ $id == "$1" ]] && return 0; done
+  for id in ${IGNORED_IDS[@]+"${IGNORED_IDS[@]}"}; do [[ $id == "$1" ]] && return 0; done
   return 1
 }
 
@@ -234,7 +236,7 @@ valid_ipv4() {
   local -a parts
   [[ $1 =~ ^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$ ]] || return 1
   IFS=. read -r -a parts <<<"$1"
-  for part in "${parts[@]}"; do ((10#$part <= 255)) || return 1; done
+  for part in ${parts[@]+"${parts[@]}"}; do ((10#$part <= 255)) || return 1; done
 }
 
 # gb BYTES: decimal gigabytes with one decimal, as hardware is sold.
@@ -343,7 +345,7 @@ ports_in_use() {
       n = split($2, addr, ":")
       used[addr[n]] = 1
     }
-    END { for (p in used) printf " %s", p; print " " }' "${files[@]}"
+    END { for (p in used) printf " %s", p; print " " }' ${files[@]+"${files[@]}"}
 }
 
 check_ports() {
@@ -352,7 +354,7 @@ check_ports() {
   has_role master && wanted+=("${MASTER_PORTS[@]}")
   is_agent && wanted+=("${AGENT_PORTS[@]}")
   used=$(ports_in_use)
-  for entry in "${wanted[@]}"; do
+  for entry in ${wanted[@]+"${wanted[@]}"}; do
     port=${entry%% *}
     service=${entry#* }
     [[ $seen == *" $port "* ]] && continue
@@ -531,9 +533,9 @@ check_all() {
 
   local t
   echo "Preflight summary: ${#FAILED_CHECKS[@]} FAIL, ${#WARNED_CHECKS[@]} WARN${IGNORED_CHECKS[*]:+, ${#IGNORED_CHECKS[@]} IGNORED}"
-  for t in "${FAILED_CHECKS[@]}"; do echo "  FAIL: ${t}"; done
-  for t in "${WARNED_CHECKS[@]}"; do echo "  WARN: ${t}"; done
-  for t in "${IGNORED_CHECKS[@]}"; do echo "  IGNORED: ${t}"; done
+  for t in ${FAILED_CHECKS[@]+"${FAILED_CHECKS[@]}"}; do echo "  FAIL: ${t}"; done
+  for t in ${WARNED_CHECKS[@]+"${WARNED_CHECKS[@]}"}; do echo "  WARN: ${t}"; done
+  for t in ${IGNORED_CHECKS[@]+"${IGNORED_CHECKS[@]}"}; do echo "  IGNORED: ${t}"; done
 }
 
 preflight_rc() {
@@ -731,7 +733,7 @@ download_one() {
   done < <(printf '%s\n%s\n' "$BOOTSTRAP_URL" "$MIRRORS")
   echo "ERROR: could not download ${rel} from any base URL:" >&2
   local r
-  for r in "${reasons[@]}"; do echo "  ${r}" >&2; done
+  for r in ${reasons[@]+"${reasons[@]}"}; do echo "  ${r}" >&2; done
   return 1
 }
 
@@ -789,8 +791,8 @@ fetch_artifacts() {
   done <<<"$ARTIFACTS"
   n=${#all[@]}
   # A re-run keeps what an earlier run already downloaded and checked.
-  while IFS= read -r rel; do ok[$rel]=1; done < <(checked_in_repo "${all[@]}")
-  for rel in "${all[@]}"; do
+  while IFS= read -r rel; do ok[$rel]=1; done < <(checked_in_repo ${all[@]+"${all[@]}"})
+  for rel in ${all[@]+"${all[@]}"}; do
     if [[ -z ${ok[$rel]:-} ]]; then missing+=("$rel"); fi
   done
   # Until one download has succeeded, files go one at a time (finding a base URL that answers, with retries, and
@@ -808,10 +810,10 @@ fetch_artifacts() {
     fi
   done
   if ((${#batch[@]} > 0)); then
-    fetch_batch "$LIVE_BASE" "${batch[@]}"
+    fetch_batch "$LIVE_BASE" ${batch[@]+"${batch[@]}"}
     ok=()
-    while IFS= read -r rel; do ok[$rel]=1; done < <(checked_in_repo "${batch[@]}")
-    for rel in "${batch[@]}"; do
+    while IFS= read -r rel; do ok[$rel]=1; done < <(checked_in_repo ${batch[@]+"${batch[@]}"})
+    for rel in ${batch[@]+"${batch[@]}"}; do
       if [[ -n ${ok[$rel]:-} ]]; then
         fetched=$((fetched + 1))
       else
@@ -868,7 +870,7 @@ setup_directories() {
 
 setup_roles() {
   local role
-  for role in "${ROLES[@]}"; do
+  for role in ${ROLES[@]+"${ROLES[@]}"}; do
     echo "Creating role file for ${role}"
     touch "/etc/mesosphere/roles/${role}"
   done

@@ -281,7 +281,7 @@ download_one() {
   done < <(printf '%s\n%s\n' "$BOOTSTRAP_URL" "$MIRRORS")
   echo "ERROR: could not download ${rel} from any base URL:" >&2
   local r
-  for r in "${reasons[@]}"; do echo "  ${r}" >&2; done
+  for r in ${reasons[@]+"${reasons[@]}"}; do echo "  ${r}" >&2; done
   return 1
 }
 
@@ -339,8 +339,8 @@ fetch_artifacts() {
   done <<<"$ARTIFACTS"
   n=${#all[@]}
   # A re-run keeps what an earlier run already downloaded and checked.
-  while IFS= read -r rel; do ok[$rel]=1; done < <(checked_in_repo "${all[@]}")
-  for rel in "${all[@]}"; do
+  while IFS= read -r rel; do ok[$rel]=1; done < <(checked_in_repo ${all[@]+"${all[@]}"})
+  for rel in ${all[@]+"${all[@]}"}; do
     if [[ -z ${ok[$rel]:-} ]]; then missing+=("$rel"); fi
   done
   # Until one download has succeeded, files go one at a time (finding a base URL that answers, with retries, and
@@ -358,10 +358,10 @@ fetch_artifacts() {
     fi
   done
   if ((${#batch[@]} > 0)); then
-    fetch_batch "$LIVE_BASE" "${batch[@]}"
+    fetch_batch "$LIVE_BASE" ${batch[@]+"${batch[@]}"}
     ok=()
-    while IFS= read -r rel; do ok[$rel]=1; done < <(checked_in_repo "${batch[@]}")
-    for rel in "${batch[@]}"; do
+    while IFS= read -r rel; do ok[$rel]=1; done < <(checked_in_repo ${batch[@]+"${batch[@]}"})
+    for rel in ${batch[@]+"${batch[@]}"}; do
       if [[ -n ${ok[$rel]:-} ]]; then
         fetched=$((fetched + 1))
       else
@@ -418,10 +418,10 @@ main() {
   echo "Upgrading DC/OS ${role} node from ${FROM_VERSION} to ${TO_VERSION}"
   fetch_artifacts upgrade
   mapfile -t ids <<<"$PACKAGE_IDS"
-  /opt/mesosphere/bin/pkgpanda fetch --repository-url="$REPOSITORY_URL" "${ids[@]}"
+  /opt/mesosphere/bin/pkgpanda fetch --repository-url="$REPOSITORY_URL" ${ids[@]+"${ids[@]}"}
   printf '%s\n' "$REPOSITORY_URL" >/etc/mesosphere/setup-flags/repository-url
   printf '%s\n' "$CLUSTER_PACKAGE_LIST_ID" >/etc/mesosphere/setup-flags/cluster-package-list
-  /opt/mesosphere/bin/pkgpanda activate --no-block "${ids[@]}"
+  /opt/mesosphere/bin/pkgpanda activate --no-block ${ids[@]+"${ids[@]}"}
   if [[ $SKIP_CHECKS == true ]]; then
     echo "Upgrade to ${TO_VERSION} activated (checks skipped)"
     return 0
