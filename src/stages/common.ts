@@ -1,10 +1,21 @@
 /** Steps several stages share: the staging directory and its cleanup. */
 import path from 'node:path';
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
+import { installCheckIdsOf } from './check-ids.js';
 import type { ExecStep, PutStep, StepTimeout } from './types.js';
 
 /** `sudo -n`: fail at once when sudo wants a password instead of hanging on a prompt nobody sees. */
 export const SUDO = ['sudo', '-n'] as const;
+
+/**
+ * `--ignore-check` ids dcos_install.sh checks itself, as its arguments: `--preflight` and the install both run its
+ * checks, and tell it to report these as IGNORED instead of failing on them (the ids of other checks mean nothing to
+ * it and are not sent). Empty without such ids, so that the command is then exactly what it was before.
+ */
+export function installIgnoreArgs(plan: ClusterPlan): string[] {
+  const ids = installCheckIdsOf(plan.ignoreChecks ?? []);
+  return ids.length > 0 ? ['--ignore-check', ids.join(',')] : [];
+}
 
 export function processTimeout(plan: ClusterPlan): StepTimeout {
   return { ms: plan.processTimeoutMs, option: 'process_timeout in config.yaml' };

@@ -5,8 +5,7 @@
 import path from 'node:path';
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
 import { installedCheckStep } from './installed.js';
-import { makeStagingDir, processTimeout, putInStaging, removeStagingDir, SUDO } from './common.js';
-import { installCheckIdsOf } from './check-ids.js';
+import { installIgnoreArgs, makeStagingDir, processTimeout, putInStaging, removeStagingDir, SUDO } from './common.js';
 import { parsePreflightChecks, plainText } from './judge.js';
 import {
   defineStage,
@@ -41,15 +40,6 @@ export function judgeSha256(
 function checkFirst(plan: ClusterPlan, host: PlannedHost, files: Pick<PushFiles, 'bundleConfigId'>): Step[] {
   const id = files.bundleConfigId;
   return id === undefined ? [] : [installedCheckStep(plan, host, id)];
-}
-
-/**
- * `--ignore-check` ids dcos_install.sh checks itself: the install runs its own preflight checks, and is told to report
- * these as IGNORED instead of failing on them (the ids of other checks mean nothing to it and are not sent).
- */
-export function installIgnoreArgs(plan: ClusterPlan): string[] {
-  const ids = installCheckIdsOf(plan.ignoreChecks ?? []);
-  return ids.length > 0 ? ['--ignore-check', ids.join(',')] : [];
 }
 
 /** The checks the install reported as IGNORED, added to its verdict so the reports list them (never silently). */

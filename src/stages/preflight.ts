@@ -5,7 +5,7 @@
  * separate mkdir or cleanup. The original spent six SSH processes per host on this; each step has a fixed cost.
  */
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
-import { processTimeout, removeStagingDir, SUDO } from './common.js';
+import { installIgnoreArgs, processTimeout, removeStagingDir, SUDO } from './common.js';
 import { judgeDomains, judgeFaultDomain } from './fault-domain.js';
 import { judgeFramedPreflight } from './judge.js';
 import { MASTERS_IN_LOCAL_REGION, UNIQUE_ADDRESS } from './check-ids.js';
@@ -61,7 +61,9 @@ export function preflightSteps(plan: ClusterPlan, host: PlannedHost, files: Pref
       kind: 'exec',
       id: 'preflight',
       title: PREFLIGHT_TITLE,
-      argv: [...SUDO, 'bash', '-s', '--', plan.stagingDir, host.installRole],
+      // The ignored ids dcos_install.sh checks go to its --preflight-only run as they go to the install
+      // (`--ignore-check ID,ID` after the role): the node then prints them IGNORED, as the judgement records them.
+      argv: [...SUDO, 'bash', '-s', '--', plan.stagingDir, host.installRole, ...installIgnoreArgs(plan)],
       stdin: [{ file: wrapper }, { file: ipDetect, encoding: 'base64-line' }, { file: script }],
       judge: (o) => judgeFramedPreflight(host.address, o),
       timeout: processTimeout(plan),

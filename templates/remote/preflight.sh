@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Preflight on one node: run ip-detect, then `dcos_install.sh --preflight-only ROLE`, as root, in one command.
-# Sent by `genconf --preflight` as `sudo -n bash -s -- STAGING ROLE`, with this stdin:
+# Sent by `genconf --preflight` as `sudo -n bash -s -- STAGING ROLE [--ignore-check ID[,ID]]`, with this stdin (with
+# --ignore-check, the ids dcos_install.sh checks, passed on to it: it prints those failed checks as IGNORED):
 #
 #   this script
 #   one line: the ip-detect script, base64
@@ -47,6 +48,14 @@ genconf_preflight() {
   # staging and dir are global: the EXIT trap runs after this function has returned.
   staging=$1
   local role=$2 ip64 ip_rc rc out err mask
+  local -a ignore=()
+  if (($# > 2)); then
+    if [[ $# -ne 4 || $3 != --ignore-check || -z $4 ]]; then
+      echo "genconf preflight: expected STAGING ROLE [--ignore-check ID[,ID]], got $# arguments" >&2
+      return 70
+    fi
+    ignore=(--ignore-check "$4")
+  fi
   export LC_ALL=C
   if ! mkdir -p -- "$staging" || ! dir=$(mktemp -d -- "$staging/preflight.XXXXXX"); then
     echo "genconf preflight: cannot make a working directory under $staging" >&2
@@ -89,7 +98,7 @@ genconf_preflight() {
   cat -- "$dir/ip.err"
   printf '\n@@genconf preflight\n'
 
-  (umask "$mask" && exec bash "$dir/dcos_install.sh" --preflight-only "$role" < /dev/null)
+  (umask "$mask" && exec bash "$dir/dcos_install.sh" --preflight-only ${ignore[@]+"${ignore[@]}"} "$role" < /dev/null)
   rc=$?
   printf '@@genconf preflight exit=%s\n' "$rc"
   return "$rc"

@@ -8,8 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { installCheckIdsOf, checkIdOf } from '../../src/stages/check-ids.js';
 import { judgeFramedPreflight, splitFramedPreflight } from '../../src/stages/judge.js';
-import type { CommandOutcome } from '../../src/stages/types.js';
+import { preflightSteps } from '../../src/stages/preflight.js';
+import type { CommandOutcome, ExecStep } from '../../src/stages/types.js';
+import { command } from '../../src/transport/quote.js';
+import { clusterPlan } from '../fakes/cluster.js';
 import { type RunResult, type Sandbox, withSandbox } from '../support/sandbox.js';
 import { buildTestBundle, type TestBundle } from './bundle-fixture.js';
 import { needSandbox } from './tools.js';
@@ -180,6 +184,75 @@ describe('the one-command preflight on a node', { timeout: 180_000 }, () => {
         ]),
       );
       expect(fs.existsSync(sb.hostPath(STAGING))).toBe(false);
+    });
+  });
+
+  test('--ignore-check: the ids the step sends reach dcos_install.sh, which prints IGNORED, as genconf records them', async (ctx) => {
+    needSandbox(ctx);
+    await withSandbox((sb) => {
+      fs.writeFileSync(sb.hostPath('/tmp/preflight.in'), stdinFor(IP_OK));
+      // The node's command line exactly as the preflight step builds it (what follows `sudo -n`), quoted as the
+      // transport quotes it.
+      const argvFor = (ignoreChecks: string[]): string[] => {
+        const plan = clusterPlan({}, { only: ['10.0.0.4'] });
+        const step = preflightSteps({ ...plan, ignoreChecks }, plan.hosts[0]!, {
+          preflightScript: WRAPPER,
+          installScript: path.join(bundle.serveDir, 'dcos_install.sh'),
+          ipDetect: '/unused',
+        }).find((x) => x.id === 'preflight') as ExecStep;
+        return step.argv.slice(2);
+      };
+      const run = (ignoreChecks: string[]): CommandOutcome =>
+        outcome(sb.sh(`cat /tmp/preflight.in | ${command(argvFor(ignoreChecks))}`));
+
+      // Docker stopped and something under /opt/mesosphere: several of dcos_install.sh's checks fail. Without
+      // ignores the command is as before, and they are FAILs.
+      sb.sh('systemctl stop docker');
+      fs.mkdirSync(sb.hostPath('/opt/mesosphere'), { recursive: true });
+      fs.writeFileSync(sb.hostPath('/opt/mesosphere/left-over'), 'x');
+      expect(argvFor([])).toEqual(['bash', '-s', '--', STAGING, 'slave']);
+      const plain = run([]);
+      const failed = judgeFramedPreflight('10.0.0.4', plain).checks!.filter((c) => c.status === 'fail');
+      const ids = [...new Set(installCheckIdsOf(failed.map((c) => checkIdOf(c.name))))];
+      expect(ids).toEqual(expect.arrayContaining(['dcos-not-installed', 'docker-running', 'docker-version']));
+      expect(splitFramedPreflight(plain.stdout, plain.stderr).preflight!.exitCode).toBe(failed.length);
+
+      // Ignoring them all (and genconf's own ip-detect, which stays on the bootstrap node): the node prints each
+      // IGNORED with what failed and the id, counts them apart and exits 0; genconf's verdict agrees line for line.
+      const argv = argvFor([...ids, 'ip-detect']);
+      expect(argv).toEqual(['bash', '-s', '--', STAGING, 'slave', '--ignore-check', ids.join(',')]);
+      const r = run([...ids, 'ip-detect']);
+      const framed = splitFramedPreflight(r.stdout, r.stderr);
+      expect(framed.preflight!.exitCode).toBe(0);
+      expect(r.exitCode).toBe(0);
+      const out = framed.preflight!.stdout;
+      expect(out).toContain('Checking if Docker is running: IGNORED (FAIL; --ignore-check docker-running)');
+      expect(out).not.toMatch(/: FAIL\b/);
+      expect(out).toMatch(new RegExp(`^Preflight summary: 0 FAIL, \\d+ WARN, ${failed.length} IGNORED$`, 'm'));
+      const v = judgeFramedPreflight('10.0.0.4', r);
+      expect(v.ok).toBe(true);
+      const ignored = v.checks!.filter((c) => c.status === 'ignored');
+      expect(ignored.map((c) => c.name)).toEqual(failed.map((c) => c.name));
+      for (const c of ignored) expect(c.detail).toMatch(new RegExp(`^FAIL.*; --ignore-check ${checkIdOf(c.name)}$`));
+
+      // Ignoring one of them: that one is IGNORED, the others still FAIL and count in the exit status.
+      const one = run(['docker-running']);
+      expect(one.stdout).toContain('Checking if Docker is running: IGNORED (FAIL; --ignore-check docker-running)');
+      expect(splitFramedPreflight(one.stdout, one.stderr).preflight!.exitCode).toBe(failed.length - 1);
+    });
+  });
+
+  test('arguments after the role other than one --ignore-check ID[,ID] are refused before anything runs', async (ctx) => {
+    needSandbox(ctx);
+    await withSandbox((sb) => {
+      fs.writeFileSync(sb.hostPath('/tmp/preflight.in'), stdinFor(IP_OK));
+      for (const extra of ['--ignore-check', "--ignore-check ''", '--ignore-check a b', '--disable-preflight x']) {
+        const r = outcome(sb.sh(`cat /tmp/preflight.in | bash -s -- ${STAGING} slave ${extra}`));
+        expect(r.exitCode, extra).toBe(70);
+        expect(r.stdout, extra).toBe('');
+        expect(r.stderr, extra).toContain('genconf preflight: expected STAGING ROLE [--ignore-check ID[,ID]]');
+        expect(fs.existsSync(sb.hostPath(STAGING)), extra).toBe(false);
+      }
     });
   });
 

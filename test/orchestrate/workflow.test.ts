@@ -347,6 +347,68 @@ describe('--ignore-check', () => {
     expect(pulled.checks?.map((c) => [checkIdOf(c.name), c.status])).toEqual([['port-5051', 'ignored']]);
   });
 
+  it('preflight: the ignored ids dcos_install.sh knows reach the node as they reach the install; its IGNORED lines are what is recorded', async () => {
+    // What dcos_install.sh --preflight-only prints with `--ignore-check port-5051`: the check IGNORED, exit 0.
+    const nodeSays =
+      'Running preflight checks\n' +
+      PASSING +
+      'Checking if port 5051 (required by mesos-agent) is in use: IGNORED (FAIL; --ignore-check port-5051)\n' +
+      'Preflight summary: 0 FAIL, 0 WARN, 1 IGNORED\n  IGNORED: Checking if port 5051 (required by mesos-agent) is in use\n';
+    const base = 'sudo -n bash -s -- /opt/dcos_install_tmp';
+    const roles = new Map(agentPlan().hosts.map((h) => [h.address, h.installRole]));
+    /** Each host answers only its exact command (the fake fails the test on any other). */
+    const exactly = (suffix: string, checks: (host: string) => string): FakeTransport => {
+      const t = new FakeTransport();
+      for (const h of AGENTS)
+        t.onExec((c) => c === `${base} ${roles.get(h)}${suffix}`, framed(h, checks(h)), h).onExec(
+          words('rm -rf --one-file-system /opt/dcos_install_tmp'),
+          {},
+          h,
+        );
+      return t;
+    };
+    const t = exactly(' --ignore-check port-5051,docker-running', (h) => (h === '10.0.0.5' ? nodeSays : PASSING));
+    // Ids dcos_install.sh does not check (genconf's own, postflight's) are not sent to it.
+    const ignore = ['ip-detect', 'port-5051', 'xz', 'docker-running', 'unique-address'];
+    const result = await runStage(STAGES.preflight, agentPlan(), opts(t, { ignoreChecks: ignore }));
+    for (const h of AGENTS)
+      expect(t.commands(`${h}:22`)[0]).toBe(`${base} ${roles.get(h)} --ignore-check port-5051,docker-running`);
+    expect(result.hosts.map((h) => h.status)).toEqual(['ok', 'ok']);
+    expect(result.ignoredChecks!.where).toEqual([
+      {
+        host: '10.0.0.5:22',
+        id: 'port-5051',
+        name: 'Checking if port 5051 (required by mesos-agent) is in use',
+        detail: 'FAIL; --ignore-check port-5051',
+      },
+    ]);
+    expect(renderJUnit(result)).toContain(
+      '<property name="ignored-check" value="10.0.0.5:22 port-5051: FAIL; --ignore-check port-5051"/>',
+    );
+
+    // Without ignores, or with only ids the node does not check, the command is exactly what it was.
+    for (const ids of [undefined, ['ip-detect', 'unique-address', 'xz']]) {
+      const plain = exactly('', () => PASSING);
+      const r = await runStage(STAGES.preflight, agentPlan(), opts(plain, ids ? { ignoreChecks: ids } : {}));
+      expect(r.hosts.map((h) => h.status)).toEqual(['ok', 'ok']);
+      for (const h of AGENTS) expect(plain.commands(`${h}:22`)[0]).toBe(`${base} ${roles.get(h)}`);
+    }
+    // A role or staging path that needs quoting is quoted by the transport, the ids too.
+    const odd = agentPlan();
+    const quoted = new FakeTransport().onExec(
+      () => true,
+      (_c, h) => framed(h.address),
+    );
+    await runStage(
+      STAGES.preflight,
+      { ...odd, stagingDir: "/opt/it's here" },
+      opts(quoted, { ignoreChecks: ['port-5051'] }),
+    );
+    expect(quoted.commands('10.0.0.4:22')[0]).toBe(
+      `sudo -n bash -s -- '/opt/it'\\''s here' ${roles.get('10.0.0.4')} --ignore-check port-5051`,
+    );
+  });
+
   it("the README's check names table lists every catalogued id", () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const table = readme.slice(readme.indexOf('**Check names.**'), readme.indexOf('A real run from the test lab'));
