@@ -15,7 +15,7 @@ import { pyYamlDump } from '../pycompat/yaml-dump.js';
 import { DCOS_VERSION } from '../dcos-version.js';
 import { InputReadError, readIpDetectScript, type FileContext } from './inputs.js';
 import { DCOS_RULES } from './rules-dcos.js';
-import { NODE_RULES } from './rules-node.js';
+import { nodeRules } from './rules-node.js';
 import { schemaDefaults } from './schema.js';
 import { SSH_KEYS } from './rules-ssh.js';
 import { GENCONF_OWN_KEYS } from './rules-genconf.js';
@@ -97,7 +97,7 @@ export const DEFAULT_CHECK_SEARCH_PATH = '/opt/mesosphere/bin:/usr/bin:/bin:/sbi
 
 export function dcosEntries(ctx: DcosInputs): Entry[] {
   const main: Entry = {
-    validate: [...DCOS_RULES, ...NODE_RULES],
+    validate: [...DCOS_RULES, ...nodeRules()],
     default: {
       // Literal defaults live in the schema (its `default`); here only those computed from other keys.
       ...schemaLiteralDefaults(),

@@ -7,78 +7,16 @@
  */
 import { assertRule, type Rule } from './engine.js';
 import { validateJsonList } from './validators.js';
+import { markedKeys } from './schema.js';
 
 /**
- * Every key the config package writes into a line-based settings file on the nodes (the renderers read these with
- * `ConfigValues.line`; test/config/rules-node.test.ts keeps the two lists equal).
+ * Every key the config package writes into a line-based settings file on the nodes: those schema/config.schema.json
+ * marks `"x-single-line": true` (the renderers read them with `ConfigReader.line`; test/config/rules-node.test.ts
+ * keeps the marks and the reads equal).
  */
-export const SINGLE_LINE_KEYS: readonly string[] = [
-  'adminrouter_auth_enabled',
-  'adminrouter_tls_cipher_suite',
-  'adminrouter_tls_version_override',
-  'aws_access_key_id',
-  'aws_region',
-  'aws_secret_access_key',
-  'check_time',
-  'cluster_docker_credentials',
-  'cluster_docker_credentials_path',
-  'cluster_docker_registry_enabled',
-  'cluster_docker_registry_url',
-  'cluster_name',
-  'dcos_gen_resolvconf_search_str',
-  'dcos_net_cluster_identity',
-  'dcos_net_watchdog',
-  'diagnostics_bundles_dir',
-  'dns_search',
-  'docker_remove_delay',
-  'docker_stop_timeout',
-  'enable_ipv6',
-  'exhibitor_address',
-  'exhibitor_admin_password',
-  'exhibitor_admin_password_enabled',
-  'exhibitor_azure_account_key',
-  'exhibitor_azure_account_name',
-  'exhibitor_azure_prefix',
-  'exhibitor_fs_config_dir',
-  'exhibitor_static_ensemble',
-  'exhibitor_storage_backend',
-  'exhibitor_zk_hosts',
-  'exhibitor_zk_path',
-  'fair_sharing_excluded_resource_names',
-  'gc_delay',
-  'gpus_are_scarce',
-  'has_master_external_loadbalancer',
-  'has_mesos_max_completed_tasks_per_framework',
-  'http_proxy',
-  'https_proxy',
-  'marathon_java_args',
-  'master_discovery',
-  'master_external_loadbalancer',
-  'master_list',
-  'master_quorum',
-  'mesos_agent_log_file',
-  'mesos_agent_work_dir',
-  'mesos_cni_root_dir_persist',
-  'mesos_container_log_sink',
-  'mesos_hooks',
-  'mesos_isolation',
-  'mesos_log_directory_max_files',
-  'mesos_log_retention_count',
-  'mesos_master_log_file',
-  'mesos_master_work_dir',
-  'mesos_max_completed_tasks_per_framework',
-  'mesos_recovery_timeout',
-  'no_proxy_final',
-  'num_masters',
-  'oauth_auth_redirector',
-  'oauth_client_id',
-  'oauth_issuer_url',
-  'resolvers_str',
-  's3_bucket',
-  's3_prefix',
-  'use_mesos_hooks',
-  'weights',
-];
+export function singleLineKeys(): readonly string[] {
+  return markedKeys('x-single-line');
+}
 
 /** What keeps a value from being one line of a settings file, or undefined. A NUL is named as such. */
 export function lineProblem(value: string): string | undefined {
@@ -132,8 +70,15 @@ function envWord(key: string): Rule {
   };
 }
 
-export const NODE_RULES: readonly Rule[] = [
-  ...SINGLE_LINE_KEYS.map(singleLine),
+let nodeRulesCache: readonly Rule[] | undefined;
+
+/** The rules about values written onto the nodes (built once, on first use: the key list comes from the schema). */
+export function nodeRules(): readonly Rule[] {
+  nodeRulesCache ??= [...singleLineKeys().map(singleLine), ...OTHER_NODE_RULES];
+  return nodeRulesCache;
+}
+
+const OTHER_NODE_RULES: readonly Rule[] = [
   {
     name: 'validate_bootstrap_url_on_nodes',
     params: ['bootstrap_url'],

@@ -2,7 +2,8 @@
  * schema/config.schema.json: the shape of config.yaml (types, enums, patterns, descriptions, defaults), the file
  * editors read through `# yaml-language-server: $schema=`. It is the one place a key's literal default is written
  * (`schemaDefaults`, read by defaults-dcos.ts) and where a key the config package templates print is marked
- * (`"x-template": true`, read by target-dcos.ts). The code also uses it for `--strict`: there every key in
+ * (`"x-template": true`, read by target-dcos.ts), and a key written into a line-based settings file on the nodes
+ * (`"x-single-line": true`, read by rules-node.ts). The code also uses it for `--strict`: there every key in
  * the file is held to its schema, including keys DC/OS 1.11 would not have judged (lazy validation) — the
  * 1.11 rules and messages stay in the rule functions. Ajv is loaded and compiled only when asked for, so
  * plain `--validate-config` pays only for reading the JSON (about a millisecond).
@@ -22,6 +23,8 @@ export interface ConfigSchema {
       readOnly?: boolean;
       /** The config package templates print this key outside any `{% switch %}` (see target-dcos.ts). */
       'x-template'?: boolean;
+      /** A renderer writes this key into a line-based settings file on the nodes (see rules-node.ts). */
+      'x-single-line'?: boolean;
       [k: string]: unknown;
     }
   >;
@@ -43,10 +46,14 @@ export function loadSchema(): ConfigSchema {
  * messages no line locates (`Must set cluster_name` before `Must set bootstrap_url`).
  */
 export function templateKeys(schema: ConfigSchema = loadSchema()): string[] {
-  const marked = (k: string): boolean => schema.properties[k]?.['x-template'] === true;
-  const required = schema.required.filter(marked);
-  const rest = Object.keys(schema.properties).filter((k) => marked(k) && !required.includes(k));
-  return [...required, ...rest];
+  const marked = markedKeys('x-template', schema);
+  const required = schema.required.filter((k) => marked.includes(k));
+  return [...required, ...marked.filter((k) => !required.includes(k))];
+}
+
+/** The keys that carry `mark: true`, in the schema's order. */
+export function markedKeys(mark: 'x-template' | 'x-single-line', schema: ConfigSchema = loadSchema()): string[] {
+  return Object.keys(schema.properties).filter((k) => schema.properties[k]![mark] === true);
 }
 
 /** A schema default as the string DC/OS 1.11 used: `true` → 'true', 4 → '4', lists and dicts as Python's JSON. */

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args.js';
 import { run as genconf } from '../../src/commands/genconf.js';
 import { run as validateConfig } from '../../src/commands/validate.js';
-import { SINGLE_LINE_KEYS } from '../../src/config/rules-node.js';
+import { singleLineKeys } from '../../src/config/rules-node.js';
 import { makeArtifacts, tempDir } from '../bundle/helpers.js';
 import { judgeWith } from './helpers.js';
 
@@ -86,7 +86,7 @@ describe('a value written into a settings file on the nodes is one line', () => 
       for (const m of text.matchAll(/\.line\(\s*'([a-z0-9_]+)'/g)) used.add(m[1]!);
     }
     expect(used.size).toBeGreaterThan(30);
-    expect([...used].sort()).toEqual([...SINGLE_LINE_KEYS].sort());
+    expect([...used].sort()).toEqual([...singleLineKeys()].sort());
   });
 });
 

@@ -24,7 +24,7 @@ export class ConfigReader {
   /**
    * A value written into a line-based settings file (`KEY=value`, properties, realm). A line break would
    * start a new setting on the node (the original wrote it through and broke its own template). Validation
-   * refuses it already (config/rules-node.ts, whose key list names every key read here); this is the last guard.
+   * refuses it already (config/rules-node.ts, for every key the schema marks `x-single-line`); this is the last guard.
    */
   line(key: string, fallback?: string): string {
     const v = fallback === undefined ? this.get(key) : this.opt(key, fallback);
