@@ -2,7 +2,8 @@
 // compile cache, and resolving and compiling ~150 small modules (yaml alone is 84 CommonJS files) was a third
 // of `--validate-config`'s whole-process time. dist/src/ (tsc's output) stays for the tests and the benches.
 // ssh2 stays external: it loads an optional native addon by relative path.
-import { rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 // commander requires node:child_process at load time, for executable subcommands this CLI never has. Loading it
@@ -24,42 +25,60 @@ const lazyChildProcess = {
   },
 };
 
-// Node builds an ES module facade for every builtin the first time it is imported from ESM, reading every export
-// (fs's lazy ReadStream getter loads the whole streams stack, its `promises` getter fs/promises). Through require()
-// the builtin is just returned. The bundle's own `import … from 'node:x'` therefore become require() calls.
-const builtinsByRequire = {
-  name: 'builtins-by-require',
-  setup(b) {
-    b.onResolve({ filter: /^node:/ }, (args) =>
-      args.kind === 'import-statement' && !/[\\/]node_modules[\\/]/.test(args.importer)
-        ? { path: args.path, namespace: 'builtin-require' }
-        : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
-      loader: 'js',
-    }));
-  },
-};
-
-// Chunk names carry content hashes: without a clean directory, every build would leave the last one's chunks
-// behind (and npm pack would ship them).
 rmSync('dist/cli', { recursive: true, force: true });
 
+// The program: one CommonJS script. Lazily loaded commands stay lazy (esbuild runs a module's top level only when
+// its import() runs); their code is read but, with the code cache, never compiled unless used.
 await build({
   entryPoints: ['src/main.ts'],
-  outdir: 'dist/cli',
+  outfile: 'dist/cli/genconf.cjs',
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   external: ['ssh2', 'cpu-features'],
-  // CommonJS dependencies call require(); give the ESM bundle one.
+  // import.meta.url is this script's own URL (package-files.ts finds the package from it).
+  define: { 'import.meta.url': '__genconfUrl' },
+  // Written as the function expression Node's CommonJS wrapper would make of it (strict, as the ES modules it is
+  // made of): the launcher hands the file's text to V8 as it is, with no copy to wrap it. Whitespace is minified (names are kept, for stack traces): every byte
+  // is read and held at each start.
   banner: {
-    js: "import { createRequire as __genconfRequire } from 'node:module'; const require = __genconfRequire(import.meta.url);",
+    js: "(function (exports, require, module, __filename, __dirname) {'use strict';const __genconfUrl = require('node:url').pathToFileURL(__filename).href;",
   },
-  plugins: [lazyChildProcess, builtinsByRequire],
+  footer: { js: '})' },
+  minifyWhitespace: true,
+  plugins: [lazyChildProcess],
   sourcemap: true,
   logLevel: 'warning',
 });
+// src/main.ts's `#!` line is valid only at the very start of a script: make it a comment (same length, so the
+// source map still matches).
+{
+  const file = 'dist/cli/genconf.cjs';
+  const text = readFileSync(file, 'latin1');
+  if (text.startsWith('#!')) writeFileSync(file, `//${text.slice(2)}`, 'latin1');
+}
+
+// The entry (package.json bin): loads genconf.cjs with its code cache (src/launcher.ts). CommonJS too, marked
+// so by dist/cli/package.json: an ES module entry would start Node's ES module loader, ~2 % of `--validate-config`'s
+// instructions for nothing. package-files.ts skips that package.json (it looks for the one named dcos-genconf).
+await build({
+  stdin: {
+    contents: "#!/usr/bin/env node\nimport { launch } from './src/launcher.ts';\nvoid launch();\n",
+    resolveDir: '.',
+    sourcefile: 'dist-cli-main.ts',
+    loader: 'ts',
+  },
+  outfile: 'dist/cli/main.js',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  define: { 'import.meta.url': '__genconfUrl' },
+  banner: { js: "const __genconfUrl = require('node:url').pathToFileURL(__filename).href;" },
+  logLevel: 'warning',
+});
+writeFileSync('dist/cli/package.json', `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
+
+// The code cache: compiled by running the commands whose start matters (scripts/code-cache.mjs).
+execFileSync(process.execPath, ['scripts/code-cache.mjs'], { stdio: 'inherit' });

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Action, Command, CommandContext } from './cli/context.js';
 import { ExitCode } from './exit-codes.js';
 import { GenconfError, HelpShown } from './errors.js';
-import { flushed, outputExitCode, watchOutput } from './cli/output.js';
+import { exitWhenFlushed, watchOutput } from './cli/output.js';
 
 /** Commands are loaded lazily so that `--validate-config` never pays for ssh2 or tar. */
 const COMMANDS: Record<Action, () => Promise<Command>> = {
@@ -60,7 +60,11 @@ export async function main(argv: readonly string[], cwd = process.cwd()): Promis
       signal: abort.signal,
       stdout: process.stdout,
       stderr: process.stderr,
-      interactive: process.stdin.isTTY === true,
+      // A getter: reading process.stdin creates the stream (for a file it loads Node's file streams, fs/promises and
+      // readline; for a terminal, tty and net), which only the actions that may prompt need.
+      get interactive() {
+        return process.stdin.isTTY === true;
+      },
     };
     const command = await COMMANDS[options.action]();
     const code = await command(ctx);
@@ -102,19 +106,15 @@ function isEntryPoint(): boolean {
   }
 }
 
-if (isEntryPoint()) {
+/**
+ * The whole process around main(). The bundled CLI's launcher (src/launcher.ts) calls it; so does
+ * `node dist/src/main.js`, below.
+ */
+export async function runProcess(argv: readonly string[] = process.argv.slice(2)): Promise<never> {
   const output = watchOutput();
-  const code = await main(process.argv.slice(2));
-  process.exitCode = code;
-  // Exit only once stdout and stderr are flushed: a pipe with a slow reader must still get the whole document.
-  // process.exit is still called afterwards, because a half-closed SSH socket must not keep the process alive.
-  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
-  const final = outputExitCode(code, output);
-  if (final !== code && !output.stderrFailed) {
-    process.stderr.write(
-      `error: standard output could not be written (${output.stdoutError}); the run itself finished with exit ${code}\n`,
-    );
-    await flushed(process.stderr);
-  }
-  process.exit(final);
+  return exitWhenFlushed(await main(argv), output);
 }
+
+// Not a top-level await: the bundled CLI is a CommonJS script (so that V8 can cache its compiled code), and those
+// have none. main() catches every error, so nothing is left unhandled.
+if (isEntryPoint()) void runProcess();

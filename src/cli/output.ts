@@ -50,3 +50,21 @@ export function flushed(
     }
   });
 }
+
+/**
+ * The end of every run of the process: wait until stdout and stderr are flushed (a pipe with a slow reader must
+ * still get the whole document), say so when stdout was lost, and exit. process.exit is called even then, because
+ * a half-closed SSH socket must not keep the process alive.
+ */
+export async function exitWhenFlushed(code: number, output: OutputState): Promise<never> {
+  process.exitCode = code;
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  const final = outputExitCode(code, output);
+  if (final !== code && !output.stderrFailed) {
+    process.stderr.write(
+      `error: standard output could not be written (${output.stdoutError}); the run itself finished with exit ${code}\n`,
+    );
+    await flushed(process.stderr);
+  }
+  process.exit(final);
+}
