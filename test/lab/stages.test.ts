@@ -190,6 +190,48 @@ describeLab('SSH stages on real sshd hosts', () => {
   );
 
   it(
+    '--ignore-check reaches the node: its output, the per-host log and the judged result all say IGNORED',
+    async () => {
+      // Something under /opt/mesosphere: dcos_install.sh's "already installed" check fails on host 4.
+      const marker = onHost(4, 'opt/mesosphere/left-over');
+      await import('node:fs/promises').then((fs) => fs.mkdir(path.dirname(marker), { recursive: true }));
+      await writeFile(marker, 'x');
+      try {
+        const failing = await cli(['--preflight', '--hosts', addr(4)]);
+        expect(failing.code).toBe(3);
+        expect(failing.stdout).toContain('Checking if DC/OS is already installed');
+
+        const r = await cli(['--preflight', '--json', '--hosts', addr(4), '--ignore-check', 'dcos-not-installed']);
+        expect(r.code).toBe(0);
+        expect(r.stderr).toContain('1 out of 1 hosts successfully completed run_preflight stage.');
+        const events = r.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+        const summary = events.find((e) => e.type === 'summary') as {
+          ignoredChecks: { ids: string[]; where: Array<Record<string, string>> };
+        };
+        const name = 'Checking if DC/OS is already installed';
+        const detail = 'FAIL: Currently installed; --ignore-check dcos-not-installed';
+        expect(summary.ignoredChecks).toEqual({
+          ids: ['dcos-not-installed'],
+          where: [{ host: `${addr(4)}:22`, id: 'dcos-not-installed', name, detail }],
+        });
+        // The node said so itself: its command line carried the id and its output the IGNORED line.
+        const run = events.find((e) => e.type === 'run') as { runId: string };
+        const log = await readFile(path.join(genconf, 'logs', run.runId, `${addr(4)}:22.stdout.log`), 'utf8');
+        expect(log).toContain('$ sudo -n bash -s -- /opt/dcos_install_tmp slave --ignore-check dcos-not-installed');
+        expect(log).toContain(`${name}: IGNORED (${detail})`);
+        expect(log).toMatch(/^Preflight summary: 0 FAIL, \d+ WARN, 1 IGNORED$/m);
+        expect(log).not.toMatch(/: FAIL\b/);
+      } finally {
+        await rm(marker, { force: true });
+      }
+    },
+    LONG,
+  );
+
+  it(
     'a slowed host still completes',
     async () => {
       await lab.slow(3, 80);
