@@ -38,20 +38,29 @@ if (out) {
 
   const cpu = threadCpuMs();
   const perTick: number[] = [];
+  // The ticks above 50 ms of CPU: when in the run (ms from the start), how long, and how much of it was GC.
+  const long: Array<{ at: number; cpu: number; from: number; gc: number }> = [];
   if (cpu) {
     let last = cpu();
+    let lastWall = performance.now();
     setInterval(() => {
       const now = cpu();
+      const wall = performance.now();
       perTick.push(now - last);
+      if (now - last > 50 && long.length < 50)
+        long.push({ at: Math.round(wall - t0), cpu: Math.round(now - last), from: lastWall, gc: 0 });
       last = now;
+      lastWall = wall;
     }, TICK_MS).unref();
   }
+  const gcSpans: Array<{ start: number; duration: number }> = [];
 
   const gc = { count: 0, totalMs: 0, maxMs: 0, major: 0, majorMs: 0, majorMaxMs: 0 };
   const obs = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       gc.count++;
       gc.totalMs += e.duration;
+      if (gcSpans.length < 100_000) gcSpans.push({ start: e.startTime, duration: e.duration });
       gc.maxMs = Math.max(gc.maxMs, e.duration);
       // Mark-sweep-compact (the whole heap) against scavenges of the young generation.
       if ((e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
@@ -70,6 +79,11 @@ if (out) {
     const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
     const r2 = (x: number): number => Math.round(x * 100) / 100;
     const sorted = perTick.slice().sort((a, b) => a - b);
+    for (const l of long) {
+      const to = t0 + l.at;
+      for (const g of gcSpans) if (g.start >= l.from && g.start < to) l.gc += g.duration;
+    }
+    const longTicks = long.map((l) => ({ at: l.at, cpu: l.cpu, gc: Math.round(l.gc) }));
     writeFileSync(
       out,
       JSON.stringify({
@@ -86,6 +100,7 @@ if (out) {
                 p99: r2(percentile(sorted, 99)),
                 max: r2(sorted.at(-1) ?? 0),
                 over50: sorted.filter((x) => x > 50).length,
+                longTicks,
               },
             }
           : {}),

@@ -10,7 +10,13 @@ export interface ScaleMeasured {
    * The event-loop thread's own CPU per 5 ms tick (probe.ts): p99, max and ticks above 50 ms; unlike the delay,
    * preemption by other processes does not inflate it. Absent in older results and off Linux.
    */
-  loopCpu?: { p99: number; max: number; over50: number };
+  loopCpu?: {
+    p99: number;
+    max: number;
+    over50: number;
+    /** The ticks above 50 ms: ms from the start, CPU ms, GC ms within it. */
+    longTicks?: Array<{ at: number; cpu: number; gc: number }>;
+  };
   /** V8's GC pauses in the run: count, total and longest (ms), and the same for full (mark-compact) ones. */
   gc?: { count: number; total: number; max: number; major?: number; majorTotal?: number; majorMax?: number };
   stderrTail: string;

@@ -90,7 +90,11 @@ function loopCpuText(m: Measured): string {
   const gc = m.gc
     ? `gc ${m.gc.count} pauses ${m.gc.total} ms max ${m.gc.max} ms (full: ${m.gc.major ?? '?'}, ${m.gc.majorTotal ?? '?'} ms, max ${m.gc.majorMax ?? '?'} ms)`
     : 'gc n/a';
-  return `${cpu}, ${gc}`;
+  const long = (m.loopCpu?.longTicks ?? [])
+    .slice(0, 12)
+    .map((t) => `${(t.at / 1000).toFixed(1)}s:${t.cpu}(gc ${t.gc})`)
+    .join(' ');
+  return `${cpu}, ${gc}${long ? `, long ticks ${long}` : ''}`;
 }
 
 /** One whole-process run under /usr/bin/time, with the probe preloaded; stdout and stderr go to files. */
@@ -145,13 +149,13 @@ async function measure(
   try {
     const seen = JSON.parse(await readFile(probeFile, 'utf8')) as {
       eventLoopDelayMs: { p99: number };
-      loopCpuPerTickMs?: { p99: number; max: number; over50: number };
+      loopCpuPerTickMs?: Measured['loopCpu'];
       gcMs?: Measured['gc'];
     };
     eventLoopP99Ms = seen.eventLoopDelayMs.p99;
     if (seen.loopCpuPerTickMs) {
-      const { p99, max, over50 } = seen.loopCpuPerTickMs;
-      loopCpu = { p99, max, over50 };
+      const { p99, max, over50, longTicks } = seen.loopCpuPerTickMs;
+      loopCpu = { p99, max, over50, ...(longTicks ? { longTicks } : {}) };
     }
     gc = seen.gcMs;
   } catch {
