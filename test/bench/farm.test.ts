@@ -182,8 +182,8 @@ describe('bench host farm', () => {
     expect(r.hosts[0]!.reason).toContain('not in');
   });
 
-  it('the client queues handshakes: never more than MAX_HANDSHAKES at once, however many hosts start together', async () => {
-    const n = MAX_HANDSHAKES + 36;
+  /** A farm of `n` addresses (each its own host key) and one transport connected to every one of them. */
+  async function connectToManyHosts(n: number, knownHostsName: string) {
     const many = await startFarm({
       addresses: Array.from({ length: n }, (_, i) => farmAddress(`127.${150 + Math.floor(Math.random() * 100)}`, i)),
       port: 0,
@@ -191,12 +191,23 @@ describe('bench host farm', () => {
       hostKeys: Array.from({ length: n }, () => newKey()),
     });
     try {
-      const kh = path.join(dir, 'known_hosts.many');
+      const kh = path.join(dir, knownHostsName);
       writeFileSync(kh, many.knownHosts());
       const t = transport(kh);
       const conns = await Promise.all(
         many.hosts.map((h) => t.connect({ address: h.address, port: h.port, user: 'centos', label: h.address })),
       );
+      return { many, conns };
+    } catch (err) {
+      await many.close();
+      throw err;
+    }
+  }
+
+  it('the client queues handshakes: never more than MAX_HANDSHAKES at once, however many hosts start together', async () => {
+    const n = MAX_HANDSHAKES + 36;
+    const { many, conns } = await connectToManyHosts(n, 'known_hosts.many');
+    try {
       await Promise.all(conns.map((c) => c.close()));
       expect(many.counters.connections).toBe(n);
       expect(many.counters.maxHandshaking).toBeLessThanOrEqual(MAX_HANDSHAKES);
@@ -208,21 +219,10 @@ describe('bench host farm', () => {
 
   it('the client queues uploads: never more than MAX_UPLOADS at once, however many hosts upload together', async () => {
     const n = MAX_UPLOADS + 12;
-    const many = await startFarm({
-      addresses: Array.from({ length: n }, (_, i) => farmAddress(`127.${150 + Math.floor(Math.random() * 100)}`, i)),
-      port: 0,
-      authorized: [clientKey.getPublicSSH()],
-      hostKeys: Array.from({ length: n }, () => newKey()),
-    });
+    const { many, conns } = await connectToManyHosts(n, 'known_hosts.uploads');
     try {
-      const kh = path.join(dir, 'known_hosts.uploads');
-      writeFileSync(kh, many.knownHosts());
       const file = path.join(dir, 'upload.bin');
       writeFileSync(file, Buffer.alloc(512 * 1024, 7));
-      const t = transport(kh);
-      const conns = await Promise.all(
-        many.hosts.map((h) => t.connect({ address: h.address, port: h.port, user: 'centos', label: h.address })),
-      );
       await Promise.all(conns.map((c) => c.putFile(file, '/opt/dcos_install_tmp/upload.bin')));
       await Promise.all(conns.map((c) => c.close()));
       expect(many.counters.uploads).toBe(n);
