@@ -79,11 +79,12 @@ export function stdinReader(
   readStdin?: (path: string) => Promise<Buffer>,
 ): (parts: readonly StdinPart[]) => Promise<Buffer> {
   const read = readStdin ?? ((p: string) => readFile(p));
+  const fileKey = (p: StdinFilePart): string => `${p.encoding ?? 'raw'}:${p.file}`;
   const files = new Map<string, Promise<Buffer>>();
   const wholes = new Map<string, Promise<Buffer>>();
   const part = (p: StdinPart): Promise<Buffer> => {
     if ('text' in p) return Promise.resolve(Buffer.from(p.text));
-    const key = `${p.encoding ?? 'raw'}:${p.file}`;
+    const key = fileKey(p);
     let bytes = files.get(key);
     if (!bytes) {
       bytes = read(p.file).then((b) => (p.encoding === 'base64-line' ? Buffer.from(b.toString('base64') + '\n') : b));
@@ -96,7 +97,7 @@ export function stdinReader(
   return (parts) => {
     if (parts.some((p) => 'text' in p)) return assemble(parts);
     // NUL cannot occur in a path: the key names the parts unambiguously.
-    const key = parts.map((p) => `${(p as StdinFilePart).encoding ?? 'raw'}:${(p as StdinFilePart).file}`).join('\0');
+    const key = parts.map((p) => fileKey(p as StdinFilePart)).join('\0');
     let whole = wholes.get(key);
     if (!whole) {
       whole = assemble(parts);
