@@ -11,19 +11,47 @@ interface Position {
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** The items of a JSON list text that the message names as whole words (none when the value is not a list). */
-function namedItems(listText: string, message: string): string[] {
+/** What may stand before a named item in a message; what may stand after it is the same, `:` excepted. */
+const BEFORE = /[\s,:'"`]/;
+const WORDS = /[^\s,:'"`]+/g;
+
+/**
+ * The words of a message that an item can be, as a whole: runs between the separators above, followed by the end or
+ * a separator other than `:`. An item without a separator in it is named exactly when it is one of these.
+ */
+function wordsOf(message: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of message.matchAll(WORDS)) {
+    const after = message[m.index + m[0].length];
+    if (after !== ':') out.add(m[0]);
+  }
+  return out;
+}
+
+/**
+ * The first item of a JSON list text (in list order) that the message names as a whole word; undefined when none is
+ * or the value is not a list. One pass over the list: a config of 10,000 hosts with one bad address costs one set of
+ * the message's words, not a regular expression per host.
+ */
+function firstNamedItem(listText: string, message: string): string | undefined {
   let items: unknown;
   try {
     items = JSON.parse(listText);
   } catch {
-    return [];
+    return undefined;
   }
-  if (!Array.isArray(items)) return [];
-  return items.filter(
-    (x): x is string =>
-      typeof x === 'string' && x !== '' && new RegExp(`(^|[\\s,:'"\`])${escapeRe(x)}($|[\\s,'"\`])`).test(message),
-  );
+  if (!Array.isArray(items)) return undefined;
+  let words: Set<string> | undefined;
+  for (const x of items as unknown[]) {
+    if (typeof x !== 'string' || x === '') continue;
+    if (!BEFORE.test(x)) {
+      words ??= wordsOf(message);
+      if (words.has(x)) return x;
+    } else if (message.includes(x) && new RegExp(`(^|[\\s,:'"\`])${escapeRe(x)}($|[\\s,'"\`])`).test(message)) {
+      return x;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -37,9 +65,8 @@ export function blamedItemPosition(
   listText: string,
   message: string,
 ): Position | undefined {
-  const named = namedItems(listText, message);
-  if (named.length === 0) return undefined;
-  const item = named[0]!;
+  const item = firstNamedItem(listText, message);
+  if (item === undefined) return undefined;
   const word = new RegExp(`(^|[\\s,\\[:'"-])${escapeRe(item)}($|[\\s,\\]'"#])`, 'g');
   const wanted = /duplicates/.test(message) ? 2 : 1;
   let seen = 0;

@@ -128,7 +128,9 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
   }
 
   const positions = new Map<string, { line: number; column: number }>();
-  lastDocument = { values: Object.fromEntries(loaded.keys.map((k) => [k.key, toJson(k.value)])), file, positions };
+  // Only --strict reads it: a copy of every value is not made for a run that never looks at it.
+  if (opts.strict)
+    lastDocument = { values: Object.fromEntries(loaded.keys.map((k) => [k.key, toJson(k.value)])), file, positions };
   const errors: Issue[] = [];
   const warnings: Issue[] = [];
   const located = (key: string, message: string): Issue => {
@@ -137,13 +139,16 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
   };
 
   // A rule over a list that names a bad item points at the item's line (the key's when it is not found).
-  const textLines = text.split(/\r\n?|\n/);
+  // The text's lines are split only when a rule fails: a valid config of 10,000 hosts never needs them.
+  let textLines: string[] | undefined;
   const locatedItem = (key: string, message: string): Issue => {
     const keyAt = positions.get(key);
     const listText = user[key];
     if (keyAt === undefined || listText === undefined) return located(key, message);
-    const next = loaded.keys.map((k) => k.line).filter((l) => l > keyAt.line);
-    const at = blamedItemPosition(textLines, keyAt, next.length > 0 ? Math.min(...next) : undefined, listText, message);
+    let next: number | undefined;
+    for (const k of loaded.keys) if (k.line > keyAt.line && (next === undefined || k.line < next)) next = k.line;
+    textLines ??= text.split(/\r\n?|\n/);
+    const at = blamedItemPosition(textLines, keyAt, next, listText, message);
     return at ? { key, message, file, line: at.line, column: at.column } : located(key, message);
   };
 

@@ -37,7 +37,22 @@ export function loadJson(value: string, onError: (pythonMessage: string) => stri
   }
 }
 
+/**
+ * The lists read last (text → items). The SSH rules read agent_list up to four times in one judgement (its own rule,
+ * two list comparisons, the host overrides): a list of 10,000 hosts is parsed once. Bounded, and only lists that
+ * were valid are kept; callers get their own copy.
+ */
+const recentLists: Array<readonly [text: string, items: readonly string[]]> = [];
+const RECENT_LISTS = 4;
+
 export function validateJsonList(value: string): string[] {
+  for (const [text, items] of recentLists) if (text === value) return items.slice();
+  const items = readJsonList(value);
+  if (recentLists.unshift([value, items.slice()]) > RECENT_LISTS) recentLists.pop();
+  return items;
+}
+
+function readJsonList(value: string): string[] {
   const items = loadJson(
     value,
     (why) =>
@@ -53,6 +68,8 @@ export function validateJsonList(value: string): string[] {
 }
 
 export function checkDuplicates(items: readonly string[]): void {
+  // Almost every list has none: one set says so; the counting below (for the message) runs only when there is one.
+  if (new Set(items).size === items.length) return;
   const counts = new Map<string, number>();
   for (const i of items) counts.set(i, (counts.get(i) ?? 0) + 1);
   const dups = [...counts].filter(([, n]) => n > 1);

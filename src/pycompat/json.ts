@@ -19,8 +19,13 @@ export function pyJsonFloat(x: number): string {
 
 export class PyJsonTypeError extends Error {}
 
+/** Printable ASCII but `"` and `\\`: the characters json.dumps writes as they are. */
+const NO_ESCAPE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 /** Python's `json.dumps(str)` with ensure_ascii: control characters, DEL and everything above it escaped. */
 export function pyJsonString(s: string): string {
+  // Most strings (addresses, names) need no escape: written as they are, without building them a character at a time.
+  if (NO_ESCAPE.test(s)) return `"${s}"`;
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
