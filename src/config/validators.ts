@@ -52,7 +52,23 @@ export function validateJsonList(value: string): string[] {
   return items;
 }
 
+/** JSON.parse, when it reads a list of strings: then json.loads reads the same list (see readJsonList). */
+function plainStringList(value: string): string[] | undefined {
+  let items: unknown;
+  try {
+    items = JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+  return Array.isArray(items) && items.every((x) => typeof x === 'string') ? items : undefined;
+}
+
 function readJsonList(value: string): string[] {
+  // The built-in parser first: where it reads a list of strings, Python's json.loads reads the same strings (same
+  // whitespace, escapes and control-character rule; what JSON.parse refuses, like NaN, is not such a list). Every
+  // other text takes the Python-exact path below, for its messages.
+  const plain = plainStringList(value);
+  if (plain !== undefined) return plain;
   const items = loadJson(
     value,
     (why) =>

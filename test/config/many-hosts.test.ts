@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { blamedItemPosition } from '../../src/config/locate-item.js';
 import { checkDuplicates, validateJsonList } from '../../src/config/validators.js';
 import { RuleFailure } from '../../src/config/engine.js';
-import { pyJsonString } from '../../src/pycompat/json.js';
+import { pyJsonLoads, pyJsonString } from '../../src/pycompat/json.js';
 import { judge, yamlOf } from './helpers.js';
 
 const N = 10_000;
@@ -236,6 +236,36 @@ describe('list helpers on 10,000 items', () => {
     const b = validateJsonList(text);
     expect(b).toEqual(hosts());
     expect(() => validateJsonList('[1, "a"]')).toThrow('Items in list must be strings, got invalid values: 1 type int');
+  });
+
+  it('validateJsonList reads exactly the list json.loads reads, or refuses what it refuses', () => {
+    // Lists of strings in JSON text with Python-only and JSON-only spellings mixed in.
+    const text = fc
+      .tuple(
+        fc.array(fc.oneof(fc.string({ unit: 'binary' }), fc.constantFrom('NaN', '1', 'null')), { maxLength: 5 }),
+        fc.constantFrom(', ', ',', ' ,\n', '\t,\r'),
+        fc.constantFrom('', ' ', '\n', '\u00a0', '\ufeff'),
+        fc.constantFrom('', ',', ']', '"\\ud800"', '"\\u00e9"', '"\\/"', '"\\x"', '"\u0001"'),
+      )
+      .map(([items, sep, pad, extra]) => {
+        const parts = items.map((x) => (x === 'NaN' || x === '1' || x === 'null' ? x : JSON.stringify(x)));
+        if (extra !== '') parts.push(extra);
+        return `${pad}[${parts.join(sep)}]${pad}`;
+      });
+    fc.assert(
+      fc.property(text, (t) => {
+        let expected: unknown;
+        try {
+          expected = pyJsonLoads(t);
+        } catch {
+          expected = undefined;
+        }
+        const isList = Array.isArray(expected) && expected.every((x) => typeof x === 'string');
+        if (isList) expect(validateJsonList(t)).toEqual(expected);
+        else expect(() => validateJsonList(t)).toThrow(RuleFailure);
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('pyJsonString escapes exactly what json.dumps (ensure_ascii) escapes', () => {
