@@ -296,6 +296,10 @@ export async function executeStage(
     listener: (e) => listeners.forEach((l) => l(e)),
     admit,
     pacer: new LoopPacer(),
+    // The reporters gather one turn's lines: whatever the run ended with, they are out before anything else is.
+  }).finally(() => {
+    progress.flush();
+    ndjson?.flush();
   });
   await logs.close();
   await writeRecord(

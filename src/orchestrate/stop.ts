@@ -3,6 +3,7 @@
  * the cause decides how every host and step that did not finish is reported (interrupted or timed out). The open
  * connections are closed whatever happened.
  */
+import { setMaxListeners } from 'node:events';
 import type { Connection } from '../transport/transport.js';
 import type { HostStatus } from './result.js';
 
@@ -27,6 +28,9 @@ export function seconds(ms: number): string {
 
 export function startStop(signal: AbortSignal | undefined, runTimeoutMs: number | undefined): RunStop {
   const stop = new AbortController();
+  // Every host waiting for its turn (the pacer, the reporters' backpressure) listens to this signal: thousands at
+  // once is the design, not a leak, and Node's warning past 10 listeners would otherwise reach the operator.
+  setMaxListeners(0, stop.signal);
   let cause: StopCause | undefined;
   const onUserAbort = (): void => {
     cause ??= { kind: 'interrupt' };

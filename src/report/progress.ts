@@ -42,8 +42,23 @@ export class Progress {
     this.live = opts.tty;
   }
 
+  /** Plain lines of this event-loop turn, written together at its end: hundreds of hosts answer in one turn. */
+  private pending: string[] = [];
+  private scheduled: NodeJS.Immediate | undefined;
+
   private plain(label: string, text: string): void {
-    this.out.write(terminalSafe(`${label} [${this.opts.stage}] ${text}`) + '\n');
+    this.pending.push(terminalSafe(`${label} [${this.opts.stage}] ${text}`) + '\n');
+    this.scheduled ??= setImmediate(() => this.flush());
+  }
+
+  /** Write the gathered plain lines now (the run ended, or something else is about to be written). */
+  flush(): void {
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = undefined;
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    this.out.write(text);
   }
 
   private set(label: string, text: string): void {
@@ -103,11 +118,12 @@ export class Progress {
         for (const h of e.hosts) this.lines.set(h.label, { label: h.label, role: h.role, text: 'waiting' });
         this.width = Math.max(4, ...e.hosts.map((h) => h.label.length));
         if (this.live && this.opts.rows !== undefined && e.hosts.length > this.opts.rows - 3) this.live = false;
-        if (!this.live)
+        if (!this.live) {
+          this.flush();
           this.out.write(
             `[${this.opts.stage}] ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}, ${e.parallelism} at a time (run ${e.runId})\n`,
           );
-        else this.draw();
+        } else this.draw();
         break;
       case 'host':
         if (this.live) this.set(e.host.label, e.state);
@@ -146,6 +162,7 @@ export class Progress {
         break;
       }
       case 'summary':
+        this.flush();
         if (this.timer) clearTimeout(this.timer);
         this.timer = undefined;
         if (this.live) {

@@ -77,6 +77,7 @@ describe('postflight wait loop', { timeout: 120_000 }, () => {
         const cut = Math.floor(r.stderr.length / 2);
         for (const chunk of [r.stderr.slice(0, cut), r.stderr.slice(cut)])
           p.listener({ type: 'output', host, step, stream: 'stderr', chunk });
+        p.flush();
         const lines = ((out.read() as Buffer | null)?.toString() ?? '').trim().split('\n');
         expect(lines).toHaveLength(1);
         expect(lines[0]).toMatch(

@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/orchestrate/events.js';
 import { runStage } from '../../src/orchestrate/run-stage.js';
 import { HostLogs, LOG_BACKLOG_BYTES } from '../../src/report/logs.js';
-import { NdjsonSink } from '../../src/report/ndjson.js';
+import { BATCH_CHARS, NdjsonSink } from '../../src/report/ndjson.js';
 import { STAGES } from '../../src/stages/index.js';
 import { clusterPlan, manyAgents } from '../fakes/cluster.js';
 import { FakeTransport } from '../fakes/fake-transport.js';
@@ -49,21 +49,23 @@ async function preflightJson(
   p: number,
   out: Writable,
   withBackpressure: boolean,
-): Promise<{ maxWaiting: number; hostsOk: number }> {
+): Promise<{ maxWaiting: number; maxGathered: number; hostsOk: number }> {
   const sink = new NdjsonSink(out);
   let maxWaiting = 0;
+  let maxGathered = 0;
   const result = await runStage(STAGES.preflight, clusterPlan(manyAgents(n - 1), { parallelism: p }), {
     transport: preflightTransport(),
     readStdin: async () => Buffer.from('# script\n'),
     listener: (e: RunEvent) => {
       sink.listener(e);
-      maxWaiting = Math.max(maxWaiting, sink.waiting);
+      maxWaiting = Math.max(maxWaiting, sink.queued);
+      maxGathered = Math.max(maxGathered, sink.gatheredChars);
     },
     ...(withBackpressure ? { admit: () => sink.ready() } : {}),
   });
   // Without backpressure the caller's reader may hold everything; it drains (or not) on the caller's terms.
   if (withBackpressure) await sink.ready();
-  return { maxWaiting, hostsOk: result.hosts.filter((h) => h.status === 'ok').length };
+  return { maxWaiting, maxGathered, hostsOk: result.hosts.filter((h) => h.status === 'ok').length };
 }
 
 describe('NDJSON backpressure', () => {
@@ -71,9 +73,17 @@ describe('NDJSON backpressure', () => {
     const reader = slowReader();
     const sink = new NdjsonSink(reader.stream);
     const host = clusterPlan().hosts[0]!;
-    for (let i = 0; i < 50; i++) sink.listener({ type: 'host', host, state: i % 2 === 0 ? 'connecting' : 'connected' });
-    // The stream took the first few records (its 256 bytes) and said it was full: the others wait, as events.
-    expect(sink.waiting).toBeGreaterThan(40);
+    const state = (i: number): 'connecting' | 'connected' => (i % 2 === 0 ? 'connecting' : 'connected');
+    for (let i = 0; i < 50; i++) sink.listener({ type: 'host', host, state: state(i) });
+    // One turn's records are gathered as text, not yet written.
+    expect(sink.waiting).toBe(50);
+    expect(sink.queued).toBe(0);
+    sink.flush();
+    // The stream took them in one write (more than its 256 bytes) and said it was full: what comes next waits, as
+    // events, for 'drain'.
+    for (let i = 50; i < 100; i++) sink.listener({ type: 'host', host, state: state(i) });
+    expect(sink.queued).toBe(50);
+    expect(sink.gatheredChars).toBe(0);
     const ready = sink.ready();
     expect(ready).toBeInstanceOf(Promise);
     await ready;
@@ -84,17 +94,80 @@ describe('NDJSON backpressure', () => {
       .trimEnd()
       .split('\n')
       .map((l) => (JSON.parse(l) as { state: string }).state);
-    expect(states).toEqual(Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? 'connecting' : 'connected')));
+    expect(states).toEqual(Array.from({ length: 100 }, (_, i) => state(i)));
+  });
+
+  it("writes one turn's records in one write, a full batch at once, and the summary at once", async () => {
+    const writes: string[] = [];
+    const out = new Writable({
+      highWaterMark: 1 << 24,
+      write(chunk: Buffer, _enc, done) {
+        writes.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const sink = new NdjsonSink(out);
+    const plan = clusterPlan();
+    const host = plan.hosts[0]!;
+    for (let i = 0; i < 20; i++) sink.listener({ type: 'host', host, state: 'connecting' });
+    expect(writes).toHaveLength(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.split('\n').filter(Boolean)).toHaveLength(20);
+
+    // Records enough to pass BATCH_CHARS go out in the same turn, each write at most one record over the bound.
+    const line = JSON.stringify({ v: 1, type: 'host', host: host.label, state: 'connecting' }).length + 1;
+    const many = Math.ceil((2.5 * BATCH_CHARS) / line);
+    for (let i = 0; i < many; i++) sink.listener({ type: 'host', host, state: 'connecting' });
+    expect(writes).toHaveLength(3);
+    for (const w of writes.slice(1)) expect(w.length).toBeLessThan(BATCH_CHARS + line);
+    expect(sink.gatheredChars).toBeGreaterThan(0);
+
+    // The summary flushes what was gathered and itself, in order, before the turn ends.
+    const result = await runStage(STAGES.preflight, plan, {
+      transport: preflightTransport(),
+      readStdin: async () => Buffer.from('# script\n'),
+    });
+    sink.listener({ type: 'summary', result });
+    expect(sink.waiting).toBe(0);
+    const text = writes.join('');
+    expect(text.trimEnd().split('\n')).toHaveLength(20 + many + 1);
+    expect((JSON.parse(text.trimEnd().split('\n').at(-1)!) as { type: string }).type).toBe('summary');
+  });
+
+  it('flush() writes what was gathered at once; a closed stream drops it', () => {
+    const writes: string[] = [];
+    const out = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        writes.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const sink = new NdjsonSink(out);
+    const host = clusterPlan().hosts[0]!;
+    sink.listener({ type: 'host', host, state: 'connecting' });
+    sink.listener({ type: 'host', host, state: 'connected' });
+    sink.flush();
+    expect(writes).toHaveLength(1);
+    sink.flush();
+    expect(writes).toHaveLength(1);
+    out.destroy();
+    sink.listener({ type: 'host', host, state: 'connecting' });
+    sink.flush();
+    expect(writes).toHaveLength(1);
+    expect(sink.waiting).toBe(0);
   });
 
   it('a run waits for a slow reader: what waits in memory is bounded by the hosts in flight, and every record arrives', async () => {
     const n = 400;
     const p = 10;
     const reader = slowReader();
-    const { maxWaiting, hostsOk } = await preflightJson(n, p, reader.stream, true);
+    const { maxWaiting, maxGathered, hostsOk } = await preflightJson(n, p, reader.stream, true);
     expect(hostsOk).toBe(n);
     // Each host in flight adds a handful of records (host, step start/end) while the runner waits; never the run's.
+    // One turn's records gathered as text stay under a batch (and one record).
     expect(maxWaiting).toBeLessThanOrEqual(p * 8);
+    expect(maxGathered).toBeLessThan(BATCH_CHARS + 4096);
     const recs = reader
       .text()
       .trimEnd()
@@ -119,8 +192,9 @@ describe('NDJSON backpressure', () => {
     });
     const { maxWaiting, hostsOk } = await preflightJson(n, 10, held, false);
     expect(hostsOk).toBe(n);
-    // Every host's result record at least, and the run's own records, waited in memory at once.
-    expect(maxWaiting).toBeGreaterThanOrEqual(n);
+    // Every host's result record at least, and the run's own records, waited in memory at once (after the first
+    // turn's batch, which the held reader took).
+    expect(maxWaiting).toBeGreaterThanOrEqual(n - 10);
     release();
   });
 

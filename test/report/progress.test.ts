@@ -74,4 +74,26 @@ describe('Progress', () => {
     events().forEach(p.listener);
     expect((out.read() as Buffer).toString()).not.toContain(`${ESC}[`);
   });
+
+  it("writes one turn's plain lines in one write, after the run line, and flushes at once on flush()", async () => {
+    const writes: string[] = [];
+    const out = new PassThrough();
+    out.on('data', (b: Buffer) => writes.push(b.toString()));
+    const p = new Progress(out, { stage: 'deploy', tty: false, color: false });
+    const [run, connecting, start] = events();
+    p.listener(run!);
+    p.listener(connecting!);
+    p.listener(start!);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toEqual([
+      '[deploy] 3 hosts, 20 at a time (run r1)\n',
+      '10.0.0.1:22 [deploy] connecting as centos\n10.0.0.1:22 [deploy] Install DC/OS as master\n',
+    ]);
+    p.listener(start!);
+    p.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toHaveLength(3);
+    p.flush();
+    expect(writes).toHaveLength(3);
+  });
 });
