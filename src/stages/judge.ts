@@ -9,11 +9,15 @@ const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 
 /** Remove colour codes and carriage returns: dcos_install.sh colours its output when it thinks it has a terminal. */
 export function plainText(s: string): string {
+  // Most output has neither (every host's check lines, every report string): it is returned as it is, without
+  // two regular-expression passes and their copies.
+  if (s.indexOf('\x1b') < 0 && s.indexOf('\r') < 0) return s;
   return s.replace(ANSI, '').replace(/\r/g, '');
 }
 
 const TRAILING_STATUS = /^(.*\S)\s*:\s+(PASS|FAIL|WARN|IGNORED)\b\s*(.*)$/;
 const LEADING_STATUS = /^(PASS|FAIL|WARN)\s+(.+)$/;
+const LEADING_WORD = /^(PASS|FAIL|WARN)/;
 
 function status(word: string): CheckResult['status'] {
   // IGNORED: dcos_install.sh --ignore-check reports a failed check the operator named that way.
@@ -26,8 +30,15 @@ function status(word: string): CheckResult['status'] {
  */
 export function parsePreflightChecks(output: string): CheckResult[] {
   const checks: CheckResult[] = [];
-  for (const raw of plainText(output).split('\n')) {
-    const line = raw.trim();
+  const text = plainText(output);
+  // Line by line without an array of every line: this runs once per host, thousands of times a run.
+  for (let start = 0; start <= text.length;) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end).trim();
+    start = end + 1;
+    // A check line has a colon before its status, or starts with it: the others (banners) need no matching.
+    if (line.indexOf(':') < 0 && !LEADING_WORD.test(line)) continue;
     let m = TRAILING_STATUS.exec(line);
     if (m) {
       // The installer writes its detail as one parenthesised phrase; keep the phrase, so that messages that add
@@ -318,7 +329,7 @@ export function judgeFramedPreflight(listed: string, outcome: CommandOutcome): V
     ok,
     ...(byChecks ? { byChecks } : {}),
     ...(messages.length > 0 ? { message: messages.join('; ') } : {}),
-    checks: [...(ip.checks ?? []), ...(pf.checks ?? [])],
+    checks: (ip.checks ?? []).concat(pf.checks ?? []),
     ...(ip.facts ? { facts: ip.facts } : {}),
   };
 }
