@@ -7,7 +7,14 @@ import type { HostResult, StageResult } from '../orchestrate/result.js';
 import { plainText } from '../stages/judge.js';
 import { chunks } from './sink.js';
 
+/** What xml() removes or escapes: control characters (ESC and CR among them: plainText's too) and `&<>"`. */
+// eslint-disable-next-line no-control-regex
+const NEEDS_XML = /[\x00-\x08\x0b-\x1f&<>"]/;
+
 function xml(s: string): string {
+  // Most strings (names, check lines) need nothing: seven regular-expression passes over each were most of the
+  // report's cost at thousands of hosts.
+  if (!NEEDS_XML.test(s)) return s;
   return (
     plainText(s)
       // eslint-disable-next-line no-control-regex
