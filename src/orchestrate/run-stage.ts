@@ -46,8 +46,10 @@ export interface RunOptions {
 const HOST_RESULT_BATCH = 200;
 
 /** Wait for the reporters' backpressure, unless the run is stopped (Ctrl-C, deadline): then nothing waits. */
-function admitted(admit: RunOptions['admit'], signal: AbortSignal): Promise<void> {
-  return unlessStopped(admit?.(), signal);
+function admitted(admit: RunOptions['admit'], signal: AbortSignal): Promise<void> | undefined {
+  const wait = admit?.();
+  // Nearly always nothing to wait for: no promise, no race, no listener (this runs twice per host).
+  return wait && unlessStopped(wait, signal);
 }
 
 /**
@@ -113,6 +115,14 @@ export async function runStage(stage: Stage, given: ClusterPlan, opts: RunOption
   const startedAt = now();
   const startedIso = new Date(startedAt).toISOString();
   const stop = startStop(opts.signal, opts.runTimeoutMs);
+  // A stopped run lets every host waiting for the pacer go at once (each then finds the run stopped and is skipped),
+  // as a race of each wait against the stop did: one listener for the run instead of one per wait.
+  const pacer = opts.pacer;
+  const releasePacer = (): void => pacer?.dispose();
+  if (pacer) {
+    if (stop.signal.aborted) pacer.dispose();
+    else stop.signal.addEventListener('abort', releasePacer, { once: true });
+  }
   const connections = new HostConnections();
   const ctx: HostContext = {
     now,
@@ -181,10 +191,11 @@ export async function runStage(stage: Stage, given: ClusterPlan, opts: RunOption
         continue;
       }
       await eachLimited(hosts, plan.parallelism, async (host) => {
-        await admitted(opts.admit, stop.signal);
-        const pacer = opts.pacer;
+        const backlog = admitted(opts.admit, stop.signal);
+        if (backlog) await backlog;
         if (!pacer) return runAndFinish(wave, waveIndex, host);
-        await unlessStopped(pacer.admit(), stop.signal);
+        const paced = pacer.admit();
+        if (paced) await paced;
         try {
           await runAndFinish(wave, waveIndex, host);
         } finally {
@@ -193,8 +204,9 @@ export async function runStage(stage: Stage, given: ClusterPlan, opts: RunOption
       });
     }
   } finally {
+    stop.signal.removeEventListener('abort', releasePacer);
     stop.dispose();
-    opts.pacer?.dispose();
+    pacer?.dispose();
     await connections.closeAll();
   }
 
@@ -238,7 +250,8 @@ export async function runStage(stage: Stage, given: ClusterPlan, opts: RunOption
   });
   for (const [i, r] of hosts.entries()) {
     emit({ type: 'host-result', result: r });
-    await admitted(opts.admit, stop.signal);
+    const backlog = admitted(opts.admit, stop.signal);
+    if (backlog) await backlog;
     // 10,000 records in one go would hold the event loop (progress, Ctrl-C) for a long moment: let it breathe.
     if (i % HOST_RESULT_BATCH === HOST_RESULT_BATCH - 1) await new Promise((r) => setImmediate(r));
   }
