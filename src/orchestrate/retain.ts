@@ -6,6 +6,7 @@
  *   keep the whole output string alive; they are copied out, and the names (the same few dozen on every host) are
  *   shared.
  */
+import { sharedCheck } from '../stages/judge.js';
 import type { CheckResult } from '../stages/types.js';
 import type { StepResult } from './result.js';
 
@@ -30,6 +31,8 @@ function sharedCopy(s: string): string {
 }
 
 function keptCheck(c: CheckResult): CheckResult {
+  // Parsed once for every host that printed the same line, in strings of its own already.
+  if (sharedCheck(c)) return c;
   return {
     name: sharedCopy(c.name),
     status: c.status,

@@ -6,7 +6,6 @@
  * The pieces: stop.ts (Ctrl-C, the deadline, closing connections), run-host.ts (one host's steps of one wave),
  * run-step.ts (one step over a connection).
  */
-import pLimit from 'p-limit';
 import type { ClusterPlan, PlannedHost } from '../derive/plan.js';
 import { bindWaves, type Wave, type Stage } from '../stages/types.js';
 import type { Transport } from '../transport/transport.js';
@@ -47,8 +46,38 @@ export interface RunOptions {
 const HOST_RESULT_BATCH = 200;
 
 /** Wait for the reporters' backpressure, unless the run is stopped (Ctrl-C, deadline): then nothing waits. */
-function admitted(admit: RunOptions['admit'], signal: AbortSignal): Promise<void> {
-  return unlessStopped(admit?.(), signal);
+function admitted(admit: RunOptions['admit'], signal: AbortSignal): Promise<void> | undefined {
+  const wait = admit?.();
+  // Nearly always nothing to wait for: no promise, no race, no listener (this runs twice per host).
+  return wait && unlessStopped(wait, signal);
+}
+
+/**
+ * `fn` for every item, in order, at most `limit` at once: `limit` workers each take the next item when done with one.
+ * Not a queue of one promise and closure per item made up front (p-limit): at 10,000 hosts those were allocated at
+ * the start and held for the whole wave. A failure (a bug: hosts never throw) is thrown once every item has run.
+ */
+export async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failed: { err: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (err) {
+        failed ??= { err };
+      }
+    }
+  };
+  const workers: Promise<void>[] = [];
+  for (let i = 0; i < Math.min(Math.max(1, limit), items.length); i++) workers.push(worker());
+  await Promise.all(workers);
+  if (failed) throw failed.err;
 }
 
 /** Wait for `wait` (if any) until `signal` aborts. */
@@ -86,6 +115,14 @@ export async function runStage(stage: Stage, given: ClusterPlan, opts: RunOption
   const startedAt = now();
   const startedIso = new Date(startedAt).toISOString();
   const stop = startStop(opts.signal, opts.runTimeoutMs);
+  // A stopped run lets every host waiting for the pacer go at once (each then finds the run stopped and is skipped),
+  // as a race of each wait against the stop did: one listener for the run instead of one per wait.
+  const pacer = opts.pacer;
+  const releasePacer = (): void => pacer?.dispose();
+  if (pacer) {
+    if (stop.signal.aborted) pacer.dispose();
+    else stop.signal.addEventListener('abort', releasePacer, { once: true });
+  }
   const connections = new HostConnections();
   const ctx: HostContext = {
     now,
@@ -153,26 +190,23 @@ export async function runStage(stage: Stage, given: ClusterPlan, opts: RunOption
         }
         continue;
       }
-      const limit = pLimit(plan.parallelism);
-      await Promise.all(
-        hosts.map((host) =>
-          limit(async () => {
-            await admitted(opts.admit, stop.signal);
-            const pacer = opts.pacer;
-            if (!pacer) return runAndFinish(wave, waveIndex, host);
-            await unlessStopped(pacer.admit(), stop.signal);
-            try {
-              await runAndFinish(wave, waveIndex, host);
-            } finally {
-              pacer.finished();
-            }
-          }),
-        ),
-      );
+      await eachLimited(hosts, plan.parallelism, async (host) => {
+        const backlog = admitted(opts.admit, stop.signal);
+        if (backlog) await backlog;
+        if (!pacer) return runAndFinish(wave, waveIndex, host);
+        const paced = pacer.admit();
+        if (paced) await paced;
+        try {
+          await runAndFinish(wave, waveIndex, host);
+        } finally {
+          pacer.finished();
+        }
+      });
     }
   } finally {
+    stop.signal.removeEventListener('abort', releasePacer);
     stop.dispose();
-    opts.pacer?.dispose();
+    pacer?.dispose();
     await connections.closeAll();
   }
 
@@ -216,7 +250,8 @@ export async function runStage(stage: Stage, given: ClusterPlan, opts: RunOption
   });
   for (const [i, r] of hosts.entries()) {
     emit({ type: 'host-result', result: r });
-    await admitted(opts.admit, stop.signal);
+    const backlog = admitted(opts.admit, stop.signal);
+    if (backlog) await backlog;
     // 10,000 records in one go would hold the event loop (progress, Ctrl-C) for a long moment: let it breathe.
     if (i % HOST_RESULT_BATCH === HOST_RESULT_BATCH - 1) await new Promise((r) => setImmediate(r));
   }

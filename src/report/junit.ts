@@ -4,10 +4,18 @@ import { rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { HostResult, StageResult } from '../orchestrate/result.js';
-import { plainText } from '../stages/judge.js';
+import { plainText, sharedCheck } from '../stages/judge.js';
+import type { CheckResult } from '../stages/types.js';
 import { chunks } from './sink.js';
 
+/** What xml() removes or escapes: control characters (ESC and CR among them: plainText's too) and `&<>"`. */
+// eslint-disable-next-line no-control-regex
+const NEEDS_XML = /[\x00-\x08\x0b-\x1f&<>"]/;
+
 function xml(s: string): string {
+  // Most strings (names, check lines) need nothing: seven regular-expression passes over each were most of the
+  // report's cost at thousands of hosts.
+  if (!NEEDS_XML.test(s)) return s;
   return (
     plainText(s)
       // eslint-disable-next-line no-control-regex
@@ -53,6 +61,16 @@ export function* junitPieces(result: StageResult): Generator<string> {
   yield '</testsuites>\n';
 }
 
+/** A check as its line of `system-out`; made once for a check every host shares (stages/judge.ts sharedCheck). */
+const checkLines = new WeakMap<CheckResult, string>();
+function checkLine(c: CheckResult): string {
+  const known = checkLines.get(c);
+  if (known !== undefined) return known;
+  const line = `${c.status.toUpperCase()} ${c.name}${c.detail ? `: ${c.detail}` : ''}`;
+  if (sharedCheck(c)) checkLines.set(c, line);
+  return line;
+}
+
 function testCase(stage: string, h: HostResult): string {
   const lines: string[] = [
     `    <testcase classname="${xml(stage)}" name="${xml(`${h.host.label} (${h.host.role})`)}" time="${secs(h.durationMs)}">`,
@@ -74,9 +92,7 @@ function testCase(stage: string, h: HostResult): string {
   } else if (h.status === 'skipped') {
     lines.push(`      <skipped message="${message}"/>`);
   }
-  const checks = h.checks
-    .map((c) => `${c.status.toUpperCase()} ${c.name}${c.detail ? `: ${c.detail}` : ''}`)
-    .join('\n');
+  const checks = h.checks.map(checkLine).join('\n');
   if (checks) lines.push(`      <system-out>${xml(checks)}</system-out>`);
   lines.push('    </testcase>');
   return lines.join('\n') + '\n';

@@ -9,11 +9,15 @@ const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 
 /** Remove colour codes and carriage returns: dcos_install.sh colours its output when it thinks it has a terminal. */
 export function plainText(s: string): string {
+  // Most output has neither (every host's check lines, every report string): it is returned as it is, without
+  // two regular-expression passes and their copies.
+  if (s.indexOf('\x1b') < 0 && s.indexOf('\r') < 0) return s;
   return s.replace(ANSI, '').replace(/\r/g, '');
 }
 
 const TRAILING_STATUS = /^(.*\S)\s*:\s+(PASS|FAIL|WARN|IGNORED)\b\s*(.*)$/;
 const LEADING_STATUS = /^(PASS|FAIL|WARN)\s+(.+)$/;
+const LEADING_WORD = /^(PASS|FAIL|WARN)/;
 
 function status(word: string): CheckResult['status'] {
   // IGNORED: dcos_install.sh --ignore-check reports a failed check the operator named that way.
@@ -26,20 +30,61 @@ function status(word: string): CheckResult['status'] {
  */
 export function parsePreflightChecks(output: string): CheckResult[] {
   const checks: CheckResult[] = [];
-  for (const raw of plainText(output).split('\n')) {
-    const line = raw.trim();
-    let m = TRAILING_STATUS.exec(line);
-    if (m) {
-      // The installer writes its detail as one parenthesised phrase; keep the phrase, so that messages that add
-      // their own parentheses never show `((…))`.
-      const detail = unwrapParens(m[3]!.trim());
-      checks.push({ name: m[1]!.trim(), status: status(m[2]!), ...(detail ? { detail } : {}) });
-      continue;
-    }
-    m = LEADING_STATUS.exec(line);
-    if (m) checks.push({ name: m[2]!.trim(), status: status(m[1]!) });
+  const text = plainText(output);
+  // Line by line without an array of every line: this runs once per host, thousands of times a run.
+  for (let start = 0; start <= text.length;) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end).trim();
+    start = end + 1;
+    // A check line has a colon before its status, or starts with it: the others (banners) need no matching.
+    if (line.indexOf(':') < 0 && !LEADING_WORD.test(line)) continue;
+    const check = checkOfLine(line);
+    if (check) checks.push(check);
   }
   return checks;
+}
+
+/**
+ * The check each line names, by the line: every host prints the same check lines, so a line is parsed once per
+ * process and its check shared by every host that printed it (a CheckResult is never changed once made: judges and
+ * the runner make new ones). Lines with a host's own detail (a size, a version) fill it only up to its bound.
+ */
+const lineChecks = new Map<string, CheckResult | null>();
+const LINE_CHECKS_MAX = 4096;
+/** The checks lineChecks holds: their strings are their own (see sharedCheck). */
+const sharedChecks = new WeakSet<CheckResult>();
+
+/**
+ * A check parsed once and shared by every host that printed its line: its strings are slices of a copy of just that
+ * line, never of a host's output, so keeping it keeps no output alive (orchestrate/retain.ts keeps it as it is).
+ */
+export function sharedCheck(c: CheckResult): boolean {
+  return sharedChecks.has(c);
+}
+
+function checkOfLine(line: string): CheckResult | null {
+  const known = lineChecks.get(line);
+  if (known !== undefined) return known;
+  if (lineChecks.size >= LINE_CHECKS_MAX) return parseCheckLine(line);
+  // A flat copy of the line alone (a slice of the concatenation): the line itself is a slice of the whole output.
+  const own = (' ' + line).slice(1);
+  const check = parseCheckLine(own);
+  lineChecks.set(own, check);
+  if (check) sharedChecks.add(check);
+  return check;
+}
+
+function parseCheckLine(line: string): CheckResult | null {
+  let m = TRAILING_STATUS.exec(line);
+  if (m) {
+    // The installer writes its detail as one parenthesised phrase; keep the phrase, so that messages that add
+    // their own parentheses never show `((…))`.
+    const detail = unwrapParens(m[3]!.trim());
+    return { name: m[1]!.trim(), status: status(m[2]!), ...(detail ? { detail } : {}) };
+  }
+  m = LEADING_STATUS.exec(line);
+  return m ? { name: m[2]!.trim(), status: status(m[1]!) } : null;
 }
 
 /** `(Docker is not running)` → `Docker is not running`; anything else as it is. */
@@ -318,7 +363,7 @@ export function judgeFramedPreflight(listed: string, outcome: CommandOutcome): V
     ok,
     ...(byChecks ? { byChecks } : {}),
     ...(messages.length > 0 ? { message: messages.join('; ') } : {}),
-    checks: [...(ip.checks ?? []), ...(pf.checks ?? [])],
+    checks: (ip.checks ?? []).concat(pf.checks ?? []),
     ...(ip.facts ? { facts: ip.facts } : {}),
   };
 }

@@ -140,15 +140,16 @@ export function execCommand(session: Session, command: string, opts: ExecOptions
           }
           channel = ch;
           if (done) stop(); // timed out or aborted while the channel was opening
-          const outDec = new StringDecoder('utf8');
-          const errDec = new StringDecoder('utf8');
+          // Made on a stream's first chunk: most commands print nothing on one of the two (a decoder holds a buffer).
+          let outDec: StringDecoder | undefined;
+          let errDec: StringDecoder | undefined;
           ch.on('data', (d: Buffer) => {
-            const s = outDec.write(d);
+            const s = (outDec ??= new StringDecoder('utf8')).write(d);
             out.add(s);
             if (s) opts.onStdout?.(s);
           });
           ch.stderr.on('data', (d: Buffer) => {
-            const s = errDec.write(d);
+            const s = (errDec ??= new StringDecoder('utf8')).write(d);
             err.add(s);
             if (s) opts.onStderr?.(s);
           });
@@ -161,8 +162,8 @@ export function execCommand(session: Session, command: string, opts: ExecOptions
             release();
             session.onLost.delete(lost);
             const flush = (): void => {
-              out.add(outDec.end());
-              err.add(errDec.end());
+              if (outDec) out.add(outDec.end());
+              if (errDec) err.add(errDec.end());
               if (sawExit) return finish(result(exitCode, exitSignal ? { signal: exitSignal } : {}));
               // No exit status: the session ended abnormally. If the connection is going down, say why.
               finish(

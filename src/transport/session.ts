@@ -3,27 +3,27 @@
  * and channel opening. exec.ts and sftp.ts run their operations over a Session; ssh.ts wraps it as a Connection.
  *
  * At most `maxChannels` (default 8) channels are in flight per connection, SFTP counting as one: sshd's MaxSessions
- * is 10, and an 11th channel fails with "open failed" instead of waiting. Beyond the limit work queues here, in the
- * one limiter of the transport (p-limit, as everywhere else in genconf).
+ * is 10, and an 11th channel fails with "open failed" instead of waiting. Beyond the limit work queues here
+ * (Semaphore, shared with ssh.ts's limits on handshakes and uploads).
  */
 import type { Duplex } from 'node:stream';
-import pLimit, { type LimitFunction } from 'p-limit';
 import type { SshClient } from './dial.js';
 import type { SshTransportOptions } from './options.js';
 import { abortReason, secs } from './timing.js';
 import type { HostTarget } from './transport.js';
 
 /**
- * Slots of a p-limit queue handed out as release functions, so a slot can be held across callbacks (a channel is
- * released when it closes, not when a promise settles). A waiter whose signal aborts is dropped at once.
+ * Slots handed out as release functions, so a slot can be held across callbacks (a channel is released when it
+ * closes, not when a promise settles), granted in order of asking. A waiter whose signal aborts is dropped at once.
+ * A counter and a queue of waiters, not a p-limit queue: every connection has one (its channels) and every command
+ * takes a slot, so at thousands of hosts the limiter's own closures and promises per slot were a cost of its own.
  */
 export class Semaphore {
-  private readonly limit: LimitFunction;
   private held = 0;
+  /** Waiters in order; an aborted one is removed from it. */
+  private readonly waiters: Array<{ grant: () => void }> = [];
 
-  constructor(readonly size: number) {
-    this.limit = pLimit(size);
-  }
+  constructor(readonly size: number) {}
 
   /** Slots handed out and not yet released. */
   get active(): number {
@@ -33,30 +33,38 @@ export class Semaphore {
   /** Resolves with a release function (safe to call twice); rejects with the signal's reason if aborted first. */
   acquire(signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
+    if (this.held < this.size && this.waiters.length === 0) {
+      this.held++;
+      return Promise.resolve(this.releaser());
+    }
     return new Promise((resolve, reject) => {
-      let abandoned = false;
+      const waiter = {
+        grant: (): void => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(this.releaser());
+        },
+      };
       const onAbort = (): void => {
-        abandoned = true;
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
         reject(abortReason(signal!));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      void this.limit(
-        () =>
-          new Promise<void>((free) => {
-            signal?.removeEventListener('abort', onAbort);
-            // An aborted waiter keeps its place in the queue; when its turn comes it passes the slot straight on.
-            if (abandoned) return free();
-            this.held++;
-            let released = false;
-            resolve(() => {
-              if (released) return;
-              released = true;
-              this.held--;
-              free();
-            });
-          }),
-      );
+      this.waiters.push(waiter);
     });
+  }
+
+  /** A slot is held: its release function, which hands it to the next waiter, if any. */
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiters.shift();
+      // The slot passes straight to the next waiter: held stays the same.
+      if (next) next.grant();
+      else this.held--;
+    };
   }
 }
 
