@@ -244,10 +244,15 @@ function nodeCheckNames(c: PyDict): Set<string> {
 /** Custom check names must not reuse built-in ones (a rule over custom_checks and check_config). */
 export function validateCustomChecks(customChecks: string, checkConfig: string): void {
   const user = pyJsonLoads(customChecks) as PyDict;
+  const userCluster = clusterCheckNames(user);
+  const userNode = nodeCheckNames(user);
+  // No custom check names (the default `{}`), no clash: the built-in text (already judged by its own shape rule,
+  // so it parses) is not read again.
+  if (userCluster.size === 0 && userNode.size === 0) return;
   const dcos = pyJsonLoads(checkConfig) as PyDict;
   const sortedShared = (a: Set<string>, b: Set<string>): string[] => [...a].filter((n) => b.has(n)).sort();
-  const cluster = sortedShared(clusterCheckNames(user), clusterCheckNames(dcos));
-  const node = sortedShared(nodeCheckNames(user), nodeCheckNames(dcos));
+  const cluster = sortedShared(userCluster, clusterCheckNames(dcos));
+  const node = sortedShared(userNode, nodeCheckNames(dcos));
   if (cluster.length || node.length) {
     let msg = 'Custom check names conflict with builtin checks.';
     if (cluster.length) msg += ` Reserved cluster check names: ${cluster.join(', ')}.`;
