@@ -113,6 +113,9 @@ export function calculateCheckConfig(checkTime: string): string {
   if (hit !== undefined) return hit;
   const out = buildCheckConfig(checkTime);
   builtinCache.set(checkTime, out);
+  // The built-in text is this program's own constant and passes the shape rule (test/config/health-checks.test.ts
+  // judges both variants): validate_check_config, which every run applies to it, need not parse it again.
+  validTexts.add(out);
   return out;
 }
 
@@ -188,7 +191,8 @@ export function validateCheckConfig(value: string): void {
   if (validTexts.size < 16) validTexts.add(value);
 }
 
-function checkConfigShape(value: string): PyDict {
+/** The shape rule itself, without the memo of texts known to pass (exported for the test of the built-in text). */
+export function checkConfigShape(value: string): PyDict {
   const obj = validateJsonDictionary(value);
   for (const k of obj.keys())
     if (k !== 'cluster_checks' && k !== 'node_checks') fail([], `Wrong key ${pyRepr(k)} in ${pyRepr(obj)}`);
@@ -244,10 +248,15 @@ function nodeCheckNames(c: PyDict): Set<string> {
 /** Custom check names must not reuse built-in ones (a rule over custom_checks and check_config). */
 export function validateCustomChecks(customChecks: string, checkConfig: string): void {
   const user = pyJsonLoads(customChecks) as PyDict;
+  const userCluster = clusterCheckNames(user);
+  const userNode = nodeCheckNames(user);
+  // No custom check names (the default `{}`), no clash: the built-in text (already judged by its own shape rule,
+  // so it parses) is not read again.
+  if (userCluster.size === 0 && userNode.size === 0) return;
   const dcos = pyJsonLoads(checkConfig) as PyDict;
   const sortedShared = (a: Set<string>, b: Set<string>): string[] => [...a].filter((n) => b.has(n)).sort();
-  const cluster = sortedShared(clusterCheckNames(user), clusterCheckNames(dcos));
-  const node = sortedShared(nodeCheckNames(user), nodeCheckNames(dcos));
+  const cluster = sortedShared(userCluster, clusterCheckNames(dcos));
+  const node = sortedShared(userNode, nodeCheckNames(dcos));
   if (cluster.length || node.length) {
     let msg = 'Custom check names conflict with builtin checks.';
     if (cluster.length) msg += ` Reserved cluster check names: ${cluster.join(', ')}.`;

@@ -35,6 +35,11 @@ function calc(params: readonly string[], fn: (a: ConfigValues) => string): Calc 
   return { params, fn };
 }
 
+/** A calculation only generating reads (Calc.deferred): `--validate-config` never pays for it. */
+function later(params: readonly string[], fn: (a: ConfigValues) => string): Calc {
+  return { params, fn, deferred: true };
+}
+
 function calculateMesosLogRetentionCount(mb: string): string {
   const v = Number(pyInt(mb));
   return BigInt(Math.trunc(1 + ((v - 512) / 256) * 10)).toString();
@@ -180,7 +185,8 @@ export function dcosEntries(ctx: DcosInputs): Entry[] {
         a.dcos_remove_dockercfg_enable === 'true' ? 'com_mesosphere_dcos_RemoverHook' : '',
       ),
       use_mesos_hooks: calc(['mesos_hooks'], (a) => (a.mesos_hooks === '' ? 'false' : 'true')),
-      rexray_config_contents: calc(['rexray_config'], (a) => pyYamlDump(pyYamlDump(pyJsonLoads(a.rexray_config!)))),
+      // Only generating reads it (and it cannot fail: rexray_config passed its JSON rule): computed on first read.
+      rexray_config_contents: later(['rexray_config'], (a) => pyYamlDump(pyYamlDump(pyJsonLoads(a.rexray_config!)))),
       no_proxy_final: calc(['no_proxy'], (a) =>
         ['.mesos,.thisdcos.directory,.dcos.directory,.zk,127.0.0.1,localhost', ...validateJsonList(a.no_proxy!)].join(
           ',',
@@ -205,7 +211,8 @@ export function dcosEntries(ctx: DcosInputs): Entry[] {
       fair_sharing_excluded_resource_names: calc(['gpus_are_scarce'], (a) =>
         a.gpus_are_scarce === 'true' ? 'gpus' : '',
       ),
-      check_config_contents: calc(
+      // Only generating reads it; both check texts passed their shape rules first, so it cannot fail.
+      check_config_contents: later(
         ['check_config', 'custom_checks', 'check_search_path', 'check_ld_library_path'],
         (a) =>
           calculateCheckConfigContents(

@@ -29,6 +29,13 @@ export function assertRule(condition: unknown, message: string | (() => string))
 export interface Calc {
   params: readonly string[];
   fn: (args: ConfigValues) => string;
+  /**
+   * Only generating reads this value (a text the templates embed); judging a config never does. Its inputs are
+   * still resolved, so every message, skip and "Must set" stays as it was, but `fn` runs on first read
+   * (Resolution.deferred). Only for a calculation that cannot fail once its inputs passed their rules, with no
+   * rule of its own and no calculation reading it (the resolver checks the last two).
+   */
+  deferred?: boolean;
 }
 
 export type SetterValue = string | Calc;
@@ -69,8 +76,13 @@ type State = { kind: 'resolving' } | { kind: 'value'; value: string } | { kind: 
 class Skip extends Error {}
 
 export interface Resolution {
-  /** Every argument that resolved, in resolution order. */
+  /**
+   * Every argument that resolved, in resolution order. A deferred calculation's key is here too, with a
+   * placeholder '': its value is the function in `deferred`.
+   */
   values: Map<string, string>;
+  /** The deferred calculations (Calc.deferred), by key: each computes the key's value when called. */
+  deferred: Map<string, () => string>;
   /** Final messages, one per key: single-key errors, then multi-key messages for keys without one. */
   messages: Map<string, string>;
   /** Required arguments nobody set, in the order they were needed. */
@@ -91,6 +103,7 @@ export class Resolver {
   private readonly errors = new Map<string, string>();
   private readonly unset: string[] = [];
   private readonly values = new Map<string, string>();
+  private readonly deferred = new Map<string, () => string>();
 
   constructor(
     entries: readonly Entry[],
@@ -184,7 +197,7 @@ export class Resolver {
     }
     const messages = new Map(this.errors);
     for (const [keys, message] of multiMessages) for (const k of keys) if (!messages.has(k)) messages.set(k, message);
-    return { values: this.values, messages, unset: [...this.unset] };
+    return { values: this.values, deferred: this.deferred, messages, unset: [...this.unset] };
   }
 
   private resolveTarget(t: TargetSpec): void {
@@ -219,6 +232,7 @@ export class Resolver {
     this.ensure(name);
     const done = this.state.get(name)!;
     if (done.kind !== 'value') throw new Skip(name);
+    if (this.deferred.has(name)) throw new Error(`internal error: ${name} is deferred but read by a calculation`);
     return done.value;
   }
 
@@ -242,7 +256,15 @@ export class Resolver {
     else {
       const args: Record<string, string> = {};
       for (const p of setter.value.params) args[p] = this.input(p);
-      value = setter.value.fn(args);
+      const { fn } = setter.value;
+      if (setter.value.deferred === true) {
+        if (this.single.has(name) || this.multi.some((r) => r.params.includes(name)))
+          throw new Error(`internal error: ${name} is deferred but has a rule`);
+        let memo: string | undefined;
+        this.deferred.set(name, () => (memo ??= fn(args)));
+        return '';
+      }
+      value = fn(args);
     }
     for (const rule of this.single.get(name) ?? []) rule(value);
     return value;

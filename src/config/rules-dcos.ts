@@ -172,16 +172,22 @@ function validateMesosMaxCompletedTasksPerFramework(a: ConfigValues): void {
   }
 }
 
+/** ASCII text only: no UTF-16 code unit at or above 0x80 (surrogates included). */
+const ASCII = /^[^\u0080-\uffff]*$/;
+
 const RECOVERY_UNITS = ['ns', 'us', 'ms', 'secs', 'mins', 'hrs', 'days', 'weeks'];
 
 function validateMesosRecoveryTimeout(a: ConfigValues): void {
   const v = a.mesos_recovery_timeout!;
-  // Python's re.match("([\d\.]+)(\w+)", v): anchored at the start only.
-  const m = /^([\p{Nd}.]+)([\p{L}\p{N}_]+)/u.exec(v);
+  // Python's re.match("([\d\.]+)(\w+)", v): anchored at the start only. On ASCII text (every real value) \d and
+  // \w are [0-9] and [A-Za-z0-9_]: the Unicode-property expressions, whose compiling costs a start more than
+  // the rest of this rule, are only for the rest.
+  const ascii = ASCII.test(v);
+  const m = ascii ? /^([0-9.]+)(\w+)/.exec(v) : /^([\p{Nd}.]+)([\p{L}\p{N}_]+)/u.exec(v);
   assertRule(m !== null, `Error parsing 'mesos_recovery_timeout' value: ${v}.`);
   const [, value, unit] = m as unknown as [string, string, string];
   assertRule((value.match(/\./g) ?? []).length <= 1, 'Invalid decimal format.');
-  const num = Number(value.replace(/\p{Nd}/gu, (d) => String(Number.parseInt(d, 10) || digitValue(d))));
+  const num = Number(ascii ? value : value.replace(/\p{Nd}/gu, (d) => String(Number.parseInt(d, 10) || digitValue(d))));
   // float('.') raised in the original; it is not a decimal either.
   assertRule(value !== '.' && !Number.isNaN(num), 'Invalid decimal format.');
   assertRule(num <= 2 ** 64, `Value ${value} not in supported range.`);

@@ -11,8 +11,8 @@
 import { packageFile } from '../package-files.js';
 import type { Ajv as AjvClass } from 'ajv';
 import { readFileSync } from 'node:fs';
-import { PyDict, PyFloat, PyTimestamp, type PyValue } from '../pycompat/py.js';
-import { pyJsonDumps, pyJsonLoads } from '../pycompat/json.js';
+import { PyDict, PyFloat, PyTimestamp, pyFromJson, type Json, type PyValue } from '../pycompat/py.js';
+import { pyJsonDumps } from '../pycompat/json.js';
 
 export interface ConfigSchema {
   properties: Record<
@@ -61,7 +61,10 @@ export function defaultText(key: string, value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value === 'number' && Number.isInteger(value)) return String(value);
-  if (typeof value === 'object' && value !== null) return pyJsonDumps(pyJsonLoads(JSON.stringify(value)));
+  // json.dumps(json.loads(text)) of the value's JSON text, without writing and scanning that text again: JSON.parse
+  // already made the value, and pyFromJson gives what json.loads would (test/config/schema-defaults.test.ts checks
+  // every default of the schema both ways).
+  if (typeof value === 'object' && value !== null) return pyJsonDumps(pyFromJson(value as Json));
   throw new Error(
     `schema/config.schema.json: the default of ${key} is neither text, a bool, an int, a list nor a dict`,
   );

@@ -241,7 +241,12 @@ export function judgeConfigText(text: string, opts: JudgeOptions & { displayFile
 
   const args: Record<string, string> = {};
   const drop = new Set<string>([...BUILD_MUSTS, 'bootstrap_id']);
-  for (const [k, v] of resolution.values) if (!drop.has(k) && isKnownKey(k)) args[k] = v;
+  for (const [k, v] of resolution.values) {
+    if (drop.has(k) || !isKnownKey(k)) continue;
+    const later = resolution.deferred.get(k);
+    if (later === undefined) args[k] = v;
+    else setOnFirstRead(args, k, later);
+  }
   addRunnerArguments(args, user, opts, inputs.faultDomainScript);
   return {
     valid: true,
@@ -330,6 +335,23 @@ const KEY_SHAPE = /^[A-Za-z0-9_.-]{1,128}$/;
 
 function shownKey(key: string, line: number): string {
   return KEY_SHAPE.test(key) ? key : `(key at line ${line})`;
+}
+
+/**
+ * A key whose value is computed when first read (a deferred calculation: only generating reads it), then kept as a
+ * plain property. Spreading, Object.entries and JSON.stringify read it like any other; an assignment replaces it.
+ */
+function setOnFirstRead(obj: Record<string, string>, key: string, compute: () => string): void {
+  const settle = (value: string): string => {
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+    return value;
+  };
+  Object.defineProperty(obj, key, {
+    get: () => settle(compute()),
+    set: settle,
+    enumerable: true,
+    configurable: true,
+  });
 }
 
 /** Assign even a key named `__proto__` as a plain own property (config keys are operator text). */

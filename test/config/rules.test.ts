@@ -538,6 +538,15 @@ const cases: Case[] = [
     },
   },
   { name: 'mesos_recovery_timeout decimal', set: { mesos_recovery_timeout: '1.5days' }, errors: {} },
+  // Python's \d and \w are Unicode classes: other scripts' digits count, and a letter beyond ASCII joins the unit.
+  { name: 'mesos_recovery_timeout Arabic-Indic digits', set: { mesos_recovery_timeout: '٣.٥hrs' }, errors: {} },
+  {
+    name: 'mesos_recovery_timeout non-ASCII letter in the unit',
+    set: { mesos_recovery_timeout: '3hrsé' },
+    errors: {
+      mesos_recovery_timeout: "Unit 'hrsé' not in ['ns', 'us', 'ms', 'secs', 'mins', 'hrs', 'days', 'weeks'].",
+    },
+  },
   {
     name: 'mesos_log_retention_mb too small',
     set: { mesos_log_retention_mb: '1000' },
