@@ -65,13 +65,14 @@ function call<T = void>(fn: (cb: (err: Error | null | undefined, v?: T) => void)
   return new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v as T))));
 }
 
+/** As src/transport/sftp.ts: open, 8 writes of 128 KiB in flight, close, then chmod and rename (no fsetstat). */
 async function put(conn: InstanceType<typeof Client>, local: string, remote: string): Promise<void> {
   const sftp = await new Promise<SFTPWrapper>((resolve, reject) =>
     conn.sftp((err, s) => (err ? reject(err) : resolve(s))),
   );
   const tmp = `${remote}.genconf-part-${randomBytes(4).toString('hex')}`;
   try {
-    await call((cb) => sftp.fastPut(local, tmp, { concurrency: 8, chunkSize: 128 * 1024, mode: 0o644 }, cb));
+    await call((cb) => sftp.fastPut(local, tmp, { concurrency: 8, chunkSize: 128 * 1024 }, cb));
     await call((cb) => sftp.chmod(tmp, 0o644, cb));
     try {
       await call((cb) => sftp.ext_openssh_rename(tmp, remote, cb));
