@@ -6,6 +6,9 @@
  * SFTP write requests in flight per upload (default 8) and their size (default 128 KiB): 1 MiB buffered per upload.
  * Measured on the lab (10 hosts × 20 MiB at once): 8 × 128 KiB moved 58–72 MiB/s against 31–44 MiB/s for ssh2's
  * default 64 × 32 KiB, with half the memory; fewer, larger requests cost less per byte on both ends.
+ *
+ * A file every host receives (the bundle) is written from one buffer read once per run (shared-files.ts); a file too
+ * large to hold goes through ssh2's fastPut, which reads it per upload. Either way the same requests in flight.
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
