@@ -65,13 +65,35 @@ function call<T = void>(fn: (cb: (err: Error | null | undefined, v?: T) => void)
   return new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v as T))));
 }
 
-async function put(conn: InstanceType<typeof Client>, local: string, remote: string): Promise<void> {
+/**
+ * As src/transport/sftp.ts does with a bundle it shares (shared-files.ts): the same bytes for every host, read once,
+ * written as 8 requests of 128 KiB in flight into a file created with the mode, then close, chmod and rename.
+ */
+async function put(conn: InstanceType<typeof Client>, data: Buffer, remote: string): Promise<void> {
   const sftp = await new Promise<SFTPWrapper>((resolve, reject) =>
     conn.sftp((err, s) => (err ? reject(err) : resolve(s))),
   );
   const tmp = `${remote}.genconf-part-${randomBytes(4).toString('hex')}`;
   try {
-    await call((cb) => sftp.fastPut(local, tmp, { concurrency: 8, chunkSize: 128 * 1024, mode: 0o644 }, cb));
+    const handle = await call<Buffer>((cb) => sftp.open(tmp, 'w', { mode: 0o644 }, cb));
+    await new Promise<void>((resolve, reject) => {
+      const chunk = 128 * 1024;
+      let next = 0;
+      let written = 0;
+      const send = (): void => {
+        const len = Math.min(chunk, data.length - next);
+        const at = next;
+        next += len;
+        sftp.write(handle, data, at, len, at, (e) => {
+          if (e) return reject(e);
+          written += len;
+          if (written === data.length) return resolve();
+          if (next < data.length) send();
+        });
+      };
+      for (let i = 0; i < 8 && next < data.length; i++) send();
+    });
+    await call((cb) => sftp.close(handle, cb));
     await call((cb) => sftp.chmod(tmp, 0o644, cb));
     try {
       await call((cb) => sftp.ext_openssh_rename(tmp, remote, cb));
@@ -114,6 +136,7 @@ async function main(): Promise<number> {
         ])
       : undefined;
   const remoteTar = `${d}/dcos-install.tar`;
+  const bundle = plan.stage === 'deploy' ? readFileSync(plan.bundleTar!) : undefined;
 
   const one = async (h: ScaleFloorPlan['hosts'][number]): Promise<string | null> => {
     const conn = new Client();
@@ -144,7 +167,7 @@ async function main(): Promise<number> {
         if ((await exec(conn, ['sh', '-c', INSTALLED_PROBE])).code !== 0) return 'install probe failed';
         if ((await exec(conn, ['sudo', '-n', 'install', '-d', '-o', plan.user, '-m', '0755', d])).code !== 0)
           return 'mkdir failed';
-        await put(conn, plan.bundleTar!, remoteTar);
+        await put(conn, bundle!, remoteTar);
         const sum = await exec(conn, ['sha256sum', remoteTar]);
         if (sum.code !== 0 || !sum.out.startsWith(plan.bundleSha256!)) return 'checksum mismatch';
         if ((await exec(conn, ['tar', '-xf', remoteTar, '-C', d])).code !== 0) return 'tar failed';

@@ -8,16 +8,21 @@ import type { ClientChannel } from 'ssh2';
 import { execCommand } from './exec.js';
 import type { Semaphore, Session } from './session.js';
 import { putFile, putStream } from './sftp.js';
+import type { SharedFiles } from './shared-files.js';
 import type { Connection, ExecOptions, ExecResult, HostTarget, PutOptions } from './transport.js';
 
 export class SshConnection implements Connection {
   /** The bastion connection this one's traffic runs through (jump.ts), and how that bastion is named. */
   private through: { conn: SshConnection; label: string } | undefined;
 
-  /** `uploads`: the transport's limit of uploads in flight (ssh.ts MAX_UPLOADS), shared by its connections. */
+  /**
+   * `uploads`: the transport's limit of uploads in flight (ssh.ts MAX_UPLOADS), shared by its connections; `shared`:
+   * the files its uploads send, read once for all of them (shared-files.ts).
+   */
   constructor(
     private readonly session: Session,
     private readonly uploads?: Semaphore,
+    private readonly shared?: SharedFiles,
   ) {}
 
   /** Called once when the connection goes away, with why (at once if it already has). */
@@ -88,7 +93,7 @@ export class SshConnection implements Connection {
   async putFile(localPath: string, remotePath: string, opts: PutOptions = {}): Promise<void> {
     const release = await this.uploads?.acquire(opts.signal);
     try {
-      await putFile(this.session, localPath, remotePath, opts);
+      await putFile(this.session, localPath, remotePath, opts, this.shared);
     } finally {
       release?.();
     }

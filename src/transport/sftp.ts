@@ -6,6 +6,9 @@
  * SFTP write requests in flight per upload (default 8) and their size (default 128 KiB): 1 MiB buffered per upload.
  * Measured on the lab (10 hosts × 20 MiB at once): 8 × 128 KiB moved 58–72 MiB/s against 31–44 MiB/s for ssh2's
  * default 64 × 32 KiB, with half the memory; fewer, larger requests cost less per byte on both ends.
+ *
+ * A file every host receives (the bundle) is written from one buffer read once per run (shared-files.ts); a file too
+ * large to hold goes through ssh2's fastPut, which reads it per upload. Either way the same requests in flight.
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -15,6 +18,7 @@ import type { SFTPWrapper } from 'ssh2';
 import { InterruptedError } from '../errors.js';
 import { TransferFailedError, TransferStalledError } from './errors.js';
 import type { Session } from './session.js';
+import type { SharedFiles } from './shared-files.js';
 import { secs, within } from './timing.js';
 import type { PutOptions } from './transport.js';
 
@@ -94,22 +98,31 @@ export async function putFile(
   localPath: string,
   remotePath: string,
   opts: PutOptions = {},
+  shared?: SharedFiles,
 ): Promise<void> {
   const tmp = `${remotePath}.genconf-part-${randomBytes(4).toString('hex')}`;
+  // The bytes every host receives, read once (shared-files.ts); undefined: this upload reads the file itself.
+  const bytes = await shared?.bytes(localPath);
+  const concurrency = session.options.sftpConcurrency ?? 8;
+  const chunkSize = session.options.sftpChunkSize ?? 128 * 1024;
   await withSftp(session, remotePath, opts.signal, async (sftp) => {
-    // The file's size for progress comes from fastPut, which fstat's the file it opened: no stat of our own per host.
-    await watch(session, sftp, tmp, remotePath, opts, 0, (progress, fail) => {
-      sftp.fastPut(
-        localPath,
-        tmp,
-        {
-          concurrency: session.options.sftpConcurrency ?? 8,
-          chunkSize: session.options.sftpChunkSize ?? 128 * 1024,
-          mode: opts.mode ?? 0o644,
-          step: (total, _chunk, size) => progress(total, size),
-        },
-        (e) => fail(e ?? undefined),
-      );
+    await watch(session, sftp, tmp, remotePath, opts, bytes?.length ?? 0, (progress, fail) => {
+      if (bytes) {
+        writeAll(sftp, tmp, bytes, { concurrency, chunkSize, mode: opts.mode ?? 0o644 }, progress, (e) => fail(e));
+      } else {
+        // The file's size for progress comes from fastPut, which fstat's the file it opened: no stat of our own.
+        sftp.fastPut(
+          localPath,
+          tmp,
+          {
+            concurrency,
+            chunkSize,
+            mode: opts.mode ?? 0o644,
+            step: (total, _chunk, size) => progress(total, size),
+          },
+          (e) => fail(e ?? undefined),
+        );
+      }
       return () => sftp.end();
     }).catch(async (e) => {
       // Tidy up only when the host still answers: after a stall or a lost connection this would wait forever.
@@ -120,7 +133,50 @@ export async function putFile(
         ).catch(() => undefined);
       throw e;
     });
-    await finishUpload(session, sftp, tmp, remotePath, opts.mode);
+    // fastPut set the mode on its handle; the shared bytes' file is created with it (filtered by sshd's umask), so it
+    // is set here, explicitly, once: the same file mode either way.
+    await finishUpload(session, sftp, tmp, remotePath, bytes ? (opts.mode ?? 0o644) : opts.mode);
+  });
+}
+
+/**
+ * Write `data` to a new file `tmp` as fastPut writes a file: `concurrency` write requests of `chunkSize` in flight,
+ * then close. The file is created with `mode` (sshd's umask narrows it; finishUpload sets it exactly); `done` gets the
+ * host's error, after the handle is closed.
+ */
+function writeAll(
+  sftp: SFTPWrapper,
+  tmp: string,
+  data: Buffer,
+  o: { concurrency: number; chunkSize: number; mode: number },
+  progress: (bytes: number, total: number) => void,
+  done: (err?: Error) => void,
+): void {
+  sftp.open(tmp, 'w', { mode: o.mode }, (err, handle) => {
+    if (err) return done(err);
+    let next = 0;
+    let written = 0;
+    let failed = false;
+    const close = (why?: Error): void => sftp.close(handle, (e) => done(why ?? (e ? e : undefined)));
+    const send = (): void => {
+      const len = Math.min(o.chunkSize, data.length - next);
+      const at = next;
+      next += len;
+      // ssh2 copies the bytes into its packet: the shared buffer is only read.
+      sftp.write(handle, data, at, len, at, (e) => {
+        if (failed) return;
+        if (e) {
+          failed = true;
+          return close(e);
+        }
+        written += len;
+        progress(written, data.length);
+        if (written === data.length) return close();
+        if (next < data.length) send();
+      });
+    };
+    if (data.length === 0) return close();
+    for (let i = 0; i < o.concurrency && next < data.length; i++) send();
   });
 }
 

@@ -15,6 +15,7 @@ import { resolveIdentity, type Identity } from './identity.js';
 import { KnownHosts } from './known-hosts.js';
 import type { SshTransportOptions } from './options.js';
 import { Semaphore, Session } from './session.js';
+import { SharedFiles } from './shared-files.js';
 import { abortReason } from './timing.js';
 import type { Connection, ConnectOptions, HostTarget, Transport } from './transport.js';
 import { JumpDialer, type DialOverrides } from './jump.js';
@@ -53,6 +54,8 @@ export class SshTransport implements Transport {
   readonly knownHosts: KnownHosts;
   private readonly handshakes = new Semaphore(MAX_HANDSHAKES);
   private readonly uploads = new Semaphore(MAX_UPLOADS);
+  /** The bundle every host receives, read once for the run rather than once per host (shared-files.ts). */
+  private readonly sharedFiles = new SharedFiles();
   private readonly hostLocks = new Map<string, Promise<unknown>>();
   private readonly open = new Set<SshConnection>();
   private identityPromise: Promise<Identity> | undefined;
@@ -142,6 +145,7 @@ export class SshTransport implements Transport {
     const conn: SshConnection = new SshConnection(
       new Session(host, client, sock, options, () => this.open.delete(conn)),
       this.uploads,
+      this.sharedFiles,
     );
     this.open.add(conn);
     return conn;
