@@ -8,7 +8,7 @@ import type { Hash } from 'node:crypto';
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { formatLimit, INPUT_LIMITS, InputFileError, readInputFileSync } from './input-file.js';
+import { INPUT_LIMITS, InputFileError, readInputFileSync } from './input-file.js';
 import { explainMissing, resolveConfigFile, type PathContext } from './paths.js';
 
 /** Where the original would have opened a path from config.yaml (see paths.ts). */
@@ -51,7 +51,7 @@ export function readConfigYaml(configPath: string, shown: string): ConfigText {
       err instanceof TypeError
         ? 'it is not UTF-8 text'
         : err instanceof InputFileError
-          ? `it ${err.reason}${err.problem === 'too-big' ? ` (config.yaml may hold at most ${formatLimit(INPUT_LIMITS.config)})` : ''}`
+          ? `it ${err.reason}`
           : (err as Error).message;
     return { ok: false, missing: false, message: `Failed to open config file at ${shown}: ${why}` };
   }

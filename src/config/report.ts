@@ -15,6 +15,12 @@ function location(issue: Issue): string {
   return `${issue.file}:${issue.line}:${issue.column ?? 1}: `;
 }
 
+/** A problem with the file itself (its key is the file's name) is named once, by its location. */
+function keyPart(issue: Issue, paint: (code: string, s: string) => string): string {
+  const fileLevel = issue.file !== undefined && (issue.file === issue.key || issue.file.endsWith(`/${issue.key}`));
+  return fileLevel ? '' : `${paint(BOLD, issue.key)}: `;
+}
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -26,9 +32,9 @@ function plural(n: number, word: string): string {
 export function formatIssuesHuman(result: ValidationResult, opts: { color: boolean }): string {
   const paint = (code: string, s: string): string => (opts.color ? `${code}${s}${RESET}` : s);
   const lines: string[] = [];
-  for (const e of result.errors) lines.push(`${location(e)}${paint(BOLD, e.key)}: ${e.message}`);
+  for (const e of result.errors) lines.push(`${location(e)}${keyPart(e, paint)}${e.message}`);
   for (const w of result.warnings)
-    lines.push(`${location(w)}${paint(YELLOW, 'warning:')} ${paint(BOLD, w.key)}: ${w.message}`);
+    lines.push(`${location(w)}${paint(YELLOW, 'warning:')} ${keyPart(w, paint)}${w.message}`);
   const counts = `${plural(result.errors.length, 'error')}, ${plural(result.warnings.length, 'warning')}`;
   lines.push(result.valid ? `configuration is valid (${counts})` : paint(RED, `configuration is invalid: ${counts}`));
   return lines.join('\n') + '\n';

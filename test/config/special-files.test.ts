@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args.js';
 import { run as verifyBundleCommand } from '../../src/commands/verify-bundle.js';
 import { INPUT_LIMITS, readInputFileSync } from '../../src/config/input-file.js';
+import { formatIssuesHuman } from '../../src/config/report.js';
 import { judgeConfig } from '../../src/config/validate.js';
 import { GenconfError } from '../../src/errors.js';
 import { yamlOf } from './helpers.js';
@@ -55,6 +56,11 @@ describe('config.yaml', () => {
     const r = await judge();
     expect(r.errors[0]!.message).toContain('larger than the limit of 16 MiB');
     expect(r.errors[0]!.message).toContain('config.yaml');
+    // Shown to people: the file is the location, not also a key; the limit is said once.
+    const line = formatIssuesHuman(r, { color: false }).split('\n')[0]!;
+    expect(line).toMatch(/config\.yaml: Failed to open config file at /);
+    expect(line).not.toMatch(/config\.yaml: config\.yaml:/);
+    expect(line.match(/16 MiB/g)).toHaveLength(1);
   });
 });
 
