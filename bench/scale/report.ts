@@ -39,6 +39,8 @@ export interface ScaleCase {
   /** When this case was measured and the load average (1 min) before and after it: the machine is shared. */
   measuredAt?: string;
   load?: [number, number];
+  /** CPU in µs to create one file beside the run's logs, measured before the case (createCostUs in section.ts). */
+  logCreateUs?: number;
 }
 
 /** The cases of an earlier results file that this run did not measure again, then this run's. */
@@ -135,15 +137,15 @@ export function renderScale(r: ScaleResults): string {
   const rows = r.cases.map((c) => {
     const s = caseStats(c);
     const o = c.ours.find(ok)?.outputs;
-    return `| ${c.stage} | ${c.hosts} | ${c.parallelism} | ${c.measuredAt?.slice(0, 16).replace('T', ' ') ?? '?'} | ${c.load?.join('→') ?? '?'} | ${f2(s.wallMs / 1000)} s | ${f2(s.floorWallMs / 1000)} s | ${f2(s.wallRatio)}× | ${f2(s.cpuPerHost)} ms | ${f2(s.floorCpuPerHost)} ms | ${f2(s.ratio)}× | ${f0(s.peakRssMiB)} MiB | ${f0(s.floorPeakRssMiB)} MiB | ${f0(s.rssPerInFlightKiB)} KiB | ${f0(s.loopP99)} ms | ${f0(s.floorLoopP99)} ms | ${f0(s.loopCpuP99)} ms | ${f0(s.floorLoopCpuP99)} ms | ${o ? `${kib(o.ndjsonBytes)} / ${kib(o.junitBytes)} / ${kib(o.humanBytes)} / ${kib(o.logBytes)} in ${o.logFiles}` : 'n/a'} |${s.failed ? ` failed: ${s.failed.slice(0, 120)}` : ''}`;
+    return `| ${c.stage} | ${c.hosts} | ${c.parallelism} | ${c.measuredAt?.slice(0, 16).replace('T', ' ') ?? '?'} | ${c.load?.join('→') ?? '?'} | ${f2(s.wallMs / 1000)} s | ${f2(s.floorWallMs / 1000)} s | ${f2(s.wallRatio)}× | ${f2(s.cpuPerHost)} ms | ${f2(s.floorCpuPerHost)} ms | ${f2(s.ratio)}× | ${f0(s.peakRssMiB)} MiB | ${f0(s.floorPeakRssMiB)} MiB | ${f0(s.rssPerInFlightKiB)} KiB | ${f0(s.loopP99)} ms | ${f0(s.floorLoopP99)} ms | ${f0(s.loopCpuP99)} ms | ${f0(s.floorLoopCpuP99)} ms | ${o ? `${kib(o.ndjsonBytes)} / ${kib(o.junitBytes)} / ${kib(o.humanBytes)} / ${kib(o.logBytes)} in ${o.logFiles}` : 'n/a'} | ${c.logCreateUs ?? '?'} µs |${s.failed ? ` failed: ${s.failed.slice(0, 120)}` : ''}`;
   });
   return [
     '# Scale bench: genconf against the bench host farm',
     '',
     `Last run ${r.date} on ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}; load average ${r.machine.loadAvgAtStart.join(' ')} at the start, ${r.machine.loadAvgAtEnd?.join(' ') ?? '?'} at the end (the machine is shared with other work). ${r.pinning}. Farm remote work ${r.workMs} ms; deploy bundle ${kib(r.bundleBytes)}; median of ${r.runs} run(s) per side; cpu = user+sys of the client process.`,
     '',
-    '| stage | hosts | p | measured (UTC) | load | genconf wall | floor wall | wall ratio | cpu/host | floor cpu/host | cpu ratio | peak RSS | floor peak RSS | RSS per in-flight host | loop p99 | floor loop p99 | loop-thread CPU/tick p99 | floor loop-thread CPU p99 | NDJSON / JUnit / human / logs |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| stage | hosts | p | measured (UTC) | load | genconf wall | floor wall | wall ratio | cpu/host | floor cpu/host | cpu ratio | peak RSS | floor peak RSS | RSS per in-flight host | loop p99 | floor loop p99 | loop-thread CPU/tick p99 | floor loop-thread CPU p99 | NDJSON / JUnit / human / logs | file create (log disk) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
     ...r.cases.map((c) => `    ${scaleLine(c)}`),

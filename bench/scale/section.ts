@@ -10,7 +10,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, statSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -74,6 +74,21 @@ function du(dir: string): { bytes: number; files: number } {
     bytes += statSync(path.join(e.parentPath, e.name)).size;
   }
   return { bytes, files };
+}
+
+/**
+ * CPU (user+sys) to create one empty file in a new directory under `parent`, in µs: what each per-host log file
+ * costs the client on this disk. On ext4 without a journal, a block group with many recently deleted inodes (a test
+ * suite's or an earlier run's temporary files) makes each create scan them: ~1 ms instead of ~30 µs. The figure goes
+ * with each case so a ratio inflated by the disk is told apart from one inflated by the client.
+ */
+function createCostUs(parent: string, files = 200): number {
+  const dir = mkdtempSync(path.join(parent, 'create-probe-'));
+  const before = process.cpuUsage();
+  for (let i = 0; i < files; i++) closeSync(openSync(path.join(dir, `f${i}`), 'a', 0o600));
+  const used = process.cpuUsage(before);
+  // The files stay until the work directory goes: deleting them now would slow the creates that follow.
+  return Math.round((used.user + used.system) / files);
 }
 
 function size(file: string): number {
@@ -249,6 +264,7 @@ export async function scaleSection(o: ScaleOptions): Promise<string[]> {
   const keep = process.env.GENCONF_BENCH_KEEP === '1';
   const work = await mkdtemp(path.join(os.tmpdir(), 'genconf-scale-'));
   const port = 20000 + Math.floor(Math.random() * 10000);
+  let spent = 0;
   const results: ScaleResults = {
     date: new Date().toISOString(),
     machine: {
@@ -373,7 +389,9 @@ export async function scaleSection(o: ScaleOptions): Promise<string[]> {
               ours: [],
               floor: [],
               measuredAt: new Date().toISOString(),
+              logCreateUs: createCostUs(genconf),
             };
+            o.log(`scale n=${n} p=${p} ${stage}: creating a file beside the logs costs ${c.logCreateUs} µs of CPU`);
             for (let r = 0; r < o.runs; r++) {
               const junit = path.join(dir, 'junit.xml');
               const ours = await measure(
@@ -410,7 +428,9 @@ export async function scaleSection(o: ScaleOptions): Promise<string[]> {
                 },
               };
               c.ours.push(run);
-              await rm(path.join(genconf, 'logs'), { recursive: true, force: true });
+              // Moved aside, not deleted: on some file systems freshly freed inodes make the next run's creates
+              // dearer (createCostUs); the work directory goes at the end.
+              await rename(path.join(genconf, 'logs'), path.join(work, `spent-logs-${spent++}`)).catch(() => undefined);
               o.log(
                 `scale n=${n} p=${p} ${stage} genconf run ${r + 1}: ${(ours.wallMs / 1000).toFixed(2)} s wall, ${(ours.cpuMs / 1000).toFixed(2)} s cpu, ${(ours.maxRssKiB / 1024).toFixed(0)} MiB, loop p99 ${ours.eventLoopP99Ms} ms, ${loopCpuText(ours)}, exit ${ours.exitCode}`,
               );

@@ -2,6 +2,11 @@
  * One log file per host per run: `<genconfDir>/logs/<run-id>/<host>.stdout.log` and `.stderr.log`, stdout and
  * stderr kept apart (the original's `-tt` mixed them). Mode 0600 in a 0700 directory; only commands and their
  * output are written (stdin, which carries remote scripts, is not), and no credential passes through here.
+ * Every step's header and end line go to stdout.log; stderr.log gets a step's header and end line only around
+ * stderr output, so it exists only for hosts that wrote to stderr or failed to connect (`ls *.stderr.log` lists
+ * them). Creating a file is the dearest part of a log: on ext4 without a journal, with many inodes freed recently
+ * (a rotated log directory), each create scans the inode table and costs ~1 ms of kernel CPU, two per host being
+ * most of the client's CPU above the ssh2 floor in the scale bench.
  *
  * Lines are gathered per host and appended in batches: when the host finishes, as soon as FLUSH_BYTES have gathered,
  * and every FLUSH_MS for a host still running (a hung host's log is at most that far behind). A batch is one append
@@ -60,8 +65,13 @@ interface HostFiles {
   base: string;
   /** Text not yet handed to an append. */
   pending: Record<Which, string>;
-  /** Both files were created (even empty): every host that logged anything has both. */
-  created: boolean;
+  /**
+   * The current step's header, not yet written to stderr: it goes there before the step's first stderr line, so a
+   * host that writes nothing to stderr has no `.stderr.log` (creating a file is most of a log's cost; see above).
+   */
+  errHeader: string;
+  /** The current step has written to stderr (its header is there), so its end line goes there too. */
+  errOpen: boolean;
   /** An append of this host's is in flight (it holds a slot); the next waits for it, so lines stay in order. */
   writing: boolean;
   /** Waiting for a slot (in `waiting`). */
@@ -132,7 +142,8 @@ export class HostLogs {
       h = {
         base: path.join(this.dir, logName(label)),
         pending: { out: '', err: '' },
-        created: false,
+        errHeader: '',
+        errOpen: false,
         writing: false,
         queued: false,
         released: false,
@@ -144,6 +155,12 @@ export class HostLogs {
 
   private write(h: HostFiles, which: Which, text: string): void {
     if (text === '') return;
+    if (which === 'err' && h.errHeader !== '') {
+      const header = h.errHeader;
+      h.errHeader = '';
+      h.errOpen = true;
+      this.write(h, 'err', header);
+    }
     this.backlog += text.length;
     h.pending[which] += text;
     if (h.pending.out.length + h.pending.err.length >= FLUSH_BYTES) this.flush(h);
@@ -185,7 +202,7 @@ export class HostLogs {
   private flush(h: HostFiles): void {
     this.dirty.delete(h);
     if (h.writing || h.queued) return;
-    if (h.created && h.pending.out === '' && h.pending.err === '') return;
+    if (h.pending.out === '' && h.pending.err === '') return;
     if (this.active >= MAX_OPEN_HOSTS) {
       h.queued = true;
       this.waiting.push(h);
@@ -197,8 +214,7 @@ export class HostLogs {
   private append(h: HostFiles): void {
     const batch = h.pending;
     h.pending = { out: '', err: '' };
-    const which = (['out', 'err'] as const).filter((w) => batch[w] !== '' || !h.created);
-    h.created = true;
+    const which = (['out', 'err'] as const).filter((w) => batch[w] !== '');
     if (!this.slow) {
       for (const w of which) {
         const t0 = performance.now();
@@ -289,7 +305,8 @@ export class HostLogs {
         this.stepBytes.set(e.host.label, { out: 0, err: 0, outDropped: 0, errDropped: 0 });
         const header = `=== ${stamp()} ${e.step.title}\n${what}\n`;
         this.write(f, 'out', header);
-        this.write(f, 'err', header);
+        f.errHeader = header;
+        f.errOpen = false;
         break;
       }
       case 'output': {
@@ -309,7 +326,9 @@ export class HostLogs {
         this.stepBytes.delete(e.host.label);
         const line = `=== ${stamp()} ${e.result.status} (exit ${e.result.exitCode ?? 'none'}, ${e.result.durationMs} ms)${e.result.message ? `: ${e.result.message}` : ''}\n`;
         this.write(f, 'out', `\n${line}`);
-        this.write(f, 'err', `\n${line}`);
+        if (f.errOpen) this.write(f, 'err', `\n${line}`);
+        f.errHeader = '';
+        f.errOpen = false;
         break;
       }
       case 'host-done': {

@@ -61,6 +61,60 @@ describe('HostLogs', () => {
     },
   );
 
+  it.each([false, true])(
+    'writes a stderr log only for a host that wrote to stderr, with the header and end of those steps alone (asynchronous: %s)',
+    async (asynchronous) => {
+      dir = await mkdtemp(path.join(os.tmpdir(), 'logs-'));
+      const logs = new HostLogs(logDirFor(dir, 'run5'), { asynchronous });
+      const [quiet, noisy] = clusterPlan().hosts;
+      const step = (id: string, title: string) => ({
+        kind: 'exec' as const,
+        id,
+        title,
+        argv: ['true'],
+        timeout: { ms: 1, option: 'x' },
+      });
+      const end = (s: ReturnType<typeof step>) => ({
+        id: s.id,
+        title: s.title,
+        kind: 'exec' as const,
+        cleanup: false,
+        status: 'ok' as const,
+        exitCode: 0,
+        durationMs: 3,
+        stdoutTail: '',
+        stderrTail: '',
+      });
+      const a = step('check', 'Check the bundle');
+      const b = step('install', 'Install DC/OS');
+      const c = step('verify', 'Verify the install');
+      for (const host of [quiet!, noisy!]) {
+        for (const s of [a, b, c]) {
+          logs.listener({ type: 'step-start', host, step: s, command: `run-${s.id}` });
+          logs.listener({ type: 'output', host, step: s, stream: 'stdout', chunk: `${s.id} says hello\n` });
+          if (host === noisy && s === b)
+            logs.listener({ type: 'output', host, step: s, stream: 'stderr', chunk: 'warning: slow disk\n' });
+          logs.listener({ type: 'step-end', host, step: s, result: end(s) });
+        }
+      }
+      await logs.close();
+      const d = path.join(dir, 'logs', 'run5');
+      expect((await readdir(d)).sort()).toEqual(
+        [`${quiet!.label}.stdout.log`, `${noisy!.label}.stderr.log`, `${noisy!.label}.stdout.log`].sort(),
+      );
+      // stdout.log has every step, begun and ended.
+      const out = await readFile(path.join(d, `${quiet!.label}.stdout.log`), 'utf8');
+      for (const s of [a, b, c]) expect(out).toContain(`${s.title}\n$ run-${s.id}\n${s.id} says hello\n`);
+      expect(out.match(/ ok \(exit 0, 3 ms\)\n/g)).toHaveLength(3);
+      // stderr.log has the one step that wrote to it: its header, its line, its end; nothing of the others.
+      const err = await readFile(path.join(d, `${noisy!.label}.stderr.log`), 'utf8');
+      expect(err).toMatch(
+        /^=== \S+ Install DC\/OS\n\$ run-install\nwarning: slow disk\n\n=== \S+ ok \(exit 0, 3 ms\)\n$/,
+      );
+      expect((await stat(path.join(d, `${noisy!.label}.stderr.log`))).mode & 0o777).toBe(0o600);
+    },
+  );
+
   it("keeps the first 16 MiB of a flooding step's output and says how much more was not logged", async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'logs-'));
     const logs = new HostLogs(logDirFor(dir, 'run2'));

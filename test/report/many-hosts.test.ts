@@ -151,38 +151,44 @@ describe('reports for 10,000 hosts', () => {
   it.each([
     ['synchronous appends (a local disk): no file stays open between events', false],
     ['asynchronous appends (after a slow disk): a burst opens at most the cap', true],
-  ])('per-host logs, %s; every host gets its two files', async (_what, asynchronous) => {
-    const logs = new HostLogs(path.join(dir, `logs-${asynchronous}`), { asynchronous });
-    let most = 0;
-    let mostFiles = 0;
-    for (const r of result.hosts) {
-      const step = {
-        kind: 'exec' as const,
-        id: 'preflight',
-        title: 'Run the preflight checks',
-        argv: ['sudo', '-n', 'bash', '-s'],
-        timeout: { ms: 1, option: 'x' },
-      };
-      logs.listener({ type: 'step-start', host: r.host, step, command: 'sudo -n bash -s' });
-      logs.listener({ type: 'output', host: r.host, step, stream: 'stdout', chunk: r.steps[0]?.stdoutTail ?? '' });
-      if (r.steps[0]) logs.listener({ type: 'step-end', host: r.host, step, result: r.steps[0] });
-      most = Math.max(most, logs.openHosts);
-      logs.listener({ type: 'host-done', result: r });
-      mostFiles = Math.max(mostFiles, logs.filesOpen);
-    }
-    expect(most).toBe(1);
-    // Every host was emitted in one synchronous burst: asynchronous appends open files in slots, never all at once;
-    // synchronous ones have closed each file before the next event.
-    expect(mostFiles).toBe(asynchronous ? 2 * MAX_OPEN_HOSTS : 0);
-    expect(logs.openHosts).toBe(0);
-    await logs.close();
-    expect(logs.filesOpen).toBe(0);
-    expect(logs.firstError).toBeUndefined();
-    const files = await readdir(path.join(dir, `logs-${asynchronous}`));
-    expect(files).toHaveLength(2 * N);
-    const unreachable = result.hosts.find((h) => h.status === 'unreachable')!;
-    expect(
-      await readFile(path.join(dir, `logs-${asynchronous}`, `${unreachable.host.label}.stderr.log`), 'utf8'),
-    ).toContain('unreachable: connect ETIMEDOUT');
-  });
+  ])(
+    'per-host logs, %s; every host gets its stdout log, and a stderr log when it has one',
+    async (_what, asynchronous) => {
+      const logs = new HostLogs(path.join(dir, `logs-${asynchronous}`), { asynchronous });
+      let most = 0;
+      let mostFiles = 0;
+      for (const r of result.hosts) {
+        const step = {
+          kind: 'exec' as const,
+          id: 'preflight',
+          title: 'Run the preflight checks',
+          argv: ['sudo', '-n', 'bash', '-s'],
+          timeout: { ms: 1, option: 'x' },
+        };
+        logs.listener({ type: 'step-start', host: r.host, step, command: 'sudo -n bash -s' });
+        logs.listener({ type: 'output', host: r.host, step, stream: 'stdout', chunk: r.steps[0]?.stdoutTail ?? '' });
+        if (r.steps[0]) logs.listener({ type: 'step-end', host: r.host, step, result: r.steps[0] });
+        most = Math.max(most, logs.openHosts);
+        logs.listener({ type: 'host-done', result: r });
+        mostFiles = Math.max(mostFiles, logs.filesOpen);
+      }
+      expect(most).toBe(1);
+      // Every host was emitted in one synchronous burst: asynchronous appends open files in slots, never all at once;
+      // synchronous ones have closed each file before the next event.
+      expect(mostFiles).toBe(asynchronous ? 2 * MAX_OPEN_HOSTS : 0);
+      expect(logs.openHosts).toBe(0);
+      await logs.close();
+      expect(logs.filesOpen).toBe(0);
+      expect(logs.firstError).toBeUndefined();
+      const files = await readdir(path.join(dir, `logs-${asynchronous}`));
+      expect(files.filter((f) => f.endsWith('.stdout.log'))).toHaveLength(N);
+      // Only the unreachable hosts wrote to stderr (their reason): no other host has an empty stderr log.
+      expect(files.filter((f) => f.endsWith('.stderr.log'))).toHaveLength(counts.unreachable);
+      expect(files).toHaveLength(N + counts.unreachable);
+      const unreachable = result.hosts.find((h) => h.status === 'unreachable')!;
+      expect(
+        await readFile(path.join(dir, `logs-${asynchronous}`, `${unreachable.host.label}.stderr.log`), 'utf8'),
+      ).toContain('unreachable: connect ETIMEDOUT');
+    },
+  );
 });
