@@ -35,7 +35,7 @@ const LABEL: Record<ReportKind, string> = {
   'summary-full': 'summary.txt (every host)',
   ndjson: 'NDJSON (--json)',
   junit: 'JUnit (--junit)',
-  logs: 'per-host logs (2 files/host)',
+  logs: 'per-host logs (a stdout.log per host, a stderr.log where it wrote one)',
 };
 
 export async function reportRun(opts: {
