@@ -1,9 +1,8 @@
 // Writes dist/cli/genconf.cjs.cache, the V8 code cache src/launcher.ts loads the bundle with. V8 caches what
 // a run compiled, so this runs the commands whose start matters in-process first — `--version`, and
 // `--validate-config` on a valid and on an invalid copy of an example (human and --json output) — and asks for
-// the cache afterwards. Run by scripts/bundle.mjs in a process of its own, with Node's default flags plus the
-// ones loadBundle sets (launcher.ts V8_FLAGS): a cache is used only by a Node of the same version and flags.
-// Their output is kept and shown only when one fails.
+// the cache afterwards. Run by scripts/bundle.mjs in a process of its own, with Node's default flags: a cache is
+// used only by a Node of the same version and flags. Their output is kept and shown only when one fails.
 import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

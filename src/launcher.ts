@@ -14,7 +14,6 @@ import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
 import vm from 'node:vm';
 import { exitWhenFlushed, watchOutput } from './cli/output.js';
 import { printVersion } from './commands/version.js';
@@ -27,22 +26,6 @@ export interface BundleExports {
 
 export const BUNDLE_FILE = 'genconf.cjs';
 export const CACHE_SUFFIX = '.cache';
-
-/**
- * V8's tiering budget, about 3× its default (132 KiB of bytecode executed before a function is considered for
- * TurboFan). A run over N hosts calls most of its functions about once a host: at N=1,000 the default made V8
- * optimize ~230 functions (the runner, the reporters, the config parser), and compiling them cost more than running
- * them unoptimized; callgrind counted 10 % fewer instructions for a 1,000-host preflight with this budget (genconf
- * 13.5 G → 12.2 G; a 1 M budget was worse, 12.5 G). The code that stays hot (ssh2's packet path, the ciphers) is
- * still optimized after a few hosts. The code cache records V8's flags: loadBundle sets them, for the launcher and
- * for the build that writes the cache (scripts/code-cache.mjs) alike, or V8 would reject the cache.
- */
-export const V8_FLAGS = '--interrupt-budget=400000';
-
-/** Apply V8_FLAGS: before the bundle is compiled, so that its functions start with this budget. Idempotent. */
-export function tuneV8(): void {
-  setFlagsFromString(V8_FLAGS);
-}
 
 /** The cache's bytes, or undefined when there is none or it is not safe to use. */
 export function trustedCache(cacheFile: string, scriptOwner: number): Buffer | undefined {
@@ -62,8 +45,6 @@ export function trustedCache(cacheFile: string, scriptOwner: number): Buffer | u
  * latin1 straight into a one-byte string. Returns the script too: the build runs it and then asks V8 for the cache.
  */
 export function loadBundle(file: string, cachedData?: Buffer): { exports: BundleExports; script: vm.Script } {
-  // Here rather than in launch(): the build writes the cache through this function too, under the same flags.
-  tuneV8();
   const source = readFileSync(file, 'latin1');
   const script = new vm.Script(source, cachedData ? { filename: file, cachedData } : { filename: file });
   const module = { exports: {} as BundleExports };
