@@ -41,6 +41,8 @@ export interface ScaleCase {
   load?: [number, number];
   /** CPU in µs to create one file beside the run's logs, measured before the case (createCostUs in section.ts). */
   logCreateUs?: number;
+  /** The filesystem the run's logs were written to (fsType in section.ts): tmpfs, ext4, … */
+  logFs?: string;
 }
 
 /** The cases of an earlier results file that this run did not measure again, then this run's. */
@@ -137,7 +139,7 @@ export function renderScale(r: ScaleResults): string {
   const rows = r.cases.map((c) => {
     const s = caseStats(c);
     const o = c.ours.find(ok)?.outputs;
-    return `| ${c.stage} | ${c.hosts} | ${c.parallelism} | ${c.measuredAt?.slice(0, 16).replace('T', ' ') ?? '?'} | ${c.load?.join('→') ?? '?'} | ${f2(s.wallMs / 1000)} s | ${f2(s.floorWallMs / 1000)} s | ${f2(s.wallRatio)}× | ${f2(s.cpuPerHost)} ms | ${f2(s.floorCpuPerHost)} ms | ${f2(s.ratio)}× | ${f0(s.peakRssMiB)} MiB | ${f0(s.floorPeakRssMiB)} MiB | ${f0(s.rssPerInFlightKiB)} KiB | ${f0(s.loopP99)} ms | ${f0(s.floorLoopP99)} ms | ${f0(s.loopCpuP99)} ms | ${f0(s.floorLoopCpuP99)} ms | ${o ? `${kib(o.ndjsonBytes)} / ${kib(o.junitBytes)} / ${kib(o.humanBytes)} / ${kib(o.logBytes)} in ${o.logFiles}` : 'n/a'} | ${c.logCreateUs ?? '?'} µs |${s.failed ? ` failed: ${s.failed.slice(0, 120)}` : ''}`;
+    return `| ${c.stage} | ${c.hosts} | ${c.parallelism} | ${c.measuredAt?.slice(0, 16).replace('T', ' ') ?? '?'} | ${c.load?.join('→') ?? '?'} | ${f2(s.wallMs / 1000)} s | ${f2(s.floorWallMs / 1000)} s | ${f2(s.wallRatio)}× | ${f2(s.cpuPerHost)} ms | ${f2(s.floorCpuPerHost)} ms | ${f2(s.ratio)}× | ${f0(s.peakRssMiB)} MiB | ${f0(s.floorPeakRssMiB)} MiB | ${f0(s.rssPerInFlightKiB)} KiB | ${f0(s.loopP99)} ms | ${f0(s.floorLoopP99)} ms | ${f0(s.loopCpuP99)} ms | ${f0(s.floorLoopCpuP99)} ms | ${o ? `${kib(o.ndjsonBytes)} / ${kib(o.junitBytes)} / ${kib(o.humanBytes)} / ${kib(o.logBytes)} in ${o.logFiles}` : 'n/a'} | ${c.logCreateUs ?? '?'} µs${c.logFs ? ` (${c.logFs})` : ''} |${s.failed ? ` failed: ${s.failed.slice(0, 120)}` : ''}`;
   });
   return [
     '# Scale bench: genconf against the bench host farm',

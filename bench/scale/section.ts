@@ -10,7 +10,16 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -89,6 +98,27 @@ function createCostUs(parent: string, files = 200): number {
   const used = process.cpuUsage(before);
   // The files stay until the work directory goes: deleting them now would slow the creates that follow.
   return Math.round((used.user + used.system) / files);
+}
+
+/**
+ * The filesystem type under `dir` (Linux: the longest mount point in /proc/mounts that holds it), else 'unknown'.
+ * It goes with each case beside the create cost: the same build's ratio differs by ~0.3× between this machine's
+ * ext4 /tmp and tmpfs (`TMPDIR=/dev/shm`), because the floor writes no logs.
+ */
+function fsType(dir: string): string {
+  try {
+    const real = realpathSync(dir);
+    let best = { at: '', type: 'unknown' };
+    for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
+      const [, at, type] = line.split(' ');
+      if (at === undefined || type === undefined) continue;
+      const inside = at === '/' || real === at || real.startsWith(`${at}/`);
+      if (inside && at.length >= best.at.length) best = { at, type };
+    }
+    return best.type;
+  } catch {
+    return 'unknown';
+  }
 }
 
 function size(file: string): number {
@@ -390,8 +420,11 @@ export async function scaleSection(o: ScaleOptions): Promise<string[]> {
               floor: [],
               measuredAt: new Date().toISOString(),
               logCreateUs: createCostUs(genconf),
+              logFs: fsType(genconf),
             };
-            o.log(`scale n=${n} p=${p} ${stage}: creating a file beside the logs costs ${c.logCreateUs} µs of CPU`);
+            o.log(
+              `scale n=${n} p=${p} ${stage}: creating a file beside the logs (${c.logFs}) costs ${c.logCreateUs} µs of CPU`,
+            );
             for (let r = 0; r < o.runs; r++) {
               const junit = path.join(dir, 'junit.xml');
               const ours = await measure(
