@@ -7,6 +7,8 @@
  *
  *   npm run bench [-- --quick] [-- --only=cli,preflight,deploy,scale,import,jump] [-- --import-mib=1024] [-- --jump-hosts=50] [-- --runs=N --sizes=10,50,100 --scale-hosts=1000]
  *   npm run bench -- --only=scale [--sizes=1000,3000,10000] [--parallelism=20,100,500] [--runs=N] [--work-ms=0] [--scale-stages=preflight,deploy]
+ *                 [--scale-parts]   (preflight also as its two halves alone: genconf's transport against the farm,
+ *                                    genconf's runner and reports over an in-process transport; scale/parts.ts)
  *                 (the host farm of bench/scale: no root, no sshd; writes bench/results/scale.{json,md})
  *   npm run bench -- --only=start [--runs=N]     (CLI start: --version, --validate-config vs node -e 0; no root;
  *                                                  writes bench/results/start.{json,md})
@@ -84,7 +86,15 @@ interface Options {
   /** Synthetic hosts of the report section. */
   reportHosts: number;
   /** --only=scale: farm sizes, parallelisms, stages and the farm's remote work (--sizes, --parallelism lists). */
-  scale: { sizes: number[]; parallelism: number[]; stages: ('preflight' | 'deploy')[]; workMs: number; runs: number };
+  scale: {
+    sizes: number[];
+    parallelism: number[];
+    stages: ('preflight' | 'deploy')[];
+    workMs: number;
+    runs: number;
+    /** Also measure the client's two halves alone (scale/parts.ts), for preflight: --scale-parts. */
+    parts: boolean;
+  };
 }
 
 class BenchUsage extends Error {}
@@ -107,7 +117,7 @@ export function parseOptions(argv: readonly string[]): Options {
     importMiB: 1024,
     jumpHosts: quick ? 10 : 50,
     reportHosts: 10_000,
-    scale: { sizes: [1000], parallelism: [100], stages: ['preflight', 'deploy'], workMs: 0, runs: 1 },
+    scale: { sizes: [1000], parallelism: [100], stages: ['preflight', 'deploy'], workMs: 0, runs: 1, parts: false },
   };
   const int = (v: string, name: string): number => {
     if (!/^\d+$/.test(v) || Number(v) < 1) throw new BenchUsage(`${name} needs a positive integer, got '${v}'`);
@@ -119,6 +129,7 @@ export function parseOptions(argv: readonly string[]): Options {
     else if (a === '--real-install') o.realInstall = true;
     else if (a === '--merge') o.merge = true;
     else if (a === '--original-deploy-all') o.originalDeployAll = true;
+    else if (a === '--scale-parts') o.scale.parts = true;
     else if (k === '--only') {
       const want = v.split(',').filter(Boolean);
       const bad = want.filter((s) => !(SECTIONS as readonly string[]).includes(s));

@@ -126,10 +126,18 @@ interface Reply {
   work?: boolean;
 }
 
-function fixedChecks(n: number): string {
+export function fixedChecks(n: number): string {
   let s = '';
   for (let i = 1; i <= n; i++) s += `farm check ${String(i).padStart(2, '0')} is fine: PASS\n`;
   return s;
+}
+
+/** What a farm host prints for the preflight (templates/remote/preflight.sh's framing): its address, then the checks. */
+export function preflightReply(address: string, checks: string): string {
+  return (
+    `@@genconf ip-detect exit=0\n${address}\n\n@@genconf ip-detect stderr\n\n@@genconf preflight\n` +
+    `${checks}@@genconf preflight exit=0\n`
+  );
 }
 
 export async function startFarm(o: FarmOptions): Promise<Farm> {
@@ -167,10 +175,7 @@ export async function startFarm(o: FarmOptions): Promise<Farm> {
     const held = files.get(address);
     const is = (...want: string[]): boolean => want.every((w, i) => a[i] === w);
     if (a.length === 7 && is('sudo', '-n', 'bash', '-s', '--')) {
-      const stdout =
-        `@@genconf ip-detect exit=0\n${address}\n\n@@genconf ip-detect stderr\n\n@@genconf preflight\n` +
-        `${checks}@@genconf preflight exit=0\n`;
-      return { code: 0, stdout, readsStdin: true, work: true };
+      return { code: 0, stdout: preflightReply(address, checks), readsStdin: true, work: true };
     }
     // deploy's first step looks for an earlier install: a farm host never holds one.
     if (a.length === 3 && is('sh', '-c') && a[2] === INSTALLED_PROBE)

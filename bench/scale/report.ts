@@ -43,6 +43,11 @@ export interface ScaleCase {
   logCreateUs?: number;
   /** The filesystem the run's logs were written to (fsType in section.ts): tmpfs, ext4, … */
   logFs?: string;
+  /**
+   * With --scale-parts (preflight): the client's two halves, each alone as a whole process (parts.ts): genconf's
+   * transport against the farm, and genconf's runner and reports over an in-process transport.
+   */
+  parts?: { transport: ScaleMeasured[]; runner: ScaleMeasured[] };
 }
 
 /** The cases of an earlier results file that this run did not measure again, then this run's. */
@@ -122,13 +127,43 @@ export function caseStats(c: ScaleCase): {
 const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
 const f0 = (x: number): string => (Number.isFinite(x) ? x.toFixed(0) : 'n/a');
 
+/**
+ * The halves of a --scale-parts case, per host (medians of the successful runs): genconf's transport alone and its
+ * runner and reports alone. Undefined without parts; NaN for a half that never succeeded.
+ */
+export function partsStats(
+  c: ScaleCase,
+): { transportCpuPerHost: number; runnerCpuPerHost: number; transportRatio: number; failed?: string } | undefined {
+  if (!c.parts) return undefined;
+  const per = (rs: readonly ScaleMeasured[]): number => median(rs.filter(ok).map((r) => r.cpuMs)) / c.hosts;
+  const floorCpuPerHost = median(c.floor.filter(ok).map((r) => r.cpuMs)) / c.hosts;
+  const transportCpuPerHost = per(c.parts.transport);
+  const bad = [...c.parts.transport, ...c.parts.runner].find((r) => !ok(r));
+  return {
+    transportCpuPerHost,
+    runnerCpuPerHost: per(c.parts.runner),
+    transportRatio: transportCpuPerHost / floorCpuPerHost,
+    ...(bad ? { failed: `exit ${bad.exitCode}: ${bad.stderrTail.trim().split('\n').slice(-2).join(' / ')}` } : {}),
+  };
+}
+
+function partsText(c: ScaleCase): string {
+  const p = partsStats(c);
+  if (!p) return '';
+  return (
+    `; alone: transport ${f2(p.transportCpuPerHost)} ms (ratio ${f2(p.transportRatio)}), runner ${f2(p.runnerCpuPerHost)} ms` +
+    (p.failed ? ` (a part failed: ${p.failed.slice(0, 200)})` : '')
+  );
+}
+
 /** The plain line CI reads, one per case. */
 export function scaleLine(c: ScaleCase): string {
   const s = caseStats(c);
   return (
     `scale N=${c.hosts} p=${c.parallelism} ${c.stage}: cpu/host ${f2(s.cpuPerHost)} ms, floor ${f2(s.floorCpuPerHost)} ms, ` +
     `ratio ${f2(s.ratio)}, wall ratio ${f2(s.wallRatio)}, peak RSS ${f0(s.peakRssMiB)} MiB` +
-    (s.failed ? ` (a run failed: ${s.failed.slice(0, 200)})` : '')
+    (s.failed ? ` (a run failed: ${s.failed.slice(0, 200)})` : '') +
+    partsText(c)
   );
 }
 
@@ -150,7 +185,29 @@ export function renderScale(r: ScaleResults): string {
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
+    ...partsTable(r.cases),
     ...r.cases.map((c) => `    ${scaleLine(c)}`),
     '',
   ].join('\n');
+}
+
+/** The --scale-parts table: each half's CPU per host beside the whole and the floor, measured in the same window. */
+function partsTable(cases: readonly ScaleCase[]): string[] {
+  const withParts = cases.filter((c) => c.parts);
+  if (withParts.length === 0) return [];
+  return [
+    'The client in two halves (`--scale-parts`), each alone as a whole process in the same window as the rows above: ' +
+      "genconf's transport against the farm (connect, the preflight command with its stdin, close: what the floor " +
+      "does), and genconf's runner and reports over an in-process transport that answers at once (no SSH). Both " +
+      'include a process start.',
+    '',
+    '| stage | hosts | p | genconf cpu/host | floor cpu/host | transport alone | transport ÷ floor | runner + reports alone |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...withParts.map((c) => {
+      const s = caseStats(c);
+      const p = partsStats(c)!;
+      return `| ${c.stage} | ${c.hosts} | ${c.parallelism} | ${f2(s.cpuPerHost)} ms | ${f2(s.floorCpuPerHost)} ms | ${f2(p.transportCpuPerHost)} ms | ${f2(p.transportRatio)}× | ${f2(p.runnerCpuPerHost)} ms |${p.failed ? ` failed: ${p.failed.slice(0, 120)}` : ''}`;
+    }),
+    '',
+  ];
 }

@@ -45,6 +45,8 @@ export interface ScaleOptions {
   runs: number;
   /** Remote work on the farm per preflight/install, ms. */
   workMs: number;
+  /** Preflight cases also measure the client's two halves alone (parts.ts): where the cost above the floor is. */
+  parts?: boolean;
   root: string;
   resultsDir: string;
   log: (line: string) => void;
@@ -289,6 +291,7 @@ export async function scaleSection(o: ScaleOptions): Promise<string[]> {
   // module) so that a profile names genconf's own modules instead of the bundle's chunks.
   const cli = process.env.GENCONF_BENCH_CLI ?? path.join(o.root, 'dist', 'cli', 'main.js');
   const floor = path.join(o.root, 'dist', 'bench', 'scale', 'floor-client.js');
+  const partsScript = path.join(o.root, 'dist', 'bench', 'scale', 'parts.js');
   const pin = pinning();
   // GENCONF_BENCH_KEEP=1: leave the work directory (config, keys, plans, known_hosts) to rerun a side by hand.
   const keep = process.env.GENCONF_BENCH_KEEP === '1';
@@ -472,6 +475,25 @@ export async function scaleSection(o: ScaleOptions): Promise<string[]> {
               o.log(
                 `scale n=${n} p=${p} ${stage} floor run ${r + 1}: ${(fl.wallMs / 1000).toFixed(2)} s wall, ${(fl.cpuMs / 1000).toFixed(2)} s cpu, ${(fl.maxRssKiB / 1024).toFixed(0)} MiB, loop p99 ${fl.eventLoopP99Ms} ms, ${loopCpuText(fl)}, exit ${fl.exitCode}`,
               );
+              if (o.parts && stage === 'preflight') {
+                // The two halves alone, in the same window as the whole and the floor (the machine drifts).
+                c.parts ??= { transport: [], runner: [] };
+                const tp = await measure([partsScript, 'transport', `--plan=${planFile}`], pin.client, files, timeout);
+                c.parts.transport.push(tp);
+                const rp = await measure(
+                  [partsScript, 'runner', `--genconf-dir=${genconf}`, `--parallelism=${p}`, `--junit=${junit}`],
+                  pin.client,
+                  files,
+                  timeout,
+                );
+                c.parts.runner.push(rp);
+                await rename(path.join(genconf, 'logs'), path.join(work, `spent-logs-${spent++}`)).catch(
+                  () => undefined,
+                );
+                o.log(
+                  `scale n=${n} p=${p} ${stage} parts run ${r + 1}: transport ${(tp.cpuMs / 1000).toFixed(2)} s cpu (exit ${tp.exitCode}), runner ${(rp.cpuMs / 1000).toFixed(2)} s cpu (exit ${rp.exitCode})`,
+                );
+              }
             }
             c.load = [loadBefore, load1()];
             results.cases.push(c);

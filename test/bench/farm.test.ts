@@ -11,7 +11,9 @@ import { randomBytes, createHash } from 'node:crypto';
 import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { farmAddress, innerArgv, shellWords, startFarm, type Farm } from '../../bench/scale/farm.js';
+import { farmAddress, fixedChecks, innerArgv, shellWords, startFarm, type Farm } from '../../bench/scale/farm.js';
+import type { ScaleFloorPlan } from '../../bench/scale/floor-client.js';
+import { instantTransport, transportPart } from '../../bench/scale/parts.js';
 import { newKey } from '../../bench/scale/keys.js';
 import type { ClusterPlan, PlannedHost } from '../../src/derive/plan.js';
 import { runStage } from '../../src/orchestrate/run-stage.js';
@@ -27,6 +29,7 @@ const HOSTS = 4;
 let dir: string;
 let farm: Farm;
 let clientKey: ParsedKey;
+let clientKeyFile: string;
 let knownHosts: string;
 
 function plan(files: ClusterPlan['files']): ClusterPlan {
@@ -69,6 +72,8 @@ beforeAll(async () => {
   const k = ssh2.utils.parseKey(pem);
   if (k instanceof Error || Array.isArray(k)) throw new Error('bad client key');
   clientKey = k;
+  clientKeyFile = path.join(dir, 'id_ed25519');
+  writeFileSync(clientKeyFile, pem, { mode: 0o600 });
   // A /16 of its own per run (127.150–249.x.y, ephemeral ports): parallel test files never collide.
   const net = `127.${150 + Math.floor(Math.random() * 100)}`;
   farm = await startFarm({
@@ -231,6 +236,53 @@ describe('bench host farm', () => {
     } finally {
       await many.close();
     }
+  });
+
+  it("the scale bench's instant transport (parts.ts) answers the preflight exactly as a farm host does", async () => {
+    const files = {
+      preflightScript: path.join(ROOT, 'templates', 'remote', 'preflight.sh'),
+      ipDetect: path.join(dir, 'ip-detect'),
+      installScript: path.join(dir, 'dcos_install.sh'),
+    };
+    writeFileSync(files.ipDetect, '#!/bin/sh\necho 127.0.0.1\n');
+    writeFileSync(files.installScript, '#!/bin/bash\necho install\n');
+    const viaFarm = await runStage(preflight, plan(files), { transport: transport() });
+    const instant = await runStage(preflight, plan(files), { transport: instantTransport(fixedChecks(5)) });
+    const seen = (r: typeof instant): unknown =>
+      r.hosts.map((h) => ({ status: h.status, checks: h.checks, facts: h.facts, steps: h.steps.map((s) => s.id) }));
+    expect(seen(instant)).toEqual(seen(viaFarm));
+    expect(instant.hosts.every((h) => h.status === 'ok' && h.checks.length === 6)).toBe(true);
+    // Anything else fails, as on the farm: the runner half cannot pass by answering what the farm would not.
+    const c = await instantTransport().connect(plan(files).hosts[0]!);
+    const r = await c.exec('uname -a');
+    expect([r.exitCode, r.stderr]).toEqual([127, 'instant transport: unsupported command: uname -a\n']);
+    await expect(c.putFile('/etc/hosts', '/tmp/x')).rejects.toThrow(/no uploads/);
+  });
+
+  it("the scale bench's transport half (parts.ts) runs the floor's preflight plan through SshTransport", async () => {
+    const floorPlan: ScaleFloorPlan = {
+      stage: 'preflight',
+      hosts: farm.hosts.map((h, i) => ({ address: h.address, port: h.port, role: i === 0 ? 'master' : 'slave' })),
+      user: 'centos',
+      keyPath: clientKeyFile,
+      knownHostsFile: knownHosts,
+      parallelism: 2,
+      stagingDir: '/opt/dcos_install_tmp',
+      preflightScript: path.join(ROOT, 'templates', 'remote', 'preflight.sh'),
+      ipDetect: path.join(dir, 'ip-detect'),
+      installScript: path.join(dir, 'dcos_install.sh'),
+    };
+    writeFileSync(floorPlan.ipDetect!, '#!/bin/sh\necho 127.0.0.1\n');
+    writeFileSync(floorPlan.installScript!, '#!/bin/bash\necho install\n');
+    const before = farm.counters.commands;
+    const r = await transportPart(floorPlan);
+    expect([r.part, r.hosts, r.ok]).toEqual(['transport', HOSTS, HOSTS]);
+    expect(r.cpuMs).toBeGreaterThan(0);
+    expect(farm.counters.commands - before).toBe(HOSTS);
+    // Host keys are checked: with an empty known_hosts no host gets through.
+    const empty = path.join(dir, 'known_hosts.none');
+    writeFileSync(empty, '');
+    expect((await transportPart({ ...floorPlan, knownHostsFile: empty })).ok).toBe(0);
   });
 
   it('an unknown command exits 127 and says so', async () => {
