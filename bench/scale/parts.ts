@@ -156,19 +156,31 @@ export async function transportPart(plan: ScaleFloorPlan): Promise<PartResult> {
   ]);
   let ok = 0;
   let next = 0;
+  // Used as the runner uses it (orchestrate/run-host.ts, run-step.ts): a signal per host relaying the run's, given to
+  // connect and to the command, a note callback, and output callbacks that keep the text.
+  const run = new AbortController();
   const one = async (h: ScaleFloorPlan['hosts'][number]): Promise<void> => {
     const host = { address: h.address, port: h.port, user: plan.user, label: `${h.address}:${h.port}` };
+    const hostStop = new AbortController();
+    const relay = (): void => hostStop.abort(run.signal.reason);
+    run.signal.addEventListener('abort', relay, { once: true });
     let conn: Connection | undefined;
+    let out = '';
+    let err = '';
     try {
-      conn = await transport.connect(host);
+      conn = await transport.connect(host, { signal: hostStop.signal, onNote: (m) => (err += m) });
       const r = await conn.exec(command(['sudo', '-n', 'bash', '-s', '--', plan.stagingDir, h.role]), {
         timeoutMs: 600_000,
+        signal: hostStop.signal,
         stdin,
+        onStdout: (chunk) => (out += chunk),
+        onStderr: (chunk) => (err += chunk),
       });
-      if (r.exitCode === 0) ok++;
+      if (r.exitCode === 0 && out.length > 0) ok++;
     } catch {
       /* counted as not ok */
     } finally {
+      run.signal.removeEventListener('abort', relay);
       await conn?.close();
     }
   };
