@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import type { ClientChannel, ParsedKey, PublicKeyAuthMethod, SFTPWrapper } from 'ssh2';
 import { INSTALLED_PROBE } from '../../src/stages/installed.js';
+import { preflightStdin } from './preflight-stdin.js';
 
 const { Client, utils } = ssh2;
 
@@ -127,14 +128,7 @@ async function main(): Promise<number> {
   key.sign = (data: Buffer, algo?: string) => sign(algo ?? null, data, keyObject);
   const known = loadKnownHosts(plan.knownHostsFile);
   const d = plan.stagingDir;
-  const stdin =
-    plan.stage === 'preflight'
-      ? Buffer.concat([
-          readFileSync(plan.preflightScript!),
-          Buffer.from(readFileSync(plan.ipDetect!).toString('base64') + '\n'),
-          readFileSync(plan.installScript!),
-        ])
-      : undefined;
+  const stdin = plan.stage === 'preflight' ? preflightStdin(plan) : undefined;
   const remoteTar = `${d}/dcos-install.tar`;
   const bundle = plan.stage === 'deploy' ? readFileSync(plan.bundleTar!) : undefined;
 

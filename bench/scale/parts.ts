@@ -26,6 +26,7 @@ import { SshTransport } from '../../src/transport/ssh.js';
 import type { Connection, ExecOptions, ExecResult, HostTarget, Transport } from '../../src/transport/transport.js';
 import { fixedChecks, preflightReply } from './farm.js';
 import type { ScaleFloorPlan } from './floor-client.js';
+import { preflightStdin } from './preflight-stdin.js';
 
 export interface PartResult {
   part: 'runner' | 'transport';
@@ -110,8 +111,8 @@ export async function runnerPart(genconfDir: string, parallelism: number, junit?
   );
   let hosts = 0;
   let ok = 0;
-  // The hosts are counted from the NDJSON the run writes (each record starts a line), by prefix: parsing 10,000
-  // records here would be the bench's CPU, not genconf's.
+  // The hosts are counted from the NDJSON the run writes, by prefix: parsing 10,000 records here would be the
+  // bench's CPU, not genconf's. The sink writes whole lines only (report/ndjson.ts), so no record spans two writes.
   const record = '{"v":1,"type":"host_result",';
   const stdout = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -149,11 +150,7 @@ export async function transportPart(plan: ScaleFloorPlan): Promise<PartResult> {
     knownHostsFile: plan.knownHostsFile,
     privateKey: await loadPrivateKey(plan.keyPath),
   });
-  const stdin = Buffer.concat([
-    readFileSync(plan.preflightScript!),
-    Buffer.from(readFileSync(plan.ipDetect!).toString('base64') + '\n'),
-    readFileSync(plan.installScript!),
-  ]);
+  const stdin = preflightStdin(plan);
   let ok = 0;
   let next = 0;
   // Used as the runner uses it (orchestrate/run-host.ts, run-step.ts): a signal per host relaying the run's, given to
@@ -208,5 +205,10 @@ async function main(argv: string[]): Promise<number> {
   return r.ok === r.hosts && r.hosts > 0 ? 0 : 1;
 }
 
-// Run as a script, not when a test imports it.
-if (process.argv[1]?.endsWith('parts.js')) process.exitCode = await main(process.argv.slice(2));
+// Run as a script, not when a test imports it. A failure (a missing flag, an unreadable plan) is one line, exit 2.
+if (process.argv[1]?.endsWith('parts.js')) {
+  process.exitCode = await main(process.argv.slice(2)).catch((err: unknown) => {
+    process.stderr.write(`parts.js: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  });
+}
