@@ -14,6 +14,7 @@
  * Prints one JSON line: the part, hosts, hosts that succeeded, and the process's CPU (user+sys, every thread, from
  * its start) and wall time. Exit 0 when every host succeeded.
  */
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { parseArgs } from '../../src/cli/args.js';
@@ -156,6 +157,8 @@ export async function transportPart(plan: ScaleFloorPlan): Promise<PartResult> {
   // Used as the runner uses it (orchestrate/run-host.ts, run-step.ts): a signal per host relaying the run's, given to
   // connect and to the command, a note callback, and output callbacks that keep the text.
   const run = new AbortController();
+  // One relay per host in flight, as on the runner's stop signal (orchestrate/stop.ts): not a leak, so no warning.
+  setMaxListeners(0, run.signal);
   const one = async (h: ScaleFloorPlan['hosts'][number]): Promise<void> => {
     const host = { address: h.address, port: h.port, user: plan.user, label: `${h.address}:${h.port}` };
     const hostStop = new AbortController();

@@ -285,6 +285,39 @@ describe('bench host farm', () => {
     expect((await transportPart({ ...floorPlan, knownHostsFile: empty })).ok).toBe(0);
   });
 
+  it('the transport half holds more hosts in flight than EventTarget warns about, with no warning', async () => {
+    // Each host in flight relays the run's signal (as the runner does): 12 at once is past Node's default of 10.
+    const hosts = [0, 1, 2].flatMap(() =>
+      farm.hosts.map((h, i) => ({ address: h.address, port: h.port, role: i === 0 ? 'master' : 'slave' }) as const),
+    );
+    const floorPlan: ScaleFloorPlan = {
+      stage: 'preflight',
+      hosts,
+      user: 'centos',
+      keyPath: clientKeyFile,
+      knownHostsFile: knownHosts,
+      parallelism: hosts.length,
+      stagingDir: '/opt/dcos_install_tmp',
+      preflightScript: path.join(ROOT, 'templates', 'remote', 'preflight.sh'),
+      ipDetect: path.join(dir, 'ip-detect'),
+      installScript: path.join(dir, 'dcos_install.sh'),
+    };
+    writeFileSync(floorPlan.ipDetect!, '#!/bin/sh\necho 127.0.0.1\n');
+    writeFileSync(floorPlan.installScript!, '#!/bin/bash\necho install\n');
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const r = await transportPart(floorPlan);
+      expect([r.hosts, r.ok]).toEqual([hosts.length, hosts.length]);
+      // 'warning' is emitted on a later tick than the listener that caused it.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+  });
+
   it('an unknown command exits 127 and says so', async () => {
     const t = transport();
     const c = await t.connect({ ...plan({}).hosts[0]! });
