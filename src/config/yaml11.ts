@@ -160,7 +160,7 @@ export function loadConfigText(text: string): LoadResult {
       keepSourceTokens: false,
     });
   } catch (err) {
-    return { ok: false, message: `Invalid YAML: ${err instanceof Error ? err.message : String(err)}` };
+    return { ok: false, message: `Invalid YAML: ${parserText(err instanceof Error ? err.message : String(err))}` };
   }
   // PyYAML takes `#` right after a closing quote or bracket as a comment; `yaml` composes the same document
   // but complains, so that complaint alone is not an error here.
@@ -171,7 +171,7 @@ export function loadConfigText(text: string): LoadResult {
     const pos = firstError.linePos?.[0] ?? lineCounter.linePos(firstError.pos[0]);
     return {
       ok: false,
-      message: `Invalid YAML: ${firstError.message.split('\n')[0]}`,
+      message: `Invalid YAML: ${parserText(firstError.message.split('\n')[0]!)}`,
       line: pos?.line,
       column: pos?.col,
     };
@@ -308,6 +308,17 @@ function duplicateProblems(
  * comment is an error there ("found character '\t' that cannot start any token"); the `yaml` package allows more.
  * Returns the offset of the first such tab.
  */
+/**
+ * The parser's own words, except where they are JavaScript's: lists or maps nested hundreds of levels deep exhaust
+ * its stack, and "Maximum call stack size exceeded" says nothing to an operator (PyYAML, and so 1.11, hit its
+ * recursion limit there too).
+ */
+function parserText(message: string): string {
+  return /Maximum call stack size exceeded/i.test(message)
+    ? 'lists or maps are nested too deeply for the parser (no DC/OS key takes more than a few levels); flatten the value or remove it'
+    : message;
+}
+
 function strayTab(text: string, doc: ReturnType<typeof parseDocument>): number | undefined {
   if (!text.includes('\t')) return undefined;
   const allowed: Array<[number, number]> = [];

@@ -35,3 +35,17 @@ describe('a file that is not a DC/OS config', () => {
     expect(r.warnings.some((w) => w.message.includes("Unknown key 'clustr_name'"))).toBe(true);
   });
 });
+
+describe('a value nested past the parser', () => {
+  it('is one located error in plain words, not JavaScript\'s "Maximum call stack size exceeded"', () => {
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    const r = judge(yamlOf({}) + `deep: ${deep}\n`);
+    expect(r.valid).toBe(false);
+    expect(r.errors).toHaveLength(1);
+    const e = r.errors[0]!;
+    expect(e.message).toContain('nested too deeply');
+    expect(e.message).not.toMatch(/call stack/i);
+    expect(e.line).toBe(9);
+    expect(e.column).toBeGreaterThan(6);
+  });
+});
