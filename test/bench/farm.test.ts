@@ -32,6 +32,30 @@ let clientKey: ParsedKey;
 let clientKeyFile: string;
 let knownHosts: string;
 
+/** The farm's hosts as the floor's plan lists them (the first a master). */
+function farmHosts(): ScaleFloorPlan['hosts'] {
+  return farm.hosts.map((h, i) => ({ address: h.address, port: h.port, role: i === 0 ? 'master' : 'slave' }));
+}
+
+/** The floor's preflight plan for `hosts` (scale/floor-client.ts), its ip-detect and install script written. */
+function preflightPlan(hosts: ScaleFloorPlan['hosts'], parallelism: number): ScaleFloorPlan {
+  const p: ScaleFloorPlan = {
+    stage: 'preflight',
+    hosts,
+    user: 'centos',
+    keyPath: clientKeyFile,
+    knownHostsFile: knownHosts,
+    parallelism,
+    stagingDir: '/opt/dcos_install_tmp',
+    preflightScript: path.join(ROOT, 'templates', 'remote', 'preflight.sh'),
+    ipDetect: path.join(dir, 'ip-detect'),
+    installScript: path.join(dir, 'dcos_install.sh'),
+  };
+  writeFileSync(p.ipDetect!, '#!/bin/sh\necho 127.0.0.1\n');
+  writeFileSync(p.installScript!, '#!/bin/bash\necho install\n');
+  return p;
+}
+
 function plan(files: ClusterPlan['files']): ClusterPlan {
   const hosts: PlannedHost[] = farm.hosts.map((h, i) => ({
     address: h.address,
@@ -260,20 +284,7 @@ describe('bench host farm', () => {
   });
 
   it("the scale bench's transport half (parts.ts) runs the floor's preflight plan through SshTransport", async () => {
-    const floorPlan: ScaleFloorPlan = {
-      stage: 'preflight',
-      hosts: farm.hosts.map((h, i) => ({ address: h.address, port: h.port, role: i === 0 ? 'master' : 'slave' })),
-      user: 'centos',
-      keyPath: clientKeyFile,
-      knownHostsFile: knownHosts,
-      parallelism: 2,
-      stagingDir: '/opt/dcos_install_tmp',
-      preflightScript: path.join(ROOT, 'templates', 'remote', 'preflight.sh'),
-      ipDetect: path.join(dir, 'ip-detect'),
-      installScript: path.join(dir, 'dcos_install.sh'),
-    };
-    writeFileSync(floorPlan.ipDetect!, '#!/bin/sh\necho 127.0.0.1\n');
-    writeFileSync(floorPlan.installScript!, '#!/bin/bash\necho install\n');
+    const floorPlan = preflightPlan(farmHosts(), 2);
     const before = farm.counters.commands;
     const r = await transportPart(floorPlan);
     expect([r.part, r.hosts, r.ok]).toEqual(['transport', HOSTS, HOSTS]);
@@ -287,23 +298,8 @@ describe('bench host farm', () => {
 
   it('the transport half holds more hosts in flight than EventTarget warns about, with no warning', async () => {
     // Each host in flight relays the run's signal (as the runner does): 12 at once is past Node's default of 10.
-    const hosts = [0, 1, 2].flatMap(() =>
-      farm.hosts.map((h, i) => ({ address: h.address, port: h.port, role: i === 0 ? 'master' : 'slave' }) as const),
-    );
-    const floorPlan: ScaleFloorPlan = {
-      stage: 'preflight',
-      hosts,
-      user: 'centos',
-      keyPath: clientKeyFile,
-      knownHostsFile: knownHosts,
-      parallelism: hosts.length,
-      stagingDir: '/opt/dcos_install_tmp',
-      preflightScript: path.join(ROOT, 'templates', 'remote', 'preflight.sh'),
-      ipDetect: path.join(dir, 'ip-detect'),
-      installScript: path.join(dir, 'dcos_install.sh'),
-    };
-    writeFileSync(floorPlan.ipDetect!, '#!/bin/sh\necho 127.0.0.1\n');
-    writeFileSync(floorPlan.installScript!, '#!/bin/bash\necho install\n');
+    const hosts = [0, 1, 2].flatMap(() => farmHosts());
+    const floorPlan = preflightPlan(hosts, hosts.length);
     const warnings: string[] = [];
     const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
     process.on('warning', onWarning);
