@@ -304,11 +304,6 @@ function duplicateProblems(
 }
 
 /**
- * PyYAML's scanner only skips spaces between tokens, so a tab anywhere but inside a quoted or block scalar or a
- * comment is an error there ("found character '\t' that cannot start any token"); the `yaml` package allows more.
- * Returns the offset of the first such tab.
- */
-/**
  * The parser's own words, except where they are JavaScript's: lists or maps nested hundreds of levels deep exhaust
  * its stack, and "Maximum call stack size exceeded" says nothing to an operator (PyYAML, and so 1.11, hit its
  * recursion limit there too).
@@ -319,6 +314,11 @@ function parserText(message: string): string {
     : message;
 }
 
+/**
+ * PyYAML's scanner only skips spaces between tokens, so a tab anywhere but inside a quoted or block scalar or a
+ * comment is an error there ("found character '\t' that cannot start any token"); the `yaml` package allows more.
+ * Returns the offset of the first such tab.
+ */
 function strayTab(text: string, doc: ReturnType<typeof parseDocument>): number | undefined {
   if (!text.includes('\t')) return undefined;
   const allowed: Array<[number, number]> = [];
